@@ -1,0 +1,106 @@
+# faultline: build, test and benchmark.
+#
+#   make demo      install Debian deps, build, run the built-in demo (root)
+#   make test      install Debian deps, build, run every test (root)
+#   make           build ./faultline
+#   make bench     overhead of faultline check on fault-heavy workloads
+#   make vmlinux   regenerate vmlinux/vmlinux_$(ARCH).h from the running kernel
+
+ARCH		?= $(shell uname -m | sed -e 's/x86_64/x86/' -e 's/aarch64/arm64/')
+VMLINUX_ARCH	?= $(shell uname -m)
+PREFIX		?= /usr/local
+CC		?= gcc
+CLANG		?= clang
+BPFTOOL		?= bpftool
+LLVM_STRIP	?= llvm-strip
+OUT		:= build
+
+CFLAGS		?= -O2 -g
+CFLAGS		+= -Wall -Wextra -std=gnu11 -D_GNU_SOURCE -Iinclude -I$(OUT) -Isrc
+LDLIBS		+= -lbpf -lelf -lz -ljson-c -lpthread
+BPF_CFLAGS	:= -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Wall \
+		   -Ivmlinux -Iinclude -Ibpf
+
+BPF_OBJS	:= faults pagecache inval iomap
+BPF_O		:= $(patsubst %,$(OUT)/%.bpf.o,$(BPF_OBJS))
+SKELS		:= $(patsubst %,$(OUT)/%.skel.h,$(BPF_OBJS))
+
+# The engine and everything it needs, without BPF: shared by the binary
+# and the unit tests.
+CORE_SRCS	:= src/engine.c src/rules.c src/ksyms.c src/util.c src/report_text.c \
+		   src/report_json.c
+APP_SRCS	:= src/main.c src/check.c src/probe.c src/demo.c src/loader.c \
+		   src/tracefs.c src/scratch.c src/workload.c src/pathres.c \
+		   src/live.c src/kernel.c
+CORE_OBJS	:= $(patsubst src/%.c,$(OUT)/%.o,$(CORE_SRCS))
+APP_OBJS	:= $(patsubst src/%.c,$(OUT)/%.o,$(APP_SRCS))
+
+UNIT_TESTS	:= $(patsubst tests/unit/%.c,$(OUT)/tests/%,$(wildcard tests/unit/test_*.c))
+
+DEB_BUILD	:= clang llvm gcc make libbpf-dev bpftool libelf-dev zlib1g-dev \
+		   libjson-c-dev pkg-config
+DEB_RUN		:= xfsprogs e2fsprogs util-linux mount
+DEB_TEST	:= libcmocka-dev jq
+
+.PHONY: all clean install deps deps-test demo test test-unit test-live bench vmlinux
+
+all: faultline
+
+$(OUT):
+	mkdir -p $(OUT) $(OUT)/tests
+
+vmlinux/vmlinux.h:
+	ln -sf vmlinux_$(VMLINUX_ARCH).h $@
+
+$(OUT)/%.bpf.o: bpf/%.bpf.c bpf/fl_common.bpf.h include/faultline/events.h vmlinux/vmlinux.h | $(OUT)
+	$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+	$(LLVM_STRIP) -g $@
+
+$(OUT)/%.skel.h: $(OUT)/%.bpf.o
+	$(BPFTOOL) gen skeleton $< name fl_$* > $@
+
+$(OUT)/%.o: src/%.c $(wildcard src/*.h) include/faultline/events.h | $(OUT)
+	$(CC) $(CFLAGS) -c $< -o $@
+
+$(OUT)/loader.o: $(SKELS)
+
+faultline: $(CORE_OBJS) $(APP_OBJS)
+	$(CC) $(CFLAGS) $^ -o $@ $(LDLIBS)
+
+$(OUT)/tests/%: tests/unit/%.c $(CORE_OBJS) | $(OUT)
+	$(CC) $(CFLAGS) $< $(CORE_OBJS) -o $@ $(LDLIBS) -lcmocka
+
+install: faultline
+	install -D -m 0755 faultline $(DESTDIR)$(PREFIX)/sbin/faultline
+
+# Debian packages, installed only when missing (apt-get update once).
+deps:
+	@tests/deps.sh $(DEB_BUILD) $(DEB_RUN)
+
+deps-test:
+	@tests/deps.sh $(DEB_BUILD) $(DEB_RUN) $(DEB_TEST)
+
+demo: deps
+	$(MAKE) faultline
+	./faultline demo
+
+test: deps-test
+	$(MAKE) faultline $(UNIT_TESTS)
+	tests/run.sh
+
+test-unit: $(UNIT_TESTS)
+	tests/run.sh unit
+
+test-live: faultline
+	tests/run.sh live
+
+bench: deps-test
+	$(MAKE) faultline
+	tests/bench/bench.sh
+
+vmlinux:
+	$(BPFTOOL) btf dump file /sys/kernel/btf/vmlinux format c > vmlinux/vmlinux_$(VMLINUX_ARCH).h
+	ln -sf vmlinux_$(VMLINUX_ARCH).h vmlinux/vmlinux.h
+
+clean:
+	rm -rf $(OUT) faultline

@@ -1,0 +1,126 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Fault paths: filemap ->fault and fault-around (->map_pages).
+ *
+ * A fault enters filemap_fault without the invalidate lock and takes it
+ * itself when it has to create a folio, so the fault event is counted with
+ * its lock state but judged at the insertion it causes.  ->map_pages only
+ * maps folios already cached; whether it must hold the lock is a property of
+ * the filesystem and kernel (fl_fs_rules), e.g. xfs wrapped it in
+ * MMAPLOCK_SHARED from 5.10 to 6.3.
+ */
+#include "fl_common.bpf.h"
+
+static __always_inline int fl_fault_common(void *ctx, __u16 type,
+					   struct address_space *mapping,
+					   __u64 first, __u64 last)
+{
+	struct fl_config *cfg = fl_config();
+	struct inode *host;
+	struct fl_event *e;
+	__u32 slot, owner = 0, magic;
+	__u8 inval;
+	bool candidate = false;
+
+	if (!cfg || !mapping)
+		return 0;
+	host = BPF_CORE_READ(mapping, host);
+	if (!fl_watched(cfg, host, &slot))
+		return 0;
+
+	fl_count(slot, type == FL_EV_FAULT ? FL_CNT_FAULTS : FL_CNT_MAP_PAGES);
+	inval = fl_inval_lock_state(mapping, &owner);
+	if (fl_held_by_me(inval)) {
+		if (type == FL_EV_FAULT)
+			fl_count(slot, FL_CNT_FAULT_LOCKED);
+	} else if (type == FL_EV_MAP_PAGES) {
+		magic = BPF_CORE_READ(host, i_sb, s_magic);
+		if ((fl_fs_rules_of(magic) & FL_RULE_MAP_PAGES_LOCKED) &&
+		    !fl_is_internal(host)) {
+			if (inval == FL_LOCK_SHARED_OTHER || inval == FL_LOCK_NA)
+				fl_count(slot, FL_CNT_UNKNOWN);
+			else
+				candidate = true;
+		}
+	}
+	if (!candidate && !cfg->emit_all)
+		return 0;
+
+	e = fl_event_new(type, slot, host);
+	if (!e)
+		return 0;
+	e->start = first << cfg->page_shift;
+	e->end = (last + 1) << cfg->page_shift;
+	e->inval_lock = inval;
+	e->inval_owner = owner;
+	e->i_rwsem = fl_rwsem_state(&host->i_rwsem, &e->i_rwsem_owner);
+	if (candidate) {
+		e->flags |= FL_F_CANDIDATE;
+		fl_count(slot, FL_CNT_CANDIDATES);
+		fl_event_stack(ctx, e);
+	}
+	bpf_ringbuf_submit(e, 0);
+	return 0;
+}
+
+SEC("tp_btf/mm_filemap_fault")
+int BPF_PROG(fl_tp_fault, struct address_space *mapping, unsigned long index)
+{
+	return fl_fault_common(ctx, FL_EV_FAULT, mapping, index, index);
+}
+
+SEC("tp_btf/mm_filemap_map_pages")
+int BPF_PROG(fl_tp_map_pages, struct address_space *mapping,
+	     unsigned long start, unsigned long end)
+{
+	return fl_fault_common(ctx, FL_EV_MAP_PAGES, mapping, start, end);
+}
+
+/*
+ * shmem has its own ->fault that bypasses filemap_fault and its
+ * tracepoint, so tmpfs faults are seen at the exception entry and mapped
+ * to a file through the faulting VMA.  Only loaded when tmpfs is watched:
+ * it runs on every user page fault.
+ */
+struct fl_vma_ctx {
+	struct address_space *mapping;
+	__u64 index;
+};
+
+static long fl_vma_cb(struct task_struct *task, struct vm_area_struct *vma,
+		      struct fl_vma_ctx *c)
+{
+	struct file *file = BPF_CORE_READ(vma, vm_file);
+	struct fl_config *cfg = fl_config();
+	__u64 addr = c->index;
+
+	if (!file || !cfg)
+		return 0;
+	c->mapping = BPF_CORE_READ(file, f_mapping);
+	c->index = BPF_CORE_READ(vma, vm_pgoff) +
+		   ((addr - BPF_CORE_READ(vma, vm_start)) >> cfg->page_shift);
+	return 0;
+}
+
+#define TMPFS_MAGIC_ 0x01021994
+
+SEC("tp_btf/page_fault_user")
+int BPF_PROG(fl_tp_user_fault, unsigned long address, struct pt_regs *regs,
+	     unsigned long error_code)
+{
+	struct task_struct *me = (void *)bpf_get_current_task_btf();
+	struct fl_vma_ctx c = { .mapping = NULL, .index = address };
+	struct address_space *mapping;
+	struct inode *host;
+
+	if (bpf_find_vma(me, address, fl_vma_cb, &c, 0) || !c.mapping)
+		return 0;
+	/* a plain local: CO-RE must not relocate our own struct's fields */
+	mapping = c.mapping;
+	host = BPF_CORE_READ(mapping, host);
+	if (!host || BPF_CORE_READ(host, i_sb, s_magic) != TMPFS_MAGIC_)
+		return 0;
+	return fl_fault_common(ctx, FL_EV_FAULT, mapping, c.index, c.index);
+}
+
+char LICENSE[] SEC("license") = "GPL";

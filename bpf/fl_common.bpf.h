@@ -1,0 +1,308 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Maps and helpers shared by every faultline BPF object.  Each object
+ * declares the same maps; the loader creates them once and hands the same
+ * fds to the others (bpf_map__reuse_fd), so all concerns feed one ring
+ * buffer, one set of counters and one filter.
+ */
+#ifndef FL_COMMON_BPF_H
+#define FL_COMMON_BPF_H
+
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_core_read.h>
+#include <bpf/bpf_tracing.h>
+#include "faultline/events.h"
+
+#define S_IFMT_	00170000
+#define S_IFREG_	0100000
+
+/* Task flavour for kernels whose rw_semaphore.owner is a plain pointer. */
+struct rw_semaphore___ptr {
+	struct task_struct *owner;
+} __attribute__((preserve_access_index));
+
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 4 << 20);
+} fl_events SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, FL_MAX_SLOTS * FL_CNT_MAX);
+	__type(key, __u32);
+	__type(value, __u64);
+} fl_counts SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct fl_config);
+} fl_cfg SEC(".maps");
+
+/* Watched filesystems: kernel dev_t -> counter slot (1..FL_MAX_SLOTS-1). */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, FL_MAX_SLOTS);
+	__type(key, __u32);
+	__type(value, __u32);
+} fl_devs SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 64);
+	__type(key, __u32);
+	__type(value, __u8);
+} fl_tgids SEC(".maps");
+
+/* s_magic -> FL_RULE_* flags: which checks a filesystem's protocol allows. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 32);
+	__type(key, __u32);
+	__type(value, __u32);
+} fl_fs_rules SEC(".maps");
+
+/* A task inside an invalidating syscall (fallocate/ftruncate/truncate). */
+struct fl_task_inval {
+	__u64 inode;		/* struct inode *, 0 until known */
+	__u64 start;
+	__u64 end;
+	__u64 mode;
+	__u32 slot;
+	__u8 op;
+	__u8 opened;		/* INVAL_BEGIN sent */
+	__u8 stepped;		/* INVAL_STEP (with stack) sent */
+	__u8 pad;
+	struct fl_inode_key key;
+	__u32 magic;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 4096);
+	__type(key, __u32);
+	__type(value, struct fl_task_inval);
+} fl_tasks SEC(".maps");
+
+static __always_inline struct fl_config *fl_config(void)
+{
+	__u32 zero = 0;
+
+	return bpf_map_lookup_elem(&fl_cfg, &zero);
+}
+
+static __always_inline void fl_count(__u32 slot, __u32 counter)
+{
+	__u32 idx = slot * FL_CNT_MAX + counter;
+	__u64 *v;
+
+	if (slot >= FL_MAX_SLOTS)
+		return;
+	v = bpf_map_lookup_elem(&fl_counts, &idx);
+	if (v)
+		(*v)++;
+}
+
+static __always_inline bool fl_is_reg(struct inode *inode)
+{
+	umode_t mode = BPF_CORE_READ(inode, i_mode);
+
+	return (mode & S_IFMT_) == S_IFREG_;
+}
+
+/*
+ * Decide whether an event on @inode is watched, and in which counter slot.
+ * Regular files only: block-device and directory mappings have other rules.
+ */
+static __always_inline bool fl_watched(struct fl_config *cfg, struct inode *inode,
+				       __u32 *slot)
+{
+	__u32 dev, tgid, *s;
+
+	if (!inode || !fl_is_reg(inode))
+		return false;
+	tgid = bpf_get_current_pid_tgid() >> 32;
+	if (tgid == cfg->self_tgid)
+		return false;
+	if (cfg->filter_pid && !bpf_map_lookup_elem(&fl_tgids, &tgid))
+		return false;
+	*slot = 0;
+	if (!cfg->filter_dev)
+		return true;
+	dev = BPF_CORE_READ(inode, i_sb, s_dev);
+	s = bpf_map_lookup_elem(&fl_devs, &dev);
+	if (!s)
+		return false;
+	*slot = *s;
+	return true;
+}
+
+/*
+ * Filesystem-internal inodes (ext4's mballoc buddy cache, quota files
+ * read by the kernel) have page cache but no dentry and follow the fs's
+ * own serialisation; the rules are about files that tasks can reach.
+ * Only asked on the rare path where a check has already failed.
+ */
+static __always_inline bool fl_is_internal(struct inode *inode)
+{
+	return !BPF_CORE_READ(inode, i_dentry.first);
+}
+
+static __always_inline __u32 fl_fs_rules_of(__u32 magic)
+{
+	__u32 *r = bpf_map_lookup_elem(&fl_fs_rules, &magic);
+
+	return r ? *r : 0;
+}
+
+/*
+ * Classify an rw_semaphore from its lock word (5.3+ layout): bit 0 of
+ * count is the writer, count >> 8 the readers; owner is a task pointer
+ * whose bit 0 marks reader ownership.  The reader owner is only a hint
+ * (set by the last reader, never cleared on up_read).
+ */
+static __always_inline __u8 fl_rwsem_state(struct rw_semaphore *sem, __u32 *owner_pid)
+{
+	struct task_struct *me = (void *)bpf_get_current_task();
+	struct task_struct *owner_task;
+	unsigned long count = 0, owner = 0;
+
+	if (!bpf_core_field_exists(sem->count))
+		return FL_LOCK_NA;
+	if (bpf_core_read(&count, sizeof(count), &sem->count))
+		return FL_LOCK_NA;
+	if (bpf_core_field_exists(sem->owner))
+		bpf_core_read(&owner, sizeof(owner), &sem->owner);
+	owner_task = (void *)(owner & ~0x7UL);
+
+	if (count & 1) {
+		if (owner_task == me)
+			return FL_LOCK_EXCL_ME;
+		if (owner_task)
+			*owner_pid = BPF_CORE_READ(owner_task, pid);
+		return FL_LOCK_EXCL_OTHER;
+	}
+	if (((count >> 8) & ((1UL << 55) - 1)) == 0)
+		return FL_LOCK_FREE;
+	if ((owner & 1) && owner_task == me)
+		return FL_LOCK_SHARED_ME;
+	if (owner_task)
+		*owner_pid = BPF_CORE_READ(owner_task, pid);
+	return FL_LOCK_SHARED_OTHER;
+}
+
+static __always_inline bool fl_held_by_me(__u8 state)
+{
+	return state == FL_LOCK_EXCL_ME || state == FL_LOCK_SHARED_ME;
+}
+
+static __always_inline __u8 fl_inval_lock_state(struct address_space *mapping,
+						__u32 *owner_pid)
+{
+	if (!bpf_core_field_exists(mapping->invalidate_lock))
+		return FL_LOCK_NA;
+	return fl_rwsem_state(&mapping->invalidate_lock, owner_pid);
+}
+
+static __always_inline void fl_inode_key(struct inode *inode, struct fl_inode_key *key)
+{
+	key->dev = BPF_CORE_READ(inode, i_sb, s_dev);
+	key->ino = BPF_CORE_READ(inode, i_ino);
+	key->gen = BPF_CORE_READ(inode, i_generation);
+}
+
+/*
+ * Reserve and fill the common part of an event.  A full ring buffer is an
+ * accounted loss, never a silent one.
+ */
+static __always_inline struct fl_event *fl_event_new(__u16 type, __u32 slot,
+						     struct inode *inode)
+{
+	struct fl_event *e;
+	__u64 id;
+
+	e = bpf_ringbuf_reserve(&fl_events, sizeof(*e), 0);
+	if (!e) {
+		fl_count(slot, FL_CNT_LOST);
+		return NULL;
+	}
+	id = bpf_get_current_pid_tgid();
+	e->type = type;
+	e->flags = 0;
+	e->cpu = bpf_get_smp_processor_id();
+	e->op = 0;
+	e->slot = slot;
+	e->ts = bpf_ktime_get_ns();
+	e->pid = (__u32)id;
+	e->tgid = id >> 32;
+	bpf_get_current_comm(e->comm, sizeof(e->comm));
+	if (inode) {
+		fl_inode_key(inode, &e->inode);
+		e->fs_magic = BPF_CORE_READ(inode, i_sb, s_magic);
+		if (fl_is_internal(inode))
+			e->flags |= FL_F_INTERNAL;
+	} else {
+		__builtin_memset(&e->inode, 0, sizeof(e->inode));
+		e->fs_magic = 0;
+	}
+	e->inval_lock = FL_LOCK_NA;
+	e->i_rwsem = FL_LOCK_NA;
+	e->nr_frames = 0;
+	e->inval_owner = 0;
+	e->i_rwsem_owner = 0;
+	e->start = 0;
+	e->end = 0;
+	e->aux = 0;
+	return e;
+}
+
+static __always_inline void fl_event_stack(void *ctx, struct fl_event *e)
+{
+	long n = bpf_get_stack(ctx, e->frames, sizeof(e->frames), 0);
+
+	if (n > 0) {
+		e->nr_frames = n / sizeof(__u64);
+		e->flags |= FL_F_STACK;
+	}
+}
+
+static __always_inline __u64 fl_folio_nr_pages(struct folio *folio)
+{
+	unsigned long flags = 0, flags1 = 0;
+	int head = bpf_core_enum_value(enum pageflags, PG_head);
+
+	bpf_core_read(&flags, sizeof(flags), &folio->flags);
+	if (!(flags & (1UL << head)))
+		return 1;
+	if (!bpf_core_field_exists(folio->_flags_1))
+		return 1;
+	bpf_core_read(&flags1, sizeof(flags1), &folio->_flags_1);
+	return 1ULL << (flags1 & 0xff);
+}
+
+/* Open the task's invalidation window on @inode (once per syscall). */
+static __always_inline void fl_window_open(void *ctx, struct fl_task_inval *t,
+					   struct inode *inode, __u32 slot)
+{
+	struct fl_event *e;
+
+	t->inode = (__u64)inode;
+	t->slot = slot;
+	fl_inode_key(inode, &t->key);
+	t->magic = BPF_CORE_READ(inode, i_sb, s_magic);
+	t->opened = 1;
+	fl_count(slot, FL_CNT_INVALIDATIONS);
+	e = fl_event_new(FL_EV_INVAL_BEGIN, slot, inode);
+	if (!e)
+		return;
+	e->op = t->op;
+	e->start = t->start;
+	e->end = t->end;
+	e->aux = t->mode;
+	fl_event_stack(ctx, e);
+	bpf_ringbuf_submit(e, 0);
+}
+
+#endif /* FL_COMMON_BPF_H */

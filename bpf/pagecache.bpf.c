@@ -1,0 +1,170 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Page-cache insertion and deletion.
+ *
+ * Insertion must be serialised against invalidation: the inserting task
+ * holds mapping->invalidate_lock (faults, readahead) or inode->i_rwsem
+ * (buffered writes).  Deletion by a task that is invalidating a range must
+ * happen with invalidate_lock held exclusive; deletion while holding it only
+ * shared is the fault-path-punches-out bug (seed 000) unless it is reclaim,
+ * which user space tells apart from the stack.
+ */
+#include "fl_common.bpf.h"
+
+SEC("tp_btf/mm_filemap_add_to_page_cache")
+int BPF_PROG(fl_tp_insert, struct folio *folio)
+{
+	struct fl_config *cfg = fl_config();
+	struct address_space *mapping;
+	struct inode *host;
+	struct fl_event *e;
+	__u32 slot, iowner = 0, rowner = 0;
+	__u8 inval, irw;
+	bool candidate = false;
+
+	if (!cfg)
+		return 0;
+	mapping = BPF_CORE_READ(folio, mapping);
+	if (!mapping)
+		return 0;
+	host = BPF_CORE_READ(mapping, host);
+	if (!fl_watched(cfg, host, &slot))
+		return 0;
+	fl_count(slot, FL_CNT_INSERTIONS);
+
+	inval = fl_inval_lock_state(mapping, &iowner);
+	irw = FL_LOCK_NA;
+	if (!fl_held_by_me(inval)) {
+		irw = fl_rwsem_state(&host->i_rwsem, &rowner);
+		if (!fl_held_by_me(irw)) {
+			__u32 magic = BPF_CORE_READ(host, i_sb, s_magic);
+
+			if (!(fl_fs_rules_of(magic) & FL_RULE_INSERT_LOCKED) ||
+			    fl_is_internal(host))
+				fl_count(slot, FL_CNT_UNCHECKED);
+			else if (inval == FL_LOCK_NA || inval == FL_LOCK_SHARED_OTHER ||
+				 irw == FL_LOCK_SHARED_OTHER)
+				fl_count(slot, FL_CNT_UNKNOWN);
+			else
+				candidate = true;
+		}
+	}
+	if (!candidate && !cfg->emit_all)
+		return 0;
+
+	e = fl_event_new(FL_EV_INSERT, slot, host);
+	if (!e)
+		return 0;
+	e->start = BPF_CORE_READ(folio, index) << cfg->page_shift;
+	e->end = e->start + (fl_folio_nr_pages(folio) << cfg->page_shift);
+	e->inval_lock = inval;
+	e->inval_owner = iowner;
+	if (irw == FL_LOCK_NA)
+		irw = fl_rwsem_state(&host->i_rwsem, &rowner);
+	e->i_rwsem = irw;
+	e->i_rwsem_owner = rowner;
+	if (candidate) {
+		e->flags |= FL_F_CANDIDATE;
+		fl_count(slot, FL_CNT_CANDIDATES);
+		fl_event_stack(ctx, e);
+	}
+	bpf_ringbuf_submit(e, 0);
+	return 0;
+}
+
+SEC("tp_btf/mm_filemap_delete_from_page_cache")
+int BPF_PROG(fl_tp_delete, struct folio *folio)
+{
+	struct fl_config *cfg = fl_config();
+	struct address_space *mapping;
+	struct fl_task_inval *t;
+	struct inode *host;
+	struct fl_event *e;
+	__u32 slot, pid, owner = 0, rules;
+	__u8 inval;
+	bool candidate = false, in_window = false;
+
+	if (!cfg)
+		return 0;
+	mapping = BPF_CORE_READ(folio, mapping);
+	if (!mapping)
+		return 0;
+	host = BPF_CORE_READ(mapping, host);
+	if (!fl_watched(cfg, host, &slot))
+		return 0;
+	fl_count(slot, FL_CNT_DELETIONS);
+
+	pid = (__u32)bpf_get_current_pid_tgid();
+	t = bpf_map_lookup_elem(&fl_tasks, &pid);
+	if (t) {
+		/* truncate(2) names a path: the inode shows up here first. */
+		if (!t->opened)
+			fl_window_open(ctx, t, host, slot);
+		in_window = t->inode == (__u64)host;
+	}
+
+	inval = fl_inval_lock_state(mapping, &owner);
+	if (inval != FL_LOCK_EXCL_ME) {
+		rules = fl_fs_rules_of(BPF_CORE_READ(host, i_sb, s_magic));
+		if ((rules & FL_RULE_INVAL_EXCL) && !fl_is_internal(host)) {
+			if (in_window && inval != FL_LOCK_SHARED_OTHER && inval != FL_LOCK_NA)
+				candidate = true;
+			else if (inval == FL_LOCK_SHARED_ME)
+				candidate = true;
+		}
+	}
+	if (!candidate && !cfg->emit_all)
+		return 0;
+
+	e = fl_event_new(FL_EV_DELETE, slot, host);
+	if (!e)
+		return 0;
+	e->start = BPF_CORE_READ(folio, index) << cfg->page_shift;
+	e->end = e->start + (fl_folio_nr_pages(folio) << cfg->page_shift);
+	e->inval_lock = inval;
+	e->inval_owner = owner;
+	e->i_rwsem = fl_rwsem_state(&host->i_rwsem, &e->i_rwsem_owner);
+	if (in_window)
+		e->flags |= FL_F_IN_WINDOW;
+	if (candidate) {
+		e->flags |= FL_F_CANDIDATE;
+		fl_count(slot, FL_CNT_CANDIDATES);
+		fl_event_stack(ctx, e);
+	}
+	bpf_ringbuf_submit(e, 0);
+	return 0;
+}
+
+/*
+ * shmem inserts folios with its own code and no tracepoint; the LRU
+ * insertion that follows is the closest observable point.  It may run in
+ * the context of whoever drains the per-CPU LRU batch, so it is counted
+ * only, never judged.  Loaded only when tmpfs is watched.
+ */
+#define TMPFS_MAGIC_ 0x01021994
+
+SEC("tp_btf/mm_lru_insertion")
+int BPF_PROG(fl_tp_lru_insert, struct folio *folio)
+{
+	struct fl_config *cfg = fl_config();
+	struct address_space *mapping;
+	struct inode *host;
+	unsigned long m;
+	__u32 slot;
+
+	if (!cfg)
+		return 0;
+	m = (unsigned long)BPF_CORE_READ(folio, mapping);
+	if (!m || (m & 3))	/* anon or movable: not page cache */
+		return 0;
+	mapping = (void *)m;
+	host = BPF_CORE_READ(mapping, host);
+	if (!host || BPF_CORE_READ(host, i_sb, s_magic) != TMPFS_MAGIC_)
+		return 0;
+	if (!fl_watched(cfg, host, &slot))
+		return 0;
+	fl_count(slot, FL_CNT_INSERTIONS);
+	return 0;
+}
+
+char LICENSE[] SEC("license") = "GPL";

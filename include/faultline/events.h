@@ -1,0 +1,145 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * The event ABI shared by the BPF programs and user space.
+ *
+ * Every record is one fixed-size struct fl_event; the type says which
+ * fields mean something.  Byte ranges are [start, end) in file offsets,
+ * with FL_EOF as "to the end of the file".  The version is bumped on any
+ * change of layout or meaning, because dumps outlive the binary that
+ * wrote them.
+ */
+#ifndef FAULTLINE_EVENTS_H
+#define FAULTLINE_EVENTS_H
+
+#ifndef __VMLINUX_H__
+#include <linux/types.h>
+#endif
+
+#define FL_ABI_VERSION	1
+#define FL_COMM_LEN	16
+#define FL_MAX_FRAMES	32
+#define FL_EOF		(~0ULL)
+
+enum fl_event_type {
+	FL_EV_NONE = 0,
+	FL_EV_FAULT,		/* filemap ->fault entered for a page */
+	FL_EV_MAP_PAGES,	/* fault-around mapped cached pages */
+	FL_EV_INSERT,		/* folio added to a file's page cache */
+	FL_EV_DELETE,		/* folio removed from a file's page cache */
+	FL_EV_INVAL_BEGIN,	/* a task starts invalidating a range */
+	FL_EV_INVAL_END,	/* ... and is done with it */
+	FL_EV_INVAL_STEP,	/* the filesystem's own invalidation code ran */
+	FL_EV_IOMAP,		/* iomap_iter step */
+	FL_EV_IOMAP_MAP,	/* the extent map an iomap step will use */
+	FL_EV_TYPE_MAX,
+};
+
+/*
+ * What the lock word says about the current task and one rw_semaphore.
+ * Only FL_LOCK_EXCL_ME / FL_LOCK_SHARED_ME count as "held by me";
+ * FL_LOCK_SHARED_OTHER is the undecidable case (readers hold it and the
+ * owner hint names another task): it is counted, never reported.
+ */
+enum fl_lock_state {
+	FL_LOCK_NA = 0,		/* no such lock on this kernel, or not readable */
+	FL_LOCK_FREE,		/* count == 0: nobody holds it */
+	FL_LOCK_EXCL_ME,	/* writer bit set, owner == current */
+	FL_LOCK_SHARED_ME,	/* readers, owner hint == current */
+	FL_LOCK_EXCL_OTHER,	/* writer bit set, owner is another task */
+	FL_LOCK_SHARED_OTHER,	/* readers, owner hint is another task */
+	FL_LOCK_STATE_MAX,
+};
+
+/* Which invalidation an FL_EV_INVAL_BEGIN opens. */
+enum fl_inval_op {
+	FL_OP_NONE = 0,
+	FL_OP_PUNCH,
+	FL_OP_ZERO,
+	FL_OP_COLLAPSE,
+	FL_OP_INSERT,
+	FL_OP_TRUNCATE,
+	FL_OP_MAX,
+};
+
+/* fl_event.flags */
+#define FL_F_CANDIDATE	(1U << 0)	/* BPF found the lock evidence wanting */
+#define FL_F_IN_WINDOW	(1U << 1)	/* task was inside its own invalidation */
+#define FL_F_STACK	(1U << 2)	/* frames[] holds a kernel stack */
+#define FL_F_INTERNAL	(1U << 3)	/* fs-internal inode (no dentry): no rules */
+
+/* iomap flags as the kernel defines them (stable since 4.x). */
+#define FL_IOMAP_WRITE	(1U << 0)
+#define FL_IOMAP_ZERO	(1U << 1)
+#define FL_IOMAP_REPORT	(1U << 2)
+#define FL_IOMAP_FAULT	(1U << 3)
+#define FL_IOMAP_DIRECT	(1U << 4)
+#define FL_IOMAP_UNSHARE (1U << 7)
+
+struct fl_inode_key {
+	__u32 dev;		/* kernel encoding: major << 20 | minor */
+	__u32 gen;		/* i_generation: inode numbers are reused */
+	__u64 ino;
+};
+
+struct fl_event {
+	__u16 type;		/* enum fl_event_type */
+	__u16 flags;		/* FL_F_* */
+	__u16 cpu;
+	__u8 op;		/* enum fl_inval_op (INVAL_*) */
+	__u8 slot;		/* watched-filesystem slot, 0 = unfiltered */
+	__u64 ts;		/* CLOCK_MONOTONIC ns (bpf_ktime_get_ns) */
+	__u32 pid;		/* thread id */
+	__u32 tgid;
+	char comm[FL_COMM_LEN];
+	struct fl_inode_key inode;
+	__u32 fs_magic;		/* super_block->s_magic */
+	__u8 inval_lock;	/* enum fl_lock_state: mapping->invalidate_lock */
+	__u8 i_rwsem;		/* enum fl_lock_state: inode->i_rwsem */
+	__u16 nr_frames;
+	__u32 inval_owner;	/* pid named by the owner field, 0 if none */
+	__u32 i_rwsem_owner;
+	__u64 start;		/* byte range [start, end) */
+	__u64 end;
+	__u64 aux;		/* IOMAP: iomap flags; INVAL: fallocate mode */
+	__u64 frames[FL_MAX_FRAMES];
+};
+
+/*
+ * Per-CPU counters, one block of FL_CNT_MAX per watched-filesystem slot.
+ * The healthy majority of events is only counted here, never sent.
+ */
+enum fl_counter {
+	FL_CNT_FAULTS = 0,
+	FL_CNT_MAP_PAGES,
+	FL_CNT_INSERTIONS,
+	FL_CNT_DELETIONS,
+	FL_CNT_INVALIDATIONS,
+	FL_CNT_IOMAP,
+	FL_CNT_IOMAP_MAPS,
+	FL_CNT_UNKNOWN,		/* lock evidence undecidable */
+	FL_CNT_UNCHECKED,	/* filesystem has no rule for this check */
+	FL_CNT_CANDIDATES,	/* sent to user space for judgement */
+	FL_CNT_LOST,		/* ring buffer full: event dropped */
+	FL_CNT_INVAL_UNTRACKED,	/* fs invalidation outside a traced syscall */
+	FL_CNT_FAULT_LOCKED,	/* fault entered with invalidate_lock held by me */
+	FL_CNT_MAX,
+};
+
+#define FL_MAX_SLOTS	8
+
+/* Per-filesystem rule flags (the fs_rules map, keyed by s_magic). */
+#define FL_RULE_INSERT_LOCKED	(1U << 0) /* insertions need inval lock or i_rwsem */
+#define FL_RULE_INVAL_EXCL	(1U << 1) /* page-cache truncation needs inval lock excl */
+#define FL_RULE_MAP_PAGES_LOCKED (1U << 2) /* ->map_pages takes inval lock shared */
+#define FL_RULE_WRITE_LOCKED	(1U << 3) /* buffered writes hold i_rwsem */
+
+/* Global configuration, one entry in the cfg array map. */
+struct fl_config {
+	__u32 filter_dev;	/* devs map is a filter */
+	__u32 filter_pid;	/* tgids map is a filter */
+	__u32 emit_all;		/* send every event (record mode) */
+	__u32 self_tgid;	/* never trace faultline itself */
+	__u32 page_shift;
+};
+
+#endif /* FAULTLINE_EVENTS_H */

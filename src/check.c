@@ -1,0 +1,176 @@
+// SPDX-License-Identifier: GPL-2.0
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+
+#include "cli.h"
+#include "util.h"
+
+static const char check_usage[] =
+"usage: faultline check [--json FILE] [--dev DEV|--path DIR]... [--pid PID]...\n"
+"                       [--duration SECS] [--ring-size MIB] [-v] [-- CMD ARGS...]\n"
+"\n"
+"Trace page faults, page-cache insertions/deletions, iomap steps and\n"
+"invalidations until CMD exits (it is started after tracing is attached),\n"
+"SIGINT/SIGTERM, or --duration elapses; then print a summary and every\n"
+"violation found, each with its rule, evidence level (definite or\n"
+"observed-race), inode and range, tasks, and kernel stacks.\n"
+"\n"
+"  --json FILE      also write the report as JSON (see README, \"JSON report\")\n"
+"  --dev DEV        watch only this filesystem: a block device (/dev/loop0) or\n"
+"                   major:minor; repeatable (up to 7)\n"
+"  --path DIR       watch only the filesystem that holds DIR; repeatable\n"
+"  --pid PID        watch only this process (thread group); repeatable\n"
+"  --duration SECS  stop after SECS seconds (default: until CMD exits / Ctrl-C)\n"
+"  --ring-size MIB  BPF ring buffer size (default 4); losses are counted\n"
+"  -v, --verbose    more diagnostics (twice: libbpf debug output)\n"
+"\n"
+"Without --dev/--path every filesystem is watched, except that tmpfs faults\n"
+"and insertions are only traced when a tmpfs is named (they cost a check on\n"
+"every user page fault).\n"
+"\n"
+"Exit status: 0 no violation, 1 violations found, 2 usage or environment\n"
+"error (not root, no kernel BTF, tracefs not mountable, CMD not runnable).\n";
+
+int fl_cli_seconds(const char *s, double *out)
+{
+	char *end;
+	double v;
+
+	errno = 0;
+	v = strtod(s, &end);
+	if (errno || end == s || *end || v <= 0 || v > 1e7)
+		return -EINVAL;
+	*out = v;
+	return 0;
+}
+
+static int add_kdev(struct fl_live_opts *o, uint32_t kdev, const char *what)
+{
+	for (int i = 0; i < o->ndevs; i++)
+		if (o->devs[i] == kdev)
+			return 0;
+	if (o->ndevs >= (int)ARRAY_SIZE(o->devs)) {
+		fl_err("too many filesystems (at most %zu): %s", ARRAY_SIZE(o->devs), what);
+		return -E2BIG;
+	}
+	o->devs[o->ndevs++] = kdev;
+	return 0;
+}
+
+int fl_cli_add_dev(struct fl_live_opts *o, const char *dev)
+{
+	unsigned int maj, min;
+	struct stat st;
+	char tail;
+
+	if (sscanf(dev, "%u:%u%c", &maj, &min, &tail) == 2)
+		return add_kdev(o, (maj << 20) | min, dev);
+	if (stat(dev, &st)) {
+		fl_err("--dev %s: %s", dev, strerror(errno));
+		return -errno;
+	}
+	if (!S_ISBLK(st.st_mode)) {
+		fl_err("--dev %s: not a block device (use --path for a directory)", dev);
+		return -EINVAL;
+	}
+	return add_kdev(o, fl_kdev(st.st_rdev), dev);
+}
+
+int fl_cli_add_path(struct fl_live_opts *o, const char *path)
+{
+	struct stat st;
+
+	if (stat(path, &st)) {
+		fl_err("--path %s: %s", path, strerror(errno));
+		return -errno;
+	}
+	return add_kdev(o, fl_kdev(st.st_dev), path);
+}
+
+int fl_cli_add_pid(struct fl_live_opts *o, const char *pid)
+{
+	char *end;
+	long v = strtol(pid, &end, 10);
+
+	if (end == pid || *end || v <= 0 || v > 0x3fffffff) {
+		fl_err("--pid %s: not a process id", pid);
+		return -EINVAL;
+	}
+	if (o->ntgids >= (int)ARRAY_SIZE(o->tgids)) {
+		fl_err("too many --pid (at most %zu)", ARRAY_SIZE(o->tgids));
+		return -E2BIG;
+	}
+	o->tgids[o->ntgids++] = (uint32_t)v;
+	return 0;
+}
+
+int fl_cmd_check(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "json", required_argument, NULL, 'j' },
+		{ "dev", required_argument, NULL, 'd' },
+		{ "path", required_argument, NULL, 'p' },
+		{ "pid", required_argument, NULL, 'P' },
+		{ "duration", required_argument, NULL, 't' },
+		{ "ring-size", required_argument, NULL, 'r' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct fl_live_opts o = { .mode = "check" };
+	double mib;
+	int c;
+
+	while ((c = getopt_long(argc, argv, "+j:d:p:P:t:r:vh", opts, NULL)) != -1) {
+		switch (c) {
+		case 'j':
+			o.json_path = optarg;
+			break;
+		case 'd':
+			if (fl_cli_add_dev(&o, optarg))
+				return FL_EXIT_ENV;
+			break;
+		case 'p':
+			if (fl_cli_add_path(&o, optarg))
+				return FL_EXIT_ENV;
+			break;
+		case 'P':
+			if (fl_cli_add_pid(&o, optarg))
+				return FL_EXIT_ENV;
+			break;
+		case 't':
+			if (fl_cli_seconds(optarg, &o.duration)) {
+				fl_err("--duration %s: not a positive number of seconds", optarg);
+				return FL_EXIT_ENV;
+			}
+			break;
+		case 'r':
+			if (fl_cli_seconds(optarg, &mib) || mib > 1024) {
+				fl_err("--ring-size %s: not a size in MiB (1..1024)", optarg);
+				return FL_EXIT_ENV;
+			}
+			/* ring buffer sizes are a power of two of pages */
+			o.ring_bytes = 1u << (31 - __builtin_clz((uint32_t)(mib * (1 << 20))));
+			if (o.ring_bytes < 4096)
+				o.ring_bytes = 4096;
+			break;
+		case 'v':
+			fl_verbose++;
+			break;
+		case 'h':
+			fputs(check_usage, stdout);
+			return FL_EXIT_CLEAN;
+		default:
+			fputs(check_usage, stderr);
+			return FL_EXIT_ENV;
+		}
+	}
+	if (optind < argc)
+		o.cmd = argv + optind;
+	return fl_live_run(&o);
+}

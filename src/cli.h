@@ -1,0 +1,17 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+#ifndef FL_CLI_H
+#define FL_CLI_H
+
+#include "live.h"
+
+int fl_cmd_check(int argc, char **argv);
+int fl_cmd_probe(int argc, char **argv);
+int fl_cmd_demo(int argc, char **argv);
+
+/* Shared by check and demo: --dev/--path/--pid parsing into live opts. */
+int fl_cli_add_dev(struct fl_live_opts *o, const char *dev);
+int fl_cli_add_path(struct fl_live_opts *o, const char *path);
+int fl_cli_add_pid(struct fl_live_opts *o, const char *pid);
+int fl_cli_seconds(const char *s, double *out);
+
+#endif

@@ -1,0 +1,405 @@
+// SPDX-License-Identifier: GPL-2.0
+#include <stdlib.h>
+#include <string.h>
+
+#include "engine.h"
+#include "util.h"
+
+struct fl_engine *fl_engine_new(fl_symname_fn symname, void *symctx)
+{
+	struct fl_engine *e = fl_xcalloc(1, sizeof(*e));
+
+	e->symname = symname;
+	e->symctx = symctx;
+	return e;
+}
+
+void fl_engine_free(struct fl_engine *e)
+{
+	if (!e)
+		return;
+	for (size_t i = 0; i < e->nviol; i++)
+		free(e->viol[i].path);
+	free(e->viol);
+	free(e->open);
+	free(e);
+}
+
+void fl_engine_total(const struct fl_engine *e, struct fl_counts *out)
+{
+	memset(out, 0, sizeof(*out));
+	for (int s = 0; s < FL_MAX_SLOTS; s++)
+		for (int c = 0; c < FL_CNT_MAX; c++)
+			out->c[c] += e->slots[s].c[c];
+}
+
+static bool same_inode(const struct fl_inode_key *a, const struct fl_inode_key *b)
+{
+	return a->dev == b->dev && a->ino == b->ino && a->gen == b->gen;
+}
+
+static bool ranges_overlap(uint64_t s1, uint64_t e1, uint64_t s2, uint64_t e2)
+{
+	return s1 < e2 && s2 < e1;
+}
+
+static bool held_by_me(unsigned int st)
+{
+	return st == FL_LOCK_EXCL_ME || st == FL_LOCK_SHARED_ME;
+}
+
+/* The lock word proves the task does not hold the lock. */
+static bool proven_not_held(unsigned int st)
+{
+	return st == FL_LOCK_FREE || st == FL_LOCK_EXCL_OTHER;
+}
+
+/* ---- stacks ---------------------------------------------------------- */
+
+bool fl_stack_has(const struct fl_engine *e, const struct fl_event *ev,
+		  const char *const *names)
+{
+	if (!e->symname || !(ev->flags & FL_F_STACK))
+		return false;
+	for (unsigned int i = 0; i < ev->nr_frames && i < FL_MAX_FRAMES; i++) {
+		const char *sym = e->symname(e->symctx, ev->frames[i]);
+
+		if (!sym)
+			continue;
+		for (const char *const *n = names; *n; n++)
+			if (!strcmp(sym, *n))
+				return true;
+	}
+	return false;
+}
+
+bool fl_stack_in_fault(const struct fl_engine *e, const struct fl_event *ev)
+{
+	static const char *const fault_frames[] = {
+		"filemap_fault", "__do_fault", "do_fault", "do_read_fault",
+		"do_shared_fault", "do_cow_fault", "handle_mm_fault",
+		"__handle_mm_fault", "do_user_addr_fault", "exc_page_fault",
+		"filemap_map_pages", "do_page_mkwrite", NULL,
+	};
+
+	return fl_stack_has(e, ev, fault_frames);
+}
+
+/* A deletion that is page-cache truncation, not reclaim or writeback. */
+bool fl_stack_truncates(const struct fl_engine *e, const struct fl_event *ev)
+{
+	static const char *const truncate_frames[] = {
+		"truncate_inode_pages_range", "truncate_pagecache_range",
+		"truncate_pagecache", "truncate_setsize", "truncate_inode_folio",
+		"truncate_inode_partial_folio", "invalidate_inode_pages2_range",
+		"delete_from_page_cache_batch", NULL,
+	};
+
+	return fl_stack_has(e, ev, truncate_frames);
+}
+
+/* ---- invalidation windows ------------------------------------------- */
+
+static struct fl_window *find_open(struct fl_engine *e, uint32_t pid,
+				   const struct fl_inode_key *key)
+{
+	for (size_t i = 0; i < e->nopen; i++)
+		if (e->open[i].begin.pid == pid && same_inode(&e->open[i].begin.inode, key))
+			return &e->open[i];
+	return NULL;
+}
+
+static void window_begin(struct fl_engine *e, const struct fl_event *ev)
+{
+	struct fl_window *w;
+
+	if (find_open(e, ev->pid, &ev->inode))
+		return;
+	if (e->nopen == e->capopen) {
+		size_t cap = e->capopen ? e->capopen * 2 : 16;
+		struct fl_window *n = realloc(e->open, cap * sizeof(*n));
+
+		if (!n)
+			return;
+		e->open = n;
+		e->capopen = cap;
+	}
+	w = &e->open[e->nopen++];
+	memset(w, 0, sizeof(*w));
+	w->begin = *ev;
+}
+
+static void window_step(struct fl_engine *e, const struct fl_event *ev)
+{
+	struct fl_window *w = find_open(e, ev->pid, &ev->inode);
+
+	if (!w) {
+		/* INVAL_STEP implies the window was opened: recover it. */
+		window_begin(e, ev);
+		w = find_open(e, ev->pid, &ev->inode);
+		if (!w)
+			return;
+		w->begin.type = FL_EV_INVAL_BEGIN;
+	}
+	w->step = *ev;
+	w->has_step = true;
+}
+
+static void window_end(struct fl_engine *e, const struct fl_event *ev)
+{
+	struct fl_window *w = find_open(e, ev->pid, &ev->inode);
+
+	if (!w)
+		return;
+	w->ts_end = ev->ts;
+	e->closed[e->closed_next] = *w;
+	e->closed_next = (e->closed_next + 1) % FL_CLOSED_WINDOWS;
+	if (e->nclosed < FL_CLOSED_WINDOWS)
+		e->nclosed++;
+	*w = e->open[--e->nopen];
+}
+
+static bool window_covers(const struct fl_window *w, const struct fl_event *ev)
+{
+	if (w->begin.pid == ev->pid || !same_inode(&w->begin.inode, &ev->inode))
+		return false;
+	if (ev->ts < w->begin.ts || (w->ts_end && ev->ts > w->ts_end))
+		return false;
+	return ranges_overlap(w->begin.start, w->begin.end, ev->start, ev->end);
+}
+
+/* Another task's invalidation of this range, in progress at the event. */
+static const struct fl_window *find_partner(const struct fl_engine *e,
+					    const struct fl_event *ev)
+{
+	const struct fl_window *best = NULL;
+
+	for (size_t i = 0; i < e->nopen; i++) {
+		const struct fl_window *w = &e->open[i];
+
+		if (!window_covers(w, ev))
+			continue;
+		/* Prefer the task the lock word names as the writer. */
+		if (ev->inval_owner && w->begin.pid == ev->inval_owner)
+			return w;
+		if (!best)
+			best = w;
+	}
+	for (size_t i = 0; i < e->nclosed && !best; i++)
+		if (window_covers(&e->closed[i], ev))
+			best = &e->closed[i];
+	return best;
+}
+
+/* ---- violations ------------------------------------------------------ */
+
+static uint64_t fnv(uint64_t h, const void *p, size_t n)
+{
+	const unsigned char *c = p;
+
+	for (size_t i = 0; i < n; i++)
+		h = (h ^ c[i]) * 0x100000001b3ull;
+	return h;
+}
+
+/* One report per rule, inode and code path, however often it recurs. */
+static uint64_t signature(enum fl_rule rule, const struct fl_event *ev)
+{
+	uint64_t h = 0xcbf29ce484222325ull;
+	unsigned int n = ev->nr_frames < FL_MAX_FRAMES ? ev->nr_frames : FL_MAX_FRAMES;
+
+	h = fnv(h, &rule, sizeof(rule));
+	h = fnv(h, &ev->inode, sizeof(ev->inode));
+	h = fnv(h, ev->frames, n * sizeof(ev->frames[0]));
+	return h;
+}
+
+static void report(struct fl_engine *e, enum fl_rule rule, enum fl_evidence evid,
+		   const struct fl_event *ev, const struct fl_window *partner)
+{
+	uint64_t sig = signature(rule, ev);
+	struct fl_violation *v;
+
+	for (size_t i = 0; i < e->nviol; i++) {
+		v = &e->viol[i];
+		if (v->sig != sig || v->rule != rule)
+			continue;
+		v->count++;
+		v->last_ts = ev->ts;
+		/* Keep the strongest evidence and a race partner once seen. */
+		if (evid < v->evidence)
+			v->evidence = evid;
+		if (partner && !v->has_partner) {
+			v->partner = *partner;
+			v->has_partner = true;
+		}
+		return;
+	}
+	if (e->nviol >= FL_MAX_VIOLATIONS) {
+		e->viol_dropped++;
+		return;
+	}
+	if (e->nviol == e->capviol) {
+		size_t cap = e->capviol ? e->capviol * 2 : 16;
+		struct fl_violation *n = realloc(e->viol, cap * sizeof(*n));
+
+		if (!n) {
+			e->viol_dropped++;
+			return;
+		}
+		e->viol = n;
+		e->capviol = cap;
+	}
+	v = &e->viol[e->nviol++];
+	memset(v, 0, sizeof(*v));
+	v->rule = rule;
+	v->evidence = evid;
+	v->ev = *ev;
+	v->count = 1;
+	v->last_ts = ev->ts;
+	v->sig = sig;
+	if (partner) {
+		v->partner = *partner;
+		v->has_partner = true;
+	}
+}
+
+/* ---- judgement ------------------------------------------------------- */
+
+/*
+ * An insertion (or a fault that instantiates pages) must hold the
+ * invalidate lock or i_rwsem.  The lock word proves a violation; without
+ * lock words (imports, kernels without invalidate_lock) only an overlapping
+ * invalidation by another task can show it.
+ */
+static void judge_insert(struct fl_engine *e, const struct fl_event *ev)
+{
+	const struct fl_window *partner;
+	enum fl_rule rule;
+
+	if (!(fl_fs_flags(ev->fs_magic) & FL_RULE_INSERT_LOCKED))
+		return;
+	if (held_by_me(ev->inval_lock) || held_by_me(ev->i_rwsem))
+		return;
+	partner = find_partner(e, ev);
+	rule = fl_stack_in_fault(e, ev) ? FL_R_FAULT_UNLOCKED : FL_R_INSERT_UNLOCKED;
+	if (proven_not_held(ev->inval_lock) && proven_not_held(ev->i_rwsem)) {
+		report(e, rule, FL_EVID_DEFINITE, ev, partner);
+		return;
+	}
+	if (ev->inval_lock == FL_LOCK_NA && partner)
+		report(e, rule, FL_EVID_OBSERVED_RACE, ev, partner);
+}
+
+static void judge_map_pages(struct fl_engine *e, const struct fl_event *ev)
+{
+	const struct fl_window *partner;
+
+	if (!(fl_fs_flags(ev->fs_magic) & FL_RULE_MAP_PAGES_LOCKED))
+		return;
+	if (held_by_me(ev->inval_lock))
+		return;
+	partner = find_partner(e, ev);
+	if (proven_not_held(ev->inval_lock))
+		report(e, FL_R_FAULT_UNLOCKED, FL_EVID_DEFINITE, ev, partner);
+	else if (ev->inval_lock == FL_LOCK_NA && partner)
+		report(e, FL_R_FAULT_UNLOCKED, FL_EVID_OBSERVED_RACE, ev, partner);
+}
+
+/*
+ * Dropping page cache in an invalidation needs invalidate_lock exclusive.
+ * Inside the task's own invalidation window every deletion of that inode is
+ * such a drop; outside it only a truncation stack makes it one (reclaim
+ * removes folios under whatever locks its caller happens to hold).
+ */
+static void judge_delete(struct fl_engine *e, const struct fl_event *ev)
+{
+	bool in_window;
+
+	if (!(fl_fs_flags(ev->fs_magic) & FL_RULE_INVAL_EXCL))
+		return;
+	if (ev->inval_lock == FL_LOCK_EXCL_ME)
+		return;
+	in_window = (ev->flags & FL_F_IN_WINDOW) || find_open(e, ev->pid, &ev->inode);
+	if (in_window) {
+		if (proven_not_held(ev->inval_lock))
+			report(e, FL_R_INVAL_UNLOCKED, FL_EVID_DEFINITE, ev, NULL);
+		else if (ev->inval_lock == FL_LOCK_SHARED_ME)
+			report(e, FL_R_INVAL_SHARED, FL_EVID_DEFINITE, ev, NULL);
+		return;
+	}
+	if (ev->inval_lock != FL_LOCK_SHARED_ME)
+		return;
+	if (fl_stack_truncates(e, ev))
+		report(e, FL_R_INVAL_SHARED, FL_EVID_DEFINITE, ev, NULL);
+	else
+		e->reclaim_shared++;
+}
+
+#define WRITE_LIKE (FL_IOMAP_WRITE | FL_IOMAP_ZERO | FL_IOMAP_UNSHARE)
+
+static void judge_iomap(struct fl_engine *e, const struct fl_event *ev)
+{
+	if (!(ev->aux & WRITE_LIKE) || (ev->aux & (FL_IOMAP_FAULT | FL_IOMAP_DIRECT)))
+		return;
+	if (!(fl_fs_flags(ev->fs_magic) & FL_RULE_WRITE_LOCKED))
+		return;
+	if (proven_not_held(ev->i_rwsem))
+		report(e, FL_R_WRITE_UNLOCKED, FL_EVID_DEFINITE, ev, find_partner(e, ev));
+}
+
+static void count_event(struct fl_engine *e, const struct fl_event *ev)
+{
+	static const int counter_of[FL_EV_TYPE_MAX] = {
+		[FL_EV_FAULT] = FL_CNT_FAULTS,
+		[FL_EV_MAP_PAGES] = FL_CNT_MAP_PAGES,
+		[FL_EV_INSERT] = FL_CNT_INSERTIONS,
+		[FL_EV_DELETE] = FL_CNT_DELETIONS,
+		[FL_EV_INVAL_BEGIN] = FL_CNT_INVALIDATIONS,
+		[FL_EV_IOMAP] = FL_CNT_IOMAP,
+		[FL_EV_IOMAP_MAP] = FL_CNT_IOMAP_MAPS,
+	};
+	unsigned int slot = ev->slot < FL_MAX_SLOTS ? ev->slot : 0;
+
+	if (ev->type < FL_EV_TYPE_MAX && counter_of[ev->type])
+		e->slots[slot].c[counter_of[ev->type]]++;
+	else if (ev->type == FL_EV_FAULT)
+		e->slots[slot].c[FL_CNT_FAULTS]++;
+}
+
+void fl_engine_feed(struct fl_engine *e, const struct fl_event *ev)
+{
+	if (!e->events)
+		e->first_ts = ev->ts;
+	e->events++;
+	if (e->count_events)
+		count_event(e, ev);
+
+	if (ev->flags & FL_F_INTERNAL)
+		return;
+	switch (ev->type) {
+	case FL_EV_INVAL_BEGIN:
+		window_begin(e, ev);
+		break;
+	case FL_EV_INVAL_STEP:
+		window_step(e, ev);
+		break;
+	case FL_EV_INVAL_END:
+		window_end(e, ev);
+		break;
+	case FL_EV_INSERT:
+		judge_insert(e, ev);
+		break;
+	case FL_EV_MAP_PAGES:
+		judge_map_pages(e, ev);
+		break;
+	case FL_EV_DELETE:
+		judge_delete(e, ev);
+		break;
+	case FL_EV_IOMAP:
+		judge_iomap(e, ev);
+		break;
+	default:
+		break;
+	}
+}

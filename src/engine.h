@@ -1,0 +1,80 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The correlation and rule engine, shared by live tracing and post-mortem
+ * analysis.  It keeps the invalidation windows per inode, judges every
+ * page-cache, fault and iomap event it is fed against the filesystem's
+ * protocol (rules.h), and collects deduplicated violations.
+ */
+#ifndef FL_ENGINE_H
+#define FL_ENGINE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "faultline/events.h"
+#include "rules.h"
+
+/* An invalidation, from its syscall's entry to its exit. */
+struct fl_window {
+	struct fl_event begin;
+	struct fl_event step;	/* the fs's own invalidation code, with stack */
+	bool has_step;
+	uint64_t ts_end;	/* 0 while open */
+};
+
+struct fl_violation {
+	enum fl_rule rule;
+	enum fl_evidence evidence;
+	struct fl_event ev;	/* first occurrence */
+	bool has_partner;
+	struct fl_window partner;
+	uint64_t count;
+	uint64_t last_ts;
+	uint64_t sig;
+	char *path;		/* resolved by the reporter, may stay NULL */
+};
+
+struct fl_counts {
+	uint64_t c[FL_CNT_MAX];
+};
+
+/* Names a kernel text address ("function" without offset), or NULL. */
+typedef const char *(*fl_symname_fn)(void *ctx, uint64_t addr);
+
+#define FL_CLOSED_WINDOWS	64
+#define FL_MAX_VIOLATIONS	4096
+
+struct fl_engine {
+	fl_symname_fn symname;
+	void *symctx;
+	bool count_events;	/* counts come from the events (post-mortem) */
+
+	struct fl_window *open;
+	size_t nopen, capopen;
+	struct fl_window closed[FL_CLOSED_WINDOWS];
+	size_t closed_next, nclosed;
+
+	struct fl_violation *viol;
+	size_t nviol, capviol;
+	uint64_t viol_dropped;	/* distinct violations beyond the cap */
+
+	struct fl_counts slots[FL_MAX_SLOTS];
+	uint64_t events;
+	uint64_t reclaim_shared;	/* deletions under a shared lock by reclaim */
+	uint64_t first_ts;
+};
+
+struct fl_engine *fl_engine_new(fl_symname_fn symname, void *symctx);
+void fl_engine_free(struct fl_engine *e);
+void fl_engine_feed(struct fl_engine *e, const struct fl_event *ev);
+/* Totals over every slot. */
+void fl_engine_total(const struct fl_engine *e, struct fl_counts *out);
+
+/* Stack classification, exposed for the tests and the reporters. */
+bool fl_stack_has(const struct fl_engine *e, const struct fl_event *ev,
+		  const char *const *names);
+bool fl_stack_in_fault(const struct fl_engine *e, const struct fl_event *ev);
+bool fl_stack_truncates(const struct fl_engine *e, const struct fl_event *ev);
+
+#endif

@@ -1,0 +1,119 @@
+// SPDX-License-Identifier: GPL-2.0
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ksyms.h"
+#include "util.h"
+
+static int cmp_addr(const void *a, const void *b)
+{
+	const struct fl_ksym *x = a, *y = b;
+
+	if (x->addr != y->addr)
+		return x->addr < y->addr ? -1 : 1;
+	return 0;
+}
+
+struct fl_ksyms *fl_ksyms_load(const char *path)
+{
+	struct fl_ksyms *ks;
+	char line[512], name[256], type;
+	unsigned long long addr;
+	FILE *f = fopen(path, "re");
+
+	if (!f)
+		return NULL;
+	ks = fl_xcalloc(1, sizeof(*ks));
+	while (fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "%llx %c %255s", &addr, &type, name) != 3)
+			continue;
+		/* text symbols only; addresses of 0 mean kptr_restrict hid them */
+		if (!addr || (type != 't' && type != 'T'))
+			continue;
+		if (ks->n == ks->cap) {
+			size_t cap = ks->cap ? ks->cap * 2 : 4096;
+			struct fl_ksym *n = realloc(ks->syms, cap * sizeof(*n));
+
+			if (!n)
+				break;
+			ks->syms = n;
+			ks->cap = cap;
+		}
+		ks->syms[ks->n].addr = addr;
+		ks->syms[ks->n].name = fl_xstrdup(name);
+		ks->n++;
+	}
+	fclose(f);
+	if (!ks->n) {
+		fl_ksyms_free(ks);
+		errno = ENOENT;
+		return NULL;
+	}
+	qsort(ks->syms, ks->n, sizeof(ks->syms[0]), cmp_addr);
+	return ks;
+}
+
+void fl_ksyms_free(struct fl_ksyms *ks)
+{
+	if (!ks)
+		return;
+	for (size_t i = 0; i < ks->n; i++)
+		free(ks->syms[i].name);
+	free(ks->syms);
+	free(ks);
+}
+
+const struct fl_ksym *fl_ksyms_find(const struct fl_ksyms *ks, uint64_t addr,
+				    uint64_t *off)
+{
+	size_t lo = 0, hi;
+
+	if (!ks || !ks->n || addr < ks->syms[0].addr)
+		return NULL;
+	hi = ks->n;
+	while (hi - lo > 1) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (ks->syms[mid].addr <= addr)
+			lo = mid;
+		else
+			hi = mid;
+	}
+	if (off)
+		*off = addr - ks->syms[lo].addr;
+	return &ks->syms[lo];
+}
+
+bool fl_ksyms_has(void *ctx, const char *name)
+{
+	const struct fl_ksyms *ks = ctx;
+
+	for (size_t i = 0; ks && i < ks->n; i++)
+		if (!strcmp(ks->syms[i].name, name))
+			return true;
+	return false;
+}
+
+const char *fl_ksyms_name(void *ctx, uint64_t addr)
+{
+	const struct fl_ksym *s = fl_ksyms_find(ctx, addr, NULL);
+
+	return s ? s->name : NULL;
+}
+
+bool fl_ksym_is_trace_glue(const char *name)
+{
+	static const char *const prefixes[] = {
+		"bpf_prog_", "bpf_trace_run", "__bpf_trace_", "__traceiter_",
+		"trace_call_bpf", "perf_trace_", "perf_syscall_", "bpf_get_stack",
+		"__bpf_get_stack", "bpf_get_stack_raw_tp", "bpf_dispatcher",
+		NULL,
+	};
+
+	for (const char *const *p = prefixes; *p; p++)
+		if (!strncmp(name, *p, strlen(*p)))
+			return true;
+	return false;
+}

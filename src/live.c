@@ -1,0 +1,213 @@
+// SPDX-License-Identifier: GPL-2.0
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "engine.h"
+#include "kernel.h"
+#include "ksyms.h"
+#include "live.h"
+#include "loader.h"
+#include "pathres.h"
+#include "report.h"
+#include "rules.h"
+#include "tracefs.h"
+#include "util.h"
+
+static volatile sig_atomic_t stop_requested;
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	stop_requested = 1;
+}
+
+static int feed(void *ctx, const struct fl_event *ev)
+{
+	fl_engine_feed(ctx, ev);
+	return 0;
+}
+
+static pid_t start_child(const struct fl_live_opts *o)
+{
+	pid_t pid = fork();
+
+	if (pid != 0)
+		return pid;
+	/* own process group, so a stop reaches everything the command started */
+	setpgid(0, 0);
+	signal(SIGINT, SIG_DFL);
+	signal(SIGTERM, SIG_DFL);
+	if (o->cmd) {
+		execvp(o->cmd[0], o->cmd);
+		fprintf(stderr, "faultline: error: cannot run %s: %s\n", o->cmd[0], strerror(errno));
+		_exit(127);
+	}
+	_exit(o->child_fn(o->child_arg));
+}
+
+static void stop_child(pid_t pid, int *status)
+{
+	for (int i = 0; i < 50; i++) {
+		if (waitpid(pid, status, WNOHANG) == pid)
+			return;
+		kill(-pid, i < 30 ? SIGTERM : SIGKILL);
+		usleep(100000);
+	}
+	waitpid(pid, status, 0);
+}
+
+static void fill_slots(struct fl_run_info *ri, const struct fl_live_opts *o)
+{
+	ri->filtered = o->ndevs > 0;
+	for (int i = 0; i < o->ndevs; i++) {
+		struct fl_slot_info *si = &ri->slots[i + 1];
+
+		si->used = true;
+		si->kdev = o->devs[i];
+		if (fl_dev_mount(si->kdev, si->mount, sizeof(si->mount), si->fstype,
+				 sizeof(si->fstype)))
+			snprintf(si->fstype, sizeof(si->fstype), "?");
+	}
+}
+
+static bool watches_tmpfs(const struct fl_run_info *ri)
+{
+	for (int s = 0; s < FL_MAX_SLOTS; s++)
+		if (ri->slots[s].used && !strcmp(ri->slots[s].fstype, "tmpfs"))
+			return true;
+	return false;
+}
+
+int fl_live_run(const struct fl_live_opts *o)
+{
+	struct fl_loader_opts lo = { .ring_bytes = o->ring_bytes };
+	struct fl_run_info *ri = fl_xcalloc(1, sizeof(*ri));
+	struct fl_counts slots[FL_MAX_SLOTS];
+	struct fl_ksyms *ks = NULL;
+	struct fl_engine *eng = NULL;
+	struct fl_loader l;
+	int ret = FL_EXIT_ENV, status = 0, err;
+	uint64_t t0, deadline;
+	pid_t child = -1;
+	bool loaded = false;
+
+	ri->mode = o->mode;
+	fl_kernel_release(ri->kernel, sizeof(ri->kernel));
+	if (fl_kernel_preflight())
+		goto out;
+
+	ks = fl_ksyms_load("/proc/kallsyms");
+	if (!ks)
+		fl_warn("cannot read /proc/kallsyms: stacks will not be symbolised and "
+			"fault context not recognised");
+	fl_rules_init(fl_ksyms_has, ks);
+	eng = fl_engine_new(fl_ksyms_name, ks);
+
+	fill_slots(ri, o);
+	lo.ndevs = o->ndevs;
+	memcpy(lo.devs, o->devs, sizeof(o->devs));
+	lo.ntgids = o->ntgids;
+	memcpy(lo.tgids, o->tgids, sizeof(o->tgids));
+	lo.watch_tmpfs = watches_tmpfs(ri);
+
+	err = fl_loader_open(&l, &lo, feed, eng);
+	if (err)
+		goto out;
+	loaded = true;
+	ri->ncpus = l.ncpus;
+	ri->lost_per_cpu = fl_xcalloc(l.ncpus, sizeof(uint64_t));
+	memcpy(ri->attach, l.attach, sizeof(l.attach));
+	ri->nattach = l.nattach;
+	for (int i = 0; i < l.nattach; i++)
+		if (strcmp(l.attach[i].status, "attached"))
+			fl_info("%s (%s): %s%s%s", l.attach[i].prog, l.attach[i].target,
+				l.attach[i].status, l.attach[i].why[0] ? ": " : "", l.attach[i].why);
+
+	/* Our own BPF programs are in kallsyms only now: reload to name them. */
+	if (ks) {
+		struct fl_ksyms *fresh = fl_ksyms_load("/proc/kallsyms");
+
+		if (fresh) {
+			fl_ksyms_free(ks);
+			ks = fresh;
+			eng->symctx = ks;
+		}
+	}
+	ri->ksyms = ks;
+
+	signal(SIGINT, on_signal);
+	signal(SIGTERM, on_signal);
+	t0 = fl_now_ns();
+	deadline = o->duration > 0 ? t0 + (uint64_t)(o->duration * 1e9) : 0;
+	if (o->cmd || o->child_fn) {
+		child = start_child(o);
+		if (child < 0) {
+			fl_err("cannot fork: %s", strerror(errno));
+			goto out;
+		}
+	}
+	fl_info("tracing%s; Ctrl-C to stop", o->duration > 0 ? " for the set duration" : "");
+
+	while (!stop_requested) {
+		err = fl_loader_poll(&l, 100);
+		if (err < 0 && err != -EINTR) {
+			fl_err("ring buffer poll failed: %s", strerror(-err));
+			break;
+		}
+		if (child > 0 && waitpid(child, &status, WNOHANG) == child) {
+			child = -1;
+			break;
+		}
+		if (deadline && fl_now_ns() >= deadline)
+			break;
+	}
+	if (child > 0)
+		stop_child(child, &status);
+	/* drain what is left */
+	while (fl_loader_poll(&l, 0) > 0)
+		;
+	ri->duration_s = (fl_now_ns() - t0) / 1e9;
+
+	fl_loader_counts(&l, slots, ri->lost_per_cpu);
+	memcpy(eng->slots, slots, sizeof(slots));
+	for (size_t i = 0; i < eng->nviol; i++)
+		eng->viol[i].path = fl_inode_path(eng->viol[i].ev.inode.dev,
+						  eng->viol[i].ev.inode.ino,
+						  eng->viol[i].ev.inode.gen);
+	fl_report_text(stdout, eng, ri);
+	fflush(stdout);
+	if (o->json_path) {
+		err = fl_report_json(o->json_path, eng, ri);
+		if (err) {
+			fl_err("cannot write %s: %s", o->json_path, strerror(-err));
+			goto out;
+		}
+	}
+	if ((o->cmd || o->child_fn) && WIFEXITED(status) && WEXITSTATUS(status) == 127) {
+		fl_err("the traced command could not be run");
+		goto out;
+	}
+	if (o->child_fn && (!WIFEXITED(status) || WEXITSTATUS(status))) {
+		fl_err("the workload failed (status %d)", status);
+		goto out;
+	}
+	ret = eng->nviol || eng->viol_dropped ? FL_EXIT_VIOLATIONS : FL_EXIT_CLEAN;
+out:
+	if (child > 0)
+		stop_child(child, &status);
+	if (loaded)
+		fl_loader_close(&l);
+	fl_tracefs_release();
+	fl_engine_free(eng);
+	fl_ksyms_free(ks);
+	free(ri->lost_per_cpu);
+	free(ri);
+	signal(SIGINT, SIG_DFL);
+	signal(SIGTERM, SIG_DFL);
+	return ret;
+}

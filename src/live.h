@@ -1,0 +1,28 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* A live tracing session: load, trace until told to stop, judge, report. */
+#ifndef FL_LIVE_H
+#define FL_LIVE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "faultline/events.h"
+
+struct fl_live_opts {
+	const char *mode;		/* "check", "demo" */
+	const char *json_path;
+	uint32_t devs[FL_MAX_SLOTS - 1];	/* kernel dev_t of watched filesystems */
+	int ndevs;
+	uint32_t tgids[64];
+	int ntgids;
+	double duration;		/* seconds; 0 = until the command exits or a signal */
+	char *const *cmd;		/* run under tracing, or */
+	int (*child_fn)(void *arg);	/* run this in a forked child */
+	void *child_arg;
+	uint32_t ring_bytes;
+};
+
+/* Returns the process exit status: FL_EXIT_CLEAN, _VIOLATIONS or _ENV. */
+int fl_live_run(const struct fl_live_opts *o);
+
+#endif

@@ -1,0 +1,54 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Loads the BPF objects (one per concern), shares their maps, decides per
+ * program whether its attach point exists on this kernel, and attaches.
+ */
+#ifndef FL_LOADER_H
+#define FL_LOADER_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "engine.h"
+#include "report.h"
+
+struct fl_loader_opts {
+	bool watch_tmpfs;	/* load the tmpfs-only programs (cost on every fault) */
+	bool emit_all;		/* send every event, not only candidates */
+	bool no_attach;		/* plan only (faultline probe) */
+	uint32_t ring_bytes;
+	uint32_t devs[FL_MAX_SLOTS];	/* kernel dev_t, slot = index + 1 */
+	int ndevs;
+	uint32_t tgids[64];
+	int ntgids;
+};
+
+struct fl_loader {
+	struct fl_faults *faults;
+	struct fl_pagecache *pagecache;
+	struct fl_inval *inval;
+	struct fl_iomap *iomap;
+	struct ring_buffer *rb;
+	struct bpf_link *links[FL_MAX_ATTACH];
+	int nlinks;
+	int counts_fd;
+	int ncpus;
+	struct fl_attach_status attach[FL_MAX_ATTACH];
+	int nattach;
+};
+
+typedef int (*fl_event_fn)(void *ctx, const struct fl_event *ev);
+
+/* 0, or a negative errno with the reason already printed. */
+int fl_loader_open(struct fl_loader *l, const struct fl_loader_opts *o,
+		   fl_event_fn fn, void *ctx);
+void fl_loader_close(struct fl_loader *l);
+/* Poll the ring buffer; returns events consumed or a negative errno. */
+int fl_loader_poll(struct fl_loader *l, int timeout_ms);
+/* Per-slot sums over CPUs, and lost events per CPU (array of ncpus). */
+int fl_loader_counts(struct fl_loader *l, struct fl_counts slots[FL_MAX_SLOTS],
+		     uint64_t *lost_per_cpu);
+/* Does the running kernel have this tracepoint with a BTF type? */
+bool fl_kernel_has_btf_tp(const char *name);
+
+#endif

@@ -1,0 +1,47 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * faultline: a lock-discipline verifier for the Linux page cache.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "cli.h"
+#include "util.h"
+
+static const char usage[] =
+"usage: faultline <command> [options]\n"
+"\n"
+"faultline traces page faults, page-cache insertions and deletions, iomap\n"
+"steps and invalidations (hole punch, zero/collapse/insert range, truncate)\n"
+"with eBPF, correlates them per inode and reports the lock-discipline\n"
+"violations behind known page-cache data-loss bugs, with their evidence.\n"
+"\n"
+"commands:\n"
+"  check [options] [-- CMD ARGS...]   trace until CMD exits, a signal or --duration,\n"
+"                                     then report; exit 0 clean, 1 violations, 2 error\n"
+"  probe                              what this kernel allows, and the attach plan\n"
+"  demo [options]                     run `check` over a built-in workload on scratch\n"
+"                                     ext4, xfs and tmpfs filesystems\n"
+"\n"
+"Run `faultline <command> --help` for the options of each command.\n";
+
+int main(int argc, char **argv)
+{
+	if (argc < 2 || !strcmp(argv[1], "-h") || !strcmp(argv[1], "--help") ||
+	    !strcmp(argv[1], "help")) {
+		fputs(usage, argc < 2 ? stderr : stdout);
+		return argc < 2 ? FL_EXIT_ENV : FL_EXIT_CLEAN;
+	}
+	if (!strcmp(argv[1], "--version")) {
+		printf("faultline 0.1.0 (event ABI %d)\n", 1);
+		return 0;
+	}
+	if (!strcmp(argv[1], "check"))
+		return fl_cmd_check(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "probe"))
+		return fl_cmd_probe(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "demo"))
+		return fl_cmd_demo(argc - 1, argv + 1);
+	fprintf(stderr, "faultline: unknown command '%s'\n\n%s", argv[1], usage);
+	return FL_EXIT_ENV;
+}

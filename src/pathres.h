@@ -1,0 +1,14 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* From (dev, ino, generation) back to a path, while the file still exists. */
+#ifndef FL_PATHRES_H
+#define FL_PATHRES_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* Mount point and fs type of a kernel dev_t; 0 or -ENOENT. */
+int fl_dev_mount(uint32_t kdev, char *mnt, size_t mntlen, char *fstype, size_t fslen);
+/* malloc'd path, or NULL when unlinked, unmounted or not exportable. */
+char *fl_inode_path(uint32_t kdev, uint64_t ino, uint32_t gen);
+
+#endif

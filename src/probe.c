@@ -1,0 +1,168 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * `faultline probe`: what the running kernel allows, and the plan that
+ * `check` would follow.  The BPF objects are really loaded (so the
+ * verifier and CO-RE relocation are exercised) but not attached.
+ */
+#include <bpf/btf.h>
+#include <bpf/libbpf.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "kernel.h"
+#include "loader.h"
+#include "tracefs.h"
+#include "util.h"
+
+static const char probe_usage[] =
+"usage: faultline probe [-v]\n"
+"\n"
+"Print the kernel release, which BPF program types and attach mechanisms\n"
+"the kernel allows, which of faultline's tracepoints exist, which lock\n"
+"fields the kernel's BTF has (read via CO-RE), and the attach plan: each\n"
+"program with attached/planned, missing (tracepoint absent) or skipped.\n"
+"The BPF objects are loaded (verified) but not attached.\n";
+
+/* Looks through anonymous unions and structs, as C field access does. */
+static bool type_has_member(const struct btf *btf, const struct btf_type *t,
+			    const char *member, int depth)
+{
+	const struct btf_member *m = btf_members(t);
+
+	for (int i = 0; i < btf_vlen(t); i++, m++) {
+		const char *name = btf__name_by_offset(btf, m->name_off);
+		const struct btf_type *mt;
+
+		if (name && *name) {
+			if (!strcmp(name, member))
+				return true;
+			continue;
+		}
+		mt = btf__type_by_id(btf, m->type);
+		if (depth < 4 && mt && (btf_is_struct(mt) || btf_is_union(mt)) &&
+		    type_has_member(btf, mt, member, depth + 1))
+			return true;
+	}
+	return false;
+}
+
+static bool has_member(const struct btf *btf, const char *type, const char *member)
+{
+	int id = btf__find_by_name_kind(btf, type, BTF_KIND_STRUCT);
+
+	return id > 0 && type_has_member(btf, btf__type_by_id(btf, id), member, 0);
+}
+
+/* Readable, not merely present: lockdown or a locked ftrace refuses the read. */
+static bool can_read(const char *path)
+{
+	char c;
+	FILE *f = fopen(path, "re");
+	bool ok;
+
+	if (!f)
+		return false;
+	ok = fread(&c, 1, 1, f) == 1;
+	fclose(f);
+	return ok;
+}
+
+static void print_prog_types(void)
+{
+	static const struct {
+		enum bpf_prog_type type;
+		const char *name;
+	} types[] = {
+		{ BPF_PROG_TYPE_RAW_TRACEPOINT, "raw_tp" },
+		{ BPF_PROG_TYPE_TRACEPOINT, "tracepoint" },
+		{ BPF_PROG_TYPE_KPROBE, "kprobe (program type)" },
+	};
+	char path[256];
+
+	printf("program types:\n");
+	for (size_t i = 0; i < ARRAY_SIZE(types); i++)
+		printf("  %-34s %s\n", types[i].name,
+		       libbpf_probe_bpf_prog_type(types[i].type, NULL) == 1 ? "yes" : "no");
+	/* fentry needs ftrace function hooks; kprobes need CONFIG_KPROBES */
+	snprintf(path, sizeof(path), "%s/available_filter_functions",
+		 fl_tracefs_root() ? fl_tracefs_root() : "/sys/kernel/tracing");
+	printf("  %-34s %s\n", "fentry/fexit (ftrace hooks)",
+	       can_read(path) ? "likely" : "no (available_filter_functions not readable)");
+	snprintf(path, sizeof(path), "%s/kprobe_events",
+		 fl_tracefs_root() ? fl_tracefs_root() : "/sys/kernel/tracing");
+	printf("  %-34s %s\n", "kprobe attach", access(path, F_OK) == 0 ? "yes" : "no (no kprobe_events)");
+}
+
+static void print_lock_fields(void)
+{
+	struct btf *btf = btf__load_vmlinux_btf();
+	static const char *const fields[][2] = {
+		{ "address_space", "invalidate_lock" },
+		{ "inode", "i_rwsem" },
+		{ "rw_semaphore", "count" },
+		{ "rw_semaphore", "owner" },
+		{ "rw_semaphore", "rwbase" },
+		{ "folio", "_flags_1" },
+		{ "iomap", "validity_cookie" },
+		{ "iomap_iter", "status" },
+		{ "iomap_iter", "processed" },
+	};
+
+	printf("kernel BTF fields (CO-RE):\n");
+	if (!btf) {
+		printf("  kernel BTF not readable\n");
+		return;
+	}
+	for (size_t i = 0; i < ARRAY_SIZE(fields); i++) {
+		char label[64];
+
+		snprintf(label, sizeof(label), "%s.%s", fields[i][0], fields[i][1]);
+		printf("  %-34s %s\n", label, has_member(btf, fields[i][0], fields[i][1]) ? "yes" : "no");
+	}
+	printf("  %-34s %s\n", "rwsem layout", has_member(btf, "rw_semaphore", "rwbase") ?
+	       "PREEMPT_RT (no reader identity: shared states are unknown)" :
+	       "count/owner (5.3+ encoding)");
+	btf__free(btf);
+}
+
+int fl_cmd_probe(int argc, char **argv)
+{
+	struct fl_loader_opts lo = { .no_attach = true, .watch_tmpfs = true };
+	struct fl_loader l;
+	char rel[128];
+
+	for (int i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
+			fputs(probe_usage, stdout);
+			return FL_EXIT_CLEAN;
+		}
+		if (!strcmp(argv[i], "-v") || !strcmp(argv[i], "--verbose")) {
+			fl_verbose++;
+			continue;
+		}
+		fputs(probe_usage, stderr);
+		return FL_EXIT_ENV;
+	}
+	fl_kernel_release(rel, sizeof(rel));
+	printf("kernel: Linux %s\n", rel);
+	if (fl_kernel_preflight())
+		return FL_EXIT_ENV;
+	printf("tracefs: %s\n", fl_tracefs_root());
+	print_prog_types();
+	print_lock_fields();
+	if (fl_loader_open(&l, &lo, NULL, NULL)) {
+		fl_tracefs_release();
+		return FL_EXIT_ENV;
+	}
+	/* tp_btf is BPF_PROG_TYPE_TRACING: the plan below loaded such programs */
+	printf("  %-34s yes (faultline's tp_btf programs loaded)\n", "tp_btf");
+	printf("attach plan (check):\n");
+	for (int i = 0; i < l.nattach; i++)
+		printf("  %-22s %-36s %-8s %s\n", l.attach[i].prog, l.attach[i].target,
+		       l.attach[i].status, l.attach[i].why);
+	fl_loader_close(&l);
+	fl_tracefs_release();
+	return FL_EXIT_CLEAN;
+}

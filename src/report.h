@@ -1,0 +1,51 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* Reporters: a human summary on stdout, a JSON document for machines. */
+#ifndef FL_REPORT_H
+#define FL_REPORT_H
+
+#include <limits.h>
+#include <stdio.h>
+
+#include "engine.h"
+#include "ksyms.h"
+
+struct fl_slot_info {
+	bool used;
+	uint32_t kdev;
+	uint32_t magic;
+	char fstype[32];
+	char mount[PATH_MAX];
+};
+
+struct fl_attach_status {
+	char prog[48];
+	char target[64];
+	char status[16];	/* attached, missing, failed, skipped */
+	char why[128];
+};
+
+#define FL_MAX_ATTACH 48
+
+struct fl_run_info {
+	const char *mode;
+	char kernel[128];
+	double duration_s;
+	struct fl_slot_info slots[FL_MAX_SLOTS];
+	bool filtered;		/* slots name the only watched filesystems */
+	uint64_t *lost_per_cpu;
+	int ncpus;
+	struct fl_attach_status attach[FL_MAX_ATTACH];
+	int nattach;
+	const struct fl_ksyms *ksyms;
+};
+
+void fl_report_text(FILE *out, const struct fl_engine *e, const struct fl_run_info *ri);
+/* 0 or -errno; the file is written whole or not at all. */
+int fl_report_json(const char *path, const struct fl_engine *e, const struct fl_run_info *ri);
+
+/* Frames worth showing: tracepoint glue and BPF frames are dropped. */
+int fl_report_frames(const struct fl_run_info *ri, const struct fl_event *ev,
+		     char out[][160], int max);
+uint64_t fl_report_lost(const struct fl_engine *e, const struct fl_run_info *ri);
+
+#endif

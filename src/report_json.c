@@ -1,0 +1,206 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The JSON report.  json-c builds the document so escaping (comm strings,
+ * paths) is never hand-rolled; the file is written to a temporary name and
+ * renamed, so a reader never sees half a report.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <json-c/json.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "report.h"
+#include "rules.h"
+#include "util.h"
+
+#define FL_VERSION "0.1.0"
+
+static json_object *counts_obj(const struct fl_counts *c)
+{
+	json_object *o = json_object_new_object();
+
+	for (int i = 0; i < FL_CNT_MAX; i++)
+		json_object_object_add(o, fl_counter_name(i), json_object_new_uint64(c->c[i]));
+	return o;
+}
+
+static json_object *dev_str(uint32_t kdev)
+{
+	char buf[32];
+
+	snprintf(buf, sizeof(buf), "%u:%u", fl_kdev_major(kdev), fl_kdev_minor(kdev));
+	return json_object_new_string(buf);
+}
+
+static json_object *stack_arr(const struct fl_run_info *ri, const struct fl_event *ev)
+{
+	char frames[FL_MAX_FRAMES][160];
+	int n = fl_report_frames(ri, ev, frames, FL_MAX_FRAMES);
+	json_object *a = json_object_new_array();
+
+	for (int i = 0; i < n; i++)
+		json_object_array_add(a, json_object_new_string(frames[i]));
+	return a;
+}
+
+static json_object *range_end(uint64_t end)
+{
+	return end == FL_EOF ? NULL : json_object_new_uint64(end);
+}
+
+static json_object *window_obj(const struct fl_run_info *ri, const struct fl_window *w)
+{
+	json_object *o = json_object_new_object();
+
+	json_object_object_add(o, "pid", json_object_new_int64(w->begin.pid));
+	json_object_object_add(o, "comm", json_object_new_string(w->begin.comm));
+	json_object_object_add(o, "op", json_object_new_string(fl_op_name(w->begin.op)));
+	json_object_object_add(o, "start", json_object_new_uint64(w->begin.start));
+	json_object_object_add(o, "end", range_end(w->begin.end));
+	json_object_object_add(o, "ts_begin_ns", json_object_new_uint64(w->begin.ts));
+	json_object_object_add(o, "ts_end_ns", w->ts_end ? json_object_new_uint64(w->ts_end) : NULL);
+	if (w->has_step) {
+		json_object_object_add(o, "invalidate_lock",
+				       json_object_new_string(fl_lock_state_name(w->step.inval_lock)));
+		json_object_object_add(o, "stack", stack_arr(ri, &w->step));
+	} else {
+		json_object_object_add(o, "stack", stack_arr(ri, &w->begin));
+	}
+	return o;
+}
+
+static json_object *violation_obj(const struct fl_run_info *ri, const struct fl_violation *v)
+{
+	const struct fl_event *ev = &v->ev;
+	json_object *o = json_object_new_object();
+	json_object *locks = json_object_new_object();
+
+	json_object_object_add(o, "rule", json_object_new_string(fl_rule_info(v->rule)->name));
+	json_object_object_add(o, "evidence", json_object_new_string(fl_evidence_name(v->evidence)));
+	json_object_object_add(o, "event", json_object_new_string(fl_event_type_name(ev->type)));
+	json_object_object_add(o, "dev", dev_str(ev->inode.dev));
+	json_object_object_add(o, "ino", json_object_new_uint64(ev->inode.ino));
+	json_object_object_add(o, "gen", json_object_new_uint64(ev->inode.gen));
+	json_object_object_add(o, "fs", json_object_new_string(fl_fs_name(ev->fs_magic)));
+	json_object_object_add(o, "path", v->path ? json_object_new_string(v->path) : NULL);
+	json_object_object_add(o, "start", json_object_new_uint64(ev->start));
+	json_object_object_add(o, "end", range_end(ev->end));
+	json_object_object_add(o, "pid", json_object_new_int64(ev->pid));
+	json_object_object_add(o, "tgid", json_object_new_int64(ev->tgid));
+	json_object_object_add(o, "comm", json_object_new_string(ev->comm));
+	json_object_object_add(o, "ts_ns", json_object_new_uint64(ev->ts));
+	json_object_object_add(o, "last_ts_ns", json_object_new_uint64(v->last_ts));
+	json_object_object_add(o, "count", json_object_new_uint64(v->count));
+	json_object_object_add(locks, "invalidate_lock",
+			       json_object_new_string(fl_lock_state_name(ev->inval_lock)));
+	json_object_object_add(locks, "invalidate_lock_owner", json_object_new_int64(ev->inval_owner));
+	json_object_object_add(locks, "i_rwsem", json_object_new_string(fl_lock_state_name(ev->i_rwsem)));
+	json_object_object_add(locks, "i_rwsem_owner", json_object_new_int64(ev->i_rwsem_owner));
+	json_object_object_add(o, "locks", locks);
+	json_object_object_add(o, "stack", stack_arr(ri, ev));
+	json_object_object_add(o, "race", v->has_partner ? window_obj(ri, &v->partner) : NULL);
+	return o;
+}
+
+static json_object *coverage_arr(void)
+{
+	json_object *a = json_object_new_array();
+	unsigned int n;
+	const struct fl_fs_proto *p = fl_fs_protos(&n);
+
+	for (int r = 0; r < FL_R_MAX; r++) {
+		const struct fl_rule_info *info = fl_rule_info(r);
+		json_object *o = json_object_new_object();
+		json_object *unchecked = json_object_new_array();
+
+		json_object_object_add(o, "rule", json_object_new_string(info->name));
+		json_object_object_add(o, "seed", json_object_new_string(info->seed));
+		json_object_object_add(o, "checked", json_object_new_boolean(info->implemented));
+		for (unsigned int i = 0; i < n; i++)
+			if (!p[i].flags)
+				json_object_array_add(unchecked, json_object_new_string(p[i].name));
+		json_object_object_add(o, "not_checked_on", unchecked);
+		json_object_array_add(a, o);
+	}
+	return a;
+}
+
+int fl_report_json(const char *path, const struct fl_engine *e, const struct fl_run_info *ri)
+{
+	json_object *root = json_object_new_object();
+	json_object *fss = json_object_new_array();
+	json_object *viols = json_object_new_array();
+	json_object *lost = json_object_new_array();
+	json_object *attach = json_object_new_array();
+	struct fl_counts total;
+	char tmp[PATH_MAX];
+	const char *text;
+	int fd, err = 0;
+	size_t len;
+
+	fl_engine_total(e, &total);
+	json_object_object_add(root, "faultline_version", json_object_new_string(FL_VERSION));
+	json_object_object_add(root, "abi_version", json_object_new_int(FL_ABI_VERSION));
+	json_object_object_add(root, "mode", json_object_new_string(ri->mode));
+	json_object_object_add(root, "kernel", json_object_new_string(ri->kernel));
+	json_object_object_add(root, "duration_s", json_object_new_double(ri->duration_s));
+	json_object_object_add(root, "counts", counts_obj(&total));
+	for (int i = 0; i < ri->ncpus; i++)
+		json_object_array_add(lost, json_object_new_uint64(ri->lost_per_cpu[i]));
+	json_object_object_add(root, "lost_per_cpu", lost);
+	json_object_object_add(root, "complete", json_object_new_boolean(!fl_report_lost(e, ri)));
+	for (int s = 0; s < FL_MAX_SLOTS; s++) {
+		const struct fl_slot_info *si = &ri->slots[s];
+		json_object *o;
+
+		if (!si->used)
+			continue;
+		o = json_object_new_object();
+		json_object_object_add(o, "dev", dev_str(si->kdev));
+		json_object_object_add(o, "fstype", json_object_new_string(si->fstype));
+		json_object_object_add(o, "mount", json_object_new_string(si->mount));
+		json_object_object_add(o, "counts", counts_obj(&e->slots[s]));
+		json_object_array_add(fss, o);
+	}
+	json_object_object_add(root, "filesystems", fss);
+	json_object_object_add(root, "rules", coverage_arr());
+	for (int i = 0; i < ri->nattach; i++) {
+		json_object *o = json_object_new_object();
+
+		json_object_object_add(o, "program", json_object_new_string(ri->attach[i].prog));
+		json_object_object_add(o, "target", json_object_new_string(ri->attach[i].target));
+		json_object_object_add(o, "status", json_object_new_string(ri->attach[i].status));
+		json_object_object_add(o, "why", json_object_new_string(ri->attach[i].why));
+		json_object_array_add(attach, o);
+	}
+	json_object_object_add(root, "attach", attach);
+	for (size_t i = 0; i < e->nviol; i++)
+		json_object_array_add(viols, violation_obj(ri, &e->viol[i]));
+	json_object_object_add(root, "violations", viols);
+	json_object_object_add(root, "violations_dropped", json_object_new_uint64(e->viol_dropped));
+
+	text = json_object_to_json_string_ext(root, JSON_C_TO_STRING_PRETTY |
+					      JSON_C_TO_STRING_NOSLASHESCAPE);
+	len = strlen(text);
+	snprintf(tmp, sizeof(tmp), "%s.tmpXXXXXX", path);
+	fd = mkstemp(tmp);
+	if (fd < 0) {
+		err = -errno;
+		goto out;
+	}
+	if (write(fd, text, len) != (ssize_t)len || write(fd, "\n", 1) != 1 || fsync(fd))
+		err = -EIO;
+	if (fchmod(fd, 0644))
+		err = err ? err : -errno;
+	close(fd);
+	if (!err && rename(tmp, path))
+		err = -errno;
+	if (err)
+		unlink(tmp);
+out:
+	json_object_put(root);
+	return err;
+}

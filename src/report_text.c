@@ -1,0 +1,198 @@
+// SPDX-License-Identifier: GPL-2.0
+#include <inttypes.h>
+#include <string.h>
+
+#include "report.h"
+#include "rules.h"
+#include "util.h"
+
+int fl_report_frames(const struct fl_run_info *ri, const struct fl_event *ev,
+		     char out[][160], int max)
+{
+	int n = 0;
+
+	if (!(ev->flags & FL_F_STACK))
+		return 0;
+	for (unsigned int i = 0; i < ev->nr_frames && i < FL_MAX_FRAMES && n < max; i++) {
+		uint64_t off = 0;
+		const struct fl_ksym *s = fl_ksyms_find(ri->ksyms, ev->frames[i], &off);
+
+		if (s && fl_ksym_is_trace_glue(s->name))
+			continue;
+		if (s)
+			snprintf(out[n++], 160, "%s+0x%" PRIx64, s->name, off);
+		else
+			snprintf(out[n++], 160, "0x%" PRIx64, (uint64_t)ev->frames[i]);
+	}
+	return n;
+}
+
+uint64_t fl_report_lost(const struct fl_engine *e, const struct fl_run_info *ri)
+{
+	struct fl_counts t;
+	uint64_t lost = 0;
+
+	fl_engine_total(e, &t);
+	for (int i = 0; i < ri->ncpus; i++)
+		lost += ri->lost_per_cpu[i];
+	return lost > t.c[FL_CNT_LOST] ? lost : t.c[FL_CNT_LOST];
+}
+
+static void print_stack(FILE *out, const struct fl_run_info *ri, const struct fl_event *ev)
+{
+	char frames[FL_MAX_FRAMES][160];
+	int n = fl_report_frames(ri, ev, frames, FL_MAX_FRAMES);
+
+	if (!n) {
+		fprintf(out, "      (no stack)\n");
+		return;
+	}
+	for (int i = 0; i < n; i++)
+		fprintf(out, "      %s\n", frames[i]);
+}
+
+static void print_range(FILE *out, uint64_t start, uint64_t end)
+{
+	if (end == FL_EOF)
+		fprintf(out, "[%" PRIu64 ", EOF)", start);
+	else
+		fprintf(out, "[%" PRIu64 ", %" PRIu64 ")", start, end);
+}
+
+static double rel_s(const struct fl_engine *e, uint64_t ts)
+{
+	return ts >= e->first_ts ? (ts - e->first_ts) / 1e9 : 0;
+}
+
+static const char *what_happened(const struct fl_event *ev)
+{
+	switch (ev->type) {
+	case FL_EV_INSERT:
+		return "added a folio to the page cache";
+	case FL_EV_MAP_PAGES:
+		return "mapped cached pages (fault-around)";
+	case FL_EV_DELETE:
+		return "removed a folio from the page cache";
+	case FL_EV_IOMAP:
+		return "ran a write-type iomap step";
+	case FL_EV_FAULT:
+		return "faulted on a page";
+	default:
+		return "did something";
+	}
+}
+
+static void print_violation(FILE *out, const struct fl_engine *e,
+			    const struct fl_run_info *ri, const struct fl_violation *v, size_t idx)
+{
+	const struct fl_event *ev = &v->ev;
+	const struct fl_rule_info *ri_rule = fl_rule_info(v->rule);
+
+	fprintf(out, "\n[%zu] %s (%s): %s\n", idx + 1, ri_rule->name,
+		fl_evidence_name(v->evidence), ri_rule->summary);
+	fprintf(out, "    inode %u:%u ino %" PRIu64 " gen %u (%s) %s\n",
+		fl_kdev_major(ev->inode.dev), fl_kdev_minor(ev->inode.dev),
+		(uint64_t)ev->inode.ino, ev->inode.gen, fl_fs_name(ev->fs_magic),
+		v->path ? v->path : "(path not resolved)");
+	fprintf(out, "    range ");
+	print_range(out, ev->start, ev->end);
+	fprintf(out, "\n    task %u (%s) %s at +%.6fs; seen %" PRIu64 " time%s, last at +%.6fs\n",
+		ev->pid, ev->comm, what_happened(ev), rel_s(e, ev->ts), v->count,
+		v->count == 1 ? "" : "s", rel_s(e, v->last_ts));
+	fprintf(out, "    invalidate_lock: %s", fl_lock_state_name(ev->inval_lock));
+	if (ev->inval_owner)
+		fprintf(out, " (owner pid %u)", ev->inval_owner);
+	fprintf(out, "; i_rwsem: %s", fl_lock_state_name(ev->i_rwsem));
+	if (ev->i_rwsem_owner)
+		fprintf(out, " (owner pid %u)", ev->i_rwsem_owner);
+	fprintf(out, "\n    stack:\n");
+	print_stack(out, ri, ev);
+	if (!v->has_partner)
+		return;
+
+	const struct fl_window *w = &v->partner;
+
+	fprintf(out, "    racing invalidation: task %u (%s) %s ", w->begin.pid,
+		w->begin.comm, fl_op_name(w->begin.op));
+	print_range(out, w->begin.start, w->begin.end);
+	fprintf(out, " from +%.6fs", rel_s(e, w->begin.ts));
+	if (w->ts_end)
+		fprintf(out, " to +%.6fs\n", rel_s(e, w->ts_end));
+	else
+		fprintf(out, ", still running\n");
+	if (w->has_step) {
+		fprintf(out, "    invalidator held invalidate_lock: %s, i_rwsem: %s; stack:\n",
+			fl_lock_state_name(w->step.inval_lock),
+			fl_lock_state_name(w->step.i_rwsem));
+		print_stack(out, ri, &w->step);
+	}
+}
+
+static void print_counts_row(FILE *out, const char *label, const struct fl_counts *c)
+{
+	fprintf(out, "  %-34s %9" PRIu64 " %9" PRIu64 " %9" PRIu64 " %9" PRIu64
+		" %9" PRIu64 " %9" PRIu64 " %8" PRIu64 " %6" PRIu64 "\n",
+		label, c->c[FL_CNT_FAULTS], c->c[FL_CNT_MAP_PAGES], c->c[FL_CNT_INSERTIONS],
+		c->c[FL_CNT_DELETIONS], c->c[FL_CNT_INVALIDATIONS], c->c[FL_CNT_IOMAP],
+		c->c[FL_CNT_UNKNOWN], c->c[FL_CNT_LOST]);
+}
+
+static void print_coverage(FILE *out)
+{
+	unsigned int n;
+	const struct fl_fs_proto *p = fl_fs_protos(&n);
+
+	fprintf(out, "rules:\n");
+	for (int r = 0; r < FL_R_MAX; r++) {
+		const struct fl_rule_info *info = fl_rule_info(r);
+
+		fprintf(out, "  %-22s %s\n", info->name,
+			info->implemented ? "checked" : "NOT CHECKED (not implemented in this version)");
+	}
+	for (unsigned int i = 0; i < n; i++)
+		if (!p[i].flags)
+			fprintf(out, "  on %-19s %s\n", p[i].name, p[i].note);
+}
+
+void fl_report_text(FILE *out, const struct fl_engine *e, const struct fl_run_info *ri)
+{
+	struct fl_counts total;
+	uint64_t lost = fl_report_lost(e, ri);
+
+	fl_engine_total(e, &total);
+	fprintf(out, "faultline %s: %.1f s on Linux %s\n", ri->mode, ri->duration_s, ri->kernel);
+	fprintf(out, "  %-34s %9s %9s %9s %9s %9s %9s %8s %6s\n", "filesystem", "faults",
+		"map_pages", "inserts", "deletes", "invals", "iomap", "unknown", "lost");
+	for (int s = 0; s < FL_MAX_SLOTS; s++) {
+		const struct fl_slot_info *si = &ri->slots[s];
+		char label[64];
+
+		if (!si->used)
+			continue;
+		snprintf(label, sizeof(label), "%s %u:%u", si->fstype,
+			 fl_kdev_major(si->kdev), fl_kdev_minor(si->kdev));
+		print_counts_row(out, label, &e->slots[s]);
+	}
+	print_counts_row(out, ri->filtered ? "total" : "total (all filesystems)", &total);
+	print_coverage(out);
+	if (lost) {
+		fprintf(out, "LOST EVENTS: %" PRIu64 " (ring buffer full); per CPU:", lost);
+		for (int i = 0; i < ri->ncpus; i++)
+			fprintf(out, " %" PRIu64, ri->lost_per_cpu[i]);
+		fprintf(out, "\n  the run is incomplete: violations may be missing\n");
+	}
+	if (total.c[FL_CNT_INVAL_UNTRACKED])
+		fprintf(out, "note: %" PRIu64 " invalidations ran outside a traced syscall "
+			"(ioctl or fs-internal) and have no window\n",
+			total.c[FL_CNT_INVAL_UNTRACKED]);
+	for (int i = 0; i < ri->nattach; i++)
+		if (strcmp(ri->attach[i].status, "attached"))
+			fprintf(out, "coverage: %s (%s) %s: %s\n", ri->attach[i].prog,
+				ri->attach[i].target, ri->attach[i].status, ri->attach[i].why);
+	fprintf(out, "violations: %zu distinct", e->nviol);
+	if (e->viol_dropped)
+		fprintf(out, " (+%" PRIu64 " beyond the report limit)", e->viol_dropped);
+	fprintf(out, "\n");
+	for (size_t i = 0; i < e->nviol; i++)
+		print_violation(out, e, ri, &e->viol[i], i);
+}

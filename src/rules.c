@@ -1,0 +1,188 @@
+// SPDX-License-Identifier: GPL-2.0
+#include <stddef.h>
+
+#include "faultline/events.h"
+#include "rules.h"
+#include "util.h"
+
+static const struct fl_rule_info rule_info[FL_R_MAX] = {
+	[FL_R_FAULT_UNLOCKED] = {
+		"fault-unlocked", "004, 001",
+		"a fault path instantiated or mapped a page without the invalidate lock",
+		true },
+	[FL_R_INSERT_UNLOCKED] = {
+		"insert-unlocked", "004, 001, 003",
+		"a page-cache insertion held neither invalidate_lock nor i_rwsem",
+		true },
+	[FL_R_INVAL_SHARED] = {
+		"invalidation-shared", "000",
+		"page cache was truncated while holding invalidate_lock only shared",
+		true },
+	[FL_R_INVAL_UNLOCKED] = {
+		"invalidation-unlocked", "004",
+		"an invalidation dropped page cache without holding invalidate_lock exclusive",
+		true },
+	[FL_R_WRITE_UNLOCKED] = {
+		"write-unlocked", "003",
+		"a buffered write/zero/unshare iomap step ran without i_rwsem",
+		true },
+	[FL_R_STALE_MAP] = {
+		"stale-map", "002",
+		"an extent map was used after its range was invalidated",
+		false },
+	[FL_R_LOCK_ORDER] = {
+		"lock-order", "-",
+		"locks were taken against the documented hierarchy",
+		false },
+};
+
+#define EXT4_MAGIC	0xEF53
+#define XFS_MAGIC	0x58465342
+#define BTRFS_MAGIC	0x9123683E
+#define TMPFS_MAGIC	0x01021994
+#define F2FS_MAGIC	0xF2F52010
+
+#define STRICT (FL_RULE_INSERT_LOCKED | FL_RULE_INVAL_EXCL | FL_RULE_WRITE_LOCKED)
+
+static struct fl_fs_proto protos[] = {
+	{ EXT4_MAGIC, "ext4", STRICT,
+	  "invalidate_lock (i_mmap_sem before 5.15)" },
+	{ XFS_MAGIC, "xfs", STRICT,
+	  "invalidate_lock as XFS_MMAPLOCK, i_rwsem as XFS_IOLOCK" },
+	{ F2FS_MAGIC, "f2fs", STRICT,
+	  "invalidate_lock plus i_gc_rwsem" },
+	{ BTRFS_MAGIC, "btrfs", 0,
+	  "own protocol: btrfs_inode i_mmap_lock and extent range locks; not checked" },
+	{ TMPFS_MAGIC, "tmpfs", 0,
+	  "own protocol: faults wait on the shmem_falloc waitqueue during punch; not checked" },
+};
+
+const struct fl_rule_info *fl_rule_info(enum fl_rule r)
+{
+	if ((unsigned int)r >= FL_R_MAX)
+		return NULL;
+	return &rule_info[r];
+}
+
+const char *fl_evidence_name(enum fl_evidence ev)
+{
+	switch (ev) {
+	case FL_EVID_DEFINITE:
+		return "definite";
+	case FL_EVID_OBSERVED_RACE:
+		return "observed-race";
+	default:
+		return "?";
+	}
+}
+
+const char *fl_lock_state_name(unsigned int state)
+{
+	static const char *const names[FL_LOCK_STATE_MAX] = {
+		[FL_LOCK_NA] = "n/a",
+		[FL_LOCK_FREE] = "free",
+		[FL_LOCK_EXCL_ME] = "exclusive-by-me",
+		[FL_LOCK_SHARED_ME] = "shared-by-me",
+		[FL_LOCK_EXCL_OTHER] = "exclusive-by-other",
+		[FL_LOCK_SHARED_OTHER] = "shared-owner-other",
+	};
+
+	return state < FL_LOCK_STATE_MAX ? names[state] : "?";
+}
+
+const char *fl_op_name(unsigned int op)
+{
+	static const char *const names[FL_OP_MAX] = {
+		[FL_OP_NONE] = "none",
+		[FL_OP_PUNCH] = "punch",
+		[FL_OP_ZERO] = "zero-range",
+		[FL_OP_COLLAPSE] = "collapse-range",
+		[FL_OP_INSERT] = "insert-range",
+		[FL_OP_TRUNCATE] = "truncate",
+	};
+
+	return op < FL_OP_MAX ? names[op] : "?";
+}
+
+const char *fl_event_type_name(unsigned int type)
+{
+	static const char *const names[FL_EV_TYPE_MAX] = {
+		[FL_EV_NONE] = "none",
+		[FL_EV_FAULT] = "fault",
+		[FL_EV_MAP_PAGES] = "map_pages",
+		[FL_EV_INSERT] = "insert",
+		[FL_EV_DELETE] = "delete",
+		[FL_EV_INVAL_BEGIN] = "inval_begin",
+		[FL_EV_INVAL_END] = "inval_end",
+		[FL_EV_INVAL_STEP] = "inval_step",
+		[FL_EV_IOMAP] = "iomap",
+		[FL_EV_IOMAP_MAP] = "iomap_map",
+	};
+
+	return type < FL_EV_TYPE_MAX ? names[type] : "?";
+}
+
+const char *fl_counter_name(unsigned int counter)
+{
+	static const char *const names[FL_CNT_MAX] = {
+		[FL_CNT_FAULTS] = "faults",
+		[FL_CNT_MAP_PAGES] = "map_pages",
+		[FL_CNT_INSERTIONS] = "insertions",
+		[FL_CNT_DELETIONS] = "deletions",
+		[FL_CNT_INVALIDATIONS] = "invalidations",
+		[FL_CNT_IOMAP] = "iomap_iter",
+		[FL_CNT_IOMAP_MAPS] = "iomap_maps",
+		[FL_CNT_UNKNOWN] = "unknown_lock_state",
+		[FL_CNT_UNCHECKED] = "unchecked",
+		[FL_CNT_CANDIDATES] = "candidates",
+		[FL_CNT_LOST] = "lost",
+		[FL_CNT_INVAL_UNTRACKED] = "invalidations_untracked",
+		[FL_CNT_FAULT_LOCKED] = "faults_with_invalidate_lock",
+	};
+
+	return counter < FL_CNT_MAX ? names[counter] : "?";
+}
+
+const struct fl_fs_proto *fl_fs_proto(uint32_t magic)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(protos); i++)
+		if (protos[i].magic == magic)
+			return &protos[i];
+	return NULL;
+}
+
+const struct fl_fs_proto *fl_fs_protos(unsigned int *n)
+{
+	*n = ARRAY_SIZE(protos);
+	return protos;
+}
+
+uint32_t fl_fs_flags(uint32_t magic)
+{
+	const struct fl_fs_proto *p = fl_fs_proto(magic);
+
+	return p ? p->flags : 0;
+}
+
+const char *fl_fs_name(uint32_t magic)
+{
+	const struct fl_fs_proto *p = fl_fs_proto(magic);
+
+	return p ? p->name : "other";
+}
+
+void fl_rules_set_flags(uint32_t magic, uint32_t flags)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(protos); i++)
+		if (protos[i].magic == magic)
+			protos[i].flags = flags;
+}
+
+void fl_rules_init(bool (*has_symbol)(void *ctx, const char *name), void *ctx)
+{
+	if (!has_symbol)
+		return;
+	/* xfs 5.10..6.3 (and 5.4.y backports) take MMAPLOCK_SHARED in ->map_pages. */
+	if (has_symbol(ctx, "xfs_filemap_map_pages"))
+		fl_rules_set_flags(XFS_MAGIC, fl_fs_flags(XFS_MAGIC) | FL_RULE_MAP_PAGES_LOCKED);
+}

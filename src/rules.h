@@ -1,0 +1,64 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The rules as data: what each check means, and which checks a
+ * filesystem's locking protocol makes meaningful on this kernel.
+ */
+#ifndef FL_RULES_H
+#define FL_RULES_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+enum fl_rule {
+	FL_R_FAULT_UNLOCKED = 0,
+	FL_R_INSERT_UNLOCKED,
+	FL_R_INVAL_SHARED,
+	FL_R_INVAL_UNLOCKED,
+	FL_R_WRITE_UNLOCKED,
+	FL_R_STALE_MAP,
+	FL_R_LOCK_ORDER,
+	FL_R_MAX,
+};
+
+enum fl_evidence {
+	FL_EVID_DEFINITE = 0,
+	FL_EVID_OBSERVED_RACE,
+	FL_EVID_MAX,
+};
+
+struct fl_rule_info {
+	const char *name;	/* stable id used in reports and JSON */
+	const char *seed;	/* founding document(s) */
+	const char *summary;
+	bool implemented;	/* false: reported as "not checked" */
+};
+
+struct fl_fs_proto {
+	uint32_t magic;
+	const char *name;
+	uint32_t flags;		/* FL_RULE_* */
+	const char *note;	/* why some checks do not apply */
+};
+
+const struct fl_rule_info *fl_rule_info(enum fl_rule r);
+const char *fl_evidence_name(enum fl_evidence ev);
+const char *fl_lock_state_name(unsigned int state);
+const char *fl_op_name(unsigned int op);
+const char *fl_event_type_name(unsigned int type);
+const char *fl_counter_name(unsigned int counter);
+
+/* Filesystem protocols, adjusted for the running kernel by fl_rules_init. */
+const struct fl_fs_proto *fl_fs_proto(uint32_t magic);
+const struct fl_fs_proto *fl_fs_protos(unsigned int *n);
+uint32_t fl_fs_flags(uint32_t magic);
+const char *fl_fs_name(uint32_t magic);
+
+/*
+ * Kernel-dependent parts of the protocol table.  @has_symbol answers
+ * whether a kernel function exists (kallsyms), e.g. xfs wrapped ->map_pages
+ * in MMAPLOCK_SHARED exactly while xfs_filemap_map_pages existed.
+ */
+void fl_rules_init(bool (*has_symbol)(void *ctx, const char *name), void *ctx);
+void fl_rules_set_flags(uint32_t magic, uint32_t flags);	/* tests */
+
+#endif

@@ -1,0 +1,38 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+#ifndef FL_UTIL_H
+#define FL_UTIL_H
+
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+
+/* Exit statuses of every command. */
+#define FL_EXIT_CLEAN		0
+#define FL_EXIT_VIOLATIONS	1
+#define FL_EXIT_ENV		2
+
+extern int fl_verbose;
+
+void fl_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void fl_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void fl_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void fl_debug(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+uint64_t fl_now_ns(void);	/* CLOCK_MONOTONIC, the clock of bpf_ktime_get_ns */
+
+/* Kernel dev_t encoding (major << 20 | minor) from a user-space one. */
+uint32_t fl_kdev(unsigned long long udev);
+unsigned int fl_kdev_major(uint32_t kdev);
+unsigned int fl_kdev_minor(uint32_t kdev);
+
+/* Run a program and wait; returns its exit status or -1.  Output is
+ * discarded unless verbose. */
+int fl_run(const char *const argv[]);
+
+void *fl_xcalloc(size_t n, size_t size);
+char *fl_xstrdup(const char *s);
+
+#endif

@@ -1,0 +1,242 @@
+// SPDX-License-Identifier: GPL-2.0
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/falloc.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <unistd.h>
+
+#include "util.h"
+#include "workload.h"
+
+/*
+ * Sizes keep every mapped page inside EOF whatever the invalidator does:
+ * the file is FILE_SIZE, only the first MAP_SIZE is mapped, truncation goes
+ * no lower than TRUNC_SIZE and collapse/insert move CHUNK at a time within
+ * one invalidator thread, so no fault ever sees SIGBUS.
+ */
+#define FILE_SIZE	(16u << 20)
+#define MAP_SIZE	(8u << 20)
+#define TRUNC_SIZE	(12u << 20)
+#define CHUNK		(64u << 10)
+
+struct wl {
+	int fd;
+	char *map;
+	long page;
+	atomic_bool stop;
+	struct fl_workload_stats st;
+	pthread_mutex_t lock;
+};
+
+static uint64_t rnd(uint64_t *s)
+{
+	*s ^= *s << 13;
+	*s ^= *s >> 7;
+	*s ^= *s << 17;
+	return *s;
+}
+
+static void add(struct wl *w, uint64_t *field, uint64_t n)
+{
+	pthread_mutex_lock(&w->lock);
+	*field += n;
+	pthread_mutex_unlock(&w->lock);
+}
+
+static void *mmap_reader(void *arg)
+{
+	struct wl *w = arg;
+	uint64_t seed = 0x1234567, n = 0;
+	volatile char sink;
+	prctl(PR_SET_NAME, "fl-mmap-read");
+
+	while (!w->stop) {
+		for (int i = 0; i < 256; i++) {
+			uint64_t off = (rnd(&seed) % (MAP_SIZE / w->page)) * w->page;
+
+			sink = w->map[off];
+			n++;
+		}
+		/* unmap our PTEs so the next pass faults again */
+		madvise(w->map, MAP_SIZE / 2, MADV_DONTNEED);
+	}
+	(void)sink;
+	add(w, &w->st.mmap_reads, n);
+	return NULL;
+}
+
+static void *mmap_writer(void *arg)
+{
+	struct wl *w = arg;
+	uint64_t seed = 0x7654321, n = 0;
+	prctl(PR_SET_NAME, "fl-mmap-write");
+
+	while (!w->stop) {
+		for (int i = 0; i < 128; i++) {
+			uint64_t off = (rnd(&seed) % (MAP_SIZE / w->page)) * w->page;
+
+			w->map[off] = (char)n;
+			n++;
+		}
+		madvise(w->map + MAP_SIZE / 2, MAP_SIZE / 2, MADV_DONTNEED);
+	}
+	add(w, &w->st.mmap_writes, n);
+	return NULL;
+}
+
+static void *reader(void *arg)
+{
+	struct wl *w = arg;
+	uint64_t seed = 0xabcdef, n = 0;
+	static __thread char buf[CHUNK];
+	prctl(PR_SET_NAME, "fl-read");
+
+	while (!w->stop) {
+		uint64_t off = (rnd(&seed) % (FILE_SIZE / CHUNK)) * CHUNK;
+
+		if (pread(w->fd, buf, CHUNK, off) < 0)
+			add(w, &w->st.errors, 1);
+		n++;
+	}
+	add(w, &w->st.reads, n);
+	return NULL;
+}
+
+static void *writer(void *arg)
+{
+	struct wl *w = arg;
+	uint64_t seed = 0xfedcba, n = 0;
+	static __thread char buf[CHUNK];
+	prctl(PR_SET_NAME, "fl-write");
+
+	memset(buf, 0x5a, sizeof(buf));
+	while (!w->stop) {
+		uint64_t off = (rnd(&seed) % (TRUNC_SIZE / CHUNK)) * CHUNK;
+
+		if (pwrite(w->fd, buf, CHUNK / 4, off + (n % 4) * 512) < 0)
+			add(w, &w->st.errors, 1);
+		n++;
+	}
+	add(w, &w->st.writes, n);
+	return NULL;
+}
+
+static void *invalidator(void *arg)
+{
+	struct wl *w = arg;
+	uint64_t seed = 0x13579b;
+	struct fl_workload_stats s = { 0 };
+	prctl(PR_SET_NAME, "fl-invalidate");
+
+	while (!w->stop) {
+		uint64_t off = (rnd(&seed) % (TRUNC_SIZE / CHUNK - 4)) * CHUNK;
+
+		if (!fallocate(w->fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, off, 4 * CHUNK))
+			s.punches++;
+		off = (rnd(&seed) % (TRUNC_SIZE / CHUNK - 4)) * CHUNK;
+		if (!fallocate(w->fd, FALLOC_FL_ZERO_RANGE | FALLOC_FL_KEEP_SIZE, off, 2 * CHUNK))
+			s.zeroes++;
+		off = (rnd(&seed) % (TRUNC_SIZE / CHUNK - 4)) * CHUNK;
+		/* collapse then insert one chunk: the size comes back */
+		if (!fallocate(w->fd, FALLOC_FL_COLLAPSE_RANGE, off, CHUNK)) {
+			s.collapses++;
+			if (!fallocate(w->fd, FALLOC_FL_INSERT_RANGE, off, CHUNK))
+				s.inserts++;
+			else if (!ftruncate(w->fd, FILE_SIZE))
+				s.errors++;
+		}
+		if (!ftruncate(w->fd, TRUNC_SIZE) && !ftruncate(w->fd, FILE_SIZE))
+			s.truncates++;
+		usleep(200);
+	}
+	pthread_mutex_lock(&w->lock);
+	w->st.punches += s.punches;
+	w->st.zeroes += s.zeroes;
+	w->st.collapses += s.collapses;
+	w->st.inserts += s.inserts;
+	w->st.truncates += s.truncates;
+	w->st.errors += s.errors;
+	pthread_mutex_unlock(&w->lock);
+	return NULL;
+}
+
+static void *dropper(void *arg)
+{
+	struct wl *w = arg;
+	uint64_t n = 0;
+	prctl(PR_SET_NAME, "fl-drop-cache");
+
+	while (!w->stop) {
+		/* clean pages leave the cache, so faults must insert again */
+		fdatasync(w->fd);
+		posix_fadvise(w->fd, 0, 0, POSIX_FADV_DONTNEED);
+		n++;
+		usleep(2000);
+	}
+	add(w, &w->st.drops, n);
+	return NULL;
+}
+
+static int fill(int fd)
+{
+	static char buf[1 << 20];
+
+	memset(buf, 0xa5, sizeof(buf));
+	for (unsigned int off = 0; off < FILE_SIZE; off += sizeof(buf))
+		if (pwrite(fd, buf, sizeof(buf), off) != (ssize_t)sizeof(buf))
+			return -EIO;
+	return fsync(fd) ? -errno : 0;
+}
+
+int fl_workload_run(const struct fl_workload_opts *o, struct fl_workload_stats *st)
+{
+	void *(*all[])(void *) = { mmap_reader, mmap_writer, reader, writer,
+				   invalidator, dropper };
+	void *(*faults[])(void *) = { mmap_reader, mmap_writer, dropper };
+	void *(**fns)(void *) = o->faults_only ? faults : all;
+	int nfns = o->faults_only ? (int)ARRAY_SIZE(faults) : (int)ARRAY_SIZE(all);
+	pthread_t tids[ARRAY_SIZE(all)];
+	char path[4096];
+	struct wl w;
+	int err;
+
+	memset(&w, 0, sizeof(w));
+	pthread_mutex_init(&w.lock, NULL);
+	w.page = sysconf(_SC_PAGESIZE);
+	snprintf(path, sizeof(path), "%s/faultline-demo.dat", o->dir);
+	w.fd = open(path, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (w.fd < 0)
+		return -errno;
+	err = fill(w.fd);
+	if (err)
+		goto out;
+	w.map = mmap(NULL, MAP_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, w.fd, 0);
+	if (w.map == MAP_FAILED) {
+		err = -errno;
+		goto out;
+	}
+	for (int i = 0; i < nfns; i++)
+		if (pthread_create(&tids[i], NULL, fns[i], &w)) {
+			w.stop = true;
+			nfns = i;
+			err = -EAGAIN;
+		}
+	if (!err)
+		usleep((useconds_t)(o->seconds * 1e6));
+	w.stop = true;
+	for (int i = 0; i < nfns; i++)
+		pthread_join(tids[i], NULL);
+	munmap(w.map, MAP_SIZE);
+	if (st)
+		*st = w.st;
+out:
+	close(w.fd);
+	unlink(path);
+	return err;
+}

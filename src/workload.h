@@ -1,0 +1,29 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The demo workload: one file per directory, hammered by threads that
+ * fault it in through mmap (read and write), read() and write() it, while
+ * others punch holes, zero, collapse and insert ranges, truncate it and drop
+ * its page cache.  Used by `faultline demo`, the live tests and the bench.
+ */
+#ifndef FL_WORKLOAD_H
+#define FL_WORKLOAD_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+struct fl_workload_stats {
+	uint64_t mmap_reads, mmap_writes, reads, writes;
+	uint64_t punches, zeroes, collapses, inserts, truncates, drops;
+	uint64_t errors;
+};
+
+struct fl_workload_opts {
+	const char *dir;
+	double seconds;
+	bool faults_only;	/* no invalidations, no read()/write() (bench) */
+};
+
+/* Runs in the calling process; 0 or -errno (setup failure). */
+int fl_workload_run(const struct fl_workload_opts *o, struct fl_workload_stats *st);
+
+#endif
