@@ -293,7 +293,6 @@ static __always_inline void fl_window_open(void *ctx, struct fl_task_inval *t,
 	fl_inode_key(inode, &t->key);
 	t->magic = BPF_CORE_READ(inode, i_sb, s_magic);
 	t->opened = 1;
-	fl_count(slot, FL_CNT_INVALIDATIONS);
 	e = fl_event_new(FL_EV_INVAL_BEGIN, slot, inode);
 	if (!e)
 		return;

@@ -99,7 +99,8 @@ int fl_sys_enter_truncate(struct syscall_trace_enter *ctx)
 	return fl_enter(ctx, NULL, FL_OP_TRUNCATE, ctx->args[1], FL_EOF, 0);
 }
 
-static __always_inline int fl_exit(void *ctx)
+/* Invalidations are counted when they succeed: tmpfs refuses collapse. */
+static __always_inline int fl_exit(struct syscall_trace_exit *ctx)
 {
 	__u32 pid = (__u32)bpf_get_current_pid_tgid();
 	struct fl_task_inval *t;
@@ -113,6 +114,8 @@ static __always_inline int fl_exit(void *ctx)
 	bpf_map_delete_elem(&fl_tasks, &pid);
 	if (!copy.opened)
 		return 0;
+	if (ctx->ret == 0)
+		fl_count(copy.slot, FL_CNT_INVALIDATIONS);
 	e = fl_event_new(FL_EV_INVAL_END, copy.slot, NULL);
 	if (!e)
 		return 0;
@@ -121,24 +124,25 @@ static __always_inline int fl_exit(void *ctx)
 	e->op = copy.op;
 	e->start = copy.start;
 	e->end = copy.end;
+	e->aux = ctx->ret;
 	bpf_ringbuf_submit(e, 0);
 	return 0;
 }
 
 SEC("tracepoint/syscalls/sys_exit_fallocate")
-int fl_sys_exit_fallocate(void *ctx)
+int fl_sys_exit_fallocate(struct syscall_trace_exit *ctx)
 {
 	return fl_exit(ctx);
 }
 
 SEC("tracepoint/syscalls/sys_exit_ftruncate")
-int fl_sys_exit_ftruncate(void *ctx)
+int fl_sys_exit_ftruncate(struct syscall_trace_exit *ctx)
 {
 	return fl_exit(ctx);
 }
 
 SEC("tracepoint/syscalls/sys_exit_truncate")
-int fl_sys_exit_truncate(void *ctx)
+int fl_sys_exit_truncate(struct syscall_trace_exit *ctx)
 {
 	return fl_exit(ctx);
 }

@@ -8,6 +8,7 @@
 #include <sys/sysmacros.h>
 
 #include "cli.h"
+#include "rules.h"
 #include "util.h"
 
 static const char check_usage[] =
@@ -27,6 +28,11 @@ static const char check_usage[] =
 "  --pid PID        watch only this process (thread group); repeatable\n"
 "  --duration SECS  stop after SECS seconds (default: until CMD exits / Ctrl-C)\n"
 "  --ring-size MIB  BPF ring buffer size (default 4); losses are counted\n"
+"  --assume-protocol FS:RULE[,RULE]\n"
+"                   test faultline itself: add a requirement to a filesystem's\n"
+"                   protocol (insert-locked, inval-excl, map-pages-locked,\n"
+"                   write-locked), e.g. xfs:map-pages-locked is the xfs protocol\n"
+"                   of 5.10..6.3; a healthy kernel then shows real violations\n"
 "  -v, --verbose    more diagnostics (twice: libbpf debug output)\n"
 "\n"
 "Without --dev/--path every filesystem is watched, except that tmpfs faults\n"
@@ -118,6 +124,7 @@ int fl_cmd_check(int argc, char **argv)
 		{ "pid", required_argument, NULL, 'P' },
 		{ "duration", required_argument, NULL, 't' },
 		{ "ring-size", required_argument, NULL, 'r' },
+		{ "assume-protocol", required_argument, NULL, 'A' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -126,7 +133,7 @@ int fl_cmd_check(int argc, char **argv)
 	double mib;
 	int c;
 
-	while ((c = getopt_long(argc, argv, "+j:d:p:P:t:r:vh", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+j:d:p:P:t:r:A:vh", opts, NULL)) != -1) {
 		switch (c) {
 		case 'j':
 			o.json_path = optarg;
@@ -158,6 +165,10 @@ int fl_cmd_check(int argc, char **argv)
 			o.ring_bytes = 1u << (31 - __builtin_clz((uint32_t)(mib * (1 << 20))));
 			if (o.ring_bytes < 4096)
 				o.ring_bytes = 4096;
+			break;
+		case 'A':
+			if (fl_rules_assume(optarg))
+				return FL_EXIT_ENV;
 			break;
 		case 'v':
 			fl_verbose++;

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "rules.h"
 #include "scratch.h"
 #include "util.h"
 #include "workload.h"
@@ -23,6 +24,7 @@ static const char demo_usage[] =
 "  --seconds N      workload time per filesystem (default 3)\n"
 "  --fs LIST        comma-separated subset of ext4,xfs,tmpfs (default all)\n"
 "  --faults-only    only the mmap fault threads (what `make bench` measures)\n"
+"  --assume-protocol FS:RULE[,RULE]  as for check (positive controls)\n"
 "  -v, --verbose    more diagnostics\n"
 "\n"
 "Exit status as for `check`.\n";
@@ -97,6 +99,7 @@ int fl_cmd_demo(int argc, char **argv)
 		{ "seconds", required_argument, NULL, 's' },
 		{ "fs", required_argument, NULL, 'f' },
 		{ "faults-only", no_argument, NULL, 'F' },
+		{ "assume-protocol", required_argument, NULL, 'A' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -106,7 +109,7 @@ int fl_cmd_demo(int argc, char **argv)
 	struct demo d = { .seconds = 3 };
 	int nfs = 3, c, ret;
 
-	while ((c = getopt_long(argc, argv, "j:s:f:Fvh", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "j:s:f:FA:vh", opts, NULL)) != -1) {
 		switch (c) {
 		case 'j':
 			o.json_path = optarg;
@@ -123,6 +126,10 @@ int fl_cmd_demo(int argc, char **argv)
 			break;
 		case 'F':
 			d.faults_only = true;
+			break;
+		case 'A':
+			if (fl_rules_assume(optarg))
+				return FL_EXIT_ENV;
 			break;
 		case 'v':
 			fl_verbose++;

@@ -355,7 +355,6 @@ static void count_event(struct fl_engine *e, const struct fl_event *ev)
 		[FL_EV_MAP_PAGES] = FL_CNT_MAP_PAGES,
 		[FL_EV_INSERT] = FL_CNT_INSERTIONS,
 		[FL_EV_DELETE] = FL_CNT_DELETIONS,
-		[FL_EV_INVAL_BEGIN] = FL_CNT_INVALIDATIONS,
 		[FL_EV_IOMAP] = FL_CNT_IOMAP,
 		[FL_EV_IOMAP_MAP] = FL_CNT_IOMAP_MAPS,
 	};
@@ -365,6 +364,8 @@ static void count_event(struct fl_engine *e, const struct fl_event *ev)
 		e->slots[slot].c[counter_of[ev->type]]++;
 	else if (ev->type == FL_EV_FAULT)
 		e->slots[slot].c[FL_CNT_FAULTS]++;
+	else if (ev->type == FL_EV_INVAL_END && ev->aux == 0)
+		e->slots[slot].c[FL_CNT_INVALIDATIONS]++;
 }
 
 void fl_engine_feed(struct fl_engine *e, const struct fl_event *ev)

@@ -26,9 +26,20 @@ static void on_signal(int sig)
 	stop_requested = 1;
 }
 
+/*
+ * Resolve a violation's path as soon as it is found: the file may be
+ * gone (unlinked, unmounted) by the time the run ends.
+ */
 static int feed(void *ctx, const struct fl_event *ev)
 {
-	fl_engine_feed(ctx, ev);
+	struct fl_engine *e = ctx;
+	size_t before = e->nviol;
+
+	fl_engine_feed(e, ev);
+	for (size_t i = before; i < e->nviol; i++)
+		e->viol[i].path = fl_inode_path(e->viol[i].ev.inode.dev,
+						e->viol[i].ev.inode.ino,
+						e->viol[i].ev.inode.gen);
 	return 0;
 }
 
@@ -175,10 +186,6 @@ int fl_live_run(const struct fl_live_opts *o)
 
 	fl_loader_counts(&l, slots, ri->lost_per_cpu);
 	memcpy(eng->slots, slots, sizeof(slots));
-	for (size_t i = 0; i < eng->nviol; i++)
-		eng->viol[i].path = fl_inode_path(eng->viol[i].ev.inode.dev,
-						  eng->viol[i].ev.inode.ino,
-						  eng->viol[i].ev.inode.gen);
 	fl_report_text(stdout, eng, ri);
 	fflush(stdout);
 	if (o->json_path) {

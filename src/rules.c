@@ -1,5 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
+#include <errno.h>
 #include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
 
 #include "faultline/events.h"
 #include "rules.h"
@@ -185,4 +188,51 @@ void fl_rules_init(bool (*has_symbol)(void *ctx, const char *name), void *ctx)
 	/* xfs 5.10..6.3 (and 5.4.y backports) take MMAPLOCK_SHARED in ->map_pages. */
 	if (has_symbol(ctx, "xfs_filemap_map_pages"))
 		fl_rules_set_flags(XFS_MAGIC, fl_fs_flags(XFS_MAGIC) | FL_RULE_MAP_PAGES_LOCKED);
+}
+
+int fl_rules_assume(const char *spec)
+{
+	static const struct {
+		const char *name;
+		uint32_t flag;
+	} names[] = {
+		{ "insert-locked", FL_RULE_INSERT_LOCKED },
+		{ "inval-excl", FL_RULE_INVAL_EXCL },
+		{ "map-pages-locked", FL_RULE_MAP_PAGES_LOCKED },
+		{ "write-locked", FL_RULE_WRITE_LOCKED },
+	};
+	const char *colon = strchr(spec, ':');
+	struct fl_fs_proto *p = NULL;
+	char *list, *save = NULL;
+	uint32_t flags = 0;
+
+	for (size_t i = 0; colon && i < ARRAY_SIZE(protos); i++)
+		if (strlen(protos[i].name) == (size_t)(colon - spec) &&
+		    !strncmp(protos[i].name, spec, colon - spec))
+			p = &protos[i];
+	if (!p) {
+		fl_err("--assume-protocol %s: expected FS:RULE[,RULE] with FS one of "
+		       "ext4, xfs, f2fs, btrfs, tmpfs", spec);
+		return -EINVAL;
+	}
+	list = fl_xstrdup(colon + 1);
+	for (char *t = strtok_r(list, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+		size_t i;
+
+		for (i = 0; i < ARRAY_SIZE(names); i++)
+			if (!strcmp(t, names[i].name))
+				break;
+		if (i == ARRAY_SIZE(names)) {
+			fl_err("--assume-protocol: unknown rule '%s' (insert-locked, "
+			       "inval-excl, map-pages-locked, write-locked)", t);
+			free(list);
+			return -EINVAL;
+		}
+		flags |= names[i].flag;
+	}
+	free(list);
+	p->flags |= flags;
+	fl_warn("assuming %s protocol includes 0x%x: reports follow the assumed protocol",
+		p->name, flags);
+	return 0;
 }

@@ -59,6 +59,13 @@ const char *fl_fs_name(uint32_t magic);
  * in MMAPLOCK_SHARED exactly while xfs_filemap_map_pages existed.
  */
 void fl_rules_init(bool (*has_symbol)(void *ctx, const char *name), void *ctx);
-void fl_rules_set_flags(uint32_t magic, uint32_t flags);	/* tests */
+void fl_rules_set_flags(uint32_t magic, uint32_t flags);
+/*
+ * "FS:RULE[,RULE...]" adds protocol requirements to a filesystem, e.g.
+ * "xfs:map-pages-locked" asserts the 5.10..6.3 xfs protocol on any kernel.
+ * For testing faultline itself: a healthy kernel then shows real
+ * violations of the assumed protocol.  0 or -EINVAL with a message.
+ */
+int fl_rules_assume(const char *spec);
 
 #endif

@@ -100,7 +100,8 @@ struct fl_event {
 	__u32 i_rwsem_owner;
 	__u64 start;		/* byte range [start, end) */
 	__u64 end;
-	__u64 aux;		/* IOMAP: iomap flags; INVAL: fallocate mode */
+	__u64 aux;		/* IOMAP: iomap flags; INVAL_BEGIN: fallocate mode;
+				 * INVAL_END: the syscall's return value */
 	__u64 frames[FL_MAX_FRAMES];
 };
 
