@@ -39,7 +39,8 @@ static int feed(void *ctx, const struct fl_event *ev)
 	for (size_t i = before; i < e->nviol; i++)
 		e->viol[i].path = fl_inode_path(e->viol[i].ev.inode.dev,
 						e->viol[i].ev.inode.ino,
-						e->viol[i].ev.inode.gen);
+						e->viol[i].ev.inode.gen,
+						e->viol[i].ev.tgid);
 	return 0;
 }
 

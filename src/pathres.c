@@ -11,6 +11,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <dirent.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "pathres.h"
@@ -67,7 +69,75 @@ int fl_dev_mount(uint32_t kdev, char *mnt, size_t mntlen, char *fstype, size_t f
 	return ret;
 }
 
-char *fl_inode_path(uint32_t kdev, uint64_t ino, uint32_t gen)
+static char *from_handle(uint32_t kdev, uint64_t ino, uint32_t gen);
+
+static char *from_task_fds(uint32_t kdev, uint64_t ino, uint32_t tgid)
+{
+	char dir[64], link[PATH_MAX], buf[PATH_MAX];
+	struct dirent *de;
+	char *found = NULL;
+	DIR *d;
+
+	snprintf(dir, sizeof(dir), "/proc/%u/fd", tgid);
+	d = opendir(dir);
+	if (!d)
+		return NULL;
+	while (!found && (de = readdir(d))) {
+		struct stat st;
+		ssize_t n;
+
+		if (de->d_name[0] == '.')
+			continue;
+		snprintf(link, sizeof(link), "%s/%s", dir, de->d_name);
+		if (stat(link, &st) || st.st_ino != ino || fl_kdev(st.st_dev) != kdev)
+			continue;
+		n = readlink(link, buf, sizeof(buf) - 1);
+		if (n > 0) {
+			buf[n] = 0;
+			found = fl_xstrdup(buf);
+		}
+	}
+	closedir(d);
+	return found;
+}
+
+static char *from_task_maps(uint32_t kdev, uint64_t ino, uint32_t tgid)
+{
+	char path[64], *line = NULL, *found = NULL;
+	size_t cap = 0;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%u/maps", tgid);
+	f = fopen(path, "re");
+	if (!f)
+		return NULL;
+	while (!found && getline(&line, &cap, f) > 0) {
+		unsigned int maj, min;
+		unsigned long long i;
+		int off = 0;
+
+		if (sscanf(line, "%*s %*s %*s %x:%x %llu %n", &maj, &min, &i, &off) < 3 || !off)
+			continue;
+		if (i != ino || ((maj << 20) | min) != kdev || line[off] != '/')
+			continue;
+		line[strcspn(line, "\n")] = 0;
+		found = fl_xstrdup(line + off);
+	}
+	free(line);
+	fclose(f);
+	return found;
+}
+
+char *fl_inode_path(uint32_t kdev, uint64_t ino, uint32_t gen, uint32_t tgid)
+{
+	char *p;
+
+	if (tgid && ((p = from_task_fds(kdev, ino, tgid)) || (p = from_task_maps(kdev, ino, tgid))))
+		return p;
+	return from_handle(kdev, ino, gen);
+}
+
+static char *from_handle(uint32_t kdev, uint64_t ino, uint32_t gen)
 {
 	struct {
 		struct file_handle fh;
