@@ -27,7 +27,8 @@ static const char check_usage[] =
 "  --path DIR       watch only the filesystem that holds DIR; repeatable\n"
 "  --pid PID        watch only this process (thread group); repeatable\n"
 "  --duration SECS  stop after SECS seconds (default: until CMD exits / Ctrl-C)\n"
-"  --ring-size MIB  BPF ring buffer size (default 4); losses are counted\n"
+"  --ring-size MIB  BPF ring buffer size (default 4, rounded down to a power\n"
+"                   of two); events that do not fit are counted as lost\n"
 "  --assume-protocol FS:RULE[,RULE]\n"
 "                   test faultline itself: add a requirement to a filesystem's\n"
 "                   protocol (insert-locked, inval-excl, map-pages-locked,\n"
@@ -98,6 +99,21 @@ int fl_cli_add_path(struct fl_live_opts *o, const char *path)
 	return add_kdev(o, fl_kdev(st.st_dev), path);
 }
 
+int fl_cli_ring_size(struct fl_live_opts *o, const char *arg)
+{
+	double mib;
+
+	if (fl_cli_seconds(arg, &mib) || mib > 1024) {
+		fl_err("--ring-size %s: not a size in MiB (up to 1024)", arg);
+		return -EINVAL;
+	}
+	/* ring buffer sizes are a power of two of pages */
+	o->ring_bytes = 1u << (31 - __builtin_clz((uint32_t)(mib * (1 << 20)) | 1));
+	if (o->ring_bytes < 4096)
+		o->ring_bytes = 4096;
+	return 0;
+}
+
 int fl_cli_add_pid(struct fl_live_opts *o, const char *pid)
 {
 	char *end;
@@ -130,7 +146,6 @@ int fl_cmd_check(int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	struct fl_live_opts o = { .mode = "check" };
-	double mib;
 	int c;
 
 	while ((c = getopt_long(argc, argv, "+j:d:p:P:t:r:A:vh", opts, NULL)) != -1) {
@@ -157,14 +172,8 @@ int fl_cmd_check(int argc, char **argv)
 			}
 			break;
 		case 'r':
-			if (fl_cli_seconds(optarg, &mib) || mib > 1024) {
-				fl_err("--ring-size %s: not a size in MiB (1..1024)", optarg);
+			if (fl_cli_ring_size(&o, optarg))
 				return FL_EXIT_ENV;
-			}
-			/* ring buffer sizes are a power of two of pages */
-			o.ring_bytes = 1u << (31 - __builtin_clz((uint32_t)(mib * (1 << 20))));
-			if (o.ring_bytes < 4096)
-				o.ring_bytes = 4096;
 			break;
 		case 'A':
 			if (fl_rules_assume(optarg))

@@ -13,5 +13,6 @@ int fl_cli_add_dev(struct fl_live_opts *o, const char *dev);
 int fl_cli_add_path(struct fl_live_opts *o, const char *path);
 int fl_cli_add_pid(struct fl_live_opts *o, const char *pid);
 int fl_cli_seconds(const char *s, double *out);
+int fl_cli_ring_size(struct fl_live_opts *o, const char *arg);
 
 #endif

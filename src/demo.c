@@ -11,7 +11,8 @@
 #include "workload.h"
 
 static const char demo_usage[] =
-"usage: faultline demo [--json FILE] [--seconds N] [--fs LIST] [--faults-only] [-v]\n"
+"usage: faultline demo [--json FILE] [--seconds N] [--fs LIST] [--faults-only]\n"
+"                      [--assume-protocol FS:RULE] [--ring-size MIB] [-v]\n"
 "\n"
 "Create scratch filesystems (loop-mounted ext4 and xfs images and a tmpfs)\n"
 "in a new temporary directory, run `faultline check` on them while a\n"
@@ -25,6 +26,7 @@ static const char demo_usage[] =
 "  --fs LIST        comma-separated subset of ext4,xfs,tmpfs (default all)\n"
 "  --faults-only    only the mmap fault threads (what `make bench` measures)\n"
 "  --assume-protocol FS:RULE[,RULE]  as for check (positive controls)\n"
+"  --ring-size MIB  as for check\n"
 "  -v, --verbose    more diagnostics\n"
 "\n"
 "Exit status as for `check`.\n";
@@ -100,6 +102,7 @@ int fl_cmd_demo(int argc, char **argv)
 		{ "fs", required_argument, NULL, 'f' },
 		{ "faults-only", no_argument, NULL, 'F' },
 		{ "assume-protocol", required_argument, NULL, 'A' },
+		{ "ring-size", required_argument, NULL, 'r' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -109,7 +112,7 @@ int fl_cmd_demo(int argc, char **argv)
 	struct demo d = { .seconds = 3 };
 	int nfs = 3, c, ret;
 
-	while ((c = getopt_long(argc, argv, "j:s:f:FA:vh", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "j:s:f:FA:r:vh", opts, NULL)) != -1) {
 		switch (c) {
 		case 'j':
 			o.json_path = optarg;
@@ -126,6 +129,10 @@ int fl_cmd_demo(int argc, char **argv)
 			break;
 		case 'F':
 			d.faults_only = true;
+			break;
+		case 'r':
+			if (fl_cli_ring_size(&o, optarg))
+				return FL_EXIT_ENV;
 			break;
 		case 'A':
 			if (fl_rules_assume(optarg))

@@ -210,7 +210,6 @@ out:
 		stop_child(child, &status);
 	if (loaded)
 		fl_loader_close(&l);
-	fl_tracefs_release();
 	fl_engine_free(eng);
 	fl_ksyms_free(ks);
 	free(ri->lost_per_cpu);

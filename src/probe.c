@@ -152,10 +152,8 @@ int fl_cmd_probe(int argc, char **argv)
 	printf("tracefs: %s\n", fl_tracefs_root());
 	print_prog_types();
 	print_lock_fields();
-	if (fl_loader_open(&l, &lo, NULL, NULL)) {
-		fl_tracefs_release();
+	if (fl_loader_open(&l, &lo, NULL, NULL))
 		return FL_EXIT_ENV;
-	}
 	/* tp_btf is BPF_PROG_TYPE_TRACING: the plan below loaded such programs */
 	printf("  %-34s yes (faultline's tp_btf programs loaded)\n", "tp_btf");
 	printf("attach plan (check):\n");
@@ -163,6 +161,5 @@ int fl_cmd_probe(int argc, char **argv)
 		printf("  %-22s %-36s %-8s %s\n", l.attach[i].prog, l.attach[i].target,
 		       l.attach[i].status, l.attach[i].why);
 	fl_loader_close(&l);
-	fl_tracefs_release();
 	return FL_EXIT_CLEAN;
 }

@@ -15,7 +15,6 @@
 #define DEBUGFS_TRACING	"/sys/kernel/debug/tracing"
 
 static const char *root;
-static bool we_mounted;
 
 static bool is_tracefs(const char *path)
 {
@@ -46,20 +45,14 @@ int fl_tracefs_ensure(void)
 		       TRACEFS_PATH, strerror(errno));
 		return err;
 	}
-	fl_info("mounted tracefs at %s (it was not mounted)", TRACEFS_PATH);
-	we_mounted = true;
+	/*
+	 * Left mounted on exit: unmounting under another tracer (or a second
+	 * faultline) would pull tracefs from under it, and a mounted tracefs
+	 * changes nothing else.
+	 */
+	fl_info("mounted tracefs at %s (it was not mounted; it stays mounted)", TRACEFS_PATH);
 	root = TRACEFS_PATH;
 	return 0;
-}
-
-void fl_tracefs_release(void)
-{
-	if (!we_mounted)
-		return;
-	if (umount2(TRACEFS_PATH, MNT_DETACH))
-		fl_warn("could not unmount %s: %s", TRACEFS_PATH, strerror(errno));
-	we_mounted = false;
-	root = NULL;
 }
 
 bool fl_tracefs_has_event(const char *cat_name)

@@ -9,8 +9,6 @@
  * /sys/kernel/tracing when absent and says so; 0 or -errno.
  */
 int fl_tracefs_ensure(void);
-/* Unmount tracefs if fl_tracefs_ensure mounted it. */
-void fl_tracefs_release(void);
 /* "syscalls/sys_enter_fallocate" exists under events/. */
 bool fl_tracefs_has_event(const char *cat_name);
 const char *fl_tracefs_root(void);

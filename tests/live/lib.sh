@@ -1,0 +1,49 @@
+# Helpers for the live tests.  Each test is a bash script that exits 0 on
+# pass, 77 on skip (after printing "SKIP: reason"), anything else on failure.
+set -u
+FL=${FL:-$PWD/faultline}
+TMP=$(mktemp -d /tmp/faultline-live.XXXXXX)
+cleanup_hooks=()
+cleanup() {
+	for h in "${cleanup_hooks[@]}"; do eval "$h"; done
+	rm -rf "$TMP"
+}
+trap cleanup EXIT
+
+skip() { echo "SKIP: $*"; exit 77; }
+fail() { echo "FAIL: $*"; exit 1; }
+note() { echo "# $*"; }
+
+require_live() {
+	[ "$(id -u)" = 0 ] || skip "live tests need root"
+	[ -r /sys/kernel/btf/vmlinux ] || skip "kernel has no BTF"
+	[ -x "$FL" ] || fail "$FL not built"
+	command -v jq >/dev/null || fail "jq missing (make deps-test)"
+}
+
+# jq expression must be true on FILE, or fail with MESSAGE.
+assert_json() {	# file expr message
+	jq -e "$2" "$1" >/dev/null || { echo "--- $1:"; jq -c '.counts, .filesystems, [.violations[] | {rule, evidence, fs, comm, stack: .stack[0:3]}]' "$1" | head -c 4000; echo; fail "$3"; }
+}
+
+# Run faultline, keep its output, return its status.
+run_fl() {	# out-prefix args...
+	local out=$1; shift
+	"$FL" "$@" >"$out.stdout" 2>"$out.stderr"
+	local rc=$?
+	echo "# faultline $* -> exit $rc"
+	return $rc
+}
+
+# A scratch filesystem under $TMP; sets MNT.  Cleaned up on exit.
+scratch_fs() {	# fstype
+	local fs=$1 img=$TMP/$1.img
+	MNT=$TMP/$1
+	mkdir -p "$MNT"
+	case $fs in
+	tmpfs) mount -t tmpfs -o size=128m fl-test "$MNT" || fail "mount tmpfs" ;;
+	ext4) truncate -s 256M "$img" && mkfs.ext4 -q -F "$img" && mount -o loop "$img" "$MNT" || fail "ext4 scratch" ;;
+	xfs) truncate -s 512M "$img" && mkfs.xfs -q -f "$img" && mount -o loop "$img" "$MNT" || fail "xfs scratch" ;;
+	esac
+	cleanup_hooks+=("umount '$MNT' 2>/dev/null || umount -l '$MNT'")
+}

@@ -1,0 +1,21 @@
+#!/bin/bash
+# Positive control for fault-unlocked (seed 001), on real faults: xfs from
+# 5.10 to 6.3 took MMAPLOCK (invalidate_lock) shared in ->map_pages; this
+# kernel does not.  Asserting the old protocol must make faultline report
+# the real, lock-free fault-around passes it sees, with definite evidence
+# from the lock word, the file's path and the fault-around stack.
+. "$(dirname "$0")/lib.sh"
+require_live
+
+run_fl "$TMP/pos" demo --fs xfs --seconds 2 --assume-protocol xfs:map-pages-locked --json "$TMP/pos.json"
+rc=$?
+[ $rc = 1 ] || { cat "$TMP/pos.stderr"; fail "expected exit 1 (violations), got $rc"; }
+J=$TMP/pos.json
+assert_json "$J" '[.violations[] | select(.rule == "fault-unlocked" and .evidence == "definite" and .fs == "xfs" and .event == "map_pages")] | length > 0' "no definite fault-unlocked on xfs map_pages"
+assert_json "$J" '[.violations[] | select(.rule == "fault-unlocked") | .stack | map(startswith("filemap_map_pages")) | any] | all' "fault-unlocked without filemap_map_pages on the stack"
+assert_json "$J" '[.violations[] | select(.rule == "fault-unlocked") | .path | test("/xfs/faultline-demo.dat$")] | all' "path not resolved"
+assert_json "$J" '[.violations[] | .locks.invalidate_lock] | map(. == "free" or . == "exclusive-by-other") | all' "evidence is not from the lock word"
+# only the assumed rule fires: everything else on this kernel is healthy
+assert_json "$J" '[.violations[] | select(.rule != "fault-unlocked")] | length == 0' "other rules fired"
+grep -q 'fault-unlocked (definite)' "$TMP/pos.stdout" || fail "text report lacks the violation"
+exit 0
