@@ -54,12 +54,7 @@ static __always_inline int fl_fault_common(void *ctx, __u16 type,
 	e->inval_lock = inval;
 	e->inval_owner = owner;
 	e->i_rwsem = fl_rwsem_state(&host->i_rwsem, &e->i_rwsem_owner);
-	if (candidate) {
-		e->flags |= FL_F_CANDIDATE;
-		fl_count(slot, FL_CNT_CANDIDATES);
-		fl_event_stack(ctx, e);
-	}
-	bpf_ringbuf_submit(e, 0);
+	fl_event_submit(ctx, e, slot, candidate);
 	return 0;
 }
 

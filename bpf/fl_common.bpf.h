@@ -268,6 +268,18 @@ static __always_inline void fl_event_stack(void *ctx, struct fl_event *e)
 	}
 }
 
+/* Candidates carry the kernel stack that user space judges and shows. */
+static __always_inline void fl_event_submit(void *ctx, struct fl_event *e, __u32 slot,
+					    bool candidate)
+{
+	if (candidate) {
+		e->flags |= FL_F_CANDIDATE;
+		fl_count(slot, FL_CNT_CANDIDATES);
+		fl_event_stack(ctx, e);
+	}
+	bpf_ringbuf_submit(e, 0);
+}
+
 static __always_inline __u64 fl_folio_nr_pages(struct folio *folio)
 {
 	unsigned long flags = 0, flags1 = 0;

@@ -57,12 +57,7 @@ int BPF_PROG(fl_tp_iomap_iter, struct iomap_iter *iter, const void *ops,
 	e->i_rwsem = irw == FL_LOCK_NA ? fl_rwsem_state(&inode->i_rwsem, &owner) : irw;
 	e->i_rwsem_owner = owner;
 	e->inval_lock = fl_inval_lock_state(BPF_CORE_READ(inode, i_mapping), &e->inval_owner);
-	if (candidate) {
-		e->flags |= FL_F_CANDIDATE;
-		fl_count(slot, FL_CNT_CANDIDATES);
-		fl_event_stack(ctx, e);
-	}
-	bpf_ringbuf_submit(e, 0);
+	fl_event_submit(ctx, e, slot, candidate);
 	return 0;
 }
 

@@ -63,12 +63,7 @@ int BPF_PROG(fl_tp_insert, struct folio *folio)
 		irw = fl_rwsem_state(&host->i_rwsem, &rowner);
 	e->i_rwsem = irw;
 	e->i_rwsem_owner = rowner;
-	if (candidate) {
-		e->flags |= FL_F_CANDIDATE;
-		fl_count(slot, FL_CNT_CANDIDATES);
-		fl_event_stack(ctx, e);
-	}
-	bpf_ringbuf_submit(e, 0);
+	fl_event_submit(ctx, e, slot, candidate);
 	return 0;
 }
 
@@ -126,12 +121,7 @@ int BPF_PROG(fl_tp_delete, struct folio *folio)
 	e->i_rwsem = fl_rwsem_state(&host->i_rwsem, &e->i_rwsem_owner);
 	if (in_window)
 		e->flags |= FL_F_IN_WINDOW;
-	if (candidate) {
-		e->flags |= FL_F_CANDIDATE;
-		fl_count(slot, FL_CNT_CANDIDATES);
-		fl_event_stack(ctx, e);
-	}
-	bpf_ringbuf_submit(e, 0);
+	fl_event_submit(ctx, e, slot, candidate);
 	return 0;
 }
 

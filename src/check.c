@@ -114,6 +114,24 @@ int fl_cli_ring_size(struct fl_live_opts *o, const char *arg)
 	return 0;
 }
 
+int fl_cli_common(int c, const char *arg, struct fl_live_opts *o)
+{
+	switch (c) {
+	case 'j':
+		o->json_path = arg;
+		return 1;
+	case 'r':
+		return fl_cli_ring_size(o, arg) ? -1 : 1;
+	case 'A':
+		return fl_rules_assume(arg) ? -1 : 1;
+	case 'v':
+		fl_verbose++;
+		return 1;
+	default:
+		return 0;
+	}
+}
+
 int fl_cli_add_pid(struct fl_live_opts *o, const char *pid)
 {
 	char *end;
@@ -150,9 +168,6 @@ int fl_cmd_check(int argc, char **argv)
 
 	while ((c = getopt_long(argc, argv, "+j:d:p:P:t:r:A:vh", opts, NULL)) != -1) {
 		switch (c) {
-		case 'j':
-			o.json_path = optarg;
-			break;
 		case 'd':
 			if (fl_cli_add_dev(&o, optarg))
 				return FL_EXIT_ENV;
@@ -171,23 +186,19 @@ int fl_cmd_check(int argc, char **argv)
 				return FL_EXIT_ENV;
 			}
 			break;
-		case 'r':
-			if (fl_cli_ring_size(&o, optarg))
-				return FL_EXIT_ENV;
-			break;
-		case 'A':
-			if (fl_rules_assume(optarg))
-				return FL_EXIT_ENV;
-			break;
-		case 'v':
-			fl_verbose++;
-			break;
 		case 'h':
 			fputs(check_usage, stdout);
 			return FL_EXIT_CLEAN;
 		default:
-			fputs(check_usage, stderr);
-			return FL_EXIT_ENV;
+			switch (fl_cli_common(c, optarg, &o)) {
+			case 1:
+				break;
+			case 0:
+				fputs(check_usage, stderr);
+				return FL_EXIT_ENV;
+			default:
+				return FL_EXIT_ENV;
+			}
 		}
 	}
 	if (optind < argc)

@@ -114,9 +114,6 @@ int fl_cmd_demo(int argc, char **argv)
 
 	while ((c = getopt_long(argc, argv, "j:s:f:FA:r:vh", opts, NULL)) != -1) {
 		switch (c) {
-		case 'j':
-			o.json_path = optarg;
-			break;
 		case 's':
 			if (fl_cli_seconds(optarg, &d.seconds)) {
 				fl_err("--seconds %s: not a positive number", optarg);
@@ -130,23 +127,19 @@ int fl_cmd_demo(int argc, char **argv)
 		case 'F':
 			d.faults_only = true;
 			break;
-		case 'r':
-			if (fl_cli_ring_size(&o, optarg))
-				return FL_EXIT_ENV;
-			break;
-		case 'A':
-			if (fl_rules_assume(optarg))
-				return FL_EXIT_ENV;
-			break;
-		case 'v':
-			fl_verbose++;
-			break;
 		case 'h':
 			fputs(demo_usage, stdout);
 			return FL_EXIT_CLEAN;
 		default:
-			fputs(demo_usage, stderr);
-			return FL_EXIT_ENV;
+			switch (fl_cli_common(c, optarg, &o)) {
+			case 1:
+				break;
+			case 0:
+				fputs(demo_usage, stderr);
+				return FL_EXIT_ENV;
+			default:
+				return FL_EXIT_ENV;
+			}
 		}
 	}
 	if (optind < argc) {
