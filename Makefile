@@ -46,8 +46,8 @@ DEB_TEST	:= libcmocka-dev jq
 
 all: faultline
 
-$(OUT):
-	mkdir -p $(OUT) $(OUT)/tests
+$(OUT) $(OUT)/tests:
+	mkdir -p $@
 
 vmlinux/vmlinux.h:
 	ln -sf vmlinux_$(VMLINUX_ARCH).h $@
@@ -67,7 +67,7 @@ $(OUT)/loader.o: $(SKELS)
 faultline: $(CORE_OBJS) $(APP_OBJS)
 	$(CC) $(CFLAGS) $^ -o $@ $(LDLIBS)
 
-$(OUT)/tests/%: tests/unit/%.c $(CORE_OBJS) | $(OUT)
+$(OUT)/tests/%: tests/unit/%.c $(CORE_OBJS) | $(OUT)/tests
 	$(CC) $(CFLAGS) $< $(CORE_OBJS) -o $@ $(LDLIBS) -lcmocka
 
 install: faultline

@@ -38,9 +38,10 @@ static bool same_inode(const struct fl_inode_key *a, const struct fl_inode_key *
 	return a->dev == b->dev && a->ino == b->ino && a->gen == b->gen;
 }
 
+/* Half-open ranges; an inverted one (a damaged record) is empty. */
 static bool ranges_overlap(uint64_t s1, uint64_t e1, uint64_t s2, uint64_t e2)
 {
-	return s1 < e2 && s2 < e1;
+	return s1 < e1 && s2 < e2 && s1 < e2 && s2 < e1;
 }
 
 static bool held_by_me(unsigned int st)
@@ -109,12 +110,30 @@ static struct fl_window *find_open(struct fl_engine *e, uint32_t pid,
 	return NULL;
 }
 
+static void window_close(struct fl_engine *e, struct fl_window *w, uint64_t ts)
+{
+	w->ts_end = ts;
+	e->closed[e->closed_next] = *w;
+	e->closed_next = (e->closed_next + 1) % FL_CLOSED_WINDOWS;
+	if (e->nclosed < FL_CLOSED_WINDOWS)
+		e->nclosed++;
+	*w = e->open[--e->nopen];
+}
+
+/*
+ * A task is in one syscall at a time, so a new invalidation ends whatever
+ * window it still had open: its END was lost (full ring buffer).
+ */
 static void window_begin(struct fl_engine *e, const struct fl_event *ev)
 {
 	struct fl_window *w;
 
-	if (find_open(e, ev->pid, &ev->inode))
-		return;
+	for (size_t i = 0; i < e->nopen;) {
+		if (e->open[i].begin.pid == ev->pid)
+			window_close(e, &e->open[i], ev->ts);
+		else
+			i++;
+	}
 	if (e->nopen == e->capopen) {
 		size_t cap = e->capopen ? e->capopen * 2 : 16;
 		struct fl_window *n = realloc(e->open, cap * sizeof(*n));
@@ -149,14 +168,8 @@ static void window_end(struct fl_engine *e, const struct fl_event *ev)
 {
 	struct fl_window *w = find_open(e, ev->pid, &ev->inode);
 
-	if (!w)
-		return;
-	w->ts_end = ev->ts;
-	e->closed[e->closed_next] = *w;
-	e->closed_next = (e->closed_next + 1) % FL_CLOSED_WINDOWS;
-	if (e->nclosed < FL_CLOSED_WINDOWS)
-		e->nclosed++;
-	*w = e->open[--e->nopen];
+	if (w)
+		window_close(e, w, ev->ts);
 }
 
 static bool window_covers(const struct fl_window *w, const struct fl_event *ev)
@@ -287,7 +300,8 @@ static void judge_insert(struct fl_engine *e, const struct fl_event *ev)
 		report(e, rule, FL_EVID_DEFINITE, ev, partner);
 		return;
 	}
-	if (ev->inval_lock == FL_LOCK_NA && partner)
+	/* an i_rwsem that readers hold, maybe we among them, proves nothing */
+	if (ev->inval_lock == FL_LOCK_NA && ev->i_rwsem != FL_LOCK_SHARED_OTHER && partner)
 		report(e, rule, FL_EVID_OBSERVED_RACE, ev, partner);
 }
 
@@ -308,9 +322,11 @@ static void judge_map_pages(struct fl_engine *e, const struct fl_event *ev)
 
 /*
  * Dropping page cache in an invalidation needs invalidate_lock exclusive.
- * Inside the task's own invalidation window every deletion of that inode is
- * such a drop; outside it only a truncation stack makes it one (reclaim
- * removes folios under whatever locks its caller happens to hold).
+ * Only a truncation stack makes a deletion such a drop: reclaim (direct
+ * reclaim inside a punch's writeback included) removes folios under
+ * whatever locks its caller happens to hold.  Without the lock at all, it
+ * is a violation inside the task's own invalidation; with the lock only
+ * shared, anywhere.
  */
 static void judge_delete(struct fl_engine *e, const struct fl_event *ev)
 {
@@ -320,20 +336,17 @@ static void judge_delete(struct fl_engine *e, const struct fl_event *ev)
 		return;
 	if (ev->inval_lock == FL_LOCK_EXCL_ME)
 		return;
-	in_window = (ev->flags & FL_F_IN_WINDOW) || find_open(e, ev->pid, &ev->inode);
-	if (in_window) {
-		if (proven_not_held(ev->inval_lock))
-			report(e, FL_R_INVAL_UNLOCKED, FL_EVID_DEFINITE, ev, NULL);
-		else if (ev->inval_lock == FL_LOCK_SHARED_ME)
-			report(e, FL_R_INVAL_SHARED, FL_EVID_DEFINITE, ev, NULL);
+	if (!proven_not_held(ev->inval_lock) && ev->inval_lock != FL_LOCK_SHARED_ME)
+		return;
+	if (!fl_stack_truncates(e, ev)) {
+		e->reclaim_shared++;
 		return;
 	}
-	if (ev->inval_lock != FL_LOCK_SHARED_ME)
-		return;
-	if (fl_stack_truncates(e, ev))
+	in_window = (ev->flags & FL_F_IN_WINDOW) || find_open(e, ev->pid, &ev->inode);
+	if (ev->inval_lock == FL_LOCK_SHARED_ME)
 		report(e, FL_R_INVAL_SHARED, FL_EVID_DEFINITE, ev, NULL);
-	else
-		e->reclaim_shared++;
+	else if (in_window)
+		report(e, FL_R_INVAL_UNLOCKED, FL_EVID_DEFINITE, ev, NULL);
 }
 
 #define WRITE_LIKE (FL_IOMAP_WRITE | FL_IOMAP_ZERO | FL_IOMAP_UNSHARE)

@@ -57,11 +57,11 @@ struct fl_engine {
 
 	struct fl_violation *viol;
 	size_t nviol, capviol;
-	uint64_t viol_dropped;	/* distinct violations beyond the cap */
+	uint64_t viol_dropped;	/* occurrences of violations beyond the cap */
 
 	struct fl_counts slots[FL_MAX_SLOTS];
 	uint64_t events;
-	uint64_t reclaim_shared;	/* deletions under a shared lock by reclaim */
+	uint64_t reclaim_shared;	/* unlocked deletions that were not truncation */
 	uint64_t first_ts;
 };
 

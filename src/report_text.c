@@ -191,7 +191,7 @@ void fl_report_text(FILE *out, const struct fl_engine *e, const struct fl_run_in
 				ri->attach[i].target, ri->attach[i].status, ri->attach[i].why);
 	fprintf(out, "violations: %zu distinct", e->nviol);
 	if (e->viol_dropped)
-		fprintf(out, " (+%" PRIu64 " beyond the report limit)", e->viol_dropped);
+		fprintf(out, " (+%" PRIu64 " occurrences beyond the report limit)", e->viol_dropped);
 	fprintf(out, "\n");
 	for (size_t i = 0; i < e->nviol; i++)
 		print_violation(out, e, ri, &e->viol[i], i);

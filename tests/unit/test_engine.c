@@ -1,0 +1,1551 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The correlator and rule engine on synthetic event streams.
+ *
+ * Every rule gets a positive case (built after one of the founding bugs in
+ * ../shared/seeds) and the negative cases that must stay quiet: a checker
+ * that cries wolf is switched off.  Negative cases end with a positive
+ * control on the same engine where that is cheap, so a test cannot pass
+ * only because its stream was malformed.
+ *
+ * Stacks are names from a small fake symbol table: the address of syms[i]
+ * is SYM_BASE + i, and symname() maps it back.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "engine.h"
+#include "rules.h"
+#include "util.h"
+
+#define EXT4_MAGIC	0xEF53u
+#define XFS_MAGIC	0x58465342u
+#define TMPFS_MAGIC	0x01021994u
+#define BTRFS_MAGIC	0x9123683Eu
+#define F2FS_MAGIC	0xF2F52010u
+
+#define TEST_DEV	((8u << 20) | 1)	/* sda1, kernel encoding */
+#define TEST_GEN	7u
+#define INO		12
+
+#define PID_A		100	/* faults, reads, writes */
+#define PID_B		200	/* punches holes */
+#define PID_C		300	/* a second invalidator */
+#define PID_D		400
+
+#define KiB		1024ull
+#define MiB		(1024 * KiB)
+
+/* ---- fake symbols ---------------------------------------------------- */
+
+#define SYM_BASE	0x1000ull
+
+static const char *const syms[] = {
+	/* insertions */
+	"filemap_add_folio", "__filemap_get_folio", "page_cache_ra_unbounded",
+	"page_cache_ra_order", "filemap_get_pages", "filemap_read", "vfs_read",
+	"iomap_write_begin", "iomap_file_buffered_write", "xfs_file_buffered_write",
+	"vfs_write", "ksys_write",
+	/* faults */
+	"filemap_fault", "__do_fault", "do_read_fault", "handle_mm_fault",
+	"exc_page_fault", "filemap_map_pages", "do_page_mkwrite",
+	/* invalidation */
+	"__filemap_remove_folio", "filemap_remove_folio", "truncate_inode_folio",
+	"truncate_inode_pages_range", "truncate_pagecache_range",
+	"iomap_file_buffered_write_punch_delalloc", "iomap_page_mkwrite",
+	"xfs_filemap_page_mkwrite", "ext4_punch_hole", "ext4_fallocate",
+	"vfs_fallocate", "__x64_sys_fallocate",
+	/* reclaim */
+	"__remove_mapping", "shrink_folio_list", "shrink_inactive_list",
+	"shrink_lruvec", "shrink_node", "balance_pgdat", "kswapd",
+	"do_try_to_free_pages", "try_to_free_pages", "__alloc_pages_slowpath",
+	"filemap_write_and_wait_range",
+	/* iomap */
+	"iomap_iter",
+};
+
+static const char *symname(void *ctx, uint64_t addr)
+{
+	(void)ctx;
+	if (addr < SYM_BASE || addr - SYM_BASE >= ARRAY_SIZE(syms))
+		return NULL;
+	return syms[addr - SYM_BASE];
+}
+
+static uint64_t sym(const char *name)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(syms); i++)
+		if (!strcmp(syms[i], name))
+			return SYM_BASE + i;
+	/* A typo would silently make a stack unrecognisable: refuse it. */
+	fail_msg("test bug: symbol %s is not in syms[]", name);
+	return 0;
+}
+
+/* Stacks, innermost frame first, as the kernel reports them. */
+#define ST_FAULT_INSERT "filemap_add_folio", "page_cache_ra_order", "filemap_fault", \
+	"__do_fault", "do_read_fault", "handle_mm_fault", "exc_page_fault"
+#define ST_READ_INSERT "filemap_add_folio", "page_cache_ra_unbounded", \
+	"filemap_get_pages", "filemap_read", "vfs_read"
+#define ST_WRITE_INSERT "filemap_add_folio", "__filemap_get_folio", \
+	"iomap_write_begin", "iomap_file_buffered_write", "vfs_write"
+#define ST_MAP_PAGES "filemap_map_pages", "do_read_fault", "handle_mm_fault", \
+	"exc_page_fault"
+#define ST_MKWRITE_PUNCH "__filemap_remove_folio", "truncate_pagecache_range", \
+	"iomap_file_buffered_write_punch_delalloc", "iomap_page_mkwrite", \
+	"xfs_filemap_page_mkwrite", "do_page_mkwrite", "handle_mm_fault"
+#define ST_PUNCH_DELETE "__filemap_remove_folio", "filemap_remove_folio", \
+	"truncate_inode_folio", "truncate_inode_pages_range", \
+	"truncate_pagecache_range", "ext4_punch_hole", "ext4_fallocate", "vfs_fallocate"
+#define ST_KSWAPD "__filemap_remove_folio", "__remove_mapping", "shrink_folio_list", \
+	"shrink_inactive_list", "shrink_lruvec", "shrink_node", "balance_pgdat", "kswapd"
+/* Direct reclaim inside ext4_punch_hole, before it takes invalidate_lock. */
+#define ST_DIRECT_RECLAIM "__filemap_remove_folio", "__remove_mapping", \
+	"shrink_folio_list", "shrink_lruvec", "shrink_node", "do_try_to_free_pages", \
+	"try_to_free_pages", "__alloc_pages_slowpath", "filemap_write_and_wait_range", \
+	"ext4_punch_hole", "ext4_fallocate", "vfs_fallocate"
+#define ST_PUNCH_STEP "ext4_punch_hole", "ext4_fallocate", "vfs_fallocate", \
+	"__x64_sys_fallocate"
+#define ST_IOMAP_WRITE "iomap_iter", "iomap_file_buffered_write", \
+	"xfs_file_buffered_write", "vfs_write", "ksys_write"
+
+/* ---- events ---------------------------------------------------------- */
+
+static struct fl_event mk_event(unsigned int type, uint32_t pid, uint64_t ino,
+				uint64_t start, uint64_t end, uint64_t ts)
+{
+	struct fl_event ev;
+
+	memset(&ev, 0, sizeof(ev));
+	ev.type = type;
+	ev.pid = pid;
+	ev.tgid = pid;
+	snprintf(ev.comm, sizeof(ev.comm), "task%u", pid);
+	ev.inode.dev = TEST_DEV;
+	ev.inode.gen = TEST_GEN;
+	ev.inode.ino = ino;
+	ev.fs_magic = EXT4_MAGIC;
+	ev.start = start;
+	ev.end = end;
+	ev.ts = ts;
+	/* Lock states stay FL_LOCK_NA (0) unless a test sets them. */
+	return ev;
+}
+
+static void __attribute__((sentinel)) set_stack(struct fl_event *ev, ...)
+{
+	const char *name;
+	va_list ap;
+
+	ev->nr_frames = 0;
+	va_start(ap, ev);
+	while ((name = va_arg(ap, const char *))) {
+		assert_true(ev->nr_frames < FL_MAX_FRAMES);
+		ev->frames[ev->nr_frames++] = sym(name);
+	}
+	va_end(ap);
+	ev->flags |= FL_F_STACK;
+}
+
+static void set_locks(struct fl_event *ev, unsigned int inval, unsigned int irw)
+{
+	ev->inval_lock = inval;
+	ev->i_rwsem = irw;
+}
+
+/* @pid starts invalidating [start, end) of @ino at @ts. */
+static void begin_window(struct fl_engine *e, uint32_t magic, uint32_t pid,
+			 uint64_t ino, uint64_t start, uint64_t end, uint64_t ts)
+{
+	struct fl_event ev = mk_event(FL_EV_INVAL_BEGIN, pid, ino, start, end, ts);
+
+	ev.fs_magic = magic;
+	ev.op = FL_OP_PUNCH;
+	ev.aux = 0x03;	/* FALLOC_FL_KEEP_SIZE | FALLOC_FL_PUNCH_HOLE */
+	fl_engine_feed(e, &ev);
+}
+
+static void end_window(struct fl_engine *e, uint32_t magic, uint32_t pid,
+		       uint64_t ino, uint64_t ts, int64_t ret)
+{
+	struct fl_event ev = mk_event(FL_EV_INVAL_END, pid, ino, 0, 0, ts);
+
+	ev.fs_magic = magic;
+	ev.op = FL_OP_PUNCH;
+	ev.aux = (uint64_t)ret;
+	fl_engine_feed(e, &ev);
+}
+
+/* A page-cache insertion by a fault of PID_A into [4K, 8K) of INO. */
+static struct fl_event fault_insert(uint32_t magic, unsigned int inval,
+				    unsigned int irw, uint64_t ts)
+{
+	struct fl_event ev = mk_event(FL_EV_INSERT, PID_A, INO, 4 * KiB, 8 * KiB, ts);
+
+	ev.fs_magic = magic;
+	set_locks(&ev, inval, irw);
+	set_stack(&ev, ST_FAULT_INSERT, NULL);
+	return ev;
+}
+
+/* ---- fixtures -------------------------------------------------------- */
+
+/*
+ * The protocol table is global: every test starts from the built-in flags
+ * and gets them back afterwards, whatever it changed.
+ */
+#define MAX_PROTOS	32
+static uint32_t saved_flags[MAX_PROTOS];
+static uint32_t saved_magic[MAX_PROTOS];
+static unsigned int nsaved;
+
+static int setup(void **state)
+{
+	unsigned int n;
+	const struct fl_fs_proto *p = fl_fs_protos(&n);
+
+	assert_true(n <= MAX_PROTOS);
+	for (unsigned int i = 0; i < n; i++) {
+		saved_magic[i] = p[i].magic;
+		saved_flags[i] = p[i].flags;
+	}
+	nsaved = n;
+	*state = fl_engine_new(symname, NULL);
+	return *state ? 0 : -1;
+}
+
+static int teardown(void **state)
+{
+	for (unsigned int i = 0; i < nsaved; i++)
+		fl_rules_set_flags(saved_magic[i], saved_flags[i]);
+	fl_engine_free(*state);
+	*state = NULL;
+	return 0;
+}
+
+/* A new engine for the next case of a table-driven test. */
+static struct fl_engine *reset(void **state)
+{
+	fl_engine_free(*state);
+	*state = fl_engine_new(symname, NULL);
+	return *state;
+}
+
+static const char *rule_name(enum fl_rule r)
+{
+	const struct fl_rule_info *ri = fl_rule_info(r);
+
+	return ri ? ri->name : "?";
+}
+
+/*
+ * Exactly one violation, of @rule with @evid.  Failures name the caller's
+ * line (the helpers are macros around cmocka's _assert_*), and rules and
+ * evidence by name.
+ */
+static const struct fl_violation *only_violation_at(const struct fl_engine *e,
+						    enum fl_rule rule,
+						    enum fl_evidence evid,
+						    const char *file, int line)
+{
+	_assert_int_equal(e->nviol, 1, file, line);
+	_assert_string_equal(rule_name(e->viol[0].rule), rule_name(rule), file, line);
+	_assert_string_equal(fl_evidence_name(e->viol[0].evidence),
+			     fl_evidence_name(evid), file, line);
+	return &e->viol[0];
+}
+#define only_violation(e, rule, evid) \
+	only_violation_at(e, rule, evid, __FILE__, __LINE__)
+
+static void no_violation_at(const struct fl_engine *e, const char *file, int line)
+{
+	if (!e->nviol)
+		return;
+	print_error("unexpected violation: %s (%s), %zu in all\n",
+		    rule_name(e->viol[0].rule),
+		    fl_evidence_name(e->viol[0].evidence), e->nviol);
+	_fail(file, line);
+}
+#define no_violation(e) no_violation_at(e, __FILE__, __LINE__)
+
+/* ---- 1. seed 004: fault vs hole punch -------------------------------- */
+
+static void test_seed004_fault_vs_punch(void **state)
+{
+	struct fl_engine *e = *state;
+	const struct fl_violation *v;
+	struct fl_event ev;
+
+	begin_window(e, EXT4_MAGIC, PID_B, INO, 0, MiB, 1000);
+	/* ext4's punch tracepoint: the window gets the invalidator's stack. */
+	ev = mk_event(FL_EV_INVAL_STEP, PID_B, INO, 0, MiB, 1100);
+	ev.op = FL_OP_PUNCH;
+	set_locks(&ev, FL_LOCK_EXCL_ME, FL_LOCK_EXCL_ME);
+	set_stack(&ev, ST_PUNCH_STEP, NULL);
+	fl_engine_feed(e, &ev);
+
+	ev = fault_insert(EXT4_MAGIC, FL_LOCK_EXCL_OTHER, FL_LOCK_FREE, 2000);
+	ev.inval_owner = PID_B;
+	fl_engine_feed(e, &ev);
+
+	v = only_violation(e, FL_R_FAULT_UNLOCKED, FL_EVID_DEFINITE);
+	assert_int_equal(v->count, 1);
+	assert_int_equal(v->ev.pid, PID_A);
+	assert_int_equal(v->ev.start, 4 * KiB);
+	assert_true(v->has_partner);
+	assert_int_equal(v->partner.begin.pid, PID_B);
+	assert_int_equal(v->partner.begin.op, FL_OP_PUNCH);
+	assert_int_equal(v->partner.ts_end, 0);	/* still open */
+	assert_true(v->partner.has_step);
+	assert_int_equal(v->partner.step.nr_frames, 4);
+}
+
+/* The same insertion from read(2) readahead, and from no stack at all. */
+static void test_seed004_insert_unlocked(void **state)
+{
+	struct fl_engine *e = *state;
+	const struct fl_violation *v;
+	struct fl_event ev;
+
+	begin_window(e, EXT4_MAGIC, PID_B, INO, 0, MiB, 1000);
+	ev = mk_event(FL_EV_INSERT, PID_A, INO, 4 * KiB, 8 * KiB, 2000);
+	set_locks(&ev, FL_LOCK_EXCL_OTHER, FL_LOCK_FREE);
+	ev.inval_owner = PID_B;
+	set_stack(&ev, ST_READ_INSERT, NULL);
+	fl_engine_feed(e, &ev);
+	v = only_violation(e, FL_R_INSERT_UNLOCKED, FL_EVID_DEFINITE);
+	assert_true(v->has_partner);
+	assert_int_equal(v->partner.begin.pid, PID_B);
+
+	/* Without a stack the fault cannot be told apart: insert-unlocked. */
+	e = reset(state);
+	ev = mk_event(FL_EV_INSERT, PID_A, INO, 4 * KiB, 8 * KiB, 2000);
+	set_locks(&ev, FL_LOCK_FREE, FL_LOCK_FREE);
+	fl_engine_feed(e, &ev);
+	v = only_violation(e, FL_R_INSERT_UNLOCKED, FL_EVID_DEFINITE);
+	/* Lock words alone are proof: no window, no partner, still definite. */
+	assert_false(v->has_partner);
+}
+
+/* With two overlapping invalidations the partner is the lock's owner. */
+static void test_partner_is_lock_owner(void **state)
+{
+	struct fl_engine *e = *state;
+	const struct fl_violation *v;
+	struct fl_event ev;
+
+	begin_window(e, EXT4_MAGIC, PID_C, INO, 0, 64 * KiB, 900);
+	begin_window(e, EXT4_MAGIC, PID_B, INO, 0, MiB, 1000);
+	ev = fault_insert(EXT4_MAGIC, FL_LOCK_EXCL_OTHER, FL_LOCK_EXCL_OTHER, 2000);
+	ev.inval_owner = PID_B;
+	fl_engine_feed(e, &ev);
+	v = only_violation(e, FL_R_FAULT_UNLOCKED, FL_EVID_DEFINITE);
+	assert_int_equal(v->partner.begin.pid, PID_B);
+}
+
+/* ---- 2. insertions that are locked, unknown or unchecked ------------- */
+
+static void test_insert_locked_not_reported(void **state)
+{
+	static const struct {
+		unsigned int inval, irw;
+		const char *why;
+	} cases[] = {
+		{ FL_LOCK_SHARED_ME, FL_LOCK_FREE, "fault holds invalidate_lock shared" },
+		{ FL_LOCK_EXCL_ME, FL_LOCK_FREE, "invalidator repopulates" },
+		{ FL_LOCK_FREE, FL_LOCK_EXCL_ME, "buffered write holds i_rwsem" },
+		{ FL_LOCK_FREE, FL_LOCK_SHARED_ME, "xfs buffered read holds IOLOCK shared" },
+		{ FL_LOCK_NA, FL_LOCK_EXCL_ME, "old kernel, buffered write" },
+		{ FL_LOCK_EXCL_OTHER, FL_LOCK_EXCL_ME, "i_rwsem suffices" },
+		/* SHARED_OTHER: readers hold it, maybe us: unknown, never reported. */
+		{ FL_LOCK_SHARED_OTHER, FL_LOCK_FREE, "inval lock unknown" },
+		{ FL_LOCK_FREE, FL_LOCK_SHARED_OTHER, "i_rwsem unknown" },
+		{ FL_LOCK_SHARED_OTHER, FL_LOCK_SHARED_OTHER, "both unknown" },
+		{ FL_LOCK_EXCL_OTHER, FL_LOCK_SHARED_OTHER, "i_rwsem unknown" },
+		{ FL_LOCK_SHARED_OTHER, FL_LOCK_EXCL_OTHER, "inval lock unknown" },
+	};
+	struct fl_engine *e;
+	struct fl_event ev;
+
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+		e = reset(state);
+		/* A racing punch is there: only the lock words may clear it. */
+		begin_window(e, EXT4_MAGIC, PID_B, INO, 0, MiB, 1000);
+		ev = fault_insert(EXT4_MAGIC, cases[i].inval, cases[i].irw, 2000);
+		fl_engine_feed(e, &ev);
+		if (e->nviol)
+			fail_msg("case %zu (%s, %s: %s) reported %s", i,
+				 fl_lock_state_name(cases[i].inval),
+				 fl_lock_state_name(cases[i].irw), cases[i].why,
+				 rule_name(e->viol[0].rule));
+	}
+	/* Positive control on the same stream. */
+	ev = fault_insert(EXT4_MAGIC, FL_LOCK_FREE, FL_LOCK_FREE, 2100);
+	fl_engine_feed(e, &ev);
+	only_violation(e, FL_R_FAULT_UNLOCKED, FL_EVID_DEFINITE);
+}
+
+/* Filesystems without FL_RULE_INSERT_LOCKED have their own protocol. */
+static void test_insert_unchecked_fs(void **state)
+{
+	static const uint32_t quiet[] = { TMPFS_MAGIC, BTRFS_MAGIC, 0x12345678u };
+	static const uint32_t strict[] = { EXT4_MAGIC, XFS_MAGIC, F2FS_MAGIC };
+	struct fl_engine *e;
+	struct fl_event ev;
+
+	for (size_t i = 0; i < ARRAY_SIZE(quiet); i++) {
+		e = reset(state);
+		begin_window(e, quiet[i], PID_B, INO, 0, MiB, 1000);
+		ev = fault_insert(quiet[i], FL_LOCK_FREE, FL_LOCK_FREE, 2000);
+		fl_engine_feed(e, &ev);
+		ev = fault_insert(quiet[i], FL_LOCK_NA, FL_LOCK_NA, 2001);
+		fl_engine_feed(e, &ev);
+		if (e->nviol)
+			fail_msg("%s (0x%x) reported", fl_fs_name(quiet[i]), quiet[i]);
+	}
+	for (size_t i = 0; i < ARRAY_SIZE(strict); i++) {
+		e = reset(state);
+		ev = fault_insert(strict[i], FL_LOCK_FREE, FL_LOCK_FREE, 2000);
+		fl_engine_feed(e, &ev);
+		only_violation(e, FL_R_FAULT_UNLOCKED, FL_EVID_DEFINITE);
+	}
+}
+
+/* Inodes without a dentry (quota files, journal) follow no user protocol. */
+static void test_insert_internal_ignored(void **state)
+{
+	struct fl_engine *e = *state;
+	struct fl_event ev;
+
+	ev = fault_insert(EXT4_MAGIC, FL_LOCK_FREE, FL_LOCK_FREE, 2000);
+	ev.flags |= FL_F_INTERNAL;
+	fl_engine_feed(e, &ev);
+	no_violation(e);
+
+	/* An internal window does not open either: no race against it. */
+	ev = mk_event(FL_EV_INVAL_BEGIN, PID_B, INO, 0, MiB, 2100);
+	ev.flags |= FL_F_INTERNAL;
+	fl_engine_feed(e, &ev);
+	assert_int_equal(e->nopen, 0);
+	ev = fault_insert(EXT4_MAGIC, FL_LOCK_NA, FL_LOCK_NA, 2200);
+	fl_engine_feed(e, &ev);
+	no_violation(e);
+
+	ev = fault_insert(EXT4_MAGIC, FL_LOCK_FREE, FL_LOCK_FREE, 2300);
+	fl_engine_feed(e, &ev);
+	only_violation(e, FL_R_FAULT_UNLOCKED, FL_EVID_DEFINITE);
+}
+
+/* ---- 3. seed 001: fault-around vs hole punch ------------------------- */
+
+static struct fl_event map_pages(uint32_t magic, unsigned int inval, uint64_t ts)
+{
+	struct fl_event ev = mk_event(FL_EV_MAP_PAGES, PID_A, INO, 0, 64 * KiB, ts);
+
+	ev.fs_magic = magic;
+	/* ->map_pages does not look at i_rwsem; say so the rule cannot either. */
+	set_locks(&ev, inval, FL_LOCK_FREE);
+	set_stack(&ev, ST_MAP_PAGES, NULL);
+	return ev;
+}
+
+static void test_seed001_map_pages_unlocked(void **state)
+{
+	struct fl_engine *e = *state;
+	const struct fl_violation *v;
+	struct fl_event ev;
+
+	/* xfs 5.10..6.3 wraps ->map_pages in MMAPLOCK_SHARED. */
+	fl_rules_set_flags(XFS_MAGIC, fl_fs_flags(XFS_MAGIC) | FL_RULE_MAP_PAGES_LOCKED);
+	begin_window(e, XFS_MAGIC, PID_B, INO, 0, MiB, 1000);
+	ev = map_pages(XFS_MAGIC, FL_LOCK_FREE, 2000);
+	fl_engine_feed(e, &ev);
+	v = only_violation(e, FL_R_FAULT_UNLOCKED, FL_EVID_DEFINITE);
+	assert_true(v->has_partner);
+	assert_int_equal(v->partner.begin.pid, PID_B);
+	assert_int_equal(v->ev.type, FL_EV_MAP_PAGES);
+
+	/* Without lock words the overlapping punch is the evidence. */
+	e = reset(state);
+	begin_window(e, XFS_MAGIC, PID_B, INO, 0, MiB, 1000);
+	ev = map_pages(XFS_MAGIC, FL_LOCK_NA, 2000);
+	fl_engine_feed(e, &ev);
+	v = only_violation(e, FL_R_FAULT_UNLOCKED, FL_EVID_OBSERVED_RACE);
+	assert_int_equal(v->partner.begin.pid, PID_B);
+}
+
+static void test_map_pages_locked_or_unchecked(void **state)
+{
+	static const unsigned int quiet[] = {
+		FL_LOCK_SHARED_ME, FL_LOCK_EXCL_ME, FL_LOCK_SHARED_OTHER,
+	};
+	struct fl_engine *e;
+	struct fl_event ev;
+
+	fl_rules_set_flags(XFS_MAGIC, fl_fs_flags(XFS_MAGIC) | FL_RULE_MAP_PAGES_LOCKED);
+	for (size_t i = 0; i < ARRAY_SIZE(quiet); i++) {
+		e = reset(state);
+		begin_window(e, XFS_MAGIC, PID_B, INO, 0, MiB, 1000);
+		ev = map_pages(XFS_MAGIC, quiet[i], 2000);
+		fl_engine_feed(e, &ev);
+		if (e->nviol)
+			fail_msg("map_pages with %s reported", fl_lock_state_name(quiet[i]));
+	}
+	/* No lock words and no racing invalidation: nothing to go on. */
+	e = reset(state);
+	ev = map_pages(XFS_MAGIC, FL_LOCK_NA, 2000);
+	fl_engine_feed(e, &ev);
+	no_violation(e);
+
+	/* The built-in protocols: ->map_pages runs unlocked by design. */
+	teardown(state);
+	setup(state);
+	e = *state;
+	assert_false(fl_fs_flags(XFS_MAGIC) & FL_RULE_MAP_PAGES_LOCKED);
+	begin_window(e, XFS_MAGIC, PID_B, INO, 0, MiB, 1000);
+	ev = map_pages(XFS_MAGIC, FL_LOCK_FREE, 2000);
+	fl_engine_feed(e, &ev);
+	ev = map_pages(EXT4_MAGIC, FL_LOCK_FREE, 2001);
+	fl_engine_feed(e, &ev);
+	ev = map_pages(XFS_MAGIC, FL_LOCK_NA, 2002);
+	fl_engine_feed(e, &ev);
+	no_violation(e);
+}
+
+/* ---- 4. seed 000: page_mkwrite punching under a shared lock ---------- */
+
+static struct fl_event delete_event(uint32_t magic, uint32_t pid, unsigned int inval,
+				    uint64_t ts)
+{
+	struct fl_event ev = mk_event(FL_EV_DELETE, pid, INO, 4 * KiB, 8 * KiB, ts);
+
+	ev.fs_magic = magic;
+	set_locks(&ev, inval, FL_LOCK_NA);
+	return ev;
+}
+
+static void test_seed000_mkwrite_punch_shared(void **state)
+{
+	struct fl_engine *e = *state;
+	const struct fl_violation *v;
+	struct fl_event ev;
+
+	ev = delete_event(XFS_MAGIC, PID_A, FL_LOCK_SHARED_ME, 2000);
+	set_stack(&ev, ST_MKWRITE_PUNCH, NULL);
+	fl_engine_feed(e, &ev);
+	v = only_violation(e, FL_R_INVAL_SHARED, FL_EVID_DEFINITE);
+	assert_false(v->has_partner);
+	assert_int_equal(v->ev.pid, PID_A);
+	assert_int_equal(e->reclaim_shared, 0);
+}
+
+/* Reclaim removes folios under whatever its caller holds: not a bug. */
+static void test_delete_shared_by_reclaim(void **state)
+{
+	struct fl_engine *e = *state;
+	struct fl_event ev;
+
+	ev = delete_event(XFS_MAGIC, PID_A, FL_LOCK_SHARED_ME, 2000);
+	set_stack(&ev, ST_KSWAPD, NULL);
+	fl_engine_feed(e, &ev);
+	no_violation(e);
+	assert_int_equal(e->reclaim_shared, 1);
+
+	/* The positive control: the same lock state from a truncation. */
+	ev = delete_event(XFS_MAGIC, PID_A, FL_LOCK_SHARED_ME, 2100);
+	set_stack(&ev, ST_MKWRITE_PUNCH, NULL);
+	fl_engine_feed(e, &ev);
+	only_violation(e, FL_R_INVAL_SHARED, FL_EVID_DEFINITE);
+	assert_int_equal(e->reclaim_shared, 1);
+}
+
+static void test_delete_in_own_window_excl(void **state)
+{
+	struct fl_engine *e = *state;
+	struct fl_event ev;
+
+	begin_window(e, EXT4_MAGIC, PID_B, INO, 0, MiB, 1000);
+	ev = delete_event(EXT4_MAGIC, PID_B, FL_LOCK_EXCL_ME, 2000);
+	set_stack(&ev, ST_PUNCH_DELETE, NULL);
+	fl_engine_feed(e, &ev);
+	/* Outside any window only a shared holder is judged: DIO and eviction
+	 * truncate page cache without invalidate_lock by design. */
+	ev = delete_event(EXT4_MAGIC, PID_A, FL_LOCK_FREE, 2100);
+	set_stack(&ev, ST_PUNCH_DELETE, NULL);
+	fl_engine_feed(e, &ev);
+	ev = delete_event(EXT4_MAGIC, PID_A, FL_LOCK_NA, 2200);
+	set_stack(&ev, ST_PUNCH_DELETE, NULL);
+	fl_engine_feed(e, &ev);
+	no_violation(e);
+	assert_int_equal(e->reclaim_shared, 0);
+}
+
+/* ---- 5. seed 004, punch side: invalidation without the lock ---------- */
+
+static void test_inval_unlocked_in_window(void **state)
+{
+	struct fl_engine *e = *state;
+	const struct fl_violation *v;
+	struct fl_event ev;
+
+	begin_window(e, EXT4_MAGIC, PID_B, INO, 0, MiB, 1000);
+	ev = delete_event(EXT4_MAGIC, PID_B, FL_LOCK_FREE, 2000);
+	set_stack(&ev, ST_PUNCH_DELETE, NULL);
+	fl_engine_feed(e, &ev);
+	v = only_violation(e, FL_R_INVAL_UNLOCKED, FL_EVID_DEFINITE);
+	assert_int_equal(v->ev.pid, PID_B);
+	assert_false(v->has_partner);
+
+	/* Someone else holding it exclusive does not protect us either. */
+	e = reset(state);
+	begin_window(e, EXT4_MAGIC, PID_B, INO, 0, MiB, 1000);
+	ev = delete_event(EXT4_MAGIC, PID_B, FL_LOCK_EXCL_OTHER, 2000);
+	set_stack(&ev, ST_PUNCH_DELETE, NULL);
+	fl_engine_feed(e, &ev);
+	only_violation(e, FL_R_INVAL_UNLOCKED, FL_EVID_DEFINITE);
+
+	/* Shared in one's own invalidation is the seed 000 class. */
+	e = reset(state);
+	begin_window(e, EXT4_MAGIC, PID_B, INO, 0, MiB, 1000);
+	ev = delete_event(EXT4_MAGIC, PID_B, FL_LOCK_SHARED_ME, 2000);
+	set_stack(&ev, ST_PUNCH_DELETE, NULL);
+	fl_engine_feed(e, &ev);
+	only_violation(e, FL_R_INVAL_SHARED, FL_EVID_DEFINITE);
+}
+
+static void test_inval_in_window_not_reported(void **state)
+{
+	static const unsigned int quiet[] = {
+		FL_LOCK_EXCL_ME, FL_LOCK_NA, FL_LOCK_SHARED_OTHER,
+	};
+	struct fl_engine *e;
+	struct fl_event ev;
+
+	for (size_t i = 0; i < ARRAY_SIZE(quiet); i++) {
+		e = reset(state);
+		begin_window(e, EXT4_MAGIC, PID_B, INO, 0, MiB, 1000);
+		ev = delete_event(EXT4_MAGIC, PID_B, quiet[i], 2000);
+		set_stack(&ev, ST_PUNCH_DELETE, NULL);
+		fl_engine_feed(e, &ev);
+		if (e->nviol)
+			fail_msg("in-window delete with %s reported",
+				 fl_lock_state_name(quiet[i]));
+	}
+
+	/* tmpfs and btrfs invalidate under their own protocol. */
+	e = reset(state);
+	begin_window(e, TMPFS_MAGIC, PID_B, INO, 0, MiB, 1000);
+	ev = delete_event(TMPFS_MAGIC, PID_B, FL_LOCK_FREE, 2000);
+	set_stack(&ev, ST_PUNCH_DELETE, NULL);
+	fl_engine_feed(e, &ev);
+	ev = delete_event(BTRFS_MAGIC, PID_B, FL_LOCK_FREE, 2000);
+	ev.flags |= FL_F_IN_WINDOW;
+	fl_engine_feed(e, &ev);
+	no_violation(e);
+
+	/* Another task's window is not ours; nor is ours on another inode. */
+	e = reset(state);
+	begin_window(e, EXT4_MAGIC, PID_B, INO, 0, MiB, 1000);
+	begin_window(e, EXT4_MAGIC, PID_A, INO + 1, 0, MiB, 1000);
+	ev = delete_event(EXT4_MAGIC, PID_A, FL_LOCK_FREE, 2000);
+	set_stack(&ev, ST_PUNCH_DELETE, NULL);
+	fl_engine_feed(e, &ev);
+	no_violation(e);
+
+	/* Once the window is closed the task is no longer invalidating. */
+	end_window(e, EXT4_MAGIC, PID_B, INO, 3000, 0);
+	ev = delete_event(EXT4_MAGIC, PID_B, FL_LOCK_FREE, 4000);
+	set_stack(&ev, ST_PUNCH_DELETE, NULL);
+	fl_engine_feed(e, &ev);
+	no_violation(e);
+}
+
+/* BPF knows the window when user space missed its BEGIN: trust the flag. */
+static void test_inval_unlocked_in_window_flag(void **state)
+{
+	struct fl_engine *e = *state;
+	struct fl_event ev;
+
+	ev = delete_event(EXT4_MAGIC, PID_B, FL_LOCK_FREE, 2000);
+	set_stack(&ev, ST_PUNCH_DELETE, NULL);
+	fl_engine_feed(e, &ev);
+	no_violation(e);	/* no window and no flag: not an invalidation */
+
+	ev.flags |= FL_F_IN_WINDOW;
+	ev.ts = 2100;
+	fl_engine_feed(e, &ev);
+	only_violation(e, FL_R_INVAL_UNLOCKED, FL_EVID_DEFINITE);
+	assert_int_equal(e->nopen, 0);
+}
+
+/* ---- 6. seed 003: buffered write without the inode lock -------------- */
+
+static struct fl_event iomap_event(uint32_t magic, uint64_t flags, unsigned int irw,
+				   uint64_t ts)
+{
+	struct fl_event ev = mk_event(FL_EV_IOMAP, PID_A, INO, 0, 64 * KiB, ts);
+
+	ev.fs_magic = magic;
+	ev.aux = flags;
+	set_locks(&ev, FL_LOCK_FREE, irw);
+	set_stack(&ev, ST_IOMAP_WRITE, NULL);
+	return ev;
+}
+
+static void test_seed003_write_unlocked(void **state)
+{
+	static const uint64_t write_like[] = {
+		FL_IOMAP_WRITE, FL_IOMAP_WRITE | FL_IOMAP_ZERO, FL_IOMAP_ZERO,
+		FL_IOMAP_WRITE | FL_IOMAP_UNSHARE,
+	};
+	struct fl_engine *e;
+	const struct fl_violation *v;
+	struct fl_event ev;
+
+	for (size_t i = 0; i < ARRAY_SIZE(write_like); i++) {
+		e = reset(state);
+		ev = iomap_event(XFS_MAGIC, write_like[i], FL_LOCK_FREE, 2000);
+		fl_engine_feed(e, &ev);
+		v = only_violation(e, FL_R_WRITE_UNLOCKED, FL_EVID_DEFINITE);
+		assert_int_equal(v->ev.aux, write_like[i]);
+	}
+	/* Another writer holding it is no protection for this one. */
+	e = reset(state);
+	ev = iomap_event(EXT4_MAGIC, FL_IOMAP_WRITE, FL_LOCK_EXCL_OTHER, 2000);
+	fl_engine_feed(e, &ev);
+	only_violation(e, FL_R_WRITE_UNLOCKED, FL_EVID_DEFINITE);
+}
+
+static void test_write_locked_or_exempt(void **state)
+{
+	static const struct {
+		uint32_t magic;
+		uint64_t flags;
+		unsigned int irw;
+		const char *why;
+	} cases[] = {
+		{ XFS_MAGIC, FL_IOMAP_WRITE, FL_LOCK_EXCL_ME, "locked write" },
+		{ XFS_MAGIC, FL_IOMAP_WRITE, FL_LOCK_SHARED_ME, "held shared by me" },
+		{ XFS_MAGIC, FL_IOMAP_WRITE, FL_LOCK_SHARED_OTHER, "unknown" },
+		{ XFS_MAGIC, FL_IOMAP_WRITE, FL_LOCK_NA, "no lock word" },
+		{ XFS_MAGIC, FL_IOMAP_WRITE | FL_IOMAP_FAULT, FL_LOCK_FREE,
+		  "page_mkwrite holds the invalidate lock instead" },
+		{ XFS_MAGIC, FL_IOMAP_WRITE | FL_IOMAP_DIRECT, FL_LOCK_FREE,
+		  "direct I/O" },
+		{ XFS_MAGIC, FL_IOMAP_ZERO | FL_IOMAP_FAULT, FL_LOCK_FREE, "fault zeroing" },
+		{ XFS_MAGIC, FL_IOMAP_REPORT, FL_LOCK_FREE, "fiemap / seek" },
+		{ XFS_MAGIC, 0, FL_LOCK_FREE, "buffered read" },
+		{ TMPFS_MAGIC, FL_IOMAP_WRITE, FL_LOCK_FREE, "tmpfs" },
+		{ BTRFS_MAGIC, FL_IOMAP_WRITE, FL_LOCK_FREE, "btrfs" },
+		{ 0, FL_IOMAP_WRITE, FL_LOCK_FREE, "unknown fs" },
+	};
+	struct fl_engine *e;
+	struct fl_event ev;
+
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+		e = reset(state);
+		ev = iomap_event(cases[i].magic, cases[i].flags, cases[i].irw, 2000);
+		fl_engine_feed(e, &ev);
+		if (e->nviol)
+			fail_msg("case %zu (%s) reported", i, cases[i].why);
+	}
+}
+
+/* ---- 7. observed race: no lock words --------------------------------- */
+
+static void test_observed_race(void **state)
+{
+	struct fl_engine *e = *state;
+	const struct fl_violation *v;
+	struct fl_event ev;
+
+	begin_window(e, EXT4_MAGIC, PID_B, INO, 0, MiB, 1000);
+	ev = fault_insert(EXT4_MAGIC, FL_LOCK_NA, FL_LOCK_NA, 2000);
+	fl_engine_feed(e, &ev);
+	v = only_violation(e, FL_R_FAULT_UNLOCKED, FL_EVID_OBSERVED_RACE);
+	assert_true(v->has_partner);
+	assert_int_equal(v->partner.begin.pid, PID_B);
+
+	/* i_rwsem readable and free, invalidate lock not: still a race. */
+	e = reset(state);
+	begin_window(e, EXT4_MAGIC, PID_B, INO, 0, MiB, 1000);
+	ev = mk_event(FL_EV_INSERT, PID_A, INO, 4 * KiB, 8 * KiB, 2000);
+	set_locks(&ev, FL_LOCK_NA, FL_LOCK_FREE);
+	set_stack(&ev, ST_READ_INSERT, NULL);
+	fl_engine_feed(e, &ev);
+	only_violation(e, FL_R_INSERT_UNLOCKED, FL_EVID_OBSERVED_RACE);
+}
+
+static void test_observed_race_negative(void **state)
+{
+	struct fl_engine *e;
+	struct fl_event ev;
+
+	/* No invalidation at all. */
+	e = reset(state);
+	ev = fault_insert(EXT4_MAGIC, FL_LOCK_NA, FL_LOCK_NA, 2000);
+	fl_engine_feed(e, &ev);
+	no_violation(e);
+
+	/* A window that does not cover the range; touching is not overlap. */
+	e = reset(state);
+	begin_window(e, EXT4_MAGIC, PID_B, INO, MiB, 2 * MiB, 1000);
+	begin_window(e, EXT4_MAGIC, PID_C, INO, 0, 4 * KiB, 1000);
+	begin_window(e, EXT4_MAGIC, PID_D, INO, 8 * KiB, 12 * KiB, 1000);
+	ev = fault_insert(EXT4_MAGIC, FL_LOCK_NA, FL_LOCK_NA, 2000);
+	fl_engine_feed(e, &ev);
+	no_violation(e);
+
+	/* A window that closed before the insertion. */
+	e = reset(state);
+	begin_window(e, EXT4_MAGIC, PID_B, INO, 0, MiB, 1000);
+	end_window(e, EXT4_MAGIC, PID_B, INO, 1500, 0);
+	ev = fault_insert(EXT4_MAGIC, FL_LOCK_NA, FL_LOCK_NA, 2000);
+	fl_engine_feed(e, &ev);
+	no_violation(e);
+
+	/* A window that opened after it (the event is older). */
+	e = reset(state);
+	begin_window(e, EXT4_MAGIC, PID_B, INO, 0, MiB, 3000);
+	ev = fault_insert(EXT4_MAGIC, FL_LOCK_NA, FL_LOCK_NA, 2000);
+	fl_engine_feed(e, &ev);
+	no_violation(e);
+
+	/* The task's own window: a task does not race with itself. */
+	e = reset(state);
+	begin_window(e, EXT4_MAGIC, PID_A, INO, 0, MiB, 1000);
+	ev = fault_insert(EXT4_MAGIC, FL_LOCK_NA, FL_LOCK_NA, 2000);
+	fl_engine_feed(e, &ev);
+	no_violation(e);
+
+	/* Another inode: other number, other device, reused number. */
+	e = reset(state);
+	begin_window(e, EXT4_MAGIC, PID_B, INO + 1, 0, MiB, 1000);
+	ev = mk_event(FL_EV_INVAL_BEGIN, PID_C, INO, 0, MiB, 1000);
+	ev.inode.dev = TEST_DEV + 1;
+	fl_engine_feed(e, &ev);
+	ev = mk_event(FL_EV_INVAL_BEGIN, PID_D, INO, 0, MiB, 1000);
+	ev.inode.gen = TEST_GEN + 1;
+	fl_engine_feed(e, &ev);
+	assert_int_equal(e->nopen, 3);
+	ev = fault_insert(EXT4_MAGIC, FL_LOCK_NA, FL_LOCK_NA, 2000);
+	fl_engine_feed(e, &ev);
+	no_violation(e);
+
+	/* A racing window does not override a lock we are seen to hold. */
+	e = reset(state);
+	begin_window(e, EXT4_MAGIC, PID_B, INO, 0, MiB, 1000);
+	ev = fault_insert(EXT4_MAGIC, FL_LOCK_NA, FL_LOCK_EXCL_ME, 2000);
+	fl_engine_feed(e, &ev);
+	no_violation(e);
+}
+
+/*
+ * Without an invalidate_lock word, an i_rwsem that readers hold (the owner
+ * hint naming another reader) says nothing about us: an xfs buffered
+ * read holds it shared while a punch's window is open and still waiting
+ * for the lock.  Unknown, not an observed race.
+ */
+static void test_race_ignores_shared_other(void **state)
+{
+	struct fl_engine *e = *state;
+	struct fl_event ev;
+
+	begin_window(e, XFS_MAGIC, PID_B, INO, 0, MiB, 1000);
+	ev = mk_event(FL_EV_INSERT, PID_A, INO, 4 * KiB, 8 * KiB, 2000);
+	ev.fs_magic = XFS_MAGIC;
+	set_locks(&ev, FL_LOCK_NA, FL_LOCK_SHARED_OTHER);
+	ev.i_rwsem_owner = PID_C;	/* another reader came after us */
+	set_stack(&ev, ST_READ_INSERT, NULL);
+	fl_engine_feed(e, &ev);
+	no_violation(e);
+}
+
+/* ---- 8. window lifecycle --------------------------------------------- */
+
+static void test_window_end_closes(void **state)
+{
+	struct fl_engine *e = *state;
+	struct fl_event ev;
+
+	begin_window(e, EXT4_MAGIC, PID_B, INO, 0, MiB, 1000);
+	/* END must match both task and inode. */
+	end_window(e, EXT4_MAGIC, PID_C, INO, 1500, 0);
+	end_window(e, EXT4_MAGIC, PID_B, INO + 1, 1500, 0);
+	assert_int_equal(e->nopen, 1);
+	assert_int_equal(e->nclosed, 0);
+
+	end_window(e, EXT4_MAGIC, PID_B, INO, 2000, 0);
+	assert_int_equal(e->nopen, 0);
+	assert_int_equal(e->nclosed, 1);
+
+	ev = fault_insert(EXT4_MAGIC, FL_LOCK_NA, FL_LOCK_NA, 3000);
+	fl_engine_feed(e, &ev);
+	no_violation(e);
+
+	/* An END without a window is harmless. */
+	end_window(e, EXT4_MAGIC, PID_D, INO, 3100, 0);
+	assert_int_equal(e->nopen, 0);
+	assert_int_equal(e->nclosed, 1);
+}
+
+/* Closing one of several windows leaves the others intact. */
+static void test_window_end_keeps_others(void **state)
+{
+	struct fl_engine *e = *state;
+	struct fl_event ev;
+
+	begin_window(e, EXT4_MAGIC, PID_B, 1, 0, MiB, 1000);
+	begin_window(e, EXT4_MAGIC, PID_C, 2, 0, MiB, 1000);
+	begin_window(e, EXT4_MAGIC, PID_D, 3, 0, MiB, 1000);
+	end_window(e, EXT4_MAGIC, PID_C, 2, 1500, 0);
+	assert_int_equal(e->nopen, 2);
+
+	for (uint64_t ino = 1; ino <= 3; ino++) {
+		ev = fault_insert(EXT4_MAGIC, FL_LOCK_NA, FL_LOCK_NA, 2000);
+		ev.inode.ino = ino;
+		fl_engine_feed(e, &ev);
+	}
+	assert_int_equal(e->nviol, 2);
+	for (size_t i = 0; i < e->nviol; i++) {
+		const struct fl_violation *v = &e->viol[i];
+
+		assert_int_equal(v->evidence, FL_EVID_OBSERVED_RACE);
+		if (v->ev.inode.ino == 1)
+			assert_int_equal(v->partner.begin.pid, PID_B);
+		else if (v->ev.inode.ino == 3)
+			assert_int_equal(v->partner.begin.pid, PID_D);
+		else
+			fail_msg("race against the closed window of inode %llu",
+				 (unsigned long long)v->ev.inode.ino);
+	}
+}
+
+/* The ring buffer may hand us an insertion after the END that followed it. */
+static void test_window_late_delivery(void **state)
+{
+	struct fl_engine *e = *state;
+	const struct fl_violation *v;
+	struct fl_event ev;
+
+	begin_window(e, EXT4_MAGIC, PID_B, INO, 0, MiB, 1000);
+	end_window(e, EXT4_MAGIC, PID_B, INO, 3000, 0);
+	ev = fault_insert(EXT4_MAGIC, FL_LOCK_NA, FL_LOCK_NA, 2000);
+	fl_engine_feed(e, &ev);
+	v = only_violation(e, FL_R_FAULT_UNLOCKED, FL_EVID_OBSERVED_RACE);
+	assert_int_equal(v->partner.begin.pid, PID_B);
+	assert_int_equal(v->partner.ts_end, 3000);
+
+	/* Just outside [begin, end] on either side it is no race. */
+	ev.ts = 3001;
+	fl_engine_feed(e, &ev);
+	ev.ts = 999;
+	fl_engine_feed(e, &ev);
+	assert_int_equal(e->nviol, 1);
+	assert_int_equal(e->viol[0].count, 1);
+	/* ... and the bounds themselves are inside. */
+	ev.ts = 3000;
+	fl_engine_feed(e, &ev);
+	ev.ts = 1000;
+	fl_engine_feed(e, &ev);
+	assert_int_equal(e->viol[0].count, 3);
+}
+
+/* truncate(2) names a path: the window may open at the fs's own step. */
+static void test_window_step_recovers(void **state)
+{
+	struct fl_engine *e = *state;
+	const struct fl_violation *v;
+	struct fl_event ev;
+
+	ev = mk_event(FL_EV_INVAL_STEP, PID_B, INO, 0, FL_EOF, 1000);
+	ev.op = FL_OP_TRUNCATE;
+	set_locks(&ev, FL_LOCK_EXCL_ME, FL_LOCK_EXCL_ME);
+	set_stack(&ev, ST_PUNCH_STEP, NULL);
+	fl_engine_feed(e, &ev);
+	assert_int_equal(e->nopen, 1);
+	assert_int_equal(e->open[0].begin.type, FL_EV_INVAL_BEGIN);
+	assert_true(e->open[0].has_step);
+
+	/* A second step of the same window attaches, it does not open. */
+	ev.ts = 1100;
+	fl_engine_feed(e, &ev);
+	assert_int_equal(e->nopen, 1);
+
+	ev = fault_insert(EXT4_MAGIC, FL_LOCK_NA, FL_LOCK_NA, 2000);
+	fl_engine_feed(e, &ev);
+	v = only_violation(e, FL_R_FAULT_UNLOCKED, FL_EVID_OBSERVED_RACE);
+	assert_int_equal(v->partner.begin.pid, PID_B);
+	assert_true(v->partner.has_step);
+	assert_int_equal(v->partner.step.op, FL_OP_TRUNCATE);
+
+	end_window(e, EXT4_MAGIC, PID_B, INO, 3000, 0);
+	assert_int_equal(e->nopen, 0);
+}
+
+/*
+ * A task is in one syscall at a time: a second BEGIN means the first
+ * window's END was lost (full ring buffer).  The old window closes there,
+ * so its stale range no longer races with anything after it.
+ */
+static void test_window_duplicate_begin(void **state)
+{
+	struct fl_engine *e = *state;
+	struct fl_event ev;
+
+	begin_window(e, EXT4_MAGIC, PID_B, INO, 0, MiB, 1000);
+	begin_window(e, EXT4_MAGIC, PID_B, INO, 2 * MiB, 3 * MiB, 1100);
+	assert_int_equal(e->nopen, 1);
+	assert_int_equal(e->open[0].begin.ts, 1100);
+	assert_int_equal(e->nclosed, 1);
+	assert_int_equal(e->closed[0].ts_end, 1100);
+
+	/* the lost window's range [0, 1M) no longer races */
+	ev = fault_insert(EXT4_MAGIC, FL_LOCK_NA, FL_LOCK_NA, 1200);
+	fl_engine_feed(e, &ev);
+	no_violation(e);
+
+	/* One END closes it all: nothing is left to race with. */
+	end_window(e, EXT4_MAGIC, PID_B, INO, 2000, 0);
+	assert_int_equal(e->nopen, 0);
+	ev = fault_insert(EXT4_MAGIC, FL_LOCK_NA, FL_LOCK_NA, 3000);
+	fl_engine_feed(e, &ev);
+	no_violation(e);
+
+	/* positive control: inside the live window it is a race */
+	begin_window(e, EXT4_MAGIC, PID_B, INO, 0, MiB, 4000);
+	ev = fault_insert(EXT4_MAGIC, FL_LOCK_NA, FL_LOCK_NA, 4100);
+	fl_engine_feed(e, &ev);
+	only_violation(e, FL_R_FAULT_UNLOCKED, FL_EVID_OBSERVED_RACE);
+}
+
+/* Many windows: the open array grows, the closed ring keeps the newest. */
+static void test_window_many(void **state)
+{
+	struct fl_engine *e = *state;
+	const unsigned int n = 3 * FL_CLOSED_WINDOWS;
+	struct fl_event ev;
+
+	for (unsigned int i = 0; i < n; i++)
+		begin_window(e, EXT4_MAGIC, 1000 + i, INO, i * MiB, (i + 1) * MiB, 1000 + i);
+	assert_int_equal(e->nopen, n);
+	for (unsigned int i = 0; i < n; i++)
+		end_window(e, EXT4_MAGIC, 1000 + i, INO, 5000 + i, 0);
+	assert_int_equal(e->nopen, 0);
+	assert_int_equal(e->nclosed, FL_CLOSED_WINDOWS);
+
+	/* The newest closed window still matches a late insertion. */
+	ev = mk_event(FL_EV_INSERT, PID_A, INO, (n - 1) * MiB, (n - 1) * MiB + 4 * KiB, 4000);
+	set_stack(&ev, ST_READ_INSERT, NULL);
+	fl_engine_feed(e, &ev);
+	only_violation(e, FL_R_INSERT_UNLOCKED, FL_EVID_OBSERVED_RACE);
+	assert_int_equal(e->viol[0].partner.begin.pid, 1000 + n - 1);
+}
+
+/* ---- 9. deduplication ------------------------------------------------ */
+
+static void test_dedup_same(void **state)
+{
+	struct fl_engine *e = *state;
+	const struct fl_violation *v;
+	struct fl_event ev;
+
+	for (unsigned int i = 0; i < 1000; i++) {
+		ev = fault_insert(EXT4_MAGIC, FL_LOCK_FREE, FL_LOCK_FREE, 2000 + i);
+		/* Other ranges and tasks on the same code path are the same bug. */
+		ev.start = (uint64_t)i * 4 * KiB;
+		ev.end = ev.start + 4 * KiB;
+		ev.pid = PID_A + i % 3;
+		fl_engine_feed(e, &ev);
+	}
+	v = only_violation(e, FL_R_FAULT_UNLOCKED, FL_EVID_DEFINITE);
+	assert_int_equal(v->count, 1000);
+	assert_int_equal(v->ev.ts, 2000);	/* the first occurrence */
+	assert_int_equal(v->last_ts, 2999);
+	assert_int_equal(e->events, 1000);
+	assert_int_equal(e->first_ts, 2000);
+}
+
+static void test_dedup_distinct(void **state)
+{
+	struct fl_engine *e = *state;
+	struct fl_event ev;
+
+	ev = fault_insert(EXT4_MAGIC, FL_LOCK_FREE, FL_LOCK_FREE, 2000);
+	fl_engine_feed(e, &ev);
+	/* Same inode and rule, another stack. */
+	ev = mk_event(FL_EV_INSERT, PID_A, INO, 4 * KiB, 8 * KiB, 2100);
+	set_locks(&ev, FL_LOCK_FREE, FL_LOCK_FREE);
+	set_stack(&ev, "filemap_add_folio", "page_cache_ra_unbounded", "filemap_fault",
+		  "__do_fault", "handle_mm_fault", NULL);
+	fl_engine_feed(e, &ev);
+	assert_int_equal(e->nviol, 2);
+
+	/* Same stack, another inode. */
+	ev.inode.ino = INO + 1;
+	fl_engine_feed(e, &ev);
+	assert_int_equal(e->nviol, 3);
+	/* Same stack and inode, a stack one frame shorter. */
+	ev.nr_frames--;
+	fl_engine_feed(e, &ev);
+	assert_int_equal(e->nviol, 4);
+	for (size_t i = 0; i < e->nviol; i++)
+		assert_int_equal(e->viol[i].count, 1);
+}
+
+/* The strongest evidence wins, and a partner once seen is kept. */
+static void test_dedup_evidence_upgrade(void **state)
+{
+	struct fl_engine *e = *state;
+	const struct fl_violation *v;
+	struct fl_event ev;
+
+	begin_window(e, EXT4_MAGIC, PID_B, INO, 0, MiB, 1000);
+	ev = fault_insert(EXT4_MAGIC, FL_LOCK_NA, FL_LOCK_NA, 2000);
+	fl_engine_feed(e, &ev);
+	v = only_violation(e, FL_R_FAULT_UNLOCKED, FL_EVID_OBSERVED_RACE);
+	end_window(e, EXT4_MAGIC, PID_B, INO, 3000, 0);
+
+	ev = fault_insert(EXT4_MAGIC, FL_LOCK_FREE, FL_LOCK_FREE, 4000);
+	fl_engine_feed(e, &ev);
+	v = only_violation(e, FL_R_FAULT_UNLOCKED, FL_EVID_DEFINITE);
+	assert_int_equal(v->count, 2);
+	assert_true(v->has_partner);
+	assert_int_equal(v->partner.begin.pid, PID_B);
+	assert_int_equal(v->ev.inval_lock, FL_LOCK_NA);	/* first occurrence */
+	assert_int_equal(v->last_ts, 4000);
+
+	/* A weaker occurrence later does not downgrade it. */
+	begin_window(e, EXT4_MAGIC, PID_C, INO, 0, MiB, 5000);
+	ev = fault_insert(EXT4_MAGIC, FL_LOCK_NA, FL_LOCK_NA, 6000);
+	fl_engine_feed(e, &ev);
+	v = only_violation(e, FL_R_FAULT_UNLOCKED, FL_EVID_DEFINITE);
+	assert_int_equal(v->count, 3);
+	assert_int_equal(v->partner.begin.pid, PID_B);
+
+	/* Definite without a partner first, partner found later. */
+	e = reset(state);
+	ev = fault_insert(EXT4_MAGIC, FL_LOCK_FREE, FL_LOCK_FREE, 1000);
+	fl_engine_feed(e, &ev);
+	assert_false(e->viol[0].has_partner);
+	begin_window(e, EXT4_MAGIC, PID_B, INO, 0, MiB, 1500);
+	ev.ts = 2000;
+	fl_engine_feed(e, &ev);
+	v = only_violation(e, FL_R_FAULT_UNLOCKED, FL_EVID_DEFINITE);
+	assert_true(v->has_partner);
+	assert_int_equal(v->partner.begin.pid, PID_B);
+}
+
+/* ---- 10. counting (post-mortem) -------------------------------------- */
+
+static void feed_counted(struct fl_engine *e, unsigned int type, unsigned int slot,
+			 uint64_t aux, uint64_t ts)
+{
+	struct fl_event ev = mk_event(type, PID_B, INO, 0, 64 * KiB, ts);
+
+	ev.slot = slot;
+	ev.aux = aux;
+	ev.op = FL_OP_PUNCH;
+	/* Locks held throughout: counting must not depend on judging. */
+	set_locks(&ev, FL_LOCK_EXCL_ME, FL_LOCK_EXCL_ME);
+	fl_engine_feed(e, &ev);
+}
+
+static void feed_one_of_each(struct fl_engine *e, unsigned int slot, uint64_t ts)
+{
+	feed_counted(e, FL_EV_FAULT, slot, 0, ts);
+	feed_counted(e, FL_EV_MAP_PAGES, slot, 0, ts);
+	feed_counted(e, FL_EV_INSERT, slot, 0, ts);
+	feed_counted(e, FL_EV_DELETE, slot, 0, ts);
+	feed_counted(e, FL_EV_INVAL_BEGIN, slot, 0, ts);
+	feed_counted(e, FL_EV_INVAL_STEP, slot, 0, ts);
+	feed_counted(e, FL_EV_INVAL_END, slot, 0, ts);
+	/* tmpfs refuses collapse-range: -EOPNOTSUPP invalidates nothing. */
+	feed_counted(e, FL_EV_INVAL_BEGIN, slot, 0, ts);
+	feed_counted(e, FL_EV_INVAL_END, slot, (uint64_t)-95, ts);
+	feed_counted(e, FL_EV_IOMAP, slot, FL_IOMAP_WRITE, ts);
+	feed_counted(e, FL_EV_IOMAP_MAP, slot, 0, ts);
+}
+
+#define EVENTS_PER_ROUND	11
+
+static void test_counting_mode(void **state)
+{
+	static const unsigned int counted[] = {
+		FL_CNT_FAULTS, FL_CNT_MAP_PAGES, FL_CNT_INSERTIONS, FL_CNT_DELETIONS,
+		FL_CNT_INVALIDATIONS, FL_CNT_IOMAP, FL_CNT_IOMAP_MAPS,
+	};
+	struct fl_engine *e = *state;
+	struct fl_counts t;
+	uint64_t ts = 1000;
+
+	e->count_events = true;
+	/* Slot s sees s + 1 rounds, so a mixed-up slot shows. */
+	for (unsigned int slot = 0; slot < 3; slot++)
+		for (unsigned int r = 0; r <= slot; r++)
+			feed_one_of_each(e, slot, ts++);
+
+	for (unsigned int slot = 0; slot < FL_MAX_SLOTS; slot++) {
+		for (unsigned int c = 0; c < FL_CNT_MAX; c++) {
+			uint64_t want = 0;
+
+			for (size_t k = 0; k < ARRAY_SIZE(counted); k++)
+				if (counted[k] == c && slot < 3)
+					want = slot + 1;
+			if (e->slots[slot].c[c] != want)
+				fail_msg("slot %u %s: %llu, want %llu", slot, fl_counter_name(c),
+					 (unsigned long long)e->slots[slot].c[c],
+					 (unsigned long long)want);
+		}
+	}
+	fl_engine_total(e, &t);
+	for (unsigned int c = 0; c < FL_CNT_MAX; c++) {
+		uint64_t want = 0;
+
+		for (size_t k = 0; k < ARRAY_SIZE(counted); k++)
+			if (counted[k] == c)
+				want = 1 + 2 + 3;
+		if (t.c[c] != want)
+			fail_msg("total %s: %llu, want %llu", fl_counter_name(c),
+				 (unsigned long long)t.c[c], (unsigned long long)want);
+	}
+	assert_int_equal(e->events, 6 * EVENTS_PER_ROUND);
+	assert_int_equal(e->nopen, 0);
+	no_violation(e);
+}
+
+/* Live tracing: the counters come from BPF, events are not counted twice. */
+static void test_counting_off(void **state)
+{
+	struct fl_engine *e = *state;
+	struct fl_counts t;
+
+	assert_false(e->count_events);
+	feed_one_of_each(e, 1, 1000);
+	fl_engine_total(e, &t);
+	for (unsigned int c = 0; c < FL_CNT_MAX; c++)
+		assert_int_equal(t.c[c], 0);
+	assert_int_equal(e->events, EVENTS_PER_ROUND);
+}
+
+/* ---- 11. robustness -------------------------------------------------- */
+
+static void test_robust_garbage(void **state)
+{
+	static const unsigned int types[] = {
+		FL_EV_NONE, FL_EV_FAULT, FL_EV_MAP_PAGES, FL_EV_INSERT, FL_EV_DELETE,
+		FL_EV_INVAL_BEGIN, FL_EV_INVAL_STEP, FL_EV_INVAL_END, FL_EV_IOMAP,
+		FL_EV_IOMAP_MAP, FL_EV_TYPE_MAX, 999, 0xffff,
+	};
+	struct fl_engine *e = *state;
+	struct fl_counts t;
+	struct fl_event ev;
+
+	/* Everything garbage: lock states, magic, slot, nr_frames, range. */
+	e->count_events = true;
+	fl_rules_set_flags(XFS_MAGIC, fl_fs_flags(XFS_MAGIC) | FL_RULE_MAP_PAGES_LOCKED);
+	for (size_t i = 0; i < ARRAY_SIZE(types); i++) {
+		memset(&ev, 0xa5, sizeof(ev));
+		ev.type = types[i];
+		ev.flags &= ~FL_F_INTERNAL;
+		fl_engine_feed(e, &ev);
+	}
+	no_violation(e);
+	fl_engine_total(e, &t);
+	/* The slot was out of range: counted in slot 0, not beyond the array. */
+	assert_int_equal(t.c[FL_CNT_INSERTIONS], 1);
+	assert_int_equal(e->slots[0].c[FL_CNT_INSERTIONS], 1);
+	assert_int_equal(e->events, ARRAY_SIZE(types));
+	/* The garbage END closed the garbage BEGIN's window. */
+	assert_int_equal(e->nopen, 0);
+}
+
+static void test_robust_fields(void **state)
+{
+	struct fl_engine *e = *state;
+	struct fl_event ev;
+
+	/* Lock states beyond the enum prove nothing. */
+	begin_window(e, EXT4_MAGIC, PID_B, INO, 0, MiB, 1000);
+	ev = fault_insert(EXT4_MAGIC, 77, 200, 2000);
+	fl_engine_feed(e, &ev);
+	ev = delete_event(EXT4_MAGIC, PID_A, 77, 2000);
+	set_stack(&ev, ST_MKWRITE_PUNCH, NULL);
+	fl_engine_feed(e, &ev);
+	ev = iomap_event(XFS_MAGIC, FL_IOMAP_WRITE, 77, 2000);
+	fl_engine_feed(e, &ev);
+	no_violation(e);
+
+	/*
+	 * An inverted window does not catch a page inside its ends:
+	 * fallocate(off, len) with off + len wrapping opens one before the
+	 * kernel says -EFBIG.
+	 */
+	e = reset(state);
+	begin_window(e, EXT4_MAGIC, PID_B, INO, MiB, 0, 1000);
+	begin_window(e, EXT4_MAGIC, PID_C, INO, ~0ull - 4 * KiB, 8 * KiB, 1000);
+	ev = fault_insert(EXT4_MAGIC, FL_LOCK_NA, FL_LOCK_NA, 2000);
+	fl_engine_feed(e, &ev);
+	no_violation(e);
+
+	/* Unknown filesystem (magic 0): no protocol, no rule. */
+	e = reset(state);
+	begin_window(e, 0, PID_B, INO, 0, MiB, 1000);
+	ev = fault_insert(0, FL_LOCK_FREE, FL_LOCK_FREE, 2000);
+	fl_engine_feed(e, &ev);
+	ev = delete_event(0, PID_B, FL_LOCK_FREE, 2000);
+	fl_engine_feed(e, &ev);
+	ev = iomap_event(0, FL_IOMAP_WRITE, FL_LOCK_FREE, 2000);
+	fl_engine_feed(e, &ev);
+	no_violation(e);
+
+	/* A stack of unknown addresses is no stack; nor is one not flagged. */
+	e = reset(state);
+	ev = fault_insert(EXT4_MAGIC, FL_LOCK_FREE, FL_LOCK_FREE, 2000);
+	ev.frames[0] = 0;
+	ev.frames[1] = 0xdeadbeefull;
+	ev.nr_frames = 2;
+	fl_engine_feed(e, &ev);
+	ev = fault_insert(EXT4_MAGIC, FL_LOCK_FREE, FL_LOCK_FREE, 2000);
+	ev.flags &= ~FL_F_STACK;
+	ev.inode.ino = INO + 1;
+	fl_engine_feed(e, &ev);
+	assert_int_equal(e->nviol, 2);
+	assert_int_equal(e->viol[0].rule, FL_R_INSERT_UNLOCKED);
+	assert_int_equal(e->viol[1].rule, FL_R_INSERT_UNLOCKED);
+
+	fl_engine_free(NULL);
+}
+
+/* nr_frames is 16 bits of the event: only FL_MAX_FRAMES may be read. */
+static void test_robust_nr_frames(void **state)
+{
+	struct fl_engine *e = *state;
+	const struct fl_violation *v;
+	struct fl_event ev;
+
+	/* Locked: judged quiet without reading past frames[]. */
+	ev = fault_insert(EXT4_MAGIC, FL_LOCK_SHARED_ME, FL_LOCK_FREE, 2000);
+	ev.nr_frames = 0xffff;
+	fl_engine_feed(e, &ev);
+	no_violation(e);
+
+	/* Unlocked: one violation whatever the excess, keyed on 32 frames. */
+	ev = fault_insert(EXT4_MAGIC, FL_LOCK_FREE, FL_LOCK_FREE, 2100);
+	for (unsigned int i = ev.nr_frames; i < FL_MAX_FRAMES; i++)
+		ev.frames[i] = sym("exc_page_fault");
+	ev.nr_frames = 0xffff;
+	fl_engine_feed(e, &ev);
+	ev.nr_frames = FL_MAX_FRAMES + 1;
+	fl_engine_feed(e, &ev);
+	ev.nr_frames = FL_MAX_FRAMES;
+	fl_engine_feed(e, &ev);
+	v = only_violation(e, FL_R_FAULT_UNLOCKED, FL_EVID_DEFINITE);
+	assert_int_equal(v->count, 3);
+}
+
+/* Without a symbol resolver stacks cannot be classified, but nothing breaks. */
+static void test_robust_no_symbols(void **state)
+{
+	struct fl_engine *e;
+	struct fl_event ev;
+
+	fl_engine_free(*state);
+	*state = e = fl_engine_new(NULL, NULL);
+	assert_non_null(e);
+
+	ev = fault_insert(EXT4_MAGIC, FL_LOCK_FREE, FL_LOCK_FREE, 2000);
+	fl_engine_feed(e, &ev);
+	only_violation(e, FL_R_INSERT_UNLOCKED, FL_EVID_DEFINITE);
+	assert_false(fl_stack_in_fault(e, &ev));
+	assert_false(fl_stack_truncates(e, &ev));
+
+	/* A shared delete cannot be shown to truncate: counted as reclaim. */
+	ev = delete_event(XFS_MAGIC, PID_A, FL_LOCK_SHARED_ME, 2000);
+	set_stack(&ev, ST_MKWRITE_PUNCH, NULL);
+	fl_engine_feed(e, &ev);
+	assert_int_equal(e->nviol, 1);
+	assert_int_equal(e->reclaim_shared, 1);
+}
+
+/* The stack classifiers the rules rest on. */
+static void test_stack_classification(void **state)
+{
+	struct fl_engine *e = *state;
+	struct fl_event ev = mk_event(FL_EV_INSERT, PID_A, INO, 0, 4 * KiB, 1);
+
+	set_stack(&ev, ST_FAULT_INSERT, NULL);
+	assert_true(fl_stack_in_fault(e, &ev));
+	assert_false(fl_stack_truncates(e, &ev));
+	set_stack(&ev, ST_MAP_PAGES, NULL);
+	assert_true(fl_stack_in_fault(e, &ev));
+	set_stack(&ev, ST_READ_INSERT, NULL);
+	assert_false(fl_stack_in_fault(e, &ev));
+	set_stack(&ev, ST_WRITE_INSERT, NULL);
+	assert_false(fl_stack_in_fault(e, &ev));
+	set_stack(&ev, ST_MKWRITE_PUNCH, NULL);
+	assert_true(fl_stack_truncates(e, &ev));
+	set_stack(&ev, ST_PUNCH_DELETE, NULL);
+	assert_true(fl_stack_truncates(e, &ev));
+	set_stack(&ev, ST_KSWAPD, NULL);
+	assert_false(fl_stack_truncates(e, &ev));
+	assert_false(fl_stack_in_fault(e, &ev));
+	set_stack(&ev, ST_DIRECT_RECLAIM, NULL);
+	assert_false(fl_stack_truncates(e, &ev));
+	/* The names count only with FL_F_STACK. */
+	set_stack(&ev, ST_FAULT_INSERT, NULL);
+	ev.flags &= ~FL_F_STACK;
+	assert_false(fl_stack_in_fault(e, &ev));
+}
+
+/* ---- 12. violation cap ----------------------------------------------- */
+
+static void feed_distinct(struct fl_engine *e, unsigned int i, uint64_t ts)
+{
+	struct fl_event ev = fault_insert(EXT4_MAGIC, FL_LOCK_FREE, FL_LOCK_FREE, ts);
+
+	ev.inode.ino = 1000 + i;
+	fl_engine_feed(e, &ev);
+}
+
+static void test_violation_cap(void **state)
+{
+	struct fl_engine *e = *state;
+	const unsigned int extra = 5;
+
+	for (unsigned int i = 0; i < FL_MAX_VIOLATIONS + extra; i++)
+		feed_distinct(e, i, 1000 + i);
+	assert_int_equal(e->nviol, FL_MAX_VIOLATIONS);
+	assert_int_equal(e->viol_dropped, extra);
+
+	/* Those kept still count their recurrences, and drop nothing. */
+	feed_distinct(e, 0, 90000);
+	feed_distinct(e, FL_MAX_VIOLATIONS - 1, 90001);
+	assert_int_equal(e->nviol, FL_MAX_VIOLATIONS);
+	assert_int_equal(e->viol_dropped, extra);
+	assert_int_equal(e->viol[0].count, 2);
+	assert_int_equal(e->viol[FL_MAX_VIOLATIONS - 1].count, 2);
+	assert_int_equal(e->viol[0].ev.inode.ino, 1000);
+}
+
+/*
+ * Past the cap, viol_dropped counts occurrences (what a reader of the
+ * report can act on: how much went unreported), not distinct paths.
+ */
+static void test_cap_dropped_counts_occurrences(void **state)
+{
+	struct fl_engine *e = *state;
+
+	for (unsigned int i = 0; i < FL_MAX_VIOLATIONS + 1; i++)
+		feed_distinct(e, i, 1000 + i);
+	assert_int_equal(e->viol_dropped, 1);
+	for (unsigned int r = 0; r < 9; r++)
+		feed_distinct(e, FL_MAX_VIOLATIONS, 90000 + r);
+	assert_int_equal(e->nviol, FL_MAX_VIOLATIONS);
+	assert_int_equal(e->viol_dropped, 10);
+}
+
+/*
+ * Inside its own window a task can still enter direct reclaim (ext4 punch
+ * writes the range back before it takes invalidate_lock) and evict a clean
+ * folio of the same file: the stack shows reclaim, not the invalidation.
+ */
+static void test_reclaim_in_own_window(void **state)
+{
+	struct fl_engine *e = *state;
+	struct fl_event ev;
+
+	begin_window(e, EXT4_MAGIC, PID_B, INO, 0, MiB, 1000);
+	ev = delete_event(EXT4_MAGIC, PID_B, FL_LOCK_FREE, 1500);
+	ev.i_rwsem = FL_LOCK_EXCL_ME;
+	ev.flags |= FL_F_IN_WINDOW;
+	set_stack(&ev, ST_DIRECT_RECLAIM, NULL);
+	fl_engine_feed(e, &ev);
+	no_violation(e);
+
+	ev = delete_event(EXT4_MAGIC, PID_B, FL_LOCK_FREE, 2000);
+	ev.flags |= FL_F_IN_WINDOW;
+	set_stack(&ev, ST_PUNCH_DELETE, NULL);
+	fl_engine_feed(e, &ev);
+	only_violation(e, FL_R_INVAL_UNLOCKED, FL_EVID_DEFINITE);
+}
+
+/* An inverted range (a damaged record) is empty: it overlaps nothing. */
+static void test_inverted_event_range(void **state)
+{
+	struct fl_engine *e = *state;
+	struct fl_event ev;
+
+	begin_window(e, EXT4_MAGIC, PID_B, INO, 0, MiB, 1000);
+	ev = fault_insert(EXT4_MAGIC, FL_LOCK_NA, FL_LOCK_NA, 2000);
+	ev.start = 8 * KiB;
+	ev.end = 4 * KiB;
+	fl_engine_feed(e, &ev);
+	no_violation(e);
+}
+
+#define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		/* 1 */
+		T(test_seed004_fault_vs_punch),
+		T(test_seed004_insert_unlocked),
+		T(test_partner_is_lock_owner),
+		/* 2 */
+		T(test_insert_locked_not_reported),
+		T(test_insert_unchecked_fs),
+		T(test_insert_internal_ignored),
+		/* 3 */
+		T(test_seed001_map_pages_unlocked),
+		T(test_map_pages_locked_or_unchecked),
+		/* 4 */
+		T(test_seed000_mkwrite_punch_shared),
+		T(test_delete_shared_by_reclaim),
+		T(test_delete_in_own_window_excl),
+		/* 5 */
+		T(test_inval_unlocked_in_window),
+		T(test_inval_in_window_not_reported),
+		T(test_inval_unlocked_in_window_flag),
+		/* 6 */
+		T(test_seed003_write_unlocked),
+		T(test_write_locked_or_exempt),
+		/* 7 */
+		T(test_observed_race),
+		T(test_observed_race_negative),
+		/* 8 */
+		T(test_window_end_closes),
+		T(test_window_end_keeps_others),
+		T(test_window_late_delivery),
+		T(test_window_step_recovers),
+		T(test_window_duplicate_begin),
+		T(test_window_many),
+		/* 9 */
+		T(test_dedup_same),
+		T(test_dedup_distinct),
+		T(test_dedup_evidence_upgrade),
+		/* 10 */
+		T(test_counting_mode),
+		T(test_counting_off),
+		/* 11 */
+		T(test_robust_garbage),
+		T(test_robust_fields),
+		T(test_robust_nr_frames),
+		T(test_robust_no_symbols),
+		T(test_stack_classification),
+		/* 12 */
+		T(test_violation_cap),
+		T(test_race_ignores_shared_other),
+		T(test_cap_dropped_counts_occurrences),
+		T(test_reclaim_in_own_window),
+		T(test_inverted_event_range),
+	};
+
+	return cmocka_run_group_tests_name("engine", tests, NULL, NULL);
+}
