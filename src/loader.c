@@ -185,22 +185,16 @@ static void attach_object(struct fl_loader *l, struct bpf_object *obj)
 	}
 }
 
-struct rb_ctx {
-	fl_event_fn fn;
-	void *ctx;
-};
-
-static struct rb_ctx rbctx;
-
 static int on_sample(void *ctx, void *data, size_t size)
 {
-	struct rb_ctx *c = ctx;
+	struct fl_loader *l = ctx;
 	struct fl_event ev;
 
 	if (size < sizeof(ev))
 		return 0;
+	/* copied out: the slot is handed back to the kernel after the callback */
 	memcpy(&ev, data, sizeof(ev));
-	return c->fn(c->ctx, &ev);
+	return l->fn(l->fn_ctx, &ev);
 }
 
 int fl_loader_open(struct fl_loader *l, const struct fl_loader_opts *o,
@@ -258,10 +252,10 @@ int fl_loader_open(struct fl_loader *l, const struct fl_loader_opts *o,
 	if (o->no_attach)
 		return 0;
 
-	rbctx.fn = fn;
-	rbctx.ctx = ctx;
+	l->fn = fn;
+	l->fn_ctx = ctx;
 	l->rb = ring_buffer__new(bpf_map__fd(l->pagecache->maps.fl_events), on_sample,
-				 &rbctx, NULL);
+				 l, NULL);
 	if (!l->rb) {
 		err = -errno;
 		fl_err("cannot set up the ring buffer: %s", strerror(-err));

@@ -23,7 +23,11 @@ struct fl_loader_opts {
 	int ntgids;
 };
 
+typedef int (*fl_event_fn)(void *ctx, const struct fl_event *ev);
+
 struct fl_loader {
+	fl_event_fn fn;
+	void *fn_ctx;
 	struct fl_faults *faults;
 	struct fl_pagecache *pagecache;
 	struct fl_inval *inval;
@@ -36,8 +40,6 @@ struct fl_loader {
 	struct fl_attach_status attach[FL_MAX_ATTACH];
 	int nattach;
 };
-
-typedef int (*fl_event_fn)(void *ctx, const struct fl_event *ev);
 
 /* 0, or a negative errno with the reason already printed. */
 int fl_loader_open(struct fl_loader *l, const struct fl_loader_opts *o,
