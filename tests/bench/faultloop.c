@@ -326,14 +326,14 @@ static void usage(FILE *f)
 
 int main(int argc, char **argv)
 {
+	pid_t parent = getppid();
 	double seconds = 4;
 	long mib = 256;
 	const char *mode, *path;
 	char *end;
 	int c;
-	/* never outlive the tracer or script that started us */
-	pid_t parent = getppid();
 
+	/* never outlive the tracer or script that started us */
 	prctl(PR_SET_PDEATHSIG, SIGTERM);
 	if (getppid() != parent)
 		return 1;

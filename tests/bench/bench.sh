@@ -1,0 +1,378 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# make bench: what `faultline check` costs fault-heavy workloads.
+#
+# In one run, on a scratch xfs (loop device under a new temporary directory),
+# each workload is run alternately without and with `faultline check
+# --path MNT -- faultloop ...` attached (and, when bpftrace is available, under
+# a bpftrace one-liner that merely counts the filemap tracepoints per thread,
+# as a peer).  The workloads are tests/bench/faultloop.c:
+#
+#   demo-faults           the fault threads of `faultline demo --faults-only`
+#   cached                MAP_SHARED read faults on a 256 MiB cached file
+#   uncached              the same, page cache dropped before every pass
+#   cached-private-write  MAP_PRIVATE write faults on the cached file
+#
+# Performance is reported as the median over pairs of (with / without)
+# throughput, never asserted: the exit status is non-zero only when something
+# broke (faultline or the workload failed to run, the scratch filesystem could
+# not be made).  Lost events and violations are printed loudly, not failed on.
+#
+# Run as root from the repository root after `make faultline`.  Knobs:
+#   BENCH_PAIRS=5        alternating pairs per workload
+#   BENCH_SECONDS=3      seconds per timed run
+#   BENCH_CASES="demo-faults cached uncached cached-private-write"
+#   BENCH_FILE_MIB=256   size of the file the loops fault over
+#   BENCH_BPFTRACE=auto  auto: use bpftrace when installed or cheap to install
+#                        (apt-get, Debian); 0: skip the peer
+#   FAULTLINE=./faultline
+set -u -o pipefail
+
+PAIRS=${BENCH_PAIRS:-5}
+SECS=${BENCH_SECONDS:-3}
+CASES=${BENCH_CASES:-"demo-faults cached uncached cached-private-write"}
+FILE_MIB=${BENCH_FILE_MIB:-256}
+BPFTRACE_MODE=${BENCH_BPFTRACE:-auto}
+FAULTLINE=${FAULTLINE:-./faultline}
+SRC_DIR=$(cd "$(dirname "$0")" && pwd)
+
+# bpftrace peer: count, per thread, what faultline's fault and page-cache
+# programs see (design.md, "Cost").
+BT_PROG='tracepoint:filemap:mm_filemap_fault,
+tracepoint:filemap:mm_filemap_map_pages,
+tracepoint:filemap:mm_filemap_add_to_page_cache { @[tid] = count(); }'
+
+WORK=
+MNT=
+MOUNTED=0
+CHILD=
+
+say() { printf 'bench: %s\n' "$*" >&2; }
+die() { printf 'bench: error: %s\n' "$*" >&2; exit 1; }
+
+cleanup() {
+	local rc=$?
+
+	trap - EXIT INT TERM
+	if [ -n "$CHILD" ] && kill -0 "$CHILD" 2>/dev/null; then
+		# faultline and bpftrace stop their own command on SIGTERM;
+		# faultloop dies with its parent (PR_SET_PDEATHSIG) anyway
+		kill -TERM "$CHILD" 2>/dev/null
+		for _ in $(seq 50); do
+			kill -0 "$CHILD" 2>/dev/null || break
+			sleep 0.1
+		done
+		kill -KILL "$CHILD" 2>/dev/null
+		wait "$CHILD" 2>/dev/null
+	fi
+	if [ "$MOUNTED" = 1 ]; then
+		# mount -o loop sets autoclear: the loop device goes with the mount
+		umount "$MNT" 2>/dev/null || umount -l "$MNT" ||
+			say "warning: could not unmount $MNT"
+	fi
+	if [ -n "$WORK" ] && [ -d "$WORK" ]; then
+		rm -rf --one-file-system "$WORK" || say "warning: could not remove $WORK"
+	fi
+	exit "$rc"
+}
+trap cleanup EXIT
+trap 'say "interrupted"; exit 130' INT
+trap 'say "terminated"; exit 143' TERM
+
+# Run "$@" in the background with stdout/stderr to files, so that a signal
+# reaches our trap at once and the trap can stop it.  Returns its status.
+run() {
+	local out=$1 err=$2 rc
+
+	shift 2
+	"$@" >"$out" 2>"$err" &
+	CHILD=$!
+	wait "$CHILD"
+	rc=$?
+	CHILD=
+	return "$rc"
+}
+
+# field LINE KEY: the value of KEY=VALUE in a faultloop: line
+field() {
+	sed -n "s/.* $2=\([^ ]*\).*/\1/p" <<<"$1"
+}
+
+human() {
+	awk -v x="$1" 'BEGIN {
+		if (x == "" || x == "-") { print "-"; exit }
+		if (x >= 1e6) printf "%.2fM\n", x / 1e6
+		else if (x >= 1e3) printf "%.1fk\n", x / 1e3
+		else printf "%.0f\n", x }'
+}
+
+median() {
+	sort -g | awk '{ a[NR] = $1 } END {
+		if (!NR) print "-"
+		else if (NR % 2) print a[(NR + 1) / 2]
+		else print (a[NR / 2] + a[NR / 2 + 1]) / 2 }'
+}
+
+# ---- preflight --------------------------------------------------------------
+
+[ "$(id -u)" = 0 ] || die "must run as root (BPF, loop mounts)"
+[ -x "$FAULTLINE" ] || die "$FAULTLINE not found: run from the repository root after \`make faultline\`"
+for t in gcc mkfs.xfs mount umount jq truncate; do
+	command -v "$t" >/dev/null || die "$t is not installed (make deps-test installs it)"
+done
+case $PAIRS in '' | *[!0-9]* | 0) die "BENCH_PAIRS=$PAIRS: not a positive integer" ;; esac
+case $FILE_MIB in '' | *[!0-9]* | 0) die "BENCH_FILE_MIB=$FILE_MIB: not a positive integer" ;; esac
+awk -v s="$SECS" 'BEGIN { exit !(s + 0 > 0) }' || die "BENCH_SECONDS=$SECS: not a positive number"
+for c in $CASES; do
+	case $c in
+	demo-faults | cached | uncached | cached-private-write) ;;
+	*) die "BENCH_CASES: unknown workload '$c'" ;;
+	esac
+done
+
+WORK=$(mktemp -d "${TMPDIR:-/tmp}/faultline-bench.XXXXXX") || die "cannot create a temporary directory"
+MNT=$WORK/mnt
+LOOP=$WORK/faultloop
+BIG=$MNT/faultloop.dat
+DEMO=$MNT/faultline-demo.dat
+
+gcc -O2 -Wall -Wextra -pthread "$SRC_DIR/faultloop.c" -o "$LOOP" ||
+	die "cannot build $SRC_DIR/faultloop.c"
+
+# room for the big file and the demo's; recent mkfs.xfs wants >= 300 MiB
+truncate -s "$((FILE_MIB < 512 ? 1024 : FILE_MIB + 512))M" "$WORK/xfs.img" || die "cannot create $WORK/xfs.img"
+mkfs.xfs -q -f "$WORK/xfs.img" || die "mkfs.xfs failed on $WORK/xfs.img"
+mkdir "$MNT" || die "cannot create $MNT"
+mount -o loop "$WORK/xfs.img" "$MNT" || die "mount -o loop $WORK/xfs.img failed (loop devices available?)"
+MOUNTED=1
+run "$WORK/create.out" "$WORK/create.err" "$LOOP" -s "$FILE_MIB" create "$BIG" ||
+	die "cannot create $BIG: $(cat "$WORK/create.err")"
+
+# ---- the bpftrace peer (optional) ------------------------------------------
+
+BPFTRACE=
+BT_USED=
+bpftrace_setup() {
+	local n
+
+	if [ "$BPFTRACE_MODE" = 0 ]; then
+		say "bpftrace peer: skipped (BENCH_BPFTRACE=0)"
+		return
+	fi
+	if ! command -v bpftrace >/dev/null; then
+		if ! command -v apt-get >/dev/null; then
+			say "bpftrace peer: skipped (bpftrace not installed, no apt-get)"
+			return
+		fi
+		n=$(apt-get install -s -q bpftrace 2>/dev/null | grep -c '^Inst ')
+		if [ "${n:-0}" = 0 ]; then
+			say "bpftrace peer: skipped (bpftrace not installed and no apt candidate)"
+			return
+		fi
+		if [ "$n" -gt 5 ]; then
+			say "bpftrace peer: skipped (installing bpftrace would pull $n packages)"
+			return
+		fi
+		say "bpftrace peer: installing bpftrace ($n packages)"
+		if ! DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends \
+			bpftrace >"$WORK/apt.log" 2>&1; then
+			say "bpftrace peer: skipped (apt-get install bpftrace failed: $(tail -n 1 "$WORK/apt.log"))"
+			return
+		fi
+	fi
+	# tracepoint probes read their format from tracefs; like faultline,
+	# mount it when absent and leave it mounted
+	if [ ! -d /sys/kernel/tracing/events ] &&
+		mount -t tracefs nodev /sys/kernel/tracing 2>/dev/null; then
+		say "mounted tracefs at /sys/kernel/tracing (it was not mounted; it stays mounted)"
+	fi
+	if ! run "$WORK/bt.out" "$WORK/bt.err" bpftrace -e "$BT_PROG" -c /bin/true; then
+		say "bpftrace peer: skipped (bpftrace cannot attach here: $(grep -m1 -i error "$WORK/bt.err" || tail -n 1 "$WORK/bt.err"))"
+		return
+	fi
+	BPFTRACE=$(command -v bpftrace)
+	BT_USED=1
+	say "bpftrace peer: $("$BPFTRACE" --version 2>/dev/null | head -n 1)"
+}
+bpftrace_setup
+
+# ---- one timed run ----------------------------------------------------------
+
+RESULTS=$WORK/results.tsv
+: >"$RESULTS"
+LOST_TOTAL=0
+VIOL_TOTAL=0
+
+target() {
+	case $1 in
+	demo-faults) echo "$DEMO" ;;
+	*) echo "$BIG" ;;
+	esac
+}
+
+# Bring the big file back into the page cache for the cached workloads, and
+# run one untimed pass (the first pass after re-caching is often slow), all
+# outside any tracing: every leg starts from the same state and a traced run
+# only sees the loop's own faults.
+prepare() {
+	case $1 in
+	cached | cached-private-write)
+		cat "$BIG" >/dev/null
+		"$LOOP" -t 0.001 "$1" "$BIG" >/dev/null
+		;;
+	esac
+}
+
+# run_leg CASE PAIR LEG: one timed run; appends a line to $RESULTS:
+#   case pair leg ops_per_s faults_per_s events_per_s lost violations
+run_leg() {
+	local c=$1 p=$2 leg=$3 out=$WORK/leg.out err=$WORK/leg.err json=$WORK/run.json
+	local rc line ops fps evps=- lost=- viol=- dur events
+
+	prepare "$c"
+	rm -f "$json"
+	case $leg in
+	without)
+		run "$out" "$err" "$LOOP" -t "$SECS" "$c" "$(target "$c")"
+		rc=$?
+		[ "$rc" = 0 ] || die "faultloop $c failed (exit $rc): $(cat "$err")"
+		;;
+	with)
+		run "$out" "$err" "$FAULTLINE" check --path "$MNT" --json "$json" -- \
+			"$LOOP" -t "$SECS" "$c" "$(target "$c")"
+		rc=$?
+		if [ "$rc" != 0 ] && [ "$rc" != 1 ]; then
+			sed 's/^/    /' "$err" >&2
+			die "faultline check failed (exit $rc) on $c"
+		fi
+		[ -s "$json" ] || die "faultline check wrote no JSON report on $c"
+		dur=$(jq -r '.duration_s' "$json")
+		events=$(jq -r '.counts | .faults + .map_pages + .insertions + .deletions + .iomap_iter' "$json")
+		evps=$(awk -v e="$events" -v d="$dur" 'BEGIN { printf "%.1f", (d > 0 ? e / d : 0) }')
+		lost=$(jq -r '[.counts.lost, ([.lost_per_cpu[]] | add // 0)] | max' "$json")
+		viol=$(jq -r '(.violations | length) + .violations_dropped' "$json")
+		LOST_TOTAL=$((LOST_TOTAL + lost))
+		VIOL_TOTAL=$((VIOL_TOTAL + viol))
+		if [ "$lost" != 0 ]; then
+			say "!!! LOST EVENTS: $lost on $c pair $p (per CPU: $(jq -c '.lost_per_cpu' "$json"))"
+		fi
+		if [ "$viol" != 0 ]; then
+			say "!!! VIOLATIONS: $viol on $c pair $p (a healthy kernel should show none):"
+			grep -A3 -i 'violation' "$out" | head -n 20 | sed 's/^/    /' >&2
+		fi
+		;;
+	bpftrace)
+		run "$out" "$err" "$BPFTRACE" -e "$BT_PROG" -c "$LOOP -t $SECS $c $(target "$c")"
+		rc=$?
+		if [ "$rc" != 0 ] || ! grep -q '^faultloop: ' "$out"; then
+			# only the optional peer broke: go on without it
+			say "warning: bpftrace -c faultloop $c failed (exit $rc), dropping the bpftrace peer: $(tail -n 3 "$err")"
+			BPFTRACE=
+			return
+		fi
+		;;
+	esac
+	line=$(grep -m1 '^faultloop: ' "$out") ||
+		die "no faultloop result line from the $leg run of $c: $(tail -n 5 "$err")"
+	ops=$(field "$line" ops_per_s)
+	fps=$(field "$line" faults_per_s)
+	if [ "$leg" = bpftrace ]; then
+		events=$(awk -F': ' '/^@\[/ { s += $2 } END { print s + 0 }' "$out")
+		evps=$(awk -v e="$events" -v d="$(field "$line" seconds)" 'BEGIN { printf "%.1f", e / d }')
+	fi
+	printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$c" "$p" "$leg" "$ops" "$fps" "$evps" "$lost" "$viol" >>"$RESULTS"
+	printf '  %-22s pair %d  %-8s %12s pages/s %10s faults/s  events/s %s  lost %s\n' \
+		"$c" "$p" "$leg" "$(human "$ops")" "$(human "$fps")" "$(human "$evps")" "$lost"
+}
+
+# ---- the alternating pairs --------------------------------------------------
+
+LEGS=(without with)
+[ -n "$BT_USED" ] && LEGS+=(bpftrace)
+NLEGS=${#LEGS[@]}
+NCASES=$(wc -w <<<"$CASES")
+say "$(uname -r), $(nproc) CPUs; $PAIRS pairs x $NCASES workloads x $NLEGS legs x ${SECS}s on xfs at $MNT"
+say "faultline: $FAULTLINE check --path $MNT; legs alternate order from pair to pair"
+T0=$(date +%s)
+
+echo "raw runs:"
+for ((p = 1; p <= PAIRS; p++)); do
+	for c in $CASES; do
+		# rotate the leg order so that no leg always runs first
+		for ((i = 0; i < NLEGS; i++)); do
+			leg=${LEGS[$(((i + p - 1) % NLEGS))]}
+			[ "$leg" = bpftrace ] && [ -z "$BPFTRACE" ] && continue
+			run_leg "$c" "$p" "$leg"
+		done
+	done
+done
+
+# ---- summary ----------------------------------------------------------------
+
+# ratios CASE LEG [COLUMN]: per pair, LEG / without of COLUMN (4: pages/s)
+ratios() {
+	awk -F'\t' -v c="$1" -v leg="$2" -v k="${3:-4}" '
+		$1 == c && $3 == "without" { base[$2] = $k }
+		$1 == c && $3 == leg { val[$2] = $k; if ($2 > n) n = $2 }
+		END { for (p = 1; p <= n; p++) if ((p in val) && base[p] > 0) printf "%.4f\n", val[p] / base[p] }' "$RESULTS"
+}
+col() {	# col CASE LEG COLUMN: the values of COLUMN
+	awk -F'\t' -v c="$1" -v leg="$2" -v k="$3" '$1 == c && $3 == leg { print $k }' "$RESULTS"
+}
+spread() {	# min-max of numbers on stdin
+	sort -g | awk 'NR == 1 { lo = $1 } { hi = $1 } END { if (NR) printf "%.2f-%.2f\n", lo, hi; else print "-" }'
+}
+fmt3() { awk -v x="$1" 'BEGIN { if (x == "-") print "-"; else printf "%.3f\n", x }'; }
+
+echo
+echo "pairs (with/without pages/s):"
+for c in $CASES; do
+	printf '  %-22s %s\n' "$c" "$(ratios "$c" with | tr '\n' ' ')"
+	[ -n "$BT_USED" ] && printf '  %-22s %s\n' "  bpftrace/without" "$(ratios "$c" bpftrace | tr '\n' ' ')"
+done
+
+echo
+echo "faultline check overhead, $(uname -r), $(nproc) CPUs, xfs on loop, median of $PAIRS alternating pairs of ${SECS}s runs:"
+echo
+hdr="| workload | faults/s | without (pages/s) | with faultline (pages/s) | ratio | range | slowdown | faults/s ratio | events/s | lost | violations |"
+sep="| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
+if [ -n "$BT_USED" ]; then
+	hdr="$hdr bpftrace ratio | bpftrace range |"
+	sep="$sep ---: | ---: |"
+fi
+echo "$hdr"
+echo "$sep"
+for c in $CASES; do
+	r=$(ratios "$c" with | median)
+	slow=$(awk -v r="$r" 'BEGIN { printf "%.1f%%", (1 - r) * 100 }')
+	lost=$(col "$c" with 7 | awk '{ s += $1 } END { print s + 0 }')
+	viol=$(col "$c" with 8 | awk '{ s += $1 } END { print s + 0 }')
+	row="| $c | $(human "$(col "$c" without 5 | median)")"
+	row="$row | $(human "$(col "$c" without 4 | median)") | $(human "$(col "$c" with 4 | median)")"
+	row="$row | $(fmt3 "$r") | $(ratios "$c" with | spread) | $slow"
+	row="$row | $(fmt3 "$(ratios "$c" with 5 | median)")"
+	row="$row | $(human "$(col "$c" with 6 | median)") | $lost | $viol |"
+	if [ -n "$BT_USED" ]; then
+		row="$row $(fmt3 "$(ratios "$c" bpftrace | median)") | $(ratios "$c" bpftrace | spread) |"
+	fi
+	echo "$row"
+done
+echo
+echo "pages/s: pages touched per second (demo-faults: mmap reads + writes, as the demo counts"
+echo "them).  faults/s: minor + major faults per second of the runs without tracing."
+echo "ratio: median over pairs of (with / without) pages/s, range: its min-max over the pairs;"
+echo "slowdown = 1 - ratio (target: at most 5%).  faults/s ratio: the same for faults/s (the"
+echo "demo's work per touch is not fixed: it depends on how much the cache dropper evicted)."
+echo "events/s: faultline's faults + map_pages + insertions + deletions + iomap_iter over its"
+echo "traced duration (median).  lost: events faultline dropped (target 0), summed over all runs."
+[ -n "$BT_USED" ] && echo "bpftrace ratio: the same with bpftrace counting per thread on mm_filemap_fault, mm_filemap_map_pages, mm_filemap_add_to_page_cache (all filesystems)."
+echo
+if [ "$LOST_TOTAL" != 0 ]; then
+	echo "!!! LOST EVENTS: faultline dropped $LOST_TOTAL events in this bench (target: 0)"
+fi
+if [ "$VIOL_TOTAL" != 0 ]; then
+	echo "!!! VIOLATIONS: faultline reported $VIOL_TOTAL violations on a workload that should have none"
+fi
+say "done in $(($(date +%s) - T0))s"
+exit 0
