@@ -15,45 +15,42 @@ static __always_inline int fl_fault_common(void *ctx, __u16 type,
 					   struct address_space *mapping,
 					   __u64 first, __u64 last)
 {
-	struct fl_config *cfg = fl_config();
+	__u64 inval_owner = 0, irw_owner = 0;
 	struct inode *host;
 	struct fl_event *e;
-	__u32 slot, owner = 0, magic;
-	__u8 inval;
+	__u32 slot;
+	__u8 inval, irw;
 	bool candidate = false;
 
-	if (!cfg || !mapping)
+	if (!mapping)
 		return 0;
-	host = BPF_CORE_READ(mapping, host);
-	if (!fl_watched(cfg, host, &slot))
+	host = mapping->host;
+	if (!fl_watched(host, &slot))
 		return 0;
 
 	fl_count(slot, type == FL_EV_FAULT ? FL_CNT_FAULTS : FL_CNT_MAP_PAGES);
-	inval = fl_inval_lock_state(mapping, &owner);
+	inval = fl_inval_lock_state(mapping, &inval_owner);
 	if (fl_held_by_me(inval)) {
 		if (type == FL_EV_FAULT)
 			fl_count(slot, FL_CNT_FAULT_LOCKED);
-	} else if (type == FL_EV_MAP_PAGES) {
-		magic = BPF_CORE_READ(host, i_sb, s_magic);
-		if ((fl_fs_rules_of(magic) & FL_RULE_MAP_PAGES_LOCKED) &&
-		    !fl_is_internal(host)) {
-			if (inval == FL_LOCK_SHARED_OTHER || inval == FL_LOCK_NA)
-				fl_count(slot, FL_CNT_UNKNOWN);
-			else
-				candidate = true;
-		}
+	} else if (type == FL_EV_MAP_PAGES &&
+		   (fl_fs_rules_of(host->i_sb->s_magic) & FL_RULE_MAP_PAGES_LOCKED) &&
+		   !fl_is_internal(host)) {
+		if (inval == FL_LOCK_SHARED_OTHER || inval == FL_LOCK_NA)
+			fl_count(slot, FL_CNT_UNKNOWN);
+		else
+			candidate = true;
 	}
-	if (!candidate && !cfg->emit_all)
+	if (!candidate && !fl_cfg.emit_all)
 		return 0;
 
 	e = fl_event_new(type, slot, host);
 	if (!e)
 		return 0;
-	e->start = first << cfg->page_shift;
-	e->end = (last + 1) << cfg->page_shift;
-	e->inval_lock = inval;
-	e->inval_owner = owner;
-	e->i_rwsem = fl_rwsem_state(&host->i_rwsem, &e->i_rwsem_owner);
+	e->start = first << fl_cfg.page_shift;
+	e->end = (last + 1) << fl_cfg.page_shift;
+	irw = fl_rwsem_state(&host->i_rwsem, &irw_owner);
+	fl_event_locks(e, inval, inval_owner, irw, irw_owner);
 	fl_event_submit(ctx, e, slot, candidate);
 	return 0;
 }
@@ -74,48 +71,33 @@ int BPF_PROG(fl_tp_map_pages, struct address_space *mapping,
 /*
  * shmem has its own ->fault that bypasses filemap_fault and its
  * tracepoint, so tmpfs faults are seen at the exception entry and mapped
- * to a file through the faulting VMA.  Only loaded when tmpfs is watched:
- * it runs on every user page fault.
+ * to a file through the faulting VMA.  They are counted only: tmpfs has
+ * no rule that a fault could break (see rules.c).  Only loaded when tmpfs
+ * is watched: it runs on every user page fault.
  */
-struct fl_vma_ctx {
-	struct address_space *mapping;
-	__u64 index;
-};
+#define TMPFS_MAGIC_ 0x01021994
 
-static long fl_vma_cb(struct task_struct *task, struct vm_area_struct *vma,
-		      struct fl_vma_ctx *c)
+static long fl_vma_cb(struct task_struct *task, struct vm_area_struct *vma, void *data)
 {
-	struct file *file = BPF_CORE_READ(vma, vm_file);
-	struct fl_config *cfg = fl_config();
-	__u64 addr = c->index;
+	struct file *file = vma->vm_file;
+	struct inode *host;
+	__u32 slot;
 
-	if (!file || !cfg)
+	if (!file)
 		return 0;
-	c->mapping = BPF_CORE_READ(file, f_mapping);
-	c->index = BPF_CORE_READ(vma, vm_pgoff) +
-		   ((addr - BPF_CORE_READ(vma, vm_start)) >> cfg->page_shift);
+	host = file->f_mapping->host;
+	if (!host || host->i_sb->s_magic != TMPFS_MAGIC_ || !fl_watched(host, &slot))
+		return 0;
+	fl_count(slot, FL_CNT_FAULTS);
 	return 0;
 }
-
-#define TMPFS_MAGIC_ 0x01021994
 
 SEC("tp_btf/page_fault_user")
 int BPF_PROG(fl_tp_user_fault, unsigned long address, struct pt_regs *regs,
 	     unsigned long error_code)
 {
-	struct task_struct *me = (void *)bpf_get_current_task_btf();
-	struct fl_vma_ctx c = { .mapping = NULL, .index = address };
-	struct address_space *mapping;
-	struct inode *host;
-
-	if (bpf_find_vma(me, address, fl_vma_cb, &c, 0) || !c.mapping)
-		return 0;
-	/* a plain local: CO-RE must not relocate our own struct's fields */
-	mapping = c.mapping;
-	host = BPF_CORE_READ(mapping, host);
-	if (!host || BPF_CORE_READ(host, i_sb, s_magic) != TMPFS_MAGIC_)
-		return 0;
-	return fl_fault_common(ctx, FL_EV_FAULT, mapping, c.index, c.index);
+	bpf_find_vma(bpf_get_current_task_btf(), address, fl_vma_cb, NULL, 0);
+	return 0;
 }
 
 char LICENSE[] SEC("license") = "GPL";

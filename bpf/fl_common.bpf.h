@@ -3,7 +3,12 @@
  * Maps and helpers shared by every faultline BPF object.  Each object
  * declares the same maps; the loader creates them once and hands the same
  * fds to the others (bpf_map__reuse_fd), so all concerns feed one ring
- * buffer, one set of counters and one filter.
+ * buffer and one set of counters.
+ *
+ * The hot path (every fault, insertion, deletion, iomap step) reads kernel
+ * memory with plain loads through BTF-typed pointers; BPF_CORE_READ (a
+ * helper call per step) is kept for pointers read from memory and for the
+ * rare path that builds an event.
  */
 #ifndef FL_COMMON_BPF_H
 #define FL_COMMON_BPF_H
@@ -34,20 +39,14 @@ struct {
 	__type(value, __u64);
 } fl_counts SEC(".maps");
 
-struct {
-	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__uint(max_entries, 1);
-	__type(key, __u32);
-	__type(value, struct fl_config);
-} fl_cfg SEC(".maps");
-
-/* Watched filesystems: kernel dev_t -> counter slot (1..FL_MAX_SLOTS-1). */
-struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, FL_MAX_SLOTS);
-	__type(key, __u32);
-	__type(value, __u32);
-} fl_devs SEC(".maps");
+/*
+ * Configuration is read-only data, set by the loader in every object before
+ * load: the verifier then sees constants, drops the filters that are off and
+ * unrolls the device compare, which keeps the per-fault cost down.
+ */
+const volatile struct fl_config fl_cfg = {};
+/* Watched filesystems (kernel dev_t); slot = index + 1. */
+const volatile __u32 fl_watch_devs[FL_MAX_SLOTS - 1] = {};
 
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
@@ -86,13 +85,6 @@ struct {
 	__type(value, struct fl_task_inval);
 } fl_tasks SEC(".maps");
 
-static __always_inline struct fl_config *fl_config(void)
-{
-	__u32 zero = 0;
-
-	return bpf_map_lookup_elem(&fl_cfg, &zero);
-}
-
 static __always_inline void fl_count(__u32 slot, __u32 counter)
 {
 	__u32 idx = slot * FL_CNT_MAX + counter;
@@ -105,38 +97,48 @@ static __always_inline void fl_count(__u32 slot, __u32 counter)
 		(*v)++;
 }
 
-static __always_inline bool fl_is_reg(struct inode *inode)
+static __always_inline bool fl_watched_vals(umode_t mode, __u32 dev, __u32 *slot)
 {
-	umode_t mode = BPF_CORE_READ(inode, i_mode);
+	__u32 tgid;
 
-	return (mode & S_IFMT_) == S_IFREG_;
+	/* regular files: block-device and directory mappings have other rules */
+	if ((mode & S_IFMT_) != S_IFREG_)
+		return false;
+	tgid = bpf_get_current_pid_tgid() >> 32;
+	if (tgid == fl_cfg.self_tgid)
+		return false;
+	if (fl_cfg.filter_pid && !bpf_map_lookup_elem(&fl_tgids, &tgid))
+		return false;
+	*slot = 0;
+	if (!fl_cfg.filter_dev)
+		return true;
+	for (int i = 0; i < FL_MAX_SLOTS - 1; i++) {
+		if (fl_watch_devs[i] && fl_watch_devs[i] == dev) {
+			*slot = i + 1;
+			return true;
+		}
+	}
+	return false;
 }
 
 /*
- * Decide whether an event on @inode is watched, and in which counter slot.
- * Regular files only: block-device and directory mappings have other rules.
+ * Is an event on @inode watched, and in which counter slot?  For the
+ * BTF-typed pointers of tp_btf/fentry programs: plain loads, no helper.
  */
-static __always_inline bool fl_watched(struct fl_config *cfg, struct inode *inode,
-				       __u32 *slot)
+static __always_inline bool fl_watched(struct inode *inode, __u32 *slot)
 {
-	__u32 dev, tgid, *s;
+	if (!inode)
+		return false;
+	return fl_watched_vals(inode->i_mode, inode->i_sb->s_dev, slot);
+}
 
-	if (!inode || !fl_is_reg(inode))
+/* The same for an inode pointer read from memory (not BTF-typed). */
+static __always_inline bool fl_watched_probe(struct inode *inode, __u32 *slot)
+{
+	if (!inode)
 		return false;
-	tgid = bpf_get_current_pid_tgid() >> 32;
-	if (tgid == cfg->self_tgid)
-		return false;
-	if (cfg->filter_pid && !bpf_map_lookup_elem(&fl_tgids, &tgid))
-		return false;
-	*slot = 0;
-	if (!cfg->filter_dev)
-		return true;
-	dev = BPF_CORE_READ(inode, i_sb, s_dev);
-	s = bpf_map_lookup_elem(&fl_devs, &dev);
-	if (!s)
-		return false;
-	*slot = *s;
-	return true;
+	return fl_watched_vals(BPF_CORE_READ(inode, i_mode), BPF_CORE_READ(inode, i_sb, s_dev),
+			       slot);
 }
 
 /*
@@ -161,36 +163,41 @@ static __always_inline __u32 fl_fs_rules_of(__u32 magic)
  * Classify an rw_semaphore from its lock word (5.3+ layout): bit 0 of
  * count is the writer, count >> 8 the readers; owner is a task pointer
  * whose bit 0 marks reader ownership.  The reader owner is only a hint
- * (set by the last reader, never cleared on up_read).
+ * (set by the last reader, never cleared on up_read).  *owner gets the
+ * other task named by the owner field; fl_task_pid() names it, only for
+ * events that are sent.  @sem must be BTF-typed (plain loads).
  */
-static __always_inline __u8 fl_rwsem_state(struct rw_semaphore *sem, __u32 *owner_pid)
+static __always_inline __u8 fl_rwsem_state(struct rw_semaphore *sem, __u64 *owner)
 {
-	struct task_struct *me = (void *)bpf_get_current_task();
-	struct task_struct *owner_task;
-	unsigned long count = 0, owner = 0;
+	__u64 me = bpf_get_current_task();
+	unsigned long count, word;
+	__u64 task;
 
 	if (!bpf_core_field_exists(sem->count))
 		return FL_LOCK_NA;
-	if (bpf_core_read(&count, sizeof(count), &sem->count))
-		return FL_LOCK_NA;
-	if (bpf_core_field_exists(sem->owner))
-		bpf_core_read(&owner, sizeof(owner), &sem->owner);
-	owner_task = (void *)(owner & ~0x7UL);
+	count = sem->count.counter;
+	word = sem->owner.counter;
+	task = word & ~0x7UL;
 
 	if (count & 1) {
-		if (owner_task == me)
+		if (task == me)
 			return FL_LOCK_EXCL_ME;
-		if (owner_task)
-			*owner_pid = BPF_CORE_READ(owner_task, pid);
+		*owner = task;
 		return FL_LOCK_EXCL_OTHER;
 	}
 	if (((count >> 8) & ((1UL << 55) - 1)) == 0)
 		return FL_LOCK_FREE;
-	if ((owner & 1) && owner_task == me)
+	if ((word & 1) && task == me)
 		return FL_LOCK_SHARED_ME;
-	if (owner_task)
-		*owner_pid = BPF_CORE_READ(owner_task, pid);
+	*owner = task;
 	return FL_LOCK_SHARED_OTHER;
+}
+
+static __always_inline __u32 fl_task_pid(__u64 task)
+{
+	struct task_struct *t = (void *)task;
+
+	return t ? BPF_CORE_READ(t, pid) : 0;
 }
 
 static __always_inline bool fl_held_by_me(__u8 state)
@@ -198,12 +205,21 @@ static __always_inline bool fl_held_by_me(__u8 state)
 	return state == FL_LOCK_EXCL_ME || state == FL_LOCK_SHARED_ME;
 }
 
-static __always_inline __u8 fl_inval_lock_state(struct address_space *mapping,
-						__u32 *owner_pid)
+static __always_inline __u8 fl_inval_lock_state(struct address_space *mapping, __u64 *owner)
 {
 	if (!bpf_core_field_exists(mapping->invalidate_lock))
 		return FL_LOCK_NA;
-	return fl_rwsem_state(&mapping->invalidate_lock, owner_pid);
+	return fl_rwsem_state(&mapping->invalidate_lock, owner);
+}
+
+/* Lock evidence into an event that is about to be sent. */
+static __always_inline void fl_event_locks(struct fl_event *e, __u8 inval, __u64 inval_owner,
+					   __u8 irw, __u64 irw_owner)
+{
+	e->inval_lock = inval;
+	e->inval_owner = fl_task_pid(inval_owner);
+	e->i_rwsem = irw;
+	e->i_rwsem_owner = fl_task_pid(irw_owner);
 }
 
 static __always_inline void fl_inode_key(struct inode *inode, struct fl_inode_key *key)

@@ -35,15 +35,12 @@ static __always_inline struct inode *fl_fd_inode(long fd)
 static __always_inline int fl_enter(void *ctx, struct inode *inode, __u8 op,
 				    __u64 start, __u64 end, __u64 mode)
 {
-	struct fl_config *cfg = fl_config();
 	struct fl_task_inval t = {};
 	struct fl_task_inval *tp;
 	__u32 pid = (__u32)bpf_get_current_pid_tgid();
 	__u32 slot = 0;
 
-	if (!cfg)
-		return 0;
-	if (inode && !fl_watched(cfg, inode, &slot))
+	if (inode && !fl_watched_probe(inode, &slot))
 		return 0;
 	t.op = op;
 	t.start = start;
@@ -155,13 +152,13 @@ int fl_sys_exit_truncate(struct syscall_trace_exit *ctx)
  */
 static __always_inline int fl_fs_step(void *ctx, struct inode *inode, __u8 op)
 {
-	struct fl_config *cfg = fl_config();
 	__u32 pid = (__u32)bpf_get_current_pid_tgid();
+	__u64 inval_owner = 0, irw_owner = 0;
 	struct fl_task_inval *t;
 	struct fl_event *e;
 	__u32 slot;
 
-	if (!cfg || !fl_watched(cfg, inode, &slot))
+	if (!fl_watched(inode, &slot))
 		return 0;
 	t = bpf_map_lookup_elem(&fl_tasks, &pid);
 	if (!t) {
@@ -181,8 +178,8 @@ static __always_inline int fl_fs_step(void *ctx, struct inode *inode, __u8 op)
 	e->op = op;
 	e->start = t->start;
 	e->end = t->end;
-	e->inval_lock = fl_inval_lock_state(BPF_CORE_READ(inode, i_mapping), &e->inval_owner);
-	e->i_rwsem = fl_rwsem_state(&inode->i_rwsem, &e->i_rwsem_owner);
+	fl_event_locks(e, fl_inval_lock_state(inode->i_mapping, &inval_owner), inval_owner,
+		       fl_rwsem_state(&inode->i_rwsem, &irw_owner), irw_owner);
 	fl_event_stack(ctx, e);
 	bpf_ringbuf_submit(e, 0);
 	return 0;

@@ -15,28 +15,23 @@ SEC("tp_btf/iomap_iter")
 int BPF_PROG(fl_tp_iomap_iter, struct iomap_iter *iter, const void *ops,
 	     unsigned long caller)
 {
-	struct fl_config *cfg = fl_config();
-	struct inode *inode;
+	__u64 inval_owner = 0, irw_owner = 0;
+	struct inode *inode = iter->inode;
 	struct fl_event *e;
-	__u32 slot, flags, owner = 0;
+	__u32 slot, flags;
 	__u8 irw = FL_LOCK_NA;
 	bool candidate = false;
 
-	if (!cfg)
-		return 0;
-	inode = BPF_CORE_READ(iter, inode);
-	if (!fl_watched(cfg, inode, &slot))
+	if (!fl_watched(inode, &slot))
 		return 0;
 	fl_count(slot, FL_CNT_IOMAP);
 
-	flags = BPF_CORE_READ(iter, flags);
+	flags = iter->flags;
 	if ((flags & FL_IOMAP_WRITE_LIKE) &&
 	    !(flags & (FL_IOMAP_FAULT | FL_IOMAP_DIRECT))) {
-		irw = fl_rwsem_state(&inode->i_rwsem, &owner);
+		irw = fl_rwsem_state(&inode->i_rwsem, &irw_owner);
 		if (!fl_held_by_me(irw)) {
-			__u32 magic = BPF_CORE_READ(inode, i_sb, s_magic);
-
-			if (!(fl_fs_rules_of(magic) & FL_RULE_WRITE_LOCKED) ||
+			if (!(fl_fs_rules_of(inode->i_sb->s_magic) & FL_RULE_WRITE_LOCKED) ||
 			    fl_is_internal(inode))
 				fl_count(slot, FL_CNT_UNCHECKED);
 			else if (irw == FL_LOCK_SHARED_OTHER || irw == FL_LOCK_NA)
@@ -45,18 +40,19 @@ int BPF_PROG(fl_tp_iomap_iter, struct iomap_iter *iter, const void *ops,
 				candidate = true;
 		}
 	}
-	if (!candidate && !cfg->emit_all)
+	if (!candidate && !fl_cfg.emit_all)
 		return 0;
 
 	e = fl_event_new(FL_EV_IOMAP, slot, inode);
 	if (!e)
 		return 0;
-	e->start = BPF_CORE_READ(iter, pos);
-	e->end = e->start + BPF_CORE_READ(iter, len);
+	e->start = iter->pos;
+	e->end = e->start + iter->len;
 	e->aux = flags;
-	e->i_rwsem = irw == FL_LOCK_NA ? fl_rwsem_state(&inode->i_rwsem, &owner) : irw;
-	e->i_rwsem_owner = owner;
-	e->inval_lock = fl_inval_lock_state(BPF_CORE_READ(inode, i_mapping), &e->inval_owner);
+	if (irw == FL_LOCK_NA)
+		irw = fl_rwsem_state(&inode->i_rwsem, &irw_owner);
+	fl_event_locks(e, fl_inval_lock_state(inode->i_mapping, &inval_owner), inval_owner,
+		       irw, irw_owner);
 	fl_event_submit(ctx, e, slot, candidate);
 	return 0;
 }
@@ -64,21 +60,20 @@ int BPF_PROG(fl_tp_iomap_iter, struct iomap_iter *iter, const void *ops,
 SEC("tp_btf/iomap_iter_dstmap")
 int BPF_PROG(fl_tp_iomap_dstmap, struct inode *inode, struct iomap *iomap)
 {
-	struct fl_config *cfg = fl_config();
 	struct fl_event *e;
 	__u32 slot;
 
-	if (!cfg || !fl_watched(cfg, inode, &slot))
+	if (!fl_watched(inode, &slot))
 		return 0;
 	fl_count(slot, FL_CNT_IOMAP_MAPS);
-	if (!cfg->emit_all)
+	if (!fl_cfg.emit_all)
 		return 0;
 	e = fl_event_new(FL_EV_IOMAP_MAP, slot, inode);
 	if (!e)
 		return 0;
-	e->start = BPF_CORE_READ(iomap, offset);
-	e->end = e->start + BPF_CORE_READ(iomap, length);
-	e->aux = ((__u64)BPF_CORE_READ(iomap, type) << 16) | BPF_CORE_READ(iomap, flags);
+	e->start = iomap->offset;
+	e->end = e->start + iomap->length;
+	e->aux = ((__u64)iomap->type << 16) | iomap->flags;
 	bpf_ringbuf_submit(e, 0);
 	return 0;
 }

@@ -14,32 +14,26 @@
 SEC("tp_btf/mm_filemap_add_to_page_cache")
 int BPF_PROG(fl_tp_insert, struct folio *folio)
 {
-	struct fl_config *cfg = fl_config();
-	struct address_space *mapping;
+	__u64 inval_owner = 0, irw_owner = 0;
+	struct address_space *mapping = folio->mapping;
 	struct inode *host;
 	struct fl_event *e;
-	__u32 slot, iowner = 0, rowner = 0;
-	__u8 inval, irw;
+	__u32 slot;
+	__u8 inval, irw = FL_LOCK_NA;
 	bool candidate = false;
 
-	if (!cfg)
-		return 0;
-	mapping = BPF_CORE_READ(folio, mapping);
 	if (!mapping)
 		return 0;
-	host = BPF_CORE_READ(mapping, host);
-	if (!fl_watched(cfg, host, &slot))
+	host = mapping->host;
+	if (!fl_watched(host, &slot))
 		return 0;
 	fl_count(slot, FL_CNT_INSERTIONS);
 
-	inval = fl_inval_lock_state(mapping, &iowner);
-	irw = FL_LOCK_NA;
+	inval = fl_inval_lock_state(mapping, &inval_owner);
 	if (!fl_held_by_me(inval)) {
-		irw = fl_rwsem_state(&host->i_rwsem, &rowner);
+		irw = fl_rwsem_state(&host->i_rwsem, &irw_owner);
 		if (!fl_held_by_me(irw)) {
-			__u32 magic = BPF_CORE_READ(host, i_sb, s_magic);
-
-			if (!(fl_fs_rules_of(magic) & FL_RULE_INSERT_LOCKED) ||
+			if (!(fl_fs_rules_of(host->i_sb->s_magic) & FL_RULE_INSERT_LOCKED) ||
 			    fl_is_internal(host))
 				fl_count(slot, FL_CNT_UNCHECKED);
 			else if (inval == FL_LOCK_NA || inval == FL_LOCK_SHARED_OTHER ||
@@ -49,20 +43,17 @@ int BPF_PROG(fl_tp_insert, struct folio *folio)
 				candidate = true;
 		}
 	}
-	if (!candidate && !cfg->emit_all)
+	if (!candidate && !fl_cfg.emit_all)
 		return 0;
 
 	e = fl_event_new(FL_EV_INSERT, slot, host);
 	if (!e)
 		return 0;
-	e->start = BPF_CORE_READ(folio, index) << cfg->page_shift;
-	e->end = e->start + (fl_folio_nr_pages(folio) << cfg->page_shift);
-	e->inval_lock = inval;
-	e->inval_owner = iowner;
+	e->start = BPF_CORE_READ(folio, index) << fl_cfg.page_shift;
+	e->end = e->start + (fl_folio_nr_pages(folio) << fl_cfg.page_shift);
 	if (irw == FL_LOCK_NA)
-		irw = fl_rwsem_state(&host->i_rwsem, &rowner);
-	e->i_rwsem = irw;
-	e->i_rwsem_owner = rowner;
+		irw = fl_rwsem_state(&host->i_rwsem, &irw_owner);
+	fl_event_locks(e, inval, inval_owner, irw, irw_owner);
 	fl_event_submit(ctx, e, slot, candidate);
 	return 0;
 }
@@ -70,22 +61,19 @@ int BPF_PROG(fl_tp_insert, struct folio *folio)
 SEC("tp_btf/mm_filemap_delete_from_page_cache")
 int BPF_PROG(fl_tp_delete, struct folio *folio)
 {
-	struct fl_config *cfg = fl_config();
-	struct address_space *mapping;
+	__u64 inval_owner = 0, irw_owner = 0;
+	struct address_space *mapping = folio->mapping;
 	struct fl_task_inval *t;
 	struct inode *host;
 	struct fl_event *e;
-	__u32 slot, pid, owner = 0, rules;
+	__u32 slot, pid;
 	__u8 inval;
 	bool candidate = false, in_window = false;
 
-	if (!cfg)
-		return 0;
-	mapping = BPF_CORE_READ(folio, mapping);
 	if (!mapping)
 		return 0;
-	host = BPF_CORE_READ(mapping, host);
-	if (!fl_watched(cfg, host, &slot))
+	host = mapping->host;
+	if (!fl_watched(host, &slot))
 		return 0;
 	fl_count(slot, FL_CNT_DELETIONS);
 
@@ -98,27 +86,25 @@ int BPF_PROG(fl_tp_delete, struct folio *folio)
 		in_window = t->inode == (__u64)host;
 	}
 
-	inval = fl_inval_lock_state(mapping, &owner);
-	if (inval != FL_LOCK_EXCL_ME) {
-		rules = fl_fs_rules_of(BPF_CORE_READ(host, i_sb, s_magic));
-		if ((rules & FL_RULE_INVAL_EXCL) && !fl_is_internal(host)) {
-			if (in_window && inval != FL_LOCK_SHARED_OTHER && inval != FL_LOCK_NA)
-				candidate = true;
-			else if (inval == FL_LOCK_SHARED_ME)
-				candidate = true;
-		}
+	inval = fl_inval_lock_state(mapping, &inval_owner);
+	if (inval != FL_LOCK_EXCL_ME &&
+	    (fl_fs_rules_of(host->i_sb->s_magic) & FL_RULE_INVAL_EXCL) &&
+	    !fl_is_internal(host)) {
+		if (in_window && inval != FL_LOCK_SHARED_OTHER && inval != FL_LOCK_NA)
+			candidate = true;
+		else if (inval == FL_LOCK_SHARED_ME)
+			candidate = true;
 	}
-	if (!candidate && !cfg->emit_all)
+	if (!candidate && !fl_cfg.emit_all)
 		return 0;
 
 	e = fl_event_new(FL_EV_DELETE, slot, host);
 	if (!e)
 		return 0;
-	e->start = BPF_CORE_READ(folio, index) << cfg->page_shift;
-	e->end = e->start + (fl_folio_nr_pages(folio) << cfg->page_shift);
-	e->inval_lock = inval;
-	e->inval_owner = owner;
-	e->i_rwsem = fl_rwsem_state(&host->i_rwsem, &e->i_rwsem_owner);
+	e->start = BPF_CORE_READ(folio, index) << fl_cfg.page_shift;
+	e->end = e->start + (fl_folio_nr_pages(folio) << fl_cfg.page_shift);
+	fl_event_locks(e, inval, inval_owner, fl_rwsem_state(&host->i_rwsem, &irw_owner),
+		       irw_owner);
 	if (in_window)
 		e->flags |= FL_F_IN_WINDOW;
 	fl_event_submit(ctx, e, slot, candidate);
@@ -136,24 +122,18 @@ int BPF_PROG(fl_tp_delete, struct folio *folio)
 SEC("tp_btf/mm_lru_insertion")
 int BPF_PROG(fl_tp_lru_insert, struct folio *folio)
 {
-	struct fl_config *cfg = fl_config();
-	struct address_space *mapping;
+	unsigned long m = (unsigned long)BPF_CORE_READ(folio, mapping);
+	struct address_space *mapping = (void *)m;
 	struct inode *host;
-	unsigned long m;
 	__u32 slot;
 
-	if (!cfg)
-		return 0;
-	m = (unsigned long)BPF_CORE_READ(folio, mapping);
 	if (!m || (m & 3))	/* anon or movable: not page cache */
 		return 0;
-	mapping = (void *)m;
 	host = BPF_CORE_READ(mapping, host);
 	if (!host || BPF_CORE_READ(host, i_sb, s_magic) != TMPFS_MAGIC_)
 		return 0;
-	if (!fl_watched(cfg, host, &slot))
-		return 0;
-	fl_count(slot, FL_CNT_INSERTIONS);
+	if (fl_watched_probe(host, &slot))
+		fl_count(slot, FL_CNT_INSERTIONS);
 	return 0;
 }
 

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "faultline/events.h"	/* types the skeletons' rodata uses */
 #include "faults.skel.h"
 #include "inval.skel.h"
 #include "iomap.skel.h"
@@ -22,8 +23,7 @@
 static const char *const tmpfs_only[] = { "fl_tp_user_fault", "fl_tp_lru_insert", NULL };
 
 static const char *const shared_maps[] = {
-	"fl_events", "fl_counts", "fl_cfg", "fl_devs", "fl_tgids", "fl_fs_rules",
-	"fl_tasks", NULL,
+	"fl_events", "fl_counts", "fl_tgids", "fl_fs_rules", "fl_tasks", NULL,
 };
 
 static struct btf *vmlinux_btf;
@@ -124,29 +124,31 @@ static int share_maps(struct bpf_object *from, struct bpf_object *to)
 	return 0;
 }
 
-static int write_config(struct bpf_object *obj, const struct fl_loader_opts *o)
+static void config_of(const struct fl_loader_opts *o, struct fl_config *cfg)
 {
-	struct fl_config cfg = {
-		.filter_dev = o->ndevs > 0,
-		.filter_pid = o->ntgids > 0,
-		.emit_all = o->emit_all,
-		.self_tgid = getpid(),
-		.page_shift = __builtin_ctz(sysconf(_SC_PAGESIZE)),
-	};
+	memset(cfg, 0, sizeof(*cfg));
+	cfg->filter_dev = o->ndevs > 0;
+	cfg->filter_pid = o->ntgids > 0;
+	cfg->emit_all = o->emit_all;
+	cfg->self_tgid = getpid();
+	cfg->page_shift = __builtin_ctz(sysconf(_SC_PAGESIZE));
+}
+
+/* Read-only data: set in every object before it is loaded. */
+#define SET_RODATA(skel, cfg, o)						\
+	do {									\
+		(skel)->rodata->fl_cfg = *(cfg);				\
+		for (int i_ = 0; i_ < (o)->ndevs && i_ < FL_MAX_SLOTS - 1; i_++)\
+			(skel)->rodata->fl_watch_devs[i_] = (o)->devs[i_];	\
+	} while (0)
+
+static int write_maps(struct bpf_object *obj, const struct fl_loader_opts *o)
+{
 	unsigned int nprotos;
 	const struct fl_fs_proto *p = fl_fs_protos(&nprotos);
-	__u32 zero = 0;
 	__u8 one = 1;
-	int err;
+	int err = 0;
 
-	err = bpf_map__update_elem(bpf_object__find_map_by_name(obj, "fl_cfg"),
-				   &zero, sizeof(zero), &cfg, sizeof(cfg), BPF_ANY);
-	for (int i = 0; !err && i < o->ndevs; i++) {
-		__u32 slot = i + 1;
-
-		err = bpf_map__update_elem(bpf_object__find_map_by_name(obj, "fl_devs"),
-					   &o->devs[i], sizeof(__u32), &slot, sizeof(slot), BPF_ANY);
-	}
 	for (int i = 0; !err && i < o->ntgids; i++)
 		err = bpf_map__update_elem(bpf_object__find_map_by_name(obj, "fl_tgids"),
 					   &o->tgids[i], sizeof(__u32), &one, sizeof(one), BPF_ANY);
@@ -202,6 +204,7 @@ int fl_loader_open(struct fl_loader *l, const struct fl_loader_opts *o,
 {
 	struct bpf_object *objs[4];
 	const char *names[4] = { "pagecache", "faults", "inval", "iomap" };
+	struct fl_config cfg;
 	int err;
 
 	memset(l, 0, sizeof(*l));
@@ -224,6 +227,11 @@ int fl_loader_open(struct fl_loader *l, const struct fl_loader_opts *o,
 
 	if (o->ring_bytes)
 		bpf_map__set_max_entries(l->pagecache->maps.fl_events, o->ring_bytes);
+	config_of(o, &cfg);
+	SET_RODATA(l->pagecache, &cfg, o);
+	SET_RODATA(l->faults, &cfg, o);
+	SET_RODATA(l->inval, &cfg, o);
+	SET_RODATA(l->iomap, &cfg, o);
 	for (int i = 0; i < 4; i++)
 		plan_object(l, objs[i], o);
 
@@ -242,7 +250,7 @@ int fl_loader_open(struct fl_loader *l, const struct fl_loader_opts *o,
 			goto fail;
 		}
 	}
-	err = write_config(objs[0], o);
+	err = write_maps(objs[0], o);
 	if (err) {
 		fl_err("cannot configure the BPF maps: %s", strerror(-err));
 		goto fail;
