@@ -15,4 +15,13 @@ void fl_kernel_release(char *buf, size_t len);
  */
 int fl_kernel_preflight(void);
 
+/* Facts from the kernel's BTF (vmlinux, and module BTF where needed). */
+bool fl_kernel_has_btf_tp(const char *name);
+/*
+ * Does the kernel have this function?  Looked up in BTF, not kallsyms
+ * (reading kallsyms takes most of a second); a name "mod_..." is also
+ * looked up in module mod's BTF.  Signature of fl_rules_init's callback.
+ */
+bool fl_kernel_has_func(void *ctx, const char *name);
+
 #endif

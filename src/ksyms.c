@@ -86,14 +86,28 @@ const struct fl_ksym *fl_ksyms_find(const struct fl_ksyms *ks, uint64_t addr,
 	return &ks->syms[lo];
 }
 
-bool fl_ksyms_has(void *ctx, const char *name)
+const struct fl_ksyms *fl_symbolizer_get(struct fl_symbolizer *sz)
 {
-	const struct fl_ksyms *ks = ctx;
+	if (!sz->tried) {
+		sz->tried = true;
+		sz->ks = fl_ksyms_load(sz->path);
+		if (!sz->ks)
+			fl_warn("cannot read %s: stacks are not symbolised, so fault and "
+				"truncation paths are not recognised", sz->path);
+	}
+	return sz->ks;
+}
 
-	for (size_t i = 0; ks && i < ks->n; i++)
-		if (!strcmp(ks->syms[i].name, name))
-			return true;
-	return false;
+const char *fl_symbolizer_name(void *ctx, uint64_t addr)
+{
+	return fl_ksyms_name((void *)fl_symbolizer_get(ctx), addr);
+}
+
+void fl_symbolizer_free(struct fl_symbolizer *sz)
+{
+	fl_ksyms_free(sz->ks);
+	sz->ks = NULL;
+	sz->tried = false;
 }
 
 const char *fl_ksyms_name(void *ctx, uint64_t addr)

@@ -22,8 +22,23 @@ void fl_ksyms_free(struct fl_ksyms *ks);
 /* Symbol containing @addr; *off gets the offset into it. */
 const struct fl_ksym *fl_ksyms_find(const struct fl_ksyms *ks, uint64_t addr,
 				    uint64_t *off);
-bool fl_ksyms_has(void *ks, const char *name);	/* fl_rules_init callback */
-const char *fl_ksyms_name(void *ks, uint64_t addr);	/* fl_symname_fn */
+const char *fl_ksyms_name(void *ks, uint64_t addr);
+
+/*
+ * Loads the symbol table on first use: a healthy run never needs it, and
+ * reading kallsyms is most of a start-up.  Loaded after our BPF programs,
+ * it also names their frames (which are then dropped as tracing glue).
+ */
+struct fl_symbolizer {
+	const char *path;
+	struct fl_ksyms *ks;
+	bool tried;
+};
+
+const struct fl_ksyms *fl_symbolizer_get(struct fl_symbolizer *sz);
+const char *fl_symbolizer_name(void *sz, uint64_t addr);	/* fl_symname_fn */
+void fl_symbolizer_free(struct fl_symbolizer *sz);
+
 /* Frames that are faultline's own BPF program or the tracepoint glue. */
 bool fl_ksym_is_trace_glue(const char *name);
 

@@ -100,7 +100,7 @@ int fl_live_run(const struct fl_live_opts *o)
 	struct fl_loader_opts lo = { .ring_bytes = o->ring_bytes };
 	struct fl_run_info *ri = fl_xcalloc(1, sizeof(*ri));
 	struct fl_counts slots[FL_MAX_SLOTS];
-	struct fl_ksyms *ks = NULL;
+	struct fl_symbolizer sz = { .path = "/proc/kallsyms" };
 	struct fl_engine *eng = NULL;
 	struct fl_loader l;
 	int ret = FL_EXIT_ENV, status = 0, err;
@@ -113,12 +113,8 @@ int fl_live_run(const struct fl_live_opts *o)
 	if (fl_kernel_preflight())
 		goto out;
 
-	ks = fl_ksyms_load("/proc/kallsyms");
-	if (!ks)
-		fl_warn("cannot read /proc/kallsyms: stacks will not be symbolised and "
-			"fault context not recognised");
-	fl_rules_init(fl_ksyms_has, ks);
-	eng = fl_engine_new(fl_ksyms_name, ks);
+	fl_rules_init(fl_kernel_has_func, NULL);
+	eng = fl_engine_new(fl_symbolizer_name, &sz);
 
 	fill_slots(ri, o);
 	lo.ndevs = o->ndevs;
@@ -139,18 +135,6 @@ int fl_live_run(const struct fl_live_opts *o)
 		if (strcmp(l.attach[i].status, "attached"))
 			fl_info("%s (%s): %s%s%s", l.attach[i].prog, l.attach[i].target,
 				l.attach[i].status, l.attach[i].why[0] ? ": " : "", l.attach[i].why);
-
-	/* Our own BPF programs are in kallsyms only now: reload to name them. */
-	if (ks) {
-		struct fl_ksyms *fresh = fl_ksyms_load("/proc/kallsyms");
-
-		if (fresh) {
-			fl_ksyms_free(ks);
-			ks = fresh;
-			eng->symctx = ks;
-		}
-	}
-	ri->ksyms = ks;
 
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
@@ -186,6 +170,8 @@ int fl_live_run(const struct fl_live_opts *o)
 	ri->duration_s = (fl_now_ns() - t0) / 1e9;
 
 	fl_loader_counts(&l, slots, ri->lost_per_cpu);
+	if (eng->nviol)
+		ri->ksyms = fl_symbolizer_get(&sz);
 	memcpy(eng->slots, slots, sizeof(slots));
 	fl_report_text(stdout, eng, ri);
 	fflush(stdout);
@@ -211,7 +197,7 @@ out:
 	if (loaded)
 		fl_loader_close(&l);
 	fl_engine_free(eng);
-	fl_ksyms_free(ks);
+	fl_symbolizer_free(&sz);
 	free(ri->lost_per_cpu);
 	free(ri);
 	signal(SIGINT, SIG_DFL);

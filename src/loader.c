@@ -14,6 +14,7 @@
 #include "iomap.skel.h"
 #include "pagecache.skel.h"
 
+#include "kernel.h"
 #include "loader.h"
 #include "rules.h"
 #include "tracefs.h"
@@ -26,8 +27,6 @@ static const char *const shared_maps[] = {
 	"fl_events", "fl_counts", "fl_tgids", "fl_fs_rules", "fl_tasks", NULL,
 };
 
-static struct btf *vmlinux_btf;
-
 static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list ap)
 {
 	if (level == LIBBPF_DEBUG && fl_verbose < 2)
@@ -35,19 +34,6 @@ static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list 
 	if (level == LIBBPF_INFO && !fl_verbose)
 		return 0;
 	return vfprintf(stderr, fmt, ap);
-}
-
-bool fl_kernel_has_btf_tp(const char *name)
-{
-	char tname[128];
-
-	if (!vmlinux_btf) {
-		vmlinux_btf = btf__load_vmlinux_btf();
-		if (!vmlinux_btf)
-			return false;
-	}
-	snprintf(tname, sizeof(tname), "btf_trace_%s", name);
-	return btf__find_by_name_kind(vmlinux_btf, tname, BTF_KIND_TYPEDEF) > 0;
 }
 
 static bool is_tmpfs_only(const char *prog)

@@ -50,7 +50,5 @@ int fl_loader_poll(struct fl_loader *l, int timeout_ms);
 /* Per-slot sums over CPUs, and lost events per CPU (array of ncpus). */
 int fl_loader_counts(struct fl_loader *l, struct fl_counts slots[FL_MAX_SLOTS],
 		     uint64_t *lost_per_cpu);
-/* Does the running kernel have this tracepoint with a BTF type? */
-bool fl_kernel_has_btf_tp(const char *name);
 
 #endif
