@@ -42,7 +42,7 @@ DEB_BUILD	:= clang llvm gcc make libbpf-dev bpftool libelf-dev zlib1g-dev \
 DEB_RUN		:= xfsprogs e2fsprogs util-linux mount
 DEB_TEST	:= libcmocka-dev jq
 
-.PHONY: all clean install deps deps-test demo test test-unit test-live bench vmlinux
+.PHONY: all clean install deps deps-test demo test test-unit test-live bench vmlinux static
 
 all: faultline
 
@@ -67,8 +67,15 @@ $(OUT)/loader.o: $(SKELS)
 faultline: $(CORE_OBJS) $(APP_OBJS)
 	$(CC) $(CFLAGS) $^ -o $@ $(LDLIBS)
 
+# One self-contained binary for guest initramfs images and hosts without
+# the shared libraries.
+$(OUT)/faultline-static: $(CORE_OBJS) $(APP_OBJS)
+	$(CC) $(CFLAGS) -static $^ -o $@ $(LDLIBS)
+
 $(OUT)/tests/%: tests/unit/%.c $(CORE_OBJS) | $(OUT)/tests
 	$(CC) $(CFLAGS) $< $(CORE_OBJS) -o $@ $(LDLIBS) -lcmocka
+
+static: $(OUT)/faultline-static
 
 install: faultline
 	install -D -m 0755 faultline $(DESTDIR)$(PREFIX)/sbin/faultline
