@@ -21,9 +21,12 @@ LDLIBS		+= -lbpf -lelf -lz -ljson-c -lpthread
 BPF_CFLAGS	:= -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Wall \
 		   -Ivmlinux -Iinclude -Ibpf
 
+# One object per concern; the hooks that have a function form are built a
+# second time for kprobes (-DFL_KPROBE: probe reads instead of BTF loads).
 BPF_OBJS	:= faults pagecache inval iomap
-BPF_O		:= $(patsubst %,$(OUT)/%.bpf.o,$(BPF_OBJS))
-SKELS		:= $(patsubst %,$(OUT)/%.skel.h,$(BPF_OBJS))
+BPF_KP_OBJS	:= faults pagecache iomap
+SKELS		:= $(patsubst %,$(OUT)/%.skel.h,$(BPF_OBJS)) \
+		   $(patsubst %,$(OUT)/%_kp.skel.h,$(BPF_KP_OBJS))
 
 # The engine and everything it needs, without BPF: shared by the binary
 # and the unit tests.
@@ -54,6 +57,10 @@ vmlinux/vmlinux.h:
 
 $(OUT)/%.bpf.o: bpf/%.bpf.c bpf/fl_common.bpf.h include/faultline/events.h vmlinux/vmlinux.h | $(OUT)
 	$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+	$(LLVM_STRIP) -g $@
+
+$(OUT)/%_kp.bpf.o: bpf/%.bpf.c bpf/fl_common.bpf.h include/faultline/events.h vmlinux/vmlinux.h | $(OUT)
+	$(CLANG) $(BPF_CFLAGS) -DFL_KPROBE -c $< -o $@
 	$(LLVM_STRIP) -g $@
 
 $(OUT)/%.skel.h: $(OUT)/%.bpf.o

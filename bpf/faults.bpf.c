@@ -8,6 +8,9 @@
  * maps folios already cached; whether it must hold the lock is a property of
  * the filesystem and kernel (fl_fs_rules), e.g. xfs wrapped it in
  * MMAPLOCK_SHARED from 5.10 to 6.3.
+ *
+ * Each hook has a tracepoint program (6.12+), an fentry program and, in
+ * the -DFL_KPROBE build, a kprobe program; the loader loads one of them.
  */
 #include "fl_common.bpf.h"
 
@@ -24,7 +27,7 @@ static __always_inline int fl_fault_common(void *ctx, __u16 type,
 
 	if (!mapping)
 		return 0;
-	host = mapping->host;
+	host = FL_RD(mapping, host);
 	if (!fl_watched(host, &slot))
 		return 0;
 
@@ -34,7 +37,7 @@ static __always_inline int fl_fault_common(void *ctx, __u16 type,
 		if (type == FL_EV_FAULT)
 			fl_count(slot, FL_CNT_FAULT_LOCKED);
 	} else if (type == FL_EV_MAP_PAGES &&
-		   (fl_fs_rules_of(host->i_sb->s_magic) & FL_RULE_MAP_PAGES_LOCKED) &&
+		   (fl_fs_rules_of(FL_RD(host, i_sb, s_magic)) & FL_RULE_MAP_PAGES_LOCKED) &&
 		   !fl_is_internal(host)) {
 		if (inval == FL_LOCK_SHARED_OTHER || inval == FL_LOCK_NA)
 			fl_count(slot, FL_CNT_UNKNOWN);
@@ -68,6 +71,38 @@ int BPF_PROG(fl_tp_map_pages, struct address_space *mapping,
 	return fl_fault_common(ctx, FL_EV_MAP_PAGES, mapping, start, end);
 }
 
+#ifndef FL_KPROBE
+SEC("fentry/filemap_fault")
+int BPF_PROG(fl_fe_fault, struct vm_fault *vmf)
+{
+	__u64 index = vmf->pgoff;
+
+	return fl_fault_common(ctx, FL_EV_FAULT, vmf->vma->vm_file->f_mapping, index, index);
+}
+
+SEC("fentry/filemap_map_pages")
+int BPF_PROG(fl_fe_map_pages, struct vm_fault *vmf, unsigned long start, unsigned long end)
+{
+	return fl_fault_common(ctx, FL_EV_MAP_PAGES, vmf->vma->vm_file->f_mapping, start, end);
+}
+#else
+SEC("kprobe/filemap_fault")
+int BPF_KPROBE(fl_kp_fault, struct vm_fault *vmf)
+{
+	__u64 index = BPF_CORE_READ(vmf, pgoff);
+
+	return fl_fault_common(ctx, FL_EV_FAULT, BPF_CORE_READ(vmf, vma, vm_file, f_mapping),
+			       index, index);
+}
+
+SEC("kprobe/filemap_map_pages")
+int BPF_KPROBE(fl_kp_map_pages, struct vm_fault *vmf, unsigned long start, unsigned long end)
+{
+	return fl_fault_common(ctx, FL_EV_MAP_PAGES, BPF_CORE_READ(vmf, vma, vm_file, f_mapping),
+			       start, end);
+}
+#endif
+
 /*
  * shmem has its own ->fault that bypasses filemap_fault and its
  * tracepoint, so tmpfs faults are seen at the exception entry and mapped
@@ -79,14 +114,14 @@ int BPF_PROG(fl_tp_map_pages, struct address_space *mapping,
 
 static long fl_vma_cb(struct task_struct *task, struct vm_area_struct *vma, void *data)
 {
-	struct file *file = vma->vm_file;
+	struct file *file = FL_RD(vma, vm_file);
 	struct inode *host;
 	__u32 slot;
 
 	if (!file)
 		return 0;
-	host = file->f_mapping->host;
-	if (!host || host->i_sb->s_magic != TMPFS_MAGIC_ || !fl_watched(host, &slot))
+	host = FL_RD(file, f_mapping, host);
+	if (!host || FL_RD(host, i_sb, s_magic) != TMPFS_MAGIC_ || !fl_watched(host, &slot))
 		return 0;
 	fl_count(slot, FL_CNT_FAULTS);
 	return 0;

@@ -6,9 +6,10 @@
  * buffer and one set of counters.
  *
  * The hot path (every fault, insertion, deletion, iomap step) reads kernel
- * memory with plain loads through BTF-typed pointers; BPF_CORE_READ (a
- * helper call per step) is kept for pointers read from memory and for the
- * rare path that builds an event.
+ * memory through FL_RD: plain loads through BTF-typed pointers in tp_btf and
+ * fentry programs, BPF_CORE_READ (a helper call per step) when the object
+ * is built for kprobes (-DFL_KPROBE), whose arguments are untyped.  The
+ * rare path that builds an event always uses BPF_CORE_READ.
  */
 #ifndef FL_COMMON_BPF_H
 #define FL_COMMON_BPF_H
@@ -19,13 +20,14 @@
 #include <bpf/bpf_tracing.h>
 #include "faultline/events.h"
 
+#ifdef FL_KPROBE
+#define FL_RD(src, a, ...) BPF_CORE_READ(src, a, ##__VA_ARGS__)
+#else
+#define FL_RD(src, a, ...) (___arrow((src), a, ##__VA_ARGS__))
+#endif
+
 #define S_IFMT_	00170000
 #define S_IFREG_	0100000
-
-/* Task flavour for kernels whose rw_semaphore.owner is a plain pointer. */
-struct rw_semaphore___ptr {
-	struct task_struct *owner;
-} __attribute__((preserve_access_index));
 
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
@@ -129,7 +131,7 @@ static __always_inline bool fl_watched(struct inode *inode, __u32 *slot)
 {
 	if (!inode)
 		return false;
-	return fl_watched_vals(inode->i_mode, inode->i_sb->s_dev, slot);
+	return fl_watched_vals(FL_RD(inode, i_mode), FL_RD(inode, i_sb, s_dev), slot);
 }
 
 /* The same for an inode pointer read from memory (not BTF-typed). */
@@ -165,7 +167,7 @@ static __always_inline __u32 fl_fs_rules_of(__u32 magic)
  * whose bit 0 marks reader ownership.  The reader owner is only a hint
  * (set by the last reader, never cleared on up_read).  *owner gets the
  * other task named by the owner field; fl_task_pid() names it, only for
- * events that are sent.  @sem must be BTF-typed (plain loads).
+ * events that are sent.
  */
 static __always_inline __u8 fl_rwsem_state(struct rw_semaphore *sem, __u64 *owner)
 {
@@ -175,8 +177,8 @@ static __always_inline __u8 fl_rwsem_state(struct rw_semaphore *sem, __u64 *owne
 
 	if (!bpf_core_field_exists(sem->count))
 		return FL_LOCK_NA;
-	count = sem->count.counter;
-	word = sem->owner.counter;
+	count = FL_RD(sem, count.counter);
+	word = FL_RD(sem, owner.counter);
 	task = word & ~0x7UL;
 
 	if (count & 1) {

@@ -11,11 +11,11 @@
  */
 #include "fl_common.bpf.h"
 
-SEC("tp_btf/mm_filemap_add_to_page_cache")
-int BPF_PROG(fl_tp_insert, struct folio *folio)
+/* @mapping and @index are passed: at fentry the folio is not yet set up. */
+static __always_inline int fl_insert_common(void *ctx, struct address_space *mapping,
+					    struct folio *folio, __u64 index)
 {
 	__u64 inval_owner = 0, irw_owner = 0;
-	struct address_space *mapping = folio->mapping;
 	struct inode *host;
 	struct fl_event *e;
 	__u32 slot;
@@ -24,7 +24,7 @@ int BPF_PROG(fl_tp_insert, struct folio *folio)
 
 	if (!mapping)
 		return 0;
-	host = mapping->host;
+	host = FL_RD(mapping, host);
 	if (!fl_watched(host, &slot))
 		return 0;
 	fl_count(slot, FL_CNT_INSERTIONS);
@@ -33,7 +33,7 @@ int BPF_PROG(fl_tp_insert, struct folio *folio)
 	if (!fl_held_by_me(inval)) {
 		irw = fl_rwsem_state(&host->i_rwsem, &irw_owner);
 		if (!fl_held_by_me(irw)) {
-			if (!(fl_fs_rules_of(host->i_sb->s_magic) & FL_RULE_INSERT_LOCKED) ||
+			if (!(fl_fs_rules_of(FL_RD(host, i_sb, s_magic)) & FL_RULE_INSERT_LOCKED) ||
 			    fl_is_internal(host))
 				fl_count(slot, FL_CNT_UNCHECKED);
 			else if (inval == FL_LOCK_NA || inval == FL_LOCK_SHARED_OTHER ||
@@ -49,7 +49,7 @@ int BPF_PROG(fl_tp_insert, struct folio *folio)
 	e = fl_event_new(FL_EV_INSERT, slot, host);
 	if (!e)
 		return 0;
-	e->start = BPF_CORE_READ(folio, index) << fl_cfg.page_shift;
+	e->start = index << fl_cfg.page_shift;
 	e->end = e->start + (fl_folio_nr_pages(folio) << fl_cfg.page_shift);
 	if (irw == FL_LOCK_NA)
 		irw = fl_rwsem_state(&host->i_rwsem, &irw_owner);
@@ -58,11 +58,11 @@ int BPF_PROG(fl_tp_insert, struct folio *folio)
 	return 0;
 }
 
-SEC("tp_btf/mm_filemap_delete_from_page_cache")
-int BPF_PROG(fl_tp_delete, struct folio *folio)
+/* Not inlined: the batch programs call it once per folio. */
+static __noinline int fl_delete_common(void *ctx, struct folio *folio)
 {
 	__u64 inval_owner = 0, irw_owner = 0;
-	struct address_space *mapping = folio->mapping;
+	struct address_space *mapping;
 	struct fl_task_inval *t;
 	struct inode *host;
 	struct fl_event *e;
@@ -70,9 +70,12 @@ int BPF_PROG(fl_tp_delete, struct folio *folio)
 	__u8 inval;
 	bool candidate = false, in_window = false;
 
+	if (!folio)
+		return 0;
+	mapping = FL_RD(folio, mapping);
 	if (!mapping)
 		return 0;
-	host = mapping->host;
+	host = FL_RD(mapping, host);
 	if (!fl_watched(host, &slot))
 		return 0;
 	fl_count(slot, FL_CNT_DELETIONS);
@@ -88,7 +91,7 @@ int BPF_PROG(fl_tp_delete, struct folio *folio)
 
 	inval = fl_inval_lock_state(mapping, &inval_owner);
 	if (inval != FL_LOCK_EXCL_ME &&
-	    (fl_fs_rules_of(host->i_sb->s_magic) & FL_RULE_INVAL_EXCL) &&
+	    (fl_fs_rules_of(FL_RD(host, i_sb, s_magic)) & FL_RULE_INVAL_EXCL) &&
 	    !fl_is_internal(host)) {
 		if (in_window && inval != FL_LOCK_SHARED_OTHER && inval != FL_LOCK_NA)
 			candidate = true;
@@ -110,6 +113,76 @@ int BPF_PROG(fl_tp_delete, struct folio *folio)
 	fl_event_submit(ctx, e, slot, candidate);
 	return 0;
 }
+
+SEC("tp_btf/mm_filemap_add_to_page_cache")
+int BPF_PROG(fl_tp_insert, struct folio *folio)
+{
+	return fl_insert_common(ctx, FL_RD(folio, mapping), folio, FL_RD(folio, index));
+}
+
+/* Truncation removes folios in batches, reclaim and invalidation one by one. */
+#define FL_BATCH_MAX 31
+
+SEC("tp_btf/mm_filemap_delete_from_page_cache")
+int BPF_PROG(fl_tp_delete, struct folio *folio)
+{
+	return fl_delete_common(ctx, folio);
+}
+
+#ifndef FL_KPROBE
+SEC("fentry/__filemap_add_folio")
+int BPF_PROG(fl_fe_insert, struct address_space *mapping, struct folio *folio, unsigned long index)
+{
+	return fl_insert_common(ctx, mapping, folio, index);
+}
+
+SEC("fentry/__filemap_remove_folio")
+int BPF_PROG(fl_fe_delete, struct folio *folio)
+{
+	return fl_delete_common(ctx, folio);
+}
+
+SEC("fentry/delete_from_page_cache_batch")
+int BPF_PROG(fl_fe_delete_batch, struct address_space *mapping, struct folio_batch *fbatch)
+{
+	unsigned int nr = fbatch->nr;
+
+	for (int i = 0; i < FL_BATCH_MAX; i++) {
+		if (i >= nr || i >= bpf_core_field_size(fbatch->folios) / sizeof(void *))
+			break;
+		fl_delete_common(ctx, fbatch->folios[i]);
+	}
+	return 0;
+}
+#else
+SEC("kprobe/__filemap_add_folio")
+int BPF_KPROBE(fl_kp_insert, struct address_space *mapping, struct folio *folio, unsigned long index)
+{
+	return fl_insert_common(ctx, mapping, folio, index);
+}
+
+SEC("kprobe/__filemap_remove_folio")
+int BPF_KPROBE(fl_kp_delete, struct folio *folio)
+{
+	return fl_delete_common(ctx, folio);
+}
+
+SEC("kprobe/delete_from_page_cache_batch")
+int BPF_KPROBE(fl_kp_delete_batch, struct address_space *mapping, struct folio_batch *fbatch)
+{
+	unsigned int nr = BPF_CORE_READ(fbatch, nr);
+
+	for (int i = 0; i < FL_BATCH_MAX; i++) {
+		struct folio *folio = NULL;
+
+		if (i >= nr || i >= bpf_core_field_size(fbatch->folios) / sizeof(void *))
+			break;
+		bpf_probe_read_kernel(&folio, sizeof(folio), &fbatch->folios[i]);
+		fl_delete_common(ctx, folio);
+	}
+	return 0;
+}
+#endif
 
 /*
  * shmem inserts folios with its own code and no tracepoint; the LRU

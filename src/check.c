@@ -8,12 +8,14 @@
 #include <sys/sysmacros.h>
 
 #include "cli.h"
+#include "loader.h"
 #include "rules.h"
 #include "util.h"
 
 static const char check_usage[] =
 "usage: faultline check [--json FILE] [--dev DEV|--path DIR]... [--pid PID]...\n"
-"                       [--duration SECS] [--ring-size MIB] [-v] [-- CMD ARGS...]\n"
+"                       [--duration SECS] [--ring-size MIB] [--attach MODE] [-v]\n"
+"                       [-- CMD ARGS...]\n"
 "\n"
 "Trace page faults, page-cache insertions/deletions, iomap steps and\n"
 "invalidations until CMD exits (it is started after tracing is attached),\n"
@@ -29,6 +31,8 @@ static const char check_usage[] =
 "  --duration SECS  stop after SECS seconds (default: until CMD exits / Ctrl-C)\n"
 "  --ring-size MIB  BPF ring buffer size (default 4, rounded down to a power\n"
 "                   of two); events that do not fit are counted as lost\n"
+"  --attach MODE    how hooks attach: auto (default: tracepoint, else fentry,\n"
+"                   else kprobe), tp, fentry or kprobe (forced, for testing)\n"
 "  --assume-protocol FS:RULE[,RULE]\n"
 "                   test faultline itself: add a requirement to a filesystem's\n"
 "                   protocol (insert-locked, inval-excl, map-pages-locked,\n"
@@ -127,6 +131,12 @@ int fl_cli_common(int c, const char *arg, struct fl_live_opts *o)
 	case 'v':
 		fl_verbose++;
 		return 1;
+	case 'a':
+		if (fl_attach_mode_parse(arg, (enum fl_attach_mode *)&o->attach)) {
+			fl_err("--attach %s: one of auto, tp, fentry, kprobe", arg);
+			return -1;
+		}
+		return 1;
 	default:
 		return 0;
 	}
@@ -159,6 +169,7 @@ int fl_cmd_check(int argc, char **argv)
 		{ "duration", required_argument, NULL, 't' },
 		{ "ring-size", required_argument, NULL, 'r' },
 		{ "assume-protocol", required_argument, NULL, 'A' },
+		{ "attach", required_argument, NULL, 'a' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -166,7 +177,7 @@ int fl_cmd_check(int argc, char **argv)
 	struct fl_live_opts o = { .mode = "check" };
 	int c;
 
-	while ((c = getopt_long(argc, argv, "+j:d:p:P:t:r:A:vh", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+j:d:p:P:t:r:A:a:vh", opts, NULL)) != -1) {
 		switch (c) {
 		case 'd':
 			if (fl_cli_add_dev(&o, optarg))

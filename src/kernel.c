@@ -1,5 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
+#include <bpf/bpf.h>
 #include <bpf/btf.h>
+#include <linux/bpf.h>
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
@@ -77,4 +79,44 @@ bool fl_kernel_has_func(void *ctx, const char *name)
 	found = btf__find_by_name_kind(split, name, BTF_KIND_FUNC) > 0;
 	btf__free(split);
 	return found;
+}
+
+bool fl_kernel_can_fentry(void)
+{
+	/* r0 = 0; exit */
+	const struct bpf_insn insns[] = {
+		{ .code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = BPF_REG_0, .imm = 0 },
+		{ .code = BPF_JMP | BPF_EXIT },
+	};
+	LIBBPF_OPTS(bpf_prog_load_opts, opts, .expected_attach_type = BPF_TRACE_FENTRY);
+	static int cached = -1;
+	int id, fd;
+
+	if (cached >= 0)
+		return cached;
+	cached = 0;
+	if (!kernel_btf())
+		return false;
+	id = btf__find_by_name_kind(vmlinux_btf, "filemap_fault", BTF_KIND_FUNC);
+	if (id <= 0)
+		return false;
+	opts.attach_btf_id = id;
+	fd = bpf_prog_load(BPF_PROG_TYPE_TRACING, "fl_probe", "GPL", insns, ARRAY_SIZE(insns), &opts);
+	if (fd < 0)
+		return false;
+	/* loading is not enough where ftrace is locked: attaching must work */
+	cached = bpf_raw_tracepoint_open(NULL, fd) >= 0;
+	close(fd);
+	return cached;
+}
+
+bool fl_kernel_can_kprobe(void)
+{
+	char path[256];
+
+	if (!access("/sys/bus/event_source/devices/kprobe/type", F_OK))
+		return true;
+	snprintf(path, sizeof(path), "%s/kprobe_events",
+		 fl_tracefs_root() ? fl_tracefs_root() : "/sys/kernel/tracing");
+	return !access(path, F_OK);
 }

@@ -23,5 +23,9 @@ bool fl_kernel_has_btf_tp(const char *name);
  * looked up in module mod's BTF.  Signature of fl_rules_init's callback.
  */
 bool fl_kernel_has_func(void *ctx, const char *name);
+/* Can an fentry program be loaded here (BPF trampolines, ftrace not locked)? */
+bool fl_kernel_can_fentry(void);
+/* Does the kernel offer kprobes (perf kprobe PMU or tracefs kprobe_events)? */
+bool fl_kernel_can_kprobe(void);
 
 #endif

@@ -97,7 +97,7 @@ static bool watches_tmpfs(const struct fl_run_info *ri)
 
 int fl_live_run(const struct fl_live_opts *o)
 {
-	struct fl_loader_opts lo = { .ring_bytes = o->ring_bytes };
+	struct fl_loader_opts lo = { .ring_bytes = o->ring_bytes, .attach = o->attach };
 	struct fl_run_info *ri = fl_xcalloc(1, sizeof(*ri));
 	struct fl_counts slots[FL_MAX_SLOTS];
 	struct fl_symbolizer sz = { .path = "/proc/kallsyms" };

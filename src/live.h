@@ -20,6 +20,7 @@ struct fl_live_opts {
 	int (*child_fn)(void *arg);	/* run this in a forked child */
 	void *child_arg;
 	uint32_t ring_bytes;
+	int attach;			/* enum fl_attach_mode */
 };
 
 /* Returns the process exit status: FL_EXIT_CLEAN, _VIOLATIONS or _ENV. */

@@ -10,15 +10,65 @@
 
 #include "faultline/events.h"	/* types the skeletons' rodata uses */
 #include "faults.skel.h"
+#include "faults_kp.skel.h"
 #include "inval.skel.h"
 #include "iomap.skel.h"
+#include "iomap_kp.skel.h"
 #include "pagecache.skel.h"
+#include "pagecache_kp.skel.h"
 
 #include "kernel.h"
 #include "loader.h"
 #include "rules.h"
 #include "tracefs.h"
 #include "util.h"
+
+/*
+ * One object per concern, each built twice: with BTF-typed programs
+ * (tp_btf, fentry) and for kprobes (-DFL_KPROBE, probe reads).  The
+ * pagecache object comes first: it creates the maps the others share.
+ */
+static const struct fl_obj_desc {
+	const char *name;
+	const void *(*elf)(size_t *sz);
+	const void *(*elf_kp)(size_t *sz);
+} obj_descs[FL_NR_OBJS] = {
+	{ "pagecache", fl_pagecache__elf_bytes, fl_pagecache_kp__elf_bytes },
+	{ "faults", fl_faults__elf_bytes, fl_faults_kp__elf_bytes },
+	{ "inval", fl_inval__elf_bytes, NULL },
+	{ "iomap", fl_iomap__elf_bytes, fl_iomap_kp__elf_bytes },
+};
+
+enum fl_mech { MECH_NONE, MECH_TP, MECH_FENTRY, MECH_KPROBE };
+
+/*
+ * The hooks that have a function form besides their tracepoint.  A
+ * tracepoint takes one program; a function form may need two (deletions
+ * happen one by one and in truncation batches).
+ */
+static const struct fl_hook {
+	const char *obj;
+	const char *tp;		/* program */
+	const char *tp_target;
+	const char *fentry[2];
+	const char *kprobe[2];
+	const char *func[2];	/* kernel functions behind fentry/kprobe */
+} hooks[] = {
+	{ "faults", "fl_tp_fault", "mm_filemap_fault",
+	  { "fl_fe_fault" }, { "fl_kp_fault" }, { "filemap_fault" } },
+	{ "faults", "fl_tp_map_pages", "mm_filemap_map_pages",
+	  { "fl_fe_map_pages" }, { "fl_kp_map_pages" }, { "filemap_map_pages" } },
+	{ "pagecache", "fl_tp_insert", "mm_filemap_add_to_page_cache",
+	  { "fl_fe_insert" }, { "fl_kp_insert" }, { "__filemap_add_folio" } },
+	{ "pagecache", "fl_tp_delete", "mm_filemap_delete_from_page_cache",
+	  { "fl_fe_delete", "fl_fe_delete_batch" }, { "fl_kp_delete", "fl_kp_delete_batch" },
+	  { "__filemap_remove_folio", "delete_from_page_cache_batch" } },
+	{ "iomap", "fl_tp_iomap_iter", "iomap_iter",
+	  { "fl_fe_iomap_iter" }, { "fl_kp_iomap_iter" }, { "iomap_iter" } },
+	/* a kretprobe cannot see the iterator the map is in: no kprobe form */
+	{ "iomap", "fl_tp_iomap_dstmap", "iomap_iter_dstmap",
+	  { "fl_fx_iomap_map" }, { NULL }, { "iomap_iter" } },
+};
 
 /* Programs that only serve tmpfs and run on every user fault / LRU add. */
 static const char *const tmpfs_only[] = { "fl_tp_user_fault", "fl_tp_lru_insert", NULL };
@@ -27,6 +77,27 @@ static const char *const shared_maps[] = {
 	"fl_events", "fl_counts", "fl_tgids", "fl_fs_rules", "fl_tasks", NULL,
 };
 
+static const char *const mode_names[] = {
+	[FL_ATTACH_AUTO] = "auto", [FL_ATTACH_TP] = "tp",
+	[FL_ATTACH_FENTRY] = "fentry", [FL_ATTACH_KPROBE] = "kprobe",
+};
+
+int fl_attach_mode_parse(const char *s, enum fl_attach_mode *mode)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(mode_names); i++) {
+		if (!strcmp(s, mode_names[i])) {
+			*mode = i;
+			return 0;
+		}
+	}
+	return -EINVAL;
+}
+
+const char *fl_attach_mode_name(enum fl_attach_mode mode)
+{
+	return mode < ARRAY_SIZE(mode_names) ? mode_names[mode] : "?";
+}
+
 static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list ap)
 {
 	if (level == LIBBPF_DEBUG && fl_verbose < 2)
@@ -34,14 +105,6 @@ static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list 
 	if (level == LIBBPF_INFO && !fl_verbose)
 		return 0;
 	return vfprintf(stderr, fmt, ap);
-}
-
-static bool is_tmpfs_only(const char *prog)
-{
-	for (const char *const *p = tmpfs_only; *p; p++)
-		if (!strcmp(*p, prog))
-			return true;
-	return false;
 }
 
 static struct fl_attach_status *add_status(struct fl_loader *l, const char *prog,
@@ -60,37 +123,142 @@ static struct fl_attach_status *add_status(struct fl_loader *l, const char *prog
 	return s;
 }
 
-/*
- * Decide for each program of @obj whether to load it: its tracepoint must
- * exist on this kernel, and tmpfs-only programs need tmpfs to be watched.
- */
-static void plan_object(struct fl_loader *l, struct bpf_object *obj,
-			const struct fl_loader_opts *o)
+struct plan {
+	enum fl_mech mech[ARRAY_SIZE(hooks)];
+	const char *why[ARRAY_SIZE(hooks)];
+	bool kprobe_obj[FL_NR_OBJS];
+};
+
+static bool funcs_exist(const struct fl_hook *h)
 {
+	for (int i = 0; i < 2; i++)
+		if (h->func[i] && !fl_kernel_has_func(NULL, h->func[i]))
+			return false;
+	return true;
+}
+
+/* Choose a mechanism per hook; -EOPNOTSUPP when a forced mode is impossible. */
+static int plan_hooks(const struct fl_loader_opts *o, struct plan *p)
+{
+	bool can_fentry = fl_kernel_can_fentry();
+	bool can_kprobe = fl_kernel_can_kprobe();
+
+	/* probe may still load what it cannot attach: the verifier's verdict */
+	if (o->attach == FL_ATTACH_FENTRY && !can_fentry) {
+		fl_err("--attach=fentry: this kernel does not allow fentry programs "
+		       "(ftrace hooks locked, or no BPF trampolines)");
+		if (!o->no_attach)
+			return -EOPNOTSUPP;
+	}
+	if (o->attach == FL_ATTACH_KPROBE && !can_kprobe) {
+		fl_err("--attach=kprobe: this kernel has no kprobes (CONFIG_KPROBES)");
+		if (!o->no_attach)
+			return -EOPNOTSUPP;
+	}
+	memset(p, 0, sizeof(*p));
+	for (size_t i = 0; i < ARRAY_SIZE(hooks); i++) {
+		const struct fl_hook *h = &hooks[i];
+		bool tp = fl_kernel_has_btf_tp(h->tp_target);
+		bool funcs = funcs_exist(h);
+
+		switch (o->attach) {
+		case FL_ATTACH_TP:
+			p->mech[i] = tp ? MECH_TP : MECH_NONE;
+			p->why[i] = "tracepoint not in this kernel (--attach=tp)";
+			break;
+		case FL_ATTACH_FENTRY:
+			p->mech[i] = funcs ? MECH_FENTRY : MECH_NONE;
+			p->why[i] = "kernel function not in BTF";
+			break;
+		case FL_ATTACH_KPROBE:
+			p->mech[i] = funcs && h->kprobe[0] ? MECH_KPROBE : MECH_NONE;
+			p->why[i] = h->kprobe[0] ? "kernel function not in BTF" :
+				    "no kprobe form for this hook";
+			break;
+		default:
+			if (tp)
+				p->mech[i] = MECH_TP;
+			else if (funcs && can_fentry)
+				p->mech[i] = MECH_FENTRY;
+			else if (funcs && can_kprobe && h->kprobe[0])
+				p->mech[i] = MECH_KPROBE;
+			else
+				p->mech[i] = MECH_NONE;
+			p->why[i] = "no tracepoint, and no fentry/kprobe on this kernel";
+			break;
+		}
+		if (p->mech[i] == MECH_KPROBE)
+			for (int j = 0; j < FL_NR_OBJS; j++)
+				if (!strcmp(obj_descs[j].name, h->obj))
+					p->kprobe_obj[j] = true;
+	}
+	return 0;
+}
+
+static bool name_in(const char *name, const char *const *list, int n)
+{
+	for (int i = 0; i < n; i++)
+		if (list[i] && !strcmp(list[i], name))
+			return true;
+	return false;
+}
+
+/* Autoload exactly the programs the plan chose, and say why for the rest. */
+static void plan_object(struct fl_loader *l, struct bpf_object *obj, const char *objname,
+			const struct plan *p, const struct fl_loader_opts *o)
+{
+	const char *attached = o->no_attach ? "planned" : "attached";
 	struct bpf_program *prog;
 
 	bpf_object__for_each_program(prog, obj) {
 		const char *name = bpf_program__name(prog);
 		const char *sec = bpf_program__section_name(prog);
 		const char *target = strchr(sec, '/') ? strchr(sec, '/') + 1 : sec;
-		bool ok;
+		char label[64];
+		bool hooked = false, load = false;
+		const char *why = "";
 
-		if (!strncmp(sec, "tp_btf/", 7))
-			ok = fl_kernel_has_btf_tp(target);
-		else if (!strncmp(sec, "tracepoint/", 11))
-			ok = fl_tracefs_has_event(target);
-		else
-			ok = true;
+		snprintf(label, sizeof(label), "%s (%.*s)", target, (int)(strchr(sec, '/') ?
+			 strchr(sec, '/') - sec : (long)strlen(sec)), sec);
+		for (size_t i = 0; i < ARRAY_SIZE(hooks) && !hooked; i++) {
+			const struct fl_hook *h = &hooks[i];
 
-		if (!ok) {
-			bpf_program__set_autoload(prog, false);
-			add_status(l, name, target, "missing", "tracepoint not in this kernel");
-		} else if (is_tmpfs_only(name) && !o->watch_tmpfs) {
-			bpf_program__set_autoload(prog, false);
-			add_status(l, name, target, "skipped", "only needed when tmpfs is watched");
-		} else {
-			add_status(l, name, target, o->no_attach ? "planned" : "attached", "");
+			if (strcmp(h->obj, objname))
+				continue;
+			if (!strcmp(name, h->tp)) {
+				hooked = true;
+				load = p->mech[i] == MECH_TP;
+			} else if (name_in(name, h->fentry, 2)) {
+				hooked = true;
+				load = p->mech[i] == MECH_FENTRY;
+			} else if (name_in(name, h->kprobe, 2)) {
+				hooked = true;
+				load = p->mech[i] == MECH_KPROBE;
+			} else {
+				continue;
+			}
+			if (!load && p->mech[i] == MECH_NONE && !strcmp(name, h->tp))
+				add_status(l, name, label, "missing", p->why[i]);
 		}
+		if (hooked) {
+			bpf_program__set_autoload(prog, load);
+			if (load)
+				add_status(l, name, label, attached, "");
+			continue;
+		}
+		if (!strncmp(sec, "tp_btf/", 7))
+			load = fl_kernel_has_btf_tp(target);
+		else if (!strncmp(sec, "tracepoint/", 11))
+			load = fl_tracefs_has_event(target);
+		else
+			load = true;
+		why = load ? "" : "tracepoint not in this kernel";
+		if (load && name_in(name, tmpfs_only, ARRAY_SIZE(tmpfs_only)) && !o->watch_tmpfs) {
+			load = false;
+			why = "only needed when tmpfs is watched";
+		}
+		bpf_program__set_autoload(prog, load);
+		add_status(l, name, label, load ? attached : (*why == 'o' ? "skipped" : "missing"), why);
 	}
 }
 
@@ -110,23 +278,60 @@ static int share_maps(struct bpf_object *from, struct bpf_object *to)
 	return 0;
 }
 
-static void config_of(const struct fl_loader_opts *o, struct fl_config *cfg)
+/*
+ * Set a variable of an object's .rodata before load, found by name in the
+ * object's BTF: the objects differ in layout, the variables do not.
+ */
+static int set_rodata(struct bpf_object *obj, const char *var, const void *val, size_t len)
 {
-	memset(cfg, 0, sizeof(*cfg));
-	cfg->filter_dev = o->ndevs > 0;
-	cfg->filter_pid = o->ntgids > 0;
-	cfg->emit_all = o->emit_all;
-	cfg->self_tgid = getpid();
-	cfg->page_shift = __builtin_ctz(sysconf(_SC_PAGESIZE));
+	const struct btf *btf = bpf_object__btf(obj);
+	const struct btf_var_secinfo *vs;
+	const struct btf_type *sec;
+	struct bpf_map *map;
+	size_t size;
+	char *data = NULL;
+	int id;
+
+	bpf_object__for_each_map(map, obj) {
+		const char *n = bpf_map__name(map);
+
+		if (bpf_map__is_internal(map) && strlen(n) >= 7 && !strcmp(n + strlen(n) - 7, ".rodata"))
+			/* writable until load, whatever libbpf's prototype says */
+			data = (char *)bpf_map__initial_value(map, &size);
+	}
+	id = btf ? btf__find_by_name_kind(btf, ".rodata", BTF_KIND_DATASEC) : -1;
+	if (!data || id < 0)
+		return -ENOENT;
+	sec = btf__type_by_id(btf, id);
+	vs = btf_var_secinfos(sec);
+	for (int i = 0; i < btf_vlen(sec); i++, vs++) {
+		const struct btf_type *v = btf__type_by_id(btf, vs->type);
+
+		if (strcmp(btf__name_by_offset(btf, v->name_off), var))
+			continue;
+		if (vs->size != len || vs->offset + len > size)
+			return -EINVAL;
+		memcpy(data + vs->offset, val, len);
+		return 0;
+	}
+	return -ENOENT;
 }
 
-/* Read-only data: set in every object before it is loaded. */
-#define SET_RODATA(skel, cfg, o)						\
-	do {									\
-		(skel)->rodata->fl_cfg = *(cfg);				\
-		for (int i_ = 0; i_ < (o)->ndevs && i_ < FL_MAX_SLOTS - 1; i_++)\
-			(skel)->rodata->fl_watch_devs[i_] = (o)->devs[i_];	\
-	} while (0)
+static int configure(struct bpf_object *obj, const struct fl_loader_opts *o)
+{
+	struct fl_config cfg = {
+		.filter_dev = o->ndevs > 0,
+		.filter_pid = o->ntgids > 0,
+		.emit_all = o->emit_all,
+		.self_tgid = getpid(),
+		.page_shift = __builtin_ctz(sysconf(_SC_PAGESIZE)),
+	};
+	uint32_t devs[FL_MAX_SLOTS - 1] = { 0 };
+
+	memcpy(devs, o->devs, sizeof(devs));
+	return set_rodata(obj, "fl_cfg", &cfg, sizeof(cfg)) ?:
+	       set_rodata(obj, "fl_watch_devs", devs, sizeof(devs));
+}
 
 static int write_maps(struct bpf_object *obj, const struct fl_loader_opts *o)
 {
@@ -153,10 +358,12 @@ static void attach_object(struct fl_loader *l, struct bpf_object *obj)
 	bpf_object__for_each_program(prog, obj) {
 		const char *name = bpf_program__name(prog);
 		struct bpf_link *link;
+		int err;
 
 		if (!bpf_program__autoload(prog))
 			continue;
 		link = bpf_program__attach(prog);
+		err = errno;
 		if (link && l->nlinks < FL_MAX_ATTACH) {
 			l->links[l->nlinks++] = link;
 			continue;
@@ -166,9 +373,9 @@ static void attach_object(struct fl_loader *l, struct bpf_object *obj)
 				continue;
 			snprintf(l->attach[i].status, sizeof(l->attach[i].status), "failed");
 			snprintf(l->attach[i].why, sizeof(l->attach[i].why), "%s",
-				 link ? "too many programs" : strerror(errno));
+				 link ? "too many programs" : strerror(err));
 		}
-		fl_warn("cannot attach %s: %s", name, link ? "too many programs" : strerror(errno));
+		fl_warn("cannot attach %s: %s", name, link ? "too many programs" : strerror(err));
 		bpf_link__destroy(link);
 	}
 }
@@ -185,78 +392,85 @@ static int on_sample(void *ctx, void *data, size_t size)
 	return l->fn(l->fn_ctx, &ev);
 }
 
+static struct bpf_object *open_object(const struct fl_obj_desc *d, bool kprobe)
+{
+	LIBBPF_OPTS(bpf_object_open_opts, opts, .object_name = d->name);
+	size_t sz;
+	const void *elf = (kprobe ? d->elf_kp : d->elf)(&sz);
+
+	return bpf_object__open_mem(elf, sz, &opts);
+}
+
 int fl_loader_open(struct fl_loader *l, const struct fl_loader_opts *o,
 		   fl_event_fn fn, void *ctx)
 {
-	struct bpf_object *objs[4];
-	const char *names[4] = { "pagecache", "faults", "inval", "iomap" };
-	struct fl_config cfg;
+	struct plan p;
 	int err;
 
 	memset(l, 0, sizeof(*l));
 	l->counts_fd = -1;
 	libbpf_set_print(libbpf_print);
 
-	l->pagecache = fl_pagecache__open();
-	l->faults = fl_faults__open();
-	l->inval = fl_inval__open();
-	l->iomap = fl_iomap__open();
-	if (!l->pagecache || !l->faults || !l->inval || !l->iomap) {
-		err = -errno;
-		fl_err("cannot open the BPF objects: %s", strerror(-err));
-		goto fail;
+	err = plan_hooks(o, &p);
+	if (err)
+		return err;
+	for (int i = 0; i < FL_NR_OBJS; i++) {
+		const struct fl_obj_desc *d = &obj_descs[i];
+
+		l->objs[i] = open_object(d, p.kprobe_obj[i]);
+		if (!l->objs[i]) {
+			err = -errno;
+			fl_err("cannot open the %s BPF object: %s", d->name, strerror(-err));
+			goto fail;
+		}
+		err = configure(l->objs[i], o);
+		if (err) {
+			fl_err("cannot configure the %s BPF object: %s", d->name, strerror(-err));
+			goto fail;
+		}
+		plan_object(l, l->objs[i], d->name, &p, o);
 	}
-	objs[0] = l->pagecache->obj;
-	objs[1] = l->faults->obj;
-	objs[2] = l->inval->obj;
-	objs[3] = l->iomap->obj;
-
 	if (o->ring_bytes)
-		bpf_map__set_max_entries(l->pagecache->maps.fl_events, o->ring_bytes);
-	config_of(o, &cfg);
-	SET_RODATA(l->pagecache, &cfg, o);
-	SET_RODATA(l->faults, &cfg, o);
-	SET_RODATA(l->inval, &cfg, o);
-	SET_RODATA(l->iomap, &cfg, o);
-	for (int i = 0; i < 4; i++)
-		plan_object(l, objs[i], o);
-
-	for (int i = 0; i < 4; i++) {
+		bpf_map__set_max_entries(bpf_object__find_map_by_name(l->objs[0], "fl_events"),
+					 o->ring_bytes);
+	for (int i = 0; i < FL_NR_OBJS; i++) {
 		if (i > 0) {
-			err = share_maps(objs[0], objs[i]);
+			err = share_maps(l->objs[0], l->objs[i]);
 			if (err) {
-				fl_err("cannot share maps with %s: %s", names[i], strerror(-err));
+				fl_err("cannot share maps with %s: %s", obj_descs[i].name,
+				       strerror(-err));
 				goto fail;
 			}
 		}
-		err = bpf_object__load(objs[i]);
+		err = bpf_object__load(l->objs[i]);
 		if (err) {
-			fl_err("cannot load the %s BPF object: %s%s", names[i], strerror(-err),
+			fl_err("cannot load the %s BPF object%s: %s%s", obj_descs[i].name,
+			       p.kprobe_obj[i] ? " (kprobe build)" : "", strerror(-err),
 			       err == -EPERM ? " (need root / CAP_BPF and CAP_PERFMON)" : "");
 			goto fail;
 		}
 	}
-	err = write_maps(objs[0], o);
+	err = write_maps(l->objs[0], o);
 	if (err) {
 		fl_err("cannot configure the BPF maps: %s", strerror(-err));
 		goto fail;
 	}
-	l->counts_fd = bpf_map__fd(l->pagecache->maps.fl_counts);
+	l->counts_fd = bpf_map__fd(bpf_object__find_map_by_name(l->objs[0], "fl_counts"));
 	l->ncpus = libbpf_num_possible_cpus();
 	if (o->no_attach)
 		return 0;
 
 	l->fn = fn;
 	l->fn_ctx = ctx;
-	l->rb = ring_buffer__new(bpf_map__fd(l->pagecache->maps.fl_events), on_sample,
-				 l, NULL);
+	l->rb = ring_buffer__new(bpf_map__fd(bpf_object__find_map_by_name(l->objs[0], "fl_events")),
+				 on_sample, l, NULL);
 	if (!l->rb) {
 		err = -errno;
 		fl_err("cannot set up the ring buffer: %s", strerror(-err));
 		goto fail;
 	}
-	for (int i = 0; i < 4; i++)
-		attach_object(l, objs[i]);
+	for (int i = 0; i < FL_NR_OBJS; i++)
+		attach_object(l, l->objs[i]);
 	return 0;
 fail:
 	fl_loader_close(l);
@@ -270,14 +484,10 @@ void fl_loader_close(struct fl_loader *l)
 	l->nlinks = 0;
 	ring_buffer__free(l->rb);
 	l->rb = NULL;
-	fl_iomap__destroy(l->iomap);
-	fl_inval__destroy(l->inval);
-	fl_faults__destroy(l->faults);
-	fl_pagecache__destroy(l->pagecache);
-	l->iomap = NULL;
-	l->inval = NULL;
-	l->faults = NULL;
-	l->pagecache = NULL;
+	for (int i = FL_NR_OBJS - 1; i >= 0; i--) {
+		bpf_object__close(l->objs[i]);
+		l->objs[i] = NULL;
+	}
 }
 
 int fl_loader_poll(struct fl_loader *l, int timeout_ms)

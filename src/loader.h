@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * Loads the BPF objects (one per concern), shares their maps, decides per
- * program whether its attach point exists on this kernel, and attaches.
+ * Loads the BPF objects (one per concern), shares their maps, plans per
+ * hook which mechanism attaches it on this kernel (tracepoint, fentry,
+ * kprobe), and attaches.
  */
 #ifndef FL_LOADER_H
 #define FL_LOADER_H
@@ -12,12 +13,20 @@
 #include "engine.h"
 #include "report.h"
 
+enum fl_attach_mode {
+	FL_ATTACH_AUTO = 0,	/* tracepoint, else fentry, else kprobe */
+	FL_ATTACH_TP,		/* tracepoints only */
+	FL_ATTACH_FENTRY,	/* fentry/fexit for every hook that has a function */
+	FL_ATTACH_KPROBE,	/* kprobes for every hook that has a function */
+};
+
 struct fl_loader_opts {
+	enum fl_attach_mode attach;
 	bool watch_tmpfs;	/* load the tmpfs-only programs (cost on every fault) */
 	bool emit_all;		/* send every event, not only candidates */
-	bool no_attach;		/* plan only (faultline probe) */
+	bool no_attach;		/* plan and load only (faultline probe) */
 	uint32_t ring_bytes;
-	uint32_t devs[FL_MAX_SLOTS];	/* kernel dev_t, slot = index + 1 */
+	uint32_t devs[FL_MAX_SLOTS - 1];	/* kernel dev_t, slot = index + 1 */
 	int ndevs;
 	uint32_t tgids[64];
 	int ntgids;
@@ -25,13 +34,12 @@ struct fl_loader_opts {
 
 typedef int (*fl_event_fn)(void *ctx, const struct fl_event *ev);
 
+#define FL_NR_OBJS 4
+
 struct fl_loader {
 	fl_event_fn fn;
 	void *fn_ctx;
-	struct fl_faults *faults;
-	struct fl_pagecache *pagecache;
-	struct fl_inval *inval;
-	struct fl_iomap *iomap;
+	struct bpf_object *objs[FL_NR_OBJS];
 	struct ring_buffer *rb;
 	struct bpf_link *links[FL_MAX_ATTACH];
 	int nlinks;
@@ -50,5 +58,8 @@ int fl_loader_poll(struct fl_loader *l, int timeout_ms);
 /* Per-slot sums over CPUs, and lost events per CPU (array of ncpus). */
 int fl_loader_counts(struct fl_loader *l, struct fl_counts slots[FL_MAX_SLOTS],
 		     uint64_t *lost_per_cpu);
+/* "auto", "tp", "fentry", "kprobe" -> mode; -EINVAL otherwise. */
+int fl_attach_mode_parse(const char *s, enum fl_attach_mode *mode);
+const char *fl_attach_mode_name(enum fl_attach_mode mode);
 
 #endif

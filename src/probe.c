@@ -17,13 +17,14 @@
 #include "util.h"
 
 static const char probe_usage[] =
-"usage: faultline probe [-v]\n"
+"usage: faultline probe [--attach MODE] [-v]\n"
 "\n"
 "Print the kernel release, which BPF program types and attach mechanisms\n"
 "the kernel allows, which of faultline's tracepoints exist, which lock\n"
 "fields the kernel's BTF has (read via CO-RE), and the attach plan: each\n"
 "program with attached/planned, missing (tracepoint absent) or skipped.\n"
-"The BPF objects are loaded (verified) but not attached.\n";
+"The BPF objects are loaded (verified) but not attached.  --attach plans\n"
+"for a forced mode (tp, fentry, kprobe) instead of auto.\n";
 
 /* Looks through anonymous unions and structs, as C field access does. */
 static bool type_has_member(const struct btf *btf, const struct btf_type *t,
@@ -88,11 +89,13 @@ static void print_prog_types(void)
 	/* fentry needs ftrace function hooks; kprobes need CONFIG_KPROBES */
 	snprintf(path, sizeof(path), "%s/available_filter_functions",
 		 fl_tracefs_root() ? fl_tracefs_root() : "/sys/kernel/tracing");
-	printf("  %-34s %s\n", "fentry/fexit (ftrace hooks)",
-	       can_read(path) ? "likely" : "no (available_filter_functions not readable)");
+	printf("  %-34s %s\n", "fentry/fexit", fl_kernel_can_fentry() ? "yes (a probe program attached)" :
+	       can_read(path) ? "no (load or attach refused)" :
+	       "no (available_filter_functions not readable: ftrace locked)");
 	snprintf(path, sizeof(path), "%s/kprobe_events",
 		 fl_tracefs_root() ? fl_tracefs_root() : "/sys/kernel/tracing");
-	printf("  %-34s %s\n", "kprobe attach", access(path, F_OK) == 0 ? "yes" : "no (no kprobe_events)");
+	printf("  %-34s %s\n", "kprobe attach", fl_kernel_can_kprobe() ? "yes" :
+	       "no (no kprobe PMU, no kprobe_events)");
 }
 
 static void print_lock_fields(void)
@@ -142,6 +145,15 @@ int fl_cmd_probe(int argc, char **argv)
 			fl_verbose++;
 			continue;
 		}
+		if (!strncmp(argv[i], "--attach=", 9) || (!strcmp(argv[i], "--attach") && i + 1 < argc)) {
+			const char *m = argv[i][8] == '=' ? argv[i] + 9 : argv[++i];
+
+			if (fl_attach_mode_parse(m, &lo.attach)) {
+				fl_err("--attach %s: one of auto, tp, fentry, kprobe", m);
+				return FL_EXIT_ENV;
+			}
+			continue;
+		}
 		fputs(probe_usage, stderr);
 		return FL_EXIT_ENV;
 	}
@@ -156,7 +168,7 @@ int fl_cmd_probe(int argc, char **argv)
 		return FL_EXIT_ENV;
 	/* tp_btf is BPF_PROG_TYPE_TRACING: the plan below loaded such programs */
 	printf("  %-34s yes (faultline's tp_btf programs loaded)\n", "tp_btf");
-	printf("attach plan (check):\n");
+	printf("attach plan (check --attach=%s):\n", fl_attach_mode_name(lo.attach));
 	for (int i = 0; i < l.nattach; i++)
 		printf("  %-22s %-36s %-8s %s\n", l.attach[i].prog, l.attach[i].target,
 		       l.attach[i].status, l.attach[i].why);

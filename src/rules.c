@@ -44,6 +44,7 @@ static const struct fl_rule_info rule_info[FL_R_MAX] = {
 #define BTRFS_MAGIC	0x9123683E
 #define TMPFS_MAGIC	0x01021994
 #define F2FS_MAGIC	0xF2F52010
+#define ZOOFS_MAGIC	0x7a6f6f66	/* tests/zoo: the bug zoo's filesystem */
 
 #define STRICT (FL_RULE_INSERT_LOCKED | FL_RULE_INVAL_EXCL | FL_RULE_WRITE_LOCKED)
 
@@ -58,6 +59,8 @@ static struct fl_fs_proto protos[] = {
 	  "own protocol: btrfs_inode i_mmap_lock and extent range locks; not checked" },
 	{ TMPFS_MAGIC, "tmpfs", 0,
 	  "own protocol: faults wait on the shmem_falloc waitqueue during punch; not checked" },
+	{ ZOOFS_MAGIC, "zoofs", STRICT,
+	  "faultline's test filesystem (tests/zoo): the generic protocol, bugs on demand" },
 };
 
 const struct fl_rule_info *fl_rule_info(enum fl_rule r)
@@ -212,7 +215,7 @@ int fl_rules_assume(const char *spec)
 			p = &protos[i];
 	if (!p) {
 		fl_err("--assume-protocol %s: expected FS:RULE[,RULE] with FS one of "
-		       "ext4, xfs, f2fs, btrfs, tmpfs", spec);
+		       "ext4, xfs, f2fs, btrfs, tmpfs, zoofs", spec);
 		return -EINVAL;
 	}
 	list = fl_xstrdup(colon + 1);
