@@ -23,7 +23,7 @@ BPF_CFLAGS	:= -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Wall \
 
 # One object per concern; the hooks that have a function form are built a
 # second time for kprobes (-DFL_KPROBE: probe reads instead of BTF loads).
-BPF_OBJS	:= faults pagecache inval iomap
+BPF_OBJS	:= faults pagecache inval iomap locks
 BPF_KP_OBJS	:= faults pagecache iomap
 SKELS		:= $(patsubst %,$(OUT)/%.skel.h,$(BPF_OBJS)) \
 		   $(patsubst %,$(OUT)/%_kp.skel.h,$(BPF_KP_OBJS))

@@ -65,6 +65,28 @@ struct {
 	__type(value, __u32);
 } fl_fs_rules SEC(".maps");
 
+/*
+ * Precise lock tracking (the locks object): which watched rw_semaphores
+ * each task holds, from its own acquisitions and releases.
+ */
+struct fl_held_key {
+	__u32 pid;
+	__u32 pad;
+	__u64 sem;
+};
+
+struct fl_held {
+	__u32 readers;		/* nested read acquisitions */
+	__u32 writer;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 16384);
+	__type(key, struct fl_held_key);
+	__type(value, struct fl_held);
+} fl_held SEC(".maps");
+
 /* A task inside an invalidating syscall (fallocate/ftruncate/truncate). */
 struct fl_task_inval {
 	__u64 inode;		/* struct inode *, 0 until known */
@@ -162,6 +184,27 @@ static __always_inline __u32 fl_fs_rules_of(__u32 magic)
 }
 
 /*
+ * The owner hint cannot say whether we are among the readers; our own
+ * acquisitions can, once tracking has run long enough to have seen every
+ * acquisition still held.
+ */
+static __always_inline __u8 fl_precise_refine(struct rw_semaphore *sem, __u8 state)
+{
+	struct fl_held_key k = { .sem = (__u64)sem };
+	struct fl_held *h;
+
+	if (!fl_cfg.precise || state != FL_LOCK_SHARED_OTHER)
+		return state;
+	k.pid = (__u32)bpf_get_current_pid_tgid();
+	h = bpf_map_lookup_elem(&fl_held, &k);
+	if (h && h->readers)
+		return FL_LOCK_SHARED_ME;
+	if (bpf_ktime_get_ns() >= fl_cfg.precise_since)
+		return FL_LOCK_READERS_NOT_ME;
+	return state;
+}
+
+/*
  * Classify an rw_semaphore from its lock word (5.3+ layout): bit 0 of
  * count is the writer, count >> 8 the readers; owner is a task pointer
  * whose bit 0 marks reader ownership.  The reader owner is only a hint
@@ -192,7 +235,7 @@ static __always_inline __u8 fl_rwsem_state(struct rw_semaphore *sem, __u64 *owne
 	if ((word & 1) && task == me)
 		return FL_LOCK_SHARED_ME;
 	*owner = task;
-	return FL_LOCK_SHARED_OTHER;
+	return fl_precise_refine(sem, FL_LOCK_SHARED_OTHER);
 }
 
 static __always_inline __u32 fl_task_pid(__u64 task)
@@ -218,6 +261,8 @@ static __always_inline __u8 fl_inval_lock_state(struct address_space *mapping, _
 static __always_inline void fl_event_locks(struct fl_event *e, __u8 inval, __u64 inval_owner,
 					   __u8 irw, __u64 irw_owner)
 {
+	if (fl_cfg.precise)
+		e->flags |= FL_F_PRECISE;
 	e->inval_lock = inval;
 	e->inval_owner = fl_task_pid(inval_owner);
 	e->i_rwsem = irw;

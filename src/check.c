@@ -14,7 +14,8 @@
 
 static const char check_usage[] =
 "usage: faultline check [--json FILE] [--dev DEV|--path DIR]... [--pid PID]...\n"
-"                       [--duration SECS] [--ring-size MIB] [--attach MODE] [-v]\n"
+"                       [--duration SECS] [--ring-size MIB] [--attach MODE]\n"
+"                       [--locks word|precise] [-v]\n"
 "                       [-- CMD ARGS...]\n"
 "\n"
 "Trace page faults, page-cache insertions/deletions, iomap steps and\n"
@@ -33,6 +34,10 @@ static const char check_usage[] =
 "                   of two); events that do not fit are counted as lost\n"
 "  --attach MODE    how hooks attach: auto (default: tracepoint, else fentry,\n"
 "                   else kprobe), tp, fentry or kprobe (forced, for testing)\n"
+"  --locks MODE     lock evidence: word (default: read the lock words) or\n"
+"                   precise (also track every acquisition and release of the\n"
+"                   watched files' locks with fentry; decides the cases the\n"
+"                   lock word leaves unknown; from ~3 s after start)\n"
 "  --assume-protocol FS:RULE[,RULE]\n"
 "                   test faultline itself: add a requirement to a filesystem's\n"
 "                   protocol (insert-locked, inval-excl, map-pages-locked,\n"
@@ -131,6 +136,13 @@ int fl_cli_common(int c, const char *arg, struct fl_live_opts *o)
 	case 'v':
 		fl_verbose++;
 		return 1;
+	case 'L':
+		if (strcmp(arg, "precise") && strcmp(arg, "word")) {
+			fl_err("--locks %s: precise or word", arg);
+			return -1;
+		}
+		o->precise = !strcmp(arg, "precise");
+		return 1;
 	case 'a':
 		if (fl_attach_mode_parse(arg, (enum fl_attach_mode *)&o->attach)) {
 			fl_err("--attach %s: one of auto, tp, fentry, kprobe", arg);
@@ -170,6 +182,7 @@ int fl_cmd_check(int argc, char **argv)
 		{ "ring-size", required_argument, NULL, 'r' },
 		{ "assume-protocol", required_argument, NULL, 'A' },
 		{ "attach", required_argument, NULL, 'a' },
+		{ "locks", required_argument, NULL, 'L' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -177,7 +190,7 @@ int fl_cmd_check(int argc, char **argv)
 	struct fl_live_opts o = { .mode = "check" };
 	int c;
 
-	while ((c = getopt_long(argc, argv, "+j:d:p:P:t:r:A:a:vh", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+j:d:p:P:t:r:A:a:L:vh", opts, NULL)) != -1) {
 		switch (c) {
 		case 'd':
 			if (fl_cli_add_dev(&o, optarg))

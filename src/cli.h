@@ -14,7 +14,7 @@ int fl_cli_add_path(struct fl_live_opts *o, const char *path);
 int fl_cli_add_pid(struct fl_live_opts *o, const char *pid);
 int fl_cli_seconds(const char *s, double *out);
 int fl_cli_ring_size(struct fl_live_opts *o, const char *arg);
-/* Options check and demo share (-j -r -A -a -v): 1 handled, 0 not ours, -1 bad. */
+/* Options check and demo share (-j -r -A -a -L -v): 1 handled, 0 not ours, -1 bad. */
 int fl_cli_common(int c, const char *arg, struct fl_live_opts *o);
 
 #endif

@@ -12,7 +12,8 @@
 
 static const char demo_usage[] =
 "usage: faultline demo [--json FILE] [--seconds N] [--fs LIST] [--faults-only]\n"
-"                      [--assume-protocol FS:RULE] [--ring-size MIB] [--attach MODE] [-v]\n"
+"                      [--assume-protocol FS:RULE] [--ring-size MIB] [--attach MODE]\n"
+"                      [--locks word|precise] [-v]\n"
 "\n"
 "Create scratch filesystems (loop-mounted ext4 and xfs images and a tmpfs)\n"
 "in a new temporary directory, run `faultline check` on them while a\n"
@@ -26,7 +27,7 @@ static const char demo_usage[] =
 "  --fs LIST        comma-separated subset of ext4,xfs,tmpfs (default all)\n"
 "  --faults-only    only the mmap fault threads (what `make bench` measures)\n"
 "  --assume-protocol FS:RULE[,RULE]  as for check (positive controls)\n"
-"  --ring-size MIB, --attach MODE  as for check\n"
+"  --ring-size MIB, --attach MODE, --locks MODE  as for check\n"
 "  -v, --verbose    more diagnostics\n"
 "\n"
 "Exit status as for `check`.\n";
@@ -104,6 +105,7 @@ int fl_cmd_demo(int argc, char **argv)
 		{ "assume-protocol", required_argument, NULL, 'A' },
 		{ "ring-size", required_argument, NULL, 'r' },
 		{ "attach", required_argument, NULL, 'a' },
+		{ "locks", required_argument, NULL, 'L' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -113,7 +115,7 @@ int fl_cmd_demo(int argc, char **argv)
 	struct demo d = { .seconds = 3 };
 	int nfs = 3, c, ret;
 
-	while ((c = getopt_long(argc, argv, "j:s:f:FA:r:a:vh", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "j:s:f:FA:r:a:L:vh", opts, NULL)) != -1) {
 		switch (c) {
 		case 's':
 			if (fl_cli_seconds(optarg, &d.seconds)) {

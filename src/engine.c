@@ -49,10 +49,10 @@ static bool held_by_me(unsigned int st)
 	return st == FL_LOCK_EXCL_ME || st == FL_LOCK_SHARED_ME;
 }
 
-/* The lock word proves the task does not hold the lock. */
+/* The lock word, or precise tracking, proves the task does not hold the lock. */
 static bool proven_not_held(unsigned int st)
 {
-	return st == FL_LOCK_FREE || st == FL_LOCK_EXCL_OTHER;
+	return st == FL_LOCK_FREE || st == FL_LOCK_EXCL_OTHER || st == FL_LOCK_READERS_NOT_ME;
 }
 
 /* ---- stacks ---------------------------------------------------------- */

@@ -97,7 +97,9 @@ static bool watches_tmpfs(const struct fl_run_info *ri)
 
 int fl_live_run(const struct fl_live_opts *o)
 {
-	struct fl_loader_opts lo = { .ring_bytes = o->ring_bytes, .attach = o->attach };
+	struct fl_loader_opts lo = {
+		.ring_bytes = o->ring_bytes, .attach = o->attach, .precise = o->precise,
+	};
 	struct fl_run_info *ri = fl_xcalloc(1, sizeof(*ri));
 	struct fl_counts slots[FL_MAX_SLOTS];
 	struct fl_symbolizer sz = { .path = "/proc/kallsyms" };
@@ -109,6 +111,8 @@ int fl_live_run(const struct fl_live_opts *o)
 	bool loaded = false;
 
 	ri->mode = o->mode;
+	ri->locks = o->precise ? "precise" : "lock-word";
+	ri->attach_mode = fl_attach_mode_name(o->attach);
 	fl_kernel_release(ri->kernel, sizeof(ri->kernel));
 	if (fl_kernel_preflight())
 		goto out;

@@ -21,6 +21,7 @@ struct fl_live_opts {
 	void *child_arg;
 	uint32_t ring_bytes;
 	int attach;			/* enum fl_attach_mode */
+	bool precise;			/* --locks=precise */
 };
 
 /* Returns the process exit status: FL_EXIT_CLEAN, _VIOLATIONS or _ENV. */

@@ -14,6 +14,7 @@
 #include "inval.skel.h"
 #include "iomap.skel.h"
 #include "iomap_kp.skel.h"
+#include "locks.skel.h"
 #include "pagecache.skel.h"
 #include "pagecache_kp.skel.h"
 
@@ -37,6 +38,8 @@ static const struct fl_obj_desc {
 	{ "faults", fl_faults__elf_bytes, fl_faults_kp__elf_bytes },
 	{ "inval", fl_inval__elf_bytes, NULL },
 	{ "iomap", fl_iomap__elf_bytes, fl_iomap_kp__elf_bytes },
+	/* loaded only for --locks=precise */
+	{ "locks", fl_locks__elf_bytes, NULL },
 };
 
 enum fl_mech { MECH_NONE, MECH_TP, MECH_FENTRY, MECH_KPROBE };
@@ -74,7 +77,7 @@ static const struct fl_hook {
 static const char *const tmpfs_only[] = { "fl_tp_user_fault", "fl_tp_lru_insert", NULL };
 
 static const char *const shared_maps[] = {
-	"fl_events", "fl_counts", "fl_tgids", "fl_fs_rules", "fl_tasks", NULL,
+	"fl_events", "fl_counts", "fl_tgids", "fl_fs_rules", "fl_tasks", "fl_held", NULL,
 };
 
 static const char *const mode_names[] = {
@@ -147,6 +150,12 @@ static int plan_hooks(const struct fl_loader_opts *o, struct plan *p)
 	if (o->attach == FL_ATTACH_FENTRY && !can_fentry) {
 		fl_err("--attach=fentry: this kernel does not allow fentry programs "
 		       "(ftrace hooks locked, or no BPF trampolines)");
+		if (!o->no_attach)
+			return -EOPNOTSUPP;
+	}
+	if (o->precise && !can_fentry) {
+		fl_err("--locks=precise: this kernel does not allow fentry programs, "
+		       "which precise lock tracking needs");
 		if (!o->no_attach)
 			return -EOPNOTSUPP;
 	}
@@ -251,8 +260,9 @@ static void plan_object(struct fl_loader *l, struct bpf_object *obj, const char 
 		else if (!strncmp(sec, "tracepoint/", 11))
 			load = fl_tracefs_has_event(target);
 		else
-			load = true;
-		why = load ? "" : "tracepoint not in this kernel";
+			load = fl_kernel_has_func(NULL, target);
+		why = load ? "" : strchr(sec, 'f') == sec ? "kernel function not in BTF" :
+		      "tracepoint not in this kernel";
 		if (load && name_in(name, tmpfs_only, ARRAY_SIZE(tmpfs_only)) && !o->watch_tmpfs) {
 			load = false;
 			why = "only needed when tmpfs is watched";
@@ -325,6 +335,9 @@ static int configure(struct bpf_object *obj, const struct fl_loader_opts *o)
 		.emit_all = o->emit_all,
 		.self_tgid = getpid(),
 		.page_shift = __builtin_ctz(sysconf(_SC_PAGESIZE)),
+		.precise = o->precise,
+		/* holds taken before tracking attached are unknown until then */
+		.precise_since = fl_now_ns() + 3000000000ull,
 	};
 	uint32_t devs[FL_MAX_SLOTS - 1] = { 0 };
 
@@ -417,6 +430,8 @@ int fl_loader_open(struct fl_loader *l, const struct fl_loader_opts *o,
 	for (int i = 0; i < FL_NR_OBJS; i++) {
 		const struct fl_obj_desc *d = &obj_descs[i];
 
+		if (!strcmp(d->name, "locks") && !o->precise)
+			continue;
 		l->objs[i] = open_object(d, p.kprobe_obj[i]);
 		if (!l->objs[i]) {
 			err = -errno;
@@ -434,6 +449,8 @@ int fl_loader_open(struct fl_loader *l, const struct fl_loader_opts *o,
 		bpf_map__set_max_entries(bpf_object__find_map_by_name(l->objs[0], "fl_events"),
 					 o->ring_bytes);
 	for (int i = 0; i < FL_NR_OBJS; i++) {
+		if (!l->objs[i])
+			continue;
 		if (i > 0) {
 			err = share_maps(l->objs[0], l->objs[i]);
 			if (err) {
@@ -470,7 +487,8 @@ int fl_loader_open(struct fl_loader *l, const struct fl_loader_opts *o,
 		goto fail;
 	}
 	for (int i = 0; i < FL_NR_OBJS; i++)
-		attach_object(l, l->objs[i]);
+		if (l->objs[i])
+			attach_object(l, l->objs[i]);
 	return 0;
 fail:
 	fl_loader_close(l);

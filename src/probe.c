@@ -17,7 +17,7 @@
 #include "util.h"
 
 static const char probe_usage[] =
-"usage: faultline probe [--attach MODE] [-v]\n"
+"usage: faultline probe [--attach MODE] [--locks=precise] [-v]\n"
 "\n"
 "Print the kernel release, which BPF program types and attach mechanisms\n"
 "the kernel allows, which of faultline's tracepoints exist, which lock\n"
@@ -143,6 +143,10 @@ int fl_cmd_probe(int argc, char **argv)
 		}
 		if (!strcmp(argv[i], "-v") || !strcmp(argv[i], "--verbose")) {
 			fl_verbose++;
+			continue;
+		}
+		if (!strcmp(argv[i], "--locks=precise")) {
+			lo.precise = true;
 			continue;
 		}
 		if (!strncmp(argv[i], "--attach=", 9) || (!strcmp(argv[i], "--attach") && i + 1 < argc)) {

@@ -28,6 +28,8 @@ struct fl_attach_status {
 
 struct fl_run_info {
 	const char *mode;
+	const char *locks;		/* "lock-word" or "precise" */
+	const char *attach_mode;	/* --attach */
 	char kernel[128];
 	double duration_s;
 	struct fl_slot_info slots[FL_MAX_SLOTS];

@@ -146,6 +146,10 @@ int fl_report_json(const char *path, const struct fl_engine *e, const struct fl_
 	json_object_object_add(root, "abi_version", json_object_new_int(FL_ABI_VERSION));
 	json_object_object_add(root, "mode", json_object_new_string(ri->mode));
 	json_object_object_add(root, "kernel", json_object_new_string(ri->kernel));
+	json_object_object_add(root, "attach_mode",
+			       json_object_new_string(ri->attach_mode ? ri->attach_mode : "auto"));
+	json_object_object_add(root, "lock_evidence",
+			       json_object_new_string(ri->locks ? ri->locks : "lock-word"));
 	json_object_object_add(root, "duration_s", json_object_new_double(ri->duration_s));
 	json_object_object_add(root, "counts", counts_obj(&total));
 	for (int i = 0; i < ri->ncpus; i++)

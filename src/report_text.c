@@ -160,7 +160,9 @@ void fl_report_text(FILE *out, const struct fl_engine *e, const struct fl_run_in
 	uint64_t lost = fl_report_lost(e, ri);
 
 	fl_engine_total(e, &total);
-	fprintf(out, "faultline %s: %.1f s on Linux %s\n", ri->mode, ri->duration_s, ri->kernel);
+	fprintf(out, "faultline %s: %.1f s on Linux %s (attach %s, lock evidence: %s)\n",
+		ri->mode, ri->duration_s, ri->kernel, ri->attach_mode ? ri->attach_mode : "auto",
+		ri->locks ? ri->locks : "lock-word");
 	fprintf(out, "  %-34s %9s %9s %9s %9s %9s %9s %8s %6s\n", "filesystem", "faults",
 		"map_pages", "inserts", "deletes", "invals", "iomap", "unknown", "lost");
 	for (int s = 0; s < FL_MAX_SLOTS; s++) {

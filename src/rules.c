@@ -91,6 +91,7 @@ const char *fl_lock_state_name(unsigned int state)
 		[FL_LOCK_SHARED_ME] = "shared-by-me",
 		[FL_LOCK_EXCL_OTHER] = "exclusive-by-other",
 		[FL_LOCK_SHARED_OTHER] = "shared-owner-other",
+		[FL_LOCK_READERS_NOT_ME] = "readers-not-me",
 	};
 
 	return state < FL_LOCK_STATE_MAX ? names[state] : "?";
@@ -144,6 +145,7 @@ const char *fl_counter_name(unsigned int counter)
 		[FL_CNT_LOST] = "lost",
 		[FL_CNT_INVAL_UNTRACKED] = "invalidations_untracked",
 		[FL_CNT_FAULT_LOCKED] = "faults_with_invalidate_lock",
+		[FL_CNT_PRECISE_MISSED] = "precise_missed",
 	};
 
 	return counter < FL_CNT_MAX ? names[counter] : "?";

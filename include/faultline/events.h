@@ -38,7 +38,8 @@ enum fl_event_type {
  * What the lock word says about the current task and one rw_semaphore.
  * Only FL_LOCK_EXCL_ME / FL_LOCK_SHARED_ME count as "held by me";
  * FL_LOCK_SHARED_OTHER is the undecidable case (readers hold it and the
- * owner hint names another task): it is counted, never reported.
+ * owner hint names another task): it is counted, never reported.  Precise
+ * lock tracking decides it: SHARED_ME, or READERS_NOT_ME.
  */
 enum fl_lock_state {
 	FL_LOCK_NA = 0,		/* no such lock on this kernel, or not readable */
@@ -47,6 +48,7 @@ enum fl_lock_state {
 	FL_LOCK_SHARED_ME,	/* readers, owner hint == current */
 	FL_LOCK_EXCL_OTHER,	/* writer bit set, owner is another task */
 	FL_LOCK_SHARED_OTHER,	/* readers, owner hint is another task */
+	FL_LOCK_READERS_NOT_ME,	/* readers hold it; precise tracking: not me */
 	FL_LOCK_STATE_MAX,
 };
 
@@ -66,6 +68,7 @@ enum fl_inval_op {
 #define FL_F_IN_WINDOW	(1U << 1)	/* task was inside its own invalidation */
 #define FL_F_STACK	(1U << 2)	/* frames[] holds a kernel stack */
 #define FL_F_INTERNAL	(1U << 3)	/* fs-internal inode (no dentry): no rules */
+#define FL_F_PRECISE	(1U << 4)	/* lock states from precise tracking */
 
 /* iomap flags as the kernel defines them (stable since 4.x). */
 #define FL_IOMAP_WRITE	(1U << 0)
@@ -123,6 +126,7 @@ enum fl_counter {
 	FL_CNT_LOST,		/* ring buffer full: event dropped */
 	FL_CNT_INVAL_UNTRACKED,	/* fs invalidation outside a traced syscall */
 	FL_CNT_FAULT_LOCKED,	/* fault entered with invalidate_lock held by me */
+	FL_CNT_PRECISE_MISSED,	/* precise tracking could not record a hold */
 	FL_CNT_MAX,
 };
 
@@ -141,6 +145,9 @@ struct fl_config {
 	__u32 emit_all;		/* send every event (record mode) */
 	__u32 self_tgid;	/* never trace faultline itself */
 	__u32 page_shift;
+	__u32 precise;		/* locks object tracks rwsem ownership */
+	__u32 pad;
+	__u64 precise_since;	/* ktime: acquisitions before it were not seen */
 };
 
 #endif /* FAULTLINE_EVENTS_H */

@@ -1,0 +1,161 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Precise lock tracking: each task's acquisitions and releases of the
+ * rw_semaphores that matter (mapping->invalidate_lock and inode->i_rwsem of
+ * watched files), so that "readers hold it, the owner hint names someone
+ * else" is decided instead of counted as unknown.
+ *
+ * The rwsem operations run for every rw_semaphore in the kernel (~10^5/s
+ * on an idle machine), so the filter comes first: the semaphore must sit at
+ * the invalidate_lock offset of an address_space whose host points back at
+ * it, or at the i_rwsem offset of an inode whose mapping points back, and
+ * that file must be watched.  Acquisitions are taken at fexit (when they
+ * succeeded), releases at fentry.  Needs fentry: kprobes could not see the
+ * semaphore at return.
+ */
+#include "fl_common.bpf.h"
+
+static __always_inline bool fl_sem_watched(struct rw_semaphore *sem)
+{
+	__u64 addr = (__u64)sem;
+	struct address_space *m;
+	struct inode *inode;
+	__u32 slot;
+
+	m = (void *)(addr - bpf_core_field_offset(struct address_space, invalidate_lock));
+	inode = BPF_CORE_READ(m, host);
+	if (inode && BPF_CORE_READ(inode, i_mapping) == m)
+		return fl_watched_probe(inode, &slot);
+	inode = (void *)(addr - bpf_core_field_offset(struct inode, i_rwsem));
+	m = BPF_CORE_READ(inode, i_mapping);
+	if (m && BPF_CORE_READ(m, host) == inode)
+		return fl_watched_probe(inode, &slot);
+	return false;
+}
+
+static __always_inline void fl_acquired(struct rw_semaphore *sem, bool write)
+{
+	struct fl_held_key k = { .sem = (__u64)sem };
+	struct fl_held *h, zero = {};
+
+	if (!fl_sem_watched(sem))
+		return;
+	k.pid = (__u32)bpf_get_current_pid_tgid();
+	h = bpf_map_lookup_elem(&fl_held, &k);
+	if (!h) {
+		bpf_map_update_elem(&fl_held, &k, &zero, BPF_NOEXIST);
+		h = bpf_map_lookup_elem(&fl_held, &k);
+		if (!h) {
+			/* a hold we cannot record would later read as "not me" */
+			fl_count(0, FL_CNT_PRECISE_MISSED);
+			return;
+		}
+	}
+	if (write)
+		h->writer = 1;
+	else
+		h->readers++;
+}
+
+static __always_inline void fl_released(struct rw_semaphore *sem, bool write)
+{
+	struct fl_held_key k = { .sem = (__u64)sem };
+	struct fl_held *h;
+
+	k.pid = (__u32)bpf_get_current_pid_tgid();
+	h = bpf_map_lookup_elem(&fl_held, &k);
+	if (!h)
+		return;
+	if (write)
+		h->writer = 0;
+	else if (h->readers)
+		h->readers--;
+	if (!h->writer && !h->readers)
+		bpf_map_delete_elem(&fl_held, &k);
+}
+
+SEC("fexit/down_read")
+int BPF_PROG(fl_lk_down_read, struct rw_semaphore *sem)
+{
+	fl_acquired(sem, false);
+	return 0;
+}
+
+SEC("fexit/down_read_killable")
+int BPF_PROG(fl_lk_down_read_killable, struct rw_semaphore *sem, int ret)
+{
+	if (!ret)
+		fl_acquired(sem, false);
+	return 0;
+}
+
+SEC("fexit/down_read_interruptible")
+int BPF_PROG(fl_lk_down_read_intr, struct rw_semaphore *sem, int ret)
+{
+	if (!ret)
+		fl_acquired(sem, false);
+	return 0;
+}
+
+SEC("fexit/down_read_trylock")
+int BPF_PROG(fl_lk_down_read_trylock, struct rw_semaphore *sem, int ret)
+{
+	if (ret == 1)
+		fl_acquired(sem, false);
+	return 0;
+}
+
+SEC("fexit/down_write")
+int BPF_PROG(fl_lk_down_write, struct rw_semaphore *sem)
+{
+	fl_acquired(sem, true);
+	return 0;
+}
+
+SEC("fexit/down_write_killable")
+int BPF_PROG(fl_lk_down_write_killable, struct rw_semaphore *sem, int ret)
+{
+	if (!ret)
+		fl_acquired(sem, true);
+	return 0;
+}
+
+SEC("fexit/down_write_trylock")
+int BPF_PROG(fl_lk_down_write_trylock, struct rw_semaphore *sem, int ret)
+{
+	if (ret == 1)
+		fl_acquired(sem, true);
+	return 0;
+}
+
+SEC("fentry/up_read")
+int BPF_PROG(fl_lk_up_read, struct rw_semaphore *sem)
+{
+	fl_released(sem, false);
+	return 0;
+}
+
+SEC("fentry/up_write")
+int BPF_PROG(fl_lk_up_write, struct rw_semaphore *sem)
+{
+	fl_released(sem, true);
+	return 0;
+}
+
+/* The writer becomes a reader without releasing. */
+SEC("fexit/downgrade_write")
+int BPF_PROG(fl_lk_downgrade, struct rw_semaphore *sem)
+{
+	struct fl_held_key k = { .sem = (__u64)sem };
+	struct fl_held *h;
+
+	k.pid = (__u32)bpf_get_current_pid_tgid();
+	h = bpf_map_lookup_elem(&fl_held, &k);
+	if (h && h->writer) {
+		h->writer = 0;
+		h->readers++;
+	}
+	return 0;
+}
+
+char LICENSE[] SEC("license") = "GPL";
