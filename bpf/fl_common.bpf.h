@@ -184,7 +184,8 @@ static __always_inline __u32 fl_fs_rules_of(__u32 magic)
 }
 
 /*
- * The owner hint cannot say whether we are among the readers; our own
+ * The owner hint cannot say whether we are among the readers (it names the
+ * last reader, and is not cleared when that reader leaves); our own
  * acquisitions can, once tracking has run long enough to have seen every
  * acquisition still held.
  */
@@ -193,7 +194,7 @@ static __always_inline __u8 fl_precise_refine(struct rw_semaphore *sem, __u8 sta
 	struct fl_held_key k = { .sem = (__u64)sem };
 	struct fl_held *h;
 
-	if (!fl_cfg.precise || state != FL_LOCK_SHARED_OTHER)
+	if (!fl_cfg.precise || (state != FL_LOCK_SHARED_OTHER && state != FL_LOCK_SHARED_ME))
 		return state;
 	k.pid = (__u32)bpf_get_current_pid_tgid();
 	h = bpf_map_lookup_elem(&fl_held, &k);
@@ -232,8 +233,9 @@ static __always_inline __u8 fl_rwsem_state(struct rw_semaphore *sem, __u64 *owne
 	}
 	if (((count >> 8) & ((1UL << 55) - 1)) == 0)
 		return FL_LOCK_FREE;
+	/* the hint survives up_read: "me" may be a read lock long released */
 	if ((word & 1) && task == me)
-		return FL_LOCK_SHARED_ME;
+		return fl_precise_refine(sem, FL_LOCK_SHARED_ME);
 	*owner = task;
 	return fl_precise_refine(sem, FL_LOCK_SHARED_OTHER);
 }
@@ -343,14 +345,38 @@ static __always_inline void fl_event_submit(void *ctx, struct fl_event *e, __u32
 	bpf_ringbuf_submit(e, 0);
 }
 
+/*
+ * Folio flavours: folio->flags became memdesc_flags_t in 6.17 (plain
+ * unsigned long before), and the order moved from _folio_order (6.1) to
+ * the low byte of _flags_1.
+ */
+struct folio___flat {
+	unsigned long flags;
+} __attribute__((preserve_access_index));
+
+struct folio___order {
+	unsigned char _folio_order;
+} __attribute__((preserve_access_index));
+
 static __always_inline __u64 fl_folio_nr_pages(struct folio *folio)
 {
-	unsigned long flags = 0, flags1 = 0;
+	struct folio___flat *flat = (void *)folio;
+	struct folio___order *old = (void *)folio;
 	int head = bpf_core_enum_value(enum pageflags, PG_head);
+	unsigned long flags = 0, flags1 = 0;
+	unsigned char order = 0;
 
-	bpf_core_read(&flags, sizeof(flags), &folio->flags);
+	/* an int-typed flags field does not match a struct-typed one */
+	if (bpf_core_field_exists(flat->flags))
+		bpf_core_read(&flags, sizeof(flags), &flat->flags);
+	else
+		bpf_core_read(&flags, sizeof(flags), &folio->flags);
 	if (!(flags & (1UL << head)))
 		return 1;
+	if (bpf_core_field_exists(old->_folio_order)) {
+		bpf_core_read(&order, sizeof(order), &old->_folio_order);
+		return 1ULL << order;
+	}
 	if (!bpf_core_field_exists(folio->_flags_1))
 		return 1;
 	bpf_core_read(&flags1, sizeof(flags1), &folio->_flags_1);

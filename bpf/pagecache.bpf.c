@@ -89,15 +89,18 @@ static __noinline int fl_delete_common(void *ctx, struct folio *folio)
 		in_window = t->inode == (__u64)host;
 	}
 
+	/*
+	 * Inside its own invalidation, any state but "exclusive by me" proves
+	 * the task does not hold the lock exclusive (readers exclude a
+	 * writer).  Outside, a truncation under a shared hold is the fault
+	 * path's bug (seed 000): user space checks the stack.
+	 */
 	inval = fl_inval_lock_state(mapping, &inval_owner);
-	if (inval != FL_LOCK_EXCL_ME &&
+	if (inval != FL_LOCK_EXCL_ME && inval != FL_LOCK_NA &&
+	    (in_window || inval == FL_LOCK_SHARED_ME) &&
 	    (fl_fs_rules_of(FL_RD(host, i_sb, s_magic)) & FL_RULE_INVAL_EXCL) &&
-	    !fl_is_internal(host)) {
-		if (in_window && inval != FL_LOCK_SHARED_OTHER && inval != FL_LOCK_NA)
-			candidate = true;
-		else if (inval == FL_LOCK_SHARED_ME)
-			candidate = true;
-	}
+	    !fl_is_internal(host))
+		candidate = true;
 	if (!candidate && !fl_cfg.emit_all)
 		return 0;
 

@@ -239,12 +239,17 @@ static void report(struct fl_engine *e, enum fl_rule rule, enum fl_evidence evid
 			continue;
 		v->count++;
 		v->last_ts = ev->ts;
-		/* Keep the strongest evidence and a race partner once seen. */
-		if (evid < v->evidence)
+		/*
+		 * Show the strongest occurrence, and one with a race partner
+		 * once there is one: the event and its partner must belong
+		 * together (same time, overlapping ranges).
+		 */
+		if (evid < v->evidence || (evid == v->evidence && partner && !v->has_partner)) {
 			v->evidence = evid;
-		if (partner && !v->has_partner) {
-			v->partner = *partner;
-			v->has_partner = true;
+			v->ev = *ev;
+			v->has_partner = partner != NULL;
+			if (partner)
+				v->partner = *partner;
 		}
 		return;
 	}
@@ -324,29 +329,29 @@ static void judge_map_pages(struct fl_engine *e, const struct fl_event *ev)
  * Dropping page cache in an invalidation needs invalidate_lock exclusive.
  * Only a truncation stack makes a deletion such a drop: reclaim (direct
  * reclaim inside a punch's writeback included) removes folios under
- * whatever locks its caller happens to hold.  Without the lock at all, it
- * is a violation inside the task's own invalidation; with the lock only
- * shared, anywhere.
+ * whatever locks its caller happens to hold.
+ *
+ * Inside the task's own invalidation every lock state but exclusive-by-me
+ * proves the drop unprotected.  Outside one, truncating while holding the
+ * lock shared is the fault path's bug (seed 000); the lock word's reader
+ * hint survives up_read, so "shared by me" counts only from a fault path
+ * or from precise tracking.
  */
 static void judge_delete(struct fl_engine *e, const struct fl_event *ev)
 {
-	bool in_window;
-
 	if (!(fl_fs_flags(ev->fs_magic) & FL_RULE_INVAL_EXCL))
 		return;
-	if (ev->inval_lock == FL_LOCK_EXCL_ME)
-		return;
-	if (!proven_not_held(ev->inval_lock) && ev->inval_lock != FL_LOCK_SHARED_ME)
+	if (ev->inval_lock == FL_LOCK_EXCL_ME || ev->inval_lock == FL_LOCK_NA)
 		return;
 	if (!fl_stack_truncates(e, ev)) {
-		e->reclaim_shared++;
+		e->not_truncation++;
 		return;
 	}
-	in_window = (ev->flags & FL_F_IN_WINDOW) || find_open(e, ev->pid, &ev->inode);
-	if (ev->inval_lock == FL_LOCK_SHARED_ME)
-		report(e, FL_R_INVAL_SHARED, FL_EVID_DEFINITE, ev, NULL);
-	else if (in_window)
+	if ((ev->flags & FL_F_IN_WINDOW) || find_open(e, ev->pid, &ev->inode))
 		report(e, FL_R_INVAL_UNLOCKED, FL_EVID_DEFINITE, ev, NULL);
+	else if (ev->inval_lock == FL_LOCK_SHARED_ME &&
+		 ((ev->flags & FL_F_PRECISE) || fl_stack_in_fault(e, ev)))
+		report(e, FL_R_INVAL_SHARED, FL_EVID_DEFINITE, ev, NULL);
 }
 
 #define WRITE_LIKE (FL_IOMAP_WRITE | FL_IOMAP_ZERO | FL_IOMAP_UNSHARE)

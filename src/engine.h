@@ -61,7 +61,7 @@ struct fl_engine {
 
 	struct fl_counts slots[FL_MAX_SLOTS];
 	uint64_t events;
-	uint64_t reclaim_shared;	/* unlocked deletions that were not truncation */
+	uint64_t not_truncation;	/* unlocked deletions that were not truncation */
 	uint64_t first_ts;
 };
 

@@ -19,7 +19,7 @@ static const struct fl_rule_info rule_info[FL_R_MAX] = {
 		true },
 	[FL_R_INVAL_SHARED] = {
 		"invalidation-shared", "000",
-		"page cache was truncated while holding invalidate_lock only shared",
+		"a fault path truncated page cache holding invalidate_lock only shared",
 		true },
 	[FL_R_INVAL_UNLOCKED] = {
 		"invalidation-unlocked", "004",

@@ -67,6 +67,9 @@ static const char *const syms[] = {
 	"filemap_write_and_wait_range",
 	/* iomap */
 	"iomap_iter",
+	/* direct I/O */
+	"invalidate_inode_pages2_range", "kiocb_invalidate_pages", "iomap_dio_rw",
+	"xfs_file_write_iter",
 };
 
 static const char *symname(void *ctx, uint64_t addr)
@@ -541,7 +544,29 @@ static void test_seed000_mkwrite_punch_shared(void **state)
 	v = only_violation(e, FL_R_INVAL_SHARED, FL_EVID_DEFINITE);
 	assert_false(v->has_partner);
 	assert_int_equal(v->ev.pid, PID_A);
-	assert_int_equal(e->reclaim_shared, 0);
+	assert_int_equal(e->not_truncation, 0);
+}
+
+/*
+ * Outside a fault path and without precise tracking, "shared by me" is
+ * only the reader hint, which outlives the read lock: a direct-I/O write
+ * invalidating its range without the lock must not become a violation.
+ * Precise tracking makes the same hold a fact.
+ */
+static void test_delete_shared_hint_outside_fault(void **state)
+{
+	struct fl_engine *e = *state;
+	struct fl_event ev;
+
+	ev = delete_event(XFS_MAGIC, PID_A, FL_LOCK_SHARED_ME, 2000);
+	set_stack(&ev, "__filemap_remove_folio", "invalidate_inode_pages2_range",
+		  "kiocb_invalidate_pages", "iomap_dio_rw", "xfs_file_write_iter", NULL);
+	fl_engine_feed(e, &ev);
+	no_violation(e);
+
+	ev.flags |= FL_F_PRECISE;
+	fl_engine_feed(e, &ev);
+	only_violation(e, FL_R_INVAL_SHARED, FL_EVID_DEFINITE);
 }
 
 /* Reclaim removes folios under whatever its caller holds: not a bug. */
@@ -554,14 +579,14 @@ static void test_delete_shared_by_reclaim(void **state)
 	set_stack(&ev, ST_KSWAPD, NULL);
 	fl_engine_feed(e, &ev);
 	no_violation(e);
-	assert_int_equal(e->reclaim_shared, 1);
+	assert_int_equal(e->not_truncation, 1);
 
 	/* The positive control: the same lock state from a truncation. */
 	ev = delete_event(XFS_MAGIC, PID_A, FL_LOCK_SHARED_ME, 2100);
 	set_stack(&ev, ST_MKWRITE_PUNCH, NULL);
 	fl_engine_feed(e, &ev);
 	only_violation(e, FL_R_INVAL_SHARED, FL_EVID_DEFINITE);
-	assert_int_equal(e->reclaim_shared, 1);
+	assert_int_equal(e->not_truncation, 1);
 }
 
 static void test_delete_in_own_window_excl(void **state)
@@ -582,7 +607,7 @@ static void test_delete_in_own_window_excl(void **state)
 	set_stack(&ev, ST_PUNCH_DELETE, NULL);
 	fl_engine_feed(e, &ev);
 	no_violation(e);
-	assert_int_equal(e->reclaim_shared, 0);
+	assert_int_equal(e->not_truncation, 0);
 }
 
 /* ---- 5. seed 004, punch side: invalidation without the lock ---------- */
@@ -609,19 +634,26 @@ static void test_inval_unlocked_in_window(void **state)
 	fl_engine_feed(e, &ev);
 	only_violation(e, FL_R_INVAL_UNLOCKED, FL_EVID_DEFINITE);
 
-	/* Shared in one's own invalidation is the seed 000 class. */
-	e = reset(state);
-	begin_window(e, EXT4_MAGIC, PID_B, INO, 0, MiB, 1000);
-	ev = delete_event(EXT4_MAGIC, PID_B, FL_LOCK_SHARED_ME, 2000);
-	set_stack(&ev, ST_PUNCH_DELETE, NULL);
-	fl_engine_feed(e, &ev);
-	only_violation(e, FL_R_INVAL_SHARED, FL_EVID_DEFINITE);
+	/*
+	 * Readers hold it (whoever the hint names): then nobody holds it
+	 * exclusive, so neither does the invalidator.  The hint naming us may
+	 * be stale (it survives up_read), so this is not "held shared".
+	 */
+	for (unsigned int st = FL_LOCK_SHARED_ME; st <= FL_LOCK_SHARED_OTHER;
+	     st += FL_LOCK_SHARED_OTHER - FL_LOCK_SHARED_ME) {
+		e = reset(state);
+		begin_window(e, EXT4_MAGIC, PID_B, INO, 0, MiB, 1000);
+		ev = delete_event(EXT4_MAGIC, PID_B, st, 2000);
+		set_stack(&ev, ST_PUNCH_DELETE, NULL);
+		fl_engine_feed(e, &ev);
+		only_violation(e, FL_R_INVAL_UNLOCKED, FL_EVID_DEFINITE);
+	}
 }
 
 static void test_inval_in_window_not_reported(void **state)
 {
 	static const unsigned int quiet[] = {
-		FL_LOCK_EXCL_ME, FL_LOCK_NA, FL_LOCK_SHARED_OTHER,
+		FL_LOCK_EXCL_ME, FL_LOCK_NA,
 	};
 	struct fl_engine *e;
 	struct fl_event ev;
@@ -1111,22 +1143,36 @@ static void test_dedup_evidence_upgrade(void **state)
 	v = only_violation(e, FL_R_FAULT_UNLOCKED, FL_EVID_OBSERVED_RACE);
 	end_window(e, EXT4_MAGIC, PID_B, INO, 3000, 0);
 
+	/*
+	 * The report shows the strongest occurrence, whole: its event, its
+	 * evidence and its own partner (none here: the window had closed), so
+	 * that event and partner always overlap in time and range.
+	 */
 	ev = fault_insert(EXT4_MAGIC, FL_LOCK_FREE, FL_LOCK_FREE, 4000);
 	fl_engine_feed(e, &ev);
 	v = only_violation(e, FL_R_FAULT_UNLOCKED, FL_EVID_DEFINITE);
 	assert_int_equal(v->count, 2);
-	assert_true(v->has_partner);
-	assert_int_equal(v->partner.begin.pid, PID_B);
-	assert_int_equal(v->ev.inval_lock, FL_LOCK_NA);	/* first occurrence */
+	assert_false(v->has_partner);
+	assert_int_equal(v->ev.inval_lock, FL_LOCK_FREE);
+	assert_int_equal(v->ev.ts, 4000);
 	assert_int_equal(v->last_ts, 4000);
 
-	/* A weaker occurrence later does not downgrade it. */
+	/* A weaker occurrence later does not downgrade it or replace it. */
 	begin_window(e, EXT4_MAGIC, PID_C, INO, 0, MiB, 5000);
 	ev = fault_insert(EXT4_MAGIC, FL_LOCK_NA, FL_LOCK_NA, 6000);
 	fl_engine_feed(e, &ev);
 	v = only_violation(e, FL_R_FAULT_UNLOCKED, FL_EVID_DEFINITE);
 	assert_int_equal(v->count, 3);
-	assert_int_equal(v->partner.begin.pid, PID_B);
+	assert_false(v->has_partner);
+	assert_int_equal(v->ev.ts, 4000);
+
+	/* An equally strong occurrence with a partner replaces it. */
+	ev = fault_insert(EXT4_MAGIC, FL_LOCK_FREE, FL_LOCK_FREE, 7000);
+	fl_engine_feed(e, &ev);
+	v = only_violation(e, FL_R_FAULT_UNLOCKED, FL_EVID_DEFINITE);
+	assert_true(v->has_partner);
+	assert_int_equal(v->partner.begin.pid, PID_C);
+	assert_int_equal(v->ev.ts, 7000);
 
 	/* Definite without a partner first, partner found later. */
 	e = reset(state);
@@ -1370,7 +1416,7 @@ static void test_robust_no_symbols(void **state)
 	set_stack(&ev, ST_MKWRITE_PUNCH, NULL);
 	fl_engine_feed(e, &ev);
 	assert_int_equal(e->nviol, 1);
-	assert_int_equal(e->reclaim_shared, 1);
+	assert_int_equal(e->not_truncation, 1);
 }
 
 /* The stack classifiers the rules rest on. */
@@ -1507,6 +1553,7 @@ int main(void)
 		T(test_map_pages_locked_or_unchecked),
 		/* 4 */
 		T(test_seed000_mkwrite_punch_shared),
+		T(test_delete_shared_hint_outside_fault),
 		T(test_delete_shared_by_reclaim),
 		T(test_delete_in_own_window_excl),
 		/* 5 */
