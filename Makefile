@@ -45,7 +45,7 @@ DEB_BUILD	:= clang llvm gcc make libbpf-dev bpftool libelf-dev zlib1g-dev \
 DEB_RUN		:= xfsprogs e2fsprogs util-linux mount
 DEB_TEST	:= libcmocka-dev jq
 
-# keep the objects: they are what `faultline probe` and a reader of a skeleton look at
+# BPF objects are intermediates of the skeletons; keep them for llvm-objdump and bpftool
 .SECONDARY: $(patsubst %,$(OUT)/%.bpf.o,$(BPF_OBJS)) $(patsubst %,$(OUT)/%_kp.bpf.o,$(BPF_KP_OBJS))
 
 .PHONY: all clean install deps deps-test demo test test-unit test-live bench vmlinux static
