@@ -4,6 +4,7 @@
 #   make test      install Debian deps, build, run every test (root)
 #   make           build ./faultline
 #   make bench     overhead of faultline check on fault-heavy workloads
+#   make test-guests  the guest-kernel tests under QEMU (Debian 6.1 and 6.12; root)
 #   make vmlinux   regenerate vmlinux/vmlinux_$(ARCH).h from the running kernel
 
 ARCH		?= $(shell uname -m | sed -e 's/x86_64/x86/' -e 's/aarch64/arm64/')
@@ -110,6 +111,21 @@ test-unit: $(UNIT_TESTS)
 
 test-live: faultline
 	tests/run.sh live
+
+# Guest kernels under QEMU (tests/guest/).  One run, e.g.:
+#   make test-guests GUEST_ARGS="--kernel 6.12 --scenario demo --attach tp -v"
+.PHONY: test-guests guest-kernels guest-headers
+test-guests: deps-test
+	$(MAKE) $(OUT)/faultline-static
+	FL_FAULTLINE=$(CURDIR)/$(OUT)/faultline-static tests/guest/run.sh $(GUEST_ARGS)
+
+# Download and extract the newest Debian 6.1 / 6.12 cloud kernels (cached).
+guest-kernels:
+	tests/guest/kernels.sh fetch
+
+# linux-headers for those kernels, to build test modules against them.
+guest-headers:
+	tests/guest/kernels.sh headers
 
 bench: deps-test
 	$(MAKE) faultline

@@ -158,7 +158,7 @@ static __always_inline int fl_fs_step(void *ctx, struct inode *inode, __u8 op)
 	struct fl_event *e;
 	__u32 slot;
 
-	if (!fl_watched(inode, &slot))
+	if (!inode || !fl_watched(inode, &slot))
 		return 0;
 	t = bpf_map_lookup_elem(&fl_tasks, &pid);
 	if (!t) {
@@ -218,30 +218,45 @@ int BPF_PROG(fl_ext4_truncate, struct inode *inode)
 SEC("tp_btf/xfs_free_file_space")
 int BPF_PROG(fl_xfs_free, struct xfs_inode *ip)
 {
+	/* 6.12+ types tracepoint arguments as maybe-NULL */
+	if (!ip)
+		return 0;
 	return fl_fs_step(ctx, &ip->i_vnode, FL_OP_PUNCH);
 }
 
 SEC("tp_btf/xfs_zero_file_space")
 int BPF_PROG(fl_xfs_zero, struct xfs_inode *ip)
 {
+	/* 6.12+ types tracepoint arguments as maybe-NULL */
+	if (!ip)
+		return 0;
 	return fl_fs_step(ctx, &ip->i_vnode, FL_OP_ZERO);
 }
 
 SEC("tp_btf/xfs_collapse_file_space")
 int BPF_PROG(fl_xfs_collapse, struct xfs_inode *ip)
 {
+	/* 6.12+ types tracepoint arguments as maybe-NULL */
+	if (!ip)
+		return 0;
 	return fl_fs_step(ctx, &ip->i_vnode, FL_OP_COLLAPSE);
 }
 
 SEC("tp_btf/xfs_insert_file_space")
 int BPF_PROG(fl_xfs_insert, struct xfs_inode *ip)
 {
+	/* 6.12+ types tracepoint arguments as maybe-NULL */
+	if (!ip)
+		return 0;
 	return fl_fs_step(ctx, &ip->i_vnode, FL_OP_INSERT);
 }
 
 SEC("tp_btf/xfs_itruncate_extents_start")
 int BPF_PROG(fl_xfs_truncate, struct xfs_inode *ip, xfs_fsize_t new_size)
 {
+	/* 6.12+ types tracepoint arguments as maybe-NULL */
+	if (!ip)
+		return 0;
 	return fl_fs_step(ctx, &ip->i_vnode, FL_OP_TRUNCATE);
 }
 

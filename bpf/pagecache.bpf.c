@@ -145,15 +145,23 @@ int BPF_PROG(fl_fe_delete, struct folio *folio)
 	return fl_delete_common(ctx, folio);
 }
 
+/*
+ * The batch holds 15 folios on 6.1 and 31 later: index it by byte offset
+ * from the relocated start of folios[] (a CO-RE access to folios[i] past
+ * the running kernel's array size would fail to relocate), and let the
+ * relocated array size bound the loop so the verifier drops the rest.
+ */
 SEC("fentry/delete_from_page_cache_batch")
 int BPF_PROG(fl_fe_delete_batch, struct address_space *mapping, struct folio_batch *fbatch)
 {
+	__u32 off = bpf_core_field_offset(fbatch->folios);
+	__u32 max = bpf_core_field_size(fbatch->folios) / sizeof(void *);
 	unsigned int nr = fbatch->nr;
 
 	for (int i = 0; i < FL_BATCH_MAX; i++) {
-		if (i >= nr || i >= bpf_core_field_size(fbatch->folios) / sizeof(void *))
+		if (i >= max || i >= nr)
 			break;
-		fl_delete_common(ctx, fbatch->folios[i]);
+		fl_delete_common(ctx, *(struct folio **)((void *)fbatch + off + i * sizeof(void *)));
 	}
 	return 0;
 }
@@ -173,14 +181,17 @@ int BPF_KPROBE(fl_kp_delete, struct folio *folio)
 SEC("kprobe/delete_from_page_cache_batch")
 int BPF_KPROBE(fl_kp_delete_batch, struct address_space *mapping, struct folio_batch *fbatch)
 {
+	__u32 off = bpf_core_field_offset(fbatch->folios);
+	__u32 max = bpf_core_field_size(fbatch->folios) / sizeof(void *);
 	unsigned int nr = BPF_CORE_READ(fbatch, nr);
 
 	for (int i = 0; i < FL_BATCH_MAX; i++) {
 		struct folio *folio = NULL;
 
-		if (i >= nr || i >= bpf_core_field_size(fbatch->folios) / sizeof(void *))
+		if (i >= max || i >= nr)
 			break;
-		bpf_probe_read_kernel(&folio, sizeof(folio), &fbatch->folios[i]);
+		bpf_probe_read_kernel(&folio, sizeof(folio),
+				      (void *)fbatch + off + i * sizeof(void *));
 		fl_delete_common(ctx, folio);
 	}
 	return 0;

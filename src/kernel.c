@@ -47,27 +47,21 @@ static struct btf *kernel_btf(void)
 	return vmlinux_btf;
 }
 
-bool fl_kernel_has_btf_tp(const char *name)
-{
-	char tname[128];
-
-	if (!kernel_btf())
-		return false;
-	snprintf(tname, sizeof(tname), "btf_trace_%s", name);
-	return btf__find_by_name_kind(vmlinux_btf, tname, BTF_KIND_TYPEDEF) > 0;
-}
-
-bool fl_kernel_has_func(void *ctx, const char *name)
+/*
+ * Look @name up in vmlinux BTF, then in the BTF of the module its prefix
+ * names ("xfs_..." in /sys/kernel/btf/xfs): Debian builds xfs as a module,
+ * other kernels build it in.
+ */
+static bool btf_has(const char *name, const char *lookup, int kind)
 {
 	char mod[64], path[128];
 	struct btf *split;
 	size_t n = strcspn(name, "_");
 	bool found;
 
-	(void)ctx;
 	if (!kernel_btf())
 		return false;
-	if (btf__find_by_name_kind(vmlinux_btf, name, BTF_KIND_FUNC) > 0)
+	if (btf__find_by_name_kind(vmlinux_btf, lookup, kind) > 0)
 		return true;
 	if (!n || n >= sizeof(mod))
 		return false;
@@ -76,9 +70,23 @@ bool fl_kernel_has_func(void *ctx, const char *name)
 	split = btf__parse_split(path, vmlinux_btf);
 	if (!split)
 		return false;
-	found = btf__find_by_name_kind(split, name, BTF_KIND_FUNC) > 0;
+	found = btf__find_by_name_kind(split, lookup, kind) > 0;
 	btf__free(split);
 	return found;
+}
+
+bool fl_kernel_has_btf_tp(const char *name)
+{
+	char tname[128];
+
+	snprintf(tname, sizeof(tname), "btf_trace_%s", name);
+	return btf_has(name, tname, BTF_KIND_TYPEDEF);
+}
+
+bool fl_kernel_has_func(void *ctx, const char *name)
+{
+	(void)ctx;
+	return btf_has(name, name, BTF_KIND_FUNC);
 }
 
 bool fl_kernel_can_fentry(void)

@@ -1,0 +1,327 @@
+#!/bin/bash
+# faultline's guest-kernel tests: Debian kernels booted under QEMU (TCG),
+# where fentry and kprobes are allowed (the host forbids them).
+#
+#   tests/guest/run.sh [--kernel SERIES|all] [--scenario NAME|all]
+#                      [--attach MODE|all] [-v]
+#
+#   --kernel    6.1, 6.12 (newest Debian cloud build of each; repeatable or
+#               comma-separated; default all)
+#   --scenario  tests/guest/scenarios/NAME.sh (repeatable or comma-separated;
+#               default all)
+#   --attach    only runs in this attach mode (auto, tp, fentry, kprobe;
+#               default: every mode each scenario lists)
+#   -v          show the serial console while the guest runs, and the
+#               checks' notes for passing runs
+#
+# One boot per kernel runs every selected scenario x attach mode; each run
+# keeps its own results in build/guest/results/<series>/<scenario>[@<mode>]/
+# (console.log = its slice of the serial log, output.log, dmesg.txt, the
+# scenario's files, check.log); the whole serial log is
+# build/guest/results/<series>/console.log.  Prints one line per run, a
+# kernel x attach x scenario matrix and "N passed, N failed, N skipped";
+# under CI=true a skip counts as a failure.  Exit 0 iff nothing failed.
+#
+# Environment: FL_FAULTLINE (static faultline binary; default: make static,
+# build/faultline-static), FL_GUEST_CACHE (kernel package cache), FL_GUEST_MEM
+# (MiB, default 1024), FL_GUEST_SMP (default 2), FL_GUEST_BOOT_TIMEOUT
+# (seconds for a whole boot; default 120 + the scenarios' timeouts),
+# FL_GUEST_KERNEL_6_1=<release> etc. (pin a build), FL_GUEST_SCENARIO_DIR
+# (scenarios from another directory; default tests/guest/scenarios).
+#
+# Scenario interface (see scenarios/README): NAME.sh runs in the guest with
+# "# key: value" headers (attach, timeout, modules, guest-bins, host-files,
+# kernels, headers, allow-splat); NAME.host on the host defines check() and
+# optionally prepare().
+set -u
+. "$(dirname "$0")/lib.sh"
+. "$FL_GUEST_DIR/initramfs.sh"
+SCEN_DIR=${FL_GUEST_SCENARIO_DIR:-$FL_GUEST_DIR/scenarios}
+
+kernels=() scenarios=() attach_filter=all verbose=
+while [ $# -gt 0 ]; do
+	case $1 in
+	--kernel | -k) kernels+=(${2//,/ }); shift ;;
+	--kernel=*) v=${1#*=}; kernels+=(${v//,/ }) ;;
+	--scenario | -s) scenarios+=(${2//,/ }); shift ;;
+	--scenario=*) v=${1#*=}; scenarios+=(${v//,/ }) ;;
+	--attach | -a) attach_filter=$2; shift ;;
+	--attach=*) attach_filter=${1#*=} ;;
+	-v | --verbose) verbose=1 ;;
+	-h | --help) sed -n '2,34p' "$0" | cut -c3-; exit 0 ;;
+	*) echo "usage: $0 [--kernel SERIES|all] [--scenario NAME|all] [--attach MODE|all] [-v]" >&2; exit 2 ;;
+	esac
+	shift
+done
+[ ${#kernels[@]} = 0 ] || [[ " ${kernels[*]} " == *" all "* ]] && kernels=($FL_GUEST_SERIES)
+if [ ${#scenarios[@]} = 0 ] || [[ " ${scenarios[*]} " == *" all "* ]]; then
+	scenarios=()
+	for f in "$SCEN_DIR"/*.sh; do scenarios+=("$(basename "$f" .sh)"); done
+fi
+for s in "${scenarios[@]}"; do
+	[ -f "$SCEN_DIR/$s.sh" ] || gdie "no scenario '$s' (tests/guest/scenarios/$s.sh)"
+	[ -f "$SCEN_DIR/$s.host" ] || gdie "scenario '$s' has no host side ($s.host)"
+done
+[ "$(id -u)" = 0 ] || gdie "run as root (apt-get, depmod, and the initramfs owner)"
+export FL_GUEST_VERBOSE=$verbose
+
+# --- cleanup: QEMU, tail, temp dirs --------------------------------------
+qemu_pid= tail_pid= tmp_dirs=()
+cleanup() {
+	[ -n "$tail_pid" ] && kill "$tail_pid" 2>/dev/null
+	if [ -n "$qemu_pid" ]; then
+		kill -TERM "$qemu_pid" 2>/dev/null
+		sleep 1
+		kill -KILL "$qemu_pid" 2>/dev/null
+		[ -f "${work:-}/qemu.pid" ] && kill -KILL "$(cat "$work/qemu.pid")" 2>/dev/null
+	fi
+	for d in "${tmp_dirs[@]}"; do rm -rf "$d"; done
+	qemu_pid= tail_pid= tmp_dirs=()
+}
+trap cleanup EXIT
+trap 'echo "guest: interrupted" >&2; exit 130' INT TERM HUP
+
+fl_guest_deps
+FL_BIN=${FL_FAULTLINE:-}
+if [ -z "$FL_BIN" ]; then
+	make -C "$FL_ROOT" -s --no-print-directory static >&2 || gdie "make static failed"
+	FL_BIN=$FL_ROOT/build/faultline-static
+fi
+[ -x "$FL_BIN" ] || gdie "$FL_BIN is not an executable"
+file -L "$FL_BIN" 2>/dev/null | grep -q 'statically linked' ||
+	ldd "$FL_BIN" 2>&1 | grep -q 'not a dynamic' || gmsg "warning: $FL_BIN may not be static"
+
+# --- results bookkeeping ---------------------------------------------------
+declare -A status detail secs release
+order=()	# "series id name attach"
+pass=0 fail=0 skip=0 failed=()
+t_all=$(date +%s)
+
+record() {	# series id status detail secs
+	local key="$1 $2"
+	status[$key]=$3 detail[$key]=$4 secs[$key]=$5
+	case $3 in
+	PASS) pass=$((pass + 1)) ;;
+	SKIP) if [ "${CI:-}" = true ]; then fail=$((fail + 1)); failed+=("$1/$2"); status[$key]=FAIL; detail[$key]="skipped in CI: $4"; else skip=$((skip + 1)); fi ;;
+	*) fail=$((fail + 1)); failed+=("$1/$2") ;;
+	esac
+	local line="${status[$key]} $1/$2"
+	[ -n "$5" ] && line+=" (${5}s)"
+	[ -n "${detail[$key]}" ] && line+=": ${detail[$key]}"
+	echo "$line"
+}
+
+show_log() {	# file [lines]
+	[ -f "$1" ] && tail -n "${2:-60}" "$1" | sed 's/^/    | /'
+}
+
+# --- one kernel -------------------------------------------------------------
+run_kernel() {	# series
+	local series=$1 rel kdir runs=() f name modes mode id tmo sum=0 kern
+	rel=$(fl_kernel_resolve "$series") || { record "$series" boot FAIL "no kernel package resolved" ""; return; }
+	kdir=$(fl_kernel_fetch "$rel") || { record "$series" boot FAIL "cannot fetch $rel" ""; return; }
+	release[$series]=$rel
+	echo "== kernel $series: $rel ($(sed 's|.*/||' "$FL_GUEST_CACHE/kernels/$rel/.ok"))"
+
+	work=$FL_GUEST_BUILD/work/$series
+	local res=$FL_GUEST_BUILD/results/$series stage
+	rm -rf "$work" && mkdir -p "$work" "$res" || gdie "cannot create $work"
+	stage=$(mktemp -d /tmp/faultline-guest-stage.XXXXXX)
+	tmp_dirs+=("$stage")
+	fl_stage_base "$stage" "$kdir" "$rel" "$series" "$FL_BIN" ||
+		{ record "$series" boot FAIL "initramfs base failed" ""; return; }
+
+	local disks=()
+	for name in "${scenarios[@]}"; do
+		f=$SCEN_DIR/$name.sh
+		kern=$(fl_scenario_meta "$f" kernels all)
+		[ "$kern" = all ] || [[ " $kern " == *" $series "* ]] || continue
+		modes=$(fl_scenario_meta "$f" attach auto)
+		[ "$attach_filter" = all ] || modes=$([[ " $modes " == *" $attach_filter "* ]] && echo "$attach_filter")
+		[ -n "$modes" ] || continue
+		tmo=$(fl_scenario_meta "$f" timeout 300)
+		local ids=()
+		for mode in $modes; do
+			id=$name
+			[ "$mode" = auto ] || id=$name@$mode
+			ids+=("$id")
+			order+=("$series $id $name $mode")
+		done
+		# host-side preparation (e.g. build a module against this kernel)
+		local files=$stage/scenarios/$name/files prc=0 plog=$work/prepare-$name.log
+		mkdir -p "$files" "$work/disks/$name"
+		if ! fl_stage_scenario "$stage" "$kdir" "$rel" "$f" >"$plog" 2>&1; then
+			for id in "${ids[@]}"; do record "$series" "$id" FAIL "staging failed: $(tail -n1 "$plog")" ""; done
+			continue
+		fi
+		if grep -q '^prepare()' "$SCEN_DIR/$name.host"; then
+			(
+				export FL_FILES=$files FL_KDIR=$kdir FL_KVER=$rel FL_SERIES=$series FL_ROOT
+				export FL_DISKS=$work/disks/$name
+				if [ "$(fl_scenario_meta "$f" headers no)" = yes ]; then
+					FL_HEADERS=$(fl_kernel_headers "$rel") || fail "no headers for $rel"
+					export FL_HEADERS
+				fi
+				. "$FL_GUEST_DIR/check-lib.sh"
+				. "$SCEN_DIR/$name.host"
+				prepare
+			) >>"$plog" 2>&1
+			prc=$?
+		fi
+		if [ $prc != 0 ]; then
+			local why
+			why=$(grep -m1 -E '^(SKIP|FAIL): ' "$plog" | cut -c7-)
+			for id in "${ids[@]}"; do
+				if [ $prc = 77 ]; then record "$series" "$id" SKIP "${why:-prepare skipped}" ""
+				else record "$series" "$id" FAIL "prepare failed: ${why:-exit $prc}" ""; show_log "$plog" 30; fi
+			done
+			continue
+		fi
+		for d in "$work/disks/$name"/*.img; do [ -f "$d" ] && disks+=("$d"); done
+		for id in "${ids[@]}"; do
+			mode=${id#*@}; [ "$mode" = "$id" ] && mode=auto
+			echo "$id $name $mode $tmo" >>"$stage/scenarios/runs"
+			sum=$((sum + tmo))
+		done
+	done
+	[ -s "$stage/scenarios/runs" ] || { echo "   (nothing to run on $series)"; return; }
+
+	fl_cpio "$stage" "$work/initrd.cpio" || { record "$series" boot FAIL "cpio failed" ""; return; }
+	truncate -s 256M "$work/results.img"
+
+	local qemu=(qemu-system-x86_64 -accel tcg,thread=multi -cpu max
+		-m "${FL_GUEST_MEM:-1024}" -smp "${FL_GUEST_SMP:-2}"
+		-kernel "$kdir/boot/vmlinuz-$rel" -initrd "$work/initrd.cpio"
+		-append "console=ttyS0 panic=-1 quiet"
+		-display none -nodefaults -no-reboot -no-user-config
+		-serial "file:$res/console.log" -pidfile "$work/qemu.pid"
+		-drive "file=$work/results.img,format=raw,if=none,id=results"
+		-device virtio-blk-pci,drive=results,serial=flresults)
+	for d in "${disks[@]}"; do
+		local dn
+		dn=$(basename "$d" .img)
+		qemu+=(-drive "file=$d,format=raw,if=none,id=d-$dn" -device "virtio-blk-pci,drive=d-$dn,serial=$dn")
+	done
+	printf '%q ' timeout "${qemu[@]}" >"$work/qemu.cmd"; echo >>"$work/qemu.cmd"
+
+	local boot_tmo=${FL_GUEST_BOOT_TIMEOUT:-$((120 + sum))} t0 t1 qrc
+	echo "   initrd $(du -h "$work/initrd.cpio" | cut -f1), $(wc -l <"$stage/scenarios/runs") runs, boot timeout ${boot_tmo}s"
+	rm -f "$res/console.log"
+	t0=$(date +%s.%N)
+	timeout -k 10 "$boot_tmo" "${qemu[@]}" </dev/null >"$work/qemu.out" 2>&1 &
+	qemu_pid=$!
+	if [ -n "$verbose" ]; then
+		sleep 0.5
+		tail -n +1 -F "$res/console.log" 2>/dev/null | sed 's/^/   > /' &
+		tail_pid=$!
+	fi
+	wait "$qemu_pid"
+	qrc=$?
+	qemu_pid=
+	t1=$(date +%s.%N)
+	[ -n "$tail_pid" ] && { sleep 0.3; kill "$tail_pid" 2>/dev/null; tail_pid=; }
+	local boot_secs
+	boot_secs=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.1f", b - a }')
+	boot_wall[$series]=$boot_secs
+	local ready
+	ready=$(sed -n 's/^@@FL-GUEST ready uptime=\([0-9.]*\).*/\1/p' "$res/console.log" | head -n1)
+	echo "   boot: ${boot_secs}s wall (qemu exit $qrc$([ "$qrc" = 124 ] && echo ': TIMEOUT'), /init ready at ${ready:-?}s guest uptime)"
+	[ -s "$work/qemu.out" ] && sed 's/^/   qemu: /' "$work/qemu.out" | head -n 5
+
+	# results: the tar archive the guest wrote to its disk
+	local out
+	out=$(mktemp -d /tmp/faultline-guest-results.XXXXXX)
+	tmp_dirs+=("$out")
+	tar xf "$work/results.img" -C "$out" 2>"$work/untar.err" ||
+		gmsg "$series: no results archive ($(head -n1 "$work/untar.err")); using the console only"
+	[ -f "$out/boot-dmesg.txt" ] && cp "$out/boot-dmesg.txt" "$res/"
+	grep -qE 'BUG:|WARNING:|Oops|general protection|Call Trace:' "$res/boot-dmesg.txt" 2>/dev/null &&
+		gmsg "$series: kernel splat while booting (see ${res#$FL_ROOT/}/boot-dmesg.txt)"
+	grep '^@@FL-GUEST warn' "$res/console.log" | sed 's/^@@FL-GUEST /   /'
+
+	local line sname smode grc gsecs dst allow
+	while read -r id sname smode tmo; do
+		dst=$res/$id
+		rm -rf "$dst" && mkdir -p "$dst"
+		[ -d "$out/$id" ] && cp -a "$out/$id/." "$dst/"
+		awk -v b="@@FL-GUEST begin $id " -v e="@@FL-GUEST end $id " \
+			'index($0, b) == 1 { on = 1 } on { print } index($0, e) == 1 { on = 0 }' \
+			"$res/console.log" >"$dst/console.log"
+		line=$(grep -m1 "^@@FL-GUEST end $id " "$res/console.log")
+		if [ -z "$line" ]; then
+			local why="guest did not finish it"
+			grep -q 'Kernel panic' "$dst/console.log" && why="kernel panic during the run"
+			[ "$qrc" = 124 ] && why+=" (boot timeout ${boot_tmo}s)"
+			if grep -q "^@@FL-GUEST begin $id " "$res/console.log"; then
+				record "$series" "$id" FAIL "$why" ""
+				show_log "$dst/console.log" 40
+			else
+				record "$series" "$id" FAIL "never started (the guest died before it)" ""
+			fi
+			continue
+		fi
+		grc=$(echo "$line" | sed -n 's/.* rc=\([0-9]*\).*/\1/p')
+		gsecs=$(echo "$line" | sed -n 's/.* secs=\([0-9.]*\).*/\1/p')
+		# a kernel splat fails any run unless the scenario expects them
+		allow=$(fl_scenario_meta "$SCEN_DIR/$sname.sh" allow-splat no)
+		if [ "$allow" != yes ] && grep -qE 'BUG:|WARNING:|Oops|general protection|Call Trace:' "$dst/dmesg.txt" 2>/dev/null; then
+			record "$series" "$id" FAIL "kernel splat in dmesg (guest exit $grc)" "$gsecs"
+			grep -hE -A12 'BUG:|WARNING:|Oops|general protection' "$dst/dmesg.txt" | head -n 40 | sed 's/^/    | /'
+			continue
+		fi
+		(
+			export FL_RESULT=$dst FL_SERIES=$series FL_KVER=$rel FL_ATTACH=$smode FL_GUEST_RC=$grc
+			export FL_CONSOLE=$dst/console.log FL_ROOT
+			cd "$dst" || exit 2
+			. "$FL_GUEST_DIR/check-lib.sh"
+			. "$SCEN_DIR/$sname.host"
+			check
+		) >"$dst/check.log" 2>&1
+		local crc=$?
+		case $crc in
+		0) record "$series" "$id" PASS "" "$gsecs"; [ -n "$verbose" ] && show_log "$dst/check.log" 80 ;;
+		77) record "$series" "$id" SKIP "$(grep -m1 '^SKIP:' "$dst/check.log" | cut -c7-)" "$gsecs" ;;
+		*)
+			record "$series" "$id" FAIL "$(grep -m1 '^FAIL:' "$dst/check.log" | cut -c7-) (guest exit $grc)" "$gsecs"
+			show_log "$dst/check.log" 60
+			echo "    | --- console (last lines; all of it in ${dst#$FL_ROOT/}/console.log):"
+			show_log "$dst/console.log" 8
+			;;
+		esac
+	done <"$stage/scenarios/runs"
+	cleanup
+}
+
+declare -A boot_wall
+for k in "${kernels[@]}"; do
+	run_kernel "$k"
+done
+
+# --- matrix -------------------------------------------------------------------
+echo
+echo "matrix (kernel x attach mode x scenario):"
+hdr=$(printf '  %-16s %-8s' scenario attach)
+for k in "${kernels[@]}"; do hdr+=$(printf ' | %-22s' "$k ${release[$k]:+(${release[$k]%%-cloud*})}"); done
+echo "$hdr"
+declare -A seen
+for o in "${order[@]}"; do
+	read -r _ id name mode <<<"$o"
+	[ -n "${seen[$id]:-}" ] && continue
+	seen[$id]=1
+	row=$(printf '  %-16s %-8s' "$name" "$mode")
+	for k in "${kernels[@]}"; do
+		st=${status["$k $id"]:--}
+		[ -n "${secs["$k $id"]:-}" ] && st+=" ${secs["$k $id"]}s"
+		row+=$(printf ' | %-22s' "$st")
+	done
+	echo "$row"
+done
+for k in "${kernels[@]}"; do
+	[ -n "${status["$k boot"]:-}" ] && echo "  $k: ${status["$k boot"]} ${detail["$k boot"]}"
+	[ -n "${boot_wall[$k]:-}" ] && echo "  $k: boot ${boot_wall[$k]}s wall"
+done
+echo "  total wall $(( $(date +%s) - t_all ))s; results in ${FL_GUEST_BUILD#$FL_ROOT/}/results/"
+echo
+[ ${#failed[@]} -gt 0 ] && echo "failed: ${failed[*]}"
+echo "$pass passed, $fail failed, $skip skipped"
+[ "$fail" = 0 ]
