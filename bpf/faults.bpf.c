@@ -24,6 +24,7 @@ static __always_inline int fl_fault_common(void *ctx, __u16 type,
 	__u32 slot;
 	__u8 inval, irw;
 	bool candidate = false;
+	__s32 stack_id = -1;
 
 	if (!mapping)
 		return 0;
@@ -46,6 +47,8 @@ static __always_inline int fl_fault_common(void *ctx, __u16 type,
 	}
 	if (!candidate && !fl_cfg.emit_all)
 		return 0;
+	if (candidate && !fl_candidate_gate(ctx, type, slot, host, &stack_id))
+		return 0;
 
 	e = fl_event_new(type, slot, host);
 	if (!e)
@@ -54,7 +57,7 @@ static __always_inline int fl_fault_common(void *ctx, __u16 type,
 	e->end = (last + 1) << fl_cfg.page_shift;
 	irw = fl_rwsem_state(&host->i_rwsem, &irw_owner);
 	fl_event_locks(e, inval, inval_owner, irw, irw_owner);
-	fl_event_submit(ctx, e, slot, candidate);
+	fl_event_submit(ctx, e, slot, candidate, stack_id);
 	return 0;
 }
 

@@ -87,6 +87,21 @@ struct {
 	__type(value, struct fl_held);
 } fl_held SEC(".maps");
 
+/* Candidate repeats, see FL_RESEND_NS. */
+struct {
+	__uint(type, BPF_MAP_TYPE_STACK_TRACE);
+	__uint(max_entries, 4096);
+	__uint(key_size, sizeof(__u32));
+	__uint(value_size, FL_MAX_FRAMES * sizeof(__u64));
+} fl_stackmap SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 8192);
+	__type(key, struct fl_seen_key);
+	__type(value, struct fl_seen);
+} fl_seen SEC(".maps");
+
 /* A task inside an invalidating syscall (fallocate/ftruncate/truncate). */
 struct fl_task_inval {
 	__u64 inode;		/* struct inode *, 0 until known */
@@ -315,6 +330,8 @@ static __always_inline struct fl_event *fl_event_new(__u16 type, __u32 slot,
 	e->inval_lock = FL_LOCK_NA;
 	e->i_rwsem = FL_LOCK_NA;
 	e->nr_frames = 0;
+	e->stack_id = -1;
+	e->pad = 0;
 	e->inval_owner = 0;
 	e->i_rwsem_owner = 0;
 	e->start = 0;
@@ -333,10 +350,46 @@ static __always_inline void fl_event_stack(void *ctx, struct fl_event *e)
 	}
 }
 
+/*
+ * Should this candidate be sent?  A buggy path fires on every fault or
+ * page: the first occurrence per code path and inode goes to user space
+ * (with its stack), repeats within FL_RESEND_NS are only counted, so a bug
+ * storm neither floods the ring buffer nor loses the evidence.  *stack_id
+ * names the path for user space to add the repeats back.
+ */
+static __always_inline bool fl_candidate_gate(void *ctx, __u16 type, __u32 slot,
+					      struct inode *inode, __s32 *stack_id)
+{
+	struct fl_seen_key key = { .type = type };
+	struct fl_seen *seen, fresh = {};
+	__u64 now;
+
+	*stack_id = bpf_get_stackid(ctx, &fl_stackmap, BPF_F_REUSE_STACKID);
+	if (fl_cfg.emit_all || *stack_id < 0)
+		return true;
+	key.stack_id = *stack_id;
+	fl_inode_key(inode, &key.inode);
+	now = bpf_ktime_get_ns();
+	seen = bpf_map_lookup_elem(&fl_seen, &key);
+	if (seen && now - seen->last_ns < FL_RESEND_NS) {
+		__sync_fetch_and_add(&seen->repeats, 1);
+		fl_count(slot, FL_CNT_REPEATS);
+		return false;
+	}
+	if (seen) {
+		seen->last_ns = now;
+	} else {
+		fresh.last_ns = now;
+		bpf_map_update_elem(&fl_seen, &key, &fresh, BPF_ANY);
+	}
+	return true;
+}
+
 /* Candidates carry the kernel stack that user space judges and shows. */
 static __always_inline void fl_event_submit(void *ctx, struct fl_event *e, __u32 slot,
-					    bool candidate)
+					    bool candidate, __s32 stack_id)
 {
+	e->stack_id = stack_id;
 	if (candidate) {
 		e->flags |= FL_F_CANDIDATE;
 		fl_count(slot, FL_CNT_CANDIDATES);

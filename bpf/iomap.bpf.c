@@ -19,6 +19,7 @@ static __always_inline int fl_iomap_iter_common(void *ctx, struct iomap_iter *it
 	__u32 slot, flags;
 	__u8 irw = FL_LOCK_NA;
 	bool candidate = false;
+	__s32 stack_id = -1;
 
 	if (!fl_watched(inode, &slot))
 		return 0;
@@ -40,6 +41,8 @@ static __always_inline int fl_iomap_iter_common(void *ctx, struct iomap_iter *it
 	}
 	if (!candidate && !fl_cfg.emit_all)
 		return 0;
+	if (candidate && !fl_candidate_gate(ctx, FL_EV_IOMAP, slot, inode, &stack_id))
+		return 0;
 
 	e = fl_event_new(FL_EV_IOMAP, slot, inode);
 	if (!e)
@@ -51,7 +54,7 @@ static __always_inline int fl_iomap_iter_common(void *ctx, struct iomap_iter *it
 		irw = fl_rwsem_state(&inode->i_rwsem, &irw_owner);
 	fl_event_locks(e, fl_inval_lock_state(FL_RD(inode, i_mapping), &inval_owner),
 		       inval_owner, irw, irw_owner);
-	fl_event_submit(ctx, e, slot, candidate);
+	fl_event_submit(ctx, e, slot, candidate, stack_id);
 	return 0;
 }
 

@@ -21,6 +21,7 @@ static __always_inline int fl_insert_common(void *ctx, struct address_space *map
 	__u32 slot;
 	__u8 inval, irw = FL_LOCK_NA;
 	bool candidate = false;
+	__s32 stack_id = -1;
 
 	if (!mapping)
 		return 0;
@@ -45,6 +46,8 @@ static __always_inline int fl_insert_common(void *ctx, struct address_space *map
 	}
 	if (!candidate && !fl_cfg.emit_all)
 		return 0;
+	if (candidate && !fl_candidate_gate(ctx, FL_EV_INSERT, slot, host, &stack_id))
+		return 0;
 
 	e = fl_event_new(FL_EV_INSERT, slot, host);
 	if (!e)
@@ -54,7 +57,7 @@ static __always_inline int fl_insert_common(void *ctx, struct address_space *map
 	if (irw == FL_LOCK_NA)
 		irw = fl_rwsem_state(&host->i_rwsem, &irw_owner);
 	fl_event_locks(e, inval, inval_owner, irw, irw_owner);
-	fl_event_submit(ctx, e, slot, candidate);
+	fl_event_submit(ctx, e, slot, candidate, stack_id);
 	return 0;
 }
 
@@ -69,6 +72,7 @@ static __noinline int fl_delete_common(void *ctx, struct folio *folio)
 	__u32 slot, pid;
 	__u8 inval;
 	bool candidate = false, in_window = false;
+	__s32 stack_id = -1;
 
 	if (!folio)
 		return 0;
@@ -103,6 +107,8 @@ static __noinline int fl_delete_common(void *ctx, struct folio *folio)
 		candidate = true;
 	if (!candidate && !fl_cfg.emit_all)
 		return 0;
+	if (candidate && !fl_candidate_gate(ctx, FL_EV_DELETE, slot, host, &stack_id))
+		return 0;
 
 	e = fl_event_new(FL_EV_DELETE, slot, host);
 	if (!e)
@@ -113,7 +119,7 @@ static __noinline int fl_delete_common(void *ctx, struct folio *folio)
 		       irw_owner);
 	if (in_window)
 		e->flags |= FL_F_IN_WINDOW;
-	fl_event_submit(ctx, e, slot, candidate);
+	fl_event_submit(ctx, e, slot, candidate, stack_id);
 	return 0;
 }
 

@@ -68,6 +68,13 @@ struct fl_engine {
 struct fl_engine *fl_engine_new(fl_symname_fn symname, void *symctx);
 void fl_engine_free(struct fl_engine *e);
 void fl_engine_feed(struct fl_engine *e, const struct fl_event *ev);
+/*
+ * Occurrences BPF counted but did not send (same event type, code path and
+ * inode as one it sent): added to the violations they repeat.  Returns how
+ * many were added; repeats of candidates that were no violation are not.
+ */
+uint64_t fl_engine_add_repeats(struct fl_engine *e, const struct fl_seen_key *k,
+			       uint64_t repeats);
 /* Totals over every slot. */
 void fl_engine_total(const struct fl_engine *e, struct fl_counts *out);
 

@@ -44,6 +44,11 @@ static int feed(void *ctx, const struct fl_event *ev)
 	return 0;
 }
 
+static void add_repeats(void *ctx, const struct fl_seen_key *k, uint64_t repeats)
+{
+	fl_engine_add_repeats(ctx, k, repeats);
+}
+
 static pid_t start_child(const struct fl_live_opts *o)
 {
 	pid_t pid = fork();
@@ -174,6 +179,7 @@ int fl_live_run(const struct fl_live_opts *o)
 	ri->duration_s = (fl_now_ns() - t0) / 1e9;
 
 	fl_loader_counts(&l, slots, ri->lost_per_cpu);
+	fl_loader_repeats(&l, add_repeats, eng);
 	if (eng->nviol)
 		ri->ksyms = fl_symbolizer_get(&sz);
 	memcpy(eng->slots, slots, sizeof(slots));

@@ -77,7 +77,8 @@ static const struct fl_hook {
 static const char *const tmpfs_only[] = { "fl_tp_user_fault", "fl_tp_lru_insert", NULL };
 
 static const char *const shared_maps[] = {
-	"fl_events", "fl_counts", "fl_tgids", "fl_fs_rules", "fl_tasks", "fl_held", NULL,
+	"fl_events", "fl_counts", "fl_tgids", "fl_fs_rules", "fl_tasks", "fl_held",
+	"fl_stackmap", "fl_seen", NULL,
 };
 
 static const char *const mode_names[] = {
@@ -536,5 +537,24 @@ int fl_loader_counts(struct fl_loader *l, struct fl_counts slots[FL_MAX_SLOTS],
 		}
 	}
 	free(vals);
+	return 0;
+}
+
+int fl_loader_repeats(struct fl_loader *l, void (*fn)(void *ctx, const struct fl_seen_key *k,
+						      uint64_t repeats), void *ctx)
+{
+	int fd = bpf_map__fd(bpf_object__find_map_by_name(l->objs[0], "fl_seen"));
+	struct fl_seen_key key, next;
+	struct fl_seen val;
+	void *prev = NULL;
+
+	if (fd < 0)
+		return fd;
+	while (!bpf_map_get_next_key(fd, prev, &next)) {
+		if (!bpf_map_lookup_elem(fd, &next, &val) && val.repeats)
+			fn(ctx, &next, val.repeats);
+		key = next;
+		prev = &key;
+	}
 	return 0;
 }

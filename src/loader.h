@@ -59,6 +59,9 @@ int fl_loader_poll(struct fl_loader *l, int timeout_ms);
 /* Per-slot sums over CPUs, and lost events per CPU (array of ncpus). */
 int fl_loader_counts(struct fl_loader *l, struct fl_counts slots[FL_MAX_SLOTS],
 		     uint64_t *lost_per_cpu);
+/* Candidate repeats BPF counted instead of sending (fl_seen), one call each. */
+int fl_loader_repeats(struct fl_loader *l, void (*fn)(void *ctx, const struct fl_seen_key *k,
+						      uint64_t repeats), void *ctx);
 /* "auto", "tp", "fentry", "kprobe" -> mode; -EINVAL otherwise. */
 int fl_attach_mode_parse(const char *s, enum fl_attach_mode *mode);
 const char *fl_attach_mode_name(enum fl_attach_mode mode);

@@ -101,6 +101,8 @@ struct fl_event {
 	__u16 nr_frames;
 	__u32 inval_owner;	/* pid named by the owner field, 0 if none */
 	__u32 i_rwsem_owner;
+	__s32 stack_id;		/* candidates: key of repeats BPF did not send */
+	__u32 pad;
 	__u64 start;		/* byte range [start, end) */
 	__u64 end;
 	__u64 aux;		/* IOMAP: iomap flags; INVAL_BEGIN: fallocate mode;
@@ -127,10 +129,29 @@ enum fl_counter {
 	FL_CNT_INVAL_UNTRACKED,	/* fs invalidation outside a traced syscall */
 	FL_CNT_FAULT_LOCKED,	/* fault entered with invalidate_lock held by me */
 	FL_CNT_PRECISE_MISSED,	/* precise tracking could not record a hold */
+	FL_CNT_REPEATS,		/* candidates counted in BPF, not sent (fl_seen) */
 	FL_CNT_MAX,
 };
 
 #define FL_MAX_SLOTS	8
+
+/*
+ * A candidate already sent from the same code path (kernel stack) on the
+ * same inode is sent again at most once per FL_RESEND_NS; the repeats in
+ * between are counted in the fl_seen map under this key.
+ */
+#define FL_RESEND_NS	1000000000ULL
+
+struct fl_seen_key {
+	__u32 type;
+	__s32 stack_id;
+	struct fl_inode_key inode;
+};
+
+struct fl_seen {
+	__u64 last_ns;
+	__u64 repeats;		/* not sent */
+};
 
 /* Per-filesystem rule flags (the fs_rules map, keyed by s_magic). */
 #define FL_RULE_INSERT_LOCKED	(1U << 0) /* insertions need inval lock or i_rwsem */

@@ -11,7 +11,12 @@
 
 FL=/bin/faultline
 # faultline's --attach MODE (auto is its default, passed explicitly).
-FL_ATTACH_ARGS="--attach=${FL_ATTACH:-auto}"
+# "precise" is auto attachment with precise lock tracking: a column of its
+# own in the matrix, since it loads another BPF object and changes evidence.
+case ${FL_ATTACH:-auto} in
+precise) FL_ATTACH_ARGS="--attach=auto --locks=precise" ;;
+*) FL_ATTACH_ARGS="--attach=${FL_ATTACH:-auto}" ;;
+esac
 
 note() { echo "# $*"; }
 

@@ -9,7 +9,7 @@
 #               comma-separated; default all)
 #   --scenario  tests/guest/scenarios/NAME.sh (repeatable or comma-separated;
 #               default all)
-#   --attach    only runs in this attach mode (auto, tp, fentry, kprobe;
+#   --attach    only runs in this attach mode (auto, tp, fentry, kprobe, precise;
 #               default: every mode each scenario lists)
 #   -v          show the serial console while the guest runs, and the
 #               checks' notes for passing runs

@@ -18,4 +18,9 @@ assert_json "$J" '[.violations[] | .locks.invalidate_lock] | map(. == "free" or 
 # only the assumed rule fires: everything else on this kernel is healthy
 assert_json "$J" '[.violations[] | select(.rule != "fault-unlocked")] | length == 0' "other rules fired"
 grep -q 'fault-unlocked (definite)' "$TMP/pos.stdout" || fail "text report lacks the violation"
+# BPF sends a code path's repeats at most once a second and counts the
+# rest: the counts come back into the violations, nothing is lost
+assert_json "$J" '.counts.candidate_repeats > 0' "no repeats counted in BPF (gate not exercised)"
+assert_json "$J" '([.violations[].count] | add) > .counts.candidates' "repeats not added to the violations"
+assert_json "$J" '.counts.lost == 0' "events lost"
 exit 0
