@@ -103,7 +103,7 @@ demo: deps
 	./faultline demo
 
 test: deps-test
-	$(MAKE) faultline $(UNIT_TESTS)
+	$(MAKE) faultline $(OUT)/faultline-static $(UNIT_TESTS)
 	tests/run.sh
 
 test-unit: $(UNIT_TESTS)

@@ -1,7 +1,8 @@
 #!/bin/bash
 # faultline's test runner: unit tests (cmocka binaries in build/tests/),
-# then live tests (tests/live/*.sh, real BPF on real loop-mounted
-# filesystems).  Prints one line per test and a closing
+# live tests (tests/live/*.sh, real BPF on real loop-mounted filesystems),
+# then the guest kernels (tests/guest/run.sh: Debian 6.1 and 6.12 under
+# QEMU, the bug zoo).  `tests/run.sh unit|live|guest` runs one part.  Prints one line per test and a closing
 # "N passed, N failed, N skipped" line.  Under CI=true a skip is a failure:
 # CI machines can load tp_btf, so nothing core may be skipped there.
 set -u
@@ -43,6 +44,23 @@ if [ "$what" = all ] || [ "$what" = live ]; then
 		rc=$?
 		result "$name ($(( $(date +%s) - start ))s)" $rc "$log_dir/log"
 	done
+fi
+
+# Guest kernels under QEMU: every run is one test; its own summary line
+# is folded into ours.
+if [ "$what" = all ] || [ "$what" = guest ]; then
+	[ -x build/faultline-static ] || make -s build/faultline-static >/dev/null
+	FL_FAULTLINE=$PWD/build/faultline-static tests/guest/run.sh 2>&1 | tee "$log_dir/guest"
+	rc=${PIPESTATUS[0]}
+	summary=$(grep -E '^[0-9]+ passed, [0-9]+ failed, [0-9]+ skipped$' "$log_dir/guest" | tail -1)
+	if [ -n "$summary" ]; then
+		read -r gp _ gf _ gs _ <<<"$summary"
+		pass=$((pass + gp)) fail=$((fail + gf)) skip=$((skip + gs))
+		[ "$gf" = 0 ] || failed+=("guest ($gf)")
+	fi
+	if [ -z "$summary" ] || { [ "$rc" != 0 ] && [ "${gf:-0}" = 0 ]; }; then
+		fail=$((fail + 1)); failed+=("guest harness (exit $rc)")
+	fi
 fi
 
 echo

@@ -1,7 +1,7 @@
 # faultline demo on loop-mounted ext4 and xfs made inside the guest
 # (mkfs.ext4/mkfs.xfs copied from the host with their libraries).
 #
-# attach: auto tp fentry kprobe
+# attach: auto tp fentry kprobe precise
 # timeout: 240
 # modules: loop xfs
 # guest-bins: mkfs.ext4 mkfs.xfs
