@@ -45,12 +45,7 @@ static __always_inline int fl_fault_common(void *ctx, __u16 type,
 		else
 			candidate = true;
 	}
-	if (!candidate && !fl_cfg.emit_all)
-		return 0;
-	if (candidate && !fl_candidate_gate(ctx, type, slot, host, &stack_id))
-		return 0;
-
-	e = fl_event_new(type, slot, host);
+	e = fl_event_for(ctx, type, slot, host, candidate, &stack_id);
 	if (!e)
 		return 0;
 	e->start = first << fl_cfg.page_shift;

@@ -332,6 +332,7 @@ static __always_inline struct fl_event *fl_event_new(__u16 type, __u32 slot,
 	e->nr_frames = 0;
 	e->stack_id = -1;
 	e->pad = 0;
+	e->kaddr = 0;
 	e->inval_owner = 0;
 	e->i_rwsem_owner = 0;
 	e->start = 0;
@@ -383,6 +384,22 @@ static __always_inline bool fl_candidate_gate(void *ctx, __u16 type, __u32 slot,
 		bpf_map_update_elem(&fl_seen, &key, &fresh, BPF_ANY);
 	}
 	return true;
+}
+
+/*
+ * The event for a judged hook, or NULL when nothing is to be sent: not a
+ * candidate (unless every event is recorded), a repeat the gate counted, or
+ * a full ring buffer.
+ */
+static __always_inline struct fl_event *fl_event_for(void *ctx, __u16 type, __u32 slot,
+						     struct inode *inode, bool candidate,
+						     __s32 *stack_id)
+{
+	if (!candidate && !fl_cfg.emit_all)
+		return NULL;
+	if (candidate && !fl_candidate_gate(ctx, type, slot, inode, stack_id))
+		return NULL;
+	return fl_event_new(type, slot, inode);
 }
 
 /* Candidates carry the kernel stack that user space judges and shows. */

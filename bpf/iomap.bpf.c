@@ -5,11 +5,58 @@
  * A buffered write, zeroing or unsharing step (not a fault, not direct
  * I/O) must run under inode->i_rwsem (seed 003): that is the write-unlocked
  * check.  Direct I/O may hold it shared and page_mkwrite holds the
- * invalidate lock instead, so both are left out.
+ * invalidate lock instead, so both are left out.  The maps' staleness is
+ * followed too (below), against xfs's own validity check.
  */
 #include "fl_common.bpf.h"
 
 #define FL_IOMAP_WRITE_LIKE (FL_IOMAP_WRITE | FL_IOMAP_ZERO | FL_IOMAP_UNSHARE)
+
+/*
+ * Stale maps, seen independently of the filesystem's own check.  xfs bumps
+ * its fork sequence (the validity cookie's source) on every in-core extent
+ * insert, remove and update, and traces each; counting them per inode, a
+ * map handed out before a change is stale.  When xfs finds a map stale
+ * (xfs_iomap_invalid for buffered writes, xfs_wb_*_iomap_invalid for
+ * writeback), the task's map must be one we saw go stale: the agreement
+ * check.  Attribute-fork changes are left out: they do not invalidate.
+ */
+#define BMAP_ATTRFORK_ (1U << 8)
+
+struct fl_map_state {
+	__u64 inode;
+	__u64 changes;		/* the inode's extent changes when mapped */
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 16384);
+	__type(key, __u64);
+	__type(value, __u64);
+} fl_extchg SEC(".maps");
+
+/* Each task's current map: for writes (iomap) and for writeback (wb). */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 8192);
+	__type(key, __u32);
+	__type(value, struct fl_map_state);
+} fl_curmap SEC(".maps"), fl_wbmap SEC(".maps");
+
+static __always_inline __u64 fl_changes(struct inode *inode)
+{
+	__u64 key = (__u64)inode, *n = bpf_map_lookup_elem(&fl_extchg, &key);
+
+	return n ? *n : 0;
+}
+
+static __always_inline void fl_map_taken(void *map, struct inode *inode)
+{
+	__u32 pid = (__u32)bpf_get_current_pid_tgid();
+	struct fl_map_state st = { .inode = (__u64)inode, .changes = fl_changes(inode) };
+
+	bpf_map_update_elem(map, &pid, &st, BPF_ANY);
+}
 
 static __always_inline int fl_iomap_iter_common(void *ctx, struct iomap_iter *iter)
 {
@@ -39,12 +86,7 @@ static __always_inline int fl_iomap_iter_common(void *ctx, struct iomap_iter *it
 				candidate = true;
 		}
 	}
-	if (!candidate && !fl_cfg.emit_all)
-		return 0;
-	if (candidate && !fl_candidate_gate(ctx, FL_EV_IOMAP, slot, inode, &stack_id))
-		return 0;
-
-	e = fl_event_new(FL_EV_IOMAP, slot, inode);
+	e = fl_event_for(ctx, FL_EV_IOMAP, slot, inode, candidate, &stack_id);
 	if (!e)
 		return 0;
 	e->start = BPF_CORE_READ(iter, pos);
@@ -66,6 +108,7 @@ static __always_inline int fl_iomap_map_common(struct inode *inode, struct iomap
 	if (!fl_watched(inode, &slot))
 		return 0;
 	fl_count(slot, FL_CNT_IOMAP_MAPS);
+	fl_map_taken(&fl_curmap, inode);
 	if (!fl_cfg.emit_all)
 		return 0;
 	e = fl_event_new(FL_EV_IOMAP_MAP, slot, inode);
@@ -113,5 +156,112 @@ int BPF_KPROBE(fl_kp_iomap_iter, struct iomap_iter *iter, const void *ops)
 	return fl_iomap_iter_common(ctx, iter);
 }
 #endif
+
+static __always_inline int fl_extent_changed(struct xfs_inode *ip, int state)
+{
+	struct inode *inode;
+	__u64 key, one = 1, *n;
+	__u32 slot;
+
+	if (!ip || (state & BMAP_ATTRFORK_))
+		return 0;
+	inode = &ip->i_vnode;
+	if (!fl_watched(inode, &slot))
+		return 0;
+	key = (__u64)inode;
+	n = bpf_map_lookup_elem(&fl_extchg, &key);
+	if (n)
+		__sync_fetch_and_add(n, 1);
+	else
+		bpf_map_update_elem(&fl_extchg, &key, &one, BPF_NOEXIST);
+	return 0;
+}
+
+SEC("tp_btf/xfs_iext_insert")
+int BPF_PROG(fl_xfs_iext_insert, struct xfs_inode *ip, void *cur, int state, unsigned long ip_)
+{
+	return fl_extent_changed(ip, state);
+}
+
+SEC("tp_btf/xfs_iext_remove")
+int BPF_PROG(fl_xfs_iext_remove, struct xfs_inode *ip, void *cur, int state, unsigned long ip_)
+{
+	return fl_extent_changed(ip, state);
+}
+
+SEC("tp_btf/xfs_bmap_post_update")
+int BPF_PROG(fl_xfs_iext_update, struct xfs_inode *ip, void *cur, int state, unsigned long ip_)
+{
+	return fl_extent_changed(ip, state);
+}
+
+SEC("tp_btf/xfs_map_blocks_found")
+int BPF_PROG(fl_xfs_wbmap_found, struct xfs_inode *ip)
+{
+	__u32 slot;
+
+	if (ip && fl_watched(&ip->i_vnode, &slot))
+		fl_map_taken(&fl_wbmap, &ip->i_vnode);
+	return 0;
+}
+
+SEC("tp_btf/xfs_map_blocks_alloc")
+int BPF_PROG(fl_xfs_wbmap_alloc, struct xfs_inode *ip)
+{
+	__u32 slot;
+
+	if (ip && fl_watched(&ip->i_vnode, &slot))
+		fl_map_taken(&fl_wbmap, &ip->i_vnode);
+	return 0;
+}
+
+static __always_inline int fl_kernel_found_stale(struct xfs_inode *ip, const struct iomap *iomap,
+						 void *maps)
+{
+	__u32 pid = (__u32)bpf_get_current_pid_tgid(), slot;
+	struct fl_map_state *st;
+	struct inode *inode;
+	struct fl_event *e;
+
+	if (!ip)
+		return 0;
+	inode = &ip->i_vnode;
+	if (!fl_watched(inode, &slot))
+		return 0;
+	fl_count(slot, FL_CNT_STALE_KERNEL);
+	st = bpf_map_lookup_elem(maps, &pid);
+	if (st && st->inode == (__u64)inode && fl_changes(inode) != st->changes) {
+		fl_count(slot, FL_CNT_STALE_SEEN);
+		return 0;
+	}
+	/* maybe the change's tracepoint has not run yet: user space looks again */
+	e = fl_event_new(FL_EV_STALE_UNSEEN, slot, inode);
+	if (!e)
+		return 0;
+	e->kaddr = (__u64)inode;
+	e->aux = st && st->inode == (__u64)inode ? st->changes : ~0ULL;
+	e->start = BPF_CORE_READ(iomap, offset);
+	e->end = e->start + BPF_CORE_READ(iomap, length);
+	bpf_ringbuf_submit(e, 0);
+	return 0;
+}
+
+SEC("tp_btf/xfs_iomap_invalid")
+int BPF_PROG(fl_xfs_iomap_invalid, struct xfs_inode *ip, const struct iomap *iomap)
+{
+	return fl_kernel_found_stale(ip, iomap, &fl_curmap);
+}
+
+SEC("tp_btf/xfs_wb_data_iomap_invalid")
+int BPF_PROG(fl_xfs_wb_invalid, struct xfs_inode *ip, const struct iomap *iomap)
+{
+	return fl_kernel_found_stale(ip, iomap, &fl_wbmap);
+}
+
+SEC("tp_btf/xfs_wb_cow_iomap_invalid")
+int BPF_PROG(fl_xfs_wb_cow_invalid, struct xfs_inode *ip, const struct iomap *iomap)
+{
+	return fl_kernel_found_stale(ip, iomap, &fl_wbmap);
+}
 
 char LICENSE[] SEC("license") = "GPL";

@@ -44,12 +44,7 @@ static __always_inline int fl_insert_common(void *ctx, struct address_space *map
 				candidate = true;
 		}
 	}
-	if (!candidate && !fl_cfg.emit_all)
-		return 0;
-	if (candidate && !fl_candidate_gate(ctx, FL_EV_INSERT, slot, host, &stack_id))
-		return 0;
-
-	e = fl_event_new(FL_EV_INSERT, slot, host);
+	e = fl_event_for(ctx, FL_EV_INSERT, slot, host, candidate, &stack_id);
 	if (!e)
 		return 0;
 	e->start = index << fl_cfg.page_shift;
@@ -105,12 +100,7 @@ static __noinline int fl_delete_common(void *ctx, struct folio *folio)
 	    (fl_fs_rules_of(FL_RD(host, i_sb, s_magic)) & FL_RULE_INVAL_EXCL) &&
 	    !fl_is_internal(host))
 		candidate = true;
-	if (!candidate && !fl_cfg.emit_all)
-		return 0;
-	if (candidate && !fl_candidate_gate(ctx, FL_EV_DELETE, slot, host, &stack_id))
-		return 0;
-
-	e = fl_event_new(FL_EV_DELETE, slot, host);
+	e = fl_event_for(ctx, FL_EV_DELETE, slot, host, candidate, &stack_id);
 	if (!e)
 		return 0;
 	e->start = BPF_CORE_READ(folio, index) << fl_cfg.page_shift;

@@ -154,6 +154,14 @@ int fl_cli_common(int c, const char *arg, struct fl_live_opts *o)
 	}
 }
 
+int fl_cli_usage_error(int c, const char *usage)
+{
+	/* fl_cli_common already said what was wrong with a value it knows */
+	if (c == '?' || c == ':')
+		fputs(usage, stderr);
+	return FL_EXIT_ENV;
+}
+
 int fl_cli_add_pid(struct fl_live_opts *o, const char *pid)
 {
 	char *end;
@@ -214,15 +222,8 @@ int fl_cmd_check(int argc, char **argv)
 			fputs(check_usage, stdout);
 			return FL_EXIT_CLEAN;
 		default:
-			switch (fl_cli_common(c, optarg, &o)) {
-			case 1:
-				break;
-			case 0:
-				fputs(check_usage, stderr);
-				return FL_EXIT_ENV;
-			default:
-				return FL_EXIT_ENV;
-			}
+			if (fl_cli_common(c, optarg, &o) <= 0)
+				return fl_cli_usage_error(c, check_usage);
 		}
 	}
 	if (optind < argc)

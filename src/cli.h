@@ -16,5 +16,7 @@ int fl_cli_seconds(const char *s, double *out);
 int fl_cli_ring_size(struct fl_live_opts *o, const char *arg);
 /* Options check and demo share (-j -r -A -a -L -v): 1 handled, 0 not ours, -1 bad. */
 int fl_cli_common(int c, const char *arg, struct fl_live_opts *o);
+/* Exit status for an option error; prints @usage for an unknown option. */
+int fl_cli_usage_error(int c, const char *usage);
 
 #endif

@@ -11,7 +11,7 @@
 #include "workload.h"
 
 static const char demo_usage[] =
-"usage: faultline demo [--json FILE] [--seconds N] [--fs LIST] [--faults-only]\n"
+"usage: faultline demo [--json FILE] [--seconds N] [--fs LIST] [--faults-only|--stale-maps]\n"
 "                      [--assume-protocol FS:RULE] [--ring-size MIB] [--attach MODE]\n"
 "                      [--locks word|precise] [-v]\n"
 "\n"
@@ -26,6 +26,9 @@ static const char demo_usage[] =
 "  --seconds N      workload time per filesystem (default 3)\n"
 "  --fs LIST        comma-separated subset of ext4,xfs,tmpfs (default all)\n"
 "  --faults-only    only the mmap fault threads (what `make bench` measures)\n"
+"  --stale-maps     instead: unaligned writes over unwritten extents while\n"
+"                   writeback, cache drops and punches change the extents\n"
+"                   (seed 002's conditions: xfs finds its maps stale)\n"
 "  --assume-protocol FS:RULE[,RULE]  as for check (positive controls)\n"
 "  --ring-size MIB, --attach MODE, --locks MODE  as for check\n"
 "  -v, --verbose    more diagnostics\n"
@@ -36,6 +39,7 @@ struct demo {
 	struct fl_scratch scratch;
 	double seconds;
 	bool faults_only;
+	bool stale_maps;
 };
 
 static int demo_workload(void *arg)
@@ -47,6 +51,7 @@ static int demo_workload(void *arg)
 			.dir = d->scratch.fs[i].mnt,
 			.seconds = d->seconds,
 			.faults_only = d->faults_only,
+			.stale_maps = d->stale_maps,
 		};
 		struct fl_workload_stats st;
 		int err = fl_workload_run(&wo, &st);
@@ -58,13 +63,14 @@ static int demo_workload(void *arg)
 		}
 		fprintf(stderr, "faultline: demo %s: %llu mmap reads, %llu mmap writes, "
 			"%llu reads, %llu writes, %llu punches, %llu zero, %llu collapse, "
-			"%llu insert, %llu truncate, %llu cache drops\n",
+			"%llu insert, %llu truncate, %llu cache drops, %llu syncs\n",
 			d->scratch.fs[i].fstype,
 			(unsigned long long)st.mmap_reads, (unsigned long long)st.mmap_writes,
 			(unsigned long long)st.reads, (unsigned long long)st.writes,
 			(unsigned long long)st.punches, (unsigned long long)st.zeroes,
 			(unsigned long long)st.collapses, (unsigned long long)st.inserts,
-			(unsigned long long)st.truncates, (unsigned long long)st.drops);
+			(unsigned long long)st.truncates, (unsigned long long)st.drops,
+			(unsigned long long)st.syncs);
 	}
 	return 0;
 }
@@ -102,6 +108,7 @@ int fl_cmd_demo(int argc, char **argv)
 		{ "seconds", required_argument, NULL, 's' },
 		{ "fs", required_argument, NULL, 'f' },
 		{ "faults-only", no_argument, NULL, 'F' },
+		{ "stale-maps", no_argument, NULL, 'S' },
 		{ "assume-protocol", required_argument, NULL, 'A' },
 		{ "ring-size", required_argument, NULL, 'r' },
 		{ "attach", required_argument, NULL, 'a' },
@@ -115,7 +122,7 @@ int fl_cmd_demo(int argc, char **argv)
 	struct demo d = { .seconds = 3 };
 	int nfs = 3, c, ret;
 
-	while ((c = getopt_long(argc, argv, "j:s:f:FA:r:a:L:vh", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "j:s:f:FSA:r:a:L:vh", opts, NULL)) != -1) {
 		switch (c) {
 		case 's':
 			if (fl_cli_seconds(optarg, &d.seconds)) {
@@ -130,19 +137,15 @@ int fl_cmd_demo(int argc, char **argv)
 		case 'F':
 			d.faults_only = true;
 			break;
+		case 'S':
+			d.stale_maps = true;
+			break;
 		case 'h':
 			fputs(demo_usage, stdout);
 			return FL_EXIT_CLEAN;
 		default:
-			switch (fl_cli_common(c, optarg, &o)) {
-			case 1:
-				break;
-			case 0:
-				fputs(demo_usage, stderr);
-				return FL_EXIT_ENV;
-			default:
-				return FL_EXIT_ENV;
-			}
+			if (fl_cli_common(c, optarg, &o) <= 0)
+				return fl_cli_usage_error(c, demo_usage);
 		}
 	}
 	if (optind < argc) {

@@ -22,6 +22,7 @@ void fl_engine_free(struct fl_engine *e)
 		free(e->viol[i].path);
 	free(e->viol);
 	free(e->open);
+	free(e->unseen);
 	free(e);
 }
 
@@ -366,6 +367,48 @@ static void judge_iomap(struct fl_engine *e, const struct fl_event *ev)
 		report(e, FL_R_WRITE_UNLOCKED, FL_EVID_DEFINITE, ev, find_partner(e, ev));
 }
 
+static void stale_unseen(struct fl_engine *e, const struct fl_event *ev)
+{
+	struct fl_stale_unseen *u;
+
+	if (e->nunseen == e->capunseen) {
+		size_t cap = e->capunseen ? e->capunseen * 2 : 64;
+		struct fl_stale_unseen *n;
+
+		if (cap > FL_MAX_STALE_UNSEEN ||
+		    !(n = realloc(e->unseen, cap * sizeof(*n)))) {
+			e->stale.missed++;	/* cannot be re-checked: counts against us */
+			return;
+		}
+		e->unseen = n;
+		e->capunseen = cap;
+	}
+	u = &e->unseen[e->nunseen++];
+	u->kaddr = ev->kaddr;
+	u->changes = ev->aux;
+	u->ev = *ev;
+}
+
+void fl_engine_settle_stale(struct fl_engine *e,
+			    bool (*changes_now)(void *ctx, uint64_t kaddr, uint64_t *n),
+			    void *ctx)
+{
+	struct fl_counts t;
+
+	fl_engine_total(e, &t);
+	e->stale.kernel_found = t.c[FL_CNT_STALE_KERNEL];
+	e->stale.seen = t.c[FL_CNT_STALE_SEEN];
+	for (size_t i = 0; i < e->nunseen; i++) {
+		const struct fl_stale_unseen *u = &e->unseen[i];
+		uint64_t n;
+
+		if (u->changes != ~0ULL && changes_now(ctx, u->kaddr, &n) && n != u->changes)
+			e->stale.seen_late++;
+		else
+			e->stale.missed++;
+	}
+}
+
 static void count_event(struct fl_engine *e, const struct fl_event *ev)
 {
 	static const int counter_of[FL_EV_TYPE_MAX] = {
@@ -417,6 +460,9 @@ void fl_engine_feed(struct fl_engine *e, const struct fl_event *ev)
 		break;
 	case FL_EV_IOMAP:
 		judge_iomap(e, ev);
+		break;
+	case FL_EV_STALE_UNSEEN:
+		stale_unseen(e, ev);
 		break;
 	default:
 		break;

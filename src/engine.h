@@ -43,6 +43,22 @@ struct fl_counts {
 typedef const char *(*fl_symname_fn)(void *ctx, uint64_t addr);
 
 #define FL_CLOSED_WINDOWS	64
+#define FL_MAX_STALE_UNSEEN	4096
+
+/* A map the kernel found stale before we had seen it change: re-checked. */
+struct fl_stale_unseen {
+	uint64_t kaddr;		/* the inode in the kernel */
+	uint64_t changes;	/* its extent changes when mapped, ~0 if unknown */
+	struct fl_event ev;
+};
+
+/* Agreement with the filesystem's own stale-map detection. */
+struct fl_stale_stats {
+	uint64_t kernel_found;	/* maps the kernel found stale */
+	uint64_t seen;		/* ... that faultline had seen go stale */
+	uint64_t seen_late;	/* ... whose change was traced just after */
+	uint64_t missed;	/* ... that faultline never saw change */
+};
 #define FL_MAX_VIOLATIONS	4096
 
 struct fl_engine {
@@ -60,6 +76,9 @@ struct fl_engine {
 	uint64_t viol_dropped;	/* occurrences of violations beyond the cap */
 
 	struct fl_counts slots[FL_MAX_SLOTS];
+	struct fl_stale_unseen *unseen;
+	size_t nunseen, capunseen;
+	struct fl_stale_stats stale;
 	uint64_t events;
 	uint64_t not_truncation;	/* unlocked deletions that were not truncation */
 	uint64_t first_ts;
@@ -73,6 +92,14 @@ void fl_engine_feed(struct fl_engine *e, const struct fl_event *ev);
  * inode as one it sent): added to the violations they repeat.  Returns how
  * many were added; repeats of candidates that were no violation are not.
  */
+/*
+ * After the run: settle the maps the kernel found stale before faultline's
+ * trace of the change arrived.  @changes_now gives an inode's extent changes
+ * now (the BPF map), or returns false if it is gone.  Fills e->stale.
+ */
+void fl_engine_settle_stale(struct fl_engine *e,
+			    bool (*changes_now)(void *ctx, uint64_t kaddr, uint64_t *n),
+			    void *ctx);
 uint64_t fl_engine_add_repeats(struct fl_engine *e, const struct fl_seen_key *k,
 			       uint64_t repeats);
 /* Totals over every slot. */

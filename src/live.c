@@ -179,10 +179,11 @@ int fl_live_run(const struct fl_live_opts *o)
 	ri->duration_s = (fl_now_ns() - t0) / 1e9;
 
 	fl_loader_counts(&l, slots, ri->lost_per_cpu);
+	memcpy(eng->slots, slots, sizeof(slots));
 	fl_loader_repeats(&l, add_repeats, eng);
+	fl_engine_settle_stale(eng, fl_loader_extent_changes, &l);
 	if (eng->nviol)
 		ri->ksyms = fl_symbolizer_get(&sz);
-	memcpy(eng->slots, slots, sizeof(slots));
 	fl_report_text(stdout, eng, ri);
 	fflush(stdout);
 	if (o->json_path) {

@@ -558,3 +558,11 @@ int fl_loader_repeats(struct fl_loader *l, void (*fn)(void *ctx, const struct fl
 	}
 	return 0;
 }
+
+bool fl_loader_extent_changes(void *ctx, uint64_t kaddr, uint64_t *n)
+{
+	struct fl_loader *l = ctx;
+	struct bpf_map *m = l->objs[3] ? bpf_object__find_map_by_name(l->objs[3], "fl_extchg") : NULL;
+
+	return m && !bpf_map_lookup_elem(bpf_map__fd(m), &kaddr, n);
+}

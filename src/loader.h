@@ -62,6 +62,8 @@ int fl_loader_counts(struct fl_loader *l, struct fl_counts slots[FL_MAX_SLOTS],
 /* Candidate repeats BPF counted instead of sending (fl_seen), one call each. */
 int fl_loader_repeats(struct fl_loader *l, void (*fn)(void *ctx, const struct fl_seen_key *k,
 						      uint64_t repeats), void *ctx);
+/* An inode's extent changes as the iomap object counted them (fl_extchg). */
+bool fl_loader_extent_changes(void *l, uint64_t kaddr, uint64_t *n);
 /* "auto", "tp", "fentry", "kprobe" -> mode; -EINVAL otherwise. */
 int fl_attach_mode_parse(const char *s, enum fl_attach_mode *mode);
 const char *fl_attach_mode_name(enum fl_attach_mode mode);

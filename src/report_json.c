@@ -105,6 +105,18 @@ static json_object *violation_obj(const struct fl_run_info *ri, const struct fl_
 	return o;
 }
 
+/* Agreement with the filesystem's own stale-map check (xfs, 6.2+). */
+static json_object *stale_obj(const struct fl_engine *e)
+{
+	json_object *o = json_object_new_object();
+
+	json_object_object_add(o, "kernel_found", json_object_new_uint64(e->stale.kernel_found));
+	json_object_object_add(o, "faultline_saw", json_object_new_uint64(e->stale.seen));
+	json_object_object_add(o, "faultline_saw_late", json_object_new_uint64(e->stale.seen_late));
+	json_object_object_add(o, "missed", json_object_new_uint64(e->stale.missed));
+	return o;
+}
+
 static json_object *coverage_arr(void)
 {
 	json_object *a = json_object_new_array();
@@ -184,6 +196,7 @@ int fl_report_json(const char *path, const struct fl_engine *e, const struct fl_
 	for (size_t i = 0; i < e->nviol; i++)
 		json_object_array_add(viols, violation_obj(ri, &e->viol[i]));
 	json_object_object_add(root, "violations", viols);
+	json_object_object_add(root, "stale_maps", stale_obj(e));
 	json_object_object_add(root, "violations_dropped", json_object_new_uint64(e->viol_dropped));
 
 	text = json_object_to_json_string_ext(root, JSON_C_TO_STRING_PRETTY |

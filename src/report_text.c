@@ -191,6 +191,11 @@ void fl_report_text(FILE *out, const struct fl_engine *e, const struct fl_run_in
 		if (strcmp(ri->attach[i].status, "attached"))
 			fprintf(out, "coverage: %s (%s) %s: %s\n", ri->attach[i].prog,
 				ri->attach[i].target, ri->attach[i].status, ri->attach[i].why);
+	if (e->stale.kernel_found || e->stale.missed)
+		fprintf(out, "stale maps: the kernel found %" PRIu64 " stale; faultline had seen %"
+			PRIu64 " go stale (%" PRIu64 " more when the change's trace arrived), "
+			"missed %" PRIu64 "\n", e->stale.kernel_found, e->stale.seen,
+			e->stale.seen_late, e->stale.missed);
 	fprintf(out, "violations: %zu distinct", e->nviol);
 	if (e->viol_dropped)
 		fprintf(out, " (+%" PRIu64 " occurrences beyond the report limit)", e->viol_dropped);

@@ -124,6 +124,7 @@ const char *fl_event_type_name(unsigned int type)
 		[FL_EV_INVAL_STEP] = "inval_step",
 		[FL_EV_IOMAP] = "iomap",
 		[FL_EV_IOMAP_MAP] = "iomap_map",
+		[FL_EV_STALE_UNSEEN] = "stale_unseen",
 	};
 
 	return type < FL_EV_TYPE_MAX ? names[type] : "?";
@@ -147,6 +148,8 @@ const char *fl_counter_name(unsigned int counter)
 		[FL_CNT_FAULT_LOCKED] = "faults_with_invalidate_lock",
 		[FL_CNT_PRECISE_MISSED] = "precise_missed",
 		[FL_CNT_REPEATS] = "candidate_repeats",
+		[FL_CNT_STALE_KERNEL] = "stale_maps_kernel",
+		[FL_CNT_STALE_SEEN] = "stale_maps_seen",
 	};
 
 	return counter < FL_CNT_MAX ? names[counter] : "?";

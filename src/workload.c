@@ -183,6 +183,103 @@ static void *dropper(void *arg)
 	return NULL;
 }
 
+/*
+ * Seed 002's conditions: unaligned buffered writes over unwritten extents
+ * while writeback converts them, the cache is dropped and ranges are
+ * punched and reallocated, so the maps writers hold keep going stale.
+ */
+#define STALE_FILE	(64u << 20)
+
+static void *stale_writer(void *arg)
+{
+	struct wl *w = arg;
+	uint64_t seed = 0x2468ace ^ (uint64_t)pthread_self(), n = 0;
+	static __thread char buf[576 << 10];
+
+	prctl(PR_SET_NAME, "fl-stale-write");
+	memset(buf, 0x3c, sizeof(buf));
+	while (!w->stop) {
+		size_t len = (64 << 10) + rnd(&seed) % (512 << 10);
+		uint64_t off = rnd(&seed) % (STALE_FILE - len);
+
+		if (pwrite(w->fd, buf, len, off) < 0)
+			add(w, &w->st.errors, 1);
+		n++;
+	}
+	add(w, &w->st.writes, n);
+	return NULL;
+}
+
+static void *stale_syncer(void *arg)
+{
+	struct wl *w = arg;
+	uint64_t n = 0;
+
+	prctl(PR_SET_NAME, "fl-stale-sync");
+	while (!w->stop) {
+		sync_file_range(w->fd, 0, 0, SYNC_FILE_RANGE_WRITE);
+		n++;
+	}
+	add(w, &w->st.syncs, n);
+	return NULL;
+}
+
+static void *stale_dropper(void *arg)
+{
+	struct wl *w = arg;
+	uint64_t n = 0;
+
+	prctl(PR_SET_NAME, "fl-stale-drop");
+	while (!w->stop) {
+		posix_fadvise(w->fd, 0, 0, POSIX_FADV_DONTNEED);
+		n++;
+		usleep(500);
+	}
+	add(w, &w->st.drops, n);
+	return NULL;
+}
+
+static void *stale_puncher(void *arg)
+{
+	struct wl *w = arg;
+	uint64_t seed = 0x13579bdf, n = 0;
+
+	prctl(PR_SET_NAME, "fl-stale-punch");
+	while (!w->stop) {
+		uint64_t off = (rnd(&seed) % (STALE_FILE >> 20)) << 20;
+
+		if (!fallocate(w->fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, off, 1 << 20) &&
+		    !fallocate(w->fd, 0, off, 1 << 20))
+			n++;
+		usleep(1000);
+	}
+	add(w, &w->st.punches, n);
+	return NULL;
+}
+
+static int stale_run(struct wl *w, const struct fl_workload_opts *o)
+{
+	void *(*fns[])(void *) = { stale_writer, stale_writer, stale_writer, stale_writer,
+				   stale_syncer, stale_dropper, stale_puncher };
+	pthread_t tids[ARRAY_SIZE(fns)];
+	int n = 0, err = 0;
+
+	/* preallocated: the writes land in unwritten extents */
+	if (fallocate(w->fd, 0, 0, STALE_FILE))
+		return -errno;
+	for (; n < (int)ARRAY_SIZE(fns); n++)
+		if (pthread_create(&tids[n], NULL, fns[n], w)) {
+			err = -EAGAIN;
+			break;
+		}
+	if (!err)
+		usleep((useconds_t)(o->seconds * 1e6));
+	w->stop = true;
+	for (int i = 0; i < n; i++)
+		pthread_join(tids[i], NULL);
+	return err;
+}
+
 static int fill(int fd)
 {
 	static char buf[1 << 20];
@@ -213,6 +310,12 @@ int fl_workload_run(const struct fl_workload_opts *o, struct fl_workload_stats *
 	w.fd = open(path, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 	if (w.fd < 0)
 		return -errno;
+	if (o->stale_maps) {
+		err = stale_run(&w, o);
+		if (st)
+			*st = w.st;
+		goto out;
+	}
 	err = fill(w.fd);
 	if (err)
 		goto out;

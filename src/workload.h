@@ -12,7 +12,7 @@
 #include <stdint.h>
 
 struct fl_workload_stats {
-	uint64_t mmap_reads, mmap_writes, reads, writes;
+	uint64_t mmap_reads, mmap_writes, reads, writes, syncs;
 	uint64_t punches, zeroes, collapses, inserts, truncates, drops;
 	uint64_t errors;
 };
@@ -21,6 +21,7 @@ struct fl_workload_opts {
 	const char *dir;
 	double seconds;
 	bool faults_only;	/* no invalidations, no read()/write() (bench) */
+	bool stale_maps;	/* make xfs find its write maps stale (seed 002) */
 };
 
 /* Runs in the calling process; 0 or -errno (setup failure). */

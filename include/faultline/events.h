@@ -31,6 +31,7 @@ enum fl_event_type {
 	FL_EV_INVAL_STEP,	/* the filesystem's own invalidation code ran */
 	FL_EV_IOMAP,		/* iomap_iter step */
 	FL_EV_IOMAP_MAP,	/* the extent map an iomap step will use */
+	FL_EV_STALE_UNSEEN,	/* the kernel found a map stale that we had not */
 	FL_EV_TYPE_MAX,
 };
 
@@ -103,6 +104,7 @@ struct fl_event {
 	__u32 i_rwsem_owner;
 	__s32 stack_id;		/* candidates: key of repeats BPF did not send */
 	__u32 pad;
+	__u64 kaddr;		/* STALE_UNSEEN: the inode, to look its changes up later */
 	__u64 start;		/* byte range [start, end) */
 	__u64 end;
 	__u64 aux;		/* IOMAP: iomap flags; INVAL_BEGIN: fallocate mode;
@@ -130,6 +132,8 @@ enum fl_counter {
 	FL_CNT_FAULT_LOCKED,	/* fault entered with invalidate_lock held by me */
 	FL_CNT_PRECISE_MISSED,	/* precise tracking could not record a hold */
 	FL_CNT_REPEATS,		/* candidates counted in BPF, not sent (fl_seen) */
+	FL_CNT_STALE_KERNEL,	/* maps the kernel found stale (xfs_*iomap_invalid) */
+	FL_CNT_STALE_SEEN,	/* ... that faultline had seen go stale already */
 	FL_CNT_MAX,
 };
 

@@ -1535,6 +1535,49 @@ static void test_inverted_event_range(void **state)
 	no_violation(e);
 }
 
+/* Stale-map agreement: late traces of the change count as seen, not missed. */
+static uint64_t changes_table[2][2];	/* kaddr, changes now */
+
+static bool changes_now(void *ctx, uint64_t kaddr, uint64_t *n)
+{
+	(void)ctx;
+	for (size_t i = 0; i < ARRAY_SIZE(changes_table); i++) {
+		if (changes_table[i][0] == kaddr) {
+			*n = changes_table[i][1];
+			return true;
+		}
+	}
+	return false;
+}
+
+static void test_stale_settle(void **state)
+{
+	struct fl_engine *e = *state;
+	struct fl_event ev;
+
+	e->slots[1].c[FL_CNT_STALE_KERNEL] = 10;
+	e->slots[1].c[FL_CNT_STALE_SEEN] = 7;
+	changes_table[0][0] = 0xffff1000;
+	changes_table[0][1] = 5;
+	changes_table[1][0] = 0xffff2000;
+	changes_table[1][1] = 3;
+	ev = mk_event(FL_EV_STALE_UNSEEN, PID_A, INO, 0, 4096, 1000);
+	ev.kaddr = 0xffff1000;
+	ev.aux = 4;		/* changed since: seen late */
+	fl_engine_feed(e, &ev);
+	ev.kaddr = 0xffff2000;
+	ev.aux = 3;		/* unchanged: missed */
+	fl_engine_feed(e, &ev);
+	ev.kaddr = 0xffff3000;	/* gone from the map: missed */
+	fl_engine_feed(e, &ev);
+	fl_engine_settle_stale(e, changes_now, NULL);
+	assert_int_equal(e->stale.kernel_found, 10);
+	assert_int_equal(e->stale.seen, 7);
+	assert_int_equal(e->stale.seen_late, 1);
+	assert_int_equal(e->stale.missed, 2);
+	no_violation(e);
+}
+
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
 
 int main(void)
@@ -1554,6 +1597,7 @@ int main(void)
 		/* 4 */
 		T(test_seed000_mkwrite_punch_shared),
 		T(test_delete_shared_hint_outside_fault),
+		T(test_stale_settle),
 		T(test_delete_shared_by_reclaim),
 		T(test_delete_in_own_window_excl),
 		/* 5 */
