@@ -105,7 +105,7 @@ static __always_inline int fl_iomap_map_common(struct inode *inode, struct iomap
 	struct fl_event *e;
 	__u32 slot;
 
-	if (!fl_watched(inode, &slot))
+	if (!iomap || !fl_watched(inode, &slot))
 		return 0;
 	fl_count(slot, FL_CNT_IOMAP_MAPS);
 	fl_map_taken(&fl_curmap, inode);
@@ -223,7 +223,8 @@ static __always_inline int fl_kernel_found_stale(struct xfs_inode *ip, const str
 	struct inode *inode;
 	struct fl_event *e;
 
-	if (!ip)
+	/* 6.12+ types tracepoint arguments as maybe-NULL */
+	if (!ip || !iomap)
 		return 0;
 	inode = &ip->i_vnode;
 	if (!fl_watched(inode, &slot))
