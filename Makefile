@@ -128,8 +128,11 @@ guest-headers:
 	tests/guest/kernels.sh headers
 
 bench: deps-test
-	$(MAKE) faultline
+	$(MAKE) faultline $(OUT)/faultline-static
 	tests/bench/bench.sh
+	@echo "== precise lock tracking, in a guest kernel (fentry) =="
+	FL_FAULTLINE=$(CURDIR)/$(OUT)/faultline-static FL_GUEST_SCENARIO_DIR=$(CURDIR)/tests/bench/guest \
+		tests/guest/run.sh --kernel 6.12 --scenario lockcost -v
 
 vmlinux:
 	$(BPFTOOL) btf dump file /sys/kernel/btf/vmlinux format c > vmlinux/vmlinux_$(VMLINUX_ARCH).h

@@ -124,6 +124,39 @@ struct {
 	__type(value, struct fl_task_inval);
 } fl_tasks SEC(".maps");
 
+/*
+ * How many tasks fl_tasks holds: every page-cache deletion would otherwise
+ * pay a hash lookup to learn that nobody is invalidating (an array lookup
+ * is inlined by the verifier).
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __s64);
+} fl_active SEC(".maps");
+
+static __always_inline void fl_active_add(__s64 n)
+{
+	__u32 zero = 0;
+	__s64 *v = bpf_map_lookup_elem(&fl_active, &zero);
+
+	if (v)
+		__sync_fetch_and_add(v, n);
+}
+
+/* This task's invalidation, if any task at all is invalidating. */
+static __always_inline struct fl_task_inval *fl_task_window(void)
+{
+	__u32 zero = 0, pid;
+	__s64 *v = bpf_map_lookup_elem(&fl_active, &zero);
+
+	if (!v || *v <= 0)
+		return NULL;
+	pid = (__u32)bpf_get_current_pid_tgid();
+	return bpf_map_lookup_elem(&fl_tasks, &pid);
+}
+
 static __always_inline void fl_count(__u32 slot, __u32 counter)
 {
 	__u32 idx = slot * FL_CNT_MAX + counter;

@@ -46,8 +46,10 @@ static __always_inline int fl_enter(void *ctx, struct inode *inode, __u8 op,
 	t.start = start;
 	t.end = end;
 	t.mode = mode;
-	if (bpf_map_update_elem(&fl_tasks, &pid, &t, BPF_ANY))
-		return 0;
+	if (!bpf_map_update_elem(&fl_tasks, &pid, &t, BPF_NOEXIST))
+		fl_active_add(1);
+	else if (bpf_map_update_elem(&fl_tasks, &pid, &t, BPF_ANY))
+		return 0;	/* full: this invalidation goes untracked */
 	tp = bpf_map_lookup_elem(&fl_tasks, &pid);
 	if (tp && inode)
 		fl_window_open(ctx, tp, inode, slot);
@@ -108,7 +110,8 @@ static __always_inline int fl_exit(struct syscall_trace_exit *ctx)
 	if (!t)
 		return 0;
 	copy = *t;
-	bpf_map_delete_elem(&fl_tasks, &pid);
+	if (!bpf_map_delete_elem(&fl_tasks, &pid))
+		fl_active_add(-1);
 	if (!copy.opened)
 		return 0;
 	if (ctx->ret == 0)

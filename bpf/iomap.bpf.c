@@ -22,6 +22,7 @@
  * check.  Attribute-fork changes are left out: they do not invalidate.
  */
 #define BMAP_ATTRFORK_ (1U << 8)
+#define XFS_MAGIC_ 0x58465342
 
 struct fl_map_state {
 	__u64 inode;
@@ -108,7 +109,9 @@ static __always_inline int fl_iomap_map_common(struct inode *inode, struct iomap
 	if (!iomap || !fl_watched(inode, &slot))
 		return 0;
 	fl_count(slot, FL_CNT_IOMAP_MAPS);
-	fl_map_taken(&fl_curmap, inode);
+	/* only xfs's maps are checked against its own stale detection */
+	if (FL_RD(inode, i_sb, s_magic) == XFS_MAGIC_)
+		fl_map_taken(&fl_curmap, inode);
 	if (!fl_cfg.emit_all)
 		return 0;
 	e = fl_event_new(FL_EV_IOMAP_MAP, slot, inode);

@@ -64,7 +64,7 @@ static __noinline int fl_delete_common(void *ctx, struct folio *folio)
 	struct fl_task_inval *t;
 	struct inode *host;
 	struct fl_event *e;
-	__u32 slot, pid;
+	__u32 slot;
 	__u8 inval;
 	bool candidate = false, in_window = false;
 	__s32 stack_id = -1;
@@ -79,8 +79,7 @@ static __noinline int fl_delete_common(void *ctx, struct folio *folio)
 		return 0;
 	fl_count(slot, FL_CNT_DELETIONS);
 
-	pid = (__u32)bpf_get_current_pid_tgid();
-	t = bpf_map_lookup_elem(&fl_tasks, &pid);
+	t = fl_task_window();
 	if (t) {
 		/* truncate(2) names a path: the inode shows up here first. */
 		if (!t->opened)

@@ -78,7 +78,7 @@ static const char *const tmpfs_only[] = { "fl_tp_user_fault", "fl_tp_lru_insert"
 
 static const char *const shared_maps[] = {
 	"fl_events", "fl_counts", "fl_tgids", "fl_fs_rules", "fl_tasks", "fl_held",
-	"fl_stackmap", "fl_seen", NULL,
+	"fl_stackmap", "fl_seen", "fl_active", NULL,
 };
 
 static const char *const mode_names[] = {
@@ -213,6 +213,64 @@ static bool name_in(const char *name, const char *const *list, int n)
 	return false;
 }
 
+/*
+ * A hook's program: loaded iff the plan chose its mechanism.  Returns
+ * false when @name belongs to no hook.
+ */
+static bool plan_hook_prog(struct fl_loader *l, const char *objname, const char *name,
+			   const char *label, const struct plan *p, bool *load)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(hooks); i++) {
+		const struct fl_hook *h = &hooks[i];
+		enum fl_mech mech;
+
+		if (strcmp(h->obj, objname))
+			continue;
+		if (!strcmp(name, h->tp))
+			mech = MECH_TP;
+		else if (name_in(name, h->fentry, 2))
+			mech = MECH_FENTRY;
+		else if (name_in(name, h->kprobe, 2))
+			mech = MECH_KPROBE;
+		else
+			continue;
+		*load = p->mech[i] == mech;
+		/* a hook nothing can attach is reported once, on its tracepoint */
+		if (p->mech[i] == MECH_NONE && mech == MECH_TP)
+			add_status(l, name, label, "missing", p->why[i]);
+		return true;
+	}
+	return false;
+}
+
+/* Any other program: loaded when its attach point exists (and is wanted). */
+static bool plan_plain_prog(const char *name, const char *sec, const char *target,
+			    const struct fl_loader_opts *o, const char **status, const char **why)
+{
+	bool exists;
+
+	if (!strncmp(sec, "tp_btf/", 7)) {
+		exists = fl_kernel_has_btf_tp(target);
+		*why = "tracepoint not in this kernel";
+	} else if (!strncmp(sec, "tracepoint/", 11)) {
+		exists = fl_tracefs_has_event(target);
+		*why = "tracepoint not in this kernel";
+	} else {
+		exists = fl_kernel_has_func(NULL, target);
+		*why = "kernel function not in BTF";
+	}
+	*status = "missing";
+	if (!exists)
+		return false;
+	if (name_in(name, tmpfs_only, ARRAY_SIZE(tmpfs_only)) && !o->watch_tmpfs) {
+		*status = "skipped";
+		*why = "only needed when tmpfs is watched";
+		return false;
+	}
+	*why = "";
+	return true;
+}
+
 /* Autoload exactly the programs the plan chose, and say why for the rest. */
 static void plan_object(struct fl_loader *l, struct bpf_object *obj, const char *objname,
 			const struct plan *p, const struct fl_loader_opts *o)
@@ -223,53 +281,24 @@ static void plan_object(struct fl_loader *l, struct bpf_object *obj, const char 
 	bpf_object__for_each_program(prog, obj) {
 		const char *name = bpf_program__name(prog);
 		const char *sec = bpf_program__section_name(prog);
-		const char *target = strchr(sec, '/') ? strchr(sec, '/') + 1 : sec;
+		const char *slash = strchr(sec, '/');
+		const char *target = slash ? slash + 1 : sec;
+		const char *status, *why;
 		char label[64];
-		bool hooked = false, load = false;
-		const char *why = "";
+		bool load = false;
 
-		snprintf(label, sizeof(label), "%s (%.*s)", target, (int)(strchr(sec, '/') ?
-			 strchr(sec, '/') - sec : (long)strlen(sec)), sec);
-		for (size_t i = 0; i < ARRAY_SIZE(hooks) && !hooked; i++) {
-			const struct fl_hook *h = &hooks[i];
-
-			if (strcmp(h->obj, objname))
-				continue;
-			if (!strcmp(name, h->tp)) {
-				hooked = true;
-				load = p->mech[i] == MECH_TP;
-			} else if (name_in(name, h->fentry, 2)) {
-				hooked = true;
-				load = p->mech[i] == MECH_FENTRY;
-			} else if (name_in(name, h->kprobe, 2)) {
-				hooked = true;
-				load = p->mech[i] == MECH_KPROBE;
-			} else {
-				continue;
-			}
-			if (!load && p->mech[i] == MECH_NONE && !strcmp(name, h->tp))
-				add_status(l, name, label, "missing", p->why[i]);
-		}
-		if (hooked) {
+		/* "target (mechanism)", e.g. "filemap_fault (fentry)" */
+		snprintf(label, sizeof(label), "%s (%.*s)", target,
+			 (int)(slash ? slash - sec : (long)strlen(sec)), sec);
+		if (plan_hook_prog(l, objname, name, label, p, &load)) {
 			bpf_program__set_autoload(prog, load);
 			if (load)
 				add_status(l, name, label, attached, "");
 			continue;
 		}
-		if (!strncmp(sec, "tp_btf/", 7))
-			load = fl_kernel_has_btf_tp(target);
-		else if (!strncmp(sec, "tracepoint/", 11))
-			load = fl_tracefs_has_event(target);
-		else
-			load = fl_kernel_has_func(NULL, target);
-		why = load ? "" : strchr(sec, 'f') == sec ? "kernel function not in BTF" :
-		      "tracepoint not in this kernel";
-		if (load && name_in(name, tmpfs_only, ARRAY_SIZE(tmpfs_only)) && !o->watch_tmpfs) {
-			load = false;
-			why = "only needed when tmpfs is watched";
-		}
+		load = plan_plain_prog(name, sec, target, o, &status, &why);
 		bpf_program__set_autoload(prog, load);
-		add_status(l, name, label, load ? attached : (*why == 'o' ? "skipped" : "missing"), why);
+		add_status(l, name, label, load ? attached : status, why);
 	}
 }
 
