@@ -87,6 +87,14 @@ struct {
 	__type(value, struct fl_held);
 } fl_held SEC(".maps");
 
+/* Read holds recorded per semaphore, over all tasks. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 16384);
+	__type(key, __u64);
+	__type(value, __s64);
+} fl_sem_readers SEC(".maps");
+
 /* Candidate repeats, see FL_RESEND_NS. */
 struct {
 	__uint(type, BPF_MAP_TYPE_STACK_TRACE);
@@ -234,13 +242,17 @@ static __always_inline __u32 fl_fs_rules_of(__u32 magic)
 /*
  * The owner hint cannot say whether we are among the readers (it names the
  * last reader, and is not cleared when that reader leaves); our own
- * acquisitions can, once tracking has run long enough to have seen every
- * acquisition still held.
+ * recorded acquisitions can.  "Not me" needs more than a missing record: a
+ * hold taken before tracking attached, or by a path the hooks do not see,
+ * would look the same.  So it is claimed only when the recorded read holds
+ * of this semaphore account for every reader the lock word counts.
  */
-static __always_inline __u8 fl_precise_refine(struct rw_semaphore *sem, __u8 state)
+static __always_inline __u8 fl_precise_refine(struct rw_semaphore *sem, __u8 state,
+					      unsigned long readers)
 {
 	struct fl_held_key k = { .sem = (__u64)sem };
 	struct fl_held *h;
+	__s64 *recorded;
 
 	if (!fl_cfg.precise || (state != FL_LOCK_SHARED_OTHER && state != FL_LOCK_SHARED_ME))
 		return state;
@@ -248,9 +260,10 @@ static __always_inline __u8 fl_precise_refine(struct rw_semaphore *sem, __u8 sta
 	h = bpf_map_lookup_elem(&fl_held, &k);
 	if (h && h->readers)
 		return FL_LOCK_SHARED_ME;
-	if (bpf_ktime_get_ns() >= fl_cfg.precise_since)
+	recorded = bpf_map_lookup_elem(&fl_sem_readers, &k.sem);
+	if (recorded && *recorded == (__s64)readers)
 		return FL_LOCK_READERS_NOT_ME;
-	return state;
+	return FL_LOCK_SHARED_OTHER;
 }
 
 /*
@@ -264,7 +277,7 @@ static __always_inline __u8 fl_precise_refine(struct rw_semaphore *sem, __u8 sta
 static __always_inline __u8 fl_rwsem_state(struct rw_semaphore *sem, __u64 *owner)
 {
 	__u64 me = bpf_get_current_task();
-	unsigned long count, word;
+	unsigned long count, word, readers;
 	__u64 task;
 
 	if (!bpf_core_field_exists(sem->count))
@@ -279,13 +292,14 @@ static __always_inline __u8 fl_rwsem_state(struct rw_semaphore *sem, __u64 *owne
 		*owner = task;
 		return FL_LOCK_EXCL_OTHER;
 	}
-	if (((count >> 8) & ((1UL << 55) - 1)) == 0)
+	readers = (count >> 8) & ((1UL << 55) - 1);
+	if (!readers)
 		return FL_LOCK_FREE;
 	/* the hint survives up_read: "me" may be a read lock long released */
 	if ((word & 1) && task == me)
-		return fl_precise_refine(sem, FL_LOCK_SHARED_ME);
+		return fl_precise_refine(sem, FL_LOCK_SHARED_ME, readers);
 	*owner = task;
-	return fl_precise_refine(sem, FL_LOCK_SHARED_OTHER);
+	return fl_precise_refine(sem, FL_LOCK_SHARED_OTHER, readers);
 }
 
 static __always_inline __u32 fl_task_pid(__u64 task)
@@ -398,7 +412,9 @@ static __always_inline bool fl_candidate_gate(void *ctx, __u16 type, __u32 slot,
 	struct fl_seen *seen, fresh = {};
 	__u64 now;
 
-	*stack_id = bpf_get_stackid(ctx, &fl_stackmap, BPF_F_REUSE_STACKID);
+	/* no REUSE: a hash collision returns -EEXIST and the event is sent,
+	 * rather than one path's repeats counted under another's id */
+	*stack_id = bpf_get_stackid(ctx, &fl_stackmap, 0);
 	if (fl_cfg.emit_all || *stack_id < 0)
 		return true;
 	key.stack_id = *stack_id;

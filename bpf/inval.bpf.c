@@ -56,48 +56,11 @@ static __always_inline int fl_enter(void *ctx, struct inode *inode, __u8 op,
 	return 0;
 }
 
-SEC("tracepoint/syscalls/sys_enter_fallocate")
-int fl_sys_enter_fallocate(struct syscall_trace_enter *ctx)
-{
-	long fd = ctx->args[0], mode = ctx->args[1];
-	__u64 off = ctx->args[2], len = ctx->args[3];
-	__u8 op;
-
-	if (mode & FALLOC_FL_PUNCH_HOLE_)
-		op = FL_OP_PUNCH;
-	else if (mode & (FALLOC_FL_ZERO_RANGE_ | FALLOC_FL_WRITE_ZEROES_))
-		op = FL_OP_ZERO;
-	else if (mode & FALLOC_FL_COLLAPSE_RANGE_)
-		op = FL_OP_COLLAPSE;
-	else if (mode & FALLOC_FL_INSERT_RANGE_)
-		op = FL_OP_INSERT;
-	else
-		return 0;	/* allocation drops no page cache */
-
-	/* Collapse and insert shift everything after the offset. */
-	if (op == FL_OP_COLLAPSE || op == FL_OP_INSERT)
-		return fl_enter(ctx, fl_fd_inode(fd), op, off, FL_EOF, mode);
-	return fl_enter(ctx, fl_fd_inode(fd), op, off, off + len, mode);
-}
-
-SEC("tracepoint/syscalls/sys_enter_ftruncate")
-int fl_sys_enter_ftruncate(struct syscall_trace_enter *ctx)
-{
-	struct inode *inode = fl_fd_inode(ctx->args[0]);
-	__u64 length = ctx->args[1];
-
-	/* Only shrinking drops page cache. */
-	if (!inode || length >= (__u64)BPF_CORE_READ(inode, i_size))
-		return 0;
-	return fl_enter(ctx, inode, FL_OP_TRUNCATE, length, FL_EOF, 0);
-}
-
-SEC("tracepoint/syscalls/sys_enter_truncate")
-int fl_sys_enter_truncate(struct syscall_trace_enter *ctx)
-{
-	return fl_enter(ctx, NULL, FL_OP_TRUNCATE, ctx->args[1], FL_EOF, 0);
-}
-
+/*
+ * The exit programs come first in the object, so they attach first: an
+ * entry recorded by sys_enter always finds its sys_exit attached, and no
+ * task is left "invalidating" for good.
+ */
 /* Invalidations are counted when they succeed: tmpfs refuses collapse. */
 static __always_inline int fl_exit(struct syscall_trace_exit *ctx)
 {
@@ -145,6 +108,48 @@ SEC("tracepoint/syscalls/sys_exit_truncate")
 int fl_sys_exit_truncate(struct syscall_trace_exit *ctx)
 {
 	return fl_exit(ctx);
+}
+
+SEC("tracepoint/syscalls/sys_enter_fallocate")
+int fl_sys_enter_fallocate(struct syscall_trace_enter *ctx)
+{
+	long fd = ctx->args[0], mode = ctx->args[1];
+	__u64 off = ctx->args[2], len = ctx->args[3];
+	__u8 op;
+
+	if (mode & FALLOC_FL_PUNCH_HOLE_)
+		op = FL_OP_PUNCH;
+	else if (mode & (FALLOC_FL_ZERO_RANGE_ | FALLOC_FL_WRITE_ZEROES_))
+		op = FL_OP_ZERO;
+	else if (mode & FALLOC_FL_COLLAPSE_RANGE_)
+		op = FL_OP_COLLAPSE;
+	else if (mode & FALLOC_FL_INSERT_RANGE_)
+		op = FL_OP_INSERT;
+	else
+		return 0;	/* allocation drops no page cache */
+
+	/* Collapse and insert shift everything after the offset. */
+	if (op == FL_OP_COLLAPSE || op == FL_OP_INSERT)
+		return fl_enter(ctx, fl_fd_inode(fd), op, off, FL_EOF, mode);
+	return fl_enter(ctx, fl_fd_inode(fd), op, off, off + len, mode);
+}
+
+SEC("tracepoint/syscalls/sys_enter_ftruncate")
+int fl_sys_enter_ftruncate(struct syscall_trace_enter *ctx)
+{
+	struct inode *inode = fl_fd_inode(ctx->args[0]);
+	__u64 length = ctx->args[1];
+
+	/* Only shrinking drops page cache. */
+	if (!inode || length >= (__u64)BPF_CORE_READ(inode, i_size))
+		return 0;
+	return fl_enter(ctx, inode, FL_OP_TRUNCATE, length, FL_EOF, 0);
+}
+
+SEC("tracepoint/syscalls/sys_enter_truncate")
+int fl_sys_enter_truncate(struct syscall_trace_enter *ctx)
+{
+	return fl_enter(ctx, NULL, FL_OP_TRUNCATE, ctx->args[1], FL_EOF, 0);
 }
 
 /*

@@ -11,7 +11,10 @@
  * it, or at the i_rwsem offset of an inode whose mapping points back, and
  * that file must be watched.  Acquisitions are taken at fexit (when they
  * succeeded), releases at fentry.  Needs fentry: kprobes could not see the
- * semaphore at return.
+ * semaphore at return.  A hold taken before these programs attached (or
+ * missed) is never recorded; fl_precise_refine compares the recorded read
+ * holds with the lock word's reader count, so a miss leaves the verdict
+ * unknown instead of wrong.
  */
 #include "fl_common.bpf.h"
 
@@ -33,6 +36,22 @@ static __always_inline bool fl_sem_watched(struct rw_semaphore *sem)
 	return false;
 }
 
+/* Read holds of @sem over all tasks: what fl_precise_refine compares. */
+static __always_inline void fl_sem_readers_add(__u64 sem, __s64 n)
+{
+	__s64 *v = bpf_map_lookup_elem(&fl_sem_readers, &sem);
+
+	if (v) {
+		__sync_fetch_and_add(v, n);
+		return;
+	}
+	if (n > 0 && bpf_map_update_elem(&fl_sem_readers, &sem, &n, BPF_NOEXIST)) {
+		v = bpf_map_lookup_elem(&fl_sem_readers, &sem);
+		if (v)
+			__sync_fetch_and_add(v, n);
+	}
+}
+
 static __always_inline void fl_acquired(struct rw_semaphore *sem, bool write)
 {
 	struct fl_held_key k = { .sem = (__u64)sem };
@@ -51,10 +70,12 @@ static __always_inline void fl_acquired(struct rw_semaphore *sem, bool write)
 			return;
 		}
 	}
-	if (write)
+	if (write) {
 		h->writer = 1;
-	else
+	} else {
 		h->readers++;
+		fl_sem_readers_add(k.sem, 1);
+	}
 }
 
 static __always_inline void fl_released(struct rw_semaphore *sem, bool write)
@@ -66,10 +87,12 @@ static __always_inline void fl_released(struct rw_semaphore *sem, bool write)
 	h = bpf_map_lookup_elem(&fl_held, &k);
 	if (!h)
 		return;
-	if (write)
+	if (write) {
 		h->writer = 0;
-	else if (h->readers)
+	} else if (h->readers) {
 		h->readers--;
+		fl_sem_readers_add(k.sem, -1);
+	}
 	if (!h->writer && !h->readers)
 		bpf_map_delete_elem(&fl_held, &k);
 }
@@ -154,7 +177,27 @@ int BPF_PROG(fl_lk_downgrade, struct rw_semaphore *sem)
 	if (h && h->writer) {
 		h->writer = 0;
 		h->readers++;
+		fl_sem_readers_add(k.sem, 1);
 	}
+	return 0;
+}
+
+/*
+ * With lockdep, the _nested forms are functions of their own (xfs_ilock
+ * takes MMAPLOCK through them); without it they are macros and these
+ * programs are reported missing.
+ */
+SEC("fexit/down_read_nested")
+int BPF_PROG(fl_lk_down_read_nested, struct rw_semaphore *sem, int subclass)
+{
+	fl_acquired(sem, false);
+	return 0;
+}
+
+SEC("fexit/down_write_nested")
+int BPF_PROG(fl_lk_down_write_nested, struct rw_semaphore *sem, int subclass)
+{
+	fl_acquired(sem, true);
 	return 0;
 }
 

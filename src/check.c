@@ -34,6 +34,8 @@ static const char check_usage[] =
 "                   of two); events that do not fit are counted as lost\n"
 "  --attach MODE    how hooks attach: auto (default: tracepoint, else fentry,\n"
 "                   else kprobe), tp, fentry or kprobe (forced, for testing)\n"
+"  --self-cost      measure faultline's own BPF run time (kernel BPF stats on\n"
+"                   for the run) and report it (\"self_cost\" in the JSON)\n"
 "  --locks MODE     lock evidence: word (default: read the lock words) or\n"
 "                   precise (also track every acquisition and release of the\n"
 "                   watched files' locks with fentry; decides the cases the\n"
@@ -188,6 +190,7 @@ int fl_cmd_check(int argc, char **argv)
 		{ "pid", required_argument, NULL, 'P' },
 		{ "duration", required_argument, NULL, 't' },
 		{ "ring-size", required_argument, NULL, 'r' },
+		{ "self-cost", no_argument, NULL, 'C' },
 		{ "assume-protocol", required_argument, NULL, 'A' },
 		{ "attach", required_argument, NULL, 'a' },
 		{ "locks", required_argument, NULL, 'L' },
@@ -198,7 +201,7 @@ int fl_cmd_check(int argc, char **argv)
 	struct fl_live_opts o = { .mode = "check" };
 	int c;
 
-	while ((c = getopt_long(argc, argv, "+j:d:p:P:t:r:A:a:L:vh", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+j:d:p:P:t:r:CA:a:L:vh", opts, NULL)) != -1) {
 		switch (c) {
 		case 'd':
 			if (fl_cli_add_dev(&o, optarg))
@@ -217,6 +220,9 @@ int fl_cmd_check(int argc, char **argv)
 				fl_err("--duration %s: not a positive number of seconds", optarg);
 				return FL_EXIT_ENV;
 			}
+			break;
+		case 'C':
+			o.self_cost = true;
 			break;
 		case 'h':
 			fputs(check_usage, stdout);

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <getopt.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -34,6 +35,18 @@ static const char demo_usage[] =
 "  -v, --verbose    more diagnostics\n"
 "\n"
 "Exit status as for `check`.\n";
+
+/*
+ * Ctrl-C during set-up or clean-up must not leave loop mounts behind: it
+ * is remembered here and acted on once the scratch state is consistent.
+ */
+static volatile sig_atomic_t demo_interrupted;
+
+static void on_demo_signal(int sig)
+{
+	(void)sig;
+	demo_interrupted = 1;
+}
 
 struct demo {
 	struct fl_scratch scratch;
@@ -152,8 +165,14 @@ int fl_cmd_demo(int argc, char **argv)
 		fl_err("demo takes no arguments (did you mean `check -- CMD`?)");
 		return FL_EXIT_ENV;
 	}
+	signal(SIGINT, on_demo_signal);
+	signal(SIGTERM, on_demo_signal);
 	if (fl_scratch_create(&d.scratch, fstypes, nfs))
 		return FL_EXIT_ENV;
+	if (demo_interrupted) {
+		fl_scratch_destroy(&d.scratch);
+		return FL_EXIT_ENV;
+	}
 	for (int i = 0; i < d.scratch.n; i++) {
 		o.devs[o.ndevs++] = d.scratch.fs[i].kdev;
 		fl_info("demo: %s at %s", d.scratch.fs[i].fstype, d.scratch.fs[i].mnt);

@@ -100,6 +100,24 @@ bool fl_stack_truncates(const struct fl_engine *e, const struct fl_event *ev)
 	return fl_stack_has(e, ev, truncate_frames);
 }
 
+/*
+ * Readers of the page cache that take no lock by design: uprobes copy the
+ * probed instruction with read_mapping_page(), fs-verity reads Merkle tree
+ * pages past EOF with read_mapping_folio().  Neither races with
+ * invalidation of file data the way a fault or a write would.
+ */
+bool fl_stack_lockless_reader(const struct fl_engine *e, const struct fl_event *ev)
+{
+	static const char *const frames[] = {
+		"__copy_insn", "prepare_uprobe", "install_breakpoint", "uprobe_mmap",
+		"__uprobe_register", "uprobe_register", "ext4_read_merkle_tree_page",
+		"f2fs_read_merkle_tree_page", "fsverity_read_merkle_tree",
+		"fsverity_verify_blocks", "verify_data_block", NULL,
+	};
+
+	return fl_stack_has(e, ev, frames);
+}
+
 /* ---- invalidation windows ------------------------------------------- */
 
 static struct fl_window *find_open(struct fl_engine *e, uint32_t pid,
@@ -300,6 +318,10 @@ static void judge_insert(struct fl_engine *e, const struct fl_event *ev)
 		return;
 	if (held_by_me(ev->inval_lock) || held_by_me(ev->i_rwsem))
 		return;
+	if (fl_stack_lockless_reader(e, ev)) {
+		e->lockless_readers++;
+		return;
+	}
 	partner = find_partner(e, ev);
 	rule = fl_stack_in_fault(e, ev) ? FL_R_FAULT_UNLOCKED : FL_R_INSERT_UNLOCKED;
 	if (proven_not_held(ev->inval_lock) && proven_not_held(ev->i_rwsem)) {
@@ -348,7 +370,13 @@ static void judge_delete(struct fl_engine *e, const struct fl_event *ev)
 		e->not_truncation++;
 		return;
 	}
-	if ((ev->flags & FL_F_IN_WINDOW) || find_open(e, ev->pid, &ev->inode))
+	/*
+	 * Live, BPF knows the window exactly (FL_F_IN_WINDOW); the engine's
+	 * own windows stand in only for complete recordings, where no lost
+	 * END can leave one open by mistake.
+	 */
+	if ((ev->flags & FL_F_IN_WINDOW) ||
+	    (e->count_events && find_open(e, ev->pid, &ev->inode)))
 		report(e, FL_R_INVAL_UNLOCKED, FL_EVID_DEFINITE, ev, NULL);
 	else if (ev->inval_lock == FL_LOCK_SHARED_ME &&
 		 ((ev->flags & FL_F_PRECISE) || fl_stack_in_fault(e, ev)))

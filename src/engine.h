@@ -81,6 +81,7 @@ struct fl_engine {
 	struct fl_stale_stats stale;
 	uint64_t events;
 	uint64_t not_truncation;	/* unlocked deletions that were not truncation */
+	uint64_t lockless_readers;	/* unlocked insertions by uprobes, fs-verity */
 	uint64_t first_ts;
 };
 
@@ -110,5 +111,6 @@ bool fl_stack_has(const struct fl_engine *e, const struct fl_event *ev,
 		  const char *const *names);
 bool fl_stack_in_fault(const struct fl_engine *e, const struct fl_event *ev);
 bool fl_stack_truncates(const struct fl_engine *e, const struct fl_event *ev);
+bool fl_stack_lockless_reader(const struct fl_engine *e, const struct fl_event *ev);
 
 #endif

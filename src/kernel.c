@@ -98,7 +98,7 @@ bool fl_kernel_can_fentry(void)
 	};
 	LIBBPF_OPTS(bpf_prog_load_opts, opts, .expected_attach_type = BPF_TRACE_FENTRY);
 	static int cached = -1;
-	int id, fd;
+	int id, fd, link;
 
 	if (cached >= 0)
 		return cached;
@@ -113,7 +113,10 @@ bool fl_kernel_can_fentry(void)
 	if (fd < 0)
 		return false;
 	/* loading is not enough where ftrace is locked: attaching must work */
-	cached = bpf_raw_tracepoint_open(NULL, fd) >= 0;
+	link = bpf_raw_tracepoint_open(NULL, fd);
+	cached = link >= 0;
+	if (link >= 0)
+		close(link);	/* or every fault pays for a trampoline all run long */
 	close(fd);
 	return cached;
 }
@@ -127,4 +130,23 @@ bool fl_kernel_can_kprobe(void)
 	snprintf(path, sizeof(path), "%s/kprobe_events",
 		 fl_tracefs_root() ? fl_tracefs_root() : "/sys/kernel/tracing");
 	return !access(path, F_OK);
+}
+
+bool fl_kernel_lock_words(void)
+{
+	const struct btf_type *t;
+	const struct btf_member *m;
+	int id;
+
+	if (!kernel_btf())
+		return false;
+	id = btf__find_by_name_kind(vmlinux_btf, "rw_semaphore", BTF_KIND_STRUCT);
+	if (id <= 0)
+		return false;
+	t = btf__type_by_id(vmlinux_btf, id);
+	m = btf_members(t);
+	for (int i = 0; i < btf_vlen(t); i++, m++)
+		if (!strcmp(btf__name_by_offset(vmlinux_btf, m->name_off), "count"))
+			return true;
+	return false;
 }

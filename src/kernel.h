@@ -25,6 +25,11 @@ bool fl_kernel_has_btf_tp(const char *name);
 bool fl_kernel_has_func(void *ctx, const char *name);
 /* Can an fentry program be loaded here (BPF trampolines, ftrace not locked)? */
 bool fl_kernel_can_fentry(void);
+/*
+ * Can lock states be read from rw_semaphore words?  Not on PREEMPT_RT
+ * (rwbase_rt: no count, no reader identity).
+ */
+bool fl_kernel_lock_words(void);
 /* Does the kernel offer kprobes (perf kprobe PMU or tracefs kprobe_events)? */
 bool fl_kernel_can_kprobe(void);
 

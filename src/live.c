@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
+#include <bpf/bpf.h>
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
@@ -55,8 +56,17 @@ static pid_t start_child(const struct fl_live_opts *o)
 
 	if (pid != 0)
 		return pid;
-	/* own process group, so a stop reaches everything the command started */
+	/*
+	 * Own process group, so a stop reaches everything the command
+	 * started; on a terminal that group becomes the foreground one, or a
+	 * command reading the terminal would stop on SIGTTIN for good.
+	 */
 	setpgid(0, 0);
+	if (isatty(STDIN_FILENO)) {
+		signal(SIGTTOU, SIG_IGN);
+		tcsetpgrp(STDIN_FILENO, getpid());
+		signal(SIGTTOU, SIG_DFL);
+	}
 	signal(SIGINT, SIG_DFL);
 	signal(SIGTERM, SIG_DFL);
 	if (o->cmd) {
@@ -65,6 +75,16 @@ static pid_t start_child(const struct fl_live_opts *o)
 		_exit(127);
 	}
 	_exit(o->child_fn(o->child_arg));
+}
+
+/* Take the terminal back from the command's process group. */
+static void reclaim_tty(void)
+{
+	if (!isatty(STDIN_FILENO))
+		return;
+	signal(SIGTTOU, SIG_IGN);
+	tcsetpgrp(STDIN_FILENO, getpgrp());
+	signal(SIGTTOU, SIG_DFL);
 }
 
 static void stop_child(pid_t pid, int *status)
@@ -111,16 +131,22 @@ int fl_live_run(const struct fl_live_opts *o)
 	struct fl_engine *eng = NULL;
 	struct fl_loader l;
 	int ret = FL_EXIT_ENV, status = 0, err;
+	void (*old_int)(int) = SIG_ERR, (*old_term)(int) = SIG_ERR;
 	uint64_t t0, deadline;
+	int stats_fd = -1;
 	pid_t child = -1;
 	bool loaded = false;
 
 	ri->mode = o->mode;
+	ri->lock_words = fl_kernel_lock_words();
 	ri->locks = o->precise ? "precise" : "lock-word";
 	ri->attach_mode = fl_attach_mode_name(o->attach);
 	fl_kernel_release(ri->kernel, sizeof(ri->kernel));
 	if (fl_kernel_preflight())
 		goto out;
+	if (!fl_kernel_lock_words())
+		fl_warn("this kernel's rw_semaphore has no count (PREEMPT_RT): lock states "
+			"cannot be read, every lock rule is NOT CHECKED (counted as unknown)");
 
 	fl_rules_init(fl_kernel_has_func, NULL);
 	eng = fl_engine_new(fl_symbolizer_name, &sz);
@@ -132,6 +158,13 @@ int fl_live_run(const struct fl_live_opts *o)
 	memcpy(lo.tgids, o->tgids, sizeof(o->tgids));
 	lo.watch_tmpfs = watches_tmpfs(ri);
 
+	/* statistics on before our programs attach, off when the fd closes */
+	if (o->self_cost) {
+		stats_fd = bpf_enable_stats(BPF_STATS_RUN_TIME);
+		if (stats_fd < 0)
+			fl_warn("--self-cost: cannot enable BPF run-time statistics: %s",
+				strerror(errno));
+	}
 	err = fl_loader_open(&l, &lo, feed, eng);
 	if (err)
 		goto out;
@@ -145,8 +178,8 @@ int fl_live_run(const struct fl_live_opts *o)
 			fl_info("%s (%s): %s%s%s", l.attach[i].prog, l.attach[i].target,
 				l.attach[i].status, l.attach[i].why[0] ? ": " : "", l.attach[i].why);
 
-	signal(SIGINT, on_signal);
-	signal(SIGTERM, on_signal);
+	old_int = signal(SIGINT, on_signal);
+	old_term = signal(SIGTERM, on_signal);
 	t0 = fl_now_ns();
 	deadline = o->duration > 0 ? t0 + (uint64_t)(o->duration * 1e9) : 0;
 	if (o->cmd || o->child_fn) {
@@ -166,18 +199,25 @@ int fl_live_run(const struct fl_live_opts *o)
 		}
 		if (child > 0 && waitpid(child, &status, WNOHANG) == child) {
 			child = -1;
+			reclaim_tty();
 			break;
 		}
 		if (deadline && fl_now_ns() >= deadline)
 			break;
 	}
-	if (child > 0)
+	if (child > 0) {
 		stop_child(child, &status);
-	/* drain what is left */
-	while (fl_loader_poll(&l, 0) > 0)
+		reclaim_tty();
+	}
+	/* drain what is left, bounded: a busy host never runs dry */
+	for (int i = 0; i < 100 && fl_loader_poll(&l, 0) > 0; i++)
 		;
 	ri->duration_s = (fl_now_ns() - t0) / 1e9;
 
+	if (stats_fd >= 0) {
+		ri->self_cost = true;
+		fl_loader_self_cost(&l, &ri->bpf_run_ns, &ri->bpf_runs);
+	}
 	fl_loader_counts(&l, slots, ri->lost_per_cpu);
 	memcpy(eng->slots, slots, sizeof(slots));
 	fl_loader_repeats(&l, add_repeats, eng);
@@ -207,11 +247,15 @@ out:
 		stop_child(child, &status);
 	if (loaded)
 		fl_loader_close(&l);
+	if (stats_fd >= 0)
+		close(stats_fd);
 	fl_engine_free(eng);
 	fl_symbolizer_free(&sz);
 	free(ri->lost_per_cpu);
 	free(ri);
-	signal(SIGINT, SIG_DFL);
-	signal(SIGTERM, SIG_DFL);
+	if (old_int != SIG_ERR)
+		signal(SIGINT, old_int);
+	if (old_term != SIG_ERR)
+		signal(SIGTERM, old_term);
 	return ret;
 }

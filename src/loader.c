@@ -78,7 +78,7 @@ static const char *const tmpfs_only[] = { "fl_tp_user_fault", "fl_tp_lru_insert"
 
 static const char *const shared_maps[] = {
 	"fl_events", "fl_counts", "fl_tgids", "fl_fs_rules", "fl_tasks", "fl_held",
-	"fl_stackmap", "fl_seen", "fl_active", NULL,
+	"fl_stackmap", "fl_seen", "fl_active", "fl_sem_readers", NULL,
 };
 
 static const char *const mode_names[] = {
@@ -366,8 +366,6 @@ static int configure(struct bpf_object *obj, const struct fl_loader_opts *o)
 		.self_tgid = getpid(),
 		.page_shift = __builtin_ctz(sysconf(_SC_PAGESIZE)),
 		.precise = o->precise,
-		/* holds taken before tracking attached are unknown until then */
-		.precise_since = fl_now_ns() + 3000000000ull,
 	};
 	uint32_t devs[FL_MAX_SLOTS - 1] = { 0 };
 
@@ -594,4 +592,26 @@ bool fl_loader_extent_changes(void *ctx, uint64_t kaddr, uint64_t *n)
 	struct bpf_map *m = l->objs[3] ? bpf_object__find_map_by_name(l->objs[3], "fl_extchg") : NULL;
 
 	return m && !bpf_map_lookup_elem(bpf_map__fd(m), &kaddr, n);
+}
+
+int fl_loader_self_cost(struct fl_loader *l, uint64_t *run_ns, uint64_t *runs)
+{
+	*run_ns = *runs = 0;
+	for (int i = 0; i < FL_NR_OBJS; i++) {
+		struct bpf_program *prog;
+
+		if (!l->objs[i])
+			continue;
+		bpf_object__for_each_program(prog, l->objs[i]) {
+			struct bpf_prog_info info = {};
+			__u32 len = sizeof(info);
+
+			if (!bpf_program__autoload(prog) ||
+			    bpf_obj_get_info_by_fd(bpf_program__fd(prog), &info, &len))
+				continue;
+			*run_ns += info.run_time_ns;
+			*runs += info.run_cnt;
+		}
+	}
+	return 0;
 }

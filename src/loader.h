@@ -64,6 +64,8 @@ int fl_loader_repeats(struct fl_loader *l, void (*fn)(void *ctx, const struct fl
 						      uint64_t repeats), void *ctx);
 /* An inode's extent changes as the iomap object counted them (fl_extchg). */
 bool fl_loader_extent_changes(void *l, uint64_t kaddr, uint64_t *n);
+/* Run time and runs of our programs (kernel BPF stats must be on). */
+int fl_loader_self_cost(struct fl_loader *l, uint64_t *run_ns, uint64_t *runs);
 /* "auto", "tp", "fentry", "kprobe" -> mode; -EINVAL otherwise. */
 int fl_attach_mode_parse(const char *s, enum fl_attach_mode *mode);
 const char *fl_attach_mode_name(enum fl_attach_mode mode);

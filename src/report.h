@@ -30,6 +30,9 @@ struct fl_run_info {
 	const char *mode;
 	const char *locks;		/* "lock-word" or "precise" */
 	const char *attach_mode;	/* --attach */
+	bool lock_words;		/* rw_semaphore words readable (not PREEMPT_RT) */
+	bool self_cost;			/* bpf_run_ns / bpf_runs measured */
+	uint64_t bpf_run_ns, bpf_runs;
 	char kernel[128];
 	double duration_s;
 	struct fl_slot_info slots[FL_MAX_SLOTS];

@@ -132,7 +132,7 @@ static json_object *coverage_arr(void)
 		json_object_object_add(o, "seed", json_object_new_string(info->seed));
 		json_object_object_add(o, "checked", json_object_new_boolean(info->implemented));
 		for (unsigned int i = 0; i < n; i++)
-			if (!p[i].flags)
+			if (!(p[i].flags & fl_rule_flag(r)))
 				json_object_array_add(unchecked, json_object_new_string(p[i].name));
 		json_object_object_add(o, "not_checked_on", unchecked);
 		json_object_array_add(a, o);
@@ -160,6 +160,7 @@ int fl_report_json(const char *path, const struct fl_engine *e, const struct fl_
 	json_object_object_add(root, "kernel", json_object_new_string(ri->kernel));
 	json_object_object_add(root, "attach_mode",
 			       json_object_new_string(ri->attach_mode ? ri->attach_mode : "auto"));
+	json_object_object_add(root, "lock_words_readable", json_object_new_boolean(ri->lock_words));
 	json_object_object_add(root, "lock_evidence",
 			       json_object_new_string(ri->locks ? ri->locks : "lock-word"));
 	json_object_object_add(root, "duration_s", json_object_new_double(ri->duration_s));
@@ -197,6 +198,13 @@ int fl_report_json(const char *path, const struct fl_engine *e, const struct fl_
 		json_object_array_add(viols, violation_obj(ri, &e->viol[i]));
 	json_object_object_add(root, "violations", viols);
 	json_object_object_add(root, "stale_maps", stale_obj(e));
+	if (ri->self_cost) {
+		json_object *c = json_object_new_object();
+
+		json_object_object_add(c, "bpf_run_ns", json_object_new_uint64(ri->bpf_run_ns));
+		json_object_object_add(c, "bpf_runs", json_object_new_uint64(ri->bpf_runs));
+		json_object_object_add(root, "self_cost", c);
+	}
 	json_object_object_add(root, "violations_dropped", json_object_new_uint64(e->viol_dropped));
 
 	text = json_object_to_json_string_ext(root, JSON_C_TO_STRING_PRETTY |

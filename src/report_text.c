@@ -145,9 +145,18 @@ static void print_coverage(FILE *out)
 	fprintf(out, "rules:\n");
 	for (int r = 0; r < FL_R_MAX; r++) {
 		const struct fl_rule_info *info = fl_rule_info(r);
+		char off[128] = "";
+		size_t len = 0;
 
-		fprintf(out, "  %-22s %s\n", info->name,
-			info->implemented ? "checked" : "NOT CHECKED (not implemented in this version)");
+		for (unsigned int i = 0; info->implemented && i < n; i++)
+			if (p[i].flags && !(p[i].flags & fl_rule_flag(r)) && len < sizeof(off))
+				len += snprintf(off + len, sizeof(off) - len, "%s%s",
+						len ? ", " : " (not on ", p[i].name);
+		if (len && len < sizeof(off))
+			snprintf(off + len, sizeof(off) - len, ")");
+		fprintf(out, "  %-22s %s%s\n", info->name,
+			info->implemented ? "checked" : "NOT CHECKED (not implemented in this version)",
+			off);
 	}
 	for (unsigned int i = 0; i < n; i++)
 		if (!p[i].flags)
@@ -177,6 +186,9 @@ void fl_report_text(FILE *out, const struct fl_engine *e, const struct fl_run_in
 	}
 	print_counts_row(out, ri->filtered ? "total" : "total (all filesystems)", &total);
 	print_coverage(out);
+	if (!ri->lock_words)
+		fprintf(out, "LOCK RULES NOT CHECKED: this kernel's rw_semaphore has no readable "
+			"lock word (PREEMPT_RT)\n");
 	if (lost) {
 		fprintf(out, "LOST EVENTS: %" PRIu64 " (ring buffer full); per CPU:", lost);
 		for (int i = 0; i < ri->ncpus; i++)
@@ -191,6 +203,10 @@ void fl_report_text(FILE *out, const struct fl_engine *e, const struct fl_run_in
 		if (strcmp(ri->attach[i].status, "attached"))
 			fprintf(out, "coverage: %s (%s) %s: %s\n", ri->attach[i].prog,
 				ri->attach[i].target, ri->attach[i].status, ri->attach[i].why);
+	if (ri->self_cost)
+		fprintf(out, "self cost: %" PRIu64 " BPF program runs, %.3f s in them (%.0f ns each)\n",
+			ri->bpf_runs, ri->bpf_run_ns / 1e9,
+			ri->bpf_runs ? (double)ri->bpf_run_ns / ri->bpf_runs : 0.0);
 	if (e->stale.kernel_found || e->stale.missed)
 		fprintf(out, "stale maps: the kernel found %" PRIu64 " stale; faultline had seen %"
 			PRIu64 " go stale (%" PRIu64 " more when the change's trace arrived), "

@@ -49,7 +49,8 @@ static const struct fl_rule_info rule_info[FL_R_MAX] = {
 #define STRICT (FL_RULE_INSERT_LOCKED | FL_RULE_INVAL_EXCL | FL_RULE_WRITE_LOCKED)
 
 static struct fl_fs_proto protos[] = {
-	{ EXT4_MAGIC, "ext4", STRICT,
+	/* ext4's buffered I/O does not go through iomap: write-unlocked cannot see it */
+	{ EXT4_MAGIC, "ext4", FL_RULE_INSERT_LOCKED | FL_RULE_INVAL_EXCL,
 	  "invalidate_lock (i_mmap_sem before 5.15)" },
 	{ XFS_MAGIC, "xfs", STRICT,
 	  "invalidate_lock as XFS_MMAPLOCK, i_rwsem as XFS_IOLOCK" },
@@ -153,6 +154,22 @@ const char *fl_counter_name(unsigned int counter)
 	};
 
 	return counter < FL_CNT_MAX ? names[counter] : "?";
+}
+
+uint32_t fl_rule_flag(enum fl_rule r)
+{
+	switch (r) {
+	case FL_R_FAULT_UNLOCKED:
+	case FL_R_INSERT_UNLOCKED:
+		return FL_RULE_INSERT_LOCKED;
+	case FL_R_INVAL_SHARED:
+	case FL_R_INVAL_UNLOCKED:
+		return FL_RULE_INVAL_EXCL;
+	case FL_R_WRITE_UNLOCKED:
+		return FL_RULE_WRITE_LOCKED;
+	default:
+		return 0;
+	}
 }
 
 const struct fl_fs_proto *fl_fs_proto(uint32_t magic)

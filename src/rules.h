@@ -41,6 +41,8 @@ struct fl_fs_proto {
 };
 
 const struct fl_rule_info *fl_rule_info(enum fl_rule r);
+/* The protocol flag that makes a rule checkable on a filesystem (0: none). */
+uint32_t fl_rule_flag(enum fl_rule r);
 const char *fl_evidence_name(enum fl_evidence ev);
 const char *fl_lock_state_name(unsigned int state);
 const char *fl_op_name(unsigned int op);

@@ -172,7 +172,6 @@ struct fl_config {
 	__u32 page_shift;
 	__u32 precise;		/* locks object tracks rwsem ownership */
 	__u32 pad;
-	__u64 precise_since;	/* ktime: acquisitions before it were not seen */
 };
 
 #endif /* FAULTLINE_EVENTS_H */

@@ -30,7 +30,8 @@
  *   faultloop: mode=cached ops=N seconds=S ops_per_s=X minflt=N majflt=N ...
  *
  * ops are pages touched (demo-faults: mmap reads + writes, as the demo counts
- * them); minflt/majflt come from getrusage over the timed window.  Exit
+ * them); minflt/majflt and cpu_s (user + system time of all threads) come
+ * from getrusage over the timed window.  Exit
  * status 0 on success, 1 on error, 2 on usage error.
  */
 #define _GNU_SOURCE
@@ -91,10 +92,15 @@ static void report(const char *mode, const struct window *w, uint64_t ops,
 	long minflt = w->r1.ru_minflt - w->r0.ru_minflt;
 	long majflt = w->r1.ru_majflt - w->r0.ru_majflt;
 
+	double cpu = (w->r1.ru_utime.tv_sec - w->r0.ru_utime.tv_sec) +
+		     (w->r1.ru_stime.tv_sec - w->r0.ru_stime.tv_sec) +
+		     ((w->r1.ru_utime.tv_usec - w->r0.ru_utime.tv_usec) +
+		      (w->r1.ru_stime.tv_usec - w->r0.ru_stime.tv_usec)) / 1e6;
+
 	printf("faultloop: mode=%s ops=%llu seconds=%.6f ops_per_s=%.1f minflt=%ld "
-	       "majflt=%ld faults_per_s=%.1f passes=%llu%s%s\n",
+	       "majflt=%ld faults_per_s=%.1f passes=%llu cpu_s=%.6f%s%s\n",
 	       mode, (unsigned long long)ops, secs, ops / secs, minflt, majflt,
-	       (minflt + majflt) / secs, (unsigned long long)passes,
+	       (minflt + majflt) / secs, (unsigned long long)passes, cpu,
 	       extra ? " " : "", extra ? extra : "");
 	fflush(stdout);
 }
