@@ -309,6 +309,37 @@ for ((p = 1; p <= PAIRS; p++)); do
 	done
 done
 
+# ---- faultline's own CPU cost -----------------------------------------------
+#
+# Wall-clock ratios on a shared VM swing by tens of percent from run to run.
+# The kernel's BPF run-time statistics (faultline check --self-cost) measure
+# what faultline's programs themselves cost, which noise does not move: their
+# total run time over the workload's own CPU time (user + system, from
+# getrusage), once per workload.  Tracepoint dispatch is not included.
+COSTS=$WORK/costs.tsv
+: >"$COSTS"
+echo
+echo "self cost (one run per workload, kernel BPF statistics on):"
+for c in $CASES; do
+	prepare "$c"
+	json=$WORK/cost.json
+	rm -f "$json"
+	run "$WORK/cost.out" "$WORK/cost.err" "$FAULTLINE" check --self-cost --path "$MNT" \
+		--json "$json" -- "$LOOP" -t "$SECS" "$c" "$(target "$c")"
+	line=$(grep -m1 '^faultloop: ' "$WORK/cost.out")
+	if [ ! -s "$json" ] || [ -z "$line" ] || ! jq -e .self_cost "$json" >/dev/null; then
+		say "warning: no self-cost measurement for $c"
+		continue
+	fi
+	ns=$(jq -r .self_cost.bpf_run_ns "$json")
+	runs=$(jq -r .self_cost.bpf_runs "$json")
+	cpu=$(field "$line" cpu_s)
+	printf '%s\t%s\t%s\t%s\n' "$c" "$ns" "$runs" "$cpu" >>"$COSTS"
+	printf '  %-22s %10s BPF runs, %8.1f ns each, %.3f s of BPF in %.3f s of workload CPU\n' \
+		"$c" "$runs" "$(awk -v n="$ns" -v r="$runs" 'BEGIN { print r ? n / r : 0 }')" \
+		"$(awk -v n="$ns" 'BEGIN { print n / 1e9 }')" "$cpu"
+done
+
 # ---- summary ----------------------------------------------------------------
 
 # ratios CASE LEG [COLUMN]: per pair, LEG / without of COLUMN (4: pages/s)
@@ -360,6 +391,13 @@ for c in $CASES; do
 	echo "$row"
 done
 echo
+echo "| workload | BPF program runs | ns per run | BPF time / workload CPU time |"
+echo "| --- | ---: | ---: | ---: |"
+while IFS=$'\t' read -r c ns runs cpu; do
+	awk -v c="$c" -v n="$ns" -v r="$runs" -v cpu="$cpu" 'BEGIN {
+		printf "| %s | %d | %.0f | %.2f%% |\n", c, r, (r ? n / r : 0), (cpu > 0 ? 100 * n / 1e9 / cpu : 0) }'
+done <"$COSTS"
+echo
 echo "pages/s: pages touched per second (demo-faults: mmap reads + writes, as the demo counts"
 echo "them).  faults/s: minor + major faults per second of the runs without tracing."
 echo "ratio: median over pairs of (with / without) pages/s, range: its min-max over the pairs;"
@@ -367,6 +405,9 @@ echo "slowdown = 1 - ratio (target: at most 5%).  faults/s ratio: the same for f
 echo "demo's work per touch is not fixed: it depends on how much the cache dropper evicted)."
 echo "events/s: faultline's faults + map_pages + insertions + deletions + iomap_iter over its"
 echo "traced duration (median).  lost: events faultline dropped (target 0), summed over all runs."
+echo "BPF time / workload CPU time: faultline's programs' run time (kernel BPF statistics) over"
+echo "the traced workload's user + system CPU time: the part of the workload's cost faultline adds,"
+echo "without the tracepoint dispatch and without the VM's run-to-run noise."
 [ -n "$BT_USED" ] && echo "bpftrace ratio: the same with bpftrace counting per thread on mm_filemap_fault, mm_filemap_map_pages, mm_filemap_add_to_page_cache (all filesystems)."
 echo
 if [ "$LOST_TOTAL" != 0 ]; then
