@@ -76,14 +76,15 @@ static int demo_workload(void *arg)
 		}
 		fprintf(stderr, "faultline: demo %s: %llu mmap reads, %llu mmap writes, "
 			"%llu reads, %llu writes, %llu punches, %llu zero, %llu collapse, "
-			"%llu insert, %llu truncate, %llu cache drops, %llu syncs\n",
+			"%llu insert, %llu truncate, %llu cache drops, %llu syncs, "
+			"%llu direct-I/O/copy/clone rounds\n",
 			d->scratch.fs[i].fstype,
 			(unsigned long long)st.mmap_reads, (unsigned long long)st.mmap_writes,
 			(unsigned long long)st.reads, (unsigned long long)st.writes,
 			(unsigned long long)st.punches, (unsigned long long)st.zeroes,
 			(unsigned long long)st.collapses, (unsigned long long)st.inserts,
 			(unsigned long long)st.truncates, (unsigned long long)st.drops,
-			(unsigned long long)st.syncs);
+			(unsigned long long)st.syncs, (unsigned long long)st.other);
 	}
 	return 0;
 }

@@ -9,6 +9,9 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
+#include <sys/ioctl.h>
+#include <sys/sendfile.h>
+#include <linux/fs.h>
 #include <unistd.h>
 
 #include "util.h"
@@ -27,6 +30,7 @@
 
 struct wl {
 	int fd;
+	const char *path;
 	char *map;
 	long page;
 	atomic_bool stop;
@@ -166,6 +170,58 @@ static void *invalidator(void *arg)
 	return NULL;
 }
 
+/*
+ * The other ways into the page cache a healthy kernel takes without the
+ * invalidate lock or with locks of its own, so that the negative control
+ * covers them too: direct I/O (invalidates the range it writes), copies
+ * (copy_file_range, sendfile/splice), cloning (FICLONERANGE: reflink on
+ * xfs, refused elsewhere) and truncation by open(O_TRUNC).
+ */
+static void *other_io(void *arg)
+{
+	struct wl *w = arg;
+	char path[4200];
+	uint64_t seed = 0x5eed, n = 0;
+	void *buf = NULL;
+	int dfd, cfd;
+
+	prctl(PR_SET_NAME, "fl-other-io");
+	snprintf(path, sizeof(path), "%s.copy", w->path);
+	if (posix_memalign(&buf, 4096, CHUNK))
+		return NULL;
+	memset(buf, 0x77, CHUNK);
+	dfd = open(w->path, O_RDWR | O_DIRECT | O_CLOEXEC);	/* tmpfs: EINVAL */
+	while (!w->stop) {
+		uint64_t off = (rnd(&seed) % (TRUNC_SIZE / CHUNK)) * CHUNK;
+		loff_t in = off, out = 0;
+		struct file_clone_range fcr;
+
+		if (dfd >= 0 && (pwrite(dfd, buf, CHUNK, off) < 0 || pread(dfd, buf, CHUNK, off) < 0))
+			add(w, &w->st.errors, 1);
+		/* O_TRUNC truncates the copy's page cache at every open */
+		cfd = open(path, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+		if (cfd < 0)
+			break;
+		copy_file_range(w->fd, &in, cfd, &out, CHUNK, 0);
+		in = off;
+		sendfile(cfd, w->fd, &in, CHUNK);
+		fcr.src_fd = w->fd;
+		fcr.src_offset = off;
+		fcr.src_length = CHUNK;
+		fcr.dest_offset = 0;
+		ioctl(cfd, FICLONERANGE, &fcr);
+		close(cfd);
+		n++;
+		usleep(500);
+	}
+	if (dfd >= 0)
+		close(dfd);
+	unlink(path);
+	free(buf);
+	add(w, &w->st.other, n);
+	return NULL;
+}
+
 static void *dropper(void *arg)
 {
 	struct wl *w = arg;
@@ -294,7 +350,7 @@ static int fill(int fd)
 int fl_workload_run(const struct fl_workload_opts *o, struct fl_workload_stats *st)
 {
 	void *(*all[])(void *) = { mmap_reader, mmap_writer, reader, writer,
-				   invalidator, dropper };
+				   invalidator, dropper, other_io };
 	void *(*faults[])(void *) = { mmap_reader, mmap_writer, dropper };
 	void *(**fns)(void *) = o->faults_only ? faults : all;
 	int nfns = o->faults_only ? (int)ARRAY_SIZE(faults) : (int)ARRAY_SIZE(all);
@@ -307,6 +363,7 @@ int fl_workload_run(const struct fl_workload_opts *o, struct fl_workload_stats *
 	pthread_mutex_init(&w.lock, NULL);
 	w.page = sysconf(_SC_PAGESIZE);
 	snprintf(path, sizeof(path), "%s/faultline-demo.dat", o->dir);
+	w.path = path;
 	w.fd = open(path, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 	if (w.fd < 0)
 		return -errno;

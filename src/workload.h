@@ -3,7 +3,8 @@
  * The demo workload: one file per directory, hammered by threads that
  * fault it in through mmap (read and write), read() and write() it, while
  * others punch holes, zero, collapse and insert ranges, truncate it and drop
- * its page cache.  Used by `faultline demo`, the live tests and the bench.
+ * its page cache, while another does direct I/O, copies, clones and
+ * O_TRUNC opens.  Used by `faultline demo`, the live tests and the bench.
  */
 #ifndef FL_WORKLOAD_H
 #define FL_WORKLOAD_H
@@ -14,6 +15,7 @@
 struct fl_workload_stats {
 	uint64_t mmap_reads, mmap_writes, reads, writes, syncs;
 	uint64_t punches, zeroes, collapses, inserts, truncates, drops;
+	uint64_t other;		/* rounds of direct I/O, copies, clones, O_TRUNC */
 	uint64_t errors;
 };
 
