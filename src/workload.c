@@ -381,6 +381,8 @@ int fl_workload_run(const struct fl_workload_opts *o, struct fl_workload_stats *
 		err = -errno;
 		goto out;
 	}
+	if (o->timed)
+		o->timed(o->timed_ctx, true);
 	for (int i = 0; i < nfns; i++)
 		if (pthread_create(&tids[i], NULL, fns[i], &w)) {
 			w.stop = true;
@@ -392,6 +394,8 @@ int fl_workload_run(const struct fl_workload_opts *o, struct fl_workload_stats *
 	w.stop = true;
 	for (int i = 0; i < nfns; i++)
 		pthread_join(tids[i], NULL);
+	if (o->timed)
+		o->timed(o->timed_ctx, false);
 	munmap(w.map, MAP_SIZE);
 	if (st)
 		*st = w.st;

@@ -24,6 +24,9 @@ struct fl_workload_opts {
 	double seconds;
 	bool faults_only;	/* no invalidations, no read()/write() (bench) */
 	bool stale_maps;	/* make xfs find its write maps stale (seed 002) */
+	/* called as the timed phase begins (true) and ends (false): the bench */
+	void (*timed)(void *ctx, bool begin);
+	void *timed_ctx;
 };
 
 /* Runs in the calling process; 0 or -errno (setup failure). */

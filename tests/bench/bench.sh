@@ -138,7 +138,8 @@ LOOP=$WORK/faultloop
 BIG=$MNT/faultloop.dat
 DEMO=$MNT/faultline-demo.dat
 
-gcc -O2 -Wall -Wextra -pthread "$SRC_DIR/faultloop.c" -o "$LOOP" ||
+gcc -O2 -Wall -Wextra -pthread -D_GNU_SOURCE -I"$SRC_DIR/../../src" -I"$SRC_DIR/../../include" \
+	"$SRC_DIR/faultloop.c" "$SRC_DIR/../../src/workload.c" "$SRC_DIR/../../src/util.c" -o "$LOOP" ||
 	die "cannot build $SRC_DIR/faultloop.c"
 
 # room for the big file and the demo's; recent mkfs.xfs wants >= 300 MiB

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * faultloop: the page-fault workloads `make bench` times with and without
- * `faultline check` attached.  Built by tests/bench/bench.sh with gcc -O2.
+ * `faultline check` attached.  Built by tests/bench/bench.sh with gcc -O2,
+ * with src/workload.c and src/util.c.
  *
  *   faultloop [-s MIB] create FILE
  *       write FILE (MIB MiB, default 256) with real data and fsync it
@@ -16,12 +17,11 @@
  *       write faults on a MAP_PRIVATE mapping of cached FILE: one
  *       filemap_fault and a copy-on-write per page
  *   faultloop [-t SECS] demo-faults FILE
- *       the fault threads of `faultline demo --faults-only` (src/workload.c):
- *       FILE is (re)created at 16 MiB, the first 8 MiB mapped MAP_SHARED; one
- *       thread reads random pages, one writes random pages, each unmapping
- *       its half with MADV_DONTNEED after every pass, and one drops the page
- *       cache (fdatasync + POSIX_FADV_DONTNEED) every 2 ms; FILE is removed
- *       at the end
+ *       the fault threads of `faultline demo --faults-only`, the same code
+ *       (src/workload.c, linked in): FILE must be DIR/faultline-demo.dat;
+ *       it is (re)created at 16 MiB, the first 8 MiB mapped MAP_SHARED, one
+ *       thread reads random pages, one writes them, one drops the page
+ *       cache every 2 ms; FILE is removed at the end
  *
  * Setup (creating, pre-reading) happens before the timed window.  The result
  * is one line on stdout, prefixed "faultloop:" so that it can be told apart
@@ -34,7 +34,6 @@
  * from getrusage over the timed window.  Exit
  * status 0 on success, 1 on error, 2 on usage error.
  */
-#define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
@@ -51,6 +50,8 @@
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
+
+#include "workload.h"
 
 static long page;
 
@@ -196,130 +197,40 @@ static int do_loop(const char *mode, const char *path, double seconds)
 	return 0;
 }
 
-/* ---- demo-faults: mirrors src/workload.c with faults_only ---------------- */
+/* ---- demo-faults: the demo's own fault threads (src/workload.c) ----------- */
 
-#define FILE_SIZE	(16u << 20)
-#define MAP_SIZE	(8u << 20)
-
-struct wl {
-	int fd;
-	char *map;
-	atomic_bool stop;
-	atomic_uint_fast64_t mmap_reads, mmap_writes, drops, passes;
-};
-
-static uint64_t rnd(uint64_t *s)
+static void demo_timed(void *ctx, bool begin)
 {
-	*s ^= *s << 13;
-	*s ^= *s >> 7;
-	*s ^= *s << 17;
-	return *s;
-}
-
-static void *mmap_reader(void *arg)
-{
-	struct wl *w = arg;
-	uint64_t seed = 0x1234567, n = 0, p = 0;
-	volatile char sink;
-
-	prctl(PR_SET_NAME, "fl-mmap-read");
-	while (!w->stop) {
-		for (int i = 0; i < 256; i++) {
-			uint64_t off = (rnd(&seed) % (MAP_SIZE / page)) * page;
-
-			sink = w->map[off];
-			n++;
-		}
-		/* unmap our PTEs so the next pass faults again */
-		madvise(w->map, MAP_SIZE / 2, MADV_DONTNEED);
-		p++;
-	}
-	(void)sink;
-	w->mmap_reads += n;
-	w->passes += p;
-	return NULL;
-}
-
-static void *mmap_writer(void *arg)
-{
-	struct wl *w = arg;
-	uint64_t seed = 0x7654321, n = 0, p = 0;
-
-	prctl(PR_SET_NAME, "fl-mmap-write");
-	while (!w->stop) {
-		for (int i = 0; i < 128; i++) {
-			uint64_t off = (rnd(&seed) % (MAP_SIZE / page)) * page;
-
-			w->map[off] = (char)n;
-			n++;
-		}
-		madvise(w->map + MAP_SIZE / 2, MAP_SIZE / 2, MADV_DONTNEED);
-		p++;
-	}
-	w->mmap_writes += n;
-	w->passes += p;
-	return NULL;
-}
-
-static void *dropper(void *arg)
-{
-	struct wl *w = arg;
-	uint64_t n = 0;
-
-	prctl(PR_SET_NAME, "fl-drop-cache");
-	while (!w->stop) {
-		/* clean pages leave the cache, so faults must insert again */
-		fdatasync(w->fd);
-		posix_fadvise(w->fd, 0, 0, POSIX_FADV_DONTNEED);
-		n++;
-		usleep(2000);
-	}
-	w->drops += n;
-	return NULL;
+	if (begin)
+		window_begin(ctx);
+	else
+		window_end(ctx);
 }
 
 static int do_demo(const char *path, double seconds)
 {
-	void *(*fns[])(void *) = { mmap_reader, mmap_writer, dropper };
-	pthread_t tids[3];
-	static char buf[1 << 20];
-	struct wl w;
+	char dir[4096], extra[160];
+	struct fl_workload_stats st;
 	struct window win;
-	char extra[160];
+	struct fl_workload_opts o = {
+		.dir = dir, .seconds = seconds, .faults_only = true,
+		.timed = demo_timed, .timed_ctx = &win,
+	};
+	const char *slash = strrchr(path, '/');
+	int err;
 
-	memset(&w, 0, sizeof(w));
-	w.fd = open(path, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	if (w.fd < 0)
-		die("cannot create", path);
-	memset(buf, 0xa5, sizeof(buf));
-	for (unsigned int off = 0; off < FILE_SIZE; off += sizeof(buf))
-		if (pwrite(w.fd, buf, sizeof(buf), off) != (ssize_t)sizeof(buf))
-			die("cannot write", path);
-	if (fsync(w.fd))
-		die("cannot fsync", path);
-	w.map = mmap(NULL, MAP_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, w.fd, 0);
-	if (w.map == MAP_FAILED)
-		die("cannot mmap", path);
-
-	window_begin(&win);
-	for (int i = 0; i < 3; i++) {
-		errno = pthread_create(&tids[i], NULL, fns[i], &w);
-		if (errno)
-			die("cannot create a thread for", path);
+	/* the workload names its file itself, in FILE's directory */
+	snprintf(dir, sizeof(dir), "%.*s", slash ? (int)(slash - path) : 1,
+		 slash ? path : ".");
+	err = fl_workload_run(&o, &st);
+	if (err) {
+		errno = -err;
+		die("demo workload failed in", dir);
 	}
-	usleep((useconds_t)(seconds * 1e6));
-	w.stop = true;
-	for (int i = 0; i < 3; i++)
-		pthread_join(tids[i], NULL);
-	window_end(&win);
-
-	munmap(w.map, MAP_SIZE);
-	close(w.fd);
-	unlink(path);
 	snprintf(extra, sizeof(extra), "mmap_reads=%llu mmap_writes=%llu drops=%llu",
-		 (unsigned long long)w.mmap_reads, (unsigned long long)w.mmap_writes,
-		 (unsigned long long)w.drops);
-	report("demo-faults", &win, w.mmap_reads + w.mmap_writes, w.passes, extra);
+		 (unsigned long long)st.mmap_reads, (unsigned long long)st.mmap_writes,
+		 (unsigned long long)st.drops);
+	report("demo-faults", &win, st.mmap_reads + st.mmap_writes, 0, extra);
 	return 0;
 }
 
