@@ -177,6 +177,10 @@ int fl_live_run(const struct fl_live_opts *o)
 		if (strcmp(l.attach[i].status, "attached"))
 			fl_info("%s (%s): %s%s%s", l.attach[i].prog, l.attach[i].target,
 				l.attach[i].status, l.attach[i].why[0] ? ": " : "", l.attach[i].why);
+	/* module tracepoints are planned at start: a module loaded later is not seen */
+	if (!fl_kernel_has_btf_tp("xfs_free_file_space") && !o->ndevs)
+		fl_warn("the xfs module is not loaded: if an xfs filesystem is mounted during "
+			"this run, its invalidations and stale maps are not traced");
 
 	old_int = signal(SIGINT, on_signal);
 	old_term = signal(SIGTERM, on_signal);
