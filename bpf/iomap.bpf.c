@@ -198,8 +198,8 @@ int BPF_PROG(fl_xfs_iext_update, struct xfs_inode *ip, void *cur, int state, uns
 	return fl_extent_changed(ip, state);
 }
 
-SEC("tp_btf/xfs_map_blocks_found")
-int BPF_PROG(fl_xfs_wbmap_found, struct xfs_inode *ip)
+/* Writeback took a map, found or freshly allocated. */
+static __always_inline int fl_wbmap_taken(struct xfs_inode *ip)
 {
 	__u32 slot;
 
@@ -208,14 +208,16 @@ int BPF_PROG(fl_xfs_wbmap_found, struct xfs_inode *ip)
 	return 0;
 }
 
+SEC("tp_btf/xfs_map_blocks_found")
+int BPF_PROG(fl_xfs_wbmap_found, struct xfs_inode *ip)
+{
+	return fl_wbmap_taken(ip);
+}
+
 SEC("tp_btf/xfs_map_blocks_alloc")
 int BPF_PROG(fl_xfs_wbmap_alloc, struct xfs_inode *ip)
 {
-	__u32 slot;
-
-	if (ip && fl_watched(&ip->i_vnode, &slot))
-		fl_map_taken(&fl_wbmap, &ip->i_vnode);
-	return 0;
+	return fl_wbmap_taken(ip);
 }
 
 static __always_inline int fl_kernel_found_stale(struct xfs_inode *ip, const struct iomap *iomap,
