@@ -126,6 +126,9 @@ const char *fl_event_type_name(unsigned int type)
 		[FL_EV_IOMAP] = "iomap",
 		[FL_EV_IOMAP_MAP] = "iomap_map",
 		[FL_EV_STALE_UNSEEN] = "stale_unseen",
+		[FL_EV_FOLIO_USE] = "folio_use",
+		[FL_EV_LOCK_ACQ] = "lock_acq",
+		[FL_EV_LOCK_REL] = "lock_rel",
 	};
 
 	return type < FL_EV_TYPE_MAX ? names[type] : "?";

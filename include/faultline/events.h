@@ -32,6 +32,9 @@ enum fl_event_type {
 	FL_EV_IOMAP,		/* iomap_iter step */
 	FL_EV_IOMAP_MAP,	/* the extent map an iomap step will use */
 	FL_EV_STALE_UNSEEN,	/* the kernel found a map stale that we had not */
+	FL_EV_FOLIO_USE,	/* a buffered write takes a folio under an iomap */
+	FL_EV_LOCK_ACQ,		/* lock-order tracking: a lock was acquired */
+	FL_EV_LOCK_REL,		/* ... and released */
 	FL_EV_TYPE_MAX,
 };
 
