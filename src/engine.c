@@ -11,6 +11,7 @@ struct fl_engine *fl_engine_new(fl_symname_fn symname, void *symctx)
 
 	e->symname = symname;
 	e->symctx = symctx;
+	e->lo = fl_lo_new();
 	return e;
 }
 
@@ -23,6 +24,7 @@ void fl_engine_free(struct fl_engine *e)
 	free(e->viol);
 	free(e->open);
 	free(e->unseen);
+	fl_lo_free(e->lo);
 	free(e);
 }
 
@@ -246,10 +248,11 @@ static uint64_t signature(enum fl_rule rule, const struct fl_event *ev)
 	return h;
 }
 
-static void report(struct fl_engine *e, enum fl_rule rule, enum fl_evidence evid,
-		   const struct fl_event *ev, const struct fl_window *partner)
+/* The new violation, or NULL when it repeats one (or the cap is reached). */
+static struct fl_violation *report_sig(struct fl_engine *e, enum fl_rule rule,
+				       enum fl_evidence evid, const struct fl_event *ev,
+				       const struct fl_window *partner, uint64_t sig)
 {
-	uint64_t sig = signature(rule, ev);
 	struct fl_violation *v;
 
 	for (size_t i = 0; i < e->nviol; i++) {
@@ -270,11 +273,11 @@ static void report(struct fl_engine *e, enum fl_rule rule, enum fl_evidence evid
 			if (partner)
 				v->partner = *partner;
 		}
-		return;
+		return NULL;
 	}
 	if (e->nviol >= FL_MAX_VIOLATIONS) {
 		e->viol_dropped++;
-		return;
+		return NULL;
 	}
 	if (e->nviol == e->capviol) {
 		size_t cap = e->capviol ? e->capviol * 2 : 16;
@@ -282,7 +285,7 @@ static void report(struct fl_engine *e, enum fl_rule rule, enum fl_evidence evid
 
 		if (!n) {
 			e->viol_dropped++;
-			return;
+			return NULL;
 		}
 		e->viol = n;
 		e->capviol = cap;
@@ -295,10 +298,39 @@ static void report(struct fl_engine *e, enum fl_rule rule, enum fl_evidence evid
 	v->count = 1;
 	v->last_ts = ev->ts;
 	v->sig = sig;
+	v->lo_edge = -1;
+	v->lo_cycle = -1;
 	if (partner) {
 		v->partner = *partner;
 		v->has_partner = true;
 	}
+	return v;
+}
+
+static void report(struct fl_engine *e, enum fl_rule rule, enum fl_evidence evid,
+		   const struct fl_event *ev, const struct fl_window *partner)
+{
+	report_sig(e, rule, evid, ev, partner, signature(rule, ev));
+}
+
+/*
+ * Lock order (lockorder.c): one violation per inverted edge and one per
+ * cycle, shown with the acquisition that added the edge.
+ */
+static void lock_order_found(void *ctx, enum fl_lo_finding what, const struct fl_lockorder *lo,
+			     int edge, int cycle)
+{
+	struct fl_engine *e = ctx;
+	uint64_t sig = fnv(0xcbf29ce484222325ull, &what, sizeof(what));
+	struct fl_violation *v;
+
+	sig = fnv(sig, what == FL_LO_CYCLE ? &cycle : &edge, sizeof(int));
+	v = report_sig(e, FL_R_LOCK_ORDER, what == FL_LO_CYCLE ? FL_EVID_CYCLE : FL_EVID_INVERSION,
+		       &lo->edges[edge].acq, NULL, sig);
+	if (!v)
+		return;
+	v->lo_edge = edge;
+	v->lo_cycle = cycle;
 }
 
 /* ---- judgement ------------------------------------------------------- */
@@ -464,6 +496,11 @@ void fl_engine_feed(struct fl_engine *e, const struct fl_event *ev)
 	e->events++;
 	if (e->count_events)
 		count_event(e, ev);
+	/* fs-internal inodes' locks order like any others */
+	if (ev->type == FL_EV_LOCK_ACQ || ev->type == FL_EV_LOCK_REL) {
+		fl_lo_feed(e->lo, ev, lock_order_found, e);
+		return;
+	}
 
 	if (ev->flags & FL_F_INTERNAL)
 		return;

@@ -35,8 +35,8 @@ static const struct fl_rule_info rule_info[FL_R_MAX] = {
 		false },
 	[FL_R_LOCK_ORDER] = {
 		"lock-order", "-",
-		"locks were taken against the documented hierarchy",
-		false },
+		"locks were taken against the documented hierarchy, or in a cycle",
+		true },
 };
 
 #define EXT4_MAGIC	0xEF53
@@ -78,6 +78,10 @@ const char *fl_evidence_name(enum fl_evidence ev)
 		return "definite";
 	case FL_EVID_OBSERVED_RACE:
 		return "observed-race";
+	case FL_EVID_INVERSION:
+		return "observed-inversion";
+	case FL_EVID_CYCLE:
+		return "cycle";
 	default:
 		return "?";
 	}

@@ -23,6 +23,8 @@ enum fl_rule {
 enum fl_evidence {
 	FL_EVID_DEFINITE = 0,
 	FL_EVID_OBSERVED_RACE,
+	FL_EVID_INVERSION,	/* lock-order: an edge against the documented order */
+	FL_EVID_CYCLE,		/* lock-order: a cycle of observed edges */
 	FL_EVID_MAX,
 };
 

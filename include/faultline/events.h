@@ -67,6 +67,44 @@ enum fl_inval_op {
 	FL_OP_MAX,
 };
 
+/*
+ * FL_EV_LOCK_ACQ / FL_EV_LOCK_REL (lock-order tracking) use the fields so:
+ *   op        enum fl_lock_kind; the lock class is (op, fs_magic), fs_magic
+ *             0 for locks that belong to no filesystem (mmap_lock)
+ *   kaddr     the lock instance's address, 0 when the hook cannot see it
+ *             (then the instance is (inode, op))
+ *   inode     the inode a per-inode lock belongs to
+ *   aux       FL_LKM_* mode bits
+ *   inval_lock, i_rwsem
+ *             ACQ in tracepoint mode: the lock words of the same inode at the
+ *             acquisition (a hold the hooks cannot see, e.g. the VFS's
+ *             inode_lock around an xfs_ilock, still counts as held)
+ *   frames    ACQ: the stack of the acquisition (FL_F_STACK), sent when the
+ *             task already held a tracked lock, i.e. when it adds an edge
+ * A downgrade is an ACQ with FL_LKM_DOWNGRADE: the mode changes, the place
+ * in the order does not.
+ */
+enum fl_lock_kind {
+	FL_LK_NONE = 0,
+	FL_LK_I_RWSEM,		/* inode->i_rwsem (xfs: IOLOCK) */
+	FL_LK_INVAL,		/* mapping->invalidate_lock (xfs: MMAPLOCK) */
+	FL_LK_I_MMAP,		/* mapping->i_mmap_rwsem */
+	FL_LK_MMAP,		/* mm->mmap_lock */
+	FL_LK_FOLIO,		/* the folio lock */
+	FL_LK_XFS_ILOCK,	/* xfs_inode->i_lock */
+	FL_LK_JBD2,		/* a jbd2 journal handle (ext4 transaction start) */
+	FL_LK_MAX,
+};
+
+#define FL_LKM_SHARED	(1U << 0)	/* read / shared mode */
+#define FL_LKM_EXCL	(1U << 1)	/* write / exclusive mode */
+#define FL_LKM_TRY	(1U << 2)	/* trylock or _nowait: it never waited */
+#define FL_LKM_DOWNGRADE (1U << 3)	/* exclusive became shared, no new hold */
+#define FL_LKM_ATTEMPT	(1U << 4)	/* seen before it succeeded (a tracepoint at
+					 * entry): a failed try is never released */
+#define FL_LKM_MMAP_EXCL (1U << 5)	/* the task held its mmap_lock exclusively
+					 * (lock word) at this acquisition */
+
 /* fl_event.flags */
 #define FL_F_CANDIDATE	(1U << 0)	/* BPF found the lock evidence wanting */
 #define FL_F_IN_WINDOW	(1U << 1)	/* task was inside its own invalidation */
@@ -174,7 +212,7 @@ struct fl_config {
 	__u32 self_tgid;	/* never trace faultline itself */
 	__u32 page_shift;
 	__u32 precise;		/* locks object tracks rwsem ownership */
-	__u32 pad;
+	__u32 lock_order;	/* send FL_EV_LOCK_ACQ/REL (lock-order tracking) */
 };
 
 #endif /* FAULTLINE_EVENTS_H */

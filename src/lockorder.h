@@ -1,0 +1,113 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The lock-order verifier: lockdep's order checking, from the
+ * FL_EV_LOCK_ACQ/REL events of kernels that have no lockdep.
+ *
+ * Each task's held locks are kept from its events; an acquisition while
+ * holding others adds class-level edges (holder -> acquired), each edge
+ * keeping the first pair of stacks and tasks that showed it.  An edge that
+ * closes a cycle is a possible deadlock; an edge that goes against the
+ * documented hierarchy (lock_hierarchy.c) is reported at once, before any
+ * cycle closes.  Same-class nesting on two instances (rename, reflink) is
+ * no edge: see fl_lo_acquire() for why.
+ */
+#ifndef FL_LOCKORDER_H
+#define FL_LOCKORDER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "faultline/events.h"
+
+#define FL_LO_MAX_CLASSES	64
+#define FL_LO_MAX_HELD		16	/* per task; deeper holds are counted, not kept */
+#define FL_LO_MAX_TASKS		4096
+#define FL_LO_MAX_EDGES		1024
+#define FL_LO_MAX_CYCLES	64
+#define FL_LO_MAX_CHAIN		16	/* classes in one reported cycle */
+/*
+ * A hold older than this is taken for one whose release was lost (full
+ * ring buffer): kept, it would add false edges forever.  None of the
+ * tracked locks is held this long by a healthy kernel path.
+ */
+#define FL_LO_STALE_NS		(5ULL * 1000000000ULL)
+
+struct fl_lo_class {
+	uint8_t kind;		/* enum fl_lock_kind */
+	uint32_t fs_magic;	/* 0: no filesystem (mmap_lock) */
+	uint64_t acquisitions;
+	uint64_t nested;	/* taken while holding another instance of itself */
+};
+
+struct fl_lo_held {
+	int cls;
+	uint64_t inst;
+	uint32_t mode;		/* FL_LKM_* */
+	bool implied;		/* from a lock word, not from its acquisition */
+	struct fl_event acq;	/* the acquisition (stack if it had one) */
+};
+
+struct fl_lo_task {
+	uint32_t pid;
+	int n;
+	struct fl_lo_held held[FL_LO_MAX_HELD];
+};
+
+struct fl_lo_edge {
+	int from, to;		/* class indexes */
+	uint64_t count;
+	uint64_t blocking;	/* observations where the new lock could wait */
+	bool inverted;		/* goes against the documented hierarchy */
+	const char *doc;	/* the documented order it inverts */
+	struct fl_event holder;	/* first (blocking) observation: the holder's acquisition */
+	bool holder_implied;	/* ... known only from its lock word: no stack */
+	struct fl_event acq;	/* ... and the new acquisition */
+};
+
+struct fl_lo_cycle {
+	int n;
+	int edges[FL_LO_MAX_CHAIN];	/* edge indexes, edges[i].to == edges[i+1].from */
+};
+
+struct fl_lockorder {
+	struct fl_lo_class cls[FL_LO_MAX_CLASSES];
+	int ncls;
+	struct fl_lo_task *tasks;
+	size_t ntasks, captasks;
+	struct fl_lo_edge edges[FL_LO_MAX_EDGES];
+	int nedges;
+	struct fl_lo_cycle cycles[FL_LO_MAX_CYCLES];
+	int ncycles;
+	/* what could not be followed, reported so that a miss is never silent */
+	uint64_t acquisitions, releases;
+	uint64_t unmatched_releases;	/* release of a hold never seen */
+	uint64_t held_overflow;		/* holds beyond FL_LO_MAX_HELD */
+	uint64_t stale_dropped;		/* holds dropped after FL_LO_STALE_NS */
+	uint64_t dropped;		/* classes, tasks, edges or cycles beyond the caps */
+	uint64_t try_failed_unknown;	/* attempts (FL_LKM_ATTEMPT) not kept as holds */
+};
+
+/* Called for each new finding: the edge that inverts, or that closed a cycle. */
+enum fl_lo_finding { FL_LO_INVERSION, FL_LO_CYCLE };
+typedef void (*fl_lo_report_fn)(void *ctx, enum fl_lo_finding what,
+				const struct fl_lockorder *lo, int edge, int cycle);
+
+struct fl_lockorder *fl_lo_new(void);
+void fl_lo_free(struct fl_lockorder *lo);
+/* FL_EV_LOCK_ACQ / FL_EV_LOCK_REL; other events are ignored. */
+void fl_lo_feed(struct fl_lockorder *lo, const struct fl_event *ev,
+		fl_lo_report_fn report, void *ctx);
+
+const char *fl_lo_kind_name(unsigned int kind);
+/* "i_rwsem (xfs IOLOCK)", "invalidate_lock (ext4)", "mmap_lock" */
+void fl_lo_class_name(const struct fl_lockorder *lo, int cls, char *buf, size_t len);
+
+/*
+ * The documented hierarchy (lock_hierarchy.c): does the documentation
+ * order @b before @a on a filesystem with @magic (0: any)?  Returns the
+ * source of that order, or NULL.  Transitive: a -> x -> b documents a -> b.
+ */
+const char *fl_lo_documented_before(unsigned int b, unsigned int a, uint32_t magic);
+
+#endif
