@@ -24,7 +24,7 @@ BPF_CFLAGS	:= -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Wall \
 
 # One object per concern; the hooks that have a function form are built a
 # second time for kprobes (-DFL_KPROBE: probe reads instead of BTF loads).
-BPF_OBJS	:= faults pagecache inval iomap locks
+BPF_OBJS	:= faults pagecache inval iomap locks lockorder
 BPF_KP_OBJS	:= faults pagecache iomap
 SKELS		:= $(patsubst %,$(OUT)/%.skel.h,$(BPF_OBJS)) \
 		   $(patsubst %,$(OUT)/%_kp.skel.h,$(BPF_KP_OBJS))
@@ -32,7 +32,7 @@ SKELS		:= $(patsubst %,$(OUT)/%.skel.h,$(BPF_OBJS)) \
 # The engine and everything it needs, without BPF: shared by the binary
 # and the unit tests.
 CORE_SRCS	:= src/engine.c src/lockorder.c src/lock_hierarchy.c src/rules.c src/ksyms.c src/util.c src/report_text.c \
-		   src/report_json.c
+		   src/report_json.c src/report_lockorder.c
 APP_SRCS	:= src/main.c src/check.c src/probe.c src/demo.c src/loader.c \
 		   src/tracefs.c src/scratch.c src/workload.c src/pathres.c \
 		   src/live.c src/kernel.c
@@ -59,11 +59,11 @@ $(OUT) $(OUT)/tests:
 vmlinux/vmlinux.h:
 	ln -sf vmlinux_$(VMLINUX_ARCH).h $@
 
-$(OUT)/%.bpf.o: bpf/%.bpf.c bpf/fl_common.bpf.h include/faultline/events.h vmlinux/vmlinux.h | $(OUT)
+$(OUT)/%.bpf.o: bpf/%.bpf.c $(wildcard bpf/*.bpf.h) include/faultline/events.h vmlinux/vmlinux.h | $(OUT)
 	$(CLANG) $(BPF_CFLAGS) -c $< -o $@
 	$(LLVM_STRIP) -g $@
 
-$(OUT)/%_kp.bpf.o: bpf/%.bpf.c bpf/fl_common.bpf.h include/faultline/events.h vmlinux/vmlinux.h | $(OUT)
+$(OUT)/%_kp.bpf.o: bpf/%.bpf.c $(wildcard bpf/*.bpf.h) include/faultline/events.h vmlinux/vmlinux.h | $(OUT)
 	$(CLANG) $(BPF_CFLAGS) -DFL_KPROBE -c $< -o $@
 	$(LLVM_STRIP) -g $@
 

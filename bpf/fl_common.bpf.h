@@ -95,6 +95,18 @@ struct {
 	__type(value, __s64);
 } fl_sem_readers SEC(".maps");
 
+/*
+ * Lock-order tracking: how many tracked locks each task holds, by its
+ * own events.  Only decides whether an acquisition's stack is worth taking
+ * (it can add an order edge only when something is held).
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 16384);
+	__type(key, __u32);
+	__type(value, __s32);
+} fl_lo_depth SEC(".maps");
+
 /* Candidate repeats, see FL_RESEND_NS. */
 struct {
 	__uint(type, BPF_MAP_TYPE_STACK_TRACE);

@@ -16,24 +16,44 @@
  * holds with the lock word's reader count, so a miss leaves the verdict
  * unknown instead of wrong.
  */
-#include "fl_common.bpf.h"
+#include "lockorder.bpf.h"
 
-static __always_inline bool fl_sem_watched(struct rw_semaphore *sem)
+/*
+ * Is @sem the invalidate_lock or i_rwsem of a watched file?  *inode, *kind
+ * and *slot say whose and which (for lock-order events).
+ */
+static __always_inline bool fl_sem_watched(struct rw_semaphore *sem, struct inode **inode,
+					   __u8 *kind, __u32 *slot)
 {
 	__u64 addr = (__u64)sem;
 	struct address_space *m;
-	struct inode *inode;
-	__u32 slot;
 
 	m = (void *)(addr - bpf_core_field_offset(struct address_space, invalidate_lock));
-	inode = BPF_CORE_READ(m, host);
-	if (inode && BPF_CORE_READ(inode, i_mapping) == m)
-		return fl_watched_probe(inode, &slot);
-	inode = (void *)(addr - bpf_core_field_offset(struct inode, i_rwsem));
-	m = BPF_CORE_READ(inode, i_mapping);
-	if (m && BPF_CORE_READ(m, host) == inode)
-		return fl_watched_probe(inode, &slot);
+	*inode = BPF_CORE_READ(m, host);
+	if (*inode && BPF_CORE_READ(*inode, i_mapping) == m) {
+		*kind = FL_LK_INVAL;
+		return fl_watched_probe(*inode, slot);
+	}
+	*inode = (void *)(addr - bpf_core_field_offset(struct inode, i_rwsem));
+	m = BPF_CORE_READ(*inode, i_mapping);
+	if (m && BPF_CORE_READ(m, host) == *inode) {
+		*kind = FL_LK_I_RWSEM;
+		return fl_watched_probe(*inode, slot);
+	}
 	return false;
+}
+
+/* Lock order (--lock-order): the same acquisitions and releases, as events. */
+static __always_inline void fl_lo_send(void *ctx, __u16 type, struct rw_semaphore *sem,
+				       struct inode *inode, __u8 kind, __u32 slot, __u32 mode)
+{
+	struct fl_event *e;
+
+	if (!fl_cfg.lock_order)
+		return;
+	e = fl_lo_event(ctx, type, kind, slot, inode, (__u64)sem, mode);
+	if (e)
+		bpf_ringbuf_submit(e, 0);
 }
 
 /* Read holds of @sem over all tasks: what fl_precise_refine compares. */
@@ -52,13 +72,19 @@ static __always_inline void fl_sem_readers_add(__u64 sem, __s64 n)
 	}
 }
 
-static __always_inline void fl_acquired(struct rw_semaphore *sem, bool write)
+static __always_inline void fl_acquired(void *ctx, struct rw_semaphore *sem, bool write,
+					bool try)
 {
 	struct fl_held_key k = { .sem = (__u64)sem };
 	struct fl_held *h, zero = {};
+	struct inode *inode;
+	__u32 slot;
+	__u8 kind;
 
-	if (!fl_sem_watched(sem))
+	if (!fl_sem_watched(sem, &inode, &kind, &slot))
 		return;
+	fl_lo_send(ctx, FL_EV_LOCK_ACQ, sem, inode, kind, slot,
+		   (write ? FL_LKM_EXCL : FL_LKM_SHARED) | (try ? FL_LKM_TRY : 0));
 	k.pid = (__u32)bpf_get_current_pid_tgid();
 	h = bpf_map_lookup_elem(&fl_held, &k);
 	if (!h) {
@@ -78,11 +104,17 @@ static __always_inline void fl_acquired(struct rw_semaphore *sem, bool write)
 	}
 }
 
-static __always_inline void fl_released(struct rw_semaphore *sem, bool write)
+static __always_inline void fl_released(void *ctx, struct rw_semaphore *sem, bool write)
 {
 	struct fl_held_key k = { .sem = (__u64)sem };
+	struct inode *inode;
 	struct fl_held *h;
+	__u32 slot;
+	__u8 kind;
 
+	/* every release of a watched lock, also of holds taken before attach */
+	if (fl_cfg.lock_order && fl_sem_watched(sem, &inode, &kind, &slot))
+		fl_lo_send(ctx, FL_EV_LOCK_REL, sem, inode, kind, slot, 0);
 	k.pid = (__u32)bpf_get_current_pid_tgid();
 	h = bpf_map_lookup_elem(&fl_held, &k);
 	if (!h)
@@ -100,7 +132,7 @@ static __always_inline void fl_released(struct rw_semaphore *sem, bool write)
 SEC("fexit/down_read")
 int BPF_PROG(fl_lk_down_read, struct rw_semaphore *sem)
 {
-	fl_acquired(sem, false);
+	fl_acquired(ctx, sem, false, false);
 	return 0;
 }
 
@@ -108,7 +140,7 @@ SEC("fexit/down_read_killable")
 int BPF_PROG(fl_lk_down_read_killable, struct rw_semaphore *sem, int ret)
 {
 	if (!ret)
-		fl_acquired(sem, false);
+		fl_acquired(ctx, sem, false, false);
 	return 0;
 }
 
@@ -116,7 +148,7 @@ SEC("fexit/down_read_interruptible")
 int BPF_PROG(fl_lk_down_read_intr, struct rw_semaphore *sem, int ret)
 {
 	if (!ret)
-		fl_acquired(sem, false);
+		fl_acquired(ctx, sem, false, false);
 	return 0;
 }
 
@@ -124,14 +156,14 @@ SEC("fexit/down_read_trylock")
 int BPF_PROG(fl_lk_down_read_trylock, struct rw_semaphore *sem, int ret)
 {
 	if (ret == 1)
-		fl_acquired(sem, false);
+		fl_acquired(ctx, sem, false, true);
 	return 0;
 }
 
 SEC("fexit/down_write")
 int BPF_PROG(fl_lk_down_write, struct rw_semaphore *sem)
 {
-	fl_acquired(sem, true);
+	fl_acquired(ctx, sem, true, false);
 	return 0;
 }
 
@@ -139,7 +171,7 @@ SEC("fexit/down_write_killable")
 int BPF_PROG(fl_lk_down_write_killable, struct rw_semaphore *sem, int ret)
 {
 	if (!ret)
-		fl_acquired(sem, true);
+		fl_acquired(ctx, sem, true, false);
 	return 0;
 }
 
@@ -147,21 +179,21 @@ SEC("fexit/down_write_trylock")
 int BPF_PROG(fl_lk_down_write_trylock, struct rw_semaphore *sem, int ret)
 {
 	if (ret == 1)
-		fl_acquired(sem, true);
+		fl_acquired(ctx, sem, true, true);
 	return 0;
 }
 
 SEC("fentry/up_read")
 int BPF_PROG(fl_lk_up_read, struct rw_semaphore *sem)
 {
-	fl_released(sem, false);
+	fl_released(ctx, sem, false);
 	return 0;
 }
 
 SEC("fentry/up_write")
 int BPF_PROG(fl_lk_up_write, struct rw_semaphore *sem)
 {
-	fl_released(sem, true);
+	fl_released(ctx, sem, true);
 	return 0;
 }
 
@@ -175,9 +207,16 @@ int BPF_PROG(fl_lk_downgrade, struct rw_semaphore *sem)
 	k.pid = (__u32)bpf_get_current_pid_tgid();
 	h = bpf_map_lookup_elem(&fl_held, &k);
 	if (h && h->writer) {
+		struct inode *inode;
+		__u32 slot;
+		__u8 kind;
+
 		h->writer = 0;
 		h->readers++;
 		fl_sem_readers_add(k.sem, 1);
+		if (fl_cfg.lock_order && fl_sem_watched(sem, &inode, &kind, &slot))
+			fl_lo_send(ctx, FL_EV_LOCK_ACQ, sem, inode, kind, slot,
+				   FL_LKM_SHARED | FL_LKM_DOWNGRADE);
 	}
 	return 0;
 }
@@ -190,14 +229,14 @@ int BPF_PROG(fl_lk_downgrade, struct rw_semaphore *sem)
 SEC("fexit/down_read_nested")
 int BPF_PROG(fl_lk_down_read_nested, struct rw_semaphore *sem, int subclass)
 {
-	fl_acquired(sem, false);
+	fl_acquired(ctx, sem, false, false);
 	return 0;
 }
 
 SEC("fexit/down_write_nested")
 int BPF_PROG(fl_lk_down_write_nested, struct rw_semaphore *sem, int subclass)
 {
-	fl_acquired(sem, true);
+	fl_acquired(ctx, sem, true, false);
 	return 0;
 }
 

@@ -15,7 +15,7 @@
 static const char check_usage[] =
 "usage: faultline check [--json FILE] [--dev DEV|--path DIR]... [--pid PID]...\n"
 "                       [--duration SECS] [--ring-size MIB] [--attach MODE]\n"
-"                       [--locks word|precise] [-v]\n"
+"                       [--locks word|precise] [--lock-order] [-v]\n"
 "                       [-- CMD ARGS...]\n"
 "\n"
 "Trace page faults, page-cache insertions/deletions, iomap steps and\n"
@@ -40,6 +40,11 @@ static const char check_usage[] =
 "                   precise (also track every acquisition and release of the\n"
 "                   watched files' locks with fentry; decides the cases the\n"
 "                   lock word leaves unknown; from ~3 s after start)\n"
+"  --lock-order     also verify lock order: acquisitions of xfs's inode locks\n"
+"                   and ext4's journal handles (tracepoints), and with\n"
+"                   --locks=precise of every watched i_rwsem/invalidate_lock;\n"
+"                   cycles and inversions of the documented hierarchy are\n"
+"                   violations (rule lock-order)\n"
 "  --assume-protocol FS:RULE[,RULE]\n"
 "                   test faultline itself: add a requirement to a filesystem's\n"
 "                   protocol (insert-locked, inval-excl, map-pages-locked,\n"
@@ -145,6 +150,9 @@ int fl_cli_common(int c, const char *arg, struct fl_live_opts *o)
 		}
 		o->precise = !strcmp(arg, "precise");
 		return 1;
+	case 'O':
+		o->lock_order = true;
+		return 1;
 	case 'a':
 		if (fl_attach_mode_parse(arg, (enum fl_attach_mode *)&o->attach)) {
 			fl_err("--attach %s: one of auto, tp, fentry, kprobe", arg);
@@ -194,6 +202,7 @@ int fl_cmd_check(int argc, char **argv)
 		{ "assume-protocol", required_argument, NULL, 'A' },
 		{ "attach", required_argument, NULL, 'a' },
 		{ "locks", required_argument, NULL, 'L' },
+		{ "lock-order", no_argument, NULL, 'O' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -201,7 +210,7 @@ int fl_cmd_check(int argc, char **argv)
 	struct fl_live_opts o = { .mode = "check" };
 	int c;
 
-	while ((c = getopt_long(argc, argv, "+j:d:p:P:t:r:CA:a:L:vh", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+j:d:p:P:t:r:CA:a:L:Ovh", opts, NULL)) != -1) {
 		switch (c) {
 		case 'd':
 			if (fl_cli_add_dev(&o, optarg))

@@ -14,7 +14,7 @@
 static const char demo_usage[] =
 "usage: faultline demo [--json FILE] [--seconds N] [--fs LIST] [--faults-only|--stale-maps]\n"
 "                      [--assume-protocol FS:RULE] [--ring-size MIB] [--attach MODE]\n"
-"                      [--locks word|precise] [-v]\n"
+"                      [--locks word|precise] [--lock-order] [-v]\n"
 "\n"
 "Create scratch filesystems (loop-mounted ext4 and xfs images and a tmpfs)\n"
 "in a new temporary directory, run `faultline check` on them while a\n"
@@ -31,7 +31,7 @@ static const char demo_usage[] =
 "                   writeback, cache drops and punches change the extents\n"
 "                   (seed 002's conditions: xfs finds its maps stale)\n"
 "  --assume-protocol FS:RULE[,RULE]  as for check (positive controls)\n"
-"  --ring-size MIB, --attach MODE, --locks MODE  as for check\n"
+"  --ring-size MIB, --attach MODE, --locks MODE, --lock-order  as for check\n"
 "  -v, --verbose    more diagnostics\n"
 "\n"
 "Exit status as for `check`.\n";
@@ -127,6 +127,7 @@ int fl_cmd_demo(int argc, char **argv)
 		{ "ring-size", required_argument, NULL, 'r' },
 		{ "attach", required_argument, NULL, 'a' },
 		{ "locks", required_argument, NULL, 'L' },
+		{ "lock-order", no_argument, NULL, 'O' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -136,7 +137,7 @@ int fl_cmd_demo(int argc, char **argv)
 	struct demo d = { .seconds = 3 };
 	int nfs = 3, c, ret;
 
-	while ((c = getopt_long(argc, argv, "j:s:f:FSA:r:a:L:vh", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "j:s:f:FSA:r:a:L:Ovh", opts, NULL)) != -1) {
 		switch (c) {
 		case 's':
 			if (fl_cli_seconds(optarg, &d.seconds)) {

@@ -317,7 +317,7 @@ static void report(struct fl_engine *e, enum fl_rule rule, enum fl_evidence evid
  * Lock order (lockorder.c): one violation per inverted edge and one per
  * cycle, shown with the acquisition that added the edge.
  */
-static void lock_order_found(void *ctx, enum fl_lo_finding what, const struct fl_lockorder *lo,
+static void lock_order_found(void *ctx, enum fl_lo_finding what, const struct fl_lo_graph *lo,
 			     int edge, int cycle)
 {
 	struct fl_engine *e = ctx;

@@ -34,7 +34,7 @@ struct fl_violation {
 	uint64_t last_ts;
 	uint64_t sig;
 	char *path;		/* resolved by the reporter, may stay NULL */
-	int lo_edge;		/* lock-order: the edge (fl_lockorder.edges), else -1 */
+	int lo_edge;		/* lock-order: the edge (fl_lo_graph.edges), else -1 */
 	int lo_cycle;		/* ... and the cycle it closed, else -1 */
 };
 
@@ -86,7 +86,7 @@ struct fl_engine {
 	uint64_t not_truncation;	/* unlocked deletions that were not truncation */
 	uint64_t lockless_readers;	/* unlocked insertions by uprobes, fs-verity */
 	uint64_t first_ts;
-	struct fl_lockorder *lo;	/* lock-order graph (FL_EV_LOCK_ACQ/REL) */
+	struct fl_lo_graph *lo;	/* lock-order graph (FL_EV_LOCK_ACQ/REL) */
 };
 
 struct fl_engine *fl_engine_new(fl_symname_fn symname, void *symctx);

@@ -124,6 +124,7 @@ int fl_live_run(const struct fl_live_opts *o)
 {
 	struct fl_loader_opts lo = {
 		.ring_bytes = o->ring_bytes, .attach = o->attach, .precise = o->precise,
+		.lock_order = o->lock_order,
 	};
 	struct fl_run_info *ri = fl_xcalloc(1, sizeof(*ri));
 	struct fl_counts slots[FL_MAX_SLOTS];
@@ -140,6 +141,7 @@ int fl_live_run(const struct fl_live_opts *o)
 	ri->mode = o->mode;
 	ri->lock_words = fl_kernel_lock_words();
 	ri->locks = o->precise ? "precise" : "lock-word";
+	ri->lock_order = o->lock_order;
 	ri->attach_mode = fl_attach_mode_name(o->attach);
 	fl_kernel_release(ri->kernel, sizeof(ri->kernel));
 	if (fl_kernel_preflight())

@@ -22,6 +22,7 @@ struct fl_live_opts {
 	uint32_t ring_bytes;
 	int attach;			/* enum fl_attach_mode */
 	bool precise;			/* --locks=precise */
+	bool lock_order;		/* --lock-order */
 	bool self_cost;			/* --self-cost: BPF run-time statistics */
 };
 

@@ -14,6 +14,7 @@
 #include "inval.skel.h"
 #include "iomap.skel.h"
 #include "iomap_kp.skel.h"
+#include "lockorder.skel.h"
 #include "locks.skel.h"
 #include "pagecache.skel.h"
 #include "pagecache_kp.skel.h"
@@ -40,6 +41,8 @@ static const struct fl_obj_desc {
 	{ "iomap", fl_iomap__elf_bytes, fl_iomap_kp__elf_bytes },
 	/* loaded only for --locks=precise */
 	{ "locks", fl_locks__elf_bytes, NULL },
+	/* loaded only for --lock-order */
+	{ "lockorder", fl_lockorder__elf_bytes, NULL },
 };
 
 enum fl_mech { MECH_NONE, MECH_TP, MECH_FENTRY, MECH_KPROBE };
@@ -78,7 +81,7 @@ static const char *const tmpfs_only[] = { "fl_tp_user_fault", "fl_tp_lru_insert"
 
 static const char *const shared_maps[] = {
 	"fl_events", "fl_counts", "fl_tgids", "fl_fs_rules", "fl_tasks", "fl_held",
-	"fl_stackmap", "fl_seen", "fl_active", "fl_sem_readers", NULL,
+	"fl_stackmap", "fl_seen", "fl_active", "fl_sem_readers", "fl_lo_depth", NULL,
 };
 
 static const char *const mode_names[] = {
@@ -366,6 +369,7 @@ static int configure(struct bpf_object *obj, const struct fl_loader_opts *o)
 		.self_tgid = getpid(),
 		.page_shift = __builtin_ctz(sysconf(_SC_PAGESIZE)),
 		.precise = o->precise,
+		.lock_order = o->lock_order,
 	};
 	uint32_t devs[FL_MAX_SLOTS - 1] = { 0 };
 
@@ -459,6 +463,8 @@ int fl_loader_open(struct fl_loader *l, const struct fl_loader_opts *o,
 		const struct fl_obj_desc *d = &obj_descs[i];
 
 		if (!strcmp(d->name, "locks") && !o->precise)
+			continue;
+		if (!strcmp(d->name, "lockorder") && !o->lock_order)
 			continue;
 		l->objs[i] = open_object(d, p.kprobe_obj[i]);
 		if (!l->objs[i]) {

@@ -26,6 +26,7 @@ struct fl_loader_opts {
 	bool emit_all;		/* send every event, not only candidates */
 	bool no_attach;		/* plan and load only (faultline probe) */
 	bool precise;		/* track rwsem acquisitions (fentry) */
+	bool lock_order;	/* send lock acquisitions/releases (lockorder object) */
 	uint32_t ring_bytes;
 	uint32_t devs[FL_MAX_SLOTS - 1];	/* kernel dev_t, slot = index + 1 */
 	int ndevs;
@@ -35,7 +36,7 @@ struct fl_loader_opts {
 
 typedef int (*fl_event_fn)(void *ctx, const struct fl_event *ev);
 
-#define FL_NR_OBJS 5
+#define FL_NR_OBJS 6
 
 struct fl_loader {
 	fl_event_fn fn;

@@ -29,7 +29,7 @@ const char *fl_lo_kind_name(unsigned int kind)
 
 #define XFS_MAGIC	0x58465342u
 
-void fl_lo_class_name(const struct fl_lockorder *lo, int cls, char *buf, size_t len)
+void fl_lo_class_name(const struct fl_lo_graph *lo, int cls, char *buf, size_t len)
 {
 	const struct fl_lo_class *c = &lo->cls[cls];
 	const char *alias = "";
@@ -45,12 +45,12 @@ void fl_lo_class_name(const struct fl_lockorder *lo, int cls, char *buf, size_t 
 			 alias);
 }
 
-struct fl_lockorder *fl_lo_new(void)
+struct fl_lo_graph *fl_lo_new(void)
 {
-	return fl_xcalloc(1, sizeof(struct fl_lockorder));
+	return fl_xcalloc(1, sizeof(struct fl_lo_graph));
 }
 
-void fl_lo_free(struct fl_lockorder *lo)
+void fl_lo_free(struct fl_lo_graph *lo)
 {
 	if (!lo)
 		return;
@@ -60,7 +60,7 @@ void fl_lo_free(struct fl_lockorder *lo)
 
 /* ---- classes, instances, tasks --------------------------------------- */
 
-static int class_of(struct fl_lockorder *lo, unsigned int kind, uint32_t magic)
+static int class_of(struct fl_lo_graph *lo, unsigned int kind, uint32_t magic)
 {
 	if (kind == FL_LK_NONE || kind >= FL_LK_MAX)
 		return -1;
@@ -99,7 +99,7 @@ static bool same_instance(const struct fl_lo_held *h, int cls, const struct fl_e
 	return same_inode(&h->acq.inode, &ev->inode);
 }
 
-static struct fl_lo_task *task_find(struct fl_lockorder *lo, uint32_t pid)
+static struct fl_lo_task *task_find(struct fl_lo_graph *lo, uint32_t pid)
 {
 	for (size_t i = 0; i < lo->ntasks; i++)
 		if (lo->tasks[i].pid == pid)
@@ -107,7 +107,7 @@ static struct fl_lo_task *task_find(struct fl_lockorder *lo, uint32_t pid)
 	return NULL;
 }
 
-static struct fl_lo_task *task_get(struct fl_lockorder *lo, uint32_t pid)
+static struct fl_lo_task *task_get(struct fl_lo_graph *lo, uint32_t pid)
 {
 	struct fl_lo_task *t = task_find(lo, pid);
 
@@ -131,7 +131,7 @@ static struct fl_lo_task *task_get(struct fl_lockorder *lo, uint32_t pid)
 }
 
 /* A task that holds nothing needs no slot. */
-static void task_put(struct fl_lockorder *lo, struct fl_lo_task *t)
+static void task_put(struct fl_lo_graph *lo, struct fl_lo_task *t)
 {
 	if (t->n)
 		return;
@@ -144,7 +144,7 @@ static void held_remove(struct fl_lo_task *t, int i)
 	t->n--;
 }
 
-static void expire_stale(struct fl_lockorder *lo, struct fl_lo_task *t, uint64_t now)
+static void expire_stale(struct fl_lo_graph *lo, struct fl_lo_task *t, uint64_t now)
 {
 	for (int i = 0; i < t->n;) {
 		if (now > t->held[i].acq.ts + FL_LO_STALE_NS) {
@@ -158,7 +158,7 @@ static void expire_stale(struct fl_lockorder *lo, struct fl_lo_task *t, uint64_t
 
 /* ---- edges and cycles ------------------------------------------------ */
 
-static int edge_find(const struct fl_lockorder *lo, int from, int to)
+static int edge_find(const struct fl_lo_graph *lo, int from, int to)
 {
 	for (int i = 0; i < lo->nedges; i++)
 		if (lo->edges[i].from == from && lo->edges[i].to == to)
@@ -170,7 +170,7 @@ static int edge_find(const struct fl_lockorder *lo, int from, int to)
  * The shortest chain of blocking edges from @src to @dst (breadth-first);
  * @path gets edge indexes in order.  Returns its length, 0 if none.
  */
-static int chain(const struct fl_lockorder *lo, int src, int dst, int *path)
+static int chain(const struct fl_lo_graph *lo, int src, int dst, int *path)
 {
 	int via[FL_LO_MAX_CLASSES], queue[FL_LO_MAX_CLASSES], head = 0, tail = 0, n = 0;
 	bool seen[FL_LO_MAX_CLASSES] = { false };
@@ -204,7 +204,7 @@ found:
 }
 
 /* The same cycle found again from another of its edges. */
-static bool cycle_known(const struct fl_lockorder *lo, const struct fl_lo_cycle *c)
+static bool cycle_known(const struct fl_lo_graph *lo, const struct fl_lo_cycle *c)
 {
 	for (int k = 0; k < lo->ncycles; k++) {
 		const struct fl_lo_cycle *o = &lo->cycles[k];
@@ -223,7 +223,7 @@ static bool cycle_known(const struct fl_lockorder *lo, const struct fl_lo_cycle 
 }
 
 /* The new blocking edge @ei (from -> to) closes a cycle if to reaches from. */
-static void check_cycle(struct fl_lockorder *lo, int ei, fl_lo_report_fn report, void *ctx)
+static void check_cycle(struct fl_lo_graph *lo, int ei, fl_lo_report_fn report, void *ctx)
 {
 	const struct fl_lo_edge *e = &lo->edges[ei];
 	struct fl_lo_cycle c = { 0 };
@@ -245,7 +245,7 @@ static void check_cycle(struct fl_lockorder *lo, int ei, fl_lo_report_fn report,
 	lo->ncycles++;
 }
 
-static const char *inverts(const struct fl_lockorder *lo, int from, int to)
+static const char *inverts(const struct fl_lo_graph *lo, int from, int to)
 {
 	const struct fl_lo_class *a = &lo->cls[from], *b = &lo->cls[to];
 	uint32_t magic = a->fs_magic ? a->fs_magic : b->fs_magic;
@@ -256,7 +256,7 @@ static const char *inverts(const struct fl_lockorder *lo, int from, int to)
 	return fl_lo_documented_before(b->kind, a->kind, magic);
 }
 
-static void add_edge(struct fl_lockorder *lo, const struct fl_lo_held *h, int to,
+static void add_edge(struct fl_lo_graph *lo, const struct fl_lo_held *h, int to,
 		     const struct fl_event *ev, bool blocking, fl_lo_report_fn report, void *ctx)
 {
 	int ei = edge_find(lo, h->cls, to);
@@ -304,7 +304,7 @@ static void add_edge(struct fl_lockorder *lo, const struct fl_lo_held *h, int to
  * Shared holds count only when precise tracking vouches for them: the lock
  * word's reader hint outlives the hold.
  */
-static int implied_holds(struct fl_lockorder *lo, const struct fl_event *ev,
+static int implied_holds(struct fl_lo_graph *lo, const struct fl_event *ev,
 			 struct fl_lo_held *out)
 {
 	bool precise = ev->flags & FL_F_PRECISE;
@@ -362,7 +362,7 @@ static bool holds_class_on_inode(const struct fl_lo_task *t, int cls, const stru
  * counted per class, never reported.  A trylock adds edges that are shown
  * but never close a cycle or count as an inversion: it cannot wait.
  */
-static void acquire(struct fl_lockorder *lo, const struct fl_event *ev, fl_lo_report_fn report,
+static void acquire(struct fl_lo_graph *lo, const struct fl_event *ev, fl_lo_report_fn report,
 		    void *ctx)
 {
 	struct fl_lo_held implied[3], *h;
@@ -422,7 +422,7 @@ out:
 }
 
 /* Releases may come in any order: the newest matching hold goes. */
-static void release(struct fl_lockorder *lo, const struct fl_event *ev)
+static void release(struct fl_lo_graph *lo, const struct fl_event *ev)
 {
 	int cls = class_of(lo, ev->op, ev->fs_magic);
 	struct fl_lo_task *t = task_find(lo, ev->pid);
@@ -438,7 +438,7 @@ static void release(struct fl_lockorder *lo, const struct fl_event *ev)
 	lo->unmatched_releases++;
 }
 
-void fl_lo_feed(struct fl_lockorder *lo, const struct fl_event *ev,
+void fl_lo_feed(struct fl_lo_graph *lo, const struct fl_event *ev,
 		fl_lo_report_fn report, void *ctx)
 {
 	if (ev->type == FL_EV_LOCK_ACQ)

@@ -70,7 +70,7 @@ struct fl_lo_cycle {
 	int edges[FL_LO_MAX_CHAIN];	/* edge indexes, edges[i].to == edges[i+1].from */
 };
 
-struct fl_lockorder {
+struct fl_lo_graph {
 	struct fl_lo_class cls[FL_LO_MAX_CLASSES];
 	int ncls;
 	struct fl_lo_task *tasks;
@@ -91,17 +91,17 @@ struct fl_lockorder {
 /* Called for each new finding: the edge that inverts, or that closed a cycle. */
 enum fl_lo_finding { FL_LO_INVERSION, FL_LO_CYCLE };
 typedef void (*fl_lo_report_fn)(void *ctx, enum fl_lo_finding what,
-				const struct fl_lockorder *lo, int edge, int cycle);
+				const struct fl_lo_graph *lo, int edge, int cycle);
 
-struct fl_lockorder *fl_lo_new(void);
-void fl_lo_free(struct fl_lockorder *lo);
+struct fl_lo_graph *fl_lo_new(void);
+void fl_lo_free(struct fl_lo_graph *lo);
 /* FL_EV_LOCK_ACQ / FL_EV_LOCK_REL; other events are ignored. */
-void fl_lo_feed(struct fl_lockorder *lo, const struct fl_event *ev,
+void fl_lo_feed(struct fl_lo_graph *lo, const struct fl_event *ev,
 		fl_lo_report_fn report, void *ctx);
 
 const char *fl_lo_kind_name(unsigned int kind);
 /* "i_rwsem (xfs IOLOCK)", "invalidate_lock (ext4)", "mmap_lock" */
-void fl_lo_class_name(const struct fl_lockorder *lo, int cls, char *buf, size_t len);
+void fl_lo_class_name(const struct fl_lo_graph *lo, int cls, char *buf, size_t len);
 
 /*
  * The documented hierarchy (lock_hierarchy.c): does the documentation

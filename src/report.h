@@ -29,6 +29,7 @@ struct fl_attach_status {
 struct fl_run_info {
 	const char *mode;
 	const char *locks;		/* "lock-word" or "precise" */
+	bool lock_order;		/* --lock-order: the lock-order rule is checked */
 	const char *attach_mode;	/* --attach */
 	bool lock_words;		/* rw_semaphore words readable (not PREEMPT_RT) */
 	bool self_cost;			/* bpf_run_ns / bpf_runs measured */

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "report.h"
+#include "report_lockorder.h"
 #include "rules.h"
 #include "util.h"
 
@@ -72,7 +73,8 @@ static json_object *window_obj(const struct fl_run_info *ri, const struct fl_win
 	return o;
 }
 
-static json_object *violation_obj(const struct fl_run_info *ri, const struct fl_violation *v)
+static json_object *violation_obj(const struct fl_engine *e, const struct fl_run_info *ri,
+				  const struct fl_violation *v)
 {
 	const struct fl_event *ev = &v->ev;
 	json_object *o = json_object_new_object();
@@ -102,6 +104,8 @@ static json_object *violation_obj(const struct fl_run_info *ri, const struct fl_
 	json_object_object_add(o, "locks", locks);
 	json_object_object_add(o, "stack", stack_arr(ri, ev));
 	json_object_object_add(o, "race", v->has_partner ? window_obj(ri, &v->partner) : NULL);
+	if (v->rule == FL_R_LOCK_ORDER)
+		json_object_object_add(o, "lock_order", fl_report_lo_violation_json(e, ri, v));
 	return o;
 }
 
@@ -117,7 +121,7 @@ static json_object *stale_obj(const struct fl_engine *e)
 	return o;
 }
 
-static json_object *coverage_arr(void)
+static json_object *coverage_arr(const struct fl_run_info *ri)
 {
 	json_object *a = json_object_new_array();
 	unsigned int n;
@@ -130,8 +134,9 @@ static json_object *coverage_arr(void)
 
 		json_object_object_add(o, "rule", json_object_new_string(info->name));
 		json_object_object_add(o, "seed", json_object_new_string(info->seed));
-		json_object_object_add(o, "checked", json_object_new_boolean(info->implemented));
-		for (unsigned int i = 0; i < n; i++)
+		json_object_object_add(o, "checked", json_object_new_boolean(
+			info->implemented && (r != FL_R_LOCK_ORDER || ri->lock_order)));
+		for (unsigned int i = 0; r != FL_R_LOCK_ORDER && i < n; i++)
 			if (!(p[i].flags & fl_rule_flag(r)))
 				json_object_array_add(unchecked, json_object_new_string(p[i].name));
 		json_object_object_add(o, "not_checked_on", unchecked);
@@ -183,7 +188,7 @@ int fl_report_json(const char *path, const struct fl_engine *e, const struct fl_
 		json_object_array_add(fss, o);
 	}
 	json_object_object_add(root, "filesystems", fss);
-	json_object_object_add(root, "rules", coverage_arr());
+	json_object_object_add(root, "rules", coverage_arr(ri));
 	for (int i = 0; i < ri->nattach; i++) {
 		json_object *o = json_object_new_object();
 
@@ -195,9 +200,10 @@ int fl_report_json(const char *path, const struct fl_engine *e, const struct fl_
 	}
 	json_object_object_add(root, "attach", attach);
 	for (size_t i = 0; i < e->nviol; i++)
-		json_object_array_add(viols, violation_obj(ri, &e->viol[i]));
+		json_object_array_add(viols, violation_obj(e, ri, &e->viol[i]));
 	json_object_object_add(root, "violations", viols);
 	json_object_object_add(root, "stale_maps", stale_obj(e));
+	json_object_object_add(root, "lock_order", fl_report_lo_json(e, ri));
 	if (ri->self_cost) {
 		json_object *c = json_object_new_object();
 

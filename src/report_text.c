@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "report.h"
+#include "report_lockorder.h"
 #include "rules.h"
 #include "util.h"
 
@@ -88,6 +89,10 @@ static void print_violation(FILE *out, const struct fl_engine *e,
 	const struct fl_event *ev = &v->ev;
 	const struct fl_rule_info *ri_rule = fl_rule_info(v->rule);
 
+	if (v->rule == FL_R_LOCK_ORDER) {
+		fl_report_lo_violation(out, e, ri, v, idx);
+		return;
+	}
 	fprintf(out, "\n[%zu] %s (%s): %s\n", idx + 1, ri_rule->name,
 		fl_evidence_name(v->evidence), ri_rule->summary);
 	fprintf(out, "    inode %u:%u ino %" PRIu64 " gen %u (%s) %s\n",
@@ -137,7 +142,7 @@ static void print_counts_row(FILE *out, const char *label, const struct fl_count
 		c->c[FL_CNT_UNKNOWN], c->c[FL_CNT_LOST]);
 }
 
-static void print_coverage(FILE *out)
+static void print_coverage(FILE *out, const struct fl_run_info *ri)
 {
 	unsigned int n;
 	const struct fl_fs_proto *p = fl_fs_protos(&n);
@@ -148,7 +153,11 @@ static void print_coverage(FILE *out)
 		char off[128] = "";
 		size_t len = 0;
 
-		for (unsigned int i = 0; info->implemented && i < n; i++)
+		if (r == FL_R_LOCK_ORDER && !ri->lock_order) {
+			fprintf(out, "  %-22s NOT CHECKED (run with --lock-order)\n", info->name);
+			continue;
+		}
+		for (unsigned int i = 0; info->implemented && r != FL_R_LOCK_ORDER && i < n; i++)
 			if (p[i].flags && !(p[i].flags & fl_rule_flag(r)) && len < sizeof(off))
 				len += snprintf(off + len, sizeof(off) - len, "%s%s",
 						len ? ", " : " (not on ", p[i].name);
@@ -185,7 +194,7 @@ void fl_report_text(FILE *out, const struct fl_engine *e, const struct fl_run_in
 		print_counts_row(out, label, &e->slots[s]);
 	}
 	print_counts_row(out, ri->filtered ? "total" : "total (all filesystems)", &total);
-	print_coverage(out);
+	print_coverage(out, ri);
 	if (!ri->lock_words)
 		fprintf(out, "LOCK RULES NOT CHECKED: this kernel's rw_semaphore has no readable "
 			"lock word (PREEMPT_RT)\n");
@@ -212,6 +221,7 @@ void fl_report_text(FILE *out, const struct fl_engine *e, const struct fl_run_in
 			PRIu64 " go stale (%" PRIu64 " more when the change's trace arrived), "
 			"missed %" PRIu64 "\n", e->stale.kernel_found, e->stale.seen,
 			e->stale.seen_late, e->stale.missed);
+	fl_report_lo_summary(out, e);
 	fprintf(out, "violations: %zu distinct", e->nviol);
 	if (e->viol_dropped)
 		fprintf(out, " (+%" PRIu64 " occurrences beyond the report limit)", e->viol_dropped);

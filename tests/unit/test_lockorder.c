@@ -57,7 +57,7 @@ struct sink {
 	int last_edge, last_cycle;
 };
 
-static void sink_fn(void *ctx, enum fl_lo_finding what, const struct fl_lockorder *lo,
+static void sink_fn(void *ctx, enum fl_lo_finding what, const struct fl_lo_graph *lo,
 		    int edge, int cycle)
 {
 	struct sink *s = ctx;
@@ -71,7 +71,7 @@ static void sink_fn(void *ctx, enum fl_lo_finding what, const struct fl_lockorde
 	s->last_cycle = cycle;
 }
 
-static void acq(struct fl_lockorder *lo, struct sink *s, uint32_t pid, unsigned int kind,
+static void acq(struct fl_lo_graph *lo, struct sink *s, uint32_t pid, unsigned int kind,
 		uint32_t magic, uint64_t ino, uint32_t mode)
 {
 	struct fl_event ev = lk(FL_EV_LOCK_ACQ, pid, kind, magic, ino, mode);
@@ -79,7 +79,7 @@ static void acq(struct fl_lockorder *lo, struct sink *s, uint32_t pid, unsigned 
 	fl_lo_feed(lo, &ev, sink_fn, s);
 }
 
-static void rel(struct fl_lockorder *lo, uint32_t pid, unsigned int kind, uint32_t magic,
+static void rel(struct fl_lo_graph *lo, uint32_t pid, unsigned int kind, uint32_t magic,
 		uint64_t ino)
 {
 	struct fl_event ev = lk(FL_EV_LOCK_REL, pid, kind, magic, ino, 0);
@@ -88,7 +88,7 @@ static void rel(struct fl_lockorder *lo, uint32_t pid, unsigned int kind, uint32
 }
 
 /* A(x) then B(x) in one task, released in reverse. */
-static void nest(struct fl_lockorder *lo, struct sink *s, uint32_t pid, unsigned int a,
+static void nest(struct fl_lo_graph *lo, struct sink *s, uint32_t pid, unsigned int a,
 		 unsigned int b, uint32_t magic, uint64_t ino)
 {
 	acq(lo, s, pid, a, magic, ino, FL_LKM_EXCL);
@@ -97,7 +97,7 @@ static void nest(struct fl_lockorder *lo, struct sink *s, uint32_t pid, unsigned
 	rel(lo, pid, a, magic, ino);
 }
 
-static int edge(const struct fl_lockorder *lo, unsigned int from, unsigned int to)
+static int edge(const struct fl_lo_graph *lo, unsigned int from, unsigned int to)
 {
 	for (int i = 0; i < lo->nedges; i++)
 		if (lo->cls[lo->edges[i].from].kind == from && lo->cls[lo->edges[i].to].kind == to)
@@ -107,7 +107,7 @@ static int edge(const struct fl_lockorder *lo, unsigned int from, unsigned int t
 
 static void test_documented_order_is_quiet(void **state)
 {
-	struct fl_lockorder *lo = fl_lo_new();
+	struct fl_lo_graph *lo = fl_lo_new();
 	struct sink s = { 0 };
 
 	(void)state;
@@ -139,7 +139,7 @@ static void test_documented_order_is_quiet(void **state)
 
 static void test_two_class_cycle(void **state)
 {
-	struct fl_lockorder *lo = fl_lo_new();
+	struct fl_lo_graph *lo = fl_lo_new();
 	struct sink s = { 0 };
 	const struct fl_lo_cycle *c;
 
@@ -169,7 +169,7 @@ static void test_two_class_cycle(void **state)
 /* Five classes (kinds on two filesystems), closed by the fifth edge only. */
 static void test_long_cycle(void **state)
 {
-	struct fl_lockorder *lo = fl_lo_new();
+	struct fl_lo_graph *lo = fl_lo_new();
 	struct sink s = { 0 };
 	const struct {
 		unsigned int kind;
@@ -205,7 +205,7 @@ static void test_long_cycle(void **state)
 /* rename/reflink: two i_rwsems nested, either order; no edge, no cycle. */
 static void test_same_class_nesting(void **state)
 {
-	struct fl_lockorder *lo = fl_lo_new();
+	struct fl_lo_graph *lo = fl_lo_new();
 	struct sink s = { 0 };
 
 	(void)state;
@@ -234,7 +234,7 @@ static void test_same_class_nesting(void **state)
 /* A trylock cannot wait: its edge is kept but closes no cycle. */
 static void test_trylock_closes_no_cycle(void **state)
 {
-	struct fl_lockorder *lo = fl_lo_new();
+	struct fl_lo_graph *lo = fl_lo_new();
 	struct sink s = { 0 };
 	int e;
 
@@ -272,7 +272,7 @@ static void test_trylock_closes_no_cycle(void **state)
 /* downgrade_write / xfs_ilock_demote: the mode changes, not the order. */
 static void test_downgrade(void **state)
 {
-	struct fl_lockorder *lo = fl_lo_new();
+	struct fl_lo_graph *lo = fl_lo_new();
 	struct sink s = { 0 };
 	const struct fl_lo_task *t;
 
@@ -297,7 +297,7 @@ static void test_downgrade(void **state)
 
 static void test_release_out_of_order(void **state)
 {
-	struct fl_lockorder *lo = fl_lo_new();
+	struct fl_lo_graph *lo = fl_lo_new();
 	struct sink s = { 0 };
 
 	(void)state;
@@ -322,7 +322,7 @@ static void test_release_out_of_order(void **state)
  */
 static void test_lost_events(void **state)
 {
-	struct fl_lockorder *lo = fl_lo_new();
+	struct fl_lo_graph *lo = fl_lo_new();
 	struct sink s = { 0 };
 
 	(void)state;
@@ -353,7 +353,7 @@ static void test_lost_events(void **state)
 /* A hold only the lock word shows (VFS inode_lock around xfs_ilock). */
 static void test_lock_word_holder(void **state)
 {
-	struct fl_lockorder *lo = fl_lo_new();
+	struct fl_lo_graph *lo = fl_lo_new();
 	struct sink s = { 0 };
 	struct fl_event ev = lk(FL_EV_LOCK_ACQ, 1, FL_LK_INVAL, XFS_MAGIC, 10, FL_LKM_EXCL);
 	int e;

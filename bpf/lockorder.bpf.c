@@ -1,0 +1,194 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Lock-order tracking from tracepoints (any kernel, no fentry needed):
+ * xfs's inode locks (IOLOCK = i_rwsem, MMAPLOCK = invalidate_lock, ILOCK)
+ * from xfs_ilock / xfs_ilock_nowait / xfs_ilock_demote / xfs_iunlock, and
+ * ext4's journal handles from jbd2_handle_start / jbd2_handle_stats.
+ * Loaded only with --lock-order; filtered to watched filesystems.
+ *
+ * xfs_ilock and xfs_ilock_nowait trace on entry, before the lock is
+ * taken: the order is known, success is not.  xfs_ilock always succeeds;
+ * a _nowait is sent as an attempt (FL_LKM_TRY | FL_LKM_ATTEMPT), never
+ * kept as a hold in user space.  In precise mode the locks object sees
+ * i_rwsem and invalidate_lock itself (after they are taken), so only ILOCK
+ * is sent from here, and only when the same call takes nothing else: its
+ * entry tracepoint would otherwise put ILOCK before the rw_semaphores that
+ * the call takes first.
+ */
+#include "lockorder.bpf.h"
+
+/* fs/xfs/xfs_inode.h, stable since 4.x */
+#define XFS_IOLOCK_EXCL		(1U << 0)
+#define XFS_IOLOCK_SHARED	(1U << 1)
+#define XFS_ILOCK_EXCL		(1U << 2)
+#define XFS_ILOCK_SHARED	(1U << 3)
+#define XFS_MMAPLOCK_EXCL	(1U << 4)
+#define XFS_MMAPLOCK_SHARED	(1U << 5)
+#define XFS_IOLOCK_ANY		(XFS_IOLOCK_EXCL | XFS_IOLOCK_SHARED)
+#define XFS_MMAPLOCK_ANY	(XFS_MMAPLOCK_EXCL | XFS_MMAPLOCK_SHARED)
+#define XFS_ILOCK_ANY		(XFS_ILOCK_EXCL | XFS_ILOCK_SHARED)
+
+#define EXT4_MAGIC		0xEF53
+
+static __always_inline __u32 xfs_mode(unsigned int flags, unsigned int excl)
+{
+	return (flags & excl) ? FL_LKM_EXCL : FL_LKM_SHARED;
+}
+
+static __always_inline void xfs_one(void *ctx, __u16 type, __u8 kind, __u32 slot,
+				    struct xfs_inode *ip, __u64 kaddr, __u32 mode)
+{
+	struct fl_event *e = fl_lo_event(ctx, type, kind, slot, &ip->i_vnode, kaddr, mode);
+
+	if (!e)
+		return;
+	if (type == FL_EV_LOCK_ACQ && !(mode & FL_LKM_DOWNGRADE))
+		fl_lo_words(e, &ip->i_vnode);
+	bpf_ringbuf_submit(e, 0);
+}
+
+/*
+ * The locks of one xfs_ilock-family call, in xfs's own order (IOLOCK,
+ * MMAPLOCK, ILOCK); releases in reverse.  @extra: FL_LKM_TRY etc.
+ */
+static __always_inline void xfs_locks(void *ctx, __u16 type, struct xfs_inode *ip,
+				      unsigned int flags, __u32 extra)
+{
+	struct inode *inode = &ip->i_vnode;
+	__u64 io = (__u64)&inode->i_rwsem;
+	__u64 mmap = (__u64)&inode->i_data.invalidate_lock;
+	__u64 il = (__u64)&ip->i_lock;
+	bool precise = fl_cfg.precise;
+	__u32 slot;
+
+	if (!fl_watched(inode, &slot))
+		return;
+	if (precise) {
+		/* the rw_semaphore hooks see IOLOCK and MMAPLOCK */
+		if (!(flags & XFS_ILOCK_ANY))
+			return;
+		if (flags & (XFS_IOLOCK_ANY | XFS_MMAPLOCK_ANY)) {
+			fl_count(slot, FL_CNT_PRECISE_MISSED);
+			return;
+		}
+		xfs_one(ctx, type, FL_LK_XFS_ILOCK, slot, ip, il,
+			xfs_mode(flags, XFS_ILOCK_EXCL) | extra);
+		return;
+	}
+	if (type == FL_EV_LOCK_REL) {
+		if (flags & XFS_ILOCK_ANY)
+			xfs_one(ctx, type, FL_LK_XFS_ILOCK, slot, ip, il, 0);
+		if (flags & XFS_MMAPLOCK_ANY)
+			xfs_one(ctx, type, FL_LK_INVAL, slot, ip, mmap, 0);
+		if (flags & XFS_IOLOCK_ANY)
+			xfs_one(ctx, type, FL_LK_I_RWSEM, slot, ip, io, 0);
+		return;
+	}
+	if (flags & XFS_IOLOCK_ANY)
+		xfs_one(ctx, type, FL_LK_I_RWSEM, slot, ip, io,
+			xfs_mode(flags, XFS_IOLOCK_EXCL) | extra);
+	if (flags & XFS_MMAPLOCK_ANY)
+		xfs_one(ctx, type, FL_LK_INVAL, slot, ip, mmap,
+			xfs_mode(flags, XFS_MMAPLOCK_EXCL) | extra);
+	if (flags & XFS_ILOCK_ANY)
+		xfs_one(ctx, type, FL_LK_XFS_ILOCK, slot, ip, il,
+			xfs_mode(flags, XFS_ILOCK_EXCL) | extra);
+}
+
+SEC("tp_btf/xfs_ilock")
+int BPF_PROG(fl_lo_xfs_ilock, struct xfs_inode *ip, unsigned int flags, unsigned long ip_)
+{
+	xfs_locks(ctx, FL_EV_LOCK_ACQ, ip, flags, 0);
+	return 0;
+}
+
+SEC("tp_btf/xfs_ilock_nowait")
+int BPF_PROG(fl_lo_xfs_ilock_nowait, struct xfs_inode *ip, unsigned int flags,
+	     unsigned long ip_)
+{
+	xfs_locks(ctx, FL_EV_LOCK_ACQ, ip, flags, FL_LKM_TRY | FL_LKM_ATTEMPT);
+	return 0;
+}
+
+/* flags name the locks that go from exclusive to shared */
+SEC("tp_btf/xfs_ilock_demote")
+int BPF_PROG(fl_lo_xfs_ilock_demote, struct xfs_inode *ip, unsigned int flags,
+	     unsigned long ip_)
+{
+	xfs_locks(ctx, FL_EV_LOCK_ACQ, ip, flags, FL_LKM_DOWNGRADE);
+	return 0;
+}
+
+SEC("tp_btf/xfs_iunlock")
+int BPF_PROG(fl_lo_xfs_iunlock, struct xfs_inode *ip, unsigned int flags, unsigned long ip_)
+{
+	xfs_locks(ctx, FL_EV_LOCK_REL, ip, flags, 0);
+	return 0;
+}
+
+/* Exclusive-by-me from a probe read (an inode pointer kept in a map). */
+static __always_inline __u8 sem_excl_me(struct rw_semaphore *sem)
+{
+	long count = BPF_CORE_READ(sem, count.counter);
+	unsigned long word = BPF_CORE_READ(sem, owner.counter);
+
+	if ((count & 1) && (word & ~0x7UL) == bpf_get_current_task())
+		return FL_LOCK_EXCL_ME;
+	return FL_LOCK_NA;
+}
+
+/*
+ * A jbd2 handle is a lock in lockdep's eyes (jbd2_handle map): starting
+ * one waits for the running transaction's commit.  Nested starts reuse the
+ * task's handle without tracing, so start and stats pair up.  The journal
+ * is the instance; the inode is unknown here, except inside an invalidating
+ * syscall, whose inode's lock words then show what the task holds.
+ * Attributed to ext4, the one watched filesystem that uses jbd2.
+ */
+static __always_inline void jbd2_handle(void *ctx, __u16 type, dev_t dev)
+{
+	struct fl_task_inval *w;
+	struct fl_event *e;
+	__u32 slot;
+	umode_t reg = S_IFREG_;
+
+	if (!fl_watched_vals(reg, dev, &slot))
+		return;
+	e = fl_lo_event(ctx, type, FL_LK_JBD2, slot, NULL, (__u64)dev | (1ULL << 63),
+			type == FL_EV_LOCK_ACQ ? FL_LKM_EXCL : 0);
+	if (!e)
+		return;
+	e->fs_magic = EXT4_MAGIC;
+	e->inode.dev = dev;
+	w = type == FL_EV_LOCK_ACQ ? fl_task_window() : NULL;
+	if (w && w->inode && w->key.dev == dev) {
+		struct inode *inode = (struct inode *)w->inode;
+		struct address_space *m = BPF_CORE_READ(inode, i_mapping);
+
+		e->inode = w->key;
+		e->i_rwsem = sem_excl_me((void *)(w->inode +
+					 bpf_core_field_offset(struct inode, i_rwsem)));
+		if (m && bpf_core_field_exists(m->invalidate_lock))
+			e->inval_lock = sem_excl_me((void *)((__u64)m +
+				bpf_core_field_offset(struct address_space, invalidate_lock)));
+	}
+	bpf_ringbuf_submit(e, 0);
+}
+
+SEC("tp_btf/jbd2_handle_start")
+int BPF_PROG(fl_lo_jbd2_start, dev_t dev, tid_t tid, unsigned int type, unsigned int line,
+	     int blocks)
+{
+	jbd2_handle(ctx, FL_EV_LOCK_ACQ, dev);
+	return 0;
+}
+
+SEC("tp_btf/jbd2_handle_stats")
+int BPF_PROG(fl_lo_jbd2_stats, dev_t dev, tid_t tid, unsigned int type, unsigned int line,
+	     int interval, int sync, int requested, int dirtied)
+{
+	jbd2_handle(ctx, FL_EV_LOCK_REL, dev);
+	return 0;
+}
+
+char LICENSE[] SEC("license") = "GPL";
