@@ -30,7 +30,7 @@ out=$(cd "$out" && pwd)
 src=$out/src
 rm -rf "$src"
 mkdir -p "$src"
-cp "$here/zoo.c" "$here/Kbuild" "$src/"
+cp "$here/zoo.c" "$here/zoo_lockorder.c" "$here/zoo_lockorder.h" "$here/Kbuild" "$src/"
 
 log=$out/build.log
 if ! make -C "$kdir" M="$src" modules >"$log" 2>&1; then

@@ -20,6 +20,7 @@
  *   003  ->write_iter runs generic_perform_write without i_rwsem
  *   004  fallocate punch/zero drops page cache without invalidate_lock
  *   004t truncate (setattr shrink) drops page cache without invalidate_lock
+ *   lo   i_rwsem and invalidate_lock taken in both orders (zoo_lockorder.c)
  * The healthy twin of each takes the lock the generic protocol asks for.
  */
 #define pr_fmt(fmt) "zoofs: " fmt
@@ -42,6 +43,8 @@
 #include <linux/string.h>
 #include <linux/uio.h>
 #include <linux/version.h>
+
+#include "zoo_lockorder.h"
 
 #define ZOOFS_MAGIC	0x7a6f6f66	/* "zoof" */
 
@@ -99,6 +102,7 @@ enum zoo_bug {
 	ZOO_BUG_003,
 	ZOO_BUG_004,
 	ZOO_BUG_004T,
+	ZOO_BUG_LO,
 	ZOO_BUG_MAX
 };
 
@@ -108,6 +112,7 @@ static const char *const zoo_bug_names[ZOO_BUG_MAX] = {
 	[ZOO_BUG_003] = "003",
 	[ZOO_BUG_004] = "004",
 	[ZOO_BUG_004T] = "004t",
+	[ZOO_BUG_LO] = "lo",
 };
 
 #define ZOO_BUGS_ALL	((1UL << ZOO_BUG_MAX) - 1)
@@ -585,6 +590,11 @@ static int zoo_setattr(ZOO_IDMAP *idmap, struct dentry *dentry, struct iattr *at
 	return 0;
 }
 
+static long zoo_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
+{
+	return zoo_lockorder_ioctl(file, cmd, zoo_bug(file_inode(file), ZOO_BUG_LO));
+}
+
 static const struct file_operations zoo_file_fops = {
 	.llseek		= generic_file_llseek,
 	.read_iter	= generic_file_read_iter,
@@ -592,6 +602,7 @@ static const struct file_operations zoo_file_fops = {
 	.mmap		= zoo_mmap,
 	.fsync		= noop_fsync,
 	.fallocate	= zoo_fallocate,
+	.unlocked_ioctl	= zoo_ioctl,
 #if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 5, 0)
 	.splice_read	= filemap_splice_read,
 #else
@@ -736,7 +747,7 @@ static int zoo_parse_bugs(struct fs_context *fc, const char *list)
 		} else if ((i = zoo_bug_index(tok)) >= 0) {
 			ctx->bugs |= 1UL << i;
 		} else {
-			err = invalfc(fc, "unknown bug class '%s' (000, 001, 003, 004, 004t, all, none)",
+			err = invalfc(fc, "unknown bug class '%s' (000, 001, 003, 004, 004t, lo, all, none)",
 				      tok);
 			break;
 		}

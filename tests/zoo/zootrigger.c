@@ -27,6 +27,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
@@ -554,6 +555,31 @@ static void run_004t(const char *path)
 	target_close(&t);
 }
 
+/*
+ * Lock order ("lo"): the documented path (i_rwsem, then invalidate_lock)
+ * and the path bugs=lo inverts, one after the other in this one thread, so
+ * nothing can deadlock; faultline --lock-order sees both orders.  The
+ * ioctl numbers are zoo_lockorder.h's.
+ */
+#define ZOO_IOC_LO_DOC	_IO('z', 1)
+#define ZOO_IOC_LO_INV	_IO('z', 2)
+
+static void run_lo(const char *path)
+{
+	long i;
+	double t0 = now();
+	int fd = open(path, O_RDWR);
+
+	if (fd < 0)
+		die("open %s", path);
+	for (i = 0; budget_left(i, t0); i++) {
+		if (ioctl(fd, ZOO_IOC_LO_DOC) < 0 || ioctl(fd, ZOO_IOC_LO_INV) < 0)
+			die("ioctl %s (zoofs with the lo class?)", path);
+	}
+	printf("zootrigger lo: iterations=%ld elapsed=%.2fs\n", i, now() - t0);
+	close(fd);
+}
+
 /* ---- main -------------------------------------------------------------- */
 
 static const struct {
@@ -565,13 +591,14 @@ static const struct {
 	{ "003", run_003 },
 	{ "004", run_004 },
 	{ "004t", run_004t },
+	{ "lo", run_lo },
 };
 
 static void usage(void)
 {
 	fprintf(stderr,
 		"usage: zootrigger CLASS FILE [-n ITERATIONS] [-t SECONDS] [-c] [-q]\n"
-		"  CLASS: 000 001 003 004 004t all\n"
+		"  CLASS: 000 001 003 004 004t lo all\n"
 		"  -n  rounds per class (default 300)    -t  time limit per class (default 2.5)\n"
 		"  -c  exit 3 if data was lost            -q  no zoofs counter line\n");
 	exit(2);

@@ -1,0 +1,56 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Bug class "lo": a lock-order inversion, i_rwsem against invalidate_lock.
+ *
+ * mm/filemap.c documents i_rwsem -> invalidate_lock.  ZOO_IOC_LO_DOC always
+ * takes them in that order; ZOO_IOC_LO_INV takes invalidate_lock first and
+ * i_rwsem under it when the mount has bugs=lo (healthy twin: the documented
+ * order on both paths).  One task running both paths one after the other
+ * never deadlocks, but two tasks running one each concurrently could: this
+ * is the ABBA pattern lockdep reports as a possible circular locking
+ * dependency.  The paths are noinline so that each shows in the stacks.
+ */
+#define pr_fmt(fmt) "zoofs: " fmt
+
+#include <linux/pagemap.h>
+#include <linux/printk.h>
+
+#include "zoo_lockorder.h"
+
+static noinline void zoo_lo_documented(struct inode *inode)
+{
+	inode_lock(inode);
+	filemap_invalidate_lock(inode->i_mapping);
+	filemap_invalidate_unlock(inode->i_mapping);
+	inode_unlock(inode);
+}
+
+static noinline void zoo_lo_inverted(struct inode *inode)
+{
+	filemap_invalidate_lock(inode->i_mapping);
+	inode_lock(inode);
+	inode_unlock(inode);
+	filemap_invalidate_unlock(inode->i_mapping);
+}
+
+long zoo_lockorder_ioctl(struct file *file, unsigned int cmd, bool bug)
+{
+	struct inode *inode = file_inode(file);
+
+	switch (cmd) {
+	case ZOO_IOC_LO_DOC:
+		zoo_lo_documented(inode);
+		return 0;
+	case ZOO_IOC_LO_INV:
+		if (!bug) {
+			zoo_lo_documented(inode);
+			return 0;
+		}
+		pr_info_ratelimited("bug lo: invalidate_lock, then i_rwsem (ino %lu)\n",
+				    inode->i_ino);
+		zoo_lo_inverted(inode);
+		return 0;
+	default:
+		return -ENOTTY;
+	}
+}

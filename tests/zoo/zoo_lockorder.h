@@ -1,0 +1,15 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* The bug zoo's lock-order class "lo" (zoo_lockorder.c), driven by ioctl. */
+#ifndef ZOO_LOCKORDER_H
+#define ZOO_LOCKORDER_H
+
+#include <linux/fs.h>
+#include <linux/ioctl.h>
+
+/* Shared with zootrigger.c: take i_rwsem and invalidate_lock nested. */
+#define ZOO_IOC_LO_DOC	_IO('z', 1)	/* the documented order, always */
+#define ZOO_IOC_LO_INV	_IO('z', 2)	/* inverted when bugs=lo, else documented */
+
+long zoo_lockorder_ioctl(struct file *file, unsigned int cmd, bool bug);
+
+#endif
