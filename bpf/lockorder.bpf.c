@@ -38,13 +38,13 @@ static __always_inline __u32 xfs_mode(unsigned int flags, unsigned int excl)
 static __always_inline void xfs_one(void *ctx, __u16 type, __u8 kind, __u32 slot,
 				    struct xfs_inode *ip, __u64 kaddr, __u32 mode)
 {
-	struct fl_event *e = fl_lo_event(ctx, type, kind, slot, &ip->i_vnode, kaddr, mode);
+	struct fl_event *e = fl_lo_event(type, kind, slot, &ip->i_vnode, kaddr, mode);
 
 	if (!e)
 		return;
 	if (type == FL_EV_LOCK_ACQ && !(mode & FL_LKM_DOWNGRADE))
 		fl_lo_words(e, &ip->i_vnode);
-	bpf_ringbuf_submit(e, 0);
+	fl_lo_submit(ctx, e);
 }
 
 /*
@@ -54,15 +54,20 @@ static __always_inline void xfs_one(void *ctx, __u16 type, __u8 kind, __u32 slot
 static __always_inline void xfs_locks(void *ctx, __u16 type, struct xfs_inode *ip,
 				      unsigned int flags, __u32 extra)
 {
-	struct inode *inode = &ip->i_vnode;
-	__u64 io = (__u64)&inode->i_rwsem;
-	__u64 mmap = (__u64)&inode->i_data.invalidate_lock;
-	__u64 il = (__u64)&ip->i_lock;
+	struct inode *inode;
+	__u64 io, mmap, il;
 	bool precise = fl_cfg.precise;
 	__u32 slot;
 
+	/* maybe-NULL tracepoint argument (6.12's BTF says so) */
+	if (!ip)
+		return;
+	inode = &ip->i_vnode;
 	if (!fl_watched(inode, &slot))
 		return;
+	io = (__u64)&inode->i_rwsem;
+	mmap = (__u64)&inode->i_data.invalidate_lock;
+	il = (__u64)&ip->i_lock;
 	if (precise) {
 		/* the rw_semaphore hooks see IOLOCK and MMAPLOCK */
 		if (!(flags & XFS_ILOCK_ANY))
@@ -154,7 +159,7 @@ static __always_inline void jbd2_handle(void *ctx, __u16 type, dev_t dev)
 
 	if (!fl_watched_vals(reg, dev, &slot))
 		return;
-	e = fl_lo_event(ctx, type, FL_LK_JBD2, slot, NULL, (__u64)dev | (1ULL << 63),
+	e = fl_lo_event(type, FL_LK_JBD2, slot, NULL, (__u64)dev | (1ULL << 63),
 			type == FL_EV_LOCK_ACQ ? FL_LKM_EXCL : 0);
 	if (!e)
 		return;
@@ -172,7 +177,7 @@ static __always_inline void jbd2_handle(void *ctx, __u16 type, dev_t dev)
 			e->inval_lock = sem_excl_me((void *)((__u64)m +
 				bpf_core_field_offset(struct address_space, invalidate_lock)));
 	}
-	bpf_ringbuf_submit(e, 0);
+	fl_lo_submit(ctx, e);
 }
 
 SEC("tp_btf/jbd2_handle_start")

@@ -34,15 +34,15 @@ static __always_inline bool fl_lo_depth_add(__u16 type, __u32 mode)
 }
 
 /*
- * One acquisition or release, for the caller to complete and submit.
- * @inode may be NULL (a jbd2 handle): the caller fills e->inode.
- * Acquisitions carry the task's mmap_lock word (a hold no hook here sees),
- * and the stack when another tracked lock is held.  Callers with a
- * BTF-typed inode add its i_rwsem and invalidate_lock words (fl_lo_words).
+ * One acquisition or release, for the caller to complete and hand to
+ * fl_lo_submit.  @inode may be NULL (a jbd2 handle): the caller fills
+ * e->inode.  Acquisitions carry the task's mmap_lock word (a hold no hook
+ * here sees); callers with a BTF-typed inode add its i_rwsem and
+ * invalidate_lock words (fl_lo_words).
  */
-static __always_inline struct fl_event *fl_lo_event(void *ctx, __u16 type, __u8 kind,
-						    __u32 slot, struct inode *inode,
-						    __u64 kaddr, __u32 mode)
+static __always_inline struct fl_event *fl_lo_event(__u16 type, __u8 kind, __u32 slot,
+						    struct inode *inode, __u64 kaddr,
+						    __u32 mode)
 {
 	bool nested = fl_lo_depth_add(type, mode);
 	struct task_struct *task;
@@ -63,8 +63,31 @@ static __always_inline struct fl_event *fl_lo_event(void *ctx, __u16 type, __u8 
 	if (task->mm && fl_rwsem_state(&task->mm->mmap_lock, &owner) == FL_LOCK_EXCL_ME)
 		e->aux |= FL_LKM_MMAP_EXCL;
 	if (nested)
-		fl_event_stack(ctx, e);
+		e->flags |= FL_F_STACK;	/* fl_lo_submit: take it */
 	return e;
+}
+
+static __always_inline bool fl_lo_mine(__u8 state, bool precise)
+{
+	return state == FL_LOCK_EXCL_ME || (precise && state == FL_LOCK_SHARED_ME);
+}
+
+/*
+ * Submit, with the stack when the acquisition can add an edge: another
+ * tracked lock held by the task's events, or one its lock words show.
+ */
+static __always_inline void fl_lo_submit(void *ctx, struct fl_event *e)
+{
+	bool precise = e->flags & FL_F_PRECISE;
+	bool held = (e->flags & FL_F_STACK) || (e->aux & FL_LKM_MMAP_EXCL) ||
+		    (e->op != FL_LK_I_RWSEM && fl_lo_mine(e->i_rwsem, precise)) ||
+		    (e->op != FL_LK_I_RWSEM && e->op != FL_LK_INVAL &&
+		     fl_lo_mine(e->inval_lock, precise));
+
+	e->flags &= ~FL_F_STACK;
+	if (e->type == FL_EV_LOCK_ACQ && !(e->aux & FL_LKM_DOWNGRADE) && held)
+		fl_event_stack(ctx, e);
+	bpf_ringbuf_submit(e, 0);
 }
 
 /*

@@ -51,9 +51,9 @@ static __always_inline void fl_lo_send(void *ctx, __u16 type, struct rw_semaphor
 
 	if (!fl_cfg.lock_order)
 		return;
-	e = fl_lo_event(ctx, type, kind, slot, inode, (__u64)sem, mode);
+	e = fl_lo_event(type, kind, slot, inode, (__u64)sem, mode);
 	if (e)
-		bpf_ringbuf_submit(e, 0);
+		fl_lo_submit(ctx, e);
 }
 
 /* Read holds of @sem over all tasks: what fl_precise_refine compares. */
