@@ -122,7 +122,7 @@ bool fl_ksym_is_trace_glue(const char *name)
 	static const char *const prefixes[] = {
 		"bpf_prog_", "bpf_trace_run", "__bpf_trace_", "__traceiter_",
 		"trace_call_bpf", "perf_trace_", "perf_syscall_", "bpf_get_stack",
-		"__bpf_get_stack", "bpf_get_stack_raw_tp", "bpf_dispatcher",
+		"__bpf_get_stack", "bpf_get_stack_raw_tp", "bpf_dispatcher", "bpf_trampoline_",
 		NULL,
 	};
 

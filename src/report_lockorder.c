@@ -20,7 +20,7 @@ static void print_frames(FILE *out, const struct fl_run_info *ri, const struct f
 
 	if (!n) {
 		fprintf(out, "       %s\n", implied ? "(held per its lock word: no acquisition seen)"
-					       : "(no stack)");
+					       : "(no stack: taken only for nested acquisitions)");
 		return;
 	}
 	for (int i = 0; i < n; i++)

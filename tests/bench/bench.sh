@@ -27,6 +27,8 @@
 #   BENCH_FILE_MIB=256   size of the file the loops fault over
 #   BENCH_BPFTRACE=auto  auto: use bpftrace when installed or cheap to install
 #                        (apt-get, Debian); 0: skip the peer
+#   BENCH_LOCK_ORDER=1   also a leg under `faultline check --lock-order` (lock
+#                        acquisitions from the xfs_ilock tracepoints); 0: skip
 #   FAULTLINE=./faultline
 set -u -o pipefail
 
@@ -240,8 +242,9 @@ run_leg() {
 		rc=$?
 		[ "$rc" = 0 ] || die "faultloop $c failed (exit $rc): $(cat "$err")"
 		;;
-	with)
-		run "$out" "$err" "$FAULTLINE" check --path "$MNT" --json "$json" -- \
+	with | lockorder)
+		run "$out" "$err" "$FAULTLINE" check --path "$MNT" --json "$json" \
+			$([ "$leg" = lockorder ] && echo --lock-order) -- \
 			"$LOOP" -t "$SECS" "$c" "$(target "$c")"
 		rc=$?
 		if [ "$rc" != 0 ] && [ "$rc" != 1 ]; then
@@ -250,7 +253,7 @@ run_leg() {
 		fi
 		[ -s "$json" ] || die "faultline check wrote no JSON report on $c"
 		dur=$(jq -r '.duration_s' "$json")
-		events=$(jq -r '.counts | .faults + .map_pages + .insertions + .deletions + .iomap_iter' "$json")
+		events=$(jq -r '(.counts | .faults + .map_pages + .insertions + .deletions + .iomap_iter) + (.lock_order.acquisitions // 0) + (.lock_order.releases // 0)' "$json")
 		evps=$(awk -v e="$events" -v d="$dur" 'BEGIN { printf "%.1f", (d > 0 ? e / d : 0) }')
 		lost=$(jq -r '[.counts.lost, ([.lost_per_cpu[]] | add // 0)] | max' "$json")
 		viol=$(jq -r '(.violations | length) + .violations_dropped' "$json")
@@ -291,6 +294,7 @@ run_leg() {
 # ---- the alternating pairs --------------------------------------------------
 
 LEGS=(without with)
+[ "${BENCH_LOCK_ORDER:-1}" = 1 ] && LEGS+=(lockorder)
 [ -n "$BT_USED" ] && LEGS+=(bpftrace)
 NLEGS=${#LEGS[@]}
 NCASES=$(wc -w <<<"$CASES")
@@ -391,6 +395,21 @@ for c in $CASES; do
 	fi
 	echo "$row"
 done
+if [ "${BENCH_LOCK_ORDER:-1}" = 1 ]; then
+	echo
+	echo "lock-order tracking (check --lock-order: xfs_ilock/xfs_iunlock/jbd2 tracepoints on top of check):"
+	echo
+	echo "| workload | with --lock-order (pages/s) | ratio to without | range | ratio to check | lock events/s | lost |"
+	echo "| --- | ---: | ---: | ---: | ---: | ---: | ---: |"
+	for c in $CASES; do
+		lo_vs_with=$(awk -F'\t' -v c="$c" '
+			$1 == c && $3 == "with" { w[$2] = $4 }
+			$1 == c && $3 == "lockorder" { l[$2] = $4 }
+			END { for (p in l) if (w[p] > 0) printf "%.4f\n", l[p] / w[p] }' "$RESULTS" | median)
+		echo "| $c | $(human "$(col "$c" lockorder 4 | median)") | $(fmt3 "$(ratios "$c" lockorder | median)") | $(ratios "$c" lockorder | spread) | $(fmt3 "$lo_vs_with") | $(human "$(col "$c" lockorder 6 | median)") | $(col "$c" lockorder 7 | awk '{ s += $1 } END { print s + 0 }') |"
+	done
+	echo "(events/s of the lockorder leg include its lock acquisitions and releases)"
+fi
 echo
 echo "| workload | BPF program runs | ns per run | BPF time / workload CPU time |"
 echo "| --- | ---: | ---: | ---: |"

@@ -1,7 +1,9 @@
 # The cost of faultline in a guest kernel, where fentry exists: a fault loop
 # without faultline, under `faultline check` (lock words), and under
 # `faultline check --locks=precise` (rwsem operations tracked with fentry),
-# alternating, in one boot.  TCG makes absolute numbers meaningless; the
+# and under `faultline check --locks=precise --lock-order` (the same
+# operations also sent as lock-order events, plus the xfs_ilock
+# tracepoints), alternating, in one boot.  TCG makes absolute numbers meaningless; the
 # ratios between the three legs of a pair are what counts.  Run by
 # `make bench` (tests/bench/bench.sh), not by `make test`.
 #
@@ -21,15 +23,16 @@ for p in $(seq "$pairs"); do
 	for mode in cached-private-write uncached; do
 		# rotate the leg order from pair to pair
 		case $((p % 3)) in
-		0) legs="none word precise" ;;
-		1) legs="word precise none" ;;
-		*) legs="precise none word" ;;
+		0) legs="none word precise order" ;;
+		1) legs="word precise order none" ;;
+		*) legs="precise order none word" ;;
 		esac
 		for leg in $legs; do
 			case $leg in
 			none) out=$("$loop" -t "$secs" "$mode" /mnt/bench/f) ;;
 			word) out=$("$FL" check --path /mnt/bench -- "$loop" -t "$secs" "$mode" /mnt/bench/f 2>/dev/null | grep '^faultloop:') ;;
 			precise) out=$("$FL" check --locks=precise --path /mnt/bench -- "$loop" -t "$secs" "$mode" /mnt/bench/f 2>/dev/null | grep '^faultloop:') ;;
+			order) out=$("$FL" check --locks=precise --lock-order --path /mnt/bench -- "$loop" -t "$secs" "$mode" /mnt/bench/f 2>/dev/null | grep '^faultloop:') ;;
 			esac
 			echo "$p $mode $leg $(echo "$out" | sed -n 's/.* ops_per_s=\([0-9.]*\).*/\1/p')" >>lockcost.txt
 		done
