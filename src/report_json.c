@@ -36,7 +36,7 @@ static json_object *dev_str(uint32_t kdev)
 	return json_object_new_string(buf);
 }
 
-static json_object *stack_arr(const struct fl_run_info *ri, const struct fl_event *ev)
+json_object *fl_report_stack_json(const struct fl_run_info *ri, const struct fl_event *ev)
 {
 	char frames[FL_MAX_FRAMES][160];
 	int n = fl_report_frames(ri, ev, frames, FL_MAX_FRAMES);
@@ -66,9 +66,9 @@ static json_object *window_obj(const struct fl_run_info *ri, const struct fl_win
 	if (w->has_step) {
 		json_object_object_add(o, "invalidate_lock",
 				       json_object_new_string(fl_lock_state_name(w->step.inval_lock)));
-		json_object_object_add(o, "stack", stack_arr(ri, &w->step));
+		json_object_object_add(o, "stack", fl_report_stack_json(ri, &w->step));
 	} else {
-		json_object_object_add(o, "stack", stack_arr(ri, &w->begin));
+		json_object_object_add(o, "stack", fl_report_stack_json(ri, &w->begin));
 	}
 	return o;
 }
@@ -102,7 +102,7 @@ static json_object *violation_obj(const struct fl_engine *e, const struct fl_run
 	json_object_object_add(locks, "i_rwsem", json_object_new_string(fl_lock_state_name(ev->i_rwsem)));
 	json_object_object_add(locks, "i_rwsem_owner", json_object_new_int64(ev->i_rwsem_owner));
 	json_object_object_add(o, "locks", locks);
-	json_object_object_add(o, "stack", stack_arr(ri, ev));
+	json_object_object_add(o, "stack", fl_report_stack_json(ri, ev));
 	json_object_object_add(o, "race", v->has_partner ? window_obj(ri, &v->partner) : NULL);
 	if (v->rule == FL_R_LOCK_ORDER)
 		json_object_object_add(o, "lock_order", fl_report_lo_violation_json(e, ri, v));

@@ -129,17 +129,6 @@ void fl_report_lo_summary(FILE *out, const struct fl_engine *e)
 
 /* ---- JSON ------------------------------------------------------------ */
 
-static json_object *stack_json(const struct fl_run_info *ri, const struct fl_event *ev)
-{
-	char frames[FL_MAX_FRAMES][160];
-	int n = fl_report_frames(ri, ev, frames, FL_MAX_FRAMES);
-	json_object *a = json_object_new_array();
-
-	for (int i = 0; i < n; i++)
-		json_object_array_add(a, json_object_new_string(frames[i]));
-	return a;
-}
-
 static json_object *acq_json(const struct fl_run_info *ri, const struct fl_event *ev,
 			     bool implied)
 {
@@ -156,7 +145,7 @@ static json_object *acq_json(const struct fl_run_info *ri, const struct fl_event
 	json_object_object_add(o, "ino", json_object_new_uint64(ev->inode.ino));
 	json_object_object_add(o, "ts_ns", json_object_new_uint64(ev->ts));
 	json_object_object_add(o, "from_lock_word", json_object_new_boolean(implied));
-	json_object_object_add(o, "stack", stack_json(ri, ev));
+	json_object_object_add(o, "stack", fl_report_stack_json(ri, ev));
 	return o;
 }
 

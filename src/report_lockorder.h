@@ -14,6 +14,8 @@ void fl_report_lo_violation(FILE *out, const struct fl_engine *e, const struct f
 /* The edges seen and what could not be followed (nothing if no lock events). */
 void fl_report_lo_summary(FILE *out, const struct fl_engine *e);
 
+/* Symbolised frames as a JSON array (report_json.c). */
+json_object *fl_report_stack_json(const struct fl_run_info *ri, const struct fl_event *ev);
 json_object *fl_report_lo_edge_json(const struct fl_lo_graph *lo, const struct fl_run_info *ri,
 				    int edge);
 /* The report's "lock_order" object. */

@@ -13,8 +13,13 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include <json-c/json.h>
+#include <stdlib.h>
+#include <unistd.h>
+
 #include "engine.h"
 #include "lockorder.h"
+#include "report.h"
 #include "rules.h"
 
 #define XFS_MAGIC	0x58465342u
@@ -433,6 +438,69 @@ static void test_engine_violations(void **state)
 	fl_engine_free(e);
 }
 
+/* Both reporters on a cycle: lockdep's headline, the JSON keys README names. */
+static void test_reports(void **state)
+{
+	struct fl_engine *e = fl_engine_new(NULL, NULL);
+	struct fl_run_info *ri = calloc(1, sizeof(*ri));
+	char path[] = "/tmp/fl-test-lockorder.XXXXXX", *text = NULL;
+	json_object *root, *lo, *v, *x;
+	size_t len = 0;
+	uint64_t lost = 0;
+	struct fl_event ev;
+	FILE *out;
+	int fd;
+
+	(void)state;
+	ri->mode = "check";
+	ri->lock_order = true;
+	ri->lost_per_cpu = &lost;
+	ri->ncpus = 1;
+	ev = lk(FL_EV_LOCK_ACQ, 1, FL_LK_I_RWSEM, ZOO_MAGIC, 10, FL_LKM_EXCL);
+	fl_engine_feed(e, &ev);
+	ev = lk(FL_EV_LOCK_ACQ, 1, FL_LK_INVAL, ZOO_MAGIC, 10, FL_LKM_EXCL);
+	fl_engine_feed(e, &ev);
+	ev = lk(FL_EV_LOCK_ACQ, 2, FL_LK_INVAL, ZOO_MAGIC, 20, FL_LKM_EXCL);
+	fl_engine_feed(e, &ev);
+	ev = lk(FL_EV_LOCK_ACQ, 2, FL_LK_I_RWSEM, ZOO_MAGIC, 20, FL_LKM_EXCL);
+	fl_engine_feed(e, &ev);
+
+	out = open_memstream(&text, &len);
+	fl_report_text(out, e, ri);
+	fclose(out);
+	assert_non_null(strstr(text, "possible circular locking dependency detected"));
+	assert_non_null(strstr(text, "lock-order (observed-inversion)"));
+	assert_non_null(strstr(text, "*** DEADLOCK ***"));
+	free(text);
+
+	fd = mkstemp(path);
+	assert_true(fd >= 0);
+	close(fd);
+	assert_int_equal(fl_report_json(path, e, ri), 0);
+	root = json_object_from_file(path);
+	unlink(path);
+	assert_non_null(root);
+	assert_true(json_object_object_get_ex(root, "lock_order", &lo));
+	assert_true(json_object_object_get_ex(lo, "edges", &x));
+	assert_int_equal(json_object_array_length(x), 2);
+	assert_true(json_object_object_get_ex(lo, "cycles", &x));
+	assert_int_equal(json_object_array_length(x), 1);
+	assert_true(json_object_object_get_ex(root, "violations", &x));
+	assert_int_equal(json_object_array_length(x), 2);
+	for (int i = 0; i < 2; i++) {
+		json_object *r, *detail;
+
+		v = json_object_array_get_idx(x, i);
+		assert_true(json_object_object_get_ex(v, "rule", &r));
+		assert_string_equal(json_object_get_string(r), "lock-order");
+		assert_true(json_object_object_get_ex(v, "lock_order", &detail));
+		assert_true(json_object_object_get_ex(detail, "edge", &r));
+	}
+	json_object_put(root);
+	free(ri);
+	fl_engine_free(e);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -447,6 +515,7 @@ int main(void)
 		cmocka_unit_test(test_lock_word_holder),
 		cmocka_unit_test(test_hierarchy_data),
 		cmocka_unit_test(test_engine_violations),
+		cmocka_unit_test(test_reports),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
