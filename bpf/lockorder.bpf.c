@@ -11,9 +11,9 @@
  * a _nowait is sent as an attempt (FL_LKM_TRY | FL_LKM_ATTEMPT), never
  * kept as a hold in user space.  In precise mode the locks object sees
  * i_rwsem and invalidate_lock itself (after they are taken), so only ILOCK
- * is sent from here, and only when the same call takes nothing else: its
- * entry tracepoint would otherwise put ILOCK before the rw_semaphores that
- * the call takes first.
+ * is sent from here, and its acquisition only when the same call takes
+ * nothing else: its entry tracepoint would otherwise put ILOCK before the
+ * rw_semaphores that the call takes first (counted as precise_missed).
  */
 #include "lockorder.bpf.h"
 
@@ -72,7 +72,9 @@ static __always_inline void xfs_locks(void *ctx, __u16 type, struct xfs_inode *i
 		/* the rw_semaphore hooks see IOLOCK and MMAPLOCK */
 		if (!(flags & XFS_ILOCK_ANY))
 			return;
-		if (flags & (XFS_IOLOCK_ANY | XFS_MMAPLOCK_ANY)) {
+		/* a release never orders: always send it, or the hold lingers */
+		if (type == FL_EV_LOCK_ACQ && !(extra & FL_LKM_DOWNGRADE) &&
+		    (flags & (XFS_IOLOCK_ANY | XFS_MMAPLOCK_ANY))) {
 			fl_count(slot, FL_CNT_PRECISE_MISSED);
 			return;
 		}
