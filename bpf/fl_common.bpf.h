@@ -96,16 +96,47 @@ struct {
 } fl_sem_readers SEC(".maps");
 
 /*
- * Lock-order tracking: how many tracked locks each task holds, by its
- * own events.  Only decides whether an acquisition's stack is worth taking
- * (it can add an order edge only when something is held).
+ * Lock-order tracking, per task: how many holds of each lock kind it has
+ * by its own events, and the one hold it took while holding nothing, not
+ * sent yet (lockorder.bpf.h: only a hold that something is taken under can
+ * order anything, so it is sent when that happens, or never).
  */
+struct fl_lo_task {
+	__u8 held[FL_LK_MAX];	/* holds per enum fl_lock_kind */
+	__u32 mask;		/* bit per kind with held[kind] > 0 */
+	__u8 pend;		/* a hold below is pending */
+	__u8 pend_kind;
+	__u16 pend_pad;
+	__u32 pend_slot;
+	__u32 pend_mode;
+	__u32 pend_magic;
+	__u32 pend_dev;		/* when there is no inode (a jbd2 handle) */
+	__u64 pend_inode;	/* struct inode *, alive while its lock is held */
+	__u64 pend_kaddr;
+	__u64 pend_ts;
+};
+
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, 16384);
 	__type(key, __u32);
-	__type(value, __s32);
+	__type(value, struct fl_lo_task);
 } fl_lo_depth SEC(".maps");
+
+/* When a stack was last taken for an acquisition of a kind under held kinds. */
+struct fl_lo_gate_key {
+	__u32 held_mask;	/* 1 << kind for each kind held */
+	__u32 kind;
+	__u32 magic;
+	__u32 mode;		/* FL_LKM_TRY: a try's edge differs */
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 4096);
+	__type(key, struct fl_lo_gate_key);
+	__type(value, __u64);
+} fl_lo_gate SEC(".maps");
 
 /* Candidate repeats, see FL_RESEND_NS. */
 struct {

@@ -8,8 +8,10 @@
  *
  * xfs_ilock and xfs_ilock_nowait trace on entry, before the lock is
  * taken: the order is known, success is not.  xfs_ilock always succeeds;
- * a _nowait is sent as an attempt (FL_LKM_TRY | FL_LKM_ATTEMPT), never
- * kept as a hold in user space.  In precise mode the locks object sees
+ * a _nowait is sent as an attempt (FL_LKM_TRY | FL_LKM_ATTEMPT) when the
+ * task holds something, never kept as a hold in user space.  Holds taken
+ * while holding nothing are sent only once something nests under them
+ * (lockorder.bpf.h).  In precise mode the locks object sees
  * i_rwsem and invalidate_lock itself (after they are taken), so only ILOCK
  * is sent from here, and its acquisition only when the same call takes
  * nothing else: its entry tracepoint would otherwise put ILOCK before the
@@ -38,13 +40,18 @@ static __always_inline __u32 xfs_mode(unsigned int flags, unsigned int excl)
 static __always_inline void xfs_one(void *ctx, __u16 type, __u8 kind, __u32 slot,
 				    struct xfs_inode *ip, __u64 kaddr, __u32 mode)
 {
-	struct fl_event *e = fl_lo_event(type, kind, slot, &ip->i_vnode, kaddr, mode);
+	struct fl_lo_op op = {
+		.kind = kind, .slot = slot, .mode = mode, .kaddr = kaddr,
+		.inode = &ip->i_vnode, .irw = FL_LOCK_NA, .inval = FL_LOCK_NA,
+	};
+	__u64 owner = 0;
 
-	if (!e)
-		return;
-	if (type == FL_EV_LOCK_ACQ && !(mode & FL_LKM_DOWNGRADE))
-		fl_lo_words(e, &ip->i_vnode);
-	fl_lo_submit(ctx, e);
+	/* the inode's own lock words: the VFS's inode_lock is no xfs_ilock */
+	if (type == FL_EV_LOCK_ACQ && !(mode & FL_LKM_DOWNGRADE)) {
+		op.irw = fl_rwsem_state(&ip->i_vnode.i_rwsem, &owner);
+		op.inval = fl_inval_lock_state(ip->i_vnode.i_mapping, &owner);
+	}
+	fl_lo_op(ctx, type, &op);
 }
 
 /*
@@ -154,32 +161,28 @@ static __always_inline __u8 sem_excl_me(struct rw_semaphore *sem)
  */
 static __always_inline void jbd2_handle(void *ctx, __u16 type, dev_t dev)
 {
+	struct fl_lo_op op = {
+		.kind = FL_LK_JBD2, .mode = type == FL_EV_LOCK_ACQ ? FL_LKM_EXCL : 0,
+		.magic = EXT4_MAGIC, .dev = dev, .kaddr = (__u64)dev | (1ULL << 63),
+		.irw = FL_LOCK_NA, .inval = FL_LOCK_NA,
+	};
 	struct fl_task_inval *w;
-	struct fl_event *e;
-	__u32 slot;
 	umode_t reg = S_IFREG_;
 
-	if (!fl_watched_vals(reg, dev, &slot))
+	if (!fl_watched_vals(reg, dev, &op.slot))
 		return;
-	e = fl_lo_event(type, FL_LK_JBD2, slot, NULL, (__u64)dev | (1ULL << 63),
-			type == FL_EV_LOCK_ACQ ? FL_LKM_EXCL : 0);
-	if (!e)
-		return;
-	e->fs_magic = EXT4_MAGIC;
-	e->inode.dev = dev;
 	w = type == FL_EV_LOCK_ACQ ? fl_task_window() : NULL;
 	if (w && w->inode && w->key.dev == dev) {
 		struct inode *inode = (struct inode *)w->inode;
 		struct address_space *m = BPF_CORE_READ(inode, i_mapping);
 
-		e->inode = w->key;
-		e->i_rwsem = sem_excl_me((void *)(w->inode +
-					 bpf_core_field_offset(struct inode, i_rwsem)));
+		op.inode = inode;
+		op.irw = sem_excl_me((void *)(w->inode + bpf_core_field_offset(struct inode, i_rwsem)));
 		if (m && bpf_core_field_exists(m->invalidate_lock))
-			e->inval_lock = sem_excl_me((void *)((__u64)m +
+			op.inval = sem_excl_me((void *)((__u64)m +
 				bpf_core_field_offset(struct address_space, invalidate_lock)));
 	}
-	fl_lo_submit(ctx, e);
+	fl_lo_op(ctx, type, &op);
 }
 
 SEC("tp_btf/jbd2_handle_start")

@@ -3,103 +3,224 @@
  * FL_EV_LOCK_ACQ / FL_EV_LOCK_REL for the lock-order verifier, shared by
  * the lockorder object (tracepoints) and the locks object (precise mode,
  * fentry on the rw_semaphore operations).  Field use: events.h.
+ *
+ * Most acquisitions nest nothing (xfs takes ILOCK alone for every read and
+ * iomap step), and an event costs about a microsecond.  An edge needs a
+ * hold with something taken under it, so a hold taken while the task holds
+ * nothing (by its events or its lock words) is only remembered in
+ * fl_lo_depth; it is sent when a nested acquisition comes (with its own
+ * time, before the nested one), and its release is sent only if it was.
  */
 #ifndef FL_LOCKORDER_BPF_H
 #define FL_LOCKORDER_BPF_H
 
 #include "fl_common.bpf.h"
 
-/* Count the task's holds; true if it held a tracked lock before this one. */
-static __always_inline bool fl_lo_depth_add(__u16 type, __u32 mode)
-{
-	__u32 pid = (__u32)bpf_get_current_pid_tgid();
-	__s32 *d = bpf_map_lookup_elem(&fl_lo_depth, &pid), one = 1;
-	bool held = d && *d > 0;
-
-	if (type == FL_EV_LOCK_REL) {
-		if (d && *d > 1)
-			(*d)--;
-		else if (d)
-			bpf_map_delete_elem(&fl_lo_depth, &pid);
-		return held;
-	}
-	/* a downgrade is no new hold; an attempt may fail and never be released */
-	if (mode & (FL_LKM_DOWNGRADE | FL_LKM_ATTEMPT))
-		return held;
-	if (d)
-		(*d)++;
-	else
-		bpf_map_update_elem(&fl_lo_depth, &pid, &one, BPF_ANY);
-	return held;
-}
-
-/*
- * One acquisition or release, for the caller to complete and hand to
- * fl_lo_submit.  @inode may be NULL (a jbd2 handle): the caller fills
- * e->inode.  Acquisitions carry the task's mmap_lock word (a hold no hook
- * here sees); callers with a BTF-typed inode add its i_rwsem and
- * invalidate_lock words (fl_lo_words).
- */
-static __always_inline struct fl_event *fl_lo_event(__u16 type, __u8 kind, __u32 slot,
-						    struct inode *inode, __u64 kaddr,
-						    __u32 mode)
-{
-	bool nested = fl_lo_depth_add(type, mode);
-	struct task_struct *task;
-	__u64 owner = 0;
-	struct fl_event *e;
-
-	e = fl_event_new(type, slot, inode);
-	if (!e)
-		return NULL;
-	e->op = kind;
-	e->kaddr = kaddr;
-	e->aux = mode;
-	if (fl_cfg.precise)
-		e->flags |= FL_F_PRECISE;
-	if (type != FL_EV_LOCK_ACQ || (mode & FL_LKM_DOWNGRADE))
-		return e;
-	task = bpf_get_current_task_btf();
-	if (task->mm && fl_rwsem_state(&task->mm->mmap_lock, &owner) == FL_LOCK_EXCL_ME)
-		e->aux |= FL_LKM_MMAP_EXCL;
-	if (nested)
-		e->flags |= FL_F_STACK;	/* fl_lo_submit: take it */
-	return e;
-}
+/* One lock operation, as the hook saw it. */
+struct fl_lo_op {
+	__u8 kind;		/* enum fl_lock_kind */
+	__u8 irw, inval;	/* ACQ: the inode's lock words, FL_LOCK_NA if unread */
+	__u32 slot;
+	__u32 mode;		/* FL_LKM_* */
+	__u32 magic;		/* without an inode */
+	__u32 dev;		/* without an inode */
+	__u64 kaddr;
+	struct inode *inode;	/* may be NULL */
+};
 
 static __always_inline bool fl_lo_mine(__u8 state, bool precise)
 {
 	return state == FL_LOCK_EXCL_ME || (precise && state == FL_LOCK_SHARED_ME);
 }
 
-/*
- * Submit, with the stack when the acquisition can add an edge: another
- * tracked lock held by the task's events, or one its lock words show.
- */
-static __always_inline void fl_lo_submit(void *ctx, struct fl_event *e)
+/* Count a hold of @kind in or out; t->mask follows (no loop for the verifier). */
+static __always_inline void fl_lo_count(struct fl_lo_task *t, __u8 kind, int n)
 {
-	bool precise = e->flags & FL_F_PRECISE;
-	bool held = (e->flags & FL_F_STACK) || (e->aux & FL_LKM_MMAP_EXCL) ||
-		    (e->op != FL_LK_I_RWSEM && fl_lo_mine(e->i_rwsem, precise)) ||
-		    (e->op != FL_LK_I_RWSEM && e->op != FL_LK_INVAL &&
-		     fl_lo_mine(e->inval_lock, precise));
+	if (kind >= FL_LK_MAX)
+		return;
+	if (n > 0 && t->held[kind] < 255)
+		t->held[kind]++;
+	else if (n < 0 && t->held[kind])
+		t->held[kind]--;
+	if (t->held[kind])
+		t->mask |= 1U << kind;
+	else
+		t->mask &= ~(1U << kind);
+}
 
-	e->flags &= ~FL_F_STACK;
-	if (e->type == FL_EV_LOCK_ACQ && !(e->aux & FL_LKM_DOWNGRADE) && held)
-		fl_event_stack(ctx, e);
+static __always_inline struct fl_event *fl_lo_new(__u16 type, __u8 kind, __u32 slot,
+						  struct inode *inode, __u32 magic, __u32 dev,
+						  __u64 kaddr, __u32 mode)
+{
+	struct fl_event *e = fl_event_new(type, slot, inode);
+
+	if (!e)
+		return NULL;
+	if (!inode) {
+		e->fs_magic = magic;
+		e->inode.dev = dev;
+	}
+	e->op = kind;
+	e->kaddr = kaddr;
+	e->aux = mode;
+	if (fl_cfg.precise)
+		e->flags |= FL_F_PRECISE;
+	return e;
+}
+
+/* The pending hold, now that something is taken under it. */
+static __always_inline void fl_lo_flush(struct fl_lo_task *t)
+{
+	struct fl_event *e;
+
+	if (!t->pend)
+		return;
+	t->pend = 0;
+	e = fl_lo_new(FL_EV_LOCK_ACQ, t->pend_kind, t->pend_slot, (void *)t->pend_inode,
+		      t->pend_magic, t->pend_dev, t->pend_kaddr, t->pend_mode);
+	if (!e)
+		return;
+	e->ts = t->pend_ts;
 	bpf_ringbuf_submit(e, 0);
 }
 
 /*
- * The inode's own lock words at an acquisition: holds taken where no hook
- * sees them (the VFS's inode_lock around an xfs_ilock) still order.
+ * The stack, when no stack was taken for this kind under the same held
+ * kinds in the last FL_RESEND_NS: the walk is most of an event's cost, and
+ * user space keeps one stack per edge.
  */
-static __always_inline void fl_lo_words(struct fl_event *e, struct inode *inode)
+static __always_inline void fl_lo_stack(void *ctx, struct fl_event *e, __u32 held)
 {
-	__u64 owner = 0;
+	struct fl_lo_gate_key k = {};
+	__u64 now, *last;
 
-	e->i_rwsem = fl_rwsem_state(&inode->i_rwsem, &owner);
-	e->inval_lock = fl_inval_lock_state(inode->i_mapping, &owner);
+	k.held_mask = held;
+	k.kind = e->op;
+	k.magic = e->fs_magic;
+	k.mode = e->aux & FL_LKM_TRY;
+	now = bpf_ktime_get_ns();
+	last = bpf_map_lookup_elem(&fl_lo_gate, &k);
+	if (!fl_cfg.emit_all && last && now - *last < FL_RESEND_NS)
+		return;
+	if (last)
+		*last = now;
+	else
+		bpf_map_update_elem(&fl_lo_gate, &k, &now, BPF_ANY);
+	fl_event_stack(ctx, e);
+}
+
+static __always_inline void fl_lo_acquire(void *ctx, struct fl_lo_op *op)
+{
+	__u32 pid = (__u32)bpf_get_current_pid_tgid(), held = 0;
+	struct fl_lo_task *t = bpf_map_lookup_elem(&fl_lo_depth, &pid), fresh = {};
+	bool precise = fl_cfg.precise, keep;
+	struct task_struct *task;
+	struct fl_event *e;
+	__u64 owner = 0;
+	__u32 mode = op->mode;
+	__u8 kind = op->kind;
+
+	if (kind >= FL_LK_MAX)
+		return;
+	if (t)
+		held = t->mask;
+	/* holds no hook here sees, from the lock words */
+	task = bpf_get_current_task_btf();
+	if (task->mm && fl_rwsem_state(&task->mm->mmap_lock, &owner) == FL_LOCK_EXCL_ME) {
+		mode |= FL_LKM_MMAP_EXCL;
+		held |= 1U << FL_LK_MMAP;
+	}
+	if (kind != FL_LK_I_RWSEM && fl_lo_mine(op->irw, precise))
+		held |= 1U << FL_LK_I_RWSEM;
+	if (kind != FL_LK_I_RWSEM && kind != FL_LK_INVAL && fl_lo_mine(op->inval, precise))
+		held |= 1U << FL_LK_INVAL;
+	/* an attempt may fail and is never released: no hold to count */
+	keep = !(mode & FL_LKM_ATTEMPT);
+	if (!held) {
+		/* an attempt under nothing orders nothing */
+		if (!keep)
+			return;
+		if (!t) {
+			bpf_map_update_elem(&fl_lo_depth, &pid, &fresh, BPF_ANY);
+			t = bpf_map_lookup_elem(&fl_lo_depth, &pid);
+		}
+		if (t) {
+			fl_lo_count(t, kind, 1);
+			t->pend = 1;
+			t->pend_kind = kind;
+			t->pend_slot = op->slot;
+			t->pend_mode = mode;
+			t->pend_magic = op->magic;
+			t->pend_dev = op->dev;
+			t->pend_inode = (__u64)op->inode;
+			t->pend_kaddr = op->kaddr;
+			t->pend_ts = bpf_ktime_get_ns();
+			return;
+		}
+		/* no room to remember it: send it now */
+	}
+	if (t) {
+		fl_lo_flush(t);
+		if (keep)
+			fl_lo_count(t, kind, 1);
+	} else if (keep) {
+		fresh.held[kind] = 1;
+		fresh.mask = 1U << kind;
+		bpf_map_update_elem(&fl_lo_depth, &pid, &fresh, BPF_ANY);
+	}
+	e = fl_lo_new(FL_EV_LOCK_ACQ, kind, op->slot, op->inode, op->magic, op->dev, op->kaddr,
+		      mode);
+	if (!e)
+		return;
+	e->i_rwsem = op->irw;
+	e->inval_lock = op->inval;
+	if (held)
+		fl_lo_stack(ctx, e, held);
+	bpf_ringbuf_submit(e, 0);
+}
+
+/* A release, or a downgrade (FL_LKM_DOWNGRADE): sent only if its hold was. */
+static __always_inline void fl_lo_release(void *ctx, __u16 type, struct fl_lo_op *op)
+{
+	__u32 pid = (__u32)bpf_get_current_pid_tgid();
+	struct fl_lo_task *t = bpf_map_lookup_elem(&fl_lo_depth, &pid);
+	bool pending = t && t->pend && t->pend_kaddr == op->kaddr && t->pend_kind == op->kind;
+	__u8 kind = op->kind;
+	struct fl_event *e;
+
+	if (kind >= FL_LK_MAX)
+		return;
+	if (op->mode & FL_LKM_DOWNGRADE) {
+		if (pending) {
+			t->pend_mode = (t->pend_mode & ~FL_LKM_EXCL) | FL_LKM_SHARED;
+			return;
+		}
+		e = fl_lo_new(FL_EV_LOCK_ACQ, kind, op->slot, op->inode, op->magic, op->dev,
+			      op->kaddr, op->mode);
+		if (e)
+			bpf_ringbuf_submit(e, 0);
+		return;
+	}
+	if (t)
+		fl_lo_count(t, kind, -1);
+	if (pending) {
+		t->pend = 0;
+	} else {
+		e = fl_lo_new(FL_EV_LOCK_REL, kind, op->slot, op->inode, op->magic, op->dev,
+			      op->kaddr, 0);
+		if (e)
+			bpf_ringbuf_submit(e, 0);
+	}
+	if (t && !t->mask)
+		bpf_map_delete_elem(&fl_lo_depth, &pid);
+}
+
+static __always_inline void fl_lo_op(void *ctx, __u16 type, struct fl_lo_op *op)
+{
+	if (type == FL_EV_LOCK_ACQ && !(op->mode & FL_LKM_DOWNGRADE))
+		fl_lo_acquire(ctx, op);
+	else
+		fl_lo_release(ctx, type, op);
 }
 
 #endif /* FL_LOCKORDER_BPF_H */

@@ -47,13 +47,13 @@ static __always_inline bool fl_sem_watched(struct rw_semaphore *sem, struct inod
 static __always_inline void fl_lo_send(void *ctx, __u16 type, struct rw_semaphore *sem,
 				       struct inode *inode, __u8 kind, __u32 slot, __u32 mode)
 {
-	struct fl_event *e;
+	struct fl_lo_op op = {
+		.kind = kind, .slot = slot, .mode = mode, .kaddr = (__u64)sem,
+		.inode = inode, .irw = FL_LOCK_NA, .inval = FL_LOCK_NA,
+	};
 
-	if (!fl_cfg.lock_order)
-		return;
-	e = fl_lo_event(type, kind, slot, inode, (__u64)sem, mode);
-	if (e)
-		fl_lo_submit(ctx, e);
+	if (fl_cfg.lock_order)
+		fl_lo_op(ctx, type, &op);
 }
 
 /* Read holds of @sem over all tasks: what fl_precise_refine compares. */

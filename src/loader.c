@@ -81,7 +81,8 @@ static const char *const tmpfs_only[] = { "fl_tp_user_fault", "fl_tp_lru_insert"
 
 static const char *const shared_maps[] = {
 	"fl_events", "fl_counts", "fl_tgids", "fl_fs_rules", "fl_tasks", "fl_held",
-	"fl_stackmap", "fl_seen", "fl_active", "fl_sem_readers", "fl_lo_depth", NULL,
+	"fl_stackmap", "fl_seen", "fl_active", "fl_sem_readers", "fl_lo_depth",
+	"fl_lo_gate", NULL,
 };
 
 static const char *const mode_names[] = {

@@ -282,8 +282,15 @@ static void add_edge(struct fl_lo_graph *lo, const struct fl_lo_held *h, int to,
 	if (!blocking)
 		return;
 	first_blocking = !e->blocking++;
-	if (!first_blocking)
+	if (!first_blocking) {
+		/* BPF takes a stack once a second per kind and held kinds: keep one */
+		if (!(e->acq.flags & FL_F_STACK) && (ev->flags & FL_F_STACK)) {
+			e->acq = *ev;
+			e->holder = h->acq;
+			e->holder_implied = h->implied;
+		}
 		return;
+	}
 	/* the evidence shown is the first observation that could deadlock */
 	e->holder = h->acq;
 	e->holder_implied = h->implied;

@@ -325,24 +325,29 @@ COSTS=$WORK/costs.tsv
 : >"$COSTS"
 echo
 echo "self cost (one run per workload, kernel BPF statistics on):"
+COST_OPTS=("")
+[ "${BENCH_LOCK_ORDER:-1}" = 1 ] && COST_OPTS+=(--lock-order)
 for c in $CASES; do
-	prepare "$c"
-	json=$WORK/cost.json
-	rm -f "$json"
-	run "$WORK/cost.out" "$WORK/cost.err" "$FAULTLINE" check --self-cost --path "$MNT" \
-		--json "$json" -- "$LOOP" -t "$SECS" "$c" "$(target "$c")"
-	line=$(grep -m1 '^faultloop: ' "$WORK/cost.out")
-	if [ ! -s "$json" ] || [ -z "$line" ] || ! jq -e .self_cost "$json" >/dev/null; then
-		say "warning: no self-cost measurement for $c"
-		continue
-	fi
-	ns=$(jq -r .self_cost.bpf_run_ns "$json")
-	runs=$(jq -r .self_cost.bpf_runs "$json")
-	cpu=$(field "$line" cpu_s)
-	printf '%s\t%s\t%s\t%s\n' "$c" "$ns" "$runs" "$cpu" >>"$COSTS"
-	printf '  %-22s %10s BPF runs, %8.1f ns each, %.3f s of BPF in %.3f s of workload CPU\n' \
-		"$c" "$runs" "$(awk -v n="$ns" -v r="$runs" 'BEGIN { print r ? n / r : 0 }')" \
-		"$(awk -v n="$ns" 'BEGIN { print n / 1e9 }')" "$cpu"
+	for opt in "${COST_OPTS[@]}"; do
+		prepare "$c"
+		json=$WORK/cost.json
+		rm -f "$json"
+		run "$WORK/cost.out" "$WORK/cost.err" "$FAULTLINE" check --self-cost --path "$MNT" \
+			--json "$json" $opt -- "$LOOP" -t "$SECS" "$c" "$(target "$c")"
+		line=$(grep -m1 '^faultloop: ' "$WORK/cost.out")
+		if [ ! -s "$json" ] || [ -z "$line" ] || ! jq -e .self_cost "$json" >/dev/null; then
+			say "warning: no self-cost measurement for $c $opt"
+			continue
+		fi
+		ns=$(jq -r .self_cost.bpf_run_ns "$json")
+		runs=$(jq -r .self_cost.bpf_runs "$json")
+		cpu=$(field "$line" cpu_s)
+		label=$c${opt:+ $opt}
+		printf '%s\t%s\t%s\t%s\n' "$label" "$ns" "$runs" "$cpu" >>"$COSTS"
+		printf '  %-35s %10s BPF runs, %8.1f ns each, %.3f s of BPF in %.3f s of workload CPU\n' \
+			"$label" "$runs" "$(awk -v n="$ns" -v r="$runs" 'BEGIN { print r ? n / r : 0 }')" \
+			"$(awk -v n="$ns" 'BEGIN { print n / 1e9 }')" "$cpu"
+	done
 done
 
 # ---- summary ----------------------------------------------------------------

@@ -355,6 +355,33 @@ static void test_lost_events(void **state)
 	fl_lo_free(lo);
 }
 
+/* BPF sends a stack once a second per kind: the edge keeps the first one. */
+static void test_edge_keeps_a_stack(void **state)
+{
+	struct fl_lo_graph *lo = fl_lo_new();
+	struct sink s = { 0 };
+	struct fl_event ev;
+	int e;
+
+	(void)state;
+	acq(lo, &s, 1, FL_LK_I_RWSEM, XFS_MAGIC, 10, FL_LKM_EXCL);
+	ev = lk(FL_EV_LOCK_ACQ, 1, FL_LK_XFS_ILOCK, XFS_MAGIC, 10, FL_LKM_EXCL);
+	ev.flags &= ~FL_F_STACK;
+	ev.nr_frames = 0;
+	fl_lo_feed(lo, &ev, sink_fn, &s);
+	rel(lo, 1, FL_LK_XFS_ILOCK, XFS_MAGIC, 10);
+	e = edge(lo, FL_LK_I_RWSEM, FL_LK_XFS_ILOCK);
+	assert_false(lo->edges[e].acq.flags & FL_F_STACK);
+	acq(lo, &s, 1, FL_LK_XFS_ILOCK, XFS_MAGIC, 10, FL_LKM_EXCL);	/* with a stack */
+	assert_true(lo->edges[e].acq.flags & FL_F_STACK);
+	assert_int_equal(lo->edges[e].count, 2);
+	ev = lk(FL_EV_LOCK_ACQ, 1, FL_LK_XFS_ILOCK, XFS_MAGIC, 10, FL_LKM_EXCL);
+	ev.frames[0] = 0x1234;
+	fl_lo_feed(lo, &ev, sink_fn, &s);
+	assert_int_not_equal(lo->edges[e].acq.frames[0], 0x1234);	/* the first one stays */
+	fl_lo_free(lo);
+}
+
 /* A hold only the lock word shows (VFS inode_lock around xfs_ilock). */
 static void test_lock_word_holder(void **state)
 {
@@ -513,6 +540,7 @@ int main(void)
 		cmocka_unit_test(test_release_out_of_order),
 		cmocka_unit_test(test_lost_events),
 		cmocka_unit_test(test_lock_word_holder),
+		cmocka_unit_test(test_edge_keeps_a_stack),
 		cmocka_unit_test(test_hierarchy_data),
 		cmocka_unit_test(test_engine_violations),
 		cmocka_unit_test(test_reports),
