@@ -159,14 +159,15 @@ static __always_inline void fl_lo_acquire(void *ctx, struct fl_lo_op *op)
 		}
 		/* no room to remember it: send it now */
 	}
+	if (!t && keep) {
+		/* counted in the map's value: a variable index into the stack is refused */
+		bpf_map_update_elem(&fl_lo_depth, &pid, &fresh, BPF_ANY);
+		t = bpf_map_lookup_elem(&fl_lo_depth, &pid);
+	}
 	if (t) {
 		fl_lo_flush(t);
 		if (keep)
 			fl_lo_count(t, kind, 1);
-	} else if (keep) {
-		fresh.held[kind] = 1;
-		fresh.mask = 1U << kind;
-		bpf_map_update_elem(&fl_lo_depth, &pid, &fresh, BPF_ANY);
 	}
 	e = fl_lo_new(FL_EV_LOCK_ACQ, kind, op->slot, op->inode, op->magic, op->dev, op->kaddr,
 		      mode);
