@@ -395,6 +395,21 @@ static void judge_iomap(struct fl_engine *e, const struct fl_event *ev)
 		report(e, FL_R_WRITE_UNLOCKED, FL_EVID_DEFINITE, ev, find_partner(e, ev));
 }
 
+/*
+ * BPF judged it: the write instantiated the folio under a map that had gone
+ * stale, and went on past it (ev->aux) instead of stopping there for a new
+ * map.  A folio faulted in from the write's own user buffer (an mmap of the
+ * same file) is not the write's folio.
+ */
+static void judge_folio_use(struct fl_engine *e, const struct fl_event *ev)
+{
+	if (!(fl_fs_flags(ev->fs_magic) & FL_RULE_STALE_MAPS))
+		return;
+	if (ev->aux <= ev->start || fl_stack_in_fault(e, ev))
+		return;
+	report(e, FL_R_STALE_MAP, FL_EVID_DEFINITE, ev, NULL);
+}
+
 static void stale_unseen(struct fl_engine *e, const struct fl_event *ev)
 {
 	struct fl_stale_unseen *u;
@@ -491,6 +506,9 @@ void fl_engine_feed(struct fl_engine *e, const struct fl_event *ev)
 		break;
 	case FL_EV_STALE_UNSEEN:
 		stale_unseen(e, ev);
+		break;
+	case FL_EV_FOLIO_USE:
+		judge_folio_use(e, ev);
 		break;
 	default:
 		break;

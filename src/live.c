@@ -120,6 +120,34 @@ static bool watches_tmpfs(const struct fl_run_info *ri)
 	return false;
 }
 
+static bool prog_attached(const struct fl_loader *l, const char *prog)
+{
+	for (int i = 0; i < l->nattach; i++)
+		if (!strcmp(l->attach[i].prog, prog))
+			return !strcmp(l->attach[i].status, "attached");
+	return false;
+}
+
+/*
+ * The stale-map rule needs the write's map and the folios it instantiates,
+ * and reads xfs's sequence through the xfs module's BTF: where a part is
+ * missing, the rule is reported as not checked rather than passing blind.
+ */
+static void stale_rule_coverage(const struct fl_loader *l)
+{
+	unsigned int n;
+	const struct fl_fs_proto *p = fl_fs_protos(&n);
+	bool maps = (prog_attached(l, "fl_tp_iomap_dstmap") || prog_attached(l, "fl_fx_iomap_map")) &&
+		    prog_attached(l, "fl_tp_folio_use");
+
+	for (unsigned int i = 0; i < n; i++) {
+		bool ok = maps && (strcmp(p[i].name, "xfs") || fl_kernel_has_btf_tp("xfs_iext_insert"));
+
+		if (!ok)
+			fl_rules_set_flags(p[i].magic, p[i].flags & ~FL_RULE_STALE_MAPS);
+	}
+}
+
 int fl_live_run(const struct fl_live_opts *o)
 {
 	struct fl_loader_opts lo = {
@@ -173,6 +201,7 @@ int fl_live_run(const struct fl_live_opts *o)
 	ri->lost_per_cpu = fl_xcalloc(l.ncpus, sizeof(uint64_t));
 	memcpy(ri->attach, l.attach, sizeof(l.attach));
 	ri->nattach = l.nattach;
+	stale_rule_coverage(&l);
 	for (int i = 0; i < l.nattach; i++)
 		if (strcmp(l.attach[i].status, "attached"))
 			fl_info("%s (%s): %s%s%s", l.attach[i].prog, l.attach[i].target,

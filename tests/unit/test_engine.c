@@ -1615,6 +1615,70 @@ static void test_stale_settle(void **state)
 	no_violation(e);
 }
 
+/*
+ * Seed 002: BPF sends a folio use only when a buffered write instantiated
+ * a folio after the fs's extent sequence moved past its map's, and the
+ * write went on past it (aux) instead of stopping there for a new map.
+ */
+static struct fl_event stale_use(uint32_t magic, uint64_t pos, uint64_t went_to)
+{
+	struct fl_event ev = mk_event(FL_EV_FOLIO_USE, PID_A, INO, pos, pos + 4 * KiB, 3000);
+
+	ev.fs_magic = magic;
+	ev.kaddr = 0;		/* the map's offset */
+	ev.aux = went_to;
+	ev.flags |= FL_F_CANDIDATE;
+	set_locks(&ev, FL_LOCK_FREE, FL_LOCK_EXCL_ME);
+	set_stack(&ev, ST_WRITE_INSERT, NULL);
+	return ev;
+}
+
+static void test_seed002_stale_map_used(void **state)
+{
+	struct fl_engine *e = *state;
+	const struct fl_violation *v;
+	struct fl_event ev = stale_use(XFS_MAGIC, 64 * KiB, 1 * MiB);
+
+	fl_engine_feed(e, &ev);
+	v = only_violation(e, FL_R_STALE_MAP, FL_EVID_DEFINITE);
+	assert_int_equal(v->ev.start, 64 * KiB);
+	assert_int_equal(v->ev.inode.ino, INO);
+	/* the same path again: one violation, counted twice */
+	ev.ts += 1000;
+	fl_engine_feed(e, &ev);
+	v = only_violation(e, FL_R_STALE_MAP, FL_EVID_DEFINITE);
+	assert_int_equal(v->count, 2);
+}
+
+static void test_stale_map_not_reported(void **state)
+{
+	struct fl_engine *e;
+	struct fl_event ev;
+
+	/* a filesystem whose extent sequence faultline does not know */
+	e = reset(state);
+	ev = stale_use(EXT4_MAGIC, 64 * KiB, 1 * MiB);
+	fl_engine_feed(e, &ev);
+	no_violation(e);
+	/* the write stopped at the folio: it was revalidated, not used */
+	e = reset(state);
+	ev = stale_use(XFS_MAGIC, 64 * KiB, 64 * KiB);
+	fl_engine_feed(e, &ev);
+	no_violation(e);
+	/* a folio faulted in from the write's own user buffer */
+	e = reset(state);
+	ev = stale_use(XFS_MAGIC, 64 * KiB, 1 * MiB);
+	set_stack(&ev, ST_FAULT_INSERT, NULL);
+	fl_engine_feed(e, &ev);
+	no_violation(e);
+	/* the rule switched off for xfs (no BTF for its sequence) */
+	e = reset(state);
+	fl_rules_set_flags(XFS_MAGIC, fl_fs_flags(XFS_MAGIC) & ~FL_RULE_STALE_MAPS);
+	ev = stale_use(XFS_MAGIC, 64 * KiB, 1 * MiB);
+	fl_engine_feed(e, &ev);
+	no_violation(e);
+}
+
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
 
 int main(void)
@@ -1635,6 +1699,8 @@ int main(void)
 		T(test_seed000_mkwrite_punch_shared),
 		T(test_delete_shared_hint_outside_fault),
 		T(test_stale_settle),
+		T(test_seed002_stale_map_used),
+		T(test_stale_map_not_reported),
 		T(test_insert_lockless_reader),
 		T(test_delete_shared_by_reclaim),
 		T(test_delete_in_own_window_excl),
