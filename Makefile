@@ -32,8 +32,9 @@ SKELS		:= $(patsubst %,$(OUT)/%.skel.h,$(BPF_OBJS)) \
 # The engine and everything it needs, without BPF: shared by the binary
 # and the unit tests.
 CORE_SRCS	:= src/engine.c src/rules.c src/ksyms.c src/util.c src/report_text.c \
-		   src/report_json.c
-APP_SRCS	:= src/main.c src/check.c src/probe.c src/demo.c src/loader.c \
+		   src/report_json.c src/dump_write.c src/dump_read.c src/timeline.c \
+		   src/report_cmd.c
+APP_SRCS	:= src/main.c src/check.c src/probe.c src/demo.c src/loader.c src/record.c \
 		   src/tracefs.c src/scratch.c src/workload.c src/pathres.c \
 		   src/live.c src/kernel.c
 CORE_OBJS	:= $(patsubst src/%.c,$(OUT)/%.o,$(CORE_SRCS))

@@ -7,6 +7,8 @@
 int fl_cmd_check(int argc, char **argv);
 int fl_cmd_probe(int argc, char **argv);
 int fl_cmd_demo(int argc, char **argv);
+int fl_cmd_record(int argc, char **argv);
+int fl_cmd_report(int argc, char **argv);
 
 /* Shared by check and demo: --dev/--path/--pid parsing into live opts. */
 int fl_cli_add_dev(struct fl_live_opts *o, const char *dev);

@@ -42,6 +42,7 @@ struct fl_run_info {
 	struct fl_attach_status attach[FL_MAX_ATTACH];
 	int nattach;
 	const struct fl_ksyms *ksyms;
+	const char *partial;	/* post-mortem: why the input is incomplete, or NULL */
 };
 
 void fl_report_text(FILE *out, const struct fl_engine *e, const struct fl_run_info *ri);

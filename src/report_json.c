@@ -168,7 +168,10 @@ int fl_report_json(const char *path, const struct fl_engine *e, const struct fl_
 	for (int i = 0; i < ri->ncpus; i++)
 		json_object_array_add(lost, json_object_new_uint64(ri->lost_per_cpu[i]));
 	json_object_object_add(root, "lost_per_cpu", lost);
-	json_object_object_add(root, "complete", json_object_new_boolean(!fl_report_lost(e, ri)));
+	json_object_object_add(root, "complete",
+			       json_object_new_boolean(!fl_report_lost(e, ri) && !ri->partial));
+	if (ri->partial)
+		json_object_object_add(root, "partial_reason", json_object_new_string(ri->partial));
 	for (int s = 0; s < FL_MAX_SLOTS; s++) {
 		const struct fl_slot_info *si = &ri->slots[s];
 		json_object *o;

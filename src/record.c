@@ -1,0 +1,124 @@
+// SPDX-License-Identifier: GPL-2.0
+/* `faultline record`: a live session whose every event also goes to a dump. */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "dump.h"
+#include "util.h"
+
+static const char record_usage[] =
+"usage: faultline record -o FILE [--max-size SIZE] [--json FILE]\n"
+"                        [--dev DEV|--path DIR]... [--pid PID]... [--duration SECS]\n"
+"                        [--ring-size MIB] [--attach MODE] [--locks word|precise]\n"
+"                        [--assume-protocol FS:RULE] [-v] [-- CMD ARGS...]\n"
+"\n"
+"Trace like `faultline check` (same filters and options), but send every\n"
+"event to user space and write it to a dump FILE (mode 0600) for\n"
+"`faultline report`, here or on another machine.  The live report of the\n"
+"same run is printed as by check.\n"
+"\n"
+"  -o, --output FILE  the dump (replaced if it exists)\n"
+"  --max-size SIZE    stop recording when the dump reaches SIZE bytes (K, M, G\n"
+"                     suffixes); the dump is then marked as cut\n"
+"  --json FILE        also write the live report of this run as JSON\n"
+"\n"
+"See `faultline check --help` for the other options.  Exit status as check;\n"
+"2 also when the dump could not be written whole.\n";
+
+static int parse_size(const char *s, uint64_t *out)
+{
+	char *end;
+	unsigned long long v;
+
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (errno || end == s)
+		return -EINVAL;
+	switch (*end) {
+	case 'k': case 'K': v <<= 10; end++; break;
+	case 'm': case 'M': v <<= 20; end++; break;
+	case 'g': case 'G': v <<= 30; end++; break;
+	default: break;
+	}
+	if (*end || !v)
+		return -EINVAL;
+	*out = v;
+	return 0;
+}
+
+int fl_cmd_record(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "output", required_argument, NULL, 'o' },
+		{ "max-size", required_argument, NULL, 'M' },
+		{ "json", required_argument, NULL, 'j' },
+		{ "dev", required_argument, NULL, 'd' },
+		{ "path", required_argument, NULL, 'p' },
+		{ "pid", required_argument, NULL, 'P' },
+		{ "duration", required_argument, NULL, 't' },
+		{ "ring-size", required_argument, NULL, 'r' },
+		{ "assume-protocol", required_argument, NULL, 'A' },
+		{ "attach", required_argument, NULL, 'a' },
+		{ "locks", required_argument, NULL, 'L' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct fl_live_opts o = { .mode = "record" };
+	const char *out = NULL;
+	uint64_t max_size = 0;
+	int c;
+
+	while ((c = getopt_long(argc, argv, "+o:M:j:d:p:P:t:r:A:a:L:vh", opts, NULL)) != -1) {
+		switch (c) {
+		case 'o':
+			out = optarg;
+			break;
+		case 'M':
+			if (parse_size(optarg, &max_size)) {
+				fl_err("--max-size %s: not a size (bytes, or with K, M, G)", optarg);
+				return FL_EXIT_ENV;
+			}
+			break;
+		case 'd':
+			if (fl_cli_add_dev(&o, optarg))
+				return FL_EXIT_ENV;
+			break;
+		case 'p':
+			if (fl_cli_add_path(&o, optarg))
+				return FL_EXIT_ENV;
+			break;
+		case 'P':
+			if (fl_cli_add_pid(&o, optarg))
+				return FL_EXIT_ENV;
+			break;
+		case 't':
+			if (fl_cli_seconds(optarg, &o.duration)) {
+				fl_err("--duration %s: not a positive number of seconds", optarg);
+				return FL_EXIT_ENV;
+			}
+			break;
+		case 'h':
+			fputs(record_usage, stdout);
+			return FL_EXIT_CLEAN;
+		default:
+			if (fl_cli_common(c, optarg, &o) <= 0)
+				return fl_cli_usage_error(c, record_usage);
+		}
+	}
+	if (!out) {
+		fl_err("record: -o FILE is required");
+		fputs(record_usage, stderr);
+		return FL_EXIT_ENV;
+	}
+	if (optind < argc)
+		o.cmd = argv + optind;
+	o.record = fl_dump_create(out, max_size);
+	if (!o.record)
+		return FL_EXIT_ENV;
+	return fl_live_run(&o);
+}
