@@ -45,7 +45,7 @@ UNIT_TESTS	:= $(patsubst tests/unit/%.c,$(OUT)/tests/%,$(wildcard tests/unit/tes
 DEB_BUILD	:= clang llvm gcc make libbpf-dev bpftool libelf-dev zlib1g-dev \
 		   libjson-c-dev pkg-config
 DEB_RUN		:= xfsprogs e2fsprogs util-linux mount
-DEB_TEST	:= libcmocka-dev jq
+DEB_TEST	:= libcmocka-dev jq libclang-rt-14-dev
 
 # BPF objects are intermediates of the skeletons; keep them for llvm-objdump and bpftool
 .SECONDARY: $(patsubst %,$(OUT)/%.bpf.o,$(BPF_OBJS)) $(patsubst %,$(OUT)/%_kp.bpf.o,$(BPF_KP_OBJS))
@@ -89,6 +89,29 @@ $(OUT)/tests/%: tests/unit/%.c $(CORE_OBJS) | $(OUT)/tests
 
 static: $(OUT)/faultline-static
 
+# Synthetic dumps for the tests and the bench (through the real writer).
+$(OUT)/tests/gendump: tests/tools/gendump.c $(CORE_OBJS) | $(OUT)/tests
+	$(CC) $(CFLAGS) $< $(CORE_OBJS) -o $@ $(LDLIBS)
+
+# The post-mortem readers under ASan/UBSan (the bad-file tests run this).
+SAN_FLAGS	:= -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+$(OUT)/asan:
+	mkdir -p $@
+$(OUT)/asan/%.o: src/%.c $(wildcard src/*.h) include/faultline/events.h | $(OUT)/asan
+	$(CC) $(CFLAGS) $(SAN_FLAGS) -c $< -o $@
+$(OUT)/asan/loader.o: $(SKELS)
+$(OUT)/asan/faultline: $(patsubst src/%.c,$(OUT)/asan/%.o,$(CORE_SRCS) $(APP_SRCS))
+	$(CC) $(CFLAGS) $(SAN_FLAGS) $^ -o $@ $(LDLIBS)
+
+# libFuzzer target for the dump reader (clang, libclang-rt-14-dev).
+$(OUT)/fuzz/fuzz_dump: tests/fuzz/fuzz_dump.c $(CORE_SRCS) $(wildcard src/*.h)
+	mkdir -p $(OUT)/fuzz
+	$(CLANG) -g -O1 -std=gnu11 -D_GNU_SOURCE -Iinclude -Isrc \
+		-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
+		$< $(CORE_SRCS) -o $@ -lz -ljson-c
+
+DUMP_TOOLS	:= $(OUT)/tests/gendump $(OUT)/asan/faultline $(OUT)/fuzz/fuzz_dump
+
 install: faultline
 	install -D -m 0755 faultline $(DESTDIR)$(PREFIX)/sbin/faultline
 
@@ -104,7 +127,7 @@ demo: deps
 	./faultline demo
 
 test: deps-test
-	$(MAKE) faultline $(OUT)/faultline-static $(UNIT_TESTS)
+	$(MAKE) faultline $(OUT)/faultline-static $(UNIT_TESTS) $(DUMP_TOOLS)
 	tests/run.sh
 
 test-unit: $(UNIT_TESTS)

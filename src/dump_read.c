@@ -425,6 +425,10 @@ static int read_start(struct src *s, struct fl_engine *e, struct fl_run_info *ri
 		return -1;
 	}
 	memcpy(&ver, p + 8, 4);
+	if (memcmp(p + 12, "\0\0\0\0", 4)) {
+		seterr(err, errlen, "damaged preamble (reserved bytes not zero)");
+		return -1;
+	}
 	if (ver == __builtin_bswap32(FL_DUMP_VERSION)) {
 		seterr(err, errlen, "dump written with the other byte order: not supported");
 		return -1;
