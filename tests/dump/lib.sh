@@ -9,10 +9,8 @@ FUZZ=$ROOT/build/fuzz/fuzz_dump
 export ASAN_OPTIONS=exitcode=99:detect_leaks=1
 export UBSAN_OPTIONS=exitcode=99:halt_on_error=1:print_stacktrace=1
 
-need_tools() {	# make targets that must exist
-	for t in "$@"; do
-		[ -x "$ROOT/$t" ] || make -s -C "$ROOT" "$t" >/dev/null || fail "cannot build $t"
-	done
+need_tools() {	# make targets, brought up to date
+	make -s -C "$ROOT" "$@" >/dev/null || fail "cannot build $*"
 }
 
 # The timeline is trace-event JSON: every element has ph/ts/pid/tid/name,
