@@ -50,7 +50,7 @@ DEB_TEST	:= libcmocka-dev jq libclang-rt-14-dev
 # BPF objects are intermediates of the skeletons; keep them for llvm-objdump and bpftool
 .SECONDARY: $(patsubst %,$(OUT)/%.bpf.o,$(BPF_OBJS)) $(patsubst %,$(OUT)/%_kp.bpf.o,$(BPF_KP_OBJS))
 
-.PHONY: all clean install deps deps-test demo test test-unit test-live bench vmlinux static
+.PHONY: all clean install deps deps-test demo test test-unit test-live test-dump bench vmlinux static
 
 all: faultline
 
@@ -135,6 +135,9 @@ test-unit: $(UNIT_TESTS)
 
 test-live: faultline
 	tests/run.sh live
+
+test-dump: faultline $(DUMP_TOOLS)
+	tests/run.sh dump
 
 # Guest kernels under QEMU (tests/guest/).  One run, e.g.:
 #   make test-guests GUEST_ARGS="--kernel 6.12 --scenario demo --attach tp -v"

@@ -10,6 +10,8 @@
 #include "dump.h"
 #include "util.h"
 
+#define FL_RECORD_RING_MIB	64U
+
 static const char record_usage[] =
 "usage: faultline record -o FILE [--max-size SIZE] [--json FILE]\n"
 "                        [--dev DEV|--path DIR]... [--pid PID]... [--duration SECS]\n"
@@ -25,6 +27,7 @@ static const char record_usage[] =
 "  --max-size SIZE    stop recording when the dump reaches SIZE bytes (K, M, G\n"
 "                     suffixes); the dump is then marked as cut\n"
 "  --json FILE        also write the live report of this run as JSON\n"
+"  --ring-size MIB    as for check, but 64 by default: every event is sent\n"
 "\n"
 "See `faultline check --help` for the other options.  Exit status as check;\n"
 "2 also when the dump could not be written whole.\n";
@@ -117,6 +120,9 @@ int fl_cmd_record(int argc, char **argv)
 	}
 	if (optind < argc)
 		o.cmd = argv + optind;
+	/* every event is sent, not only candidates: a ring buffer to match */
+	if (!o.ring_bytes)
+		o.ring_bytes = FL_RECORD_RING_MIB << 20;
 	o.record = fl_dump_create(out, max_size);
 	if (!o.record)
 		return FL_EXIT_ENV;

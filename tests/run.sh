@@ -2,7 +2,8 @@
 # faultline's test runner: unit tests (cmocka binaries in build/tests/),
 # live tests (tests/live/*.sh, real BPF on real loop-mounted filesystems),
 # then the guest kernels (tests/guest/run.sh: Debian 6.1 and 6.12 under
-# QEMU, the bug zoo).  `tests/run.sh unit|live|guest` runs one part.  Prints one line per test and a closing
+# QEMU, the bug zoo); tests/dump/*.sh (post-mortem readers, no BPF) run
+# after the unit tests.  `tests/run.sh unit|dump|live|guest` runs one part.  Prints one line per test and a closing
 # "N passed, N failed, N skipped" line.  Under CI=true a skip is a failure:
 # CI machines can load tp_btf, so nothing core may be skipped there.
 set -u
@@ -33,6 +34,17 @@ if [ "$what" = all ] || [ "$what" = unit ]; then
 		name=unit/$(basename "$t")
 		"$t" >"$log_dir/log" 2>&1
 		result "$name" $? "$log_dir/log"
+	done
+fi
+
+# Post-mortem readers without BPF: synthetic dumps, bad files, the fuzzer.
+if [ "$what" = all ] || [ "$what" = dump ]; then
+	for t in tests/dump/test_*.sh; do
+		name=dump/$(basename "$t" .sh)
+		start=$(date +%s)
+		timeout 600 bash "$t" >"$log_dir/log" 2>&1
+		rc=$?
+		result "$name ($(( $(date +%s) - start ))s)" $rc "$log_dir/log"
 	done
 fi
 
