@@ -39,13 +39,17 @@ APP_SRCS	:= src/main.c src/check.c src/probe.c src/demo.c src/loader.c src/recor
 		   src/live.c src/kernel.c
 CORE_OBJS	:= $(patsubst src/%.c,$(OUT)/%.o,$(CORE_SRCS))
 APP_OBJS	:= $(patsubst src/%.c,$(OUT)/%.o,$(APP_SRCS))
+# The dump's CRC-32: ISA-L in ./faultline (fast), zlib where no static
+# ISA-L exists (faultline-static) and in the test helpers (src/dump_crc.c).
+CRC_ISAL	:= $(OUT)/dump_crc_isal.o
+CRC_ZLIB	:= $(OUT)/dump_crc.o
 
 UNIT_TESTS	:= $(patsubst tests/unit/%.c,$(OUT)/tests/%,$(wildcard tests/unit/test_*.c))
 
 DEB_BUILD	:= clang llvm gcc make libbpf-dev bpftool libelf-dev zlib1g-dev \
-		   libjson-c-dev pkg-config
+		   libjson-c-dev pkg-config libisal-dev
 DEB_RUN		:= xfsprogs e2fsprogs util-linux mount
-DEB_TEST	:= libcmocka-dev jq libclang-rt-14-dev
+DEB_TEST	:= libcmocka-dev jq libclang-rt-14-dev time
 
 # BPF objects are intermediates of the skeletons; keep them for llvm-objdump and bpftool
 .SECONDARY: $(patsubst %,$(OUT)/%.bpf.o,$(BPF_OBJS)) $(patsubst %,$(OUT)/%_kp.bpf.o,$(BPF_KP_OBJS))
@@ -76,22 +80,25 @@ $(OUT)/%.o: src/%.c $(wildcard src/*.h) include/faultline/events.h | $(OUT)
 
 $(OUT)/loader.o: $(SKELS)
 
-faultline: $(CORE_OBJS) $(APP_OBJS)
-	$(CC) $(CFLAGS) $^ -o $@ $(LDLIBS)
+$(CRC_ISAL): src/dump_crc.c src/dump.h | $(OUT)
+	$(CC) $(CFLAGS) -DFL_HAVE_ISAL -c $< -o $@
+
+faultline: $(CORE_OBJS) $(APP_OBJS) $(CRC_ISAL)
+	$(CC) $(CFLAGS) $^ -o $@ $(LDLIBS) -lisal
 
 # One self-contained binary for guest initramfs images and hosts without
 # the shared libraries.
-$(OUT)/faultline-static: $(CORE_OBJS) $(APP_OBJS)
+$(OUT)/faultline-static: $(CORE_OBJS) $(APP_OBJS) $(CRC_ZLIB)
 	$(CC) $(CFLAGS) -static $^ -o $@ $(LDLIBS)
 
-$(OUT)/tests/%: tests/unit/%.c $(CORE_OBJS) | $(OUT)/tests
-	$(CC) $(CFLAGS) $< $(CORE_OBJS) -o $@ $(LDLIBS) -lcmocka
+$(OUT)/tests/%: tests/unit/%.c $(CORE_OBJS) $(CRC_ZLIB) | $(OUT)/tests
+	$(CC) $(CFLAGS) $< $(CORE_OBJS) $(CRC_ZLIB) -o $@ $(LDLIBS) -lcmocka
 
 static: $(OUT)/faultline-static
 
 # Synthetic dumps for the tests and the bench (through the real writer).
-$(OUT)/tests/gendump: tests/tools/gendump.c $(CORE_OBJS) | $(OUT)/tests
-	$(CC) $(CFLAGS) $< $(CORE_OBJS) -o $@ $(LDLIBS)
+$(OUT)/tests/gendump: tests/tools/gendump.c $(CORE_OBJS) $(CRC_ISAL) | $(OUT)/tests
+	$(CC) $(CFLAGS) $< $(CORE_OBJS) $(CRC_ISAL) -o $@ $(LDLIBS) -lisal
 
 # The post-mortem readers under ASan/UBSan (the bad-file tests run this).
 SAN_FLAGS	:= -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
@@ -100,7 +107,7 @@ $(OUT)/asan:
 $(OUT)/asan/%.o: src/%.c $(wildcard src/*.h) include/faultline/events.h | $(OUT)/asan
 	$(CC) $(CFLAGS) $(SAN_FLAGS) -c $< -o $@
 $(OUT)/asan/loader.o: $(SKELS)
-$(OUT)/asan/faultline: $(patsubst src/%.c,$(OUT)/asan/%.o,$(CORE_SRCS) $(APP_SRCS))
+$(OUT)/asan/faultline: $(patsubst src/%.c,$(OUT)/asan/%.o,$(CORE_SRCS) $(APP_SRCS) src/dump_crc.c)
 	$(CC) $(CFLAGS) $(SAN_FLAGS) $^ -o $@ $(LDLIBS)
 
 # libFuzzer target for the dump reader (clang, libclang-rt-14-dev).
@@ -108,7 +115,7 @@ $(OUT)/fuzz/fuzz_dump: tests/fuzz/fuzz_dump.c $(CORE_SRCS) $(wildcard src/*.h)
 	mkdir -p $(OUT)/fuzz
 	$(CLANG) -g -O1 -std=gnu11 -D_GNU_SOURCE -Iinclude -Isrc \
 		-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
-		$< $(CORE_SRCS) -o $@ -lz -ljson-c
+		$< $(CORE_SRCS) src/dump_crc.c -o $@ -lz -ljson-c
 
 DUMP_TOOLS	:= $(OUT)/tests/gendump $(OUT)/asan/faultline $(OUT)/fuzz/fuzz_dump
 

@@ -88,6 +88,9 @@ struct fl_rec_end {
 	uint32_t pad;
 };
 
+/* CRC-32 as zlib's crc32() (src/dump_crc.c: ISA-L or zlib). */
+uint32_t fl_crc32(uint32_t crc, const void *p, size_t n);
+
 /* Size of an event record's payload: the frames it uses, not all 32. */
 static inline size_t fl_dump_event_len(const struct fl_event *ev)
 {

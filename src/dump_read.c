@@ -15,7 +15,6 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
-#include <zlib.h>
 
 #include "dump.h"
 #include "rules.h"
@@ -397,9 +396,9 @@ static int one_record(uint32_t type, const unsigned char *p, size_t len, struct 
 
 static uint32_t rec_crc(const struct fl_rec_hdr *h, const unsigned char *payload)
 {
-	uint32_t c = crc32(0, (const Bytef *)h, offsetof(struct fl_rec_hdr, crc));
+	uint32_t c = fl_crc32(0, h, offsetof(struct fl_rec_hdr, crc));
 
-	return crc32(c, payload, h->len);
+	return fl_crc32(c, payload, h->len);
 }
 
 /* The preamble and the header record: anything wrong here is an error. */

@@ -14,7 +14,6 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
-#include <zlib.h>
 
 #include "dump.h"
 #include "rules.h"
@@ -135,11 +134,11 @@ int fl_dump_record(struct fl_dump_writer *w, uint32_t type, const void *a, size_
 	}
 	if (w->used + total > WBUF_SIZE && fl_dump_flush(w))
 		return -EIO;
-	h.crc = crc32(0, (const Bytef *)&h, offsetof(struct fl_rec_hdr, crc));
+	h.crc = fl_crc32(0, &h, offsetof(struct fl_rec_hdr, crc));
 	if (alen)
-		h.crc = crc32(h.crc, a, alen);
+		h.crc = fl_crc32(h.crc, a, alen);
 	if (blen)
-		h.crc = crc32(h.crc, b, blen);
+		h.crc = fl_crc32(h.crc, b, blen);
 	p = w->buf + w->used;
 	memcpy(p, &h, sizeof(h));
 	if (alen)

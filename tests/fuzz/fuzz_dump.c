@@ -10,7 +10,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <zlib.h>
 
 #include "dump.h"
 #include "util.h"
@@ -29,7 +28,7 @@ static void fix_crcs(uint8_t *d, size_t size)
 		memcpy(&h, d + off, sizeof(h));
 		if (h.len > size - off - sizeof(h))
 			break;
-		h.crc = crc32(crc32(0, (const Bytef *)&h, offsetof(struct fl_rec_hdr, crc)),
+		h.crc = fl_crc32(fl_crc32(0, &h, offsetof(struct fl_rec_hdr, crc)),
 			      d + off + sizeof(h), h.len);
 		memcpy(d + off, &h, sizeof(h));
 		off += sizeof(h) + h.len;
