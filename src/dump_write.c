@@ -174,7 +174,6 @@ static json_object *header_json(const struct fl_run_info *ri, const struct fl_du
 {
 	json_object *h = json_object_new_object();
 	json_object *slots = json_object_new_array();
-	json_object *attach = json_object_new_array();
 	json_object *protos = json_object_new_array();
 	json_object *cmd = json_object_new_array();
 	json_object *filters = json_object_new_object();
@@ -226,16 +225,7 @@ static json_object *header_json(const struct fl_run_info *ri, const struct fl_du
 		json_object_array_add(slots, o);
 	}
 	json_object_object_add(h, "slots", slots);
-	for (int i = 0; i < ri->nattach; i++) {
-		json_object *o = json_object_new_object();
-
-		json_object_object_add(o, "program", json_object_new_string(ri->attach[i].prog));
-		json_object_object_add(o, "target", json_object_new_string(ri->attach[i].target));
-		json_object_object_add(o, "status", json_object_new_string(ri->attach[i].status));
-		json_object_object_add(o, "why", json_object_new_string(ri->attach[i].why));
-		json_object_array_add(attach, o);
-	}
-	json_object_object_add(h, "attach", attach);
+	json_object_object_add(h, "attach", fl_report_attach_json(ri));
 	/* the protocol table as resolved on this kernel (and --assume-protocol) */
 	for (unsigned int i = 0; i < np; i++) {
 		json_object *o = json_object_new_object();

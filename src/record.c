@@ -16,7 +16,8 @@ static const char record_usage[] =
 "usage: faultline record -o FILE [--max-size SIZE] [--json FILE]\n"
 "                        [--dev DEV|--path DIR]... [--pid PID]... [--duration SECS]\n"
 "                        [--ring-size MIB] [--attach MODE] [--locks word|precise]\n"
-"                        [--assume-protocol FS:RULE] [-v] [-- CMD ARGS...]\n"
+"                        [--assume-protocol FS:RULE] [--self-cost] [-v]\n"
+"                        [-- CMD ARGS...]\n"
 "\n"
 "Trace like `faultline check` (same filters and options), but send every\n"
 "event to user space and write it to a dump FILE (mode 0600) for\n"
@@ -56,18 +57,9 @@ static int parse_size(const char *s, uint64_t *out)
 int fl_cmd_record(int argc, char **argv)
 {
 	static const struct option opts[] = {
+		FL_CLI_TRACE_OPTIONS,
 		{ "output", required_argument, NULL, 'o' },
 		{ "max-size", required_argument, NULL, 'M' },
-		{ "json", required_argument, NULL, 'j' },
-		{ "dev", required_argument, NULL, 'd' },
-		{ "path", required_argument, NULL, 'p' },
-		{ "pid", required_argument, NULL, 'P' },
-		{ "duration", required_argument, NULL, 't' },
-		{ "ring-size", required_argument, NULL, 'r' },
-		{ "assume-protocol", required_argument, NULL, 'A' },
-		{ "attach", required_argument, NULL, 'a' },
-		{ "locks", required_argument, NULL, 'L' },
-		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -76,7 +68,7 @@ int fl_cmd_record(int argc, char **argv)
 	uint64_t max_size = 0;
 	int c;
 
-	while ((c = getopt_long(argc, argv, "+o:M:j:d:p:P:t:r:A:a:L:vh", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+" FL_CLI_TRACE_SHORT "o:M:h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'o':
 			out = optarg;
@@ -87,29 +79,11 @@ int fl_cmd_record(int argc, char **argv)
 				return FL_EXIT_ENV;
 			}
 			break;
-		case 'd':
-			if (fl_cli_add_dev(&o, optarg))
-				return FL_EXIT_ENV;
-			break;
-		case 'p':
-			if (fl_cli_add_path(&o, optarg))
-				return FL_EXIT_ENV;
-			break;
-		case 'P':
-			if (fl_cli_add_pid(&o, optarg))
-				return FL_EXIT_ENV;
-			break;
-		case 't':
-			if (fl_cli_seconds(optarg, &o.duration)) {
-				fl_err("--duration %s: not a positive number of seconds", optarg);
-				return FL_EXIT_ENV;
-			}
-			break;
 		case 'h':
 			fputs(record_usage, stdout);
 			return FL_EXIT_CLEAN;
 		default:
-			if (fl_cli_common(c, optarg, &o) <= 0)
+			if (fl_cli_trace(c, optarg, &o) <= 0)
 				return fl_cli_usage_error(c, record_usage);
 		}
 	}

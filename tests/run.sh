@@ -37,25 +37,23 @@ if [ "$what" = all ] || [ "$what" = unit ]; then
 	done
 fi
 
-# Post-mortem readers without BPF: synthetic dumps, bad files, the fuzzer.
-if [ "$what" = all ] || [ "$what" = dump ]; then
-	for t in tests/dump/test_*.sh; do
-		name=dump/$(basename "$t" .sh)
+scripts() {	# part: tests/PART/test_*.sh, 10 minutes each at most
+	for t in tests/$1/test_*.sh; do
+		name=$1/$(basename "$t" .sh)
 		start=$(date +%s)
 		timeout 600 bash "$t" >"$log_dir/log" 2>&1
 		rc=$?
 		result "$name ($(( $(date +%s) - start ))s)" $rc "$log_dir/log"
 	done
+}
+
+# Post-mortem readers without BPF: synthetic dumps, bad files, the fuzzer.
+if [ "$what" = all ] || [ "$what" = dump ]; then
+	scripts dump
 fi
 
 if [ "$what" = all ] || [ "$what" = live ]; then
-	for t in tests/live/test_*.sh; do
-		name=live/$(basename "$t" .sh)
-		start=$(date +%s)
-		timeout 600 bash "$t" >"$log_dir/log" 2>&1
-		rc=$?
-		result "$name ($(( $(date +%s) - start ))s)" $rc "$log_dir/log"
-	done
+	scripts live
 fi
 
 # Guest kernels under QEMU: every run is one test; its own summary line

@@ -69,8 +69,11 @@ static struct fl_dump_writer *start(const char *path, struct fl_ksyms *ks)
 	snprintf(ri.attach[0].target, sizeof(ri.attach[0].target), "none");
 	snprintf(ri.attach[0].status, sizeof(ri.attach[0].status), "attached");
 	ri.nattach = 1;
+	struct fl_counts zero[FL_MAX_SLOTS] = { 0 };
+	uint64_t lost[2] = { 0, 0 };
+
 	w = fl_dump_create(path, 0);
-	if (!w || fl_dump_start(w, &ri, &m, ks))
+	if (!w || fl_dump_start(w, &ri, &m, ks) || fl_dump_counts(w, 0, zero, lost, 2))
 		exit(1);
 	return w;
 }
@@ -85,7 +88,6 @@ static int seeded(const char *path)
 				   .inode = { .dev = KDEV, .gen = 1, .ino = 1234 } };
 	struct fl_event ev;
 
-	fl_dump_counts(w, 0, c, lost, 2);
 	/* a hole punch of [0, 1 MiB) by task 100 ... */
 	base(&ev, FL_EV_INVAL_BEGIN, 1000, 100, "puncher");
 	ev.op = FL_OP_PUNCH;
@@ -159,7 +161,6 @@ static int bench(const char *path, uint64_t n)
 	};
 	struct fl_event ev;
 
-	fl_dump_counts(w, 0, c, lost, 2);
 	for (uint64_t i = 0; i < n; i++) {
 		uint16_t type = mix[i % 8];
 
