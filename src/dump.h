@@ -165,11 +165,12 @@ struct fl_dump_meta_in {
 	char attach_mode[16];
 	uint32_t page_shift;
 	bool complete;			/* an END record without FL_END_CUT/ERROR */
-	char why[160];			/* why not complete */
+	char why[256];			/* why not complete */
 	uint64_t events;		/* event records read */
 	uint64_t records;
 	uint64_t bytes_ok;		/* bytes up to the last good record */
 	bool have_counts;
+	uint64_t events_at_counts;	/* events read before the last snapshot */
 	struct fl_ksyms syms;		/* from FL_REC_SYM, sorted */
 	uint64_t syms_dropped;
 	struct fl_dump_path *paths;

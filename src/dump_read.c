@@ -309,7 +309,9 @@ static int counts_rec(const unsigned char *p, size_t len, struct fl_engine *e,
 		ri->lost_per_cpu = l;
 		ri->ncpus = h.ncpus;
 	}
-	memcpy(ri->lost_per_cpu, p + sizeof(h) + (size_t)h.nslots * h.ncnt * 8, h.ncpus * 8);
+	if (h.ncpus)
+		memcpy(ri->lost_per_cpu, p + sizeof(h) + (size_t)h.nslots * h.ncnt * 8,
+		       h.ncpus * 8);
 	return 0;
 }
 
@@ -342,6 +344,7 @@ static int one_record(uint32_t type, const unsigned char *p, size_t len, struct 
 		if (counts_rec(p, len, e, ri))
 			return -1;
 		m->have_counts = true;
+		m->events_at_counts = m->events;
 		return 0;
 	case FL_REC_LOST: {
 		struct fl_rec_lost l;
@@ -557,8 +560,14 @@ static int read_all(struct src *s, struct fl_engine *e, struct fl_run_info *ri,
 	} else {
 		ri->duration_s = last_ts > first_ts ? (last_ts - first_ts) / 1e9 : 0;
 	}
-	if (!m->complete && !m->have_counts && !e->count_events)
-		fl_warn("dump: cut before its first counter snapshot: counts are missing");
+	/* counts are BPF's: a cut dump has those of its last snapshot only */
+	if (!m->complete && !e->count_events && m->events > m->events_at_counts) {
+		size_t l = strlen(m->why);
+
+		snprintf(m->why + l, sizeof(m->why) - l, "; counts are the last snapshot's, "
+			 "%llu events read after it are not in them",
+			 (unsigned long long)(m->events - m->events_at_counts));
+	}
 	settle_and_paths(e, m);
 	return 0;
 }

@@ -323,7 +323,8 @@ int fl_dump_counts(struct fl_dump_writer *w, uint64_t ts, const struct fl_counts
 		return -ENOMEM;
 	memcpy(body, &h, sizeof(h));
 	memcpy(body + sizeof(h), slots, clen);
-	memcpy(body + sizeof(h) + clen, lost_per_cpu, ncpus * 8);
+	if (ncpus)
+		memcpy(body + sizeof(h) + clen, lost_per_cpu, ncpus * 8);
 	err = fl_dump_record(w, FL_REC_COUNTS, body, sizeof(h) + clen + ncpus * 8, NULL, 0);
 	free(body);
 	return err;

@@ -28,10 +28,6 @@ static void on_signal(int sig)
 	stop_requested = 1;
 }
 
-/*
- * Resolve a violation's path as soon as it is found: the file may be
- * gone (unlinked, unmounted) by the time the run ends.
- */
 struct live_ctx {
 	struct fl_engine *e;
 	struct fl_dump_writer *rec;	/* record: the dump, or NULL */
@@ -39,6 +35,11 @@ struct live_ctx {
 	uint64_t *lost_prev;		/* record: lost per CPU at the last snapshot */
 };
 
+/*
+ * Resolve a violation's path as soon as it is found: the file may be
+ * gone (unlinked, unmounted) by the time the run ends.  record: the event
+ * goes to the dump first, the path after it.
+ */
 static int feed(void *ctx, const struct fl_event *ev)
 {
 	struct live_ctx *c = ctx;

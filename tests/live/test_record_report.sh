@@ -9,7 +9,8 @@
 #     the report of its dump has exactly the same ones (rule, evidence,
 #     count, stack, path, race), symbolised from the dump; its timeline
 #     is valid trace-event JSON that flags each violation.
-#  3. --max-size cuts the dump cleanly, says so, and report marks it partial.
+#  3. --max-size cuts the dump cleanly, says so, and report marks it partial;
+#     so does a full disk (a 2 MiB tmpfs), which the recorder reports as an error.
 #  4. kill -9 of the recorder: the dump is readable up to its last record
 #     and reported as partial.
 . "$(dirname "$0")/../dump/lib.sh"
@@ -80,6 +81,20 @@ rc=$?
 [ $rc = 0 ] || [ $rc = 1 ] || fail "report of the cut dump: exit $rc"
 assert_json "$TMP/cut.json" '.complete == false and (.partial_reason | test("max-size"))' "cut dump not reported partial"
 grep -q '^PARTIAL: ' "$TMP/cutr.stdout" || fail "text report of the cut dump not marked PARTIAL"
+
+# 3b. a full disk: the recorder says so and fails; the dump is readable
+mkdir "$TMP/full"
+mount -t tmpfs -o size=2m fl-test-full "$TMP/full" || fail "mount a small tmpfs"
+cleanup_hooks+=("umount '$TMP/full' 2>/dev/null")
+run_fl "$TMP/full" record -o "$TMP/full/d.fld" --path "$XFS" -- "$TMP/workload" "$XFS" 2
+rc=$?
+[ $rc = 2 ] || fail "record onto a full disk: exit $rc, expected 2"
+grep -q 'No space left on device' "$TMP/full.stderr" || fail "record did not say the disk is full"
+run_fl "$TMP/fullr" report "$TMP/full/d.fld" --json "$TMP/full.json"
+rc=$?
+[ $rc = 0 ] || [ $rc = 1 ] || fail "report of a dump cut by a full disk: exit $rc"
+assert_json "$TMP/full.json" '.complete == false and (.partial_reason | length > 0)' "dump cut by a full disk not reported partial"
+umount "$TMP/full"
 
 # 4. kill -9 mid-run
 "$FL" record -o "$TMP/k.fld" --path "$XFS" -- "$TMP/workload" "$XFS" 3 >"$TMP/k.out" 2>&1 &
