@@ -47,10 +47,14 @@ typedef int (*fl_reader_fn)(const char *path, struct fl_engine *e, struct fl_run
  * format is one more row here with its magic and its reader, e.g.
  *   { "\x17\x08\x44tracing", 10, "trace-cmd trace.dat", fl_tracedat_read },
  * A reader feeds every event to fl_engine_feed() in time order, calls
- * m->on_event (the timeline) after each when set, fills @ri (kernel, slots,
- * counts in e->slots or e->count_events), and sets m->complete = true when
- * it read the whole input, or m->why to say what is missing (the report is
- * then marked partial).  Other fields of @m are faultline-dump specific.
+ * m->on_event(m->cb_ctx, ev) (the timeline) after each when it is set,
+ * fills @ri (kernel, slots, ncpus/lost_per_cpu: malloc'd, freed here), and
+ * either restores BPF's counts into e->slots or sets e->count_events before
+ * the first event (inputs without counters, e.g. trace.dat).  It sets
+ * m->complete = true when it read the whole input, else m->why (the report
+ * is then marked partial).  Symbols: the engine names frames through
+ * fl_dump_symname(m), i.e. m->syms (empty unless the reader fills it).
+ * Other fields of @m are faultline-dump specific.
  */
 static const struct {
 	const char *magic;
