@@ -32,24 +32,29 @@ SKELS		:= $(patsubst %,$(OUT)/%.skel.h,$(BPF_OBJS)) \
 # The engine and everything it needs, without BPF: shared by the binary
 # and the unit tests.
 CORE_SRCS	:= src/engine.c src/rules.c src/ksyms.c src/util.c src/report_text.c \
-		   src/report_json.c
-APP_SRCS	:= src/main.c src/check.c src/probe.c src/demo.c src/loader.c \
+		   src/report_json.c src/dump_write.c src/dump_read.c src/timeline.c \
+		   src/report_cmd.c
+APP_SRCS	:= src/main.c src/check.c src/probe.c src/demo.c src/loader.c src/record.c \
 		   src/tracefs.c src/scratch.c src/workload.c src/pathres.c \
 		   src/live.c src/kernel.c
 CORE_OBJS	:= $(patsubst src/%.c,$(OUT)/%.o,$(CORE_SRCS))
 APP_OBJS	:= $(patsubst src/%.c,$(OUT)/%.o,$(APP_SRCS))
+# The dump's CRC-32: ISA-L in ./faultline (fast), zlib where no static
+# ISA-L exists (faultline-static) and in the test helpers (src/dump_crc.c).
+CRC_ISAL	:= $(OUT)/dump_crc_isal.o
+CRC_ZLIB	:= $(OUT)/dump_crc.o
 
 UNIT_TESTS	:= $(patsubst tests/unit/%.c,$(OUT)/tests/%,$(wildcard tests/unit/test_*.c))
 
 DEB_BUILD	:= clang llvm gcc make libbpf-dev bpftool libelf-dev zlib1g-dev \
-		   libjson-c-dev pkg-config
+		   libjson-c-dev pkg-config libisal-dev
 DEB_RUN		:= xfsprogs e2fsprogs util-linux mount
-DEB_TEST	:= libcmocka-dev jq
+DEB_TEST	:= libcmocka-dev jq libclang-rt-14-dev time
 
 # BPF objects are intermediates of the skeletons; keep them for llvm-objdump and bpftool
 .SECONDARY: $(patsubst %,$(OUT)/%.bpf.o,$(BPF_OBJS)) $(patsubst %,$(OUT)/%_kp.bpf.o,$(BPF_KP_OBJS))
 
-.PHONY: all clean install deps deps-test demo test test-unit test-live bench vmlinux static
+.PHONY: all clean install deps deps-test demo test test-unit test-live test-dump bench vmlinux static
 
 all: faultline
 
@@ -75,18 +80,44 @@ $(OUT)/%.o: src/%.c $(wildcard src/*.h) include/faultline/events.h | $(OUT)
 
 $(OUT)/loader.o: $(SKELS)
 
-faultline: $(CORE_OBJS) $(APP_OBJS)
-	$(CC) $(CFLAGS) $^ -o $@ $(LDLIBS)
+$(CRC_ISAL): src/dump_crc.c src/dump.h | $(OUT)
+	$(CC) $(CFLAGS) -DFL_HAVE_ISAL -c $< -o $@
+
+faultline: $(CORE_OBJS) $(APP_OBJS) $(CRC_ISAL)
+	$(CC) $(CFLAGS) $^ -o $@ $(LDLIBS) -lisal
 
 # One self-contained binary for guest initramfs images and hosts without
 # the shared libraries.
-$(OUT)/faultline-static: $(CORE_OBJS) $(APP_OBJS)
+$(OUT)/faultline-static: $(CORE_OBJS) $(APP_OBJS) $(CRC_ZLIB)
 	$(CC) $(CFLAGS) -static $^ -o $@ $(LDLIBS)
 
-$(OUT)/tests/%: tests/unit/%.c $(CORE_OBJS) | $(OUT)/tests
-	$(CC) $(CFLAGS) $< $(CORE_OBJS) -o $@ $(LDLIBS) -lcmocka
+$(OUT)/tests/%: tests/unit/%.c $(CORE_OBJS) $(CRC_ZLIB) | $(OUT)/tests
+	$(CC) $(CFLAGS) $< $(CORE_OBJS) $(CRC_ZLIB) -o $@ $(LDLIBS) -lcmocka
 
 static: $(OUT)/faultline-static
+
+# Synthetic dumps for the tests and the bench (through the real writer).
+$(OUT)/tests/gendump: tests/tools/gendump.c $(CORE_OBJS) $(CRC_ISAL) | $(OUT)/tests
+	$(CC) $(CFLAGS) $< $(CORE_OBJS) $(CRC_ISAL) -o $@ $(LDLIBS) -lisal
+
+# The post-mortem readers under ASan/UBSan (the bad-file tests run this).
+SAN_FLAGS	:= -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+$(OUT)/asan:
+	mkdir -p $@
+$(OUT)/asan/%.o: src/%.c $(wildcard src/*.h) include/faultline/events.h | $(OUT)/asan
+	$(CC) $(CFLAGS) $(SAN_FLAGS) -c $< -o $@
+$(OUT)/asan/loader.o: $(SKELS)
+$(OUT)/asan/faultline: $(patsubst src/%.c,$(OUT)/asan/%.o,$(CORE_SRCS) $(APP_SRCS) src/dump_crc.c)
+	$(CC) $(CFLAGS) $(SAN_FLAGS) $^ -o $@ $(LDLIBS)
+
+# libFuzzer target for the dump reader (clang, libclang-rt-14-dev).
+$(OUT)/fuzz/fuzz_dump: tests/fuzz/fuzz_dump.c $(CORE_SRCS) $(wildcard src/*.h)
+	mkdir -p $(OUT)/fuzz
+	$(CLANG) -g -O1 -std=gnu11 -D_GNU_SOURCE -Iinclude -Isrc \
+		-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
+		$< $(CORE_SRCS) src/dump_crc.c -o $@ -lz -ljson-c
+
+DUMP_TOOLS	:= $(OUT)/tests/gendump $(OUT)/asan/faultline $(OUT)/fuzz/fuzz_dump
 
 install: faultline
 	install -D -m 0755 faultline $(DESTDIR)$(PREFIX)/sbin/faultline
@@ -103,7 +134,7 @@ demo: deps
 	./faultline demo
 
 test: deps-test
-	$(MAKE) faultline $(OUT)/faultline-static $(UNIT_TESTS)
+	$(MAKE) faultline $(OUT)/faultline-static $(UNIT_TESTS) $(DUMP_TOOLS)
 	tests/run.sh
 
 test-unit: $(UNIT_TESTS)
@@ -111,6 +142,9 @@ test-unit: $(UNIT_TESTS)
 
 test-live: faultline
 	tests/run.sh live
+
+test-dump: faultline $(DUMP_TOOLS)
+	tests/run.sh dump
 
 # Guest kernels under QEMU (tests/guest/).  One run, e.g.:
 #   make test-guests GUEST_ARGS="--kernel 6.12 --scenario demo --attach tp -v"

@@ -8,6 +8,8 @@
 
 #include "faultline/events.h"
 
+struct fl_dump_writer;
+
 struct fl_live_opts {
 	const char *mode;		/* "check", "demo" */
 	const char *json_path;
@@ -23,6 +25,11 @@ struct fl_live_opts {
 	int attach;			/* enum fl_attach_mode */
 	bool precise;			/* --locks=precise */
 	bool self_cost;			/* --self-cost: BPF run-time statistics */
+	/*
+	 * record: every event (BPF emit_all), counter snapshots, repeats and
+	 * settle data also go to this dump; fl_live_run closes it.
+	 */
+	struct fl_dump_writer *record;
 };
 
 /* Returns the process exit status: FL_EXIT_CLEAN, _VIOLATIONS or _ENV. */

@@ -140,13 +140,28 @@ static json_object *coverage_arr(void)
 	return a;
 }
 
+json_object *fl_report_attach_json(const struct fl_run_info *ri)
+{
+	json_object *attach = json_object_new_array();
+
+	for (int i = 0; i < ri->nattach; i++) {
+		json_object *o = json_object_new_object();
+
+		json_object_object_add(o, "program", json_object_new_string(ri->attach[i].prog));
+		json_object_object_add(o, "target", json_object_new_string(ri->attach[i].target));
+		json_object_object_add(o, "status", json_object_new_string(ri->attach[i].status));
+		json_object_object_add(o, "why", json_object_new_string(ri->attach[i].why));
+		json_object_array_add(attach, o);
+	}
+	return attach;
+}
+
 int fl_report_json(const char *path, const struct fl_engine *e, const struct fl_run_info *ri)
 {
 	json_object *root = json_object_new_object();
 	json_object *fss = json_object_new_array();
 	json_object *viols = json_object_new_array();
 	json_object *lost = json_object_new_array();
-	json_object *attach = json_object_new_array();
 	struct fl_counts total;
 	char tmp[PATH_MAX];
 	const char *text;
@@ -168,7 +183,10 @@ int fl_report_json(const char *path, const struct fl_engine *e, const struct fl_
 	for (int i = 0; i < ri->ncpus; i++)
 		json_object_array_add(lost, json_object_new_uint64(ri->lost_per_cpu[i]));
 	json_object_object_add(root, "lost_per_cpu", lost);
-	json_object_object_add(root, "complete", json_object_new_boolean(!fl_report_lost(e, ri)));
+	json_object_object_add(root, "complete",
+			       json_object_new_boolean(!fl_report_lost(e, ri) && !ri->partial));
+	if (ri->partial)
+		json_object_object_add(root, "partial_reason", json_object_new_string(ri->partial));
 	for (int s = 0; s < FL_MAX_SLOTS; s++) {
 		const struct fl_slot_info *si = &ri->slots[s];
 		json_object *o;
@@ -184,16 +202,7 @@ int fl_report_json(const char *path, const struct fl_engine *e, const struct fl_
 	}
 	json_object_object_add(root, "filesystems", fss);
 	json_object_object_add(root, "rules", coverage_arr());
-	for (int i = 0; i < ri->nattach; i++) {
-		json_object *o = json_object_new_object();
-
-		json_object_object_add(o, "program", json_object_new_string(ri->attach[i].prog));
-		json_object_object_add(o, "target", json_object_new_string(ri->attach[i].target));
-		json_object_object_add(o, "status", json_object_new_string(ri->attach[i].status));
-		json_object_object_add(o, "why", json_object_new_string(ri->attach[i].why));
-		json_object_array_add(attach, o);
-	}
-	json_object_object_add(root, "attach", attach);
+	json_object_object_add(root, "attach", fl_report_attach_json(ri));
 	for (size_t i = 0; i < e->nviol; i++)
 		json_object_array_add(viols, violation_obj(ri, &e->viol[i]));
 	json_object_object_add(root, "violations", viols);

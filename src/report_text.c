@@ -195,6 +195,9 @@ void fl_report_text(FILE *out, const struct fl_engine *e, const struct fl_run_in
 			fprintf(out, " %" PRIu64, ri->lost_per_cpu[i]);
 		fprintf(out, "\n  the run is incomplete: violations may be missing\n");
 	}
+	if (ri->partial)
+		fprintf(out, "PARTIAL: %s\n  the report covers the input up to that point\n",
+			ri->partial);
 	if (total.c[FL_CNT_INVAL_UNTRACKED])
 		fprintf(out, "note: %" PRIu64 " invalidations ran outside a traced syscall "
 			"(ioctl or fs-internal) and have no window\n",
