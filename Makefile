@@ -36,20 +36,30 @@ CORE_SRCS	:= src/engine.c src/rules.c src/ksyms.c src/util.c src/report_text.c \
 APP_SRCS	:= src/main.c src/check.c src/probe.c src/demo.c src/loader.c \
 		   src/tracefs.c src/scratch.c src/workload.c src/pathres.c \
 		   src/live.c src/kernel.c
+# trace-cmd import (libtracecmd): its own objects, so the BPF binary and
+# the unit tests do not link libtracecmd until `report` uses it.
+TRACEDAT_SRCS	:= src/import_tracedat.c
+TRACEDAT_PKGS	:= libtracecmd libtraceevent libtracefs
+TRACEDAT_CFLAGS	= $(shell pkg-config --cflags $(TRACEDAT_PKGS))
+TRACEDAT_LIBS	= $(shell pkg-config --libs $(TRACEDAT_PKGS))
+TRACEDAT_TOOLS	:= $(OUT)/tests/tracedat_report $(OUT)/tests/tracedat_report-asan \
+		   $(OUT)/tests/workload_run
+FUZZ_CC		?= clang-14
 CORE_OBJS	:= $(patsubst src/%.c,$(OUT)/%.o,$(CORE_SRCS))
 APP_OBJS	:= $(patsubst src/%.c,$(OUT)/%.o,$(APP_SRCS))
 
 UNIT_TESTS	:= $(patsubst tests/unit/%.c,$(OUT)/tests/%,$(wildcard tests/unit/test_*.c))
 
 DEB_BUILD	:= clang llvm gcc make libbpf-dev bpftool libelf-dev zlib1g-dev \
-		   libjson-c-dev pkg-config
+		   libjson-c-dev pkg-config libtracecmd-dev libtraceevent-dev libtracefs-dev
 DEB_RUN		:= xfsprogs e2fsprogs util-linux mount
-DEB_TEST	:= libcmocka-dev jq
+DEB_TEST	:= libcmocka-dev jq trace-cmd clang-14
 
 # BPF objects are intermediates of the skeletons; keep them for llvm-objdump and bpftool
 .SECONDARY: $(patsubst %,$(OUT)/%.bpf.o,$(BPF_OBJS)) $(patsubst %,$(OUT)/%_kp.bpf.o,$(BPF_KP_OBJS))
 
-.PHONY: all clean install deps deps-test demo test test-unit test-live bench vmlinux static
+.PHONY: all clean install deps deps-test demo test test-unit test-live bench vmlinux static \
+	tracedat-tools
 
 all: faultline
 
@@ -74,6 +84,28 @@ $(OUT)/%.o: src/%.c $(wildcard src/*.h) include/faultline/events.h | $(OUT)
 	$(CC) $(CFLAGS) -c $< -o $@
 
 $(OUT)/loader.o: $(SKELS)
+
+$(OUT)/import_tracedat.o: CFLAGS += $(TRACEDAT_CFLAGS)
+
+# The trace-cmd importer's test driver (tests/tools), a sanitizer build of
+# it for the bad-file tests, the demo workload without BPF, and a libFuzzer
+# target (tests/fuzz).
+TRACEDAT_DEPS	:= $(CORE_SRCS) $(TRACEDAT_SRCS) $(wildcard src/*.h) include/faultline/events.h
+$(OUT)/tests/tracedat_report: tests/tools/tracedat_report.c $(CORE_OBJS) $(OUT)/import_tracedat.o | $(OUT)/tests
+	$(CC) $(CFLAGS) $< $(CORE_OBJS) $(OUT)/import_tracedat.o -o $@ $(LDLIBS) $(TRACEDAT_LIBS)
+
+$(OUT)/tests/tracedat_report-asan: tests/tools/tracedat_report.c $(TRACEDAT_DEPS) | $(OUT)/tests
+	$(CC) $(CFLAGS) $(TRACEDAT_CFLAGS) -O1 -fno-omit-frame-pointer -fsanitize=address,undefined \
+		$< $(CORE_SRCS) $(TRACEDAT_SRCS) -o $@ $(LDLIBS) $(TRACEDAT_LIBS)
+
+$(OUT)/tests/workload_run: tests/tools/workload_run.c $(OUT)/workload.o $(OUT)/util.o | $(OUT)/tests
+	$(CC) $(CFLAGS) $^ -o $@ -lpthread
+
+$(OUT)/tests/fuzz_tracedat: tests/fuzz/fuzz_tracedat.c $(TRACEDAT_DEPS) | $(OUT)/tests
+	$(FUZZ_CC) $(CFLAGS) $(TRACEDAT_CFLAGS) -O1 -fsanitize=fuzzer,address,undefined \
+		$< $(CORE_SRCS) $(TRACEDAT_SRCS) -o $@ $(LDLIBS) $(TRACEDAT_LIBS)
+
+tracedat-tools: $(TRACEDAT_TOOLS) $(OUT)/tests/fuzz_tracedat
 
 faultline: $(CORE_OBJS) $(APP_OBJS)
 	$(CC) $(CFLAGS) $^ -o $@ $(LDLIBS)
@@ -103,13 +135,13 @@ demo: deps
 	./faultline demo
 
 test: deps-test
-	$(MAKE) faultline $(OUT)/faultline-static $(UNIT_TESTS)
+	$(MAKE) faultline $(OUT)/faultline-static $(UNIT_TESTS) tracedat-tools
 	tests/run.sh
 
 test-unit: $(UNIT_TESTS)
 	tests/run.sh unit
 
-test-live: faultline
+test-live: faultline tracedat-tools
 	tests/run.sh live
 
 # Guest kernels under QEMU (tests/guest/).  One run, e.g.:
@@ -128,7 +160,7 @@ guest-headers:
 	tests/guest/kernels.sh headers
 
 bench: deps-test
-	$(MAKE) faultline $(OUT)/faultline-static
+	$(MAKE) faultline $(OUT)/faultline-static $(OUT)/tests/tracedat_report $(OUT)/tests/workload_run
 	tests/bench/bench.sh
 	@echo "== precise lock tracking, in a guest kernel (fentry) =="
 	FL_FAULTLINE=$(CURDIR)/$(OUT)/faultline-static FL_GUEST_SCENARIO_DIR=$(CURDIR)/tests/bench/guest \
