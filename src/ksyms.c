@@ -123,6 +123,7 @@ bool fl_ksym_is_trace_glue(const char *name)
 		"bpf_prog_", "bpf_trace_run", "__bpf_trace_", "__traceiter_",
 		"trace_call_bpf", "perf_trace_", "perf_syscall_", "bpf_get_stack",
 		"__bpf_get_stack", "bpf_get_stack_raw_tp", "bpf_dispatcher",
+		"trace_event_raw_event_",	/* ftrace's stacks (trace-cmd -T) */
 		NULL,
 	};
 
