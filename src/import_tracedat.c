@@ -32,11 +32,15 @@
  * as an ftrace:kernel_stack record and are attached to it.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <sched.h>	/* cpu_set_t, which trace-cmd.h uses */
 #include <trace-cmd.h>
@@ -141,6 +145,7 @@ struct imp {
 	int ncpus;
 
 	uint64_t first_ts, last_ts;
+	bool instances_bad;	/* buffer instances could not be opened */
 };
 
 /* ---- records and fields ---------------------------------------------- */
@@ -940,6 +945,48 @@ static const char *tep_symname(void *ctx, uint64_t addr)
 }
 
 /*
+ * libtracecmd 3.1's tracecmd_buffer_instance_handle() dereferences NULL
+ * in its own error path when an instance's data is cut off (a truncated
+ * file version 6).  Whether the instances open is therefore asked in a
+ * child first, with the default action for crashes (no sanitizer report
+ * for the library's bug); if they do not, only the top buffer is read and
+ * the report is partial.
+ */
+static bool instances_open(struct tracecmd_input *h, int ninst)
+{
+	int status;
+	pid_t pid;
+
+	if (!ninst)
+		return true;
+	fflush(NULL);
+	pid = fork();
+	if (pid < 0)
+		return false;
+	if (pid == 0) {
+		int devnull = open("/dev/null", O_WRONLY);
+
+		if (devnull >= 0)
+			dup2(devnull, STDERR_FILENO);
+		signal(SIGSEGV, SIG_DFL);
+		signal(SIGBUS, SIG_DFL);
+		signal(SIGABRT, SIG_DFL);
+		for (int i = 0; i < ninst && i < MAX_INSTANCES; i++) {
+			struct tracecmd_input *ih = tracecmd_buffer_instance_handle(h, i);
+
+			if (!ih)
+				_exit(1);
+			tracecmd_close(ih);
+		}
+		_exit(0);
+	}
+	while (waitpid(pid, &status, 0) < 0)
+		if (errno != EINTR)
+			return false;
+	return WIFEXITED(status) && WEXITSTATUS(status) == 0;
+}
+
+/*
  * The top buffer and every instance (trace-cmd record -B, extract -B),
  * merged in time order.  Returns the callback's result, or -1 when
  * libtracecmd could not read on.
@@ -949,6 +996,12 @@ static int iterate(struct imp *im)
 	struct tracecmd_input *hs[1 + MAX_INSTANCES];
 	int n = 0, ninst = tracecmd_buffer_instances(im->h), ret;
 
+	if (im->discover)
+		im->instances_bad = !instances_open(im->h, ninst);
+	if (im->instances_bad) {
+		ninst = 0;
+		im->st->partial = true;
+	}
 	hs[n++] = im->h;
 	for (int i = 0; i < ninst && n < 1 + MAX_INSTANCES; i++) {
 		struct tracecmd_input *ih = tracecmd_buffer_instance_handle(im->h, i);
@@ -992,6 +1045,7 @@ int fl_tracedat_read_stats(const char *path, struct fl_engine *e, struct fl_run_
 	ret = iterate(im);
 	close_file(im);
 	memset(st, 0, sizeof(*st));
+	st->partial = im->instances_bad;
 
 	/* pass 2: the events */
 	im->discover = false;
@@ -1024,6 +1078,7 @@ int fl_tracedat_read_stats(const char *path, struct fl_engine *e, struct fl_run_
 		snprintf(a->status, sizeof(a->status), st->partial ? "partial" : "skipped");
 		snprintf(a->why, sizeof(a->why), "%" PRIu64 " records too short or missing "
 			 "fields%s", st->skipped,
+			 im->instances_bad ? "; buffer instances unreadable (cut off?)" :
 			 st->partial ? "; the file could not be read to its end" : "");
 	}
 	ret = 0;

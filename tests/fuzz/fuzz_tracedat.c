@@ -4,7 +4,6 @@
  * path, so each input is written to a memfd and read as /proc/self/fd/N
  * (no disk, no cleanup).  Seed it with real trace.dat files.
  */
-#define _GNU_SOURCE
 #include <stdint.h>
 #include <stdio.h>
 #include <sys/mman.h>
