@@ -417,5 +417,7 @@ fi
 if [ "$VIOL_TOTAL" != 0 ]; then
 	echo "!!! VIOLATIONS: faultline reported $VIOL_TOTAL violations on a workload that should have none"
 fi
+# ---- trace-cmd import speed (tests/bench/tracedat_bench.sh) ----------------
+"$SRC_DIR/tracedat_bench.sh" "$MNT" || die "trace.dat import bench failed"
 say "done in $(($(date +%s) - T0))s"
 exit 0

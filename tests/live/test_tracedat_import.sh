@@ -6,10 +6,9 @@
 #  1. negative control: nonzero faults, fault-around, insertions,
 #     invalidations on ext4 and xfs, nothing lost, zero violations
 #  2. the counts agree with `faultline check` of the same kind of run
-#     (another run: each tracer traces its own) within the documented
-#     tolerances: the same order of magnitude (factor 5; the workload's
-#     throughput differs between runs and tracers), every ext4 insertion
-#     "unknown" (no lock words in tracepoints)
+#     (another run: each tracer traces its own) per unit of the workload's
+#     work within a factor of 4, and every ext4 insertion "unknown" (no lock
+#     words in tracepoints)
 #  3. positive control: assuming xfs's 5.10..6.3 protocol (map_pages under
 #     MMAPLOCK), the xfs lock tracepoints prove fault-around unlocked
 #  4. kernel stacks (the stacktrace option, trace-cmd -T) reach the report
@@ -76,19 +75,38 @@ assert_json "$J" '.filesystems[] | select(.fstype == "ext4") | .counts.unknown_l
 grep -q "skipped=0 " "$TMP/imp.err" || fail "records skipped in a good trace.dat"
 
 # ---- 2. against faultline check of the same kind of run ----------------
+# Each tracer traces its own run, and the workload's pace differs between
+# runs (this 2-CPU machine is shared; ftrace with every ext4/xfs event
+# costs more than faultline's BPF).  So counts are compared per unit of the
+# workload's own work: fault-side counts per mmap page touched, invalidations
+# per invalidation round; they must agree within a factor of 4.
 "$ROOT/faultline" check --dev "$EDEV" --dev "$XDEV" --json "$TMP/chk.json" -- \
-	bash -c "'$WL' '$EXT' 3 & '$WL' '$XFS' 3; wait" > "$TMP/chk.out" 2>&1 ||
-	{ cat "$TMP/chk.out"; fail "faultline check of the workload failed"; }
+	bash -c "'$WL' '$EXT' 3 > '$TMP/cwl1.out' & '$WL' '$XFS' 3 > '$TMP/cwl2.out'; wait" \
+	> "$TMP/chk.out" 2>&1 || { cat "$TMP/chk.out"; fail "faultline check of the workload failed"; }
 C=$TMP/chk.json
+wl() {	# file key
+	grep -o "$2=[0-9]*" "$1" | cut -d= -f2
+}
+per() {	# count unit -> count per unit, 6 decimals
+	awk -v c="$1" -v u="$2" 'BEGIN { printf "%.6f", (u > 0 ? c / u : 0) }'
+}
 for fs in ext4 xfs; do
+	[ $fs = ext4 ] && { iw=$TMP/wl1.out; cw=$TMP/cwl1.out; } || { iw=$TMP/wl2.out; cw=$TMP/cwl2.out; }
+	itouch=$(( $(wl "$iw" mmap_reads) + $(wl "$iw" mmap_writes) ))
+	ctouch=$(( $(wl "$cw" mmap_reads) + $(wl "$cw" mmap_writes) ))
 	cs="faults map_pages insertions deletions invalidations"
 	[ $fs = xfs ] && cs="$cs iomap_iter"
 	for c in $cs; do
 		a=$(jq ".filesystems[] | select(.fstype == \"$fs\") | .counts.$c" "$J")
 		b=$(jq ".filesystems[] | select(.fstype == \"$fs\") | .counts.$c" "$C")
-		note "$fs $c: import $a, check $b"
-		[ "$a" -gt 0 ] && [ "$b" -gt 0 ] && [ $((a * 5)) -ge "$b" ] && [ $((b * 5)) -ge "$a" ] ||
-			fail "$fs $c: import $a vs check $b differ by more than a factor of 5"
+		if [ $c = invalidations ]; then
+			na=$(per "$a" "$(wl "$iw" punches)") nb=$(per "$b" "$(wl "$cw" punches)") unit=round
+		else
+			na=$(per "$a" "$itouch") nb=$(per "$b" "$ctouch") unit=touch
+		fi
+		note "$fs $c: import $a ($na/$unit), check $b ($nb/$unit)"
+		awk -v x="$na" -v y="$nb" 'BEGIN { exit !(x > 0 && y > 0 && x * 4 >= y && y * 4 >= x) }' ||
+			fail "$fs $c: import $na vs check $nb per $unit differ by more than a factor of 4"
 	done
 done
 assert_json "$C" '.violations | length == 0' "check of the healthy run found violations"
@@ -115,14 +133,17 @@ assert_json "$TMP/st.json" '[.violations[] | select([.stack[] | select(test("fil
 
 # ---- 5. bad files, under ASan/UBSan --------------------------------------
 # a small recording for the corpus (and the fuzzer's seed)
-record "$INST" "$TMP/small.dat" 0.3 16384
+# (a 1 MiB buffer per CPU that stops when full: some 10^4 records per CPU)
+record "$INST" "$TMP/small.dat" 0.3 1024
 trace-cmd convert -i "$TMP/small.dat" -o "$TMP/small6.dat" --file-version 6 \
 	--compression none >/dev/null 2>&1 || fail "trace-cmd convert to version 6 failed"
-# the libraries' own leaks (libtracecmd 3.1, libtraceevent) are not ours
-printf 'leak:libtracecmd.so\nleak:libtraceevent.so\n' > "$TMP/lsan.supp"
+# the libraries' own leaks (libtracecmd 3.1, libtraceevent) are not ours;
+# libtracecmd's sscanf("%ms") in tracecmd_parse_trace_clock shows only the
+# glibc frames with the fast unwinder (faultline never uses %m)
+printf 'leak:libtracecmd.so\nleak:libtraceevent.so\nleak:__vfscanf_internal\n' > "$TMP/lsan.supp"
 # absurd lengths in a bad file make libtracecmd ask malloc for exabytes:
 # NULL, as glibc answers, not an abort
-export ASAN_OPTIONS=fast_unwind_on_malloc=0:detect_leaks=1:allocator_may_return_null=1
+export ASAN_OPTIONS=detect_leaks=1:allocator_may_return_null=1
 export LSAN_OPTIONS=suppressions=$TMP/lsan.supp
 export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 
@@ -158,7 +179,7 @@ for f in "$BAD"/*.dat /nonexistent/trace.dat; do
 	rc=$?
 	n=$((n + 1))
 	[ $rc = 124 ] && fail "$(basename "$f"): hang (killed after 120 s)"
-	grep -q "AddressSanitizer\|LeakSanitizer\|runtime error" "$TMP/bad.err" &&
+	grep -q "ERROR: AddressSanitizer\|ERROR: LeakSanitizer\|runtime error" "$TMP/bad.err" &&
 		{ head -40 "$TMP/bad.err"; fail "$(basename "$f"): sanitizer report"; }
 	case $rc in
 	0|1) grep -q '^violations: ' "$TMP/bad.out" || fail "$(basename "$f"): exit $rc without a report" ;;
