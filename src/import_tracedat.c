@@ -551,8 +551,10 @@ static void attach_stack(struct imp *im, const struct tep_record *r, const struc
 	long long avail;
 	unsigned int n;
 
-	if (!p || !p->valid || !rd(r, ei->f[F0], &size)) {
-		im->st->skipped += !p || !p->valid ? 0 : 1;
+	if (!p || !p->valid)
+		return;		/* the stack of an event we do not use */
+	if (!rd(r, ei->f[F0], &size)) {
+		im->st->skipped++;
 		return;
 	}
 	avail = ((long long)r->size - f->offset) / 8;
@@ -765,16 +767,9 @@ static int on_record(struct tracecmd_input *h, struct tep_record *r, int cpu, vo
 	if (!r->data || r->size < 8)
 		goto skip;
 	type = tep_data_type(im->tep, r);
-	if (type < 0 || type >= im->nev)
-		return 0;
-	ei = &im->ev[type];
-	if (ei->kind == K_NONE)
-		return 0;
-	pid = tep_data_pid(im->tep, r);
-	for (nf = 0; nf < NFIELDS && ei->f[nf]; nf++)
-		;
+	ei = type >= 0 && type < im->nev ? &im->ev[type] : NULL;
 	if (im->discover) {
-		if (ei->magic && rd(r, ei->f[F0], &v[0]))
+		if (ei && ei->magic && rd(r, ei->f[F0], &v[0]))
 			dev_learn(im, (uint32_t)v[0], ei->magic);
 		return 0;
 	}
@@ -782,13 +777,17 @@ static int on_record(struct tracecmd_input *h, struct tep_record *r, int cpu, vo
 		im->first_ts = r->ts;
 	if (r->ts > im->last_ts)
 		im->last_ts = r->ts;
-	if (ei->kind == K_STACK) {
+	if (ei && ei->kind == K_STACK) {
 		attach_stack(im, r, ei);
 		return 0;
 	}
-	if (ei->kind == K_FSDEV)
-		return 0;
+	/* any other record on this CPU: the pending event's stack is not coming */
 	flush_pending(im, r->cpu, r->ts);
+	if (!ei || ei->kind == K_NONE || ei->kind == K_FSDEV)
+		return 0;
+	pid = tep_data_pid(im->tep, r);
+	for (nf = 0; nf < NFIELDS && ei->f[nf]; nf++)
+		;
 	if (!rd_all(r, ei->f, nf, v))
 		goto skip;
 	im->st->used++;
