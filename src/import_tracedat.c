@@ -208,6 +208,29 @@ static int setup_events(struct imp *im)
 	static const char *const devino[] = { "dev", "ino", NULL };
 	static const char *const lock[] = { "dev", "ino", "lock_flags", NULL };
 	static const char *const stack[] = { "size", "caller", NULL };
+	static const struct {
+		const char *sys, *name;
+		enum kind kind;
+		const char *const *fields;
+	} evs[] = {
+		{ "filemap", "mm_filemap_add_to_page_cache", K_ADD, add },
+		{ "filemap", "mm_filemap_delete_from_page_cache", K_DEL, add },
+		{ "filemap", "mm_filemap_fault", K_FAULT, fault },
+		{ "filemap", "mm_filemap_map_pages", K_MAP, map },
+		{ "iomap", "iomap_iter", K_ITER, iter },
+		{ "iomap", "iomap_iter_dstmap", K_DSTMAP, dst },
+		{ "syscalls", "sys_enter_fallocate", K_FALLOC, falloc },
+		{ "syscalls", "sys_enter_ftruncate", K_FTRUNC, trunc },
+		{ "syscalls", "sys_enter_truncate", K_TRUNC, trunc },
+		{ "syscalls", "sys_exit_fallocate", K_SYSEXIT, ret },
+		{ "syscalls", "sys_exit_ftruncate", K_SYSEXIT, ret },
+		{ "syscalls", "sys_exit_truncate", K_SYSEXIT, ret },
+		{ "xfs", "xfs_ilock", K_ILOCK, lock },
+		{ "xfs", "xfs_ilock_nowait", K_ILOCK, lock },
+		{ "xfs", "xfs_iunlock", K_IUNLOCK, lock },
+		{ "xfs", "xfs_ilock_demote", K_DEMOTE, lock },
+		{ "ftrace", "kernel_stack", K_STACK, stack },
+	};
 	static const struct { const char *sys, *name; uint8_t op; } steps[] = {
 		{ "ext4", "ext4_punch_hole", FL_OP_PUNCH },
 		{ "ext4", "ext4_zero_range", FL_OP_ZERO },
@@ -221,10 +244,10 @@ static int setup_events(struct imp *im)
 		{ "xfs", "xfs_itruncate_extents_start", FL_OP_TRUNCATE },
 	};
 	int n = tep_get_events_count(im->tep), maxid = 0;
+	struct tep_event *te;
 
 	for (int i = 0; i < n; i++) {
-		struct tep_event *te = tep_get_event(im->tep, i);
-
+		te = tep_get_event(im->tep, i);
 		if (te && te->id > maxid)
 			maxid = te->id;
 	}
@@ -237,9 +260,9 @@ static int setup_events(struct imp *im)
 
 	/* every ext4/xfs event with a dev field tells that device's fs type */
 	for (int i = 0; i < n; i++) {
-		struct tep_event *te = tep_get_event(im->tep, i);
 		uint32_t magic;
 
+		te = tep_get_event(im->tep, i);
 		if (!te || te->id < 0 || te->id >= im->nev || !te->system)
 			continue;
 		if (!strcmp(te->system, "ext4"))
@@ -253,31 +276,13 @@ static int setup_events(struct imp *im)
 		if (im->ev[te->id].f[F0])
 			im->ev[te->id].kind = K_FSDEV;
 	}
-	set_event(im, "filemap", "mm_filemap_add_to_page_cache", K_ADD, 0, add);
-	set_event(im, "filemap", "mm_filemap_delete_from_page_cache", K_DEL, 0, add);
-	set_event(im, "filemap", "mm_filemap_fault", K_FAULT, 0, fault);
-	set_event(im, "filemap", "mm_filemap_map_pages", K_MAP, 0, map);
-	set_event(im, "iomap", "iomap_iter", K_ITER, 0, iter);
-	set_event(im, "iomap", "iomap_iter_dstmap", K_DSTMAP, 0, dst);
-	set_event(im, "syscalls", "sys_enter_fallocate", K_FALLOC, 0, falloc);
-	set_event(im, "syscalls", "sys_enter_ftruncate", K_FTRUNC, 0, trunc);
-	set_event(im, "syscalls", "sys_enter_truncate", K_TRUNC, 0, trunc);
-	set_event(im, "syscalls", "sys_exit_fallocate", K_SYSEXIT, 0, ret);
-	set_event(im, "syscalls", "sys_exit_ftruncate", K_SYSEXIT, 0, ret);
-	set_event(im, "syscalls", "sys_exit_truncate", K_SYSEXIT, 0, ret);
+	for (size_t i = 0; i < ARRAY_SIZE(evs); i++)
+		set_event(im, evs[i].sys, evs[i].name, evs[i].kind, 0, evs[i].fields);
 	for (size_t i = 0; i < ARRAY_SIZE(steps); i++)
 		set_event(im, steps[i].sys, steps[i].name, K_STEP, steps[i].op, devino);
-	set_event(im, "xfs", "xfs_ilock", K_ILOCK, 0, lock);
-	set_event(im, "xfs", "xfs_ilock_nowait", K_ILOCK, 0, lock);
-	set_event(im, "xfs", "xfs_iunlock", K_IUNLOCK, 0, lock);
-	set_event(im, "xfs", "xfs_ilock_demote", K_DEMOTE, 0, lock);
-	set_event(im, "ftrace", "kernel_stack", K_STACK, 0, stack);
-	/* the caller array is read by hand: tep_read_number_field wants <= 8 bytes */
-	{
-		struct tep_event *te = tep_find_event_by_name(im->tep, "ftrace", "kernel_stack");
-
-		im->have_stacks = te && te->id < im->nev && im->ev[te->id].kind == K_STACK;
-	}
+	/* kernel_stack's caller array is read by attach_stack, not by rd() */
+	te = tep_find_event_by_name(im->tep, "ftrace", "kernel_stack");
+	im->have_stacks = te && te->id >= 0 && te->id < im->nev && im->ev[te->id].kind == K_STACK;
 	return 0;
 }
 
@@ -895,25 +900,7 @@ static void add_sym(struct imp *im, struct fl_ksyms *ks, uint64_t addr)
 	for (size_t i = 0; i < ks->n; i++)
 		if (ks->syms[i].addr == start)
 			return;
-	if (ks->n == ks->cap) {
-		size_t cap = ks->cap ? ks->cap * 2 : 64;
-		struct fl_ksym *n = realloc(ks->syms, cap * sizeof(*n));
-
-		if (!n)
-			return;
-		ks->syms = n;
-		ks->cap = cap;
-	}
-	ks->syms[ks->n].addr = start;
-	ks->syms[ks->n].name = fl_xstrdup(name);
-	ks->n++;
-}
-
-static int cmp_sym(const void *a, const void *b)
-{
-	const struct fl_ksym *x = a, *y = b;
-
-	return x->addr < y->addr ? -1 : x->addr > y->addr;
+	fl_ksyms_add(ks, start, name);
 }
 
 static void add_frames(struct imp *im, struct fl_ksyms *ks, const struct fl_event *ev)
@@ -932,8 +919,7 @@ static struct fl_ksyms *report_syms(struct imp *im)
 		if (im->e->viol[i].has_partner)
 			add_frames(im, ks, &im->e->viol[i].partner.step);
 	}
-	if (ks->n)
-		qsort(ks->syms, ks->n, sizeof(ks->syms[0]), cmp_sym);
+	fl_ksyms_sort(ks);
 	return ks;
 }
 
