@@ -32,7 +32,7 @@ SKELS		:= $(patsubst %,$(OUT)/%.skel.h,$(BPF_OBJS)) \
 # The engine and everything it needs, without BPF: shared by the binary
 # and the unit tests.
 CORE_SRCS	:= src/engine.c src/rules.c src/ksyms.c src/util.c src/report_text.c \
-		   src/report_json.c
+		   src/report_json.c src/xfs_holds.c
 APP_SRCS	:= src/main.c src/check.c src/probe.c src/demo.c src/loader.c \
 		   src/tracefs.c src/scratch.c src/workload.c src/pathres.c \
 		   src/live.c src/kernel.c
@@ -53,7 +53,7 @@ UNIT_TESTS	:= $(patsubst tests/unit/%.c,$(OUT)/tests/%,$(wildcard tests/unit/tes
 DEB_BUILD	:= clang llvm gcc make libbpf-dev bpftool libelf-dev zlib1g-dev \
 		   libjson-c-dev pkg-config libtracecmd-dev libtraceevent-dev libtracefs-dev
 DEB_RUN		:= xfsprogs e2fsprogs util-linux mount
-DEB_TEST	:= libcmocka-dev jq trace-cmd clang-14
+DEB_TEST	:= libcmocka-dev jq trace-cmd clang-14 libclang-rt-14-dev
 
 # BPF objects are intermediates of the skeletons; keep them for llvm-objdump and bpftool
 .SECONDARY: $(patsubst %,$(OUT)/%.bpf.o,$(BPF_OBJS)) $(patsubst %,$(OUT)/%_kp.bpf.o,$(BPF_KP_OBJS))

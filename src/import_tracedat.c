@@ -7,15 +7,9 @@
  * What the tracepoints do not carry:
  *  - lock words.  Lock states are FL_LOCK_NA ("unknown"), and such events
  *    are counted unknown where BPF would have judged them (mirroring the
- *    BPF programs' counting).  xfs is the exception: xfs_ilock, iunlock,
- *    ilock_nowait and ilock_demote name the IOLOCK (i_rwsem) and MMAPLOCK
- *    (invalidate_lock) a task takes, so a task's own xfs holds become
- *    EXCL_ME/SHARED_ME.  Not holding them proves nothing in general (the
- *    generic fault and readahead paths take invalidate_lock without
- *    xfs_ilock), except for fault-around: ->map_pages runs from the fault
- *    handler before any generic lock, and the xfs versions that wrapped it
- *    in MMAPLOCK (5.10..6.3) did so with xfs_ilock, so a map_pages on xfs
- *    by a task holding no traced MMAPLOCK is proven "not held by me".
+ *    BPF programs' counting).  xfs is the exception: its lock tracepoints
+ *    give a task's own IOLOCK/MMAPLOCK holds (xfs_holds.h, which says what
+ *    not holding them proves).
  *  - the file system type: learned per device from the ext4:* and xfs:*
  *    records that name it (a first pass over the file), so a recording
  *    needs -e ext4 / -e xfs for the rules to apply.
@@ -24,9 +18,9 @@
  *  - the inode of fallocate/ftruncate (an fd): windows open at the
  *    filesystem's own invalidation tracepoint of the same task, as the BPF
  *    path does for truncate(2), and close at the syscall's exit.
- *  - the lock evidence's "definite" judgement of insertions: an insertion
- *    with unknown lock states is judged only by an overlapping window
- *    (observed race), which the engine refuses for FL_F_NO_LOCKWORD events.
+ *  - the invalidator's locked section: windows span the whole syscall, so
+ *    an overlap with them is no evidence; events carry FL_F_NO_LOCKWORD and
+ *    the engine makes no observed-race judgement of their unknown states.
  *
  * Kernel stacks (trace-cmd record -T) follow their event on the same CPU
  * as an ftrace:kernel_stack record and are attached to it.
@@ -48,6 +42,7 @@
 #include "import_tracedat.h"
 #include "rules.h"
 #include "util.h"
+#include "xfs_holds.h"
 
 /* Exported by libtracecmd (3.1) but not declared in its public header. */
 const char *tracecmd_get_uname(struct tracecmd_input *handle);
@@ -55,12 +50,6 @@ int tracecmd_cpus(struct tracecmd_input *handle);
 
 #define EXT4_MAGIC	0xEF53
 #define XFS_MAGIC	0x58465342
-
-/* xfs_inode.h lock flags, as the xfs_ilock tracepoint prints them */
-#define XFS_IOLOCK_EXCL		(1u << 0)
-#define XFS_IOLOCK_SHARED	(1u << 1)
-#define XFS_MMAPLOCK_EXCL	(1u << 4)
-#define XFS_MMAPLOCK_SHARED	(1u << 5)
 
 #define FALLOC_PUNCH	0x02
 #define FALLOC_COLLAPSE	0x08
@@ -70,7 +59,6 @@ int tracecmd_cpus(struct tracecmd_input *handle);
 
 #define MAX_CPUS	4096
 #define MAX_TASKS	4096	/* tasks inside a traced invalidation syscall */
-#define MAX_HOLDS	4096	/* (task, xfs inode) pairs holding a lock */
 #define MAX_DEVS	256
 #define MAX_INSTANCES	16
 #define STACK_SLACK_NS	1000000	/* a stack record follows its event within this */
@@ -103,13 +91,6 @@ struct task_inval {		/* a task inside fallocate/ftruncate/truncate */
 	uint8_t slot;
 };
 
-struct hold {			/* what one task holds of one xfs inode */
-	uint32_t pid;
-	uint32_t dev;
-	uint64_t ino;
-	uint16_t io_excl, io_shared, mm_excl, mm_shared;
-};
-
 struct devinfo {
 	uint32_t kdev;
 	uint32_t magic;
@@ -139,8 +120,7 @@ struct imp {
 	int next_slot;
 	struct task_inval tasks[MAX_TASKS];
 	int ntasks;
-	struct hold holds[MAX_HOLDS];
-	int nholds;
+	struct fl_xfs_holds xfs;
 	struct pending *pend;	/* per CPU, when the trace has stacks */
 	int ncpus;
 
@@ -357,112 +337,6 @@ static int dev_slot(struct imp *im, uint32_t kdev, uint32_t *magic)
 	return d->slot;
 }
 
-/* ---- xfs lock holds ---------------------------------------------------- */
-
-static struct hold *hold_find(struct imp *im, uint32_t pid, uint32_t dev, uint64_t ino,
-			      bool create)
-{
-	for (int i = 0; i < im->nholds; i++) {
-		struct hold *h = &im->holds[i];
-
-		if (h->pid == pid && h->dev == dev && h->ino == ino)
-			return h;
-	}
-	if (!create)
-		return NULL;
-	if (im->nholds == MAX_HOLDS) {
-		im->st->lock_overflow++;
-		return NULL;
-	}
-	im->holds[im->nholds] = (struct hold){ .pid = pid, .dev = dev, .ino = ino };
-	return &im->holds[im->nholds++];
-}
-
-static void dec(uint16_t *c)
-{
-	if (*c)
-		(*c)--;
-}
-
-/*
- * xfs_ilock_nowait traces the attempt, not the success: a failed attempt
- * leaves a hold that no unlock drops.  That errs towards "held", which
- * can only hide a violation, never invent one.
- */
-static void xfs_lock(struct imp *im, enum kind k, uint32_t pid, uint32_t dev, uint64_t ino,
-		     uint32_t fl)
-{
-	struct hold *h = hold_find(im, pid, dev, ino, k == K_ILOCK);
-
-	im->st->xfs_locks++;
-	if (!h)
-		return;
-	switch (k) {
-	case K_ILOCK:
-		h->io_excl += !!(fl & XFS_IOLOCK_EXCL);
-		h->io_shared += !!(fl & XFS_IOLOCK_SHARED);
-		h->mm_excl += !!(fl & XFS_MMAPLOCK_EXCL);
-		h->mm_shared += !!(fl & XFS_MMAPLOCK_SHARED);
-		break;
-	case K_IUNLOCK:
-		if (fl & XFS_IOLOCK_EXCL)
-			dec(&h->io_excl);
-		if (fl & XFS_IOLOCK_SHARED)
-			dec(&h->io_shared);
-		if (fl & XFS_MMAPLOCK_EXCL)
-			dec(&h->mm_excl);
-		if (fl & XFS_MMAPLOCK_SHARED)
-			dec(&h->mm_shared);
-		break;
-	case K_DEMOTE:	/* exclusive becomes shared */
-		if ((fl & XFS_IOLOCK_EXCL) && h->io_excl) {
-			h->io_excl--;
-			h->io_shared++;
-		}
-		if ((fl & XFS_MMAPLOCK_EXCL) && h->mm_excl) {
-			h->mm_excl--;
-			h->mm_shared++;
-		}
-		break;
-	default:
-		break;
-	}
-	if (!h->io_excl && !h->io_shared && !h->mm_excl && !h->mm_shared)
-		*h = im->holds[--im->nholds];
-}
-
-/* The lock states an xfs event gets from the tracked holds. */
-static void xfs_states(struct imp *im, struct fl_event *ev)
-{
-	const struct hold *me = hold_find(im, ev->pid, ev->inode.dev, ev->inode.ino, false);
-
-	if (me && me->mm_excl)
-		ev->inval_lock = FL_LOCK_EXCL_ME;
-	else if (me && me->mm_shared)
-		ev->inval_lock = FL_LOCK_SHARED_ME;
-	else if (ev->type == FL_EV_MAP_PAGES) {
-		/* proven not held by me (see the top); others as far as traced */
-		ev->inval_lock = FL_LOCK_FREE;
-		for (int i = 0; i < im->nholds; i++) {
-			const struct hold *h = &im->holds[i];
-
-			if (h->pid == ev->pid || h->dev != ev->inode.dev || h->ino != ev->inode.ino)
-				continue;
-			if (h->mm_excl) {
-				ev->inval_lock = FL_LOCK_EXCL_OTHER;
-				ev->inval_owner = h->pid;
-				break;
-			}
-			if (h->mm_shared)
-				ev->inval_lock = FL_LOCK_READERS_NOT_ME;
-		}
-	}
-	if (me && me->io_excl)
-		ev->i_rwsem = FL_LOCK_EXCL_ME;
-	else if (me && me->io_shared)
-		ev->i_rwsem = FL_LOCK_SHARED_ME;
-}
-
 /* ---- events ------------------------------------------------------------ */
 
 static bool held(unsigned int st)
@@ -671,7 +545,7 @@ static void fs_step(struct imp *im, const struct tep_record *r, uint32_t pid, ui
 	ev.type = FL_EV_INVAL_STEP;
 	ev.op = op;
 	if (ev.fs_magic == XFS_MAGIC)
-		xfs_states(im, &ev);
+		fl_xfs_holds_states(&im->xfs, &ev);
 	emit(im, &ev);
 }
 
@@ -747,7 +621,7 @@ static void data_event(struct imp *im, const struct tep_record *r, uint32_t pid,
 		return;
 	}
 	if (ev.fs_magic == XFS_MAGIC)
-		xfs_states(im, &ev);
+		fl_xfs_holds_states(&im->xfs, &ev);
 	emit(im, &ev);
 }
 
@@ -821,7 +695,9 @@ static int on_record(struct tracecmd_input *h, struct tep_record *r, int cpu, vo
 		fs_step(im, r, (uint32_t)pid, ei->op, v[0], v[1]);
 		break;
 	case K_ILOCK: case K_IUNLOCK: case K_DEMOTE:
-		xfs_lock(im, ei->kind, (uint32_t)pid, (uint32_t)v[0], v[1], (uint32_t)v[2]);
+		fl_xfs_holds_record(&im->xfs, ei->kind == K_ILOCK ? FL_XFS_LOCK :
+				    ei->kind == K_IUNLOCK ? FL_XFS_UNLOCK : FL_XFS_DEMOTE,
+				    (uint32_t)pid, (uint32_t)v[0], v[1], (uint32_t)v[2]);
 		break;
 	default:
 		break;
@@ -1049,6 +925,8 @@ int fl_tracedat_read_stats(const char *path, struct fl_engine *e, struct fl_run_
 	e->symctx = im->tep;
 	ret = iterate(im);
 	flush_pending(im, -1, UINT64_MAX);
+	st->xfs_locks = im->xfs.records;
+	st->lock_overflow = im->xfs.overflow;
 	if (ret < 0)
 		st->partial = true;
 	ri->duration_s = im->last_ts > im->first_ts ? (im->last_ts - im->first_ts) / 1e9 : 0;
