@@ -328,8 +328,13 @@ static void judge_insert(struct fl_engine *e, const struct fl_event *ev)
 		report(e, rule, FL_EVID_DEFINITE, ev, partner);
 		return;
 	}
-	/* an i_rwsem that readers hold, maybe we among them, proves nothing */
-	if (ev->inval_lock == FL_LOCK_NA && ev->i_rwsem != FL_LOCK_SHARED_OTHER && partner)
+	/*
+	 * an i_rwsem that readers hold, maybe we among them, proves nothing;
+	 * nor does an import's NA (not recorded): its windows span the whole
+	 * syscall, beyond the invalidator's locked section
+	 */
+	if (ev->inval_lock == FL_LOCK_NA && ev->i_rwsem != FL_LOCK_SHARED_OTHER && partner &&
+	    !(ev->flags & FL_F_NO_LOCKWORD))
 		report(e, rule, FL_EVID_OBSERVED_RACE, ev, partner);
 }
 
@@ -344,7 +349,7 @@ static void judge_map_pages(struct fl_engine *e, const struct fl_event *ev)
 	partner = find_partner(e, ev);
 	if (proven_not_held(ev->inval_lock))
 		report(e, FL_R_FAULT_UNLOCKED, FL_EVID_DEFINITE, ev, partner);
-	else if (ev->inval_lock == FL_LOCK_NA && partner)
+	else if (ev->inval_lock == FL_LOCK_NA && partner && !(ev->flags & FL_F_NO_LOCKWORD))
 		report(e, FL_R_FAULT_UNLOCKED, FL_EVID_OBSERVED_RACE, ev, partner);
 }
 

@@ -12,12 +12,15 @@
 #include "cli.h"
 #include "dump.h"
 #include "engine.h"
+#include "import_tracedat.h"
 #include "report.h"
+#include "rules.h"
 #include "timeline.h"
 #include "util.h"
 
 static const char report_usage[] =
 "usage: faultline report FILE [--json OUT] [--timeline OUT] [-v]\n"
+"                           [--dev MAJ:MIN]... [--assume-protocol FS:RULE]\n"
 "\n"
 "Read a dump written by `faultline record` (on this or another machine)\n"
 "and judge its events with the same engine as `check`: the same summary,\n"
@@ -26,11 +29,21 @@ static const char report_usage[] =
 "crash, full disk, --max-size) is read up to its last whole record and\n"
 "reported as PARTIAL (\"complete\": false and \"partial_reason\" in JSON).\n"
 "\n"
+"FILE may also be a trace.dat recorded by trace-cmd (see README, \"Importing\n"
+"trace-cmd recordings\" for the command line): plain tracepoints carry no\n"
+"lock words, so lock states are unknown except where xfs's lock tracepoints\n"
+"give them; import statistics go to stderr.\n"
+"\n"
 "  --json OUT       also write the report as JSON (as check --json)\n"
 "  --timeline OUT   write a Chrome/Perfetto trace-event JSON timeline: a\n"
 "                   track per inode, a lane per task, invalidations as\n"
 "                   spans, events as instants, violations flagged\n"
 "                   (category \"violation\"); open it in ui.perfetto.dev\n"
+"  --dev MAJ:MIN    trace.dat: import only this filesystem (repeatable)\n"
+"  --assume-protocol FS:RULE[,RULE]\n"
+"                   trace.dat: add a requirement to a filesystem's protocol,\n"
+"                   as check does (a dump carries the protocol it was\n"
+"                   recorded with)\n"
 "  -v, --verbose    more diagnostics\n"
 "\n"
 "Exit status: 0 no violation, 1 violations found, 2 unreadable input.\n";
@@ -63,7 +76,33 @@ static const struct {
 	fl_reader_fn read;
 } readers[] = {
 	{ FL_DUMP_MAGIC, FL_DUMP_MAGIC_LEN, "faultline dump", fl_dump_read },
+	{ "\x17\x08\x44tracing", 10, "trace-cmd trace.dat", fl_tracedat_report },
 };
+
+/* --dev for an import: the slots name the only filesystems read. */
+static int add_dev(struct fl_run_info *ri, const char *arg)
+{
+	unsigned int maj, min;
+	int n = 0;
+	char tail;
+
+	while (n < FL_MAX_SLOTS - 1 && ri->slots[n + 1].used)
+		n++;
+	if (sscanf(arg, "%u:%u%c", &maj, &min, &tail) != 2 || maj >= 4096 || min >= (1u << 20)) {
+		fl_err("report: --dev %s: expected MAJ:MIN", arg);
+		return -1;
+	}
+	if (n == FL_MAX_SLOTS - 1) {
+		fl_err("report: at most %d --dev", FL_MAX_SLOTS - 1);
+		return -1;
+	}
+	n++;
+	ri->filtered = true;
+	ri->slots[n].used = true;
+	ri->slots[n].kdev = (maj << 20) | min;
+	snprintf(ri->slots[n].fstype, sizeof(ri->slots[n].fstype), "unknown");
+	return 0;
+}
 
 static fl_reader_fn detect(const char *path, char *err, size_t errlen)
 {
@@ -91,6 +130,8 @@ int fl_cmd_report(int argc, char **argv)
 	static const struct option opts[] = {
 		{ "json", required_argument, NULL, 'j' },
 		{ "timeline", required_argument, NULL, 'T' },
+		{ "dev", required_argument, NULL, 'd' },
+		{ "assume-protocol", required_argument, NULL, 'A' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -100,12 +141,23 @@ int fl_cmd_report(int argc, char **argv)
 	struct fl_run_info *ri = fl_xcalloc(1, sizeof(*ri));
 	struct fl_timeline *tl = NULL;
 	struct fl_engine *e = NULL;
+	bool import_opts = false;
 	int c, ret = FL_EXIT_ENV;
 	char err[256] = "";
 	fl_reader_fn read_fn;
 
-	while ((c = getopt_long(argc, argv, "j:T:vh", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "j:T:d:A:vh", opts, NULL)) != -1) {
 		switch (c) {
+		case 'd':
+			if (add_dev(ri, optarg))
+				goto out;
+			import_opts = true;
+			break;
+		case 'A':
+			if (fl_rules_assume(optarg))
+				goto out;
+			import_opts = true;
+			break;
 		case 'j':
 			json = optarg;
 			break;
@@ -132,6 +184,11 @@ int fl_cmd_report(int argc, char **argv)
 	read_fn = detect(path, err, sizeof(err));
 	if (!read_fn) {
 		fl_err("report: %s: %s", path, err);
+		goto out;
+	}
+	if (import_opts && read_fn == fl_dump_read) {
+		fl_err("report: --dev and --assume-protocol apply to trace.dat imports; a "
+		       "faultline dump carries the filters and protocol it was recorded with");
 		goto out;
 	}
 	e = fl_engine_new(fl_dump_symname, m);

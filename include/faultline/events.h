@@ -73,6 +73,7 @@ enum fl_inval_op {
 #define FL_F_STACK	(1U << 2)	/* frames[] holds a kernel stack */
 #define FL_F_INTERNAL	(1U << 3)	/* fs-internal inode (no dentry): no rules */
 #define FL_F_PRECISE	(1U << 4)	/* lock states from precise tracking */
+#define FL_F_NO_LOCKWORD (1U << 5)	/* imported: FL_LOCK_NA means "not recorded" */
 
 /* iomap flags as the kernel defines them (stable since 4.x). */
 #define FL_IOMAP_WRITE	(1U << 0)

@@ -422,5 +422,7 @@ if [ "$VIOL_TOTAL" != 0 ]; then
 fi
 # post-mortem: report throughput on a synthetic dump (tests/bench/report_bench.sh)
 bash "$SRC_DIR/report_bench.sh" || die "report throughput bench failed"
+# ---- trace-cmd import speed (tests/bench/tracedat_bench.sh) ----------------
+"$SRC_DIR/tracedat_bench.sh" "$MNT" || die "trace.dat import bench failed"
 say "done in $(($(date +%s) - T0))s"
 exit 0

@@ -911,6 +911,38 @@ static void test_race_ignores_shared_other(void **state)
 	no_violation(e);
 }
 
+/*
+ * Imported events (FL_F_NO_LOCKWORD): NA means the lock was not recorded,
+ * and the import's windows span the whole syscall, beyond the
+ * invalidator's locked section.  The same overlaps as test_observed_race
+ * are no violation then; proven states are still judged.
+ */
+static void test_imported_na_no_race(void **state)
+{
+	struct fl_engine *e = *state;
+	struct fl_event ev;
+
+	begin_window(e, EXT4_MAGIC, PID_B, INO, 0, MiB, 1000);
+	ev = fault_insert(EXT4_MAGIC, FL_LOCK_NA, FL_LOCK_NA, 2000);
+	ev.flags |= FL_F_NO_LOCKWORD;
+	fl_engine_feed(e, &ev);
+	no_violation(e);
+
+	e = reset(state);
+	fl_rules_set_flags(XFS_MAGIC, fl_fs_flags(XFS_MAGIC) | FL_RULE_MAP_PAGES_LOCKED);
+	begin_window(e, XFS_MAGIC, PID_B, INO, 0, MiB, 1000);
+	ev = map_pages(XFS_MAGIC, FL_LOCK_NA, 2000);
+	ev.flags |= FL_F_NO_LOCKWORD;
+	fl_engine_feed(e, &ev);
+	no_violation(e);
+
+	/* xfs_ilock tracking proved the map_pages task holds no MMAPLOCK */
+	ev = map_pages(XFS_MAGIC, FL_LOCK_FREE, 3000);
+	ev.flags |= FL_F_NO_LOCKWORD;
+	fl_engine_feed(e, &ev);
+	only_violation(e, FL_R_FAULT_UNLOCKED, FL_EVID_DEFINITE);
+}
+
 /* ---- 8. window lifecycle --------------------------------------------- */
 
 static void test_window_end_closes(void **state)
@@ -1714,6 +1746,7 @@ int main(void)
 		/* 7 */
 		T(test_observed_race),
 		T(test_observed_race_negative),
+		T(test_imported_na_no_race),
 		/* 8 */
 		T(test_window_end_closes),
 		T(test_window_end_keeps_others),
