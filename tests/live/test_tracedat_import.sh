@@ -10,11 +10,12 @@
 #     work within a factor of 8, and every ext4 insertion "unknown" (no lock
 #     words in tracepoints)
 #  3. positive control: assuming xfs's 5.10..6.3 protocol (map_pages under
-#     MMAPLOCK), the xfs lock tracepoints prove fault-around unlocked
+#     MMAPLOCK), the xfs lock tracepoints prove fault-around unlocked; the
+#     --timeline of that import flags every violation
 #  4. kernel stacks (the stacktrace option, trace-cmd -T) reach the report
 #  5. bad files under ASan/UBSan: clear error or partial report, no crash,
 #     no hang; then the libFuzzer target for a fixed 20 s
-. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/../dump/lib.sh"	# live/lib.sh and check_timeline
 . "$(dirname "$0")/tracedat_lib.sh"
 require_live
 
@@ -114,7 +115,7 @@ assert_json "$C" '.violations | length == 0' "check of the healthy run found vio
 
 # ---- 3. positive control ------------------------------------------------
 "${REP[@]}" "$TMP/trace.dat" --dev "$EDEV" --dev "$XDEV" --json "$TMP/pos.json" \
-	--assume-protocol xfs:map-pages-locked > "$TMP/pos.out" 2>&1
+	--timeline "$TMP/pos-tl.json" --assume-protocol xfs:map-pages-locked > "$TMP/pos.out" 2>&1
 rc=$?
 [ $rc = 1 ] || { cat "$TMP/pos.out"; fail "assumed protocol: import exited $rc, expected 1"; }
 P=$TMP/pos.json
@@ -122,6 +123,7 @@ assert_json "$P" '[.violations[] | select(.rule == "fault-unlocked" and .evidenc
 	"xfs map_pages without MMAPLOCK not reported"
 assert_json "$P" '[.violations[] | select(.fs != "xfs" or .rule != "fault-unlocked")] | length == 0' \
 	"the assumption reported something else"
+check_timeline "$TMP/pos-tl.json" "$P"
 
 # ---- 4. stacks ----------------------------------------------------------
 record "$INST" "$TMP/stacks.dat" 1 131072 stacks
