@@ -15,20 +15,22 @@
 
 /*
  * Stale maps, seen independently of the filesystem's own check.  xfs bumps
- * its fork sequence (the validity cookie's source) on every in-core extent
- * insert, remove and update, and traces each; counting them per inode, a
- * map handed out before a change is stale.  When xfs finds a map stale
- * (xfs_iomap_invalid for buffered writes, xfs_wb_*_iomap_invalid for
- * writeback), the task's map must be one we saw go stale: the agreement
- * check.  Attribute-fork changes are left out: they do not invalidate.
+ * a fork's sequence (the validity cookies' source) on every in-core extent
+ * insert, remove and update, and traces each: BPF keeps, per inode and
+ * fork, the sequence it saw the last change leave.  When xfs finds a map
+ * stale (xfs_iomap_invalid for buffered writes, xfs_wb_{data,cow}_
+ * iomap_invalid for writeback), its cookie or snapshot must be older than
+ * a change faultline saw: the agreement check.  The comparison is between
+ * sequence values, so it holds for snapshots faultline never saw taken
+ * (writeback compares the COW fork against a snapshot from whenever the
+ * context last looked at it).  Attribute-fork changes are left out.
  *
- * The stale-map rule (seed 002) reads the filesystem's sequence itself:
- * the count above is traced after the sequence moves, so it can lag the
- * cookie a map was given.  A buffered write that instantiates a folio
- * after the sequence moved past the one it had when the map was handed
- * out must not go on using that map for it; the fs's ->iomap_valid runs
- * after the folio is in the cache, so a healthy fs remaps at that very
- * folio, a buggy one writes it and moves past it.
+ * The stale-map rule (seed 002) reads the filesystem's sequence itself.  A
+ * buffered write that instantiates a folio after the sequence moved past
+ * the one it had when the map was handed out must not go on using that
+ * map for it; the fs's ->iomap_valid runs after the folio is in the cache,
+ * so a healthy fs remaps at that very folio, a buggy one writes it and
+ * moves past it.
  */
 #define BMAP_ATTRFORK_ (1U << 8)
 #define IOMAP_F_SHARED_ (1U << 2)
@@ -37,7 +39,6 @@
 
 struct fl_map_state {
 	__u64 inode;
-	__u64 changes;		/* the inode's traced extent changes when mapped */
 	__u64 seq;		/* the fs's extent sequence just after mapping */
 	__u64 wpos, wend;	/* the write's range, from its iomap_iter step */
 	__u64 mpos, mend;	/* the map's range */
@@ -49,6 +50,7 @@ struct fl_map_state {
 	__u32 slot;
 };
 
+/* Per inode: the sequences the last traced change left, COW << 32 | data. */
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
 	__uint(max_entries, 16384);
@@ -56,13 +58,13 @@ struct {
 	__type(value, __u64);
 } fl_extchg SEC(".maps");
 
-/* Each task's current map: for writes (iomap) and for writeback (wb). */
+/* Each task's current buffered-write map. */
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
 	__uint(max_entries, 8192);
 	__type(key, __u32);
 	__type(value, struct fl_map_state);
-} fl_curmap SEC(".maps"), fl_wbmap SEC(".maps");
+} fl_curmap SEC(".maps");
 
 /* The stale use waiting for its verdict, with the stack that made it. */
 struct {
@@ -71,21 +73,6 @@ struct {
 	__type(key, __u32);
 	__type(value, struct fl_event);
 } fl_stale_use SEC(".maps");
-
-static __always_inline __u64 fl_changes(struct inode *inode)
-{
-	__u64 key = (__u64)inode, *n = bpf_map_lookup_elem(&fl_extchg, &key);
-
-	return n ? *n : 0;
-}
-
-static __always_inline void fl_map_taken(void *map, struct inode *inode)
-{
-	__u32 pid = (__u32)bpf_get_current_pid_tgid();
-	struct fl_map_state st = { .inode = (__u64)inode, .changes = fl_changes(inode) };
-
-	bpf_map_update_elem(map, &pid, &st, BPF_ANY);
-}
 
 /*
  * The filesystem's own extent sequence, as its ->iomap_valid compares it:
@@ -223,12 +210,9 @@ static __always_inline void fl_map_for_write(struct inode *inode, struct iomap *
 	__u32 pid = (__u32)bpf_get_current_pid_tgid();
 	struct fl_map_state *st = bpf_map_lookup_elem(&fl_curmap, &pid);
 
-	if (!st || st->inode != (__u64)inode) {
-		/* no step seen (attached mid-write): nothing to judge */
-		fl_map_taken(&fl_curmap, inode);
+	/* no step seen (attached mid-write): nothing to judge */
+	if (!st || st->inode != (__u64)inode)
 		return;
-	}
-	st->changes = fl_changes(inode);
 	st->active = 0;
 	if (!st->write || !(fl_fs_rules_of(BPF_CORE_READ(inode, i_sb, s_magic)) & FL_RULE_STALE_MAPS))
 		return;
@@ -301,21 +285,25 @@ int BPF_KPROBE(fl_kp_iomap_iter, struct iomap_iter *iter, const void *ops)
 
 static __always_inline int fl_extent_changed(struct xfs_inode *ip, int state)
 {
-	struct inode *inode;
-	__u64 key, one = 1, *n;
+	struct xfs_ifork *cow;
+	__u64 key, seen, *n;
 	__u32 slot;
 
 	if (!ip || (state & BMAP_ATTRFORK_))
 		return 0;
-	inode = &ip->i_vnode;
-	if (!fl_watched(inode, &slot))
+	if (!fl_watched(&ip->i_vnode, &slot))
 		return 0;
-	key = (__u64)inode;
+	key = (__u64)&ip->i_vnode;
+	/* traced after the bump: these are the values this change left */
+	cow = FL_RD(ip, i_cowfp);
+	seen = ((__u64)(cow ? FL_RD(cow, if_seq) : 0) << 32) | FL_RD(ip, i_df.if_seq);
 	n = bpf_map_lookup_elem(&fl_extchg, &key);
-	if (n)
-		__sync_fetch_and_add(n, 1);
-	else
-		bpf_map_update_elem(&fl_extchg, &key, &one, BPF_NOEXIST);
+	if (!n) {
+		bpf_map_update_elem(&fl_extchg, &key, &seen, BPF_ANY);
+		return 0;
+	}
+	/* changes are serialised by the ILOCK: the last one traced is the newest */
+	*n = seen;
 	return 0;
 }
 
@@ -393,76 +381,61 @@ int BPF_PROG(fl_xfs_iext_update, struct xfs_inode *ip, void *cur, int state, uns
 	return fl_extent_changed(ip, state);
 }
 
-/* Writeback took a map, found or freshly allocated. */
-static __always_inline int fl_wbmap_taken(struct xfs_inode *ip)
+/*
+ * xfs found a map stale against its snapshot @snap of the forks in @forks
+ * (bit 0 data, bit 1 COW; COW << 32 | data).  Seen: a traced change had
+ * already left a newer sequence in one of them.  Otherwise the change's
+ * tracepoint may not have run yet: user space looks again at the end.
+ */
+static __always_inline int fl_kernel_found_stale(struct xfs_inode *ip, __u64 snap, __u8 forks)
 {
+	__u64 key, *n;
+	struct fl_event *e;
 	__u32 slot;
 
-	if (ip && fl_watched(&ip->i_vnode, &slot))
-		fl_map_taken(&fl_wbmap, &ip->i_vnode);
-	return 0;
-}
-
-SEC("tp_btf/xfs_map_blocks_found")
-int BPF_PROG(fl_xfs_wbmap_found, struct xfs_inode *ip)
-{
-	return fl_wbmap_taken(ip);
-}
-
-SEC("tp_btf/xfs_map_blocks_alloc")
-int BPF_PROG(fl_xfs_wbmap_alloc, struct xfs_inode *ip)
-{
-	return fl_wbmap_taken(ip);
-}
-
-static __always_inline int fl_kernel_found_stale(struct xfs_inode *ip, const struct iomap *iomap,
-						 void *maps)
-{
-	__u32 pid = (__u32)bpf_get_current_pid_tgid(), slot;
-	struct fl_map_state *st;
-	struct inode *inode;
-	struct fl_event *e;
-
 	/* 6.12+ types tracepoint arguments as maybe-NULL */
-	if (!ip || !iomap)
-		return 0;
-	inode = &ip->i_vnode;
-	if (!fl_watched(inode, &slot))
+	if (!ip || !fl_watched(&ip->i_vnode, &slot))
 		return 0;
 	fl_count(slot, FL_CNT_STALE_KERNEL);
-	st = bpf_map_lookup_elem(maps, &pid);
-	if (st && st->inode == (__u64)inode && fl_changes(inode) != st->changes) {
+	key = (__u64)&ip->i_vnode;
+	n = bpf_map_lookup_elem(&fl_extchg, &key);
+	if (n && (((forks & 1) && (__s32)((__u32)*n - (__u32)snap) > 0) ||
+		  ((forks & 2) && (__s32)((__u32)(*n >> 32) - (__u32)(snap >> 32)) > 0))) {
 		fl_count(slot, FL_CNT_STALE_SEEN);
 		return 0;
 	}
-	/* maybe the change's tracepoint has not run yet: user space looks again */
-	e = fl_event_new(FL_EV_STALE_UNSEEN, slot, inode);
+	e = fl_event_new(FL_EV_STALE_UNSEEN, slot, &ip->i_vnode);
 	if (!e)
 		return 0;
-	e->kaddr = (__u64)inode;
-	e->aux = st && st->inode == (__u64)inode ? st->changes : ~0ULL;
-	e->start = BPF_CORE_READ(iomap, offset);
-	e->end = e->start + BPF_CORE_READ(iomap, length);
+	e->kaddr = key;
+	e->aux = snap;
+	e->op = forks;
 	bpf_ringbuf_submit(e, 0);
 	return 0;
 }
 
+/* The cookie: the data fork's sequence, with the COW fork's above it for a shared map. */
 SEC("tp_btf/xfs_iomap_invalid")
 int BPF_PROG(fl_xfs_iomap_invalid, struct xfs_inode *ip, const struct iomap *iomap)
 {
-	return fl_kernel_found_stale(ip, iomap, &fl_curmap);
+	if (!iomap)
+		return 0;
+	return fl_kernel_found_stale(ip, BPF_CORE_READ(iomap, validity_cookie),
+				     BPF_CORE_READ(iomap, flags) & IOMAP_F_SHARED_ ? 3 : 1);
 }
 
 SEC("tp_btf/xfs_wb_data_iomap_invalid")
-int BPF_PROG(fl_xfs_wb_invalid, struct xfs_inode *ip, const struct iomap *iomap)
+int BPF_PROG(fl_xfs_wb_invalid, struct xfs_inode *ip, const struct iomap *iomap,
+	     unsigned int wpcseq, int whichfork)
 {
-	return fl_kernel_found_stale(ip, iomap, &fl_wbmap);
+	return fl_kernel_found_stale(ip, wpcseq, 1);
 }
 
 SEC("tp_btf/xfs_wb_cow_iomap_invalid")
-int BPF_PROG(fl_xfs_wb_cow_invalid, struct xfs_inode *ip, const struct iomap *iomap)
+int BPF_PROG(fl_xfs_wb_cow_invalid, struct xfs_inode *ip, const struct iomap *iomap,
+	     unsigned int wpcseq, int whichfork)
 {
-	return fl_kernel_found_stale(ip, iomap, &fl_wbmap);
+	return fl_kernel_found_stale(ip, (__u64)wpcseq << 32, 2);
 }
 
 char LICENSE[] SEC("license") = "GPL";

@@ -433,12 +433,21 @@ static void stale_unseen(struct fl_engine *e, const struct fl_event *ev)
 	}
 	u = &e->unseen[e->nunseen++];
 	u->kaddr = ev->kaddr;
-	u->changes = ev->aux;
+	u->snap = ev->aux;
+	u->forks = ev->op;
 	u->ev = *ev;
 }
 
+/* Sequences only grow (and wrap): newer is a positive 32-bit difference. */
+bool fl_stale_newer(uint64_t seen, uint64_t snap, unsigned int forks)
+{
+	if ((forks & 1) && (int32_t)((uint32_t)seen - (uint32_t)snap) > 0)
+		return true;
+	return (forks & 2) && (int32_t)((uint32_t)(seen >> 32) - (uint32_t)(snap >> 32)) > 0;
+}
+
 void fl_engine_settle_stale(struct fl_engine *e,
-			    bool (*changes_now)(void *ctx, uint64_t kaddr, uint64_t *n),
+			    bool (*seq_now)(void *ctx, uint64_t kaddr, uint64_t *seq),
 			    void *ctx)
 {
 	struct fl_counts t;
@@ -448,9 +457,9 @@ void fl_engine_settle_stale(struct fl_engine *e,
 	e->stale.seen = t.c[FL_CNT_STALE_SEEN];
 	for (size_t i = 0; i < e->nunseen; i++) {
 		const struct fl_stale_unseen *u = &e->unseen[i];
-		uint64_t n;
+		uint64_t seq;
 
-		if (u->changes != ~0ULL && changes_now(ctx, u->kaddr, &n) && n != u->changes)
+		if (seq_now(ctx, u->kaddr, &seq) && fl_stale_newer(seq, u->snap, u->forks))
 			e->stale.seen_late++;
 		else
 			e->stale.missed++;

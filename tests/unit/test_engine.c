@@ -1605,45 +1605,61 @@ static void test_insert_lockless_reader(void **state)
 }
 
 /* Stale-map agreement: late traces of the change count as seen, not missed. */
-static uint64_t changes_table[2][2];	/* kaddr, changes now */
+static uint64_t seq_table[3][2];	/* kaddr, sequences now (COW << 32 | data) */
 
-static bool changes_now(void *ctx, uint64_t kaddr, uint64_t *n)
+static bool seq_now(void *ctx, uint64_t kaddr, uint64_t *seq)
 {
 	(void)ctx;
-	for (size_t i = 0; i < ARRAY_SIZE(changes_table); i++) {
-		if (changes_table[i][0] == kaddr) {
-			*n = changes_table[i][1];
+	for (size_t i = 0; i < ARRAY_SIZE(seq_table); i++) {
+		if (seq_table[i][0] == kaddr) {
+			*seq = seq_table[i][1];
 			return true;
 		}
 	}
 	return false;
 }
 
+static void unseen(struct fl_engine *e, uint64_t kaddr, uint64_t snap, unsigned int forks)
+{
+	struct fl_event ev = mk_event(FL_EV_STALE_UNSEEN, PID_A, INO, 0, 4096, 1000);
+
+	ev.kaddr = kaddr;
+	ev.aux = snap;
+	ev.op = forks;
+	fl_engine_feed(e, &ev);
+}
+
+/*
+ * The kernel found maps stale before faultline's trace of the change had
+ * arrived: at the end, a traced change must have left a newer sequence in
+ * a fork the kernel compared, else the map counts as missed.
+ */
 static void test_stale_settle(void **state)
 {
 	struct fl_engine *e = *state;
-	struct fl_event ev;
 
-	e->slots[1].c[FL_CNT_STALE_KERNEL] = 10;
-	e->slots[1].c[FL_CNT_STALE_SEEN] = 7;
-	changes_table[0][0] = 0xffff1000;
-	changes_table[0][1] = 5;
-	changes_table[1][0] = 0xffff2000;
-	changes_table[1][1] = 3;
-	ev = mk_event(FL_EV_STALE_UNSEEN, PID_A, INO, 0, 4096, 1000);
-	ev.kaddr = 0xffff1000;
-	ev.aux = 4;		/* changed since: seen late */
-	fl_engine_feed(e, &ev);
-	ev.kaddr = 0xffff2000;
-	ev.aux = 3;		/* unchanged: missed */
-	fl_engine_feed(e, &ev);
-	ev.kaddr = 0xffff3000;	/* gone from the map: missed */
-	fl_engine_feed(e, &ev);
-	fl_engine_settle_stale(e, changes_now, NULL);
-	assert_int_equal(e->stale.kernel_found, 10);
-	assert_int_equal(e->stale.seen, 7);
-	assert_int_equal(e->stale.seen_late, 1);
-	assert_int_equal(e->stale.missed, 2);
+	e->slots[1].c[FL_CNT_STALE_KERNEL] = 12;
+	e->slots[1].c[FL_CNT_STALE_SEEN] = 6;
+	seq_table[0][0] = 0xffff1000;
+	seq_table[0][1] = (7ull << 32) | 5;
+	seq_table[1][0] = 0xffff2000;
+	seq_table[1][1] = (2ull << 32) | 3;
+	seq_table[2][0] = 0xffff4000;
+	seq_table[2][1] = 0x80000001;	/* data sequence wrapped past 2^31 */
+	unseen(e, 0xffff1000, 4, 1);			/* data 5 > 4: seen late */
+	unseen(e, 0xffff1000, 6ull << 32, 2);		/* COW 7 > 6: seen late */
+	unseen(e, 0xffff1000, (7ull << 32) | 4, 3);	/* data newer, COW not: seen late */
+	unseen(e, 0xffff2000, 3, 1);			/* unchanged: missed */
+	unseen(e, 0xffff2000, (2ull << 32) | 1, 2);	/* COW compared, only data newer: missed */
+	unseen(e, 0xffff3000, 1, 1);			/* nothing traced: missed */
+	unseen(e, 0xffff4000, 0x7ffffff0, 1);		/* newer across the sign bit */
+	fl_engine_settle_stale(e, seq_now, NULL);
+	assert_int_equal(e->stale.kernel_found, 12);
+	assert_int_equal(e->stale.seen, 6);
+	assert_int_equal(e->stale.seen_late, 4);
+	assert_int_equal(e->stale.missed, 3);
+	assert_true(fl_stale_newer(0, 0xffffffff, 1));	/* 2^32 wrap */
+	assert_false(fl_stale_newer(5, 5, 3));
 	no_violation(e);
 }
 
