@@ -32,24 +32,40 @@ SKELS		:= $(patsubst %,$(OUT)/%.skel.h,$(BPF_OBJS)) \
 # The engine and everything it needs, without BPF: shared by the binary
 # and the unit tests.
 CORE_SRCS	:= src/engine.c src/lockorder.c src/lock_hierarchy.c src/rules.c src/ksyms.c src/util.c src/report_text.c \
-		   src/report_json.c src/report_lockorder.c
-APP_SRCS	:= src/main.c src/check.c src/probe.c src/demo.c src/loader.c \
+		   src/report_json.c src/dump_write.c src/dump_read.c src/timeline.c \
+		   src/report_cmd.c src/xfs_holds.c src/report_lockorder.c
+APP_SRCS	:= src/main.c src/check.c src/probe.c src/demo.c src/loader.c src/record.c \
 		   src/tracefs.c src/scratch.c src/workload.c src/pathres.c \
 		   src/live.c src/kernel.c
+# trace-cmd import (`report trace.dat`, libtracecmd): in ./faultline; the
+# static build and the test helpers link the stub that says it is missing
+# (Debian has no static libtracecmd).
+TRACEDAT_SRCS	:= src/import_tracedat.c
+TRACEDAT_PKGS	:= libtracecmd libtraceevent libtracefs
+TRACEDAT_CFLAGS	= $(shell pkg-config --cflags $(TRACEDAT_PKGS))
+TRACEDAT_LIBS	= $(shell pkg-config --libs $(TRACEDAT_PKGS))
+TRACEDAT_OBJ	:= $(OUT)/import_tracedat.o
+TRACEDAT_NONE	:= $(OUT)/import_tracedat_none.o
 CORE_OBJS	:= $(patsubst src/%.c,$(OUT)/%.o,$(CORE_SRCS))
 APP_OBJS	:= $(patsubst src/%.c,$(OUT)/%.o,$(APP_SRCS))
+# The dump's CRC-32: ISA-L in ./faultline (fast), zlib where no static
+# ISA-L exists (faultline-static) and in the test helpers (src/dump_crc.c).
+CRC_ISAL	:= $(OUT)/dump_crc_isal.o
+CRC_ZLIB	:= $(OUT)/dump_crc.o
 
 UNIT_TESTS	:= $(patsubst tests/unit/%.c,$(OUT)/tests/%,$(wildcard tests/unit/test_*.c))
 
 DEB_BUILD	:= clang llvm gcc make libbpf-dev bpftool libelf-dev zlib1g-dev \
-		   libjson-c-dev pkg-config
+		   libjson-c-dev pkg-config libisal-dev libtracecmd-dev libtraceevent-dev \
+		   libtracefs-dev
 DEB_RUN		:= xfsprogs e2fsprogs util-linux mount
-DEB_TEST	:= libcmocka-dev jq
+DEB_TEST	:= libcmocka-dev jq clang-14 libclang-rt-14-dev time trace-cmd
 
 # BPF objects are intermediates of the skeletons; keep them for llvm-objdump and bpftool
 .SECONDARY: $(patsubst %,$(OUT)/%.bpf.o,$(BPF_OBJS)) $(patsubst %,$(OUT)/%_kp.bpf.o,$(BPF_KP_OBJS))
 
-.PHONY: all clean install deps deps-test demo test test-unit test-live bench vmlinux static
+.PHONY: all clean install deps deps-test demo test test-unit test-live test-dump bench vmlinux static \
+	tracedat-tools
 
 all: faultline
 
@@ -75,18 +91,62 @@ $(OUT)/%.o: src/%.c $(wildcard src/*.h) include/faultline/events.h | $(OUT)
 
 $(OUT)/loader.o: $(SKELS)
 
-faultline: $(CORE_OBJS) $(APP_OBJS)
-	$(CC) $(CFLAGS) $^ -o $@ $(LDLIBS)
+$(CRC_ISAL): src/dump_crc.c src/dump.h | $(OUT)
+	$(CC) $(CFLAGS) -DFL_HAVE_ISAL -c $< -o $@
+
+$(TRACEDAT_OBJ): CFLAGS += $(TRACEDAT_CFLAGS)
+
+faultline: $(CORE_OBJS) $(APP_OBJS) $(CRC_ISAL) $(TRACEDAT_OBJ)
+	$(CC) $(CFLAGS) $^ -o $@ $(LDLIBS) -lisal $(TRACEDAT_LIBS)
 
 # One self-contained binary for guest initramfs images and hosts without
 # the shared libraries.
-$(OUT)/faultline-static: $(CORE_OBJS) $(APP_OBJS)
+$(OUT)/faultline-static: $(CORE_OBJS) $(APP_OBJS) $(CRC_ZLIB) $(TRACEDAT_NONE)
 	$(CC) $(CFLAGS) -static $^ -o $@ $(LDLIBS)
 
-$(OUT)/tests/%: tests/unit/%.c $(CORE_OBJS) | $(OUT)/tests
-	$(CC) $(CFLAGS) $< $(CORE_OBJS) -o $@ $(LDLIBS) -lcmocka
+$(OUT)/tests/%: tests/unit/%.c $(CORE_OBJS) $(CRC_ZLIB) $(TRACEDAT_NONE) | $(OUT)/tests
+	$(CC) $(CFLAGS) $< $(CORE_OBJS) $(CRC_ZLIB) $(TRACEDAT_NONE) -o $@ $(LDLIBS) -lcmocka
 
 static: $(OUT)/faultline-static
+
+# Synthetic dumps for the tests and the bench (through the real writer).
+$(OUT)/tests/gendump: tests/tools/gendump.c $(CORE_OBJS) $(CRC_ISAL) $(TRACEDAT_NONE) | $(OUT)/tests
+	$(CC) $(CFLAGS) $< $(CORE_OBJS) $(CRC_ISAL) $(TRACEDAT_NONE) -o $@ $(LDLIBS) -lisal
+
+# The post-mortem readers under ASan/UBSan (the bad-file tests run this).
+SAN_FLAGS	:= -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+$(OUT)/asan:
+	mkdir -p $@
+$(OUT)/asan/%.o: src/%.c $(wildcard src/*.h) include/faultline/events.h | $(OUT)/asan
+	$(CC) $(CFLAGS) $(SAN_FLAGS) -c $< -o $@
+$(OUT)/asan/loader.o: $(SKELS)
+$(OUT)/asan/import_tracedat.o: CFLAGS += $(TRACEDAT_CFLAGS)
+$(OUT)/asan/faultline: $(patsubst src/%.c,$(OUT)/asan/%.o,$(CORE_SRCS) $(APP_SRCS) src/dump_crc.c \
+		       $(TRACEDAT_SRCS))
+	$(CC) $(CFLAGS) $(SAN_FLAGS) $^ -o $@ $(LDLIBS) $(TRACEDAT_LIBS)
+
+# libFuzzer target for the dump reader (clang, libclang-rt-14-dev).
+$(OUT)/fuzz/fuzz_dump: tests/fuzz/fuzz_dump.c $(CORE_SRCS) $(wildcard src/*.h)
+	mkdir -p $(OUT)/fuzz
+	$(CLANG) -g -O1 -std=gnu11 -D_GNU_SOURCE -Iinclude -Isrc \
+		-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
+		$< $(CORE_SRCS) src/dump_crc.c src/import_tracedat_none.c -o $@ -lz -ljson-c
+
+DUMP_TOOLS	:= $(OUT)/tests/gendump $(OUT)/asan/faultline $(OUT)/fuzz/fuzz_dump
+
+# The trace-cmd import's tests: the demo workload without BPF, and a
+# libFuzzer target for the importer (tests/fuzz).
+$(OUT)/tests/workload_run: tests/tools/workload_run.c $(OUT)/workload.o $(OUT)/util.o | $(OUT)/tests
+	$(CC) $(CFLAGS) $^ -o $@ -lpthread
+
+$(OUT)/fuzz/fuzz_tracedat: tests/fuzz/fuzz_tracedat.c $(CORE_SRCS) $(TRACEDAT_SRCS) $(wildcard src/*.h)
+	mkdir -p $(OUT)/fuzz
+	$(CLANG) -g -O1 -std=gnu11 -D_GNU_SOURCE -Iinclude -Isrc $(TRACEDAT_CFLAGS) \
+		-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
+		$< $(CORE_SRCS) src/dump_crc.c $(TRACEDAT_SRCS) -o $@ -lz -ljson-c $(TRACEDAT_LIBS)
+
+TRACEDAT_TOOLS	:= $(OUT)/tests/workload_run $(OUT)/fuzz/fuzz_tracedat
+tracedat-tools: $(TRACEDAT_TOOLS)
 
 install: faultline
 	install -D -m 0755 faultline $(DESTDIR)$(PREFIX)/sbin/faultline
@@ -103,14 +163,17 @@ demo: deps
 	./faultline demo
 
 test: deps-test
-	$(MAKE) faultline $(OUT)/faultline-static $(UNIT_TESTS)
+	$(MAKE) faultline $(OUT)/faultline-static $(UNIT_TESTS) $(DUMP_TOOLS) $(TRACEDAT_TOOLS)
 	tests/run.sh
 
 test-unit: $(UNIT_TESTS)
 	tests/run.sh unit
 
-test-live: faultline
+test-live: faultline $(DUMP_TOOLS) $(TRACEDAT_TOOLS)
 	tests/run.sh live
+
+test-dump: faultline $(DUMP_TOOLS)
+	tests/run.sh dump
 
 # Guest kernels under QEMU (tests/guest/).  One run, e.g.:
 #   make test-guests GUEST_ARGS="--kernel 6.12 --scenario demo --attach tp -v"
@@ -128,7 +191,7 @@ guest-headers:
 	tests/guest/kernels.sh headers
 
 bench: deps-test
-	$(MAKE) faultline $(OUT)/faultline-static
+	$(MAKE) faultline $(OUT)/faultline-static $(OUT)/tests/gendump $(OUT)/tests/workload_run
 	tests/bench/bench.sh
 	@echo "== precise lock tracking, in a guest kernel (fentry) =="
 	FL_FAULTLINE=$(CURDIR)/$(OUT)/faultline-static FL_GUEST_SCENARIO_DIR=$(CURDIR)/tests/bench/guest \

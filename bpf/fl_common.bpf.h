@@ -383,22 +383,12 @@ static __always_inline void fl_inode_key(struct inode *inode, struct fl_inode_ke
 	key->gen = BPF_CORE_READ(inode, i_generation);
 }
 
-/*
- * Reserve and fill the common part of an event.  A full ring buffer is an
- * accounted loss, never a silent one.
- */
-static __always_inline struct fl_event *fl_event_new(__u16 type, __u32 slot,
-						     struct inode *inode)
+/* Fill the common part of an event, in the ring buffer or elsewhere. */
+static __always_inline void fl_event_init(struct fl_event *e, __u16 type, __u32 slot,
+					  struct inode *inode)
 {
-	struct fl_event *e;
-	__u64 id;
+	__u64 id = bpf_get_current_pid_tgid();
 
-	e = bpf_ringbuf_reserve(&fl_events, sizeof(*e), 0);
-	if (!e) {
-		fl_count(slot, FL_CNT_LOST);
-		return NULL;
-	}
-	id = bpf_get_current_pid_tgid();
 	e->type = type;
 	e->flags = 0;
 	e->cpu = bpf_get_smp_processor_id();
@@ -428,6 +418,23 @@ static __always_inline struct fl_event *fl_event_new(__u16 type, __u32 slot,
 	e->start = 0;
 	e->end = 0;
 	e->aux = 0;
+}
+
+/*
+ * Reserve and fill the common part of an event.  A full ring buffer is an
+ * accounted loss, never a silent one.
+ */
+static __always_inline struct fl_event *fl_event_new(__u16 type, __u32 slot,
+						     struct inode *inode)
+{
+	struct fl_event *e;
+
+	e = bpf_ringbuf_reserve(&fl_events, sizeof(*e), 0);
+	if (!e) {
+		fl_count(slot, FL_CNT_LOST);
+		return NULL;
+	}
+	fl_event_init(e, type, slot, inode);
 	return e;
 }
 

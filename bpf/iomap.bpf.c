@@ -6,7 +6,8 @@
  * I/O) must run under inode->i_rwsem (seed 003): that is the write-unlocked
  * check.  Direct I/O may hold it shared and page_mkwrite holds the
  * invalidate lock instead, so both are left out.  The maps' staleness is
- * followed too (below), against xfs's own validity check.
+ * followed too (below): against xfs's own validity check, and for the
+ * stale-map rule (seed 002).
  */
 #include "fl_common.bpf.h"
 
@@ -14,21 +15,42 @@
 
 /*
  * Stale maps, seen independently of the filesystem's own check.  xfs bumps
- * its fork sequence (the validity cookie's source) on every in-core extent
- * insert, remove and update, and traces each; counting them per inode, a
- * map handed out before a change is stale.  When xfs finds a map stale
- * (xfs_iomap_invalid for buffered writes, xfs_wb_*_iomap_invalid for
- * writeback), the task's map must be one we saw go stale: the agreement
- * check.  Attribute-fork changes are left out: they do not invalidate.
+ * a fork's sequence (the validity cookies' source) on every in-core extent
+ * insert, remove and update, and traces each: BPF keeps, per inode and
+ * fork, the sequence it saw the last change leave.  When xfs finds a map
+ * stale (xfs_iomap_invalid for buffered writes, xfs_wb_{data,cow}_
+ * iomap_invalid for writeback), its cookie or snapshot must be older than
+ * a change faultline saw: the agreement check.  The comparison is between
+ * sequence values, so it holds for snapshots faultline never saw taken
+ * (writeback compares the COW fork against a snapshot from whenever the
+ * context last looked at it).  Attribute-fork changes are left out.
+ *
+ * The stale-map rule (seed 002) reads the filesystem's sequence itself.  A
+ * buffered write that instantiates a folio after the sequence moved past
+ * the one it had when the map was handed out must not go on using that
+ * map for it; the fs's ->iomap_valid runs after the folio is in the cache,
+ * so a healthy fs remaps at that very folio, a buggy one writes it and
+ * moves past it.
  */
 #define BMAP_ATTRFORK_ (1U << 8)
+#define IOMAP_F_SHARED_ (1U << 2)
 #define XFS_MAGIC_ 0x58465342
+#define ZOOFS_MAGIC_ 0x7a6f6f66
 
 struct fl_map_state {
 	__u64 inode;
-	__u64 changes;		/* the inode's extent changes when mapped */
+	__u64 seq;		/* the fs's extent sequence just after mapping */
+	__u64 wpos, wend;	/* the write's range, from its iomap_iter step */
+	__u64 mpos, mend;	/* the map's range */
+	__u64 use_pos;		/* the folio instantiated under the stale map */
+	__u8 write;		/* the step is a buffered write, zero or unshare */
+	__u8 active;		/* between the map and the next iomap_iter step */
+	__u8 shared;		/* IOMAP_F_SHARED: the COW fork counts too */
+	__u8 pending;		/* use_pos waits for the verdict */
+	__u32 slot;
 };
 
+/* Per inode: the sequences the last traced change left, COW << 32 | data. */
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
 	__uint(max_entries, 16384);
@@ -36,27 +58,106 @@ struct {
 	__type(value, __u64);
 } fl_extchg SEC(".maps");
 
-/* Each task's current map: for writes (iomap) and for writeback (wb). */
+/* Each task's current buffered-write map. */
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
 	__uint(max_entries, 8192);
 	__type(key, __u32);
 	__type(value, struct fl_map_state);
-} fl_curmap SEC(".maps"), fl_wbmap SEC(".maps");
+} fl_curmap SEC(".maps");
 
-static __always_inline __u64 fl_changes(struct inode *inode)
+/* The stale use waiting for its verdict, with the stack that made it. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 1024);
+	__type(key, __u32);
+	__type(value, struct fl_event);
+} fl_stale_use SEC(".maps");
+
+/*
+ * The filesystem's own extent sequence, as its ->iomap_valid compares it:
+ * xfs's data fork if_seq, with the COW fork's above it for a shared map;
+ * zoofs (tests/zoo) keeps its sequence in the first word of i_private.
+ * False for a filesystem whose sequence faultline does not know.
+ */
+static __always_inline bool fl_fs_seq(struct inode *inode, bool shared, __u64 *seq)
 {
-	__u64 key = (__u64)inode, *n = bpf_map_lookup_elem(&fl_extchg, &key);
+	__u32 magic = BPF_CORE_READ(inode, i_sb, s_magic);
 
-	return n ? *n : 0;
+	if (magic == XFS_MAGIC_) {
+		struct xfs_inode *ip;
+		struct xfs_ifork *cow;
+
+		/* resolved at load: without the xfs module this is dead code */
+		if (!bpf_core_type_exists(struct xfs_inode))
+			return false;
+		ip = (void *)inode - bpf_core_field_offset(struct xfs_inode, i_vnode);
+		*seq = BPF_CORE_READ(ip, i_df.if_seq);
+		cow = shared ? BPF_CORE_READ(ip, i_cowfp) : NULL;
+		if (cow)
+			*seq |= (__u64)BPF_CORE_READ(cow, if_seq) << 32;
+		return true;
+	}
+	if (magic == ZOOFS_MAGIC_) {
+		void *priv = BPF_CORE_READ(inode, i_private);
+
+		return priv && !bpf_probe_read_kernel(seq, sizeof(*seq), priv);
+	}
+	return false;
 }
 
-static __always_inline void fl_map_taken(void *map, struct inode *inode)
+/* 6.1 .. 6.14: the step's progress; 6.15+ advances pos itself. */
+struct iomap_iter___processed {
+	__s64 processed;
+} __attribute__((preserve_access_index));
+
+/*
+ * A new iomap_iter step: the previous map is done with.  If a folio was
+ * instantiated under it after it had gone stale, the step's progress says
+ * whether the write used that folio (moved past it) or the fs found the
+ * map stale there and asked for a new one (stopped at it).
+ */
+static __always_inline void fl_step_begins(struct iomap_iter *iter, struct inode *inode,
+					   __u32 flags)
 {
 	__u32 pid = (__u32)bpf_get_current_pid_tgid();
-	struct fl_map_state st = { .inode = (__u64)inode, .changes = fl_changes(inode) };
+	struct fl_map_state *st = bpf_map_lookup_elem(&fl_curmap, &pid);
+	struct iomap_iter___processed *old = (void *)iter;
+	bool write = (flags & FL_IOMAP_WRITE_LIKE) && !(flags & (FL_IOMAP_FAULT | FL_IOMAP_DIRECT));
+	struct fl_map_state fresh = {};
+	struct fl_event *use;
+	__u64 done;
+	__s64 processed = 0;
 
-	bpf_map_update_elem(map, &pid, &st, BPF_ANY);
+	if (!st) {
+		if (!write)
+			return;
+		bpf_map_update_elem(&fl_curmap, &pid, &fresh, BPF_NOEXIST);
+		st = bpf_map_lookup_elem(&fl_curmap, &pid);
+		if (!st)
+			return;
+	}
+	if (st->pending && st->inode == (__u64)inode) {
+		if (bpf_core_field_exists(old->processed))
+			processed = BPF_CORE_READ(old, processed);
+		done = BPF_CORE_READ(iter, pos) + (processed > 0 ? processed : 0);
+		use = bpf_map_lookup_elem(&fl_stale_use, &pid);
+		if (done <= st->use_pos) {
+			fl_count(st->slot, FL_CNT_STALE_REVALIDATED);
+		} else if (use) {
+			use->aux = done;
+			if (bpf_ringbuf_output(&fl_events, use, sizeof(*use), 0))
+				fl_count(st->slot, FL_CNT_LOST);
+			else
+				fl_count(st->slot, FL_CNT_CANDIDATES);
+		}
+	}
+	st->pending = 0;
+	st->active = 0;
+	st->inode = (__u64)inode;
+	st->write = write;
+	st->wpos = BPF_CORE_READ(iter, pos);
+	st->wend = st->wpos + BPF_CORE_READ(iter, len);
 }
 
 static __always_inline int fl_iomap_iter_common(void *ctx, struct iomap_iter *iter)
@@ -74,6 +175,7 @@ static __always_inline int fl_iomap_iter_common(void *ctx, struct iomap_iter *it
 	fl_count(slot, FL_CNT_IOMAP);
 
 	flags = FL_RD(iter, flags);
+	fl_step_begins(iter, inode, flags);
 	if ((flags & FL_IOMAP_WRITE_LIKE) &&
 	    !(flags & (FL_IOMAP_FAULT | FL_IOMAP_DIRECT))) {
 		irw = fl_rwsem_state(&inode->i_rwsem, &irw_owner);
@@ -101,6 +203,29 @@ static __always_inline int fl_iomap_iter_common(void *ctx, struct iomap_iter *it
 	return 0;
 }
 
+/* The map a step will use: remember it, and how current it is. */
+static __always_inline void fl_map_for_write(struct inode *inode, struct iomap *iomap,
+					     __u32 slot)
+{
+	__u32 pid = (__u32)bpf_get_current_pid_tgid();
+	struct fl_map_state *st = bpf_map_lookup_elem(&fl_curmap, &pid);
+
+	/* no step seen (attached mid-write): nothing to judge */
+	if (!st || st->inode != (__u64)inode)
+		return;
+	st->active = 0;
+	if (!st->write || !(fl_fs_rules_of(BPF_CORE_READ(inode, i_sb, s_magic)) & FL_RULE_STALE_MAPS))
+		return;
+	st->shared = !!(BPF_CORE_READ(iomap, flags) & IOMAP_F_SHARED_);
+	/* read after ->iomap_begin: never older than the map's cookie */
+	if (!fl_fs_seq(inode, st->shared, &st->seq))
+		return;
+	st->mpos = BPF_CORE_READ(iomap, offset);
+	st->mend = st->mpos + BPF_CORE_READ(iomap, length);
+	st->slot = slot;
+	st->active = 1;
+}
+
 static __always_inline int fl_iomap_map_common(struct inode *inode, struct iomap *iomap)
 {
 	struct fl_event *e;
@@ -109,9 +234,7 @@ static __always_inline int fl_iomap_map_common(struct inode *inode, struct iomap
 	if (!iomap || !fl_watched(inode, &slot))
 		return 0;
 	fl_count(slot, FL_CNT_IOMAP_MAPS);
-	/* only xfs's maps are checked against its own stale detection */
-	if (FL_RD(inode, i_sb, s_magic) == XFS_MAGIC_)
-		fl_map_taken(&fl_curmap, inode);
+	fl_map_for_write(inode, iomap, slot);
 	if (!fl_cfg.emit_all)
 		return 0;
 	e = fl_event_new(FL_EV_IOMAP_MAP, slot, inode);
@@ -162,22 +285,82 @@ int BPF_KPROBE(fl_kp_iomap_iter, struct iomap_iter *iter, const void *ops)
 
 static __always_inline int fl_extent_changed(struct xfs_inode *ip, int state)
 {
-	struct inode *inode;
-	__u64 key, one = 1, *n;
+	struct xfs_ifork *cow;
+	__u64 key, seen, *n;
 	__u32 slot;
 
 	if (!ip || (state & BMAP_ATTRFORK_))
 		return 0;
-	inode = &ip->i_vnode;
-	if (!fl_watched(inode, &slot))
+	if (!fl_watched(&ip->i_vnode, &slot))
 		return 0;
-	key = (__u64)inode;
+	key = (__u64)&ip->i_vnode;
+	/* traced after the bump: these are the values this change left */
+	cow = FL_RD(ip, i_cowfp);
+	seen = ((__u64)(cow ? FL_RD(cow, if_seq) : 0) << 32) | FL_RD(ip, i_df.if_seq);
 	n = bpf_map_lookup_elem(&fl_extchg, &key);
-	if (n)
-		__sync_fetch_and_add(n, 1);
-	else
-		bpf_map_update_elem(&fl_extchg, &key, &one, BPF_NOEXIST);
+	if (!n) {
+		bpf_map_update_elem(&fl_extchg, &key, &seen, BPF_ANY);
+		return 0;
+	}
+	/* changes are serialised by the ILOCK: the last one traced is the newest */
+	*n = seen;
 	return 0;
+}
+
+/*
+ * A folio enters the page cache.  Instantiated by a task in the middle of
+ * a buffered write under a map that has gone stale since it was handed
+ * out, it is what the fs must revalidate: keep it for the verdict.
+ */
+static __always_inline int fl_folio_instantiated(void *ctx, struct folio *folio)
+{
+	__u32 pid = (__u32)bpf_get_current_pid_tgid();
+	struct fl_map_state *st = bpf_map_lookup_elem(&fl_curmap, &pid);
+	struct address_space *mapping;
+	struct inode *inode;
+	__u64 pos, seq, inval_owner = 0, irw_owner = 0;
+	struct fl_event *e;
+
+	if (!st || !st->active || st->pending || !folio)
+		return 0;
+	mapping = FL_RD(folio, mapping);
+	if (!mapping)
+		return 0;
+	inode = FL_RD(mapping, host);
+	if ((__u64)inode != st->inode)
+		return 0;
+	pos = BPF_CORE_READ(folio, index) << fl_cfg.page_shift;
+	if (pos < st->wpos || pos >= st->wend || pos < st->mpos || pos >= st->mend)
+		return 0;
+	if (!fl_fs_seq(inode, st->shared, &seq) || seq == st->seq)
+		return 0;
+	fl_count(st->slot, FL_CNT_STALE_USES);
+	e = bpf_map_lookup_elem(&fl_stale_use, &pid);
+	if (!e) {
+		struct fl_event zero = {};
+
+		bpf_map_update_elem(&fl_stale_use, &pid, &zero, BPF_ANY);
+		e = bpf_map_lookup_elem(&fl_stale_use, &pid);
+		if (!e)
+			return 0;
+	}
+	fl_event_init(e, FL_EV_FOLIO_USE, st->slot, inode);
+	e->start = pos;
+	e->end = pos + (fl_folio_nr_pages(folio) << fl_cfg.page_shift);
+	e->kaddr = st->mpos;
+	e->flags |= FL_F_CANDIDATE;
+	fl_event_locks(e, fl_inval_lock_state(mapping, &inval_owner), inval_owner,
+		       fl_rwsem_state(&inode->i_rwsem, &irw_owner), irw_owner);
+	fl_event_stack(ctx, e);
+	st->use_pos = pos;
+	st->pending = 1;
+	return 0;
+}
+
+SEC("tp_btf/mm_filemap_add_to_page_cache")
+int BPF_PROG(fl_tp_folio_use, struct folio *folio)
+{
+	return fl_folio_instantiated(ctx, folio);
 }
 
 SEC("tp_btf/xfs_iext_insert")
@@ -198,76 +381,61 @@ int BPF_PROG(fl_xfs_iext_update, struct xfs_inode *ip, void *cur, int state, uns
 	return fl_extent_changed(ip, state);
 }
 
-/* Writeback took a map, found or freshly allocated. */
-static __always_inline int fl_wbmap_taken(struct xfs_inode *ip)
+/*
+ * xfs found a map stale against its snapshot @snap of the forks in @forks
+ * (bit 0 data, bit 1 COW; COW << 32 | data).  Seen: a traced change had
+ * already left a newer sequence in one of them.  Otherwise the change's
+ * tracepoint may not have run yet: user space looks again at the end.
+ */
+static __always_inline int fl_kernel_found_stale(struct xfs_inode *ip, __u64 snap, __u8 forks)
 {
+	__u64 key, *n;
+	struct fl_event *e;
 	__u32 slot;
 
-	if (ip && fl_watched(&ip->i_vnode, &slot))
-		fl_map_taken(&fl_wbmap, &ip->i_vnode);
-	return 0;
-}
-
-SEC("tp_btf/xfs_map_blocks_found")
-int BPF_PROG(fl_xfs_wbmap_found, struct xfs_inode *ip)
-{
-	return fl_wbmap_taken(ip);
-}
-
-SEC("tp_btf/xfs_map_blocks_alloc")
-int BPF_PROG(fl_xfs_wbmap_alloc, struct xfs_inode *ip)
-{
-	return fl_wbmap_taken(ip);
-}
-
-static __always_inline int fl_kernel_found_stale(struct xfs_inode *ip, const struct iomap *iomap,
-						 void *maps)
-{
-	__u32 pid = (__u32)bpf_get_current_pid_tgid(), slot;
-	struct fl_map_state *st;
-	struct inode *inode;
-	struct fl_event *e;
-
 	/* 6.12+ types tracepoint arguments as maybe-NULL */
-	if (!ip || !iomap)
-		return 0;
-	inode = &ip->i_vnode;
-	if (!fl_watched(inode, &slot))
+	if (!ip || !fl_watched(&ip->i_vnode, &slot))
 		return 0;
 	fl_count(slot, FL_CNT_STALE_KERNEL);
-	st = bpf_map_lookup_elem(maps, &pid);
-	if (st && st->inode == (__u64)inode && fl_changes(inode) != st->changes) {
+	key = (__u64)&ip->i_vnode;
+	n = bpf_map_lookup_elem(&fl_extchg, &key);
+	if (n && (((forks & 1) && (__s32)((__u32)*n - (__u32)snap) > 0) ||
+		  ((forks & 2) && (__s32)((__u32)(*n >> 32) - (__u32)(snap >> 32)) > 0))) {
 		fl_count(slot, FL_CNT_STALE_SEEN);
 		return 0;
 	}
-	/* maybe the change's tracepoint has not run yet: user space looks again */
-	e = fl_event_new(FL_EV_STALE_UNSEEN, slot, inode);
+	e = fl_event_new(FL_EV_STALE_UNSEEN, slot, &ip->i_vnode);
 	if (!e)
 		return 0;
-	e->kaddr = (__u64)inode;
-	e->aux = st && st->inode == (__u64)inode ? st->changes : ~0ULL;
-	e->start = BPF_CORE_READ(iomap, offset);
-	e->end = e->start + BPF_CORE_READ(iomap, length);
+	e->kaddr = key;
+	e->aux = snap;
+	e->op = forks;
 	bpf_ringbuf_submit(e, 0);
 	return 0;
 }
 
+/* The cookie: the data fork's sequence, with the COW fork's above it for a shared map. */
 SEC("tp_btf/xfs_iomap_invalid")
 int BPF_PROG(fl_xfs_iomap_invalid, struct xfs_inode *ip, const struct iomap *iomap)
 {
-	return fl_kernel_found_stale(ip, iomap, &fl_curmap);
+	if (!iomap)
+		return 0;
+	return fl_kernel_found_stale(ip, BPF_CORE_READ(iomap, validity_cookie),
+				     BPF_CORE_READ(iomap, flags) & IOMAP_F_SHARED_ ? 3 : 1);
 }
 
 SEC("tp_btf/xfs_wb_data_iomap_invalid")
-int BPF_PROG(fl_xfs_wb_invalid, struct xfs_inode *ip, const struct iomap *iomap)
+int BPF_PROG(fl_xfs_wb_invalid, struct xfs_inode *ip, const struct iomap *iomap,
+	     unsigned int wpcseq, int whichfork)
 {
-	return fl_kernel_found_stale(ip, iomap, &fl_wbmap);
+	return fl_kernel_found_stale(ip, wpcseq, 1);
 }
 
 SEC("tp_btf/xfs_wb_cow_iomap_invalid")
-int BPF_PROG(fl_xfs_wb_cow_invalid, struct xfs_inode *ip, const struct iomap *iomap)
+int BPF_PROG(fl_xfs_wb_cow_invalid, struct xfs_inode *ip, const struct iomap *iomap,
+	     unsigned int wpcseq, int whichfork)
 {
-	return fl_kernel_found_stale(ip, iomap, &fl_wbmap);
+	return fl_kernel_found_stale(ip, (__u64)wpcseq << 32, 2);
 }
 
 char LICENSE[] SEC("license") = "GPL";

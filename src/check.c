@@ -189,57 +189,47 @@ int fl_cli_add_pid(struct fl_live_opts *o, const char *pid)
 	return 0;
 }
 
+/* The options check and record share: filters and the live session's knobs. */
+int fl_cli_trace(int c, const char *arg, struct fl_live_opts *o)
+{
+	switch (c) {
+	case 'd':
+		return fl_cli_add_dev(o, arg) ? -1 : 1;
+	case 'p':
+		return fl_cli_add_path(o, arg) ? -1 : 1;
+	case 'P':
+		return fl_cli_add_pid(o, arg) ? -1 : 1;
+	case 't':
+		if (fl_cli_seconds(arg, &o->duration)) {
+			fl_err("--duration %s: not a positive number of seconds", arg);
+			return -1;
+		}
+		return 1;
+	case 'C':
+		o->self_cost = true;
+		return 1;
+	default:
+		return fl_cli_common(c, arg, o);
+	}
+}
+
 int fl_cmd_check(int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{ "json", required_argument, NULL, 'j' },
-		{ "dev", required_argument, NULL, 'd' },
-		{ "path", required_argument, NULL, 'p' },
-		{ "pid", required_argument, NULL, 'P' },
-		{ "duration", required_argument, NULL, 't' },
-		{ "ring-size", required_argument, NULL, 'r' },
-		{ "self-cost", no_argument, NULL, 'C' },
-		{ "assume-protocol", required_argument, NULL, 'A' },
-		{ "attach", required_argument, NULL, 'a' },
-		{ "locks", required_argument, NULL, 'L' },
-		{ "lock-order", no_argument, NULL, 'O' },
-		{ "verbose", no_argument, NULL, 'v' },
+		FL_CLI_TRACE_OPTIONS,
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct fl_live_opts o = { .mode = "check" };
 	int c;
 
-	while ((c = getopt_long(argc, argv, "+j:d:p:P:t:r:CA:a:L:Ovh", opts, NULL)) != -1) {
-		switch (c) {
-		case 'd':
-			if (fl_cli_add_dev(&o, optarg))
-				return FL_EXIT_ENV;
-			break;
-		case 'p':
-			if (fl_cli_add_path(&o, optarg))
-				return FL_EXIT_ENV;
-			break;
-		case 'P':
-			if (fl_cli_add_pid(&o, optarg))
-				return FL_EXIT_ENV;
-			break;
-		case 't':
-			if (fl_cli_seconds(optarg, &o.duration)) {
-				fl_err("--duration %s: not a positive number of seconds", optarg);
-				return FL_EXIT_ENV;
-			}
-			break;
-		case 'C':
-			o.self_cost = true;
-			break;
-		case 'h':
+	while ((c = getopt_long(argc, argv, "+" FL_CLI_TRACE_SHORT "h", opts, NULL)) != -1) {
+		if (c == 'h') {
 			fputs(check_usage, stdout);
 			return FL_EXIT_CLEAN;
-		default:
-			if (fl_cli_common(c, optarg, &o) <= 0)
-				return fl_cli_usage_error(c, check_usage);
 		}
+		if (fl_cli_trace(c, optarg, &o) <= 0)
+			return fl_cli_usage_error(c, check_usage);
 	}
 	if (optind < argc)
 		o.cmd = argv + optind;

@@ -360,8 +360,13 @@ static void judge_insert(struct fl_engine *e, const struct fl_event *ev)
 		report(e, rule, FL_EVID_DEFINITE, ev, partner);
 		return;
 	}
-	/* an i_rwsem that readers hold, maybe we among them, proves nothing */
-	if (ev->inval_lock == FL_LOCK_NA && ev->i_rwsem != FL_LOCK_SHARED_OTHER && partner)
+	/*
+	 * an i_rwsem that readers hold, maybe we among them, proves nothing;
+	 * nor does an import's NA (not recorded): its windows span the whole
+	 * syscall, beyond the invalidator's locked section
+	 */
+	if (ev->inval_lock == FL_LOCK_NA && ev->i_rwsem != FL_LOCK_SHARED_OTHER && partner &&
+	    !(ev->flags & FL_F_NO_LOCKWORD))
 		report(e, rule, FL_EVID_OBSERVED_RACE, ev, partner);
 }
 
@@ -376,7 +381,7 @@ static void judge_map_pages(struct fl_engine *e, const struct fl_event *ev)
 	partner = find_partner(e, ev);
 	if (proven_not_held(ev->inval_lock))
 		report(e, FL_R_FAULT_UNLOCKED, FL_EVID_DEFINITE, ev, partner);
-	else if (ev->inval_lock == FL_LOCK_NA && partner)
+	else if (ev->inval_lock == FL_LOCK_NA && partner && !(ev->flags & FL_F_NO_LOCKWORD))
 		report(e, FL_R_FAULT_UNLOCKED, FL_EVID_OBSERVED_RACE, ev, partner);
 }
 
@@ -427,6 +432,21 @@ static void judge_iomap(struct fl_engine *e, const struct fl_event *ev)
 		report(e, FL_R_WRITE_UNLOCKED, FL_EVID_DEFINITE, ev, find_partner(e, ev));
 }
 
+/*
+ * BPF judged it: the write instantiated the folio under a map that had gone
+ * stale, and went on past it (ev->aux) instead of stopping there for a new
+ * map.  A folio faulted in from the write's own user buffer (an mmap of the
+ * same file) is not the write's folio.
+ */
+static void judge_folio_use(struct fl_engine *e, const struct fl_event *ev)
+{
+	if (!(fl_fs_flags(ev->fs_magic) & FL_RULE_STALE_MAPS))
+		return;
+	if (ev->aux <= ev->start || fl_stack_in_fault(e, ev))
+		return;
+	report(e, FL_R_STALE_MAP, FL_EVID_DEFINITE, ev, NULL);
+}
+
 static void stale_unseen(struct fl_engine *e, const struct fl_event *ev)
 {
 	struct fl_stale_unseen *u;
@@ -445,12 +465,21 @@ static void stale_unseen(struct fl_engine *e, const struct fl_event *ev)
 	}
 	u = &e->unseen[e->nunseen++];
 	u->kaddr = ev->kaddr;
-	u->changes = ev->aux;
+	u->snap = ev->aux;
+	u->forks = ev->op;
 	u->ev = *ev;
 }
 
+/* Sequences only grow (and wrap): newer is a positive 32-bit difference. */
+bool fl_stale_newer(uint64_t seen, uint64_t snap, unsigned int forks)
+{
+	if ((forks & 1) && (int32_t)((uint32_t)seen - (uint32_t)snap) > 0)
+		return true;
+	return (forks & 2) && (int32_t)((uint32_t)(seen >> 32) - (uint32_t)(snap >> 32)) > 0;
+}
+
 void fl_engine_settle_stale(struct fl_engine *e,
-			    bool (*changes_now)(void *ctx, uint64_t kaddr, uint64_t *n),
+			    bool (*seq_now)(void *ctx, uint64_t kaddr, uint64_t *seq),
 			    void *ctx)
 {
 	struct fl_counts t;
@@ -460,9 +489,9 @@ void fl_engine_settle_stale(struct fl_engine *e,
 	e->stale.seen = t.c[FL_CNT_STALE_SEEN];
 	for (size_t i = 0; i < e->nunseen; i++) {
 		const struct fl_stale_unseen *u = &e->unseen[i];
-		uint64_t n;
+		uint64_t seq;
 
-		if (u->changes != ~0ULL && changes_now(ctx, u->kaddr, &n) && n != u->changes)
+		if (seq_now(ctx, u->kaddr, &seq) && fl_stale_newer(seq, u->snap, u->forks))
 			e->stale.seen_late++;
 		else
 			e->stale.missed++;
@@ -528,6 +557,9 @@ void fl_engine_feed(struct fl_engine *e, const struct fl_event *ev)
 		break;
 	case FL_EV_STALE_UNSEEN:
 		stale_unseen(e, ev);
+		break;
+	case FL_EV_FOLIO_USE:
+		judge_folio_use(e, ev);
 		break;
 	default:
 		break;

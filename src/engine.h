@@ -48,10 +48,14 @@ typedef const char *(*fl_symname_fn)(void *ctx, uint64_t addr);
 #define FL_CLOSED_WINDOWS	64
 #define FL_MAX_STALE_UNSEEN	4096
 
-/* A map the kernel found stale before we had seen it change: re-checked. */
+/*
+ * A map the kernel found stale before we had seen it change: re-checked.
+ * Sequences are xfs fork sequences, COW << 32 | data.
+ */
 struct fl_stale_unseen {
 	uint64_t kaddr;		/* the inode in the kernel */
-	uint64_t changes;	/* its extent changes when mapped, ~0 if unknown */
+	uint64_t snap;		/* the kernel's snapshot (cookie) it found stale */
+	uint8_t forks;		/* which it compared: bit 0 data, bit 1 COW */
 	struct fl_event ev;
 };
 
@@ -99,12 +103,15 @@ void fl_engine_feed(struct fl_engine *e, const struct fl_event *ev);
  */
 /*
  * After the run: settle the maps the kernel found stale before faultline's
- * trace of the change arrived.  @changes_now gives an inode's extent changes
- * now (the BPF map), or returns false if it is gone.  Fills e->stale.
+ * trace of the change arrived.  @seq_now gives the sequences the last
+ * traced change of an inode left (COW << 32 | data, the BPF map), or
+ * returns false if it has none.  Fills e->stale.
  */
 void fl_engine_settle_stale(struct fl_engine *e,
-			    bool (*changes_now)(void *ctx, uint64_t kaddr, uint64_t *n),
+			    bool (*seq_now)(void *ctx, uint64_t kaddr, uint64_t *seq),
 			    void *ctx);
+/* Did a change leave a sequence newer than @snap in one of @forks? */
+bool fl_stale_newer(uint64_t seen, uint64_t snap, unsigned int forks);
 uint64_t fl_engine_add_repeats(struct fl_engine *e, const struct fl_seen_key *k,
 			       uint64_t repeats);
 /* Totals over every slot. */

@@ -16,6 +16,29 @@ static int cmp_addr(const void *a, const void *b)
 	return 0;
 }
 
+int fl_ksyms_add(struct fl_ksyms *ks, uint64_t addr, const char *name)
+{
+	if (ks->n == ks->cap) {
+		size_t cap = ks->cap ? ks->cap * 2 : 4096;
+		struct fl_ksym *n = realloc(ks->syms, cap * sizeof(*n));
+
+		if (!n)
+			return -ENOMEM;
+		ks->syms = n;
+		ks->cap = cap;
+	}
+	ks->syms[ks->n].addr = addr;
+	ks->syms[ks->n].name = fl_xstrdup(name);
+	ks->n++;
+	return 0;
+}
+
+void fl_ksyms_sort(struct fl_ksyms *ks)
+{
+	if (ks->n)
+		qsort(ks->syms, ks->n, sizeof(ks->syms[0]), cmp_addr);
+}
+
 struct fl_ksyms *fl_ksyms_load(const char *path)
 {
 	struct fl_ksyms *ks;
@@ -32,18 +55,8 @@ struct fl_ksyms *fl_ksyms_load(const char *path)
 		/* text symbols only; addresses of 0 mean kptr_restrict hid them */
 		if (!addr || (type != 't' && type != 'T'))
 			continue;
-		if (ks->n == ks->cap) {
-			size_t cap = ks->cap ? ks->cap * 2 : 4096;
-			struct fl_ksym *n = realloc(ks->syms, cap * sizeof(*n));
-
-			if (!n)
-				break;
-			ks->syms = n;
-			ks->cap = cap;
-		}
-		ks->syms[ks->n].addr = addr;
-		ks->syms[ks->n].name = fl_xstrdup(name);
-		ks->n++;
+		if (fl_ksyms_add(ks, addr, name))
+			break;
 	}
 	fclose(f);
 	if (!ks->n) {
@@ -51,7 +64,7 @@ struct fl_ksyms *fl_ksyms_load(const char *path)
 		errno = ENOENT;
 		return NULL;
 	}
-	qsort(ks->syms, ks->n, sizeof(ks->syms[0]), cmp_addr);
+	fl_ksyms_sort(ks);
 	return ks;
 }
 
@@ -123,6 +136,7 @@ bool fl_ksym_is_trace_glue(const char *name)
 		"bpf_prog_", "bpf_trace_run", "__bpf_trace_", "__traceiter_",
 		"trace_call_bpf", "perf_trace_", "perf_syscall_", "bpf_get_stack",
 		"__bpf_get_stack", "bpf_get_stack_raw_tp", "bpf_dispatcher", "bpf_trampoline_",
+		"trace_event_raw_event_",	/* ftrace's stacks (trace-cmd -T) */
 		NULL,
 	};
 

@@ -4,6 +4,7 @@
 #define FL_KSYMS_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 struct fl_ksym {
@@ -19,6 +20,9 @@ struct fl_ksyms {
 /* NULL with errno set when the file cannot be read or names nothing. */
 struct fl_ksyms *fl_ksyms_load(const char *path);
 void fl_ksyms_free(struct fl_ksyms *ks);
+/* Building a table by hand (imports): add, then sort before lookups. */
+int fl_ksyms_add(struct fl_ksyms *ks, uint64_t addr, const char *name);
+void fl_ksyms_sort(struct fl_ksyms *ks);
 /* Symbol containing @addr; *off gets the offset into it. */
 const struct fl_ksym *fl_ksyms_find(const struct fl_ksyms *ks, uint64_t addr,
 				    uint64_t *off);

@@ -8,6 +8,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "dump.h"
 #include "engine.h"
 #include "kernel.h"
 #include "ksyms.h"
@@ -27,27 +28,95 @@ static void on_signal(int sig)
 	stop_requested = 1;
 }
 
+struct live_ctx {
+	struct fl_engine *e;
+	struct fl_dump_writer *rec;	/* record: the dump, or NULL */
+	struct fl_loader *l;
+	uint64_t *lost_prev;		/* record: lost per CPU at the last snapshot */
+};
+
 /*
  * Resolve a violation's path as soon as it is found: the file may be
- * gone (unlinked, unmounted) by the time the run ends.
+ * gone (unlinked, unmounted) by the time the run ends.  record: the event
+ * goes to the dump first, the path after it.
  */
 static int feed(void *ctx, const struct fl_event *ev)
 {
-	struct fl_engine *e = ctx;
+	struct live_ctx *c = ctx;
+	struct fl_engine *e = c->e;
 	size_t before = e->nviol;
 
+	if (c->rec)
+		fl_dump_event(c->rec, ev);
 	fl_engine_feed(e, ev);
-	for (size_t i = before; i < e->nviol; i++)
+	for (size_t i = before; i < e->nviol; i++) {
 		e->viol[i].path = fl_inode_path(e->viol[i].ev.inode.dev,
 						e->viol[i].ev.inode.ino,
 						e->viol[i].ev.inode.gen,
 						e->viol[i].ev.tgid);
+		if (c->rec)
+			fl_dump_path(c->rec, &e->viol[i].ev.inode, e->viol[i].path);
+	}
 	return 0;
 }
 
 static void add_repeats(void *ctx, const struct fl_seen_key *k, uint64_t repeats)
 {
-	fl_engine_add_repeats(ctx, k, repeats);
+	struct live_ctx *c = ctx;
+
+	if (c->rec)
+		fl_dump_repeat(c->rec, k, repeats);
+	fl_engine_add_repeats(c->e, k, repeats);
+}
+
+/* record: the answer the settle step got, kept for the report */
+static bool record_changes(void *ctx, uint64_t kaddr, uint64_t *n)
+{
+	struct live_ctx *c = ctx;
+	bool present = fl_loader_extent_changes(c->l, kaddr, n);
+
+	fl_dump_settle(c->rec, kaddr, present, present ? *n : 0);
+	return present;
+}
+
+/* record: a counter snapshot, a LOST record per CPU that lost more, flush */
+static void record_snapshot(struct live_ctx *c, struct fl_run_info *ri,
+			    const struct fl_counts *final)
+{
+	struct fl_counts slots[FL_MAX_SLOTS];
+	uint64_t now = fl_now_ns();
+
+	/* the last snapshot is exactly what the live report uses */
+	if (final)
+		memcpy(slots, final, sizeof(slots));
+	else if (fl_loader_counts(c->l, slots, ri->lost_per_cpu))
+		return;
+	for (int cpu = 0; cpu < ri->ncpus; cpu++) {
+		struct fl_rec_lost lr = { .ts = now, .cpu = cpu, .total = ri->lost_per_cpu[cpu] };
+
+		if (ri->lost_per_cpu[cpu] == c->lost_prev[cpu])
+			continue;
+		c->lost_prev[cpu] = ri->lost_per_cpu[cpu];
+		fl_dump_record(c->rec, FL_REC_LOST, &lr, sizeof(lr), NULL, 0);
+	}
+	fl_dump_counts(c->rec, now, slots, ri->lost_per_cpu, ri->ncpus);
+	fl_dump_flush(c->rec);
+}
+
+static int record_start(struct live_ctx *c, const struct fl_live_opts *o,
+			struct fl_run_info *ri, struct fl_symbolizer *sz)
+{
+	struct fl_dump_meta m = {
+		.devs = o->devs, .ndevs = o->ndevs, .tgids = o->tgids, .ntgids = o->ntgids,
+		.ring_bytes = o->ring_bytes, .duration_opt = o->duration, .cmd = o->cmd,
+	};
+
+	/* the symbols come from kallsyms read after our programs loaded */
+	if (fl_dump_start(c->rec, ri, &m, fl_symbolizer_get(sz)))
+		return -1;
+	c->lost_prev = fl_xcalloc(ri->ncpus, sizeof(uint64_t));
+	record_snapshot(c, ri, NULL);
+	return 0;
 }
 
 static pid_t start_child(const struct fl_live_opts *o)
@@ -120,6 +189,34 @@ static bool watches_tmpfs(const struct fl_run_info *ri)
 	return false;
 }
 
+static bool prog_attached(const struct fl_loader *l, const char *prog)
+{
+	for (int i = 0; i < l->nattach; i++)
+		if (!strcmp(l->attach[i].prog, prog))
+			return !strcmp(l->attach[i].status, "attached");
+	return false;
+}
+
+/*
+ * The stale-map rule needs the write's map and the folios it instantiates,
+ * and reads xfs's sequence through the xfs module's BTF: where a part is
+ * missing, the rule is reported as not checked rather than passing blind.
+ */
+static void stale_rule_coverage(const struct fl_loader *l)
+{
+	unsigned int n;
+	const struct fl_fs_proto *p = fl_fs_protos(&n);
+	bool maps = (prog_attached(l, "fl_tp_iomap_dstmap") || prog_attached(l, "fl_fx_iomap_map")) &&
+		    prog_attached(l, "fl_tp_folio_use");
+
+	for (unsigned int i = 0; i < n; i++) {
+		bool ok = maps && (strcmp(p[i].name, "xfs") || fl_kernel_has_btf_tp("xfs_iext_insert"));
+
+		if (!ok)
+			fl_rules_set_flags(p[i].magic, p[i].flags & ~FL_RULE_STALE_MAPS);
+	}
+}
+
 int fl_live_run(const struct fl_live_opts *o)
 {
 	struct fl_loader_opts lo = {
@@ -131,6 +228,8 @@ int fl_live_run(const struct fl_live_opts *o)
 	struct fl_symbolizer sz = { .path = "/proc/kallsyms" };
 	struct fl_engine *eng = NULL;
 	struct fl_loader l;
+	struct live_ctx lc = { .rec = o->record, .l = &l };
+	uint64_t last_snap = 0;
 	int ret = FL_EXIT_ENV, status = 0, err;
 	void (*old_int)(int) = SIG_ERR, (*old_term)(int) = SIG_ERR;
 	uint64_t t0, deadline;
@@ -152,6 +251,8 @@ int fl_live_run(const struct fl_live_opts *o)
 
 	fl_rules_init(fl_kernel_has_func, NULL);
 	eng = fl_engine_new(fl_symbolizer_name, &sz);
+	lc.e = eng;
+	lo.emit_all = o->record != NULL;
 
 	fill_slots(ri, o);
 	lo.ndevs = o->ndevs;
@@ -167,7 +268,7 @@ int fl_live_run(const struct fl_live_opts *o)
 			fl_warn("--self-cost: cannot enable BPF run-time statistics: %s",
 				strerror(errno));
 	}
-	err = fl_loader_open(&l, &lo, feed, eng);
+	err = fl_loader_open(&l, &lo, feed, &lc);
 	if (err)
 		goto out;
 	loaded = true;
@@ -175,10 +276,13 @@ int fl_live_run(const struct fl_live_opts *o)
 	ri->lost_per_cpu = fl_xcalloc(l.ncpus, sizeof(uint64_t));
 	memcpy(ri->attach, l.attach, sizeof(l.attach));
 	ri->nattach = l.nattach;
+	stale_rule_coverage(&l);
 	for (int i = 0; i < l.nattach; i++)
 		if (strcmp(l.attach[i].status, "attached"))
 			fl_info("%s (%s): %s%s%s", l.attach[i].prog, l.attach[i].target,
 				l.attach[i].status, l.attach[i].why[0] ? ": " : "", l.attach[i].why);
+	if (lc.rec && record_start(&lc, o, ri, &sz))
+		goto out;
 	/* module tracepoints are planned at start: a module loaded later is not seen */
 	if (!fl_kernel_has_btf_tp("xfs_free_file_space") && !o->ndevs)
 		fl_warn("the xfs module is not loaded: if an xfs filesystem is mounted during "
@@ -210,6 +314,12 @@ int fl_live_run(const struct fl_live_opts *o)
 		}
 		if (deadline && fl_now_ns() >= deadline)
 			break;
+		if (lc.rec && fl_now_ns() - last_snap >= 1000000000ULL) {
+			record_snapshot(&lc, ri, NULL);
+			last_snap = fl_now_ns();
+		}
+		if (lc.rec && fl_dump_stopped(lc.rec))
+			break;
 	}
 	if (child > 0) {
 		stop_child(child, &status);
@@ -226,8 +336,15 @@ int fl_live_run(const struct fl_live_opts *o)
 	}
 	fl_loader_counts(&l, slots, ri->lost_per_cpu);
 	memcpy(eng->slots, slots, sizeof(slots));
-	fl_loader_repeats(&l, add_repeats, eng);
-	fl_engine_settle_stale(eng, fl_loader_extent_changes, &l);
+	if (lc.rec) {
+		fl_dump_closing(lc.rec);
+		record_snapshot(&lc, ri, slots);
+	}
+	fl_loader_repeats(&l, add_repeats, &lc);
+	if (lc.rec)
+		fl_engine_settle_stale(eng, record_changes, &lc);
+	else
+		fl_engine_settle_stale(eng, fl_loader_extent_changes, &l);
 	if (eng->nviol)
 		ri->ksyms = fl_symbolizer_get(&sz);
 	fl_report_text(stdout, eng, ri);
@@ -251,6 +368,9 @@ int fl_live_run(const struct fl_live_opts *o)
 out:
 	if (child > 0)
 		stop_child(child, &status);
+	if (lc.rec && fl_dump_close(lc.rec, ri->duration_s))
+		ret = FL_EXIT_ENV;
+	free(lc.lost_prev);
 	if (loaded)
 		fl_loader_close(&l);
 	if (stats_fd >= 0)

@@ -8,6 +8,8 @@
 
 #include "faultline/events.h"
 
+struct fl_dump_writer;
+
 struct fl_live_opts {
 	const char *mode;		/* "check", "demo" */
 	const char *json_path;
@@ -24,6 +26,11 @@ struct fl_live_opts {
 	bool precise;			/* --locks=precise */
 	bool lock_order;		/* --lock-order */
 	bool self_cost;			/* --self-cost: BPF run-time statistics */
+	/*
+	 * record: every event (BPF emit_all), counter snapshots, repeats and
+	 * settle data also go to this dump; fl_live_run closes it.
+	 */
+	struct fl_dump_writer *record;
 };
 
 /* Returns the process exit status: FL_EXIT_CLEAN, _VIOLATIONS or _ENV. */

@@ -19,6 +19,10 @@ static const char usage[] =
 "commands:\n"
 "  check [options] [-- CMD ARGS...]   trace until CMD exits, a signal or --duration,\n"
 "                                     then report; exit 0 clean, 1 violations, 2 error\n"
+"  record -o FILE [options] [-- CMD]  as check, and write every event to a dump FILE\n"
+"  report FILE [--json OUT] [--timeline OUT]\n"
+"                                     judge a recorded dump (here or on another\n"
+"                                     machine) like check; a Perfetto timeline\n"
 "  probe                              what this kernel allows, and the attach plan\n"
 "  demo [options]                     run `check` over a built-in workload on scratch\n"
 "                                     ext4, xfs and tmpfs filesystems\n"
@@ -38,6 +42,10 @@ int main(int argc, char **argv)
 	}
 	if (!strcmp(argv[1], "check"))
 		return fl_cmd_check(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "record"))
+		return fl_cmd_record(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "report"))
+		return fl_cmd_report(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "probe"))
 		return fl_cmd_probe(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "demo"))

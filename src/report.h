@@ -43,11 +43,16 @@ struct fl_run_info {
 	struct fl_attach_status attach[FL_MAX_ATTACH];
 	int nattach;
 	const struct fl_ksyms *ksyms;
+	const char *partial;	/* post-mortem: why the input is incomplete, or NULL */
 };
 
 void fl_report_text(FILE *out, const struct fl_engine *e, const struct fl_run_info *ri);
 /* 0 or -errno; the file is written whole or not at all. */
 int fl_report_json(const char *path, const struct fl_engine *e, const struct fl_run_info *ri);
+
+/* The attach plan as a JSON array (the report, and the dump's header). */
+struct json_object;
+struct json_object *fl_report_attach_json(const struct fl_run_info *ri);
 
 /* Frames worth showing: tracepoint glue and BPF frames are dropped. */
 int fl_report_frames(const struct fl_run_info *ri, const struct fl_event *ev,

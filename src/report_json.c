@@ -121,7 +121,7 @@ static json_object *stale_obj(const struct fl_engine *e)
 	return o;
 }
 
-static json_object *coverage_arr(const struct fl_run_info *ri)
+static json_object *coverage_arr(bool lock_order)
 {
 	json_object *a = json_object_new_array();
 	unsigned int n;
@@ -135,7 +135,7 @@ static json_object *coverage_arr(const struct fl_run_info *ri)
 		json_object_object_add(o, "rule", json_object_new_string(info->name));
 		json_object_object_add(o, "seed", json_object_new_string(info->seed));
 		json_object_object_add(o, "checked", json_object_new_boolean(
-			info->implemented && (r != FL_R_LOCK_ORDER || ri->lock_order)));
+			info->implemented && (r != FL_R_LOCK_ORDER || lock_order)));
 		for (unsigned int i = 0; r != FL_R_LOCK_ORDER && i < n; i++)
 			if (!(p[i].flags & fl_rule_flag(r)))
 				json_object_array_add(unchecked, json_object_new_string(p[i].name));
@@ -145,13 +145,28 @@ static json_object *coverage_arr(const struct fl_run_info *ri)
 	return a;
 }
 
+json_object *fl_report_attach_json(const struct fl_run_info *ri)
+{
+	json_object *attach = json_object_new_array();
+
+	for (int i = 0; i < ri->nattach; i++) {
+		json_object *o = json_object_new_object();
+
+		json_object_object_add(o, "program", json_object_new_string(ri->attach[i].prog));
+		json_object_object_add(o, "target", json_object_new_string(ri->attach[i].target));
+		json_object_object_add(o, "status", json_object_new_string(ri->attach[i].status));
+		json_object_object_add(o, "why", json_object_new_string(ri->attach[i].why));
+		json_object_array_add(attach, o);
+	}
+	return attach;
+}
+
 int fl_report_json(const char *path, const struct fl_engine *e, const struct fl_run_info *ri)
 {
 	json_object *root = json_object_new_object();
 	json_object *fss = json_object_new_array();
 	json_object *viols = json_object_new_array();
 	json_object *lost = json_object_new_array();
-	json_object *attach = json_object_new_array();
 	struct fl_counts total;
 	char tmp[PATH_MAX];
 	const char *text;
@@ -173,7 +188,10 @@ int fl_report_json(const char *path, const struct fl_engine *e, const struct fl_
 	for (int i = 0; i < ri->ncpus; i++)
 		json_object_array_add(lost, json_object_new_uint64(ri->lost_per_cpu[i]));
 	json_object_object_add(root, "lost_per_cpu", lost);
-	json_object_object_add(root, "complete", json_object_new_boolean(!fl_report_lost(e, ri)));
+	json_object_object_add(root, "complete",
+			       json_object_new_boolean(!fl_report_lost(e, ri) && !ri->partial));
+	if (ri->partial)
+		json_object_object_add(root, "partial_reason", json_object_new_string(ri->partial));
 	for (int s = 0; s < FL_MAX_SLOTS; s++) {
 		const struct fl_slot_info *si = &ri->slots[s];
 		json_object *o;
@@ -188,17 +206,8 @@ int fl_report_json(const char *path, const struct fl_engine *e, const struct fl_
 		json_object_array_add(fss, o);
 	}
 	json_object_object_add(root, "filesystems", fss);
-	json_object_object_add(root, "rules", coverage_arr(ri));
-	for (int i = 0; i < ri->nattach; i++) {
-		json_object *o = json_object_new_object();
-
-		json_object_object_add(o, "program", json_object_new_string(ri->attach[i].prog));
-		json_object_object_add(o, "target", json_object_new_string(ri->attach[i].target));
-		json_object_object_add(o, "status", json_object_new_string(ri->attach[i].status));
-		json_object_object_add(o, "why", json_object_new_string(ri->attach[i].why));
-		json_object_array_add(attach, o);
-	}
-	json_object_object_add(root, "attach", attach);
+	json_object_object_add(root, "rules", coverage_arr(fl_report_lo_checked(e, ri)));
+	json_object_object_add(root, "attach", fl_report_attach_json(ri));
 	for (size_t i = 0; i < e->nviol; i++)
 		json_object_array_add(viols, violation_obj(e, ri, &e->viol[i]));
 	json_object_object_add(root, "violations", viols);

@@ -12,6 +12,11 @@
 #include "rules.h"
 #include "util.h"
 
+bool fl_report_lo_checked(const struct fl_engine *e, const struct fl_run_info *ri)
+{
+	return ri->lock_order || e->lo->acquisitions || e->lo->releases;
+}
+
 static void print_frames(FILE *out, const struct fl_run_info *ri, const struct fl_event *ev,
 			 bool implied)
 {

@@ -8,6 +8,11 @@
 
 #include "report.h"
 
+/*
+ * Was lock order checked: --lock-order live, or lock events in a dump
+ * (whose header does not say).
+ */
+bool fl_report_lo_checked(const struct fl_engine *e, const struct fl_run_info *ri);
 /* lockdep-shaped: "possible circular locking dependency detected", chain, stacks */
 void fl_report_lo_violation(FILE *out, const struct fl_engine *e, const struct fl_run_info *ri,
 			    const struct fl_violation *v, size_t idx);

@@ -142,7 +142,7 @@ static void print_counts_row(FILE *out, const char *label, const struct fl_count
 		c->c[FL_CNT_UNKNOWN], c->c[FL_CNT_LOST]);
 }
 
-static void print_coverage(FILE *out, const struct fl_run_info *ri)
+static void print_coverage(FILE *out, bool lock_order)
 {
 	unsigned int n;
 	const struct fl_fs_proto *p = fl_fs_protos(&n);
@@ -153,7 +153,7 @@ static void print_coverage(FILE *out, const struct fl_run_info *ri)
 		char off[128] = "";
 		size_t len = 0;
 
-		if (r == FL_R_LOCK_ORDER && !ri->lock_order) {
+		if (r == FL_R_LOCK_ORDER && !lock_order) {
 			fprintf(out, "  %-22s NOT CHECKED (run with --lock-order)\n", info->name);
 			continue;
 		}
@@ -194,7 +194,7 @@ void fl_report_text(FILE *out, const struct fl_engine *e, const struct fl_run_in
 		print_counts_row(out, label, &e->slots[s]);
 	}
 	print_counts_row(out, ri->filtered ? "total" : "total (all filesystems)", &total);
-	print_coverage(out, ri);
+	print_coverage(out, fl_report_lo_checked(e, ri));
 	if (!ri->lock_words)
 		fprintf(out, "LOCK RULES NOT CHECKED: this kernel's rw_semaphore has no readable "
 			"lock word (PREEMPT_RT)\n");
@@ -204,6 +204,9 @@ void fl_report_text(FILE *out, const struct fl_engine *e, const struct fl_run_in
 			fprintf(out, " %" PRIu64, ri->lost_per_cpu[i]);
 		fprintf(out, "\n  the run is incomplete: violations may be missing\n");
 	}
+	if (ri->partial)
+		fprintf(out, "PARTIAL: %s\n  the report covers the input up to that point\n",
+			ri->partial);
 	if (total.c[FL_CNT_INVAL_UNTRACKED])
 		fprintf(out, "note: %" PRIu64 " invalidations ran outside a traced syscall "
 			"(ioctl or fs-internal) and have no window\n",

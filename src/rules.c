@@ -31,8 +31,8 @@ static const struct fl_rule_info rule_info[FL_R_MAX] = {
 		true },
 	[FL_R_STALE_MAP] = {
 		"stale-map", "002",
-		"an extent map was used after its range was invalidated",
-		false },
+		"a buffered write used a folio under an extent map that had gone stale",
+		true },
 	[FL_R_LOCK_ORDER] = {
 		"lock-order", "-",
 		"locks were taken against the documented hierarchy, or in a cycle",
@@ -52,7 +52,7 @@ static struct fl_fs_proto protos[] = {
 	/* ext4's buffered I/O does not go through iomap: write-unlocked cannot see it */
 	{ EXT4_MAGIC, "ext4", FL_RULE_INSERT_LOCKED | FL_RULE_INVAL_EXCL,
 	  "invalidate_lock (i_mmap_sem before 5.15)" },
-	{ XFS_MAGIC, "xfs", STRICT,
+	{ XFS_MAGIC, "xfs", STRICT | FL_RULE_STALE_MAPS,
 	  "invalidate_lock as XFS_MMAPLOCK, i_rwsem as XFS_IOLOCK" },
 	{ F2FS_MAGIC, "f2fs", STRICT,
 	  "invalidate_lock plus i_gc_rwsem" },
@@ -60,7 +60,7 @@ static struct fl_fs_proto protos[] = {
 	  "own protocol: btrfs_inode i_mmap_lock and extent range locks; not checked" },
 	{ TMPFS_MAGIC, "tmpfs", 0,
 	  "own protocol: faults wait on the shmem_falloc waitqueue during punch; not checked" },
-	{ ZOOFS_MAGIC, "zoofs", STRICT,
+	{ ZOOFS_MAGIC, "zoofs", STRICT | FL_RULE_STALE_MAPS,
 	  "faultline's test filesystem (tests/zoo): the generic protocol, bugs on demand" },
 };
 
@@ -158,6 +158,8 @@ const char *fl_counter_name(unsigned int counter)
 		[FL_CNT_REPEATS] = "candidate_repeats",
 		[FL_CNT_STALE_KERNEL] = "stale_maps_kernel",
 		[FL_CNT_STALE_SEEN] = "stale_maps_seen",
+		[FL_CNT_STALE_USES] = "stale_map_uses",
+		[FL_CNT_STALE_REVALIDATED] = "stale_maps_revalidated",
 	};
 
 	return counter < FL_CNT_MAX ? names[counter] : "?";
@@ -174,6 +176,8 @@ uint32_t fl_rule_flag(enum fl_rule r)
 		return FL_RULE_INVAL_EXCL;
 	case FL_R_WRITE_UNLOCKED:
 		return FL_RULE_WRITE_LOCKED;
+	case FL_R_STALE_MAP:
+		return FL_RULE_STALE_MAPS;
 	default:
 		return 0;
 	}

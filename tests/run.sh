@@ -2,7 +2,8 @@
 # faultline's test runner: unit tests (cmocka binaries in build/tests/),
 # live tests (tests/live/*.sh, real BPF on real loop-mounted filesystems),
 # then the guest kernels (tests/guest/run.sh: Debian 6.1 and 6.12 under
-# QEMU, the bug zoo).  `tests/run.sh unit|live|guest` runs one part.  Prints one line per test and a closing
+# QEMU, the bug zoo); tests/dump/*.sh (post-mortem readers, no BPF) run
+# after the unit tests.  `tests/run.sh unit|dump|live|guest` runs one part.  Prints one line per test and a closing
 # "N passed, N failed, N skipped" line.  Under CI=true a skip is a failure:
 # CI machines can load tp_btf, so nothing core may be skipped there.
 set -u
@@ -36,14 +37,23 @@ if [ "$what" = all ] || [ "$what" = unit ]; then
 	done
 fi
 
-if [ "$what" = all ] || [ "$what" = live ]; then
-	for t in tests/live/test_*.sh; do
-		name=live/$(basename "$t" .sh)
+scripts() {	# part: tests/PART/test_*.sh, 10 minutes each at most
+	for t in tests/$1/test_*.sh; do
+		name=$1/$(basename "$t" .sh)
 		start=$(date +%s)
 		timeout 600 bash "$t" >"$log_dir/log" 2>&1
 		rc=$?
 		result "$name ($(( $(date +%s) - start ))s)" $rc "$log_dir/log"
 	done
+}
+
+# Post-mortem readers without BPF: synthetic dumps, bad files, the fuzzer.
+if [ "$what" = all ] || [ "$what" = dump ]; then
+	scripts dump
+fi
+
+if [ "$what" = all ] || [ "$what" = live ]; then
+	scripts live
 fi
 
 # Guest kernels under QEMU: every run is one test; its own summary line

@@ -1,1 +1,1 @@
-vmlinux_x86_64.h
+/work/wt5/vmlinux/vmlinux_x86_64.h

@@ -32,7 +32,7 @@ enum fl_event_type {
 	FL_EV_IOMAP,		/* iomap_iter step */
 	FL_EV_IOMAP_MAP,	/* the extent map an iomap step will use */
 	FL_EV_STALE_UNSEEN,	/* the kernel found a map stale that we had not */
-	FL_EV_FOLIO_USE,	/* a buffered write takes a folio under an iomap */
+	FL_EV_FOLIO_USE,	/* a buffered write used a folio under a stale map */
 	FL_EV_LOCK_ACQ,		/* lock-order tracking: a lock was acquired */
 	FL_EV_LOCK_REL,		/* ... and released */
 	FL_EV_TYPE_MAX,
@@ -111,6 +111,7 @@ enum fl_lock_kind {
 #define FL_F_STACK	(1U << 2)	/* frames[] holds a kernel stack */
 #define FL_F_INTERNAL	(1U << 3)	/* fs-internal inode (no dentry): no rules */
 #define FL_F_PRECISE	(1U << 4)	/* lock states from precise tracking */
+#define FL_F_NO_LOCKWORD (1U << 5)	/* imported: FL_LOCK_NA means "not recorded" */
 
 /* iomap flags as the kernel defines them (stable since 4.x). */
 #define FL_IOMAP_WRITE	(1U << 0)
@@ -145,11 +146,13 @@ struct fl_event {
 	__u32 i_rwsem_owner;
 	__s32 stack_id;		/* candidates: key of repeats BPF did not send */
 	__u32 pad;
-	__u64 kaddr;		/* STALE_UNSEEN: the inode, to look its changes up later */
+	__u64 kaddr;		/* STALE_UNSEEN: the inode, to look its changes up later;
+				 * FOLIO_USE: the map's offset */
 	__u64 start;		/* byte range [start, end) */
 	__u64 end;
 	__u64 aux;		/* IOMAP: iomap flags; INVAL_BEGIN: fallocate mode;
-				 * INVAL_END: the syscall's return value */
+				 * INVAL_END: the syscall's return value;
+				 * FOLIO_USE: where the write went on to (byte) */
 	__u64 frames[FL_MAX_FRAMES];
 };
 
@@ -175,6 +178,8 @@ enum fl_counter {
 	FL_CNT_REPEATS,		/* candidates counted in BPF, not sent (fl_seen) */
 	FL_CNT_STALE_KERNEL,	/* maps the kernel found stale (xfs_*iomap_invalid) */
 	FL_CNT_STALE_SEEN,	/* ... that faultline had seen go stale already */
+	FL_CNT_STALE_USES,	/* folios a write instantiated under a map gone stale */
+	FL_CNT_STALE_REVALIDATED, /* ... where the fs found it stale and remapped */
 	FL_CNT_MAX,
 };
 
@@ -203,6 +208,7 @@ struct fl_seen {
 #define FL_RULE_INVAL_EXCL	(1U << 1) /* page-cache truncation needs inval lock excl */
 #define FL_RULE_MAP_PAGES_LOCKED (1U << 2) /* ->map_pages takes inval lock shared */
 #define FL_RULE_WRITE_LOCKED	(1U << 3) /* buffered writes hold i_rwsem */
+#define FL_RULE_STALE_MAPS	(1U << 4) /* iomaps revalidated, extent changes traced */
 
 /* Global configuration, one entry in the cfg array map. */
 struct fl_config {

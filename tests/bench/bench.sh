@@ -19,6 +19,9 @@
 # broke (faultline or the workload failed to run, the scratch filesystem could
 # not be made).  Lost events and violations are printed loudly, not failed on.
 #
+# Then `faultline report` throughput on a synthetic 20-million-event dump
+# (tests/bench/report_bench.sh; BENCH_REPORT_EVENTS changes the size).
+#
 # Run as root from the repository root after `make faultline`.  Knobs:
 #   BENCH_PAIRS=9        alternating pairs per workload (this VM is noisy:
 #                        many short pairs beat a few long ones)
@@ -441,5 +444,9 @@ fi
 if [ "$VIOL_TOTAL" != 0 ]; then
 	echo "!!! VIOLATIONS: faultline reported $VIOL_TOTAL violations on a workload that should have none"
 fi
+# post-mortem: report throughput on a synthetic dump (tests/bench/report_bench.sh)
+bash "$SRC_DIR/report_bench.sh" || die "report throughput bench failed"
+# ---- trace-cmd import speed (tests/bench/tracedat_bench.sh) ----------------
+"$SRC_DIR/tracedat_bench.sh" "$MNT" || die "trace.dat import bench failed"
 say "done in $(($(date +%s) - T0))s"
 exit 0

@@ -911,6 +911,38 @@ static void test_race_ignores_shared_other(void **state)
 	no_violation(e);
 }
 
+/*
+ * Imported events (FL_F_NO_LOCKWORD): NA means the lock was not recorded,
+ * and the import's windows span the whole syscall, beyond the
+ * invalidator's locked section.  The same overlaps as test_observed_race
+ * are no violation then; proven states are still judged.
+ */
+static void test_imported_na_no_race(void **state)
+{
+	struct fl_engine *e = *state;
+	struct fl_event ev;
+
+	begin_window(e, EXT4_MAGIC, PID_B, INO, 0, MiB, 1000);
+	ev = fault_insert(EXT4_MAGIC, FL_LOCK_NA, FL_LOCK_NA, 2000);
+	ev.flags |= FL_F_NO_LOCKWORD;
+	fl_engine_feed(e, &ev);
+	no_violation(e);
+
+	e = reset(state);
+	fl_rules_set_flags(XFS_MAGIC, fl_fs_flags(XFS_MAGIC) | FL_RULE_MAP_PAGES_LOCKED);
+	begin_window(e, XFS_MAGIC, PID_B, INO, 0, MiB, 1000);
+	ev = map_pages(XFS_MAGIC, FL_LOCK_NA, 2000);
+	ev.flags |= FL_F_NO_LOCKWORD;
+	fl_engine_feed(e, &ev);
+	no_violation(e);
+
+	/* xfs_ilock tracking proved the map_pages task holds no MMAPLOCK */
+	ev = map_pages(XFS_MAGIC, FL_LOCK_FREE, 3000);
+	ev.flags |= FL_F_NO_LOCKWORD;
+	fl_engine_feed(e, &ev);
+	only_violation(e, FL_R_FAULT_UNLOCKED, FL_EVID_DEFINITE);
+}
+
 /* ---- 8. window lifecycle --------------------------------------------- */
 
 static void test_window_end_closes(void **state)
@@ -1573,45 +1605,125 @@ static void test_insert_lockless_reader(void **state)
 }
 
 /* Stale-map agreement: late traces of the change count as seen, not missed. */
-static uint64_t changes_table[2][2];	/* kaddr, changes now */
+static uint64_t seq_table[3][2];	/* kaddr, sequences now (COW << 32 | data) */
 
-static bool changes_now(void *ctx, uint64_t kaddr, uint64_t *n)
+static bool seq_now(void *ctx, uint64_t kaddr, uint64_t *seq)
 {
 	(void)ctx;
-	for (size_t i = 0; i < ARRAY_SIZE(changes_table); i++) {
-		if (changes_table[i][0] == kaddr) {
-			*n = changes_table[i][1];
+	for (size_t i = 0; i < ARRAY_SIZE(seq_table); i++) {
+		if (seq_table[i][0] == kaddr) {
+			*seq = seq_table[i][1];
 			return true;
 		}
 	}
 	return false;
 }
 
+static void unseen(struct fl_engine *e, uint64_t kaddr, uint64_t snap, unsigned int forks)
+{
+	struct fl_event ev = mk_event(FL_EV_STALE_UNSEEN, PID_A, INO, 0, 4096, 1000);
+
+	ev.kaddr = kaddr;
+	ev.aux = snap;
+	ev.op = forks;
+	fl_engine_feed(e, &ev);
+}
+
+/*
+ * The kernel found maps stale before faultline's trace of the change had
+ * arrived: at the end, a traced change must have left a newer sequence in
+ * a fork the kernel compared, else the map counts as missed.
+ */
 static void test_stale_settle(void **state)
 {
 	struct fl_engine *e = *state;
+
+	e->slots[1].c[FL_CNT_STALE_KERNEL] = 12;
+	e->slots[1].c[FL_CNT_STALE_SEEN] = 6;
+	seq_table[0][0] = 0xffff1000;
+	seq_table[0][1] = (7ull << 32) | 5;
+	seq_table[1][0] = 0xffff2000;
+	seq_table[1][1] = (2ull << 32) | 3;
+	seq_table[2][0] = 0xffff4000;
+	seq_table[2][1] = 0x80000001;	/* data sequence wrapped past 2^31 */
+	unseen(e, 0xffff1000, 4, 1);			/* data 5 > 4: seen late */
+	unseen(e, 0xffff1000, 6ull << 32, 2);		/* COW 7 > 6: seen late */
+	unseen(e, 0xffff1000, (7ull << 32) | 4, 3);	/* data newer, COW not: seen late */
+	unseen(e, 0xffff2000, 3, 1);			/* unchanged: missed */
+	unseen(e, 0xffff2000, (2ull << 32) | 1, 2);	/* COW compared, only data newer: missed */
+	unseen(e, 0xffff3000, 1, 1);			/* nothing traced: missed */
+	unseen(e, 0xffff4000, 0x7ffffff0, 1);		/* newer across the sign bit */
+	fl_engine_settle_stale(e, seq_now, NULL);
+	assert_int_equal(e->stale.kernel_found, 12);
+	assert_int_equal(e->stale.seen, 6);
+	assert_int_equal(e->stale.seen_late, 4);
+	assert_int_equal(e->stale.missed, 3);
+	assert_true(fl_stale_newer(0, 0xffffffff, 1));	/* 2^32 wrap */
+	assert_false(fl_stale_newer(5, 5, 3));
+	no_violation(e);
+}
+
+/*
+ * Seed 002: BPF sends a folio use only when a buffered write instantiated
+ * a folio after the fs's extent sequence moved past its map's, and the
+ * write went on past it (aux) instead of stopping there for a new map.
+ */
+static struct fl_event stale_use(uint32_t magic, uint64_t pos, uint64_t went_to)
+{
+	struct fl_event ev = mk_event(FL_EV_FOLIO_USE, PID_A, INO, pos, pos + 4 * KiB, 3000);
+
+	ev.fs_magic = magic;
+	ev.kaddr = 0;		/* the map's offset */
+	ev.aux = went_to;
+	ev.flags |= FL_F_CANDIDATE;
+	set_locks(&ev, FL_LOCK_FREE, FL_LOCK_EXCL_ME);
+	set_stack(&ev, ST_WRITE_INSERT, NULL);
+	return ev;
+}
+
+static void test_seed002_stale_map_used(void **state)
+{
+	struct fl_engine *e = *state;
+	const struct fl_violation *v;
+	struct fl_event ev = stale_use(XFS_MAGIC, 64 * KiB, 1 * MiB);
+
+	fl_engine_feed(e, &ev);
+	v = only_violation(e, FL_R_STALE_MAP, FL_EVID_DEFINITE);
+	assert_int_equal(v->ev.start, 64 * KiB);
+	assert_int_equal(v->ev.inode.ino, INO);
+	/* the same path again: one violation, counted twice */
+	ev.ts += 1000;
+	fl_engine_feed(e, &ev);
+	v = only_violation(e, FL_R_STALE_MAP, FL_EVID_DEFINITE);
+	assert_int_equal(v->count, 2);
+}
+
+static void test_stale_map_not_reported(void **state)
+{
+	struct fl_engine *e;
 	struct fl_event ev;
 
-	e->slots[1].c[FL_CNT_STALE_KERNEL] = 10;
-	e->slots[1].c[FL_CNT_STALE_SEEN] = 7;
-	changes_table[0][0] = 0xffff1000;
-	changes_table[0][1] = 5;
-	changes_table[1][0] = 0xffff2000;
-	changes_table[1][1] = 3;
-	ev = mk_event(FL_EV_STALE_UNSEEN, PID_A, INO, 0, 4096, 1000);
-	ev.kaddr = 0xffff1000;
-	ev.aux = 4;		/* changed since: seen late */
+	/* a filesystem whose extent sequence faultline does not know */
+	e = reset(state);
+	ev = stale_use(EXT4_MAGIC, 64 * KiB, 1 * MiB);
 	fl_engine_feed(e, &ev);
-	ev.kaddr = 0xffff2000;
-	ev.aux = 3;		/* unchanged: missed */
+	no_violation(e);
+	/* the write stopped at the folio: it was revalidated, not used */
+	e = reset(state);
+	ev = stale_use(XFS_MAGIC, 64 * KiB, 64 * KiB);
 	fl_engine_feed(e, &ev);
-	ev.kaddr = 0xffff3000;	/* gone from the map: missed */
+	no_violation(e);
+	/* a folio faulted in from the write's own user buffer */
+	e = reset(state);
+	ev = stale_use(XFS_MAGIC, 64 * KiB, 1 * MiB);
+	set_stack(&ev, ST_FAULT_INSERT, NULL);
 	fl_engine_feed(e, &ev);
-	fl_engine_settle_stale(e, changes_now, NULL);
-	assert_int_equal(e->stale.kernel_found, 10);
-	assert_int_equal(e->stale.seen, 7);
-	assert_int_equal(e->stale.seen_late, 1);
-	assert_int_equal(e->stale.missed, 2);
+	no_violation(e);
+	/* the rule switched off for xfs (no BTF for its sequence) */
+	e = reset(state);
+	fl_rules_set_flags(XFS_MAGIC, fl_fs_flags(XFS_MAGIC) & ~FL_RULE_STALE_MAPS);
+	ev = stale_use(XFS_MAGIC, 64 * KiB, 1 * MiB);
+	fl_engine_feed(e, &ev);
 	no_violation(e);
 }
 
@@ -1635,6 +1747,8 @@ int main(void)
 		T(test_seed000_mkwrite_punch_shared),
 		T(test_delete_shared_hint_outside_fault),
 		T(test_stale_settle),
+		T(test_seed002_stale_map_used),
+		T(test_stale_map_not_reported),
 		T(test_insert_lockless_reader),
 		T(test_delete_shared_by_reclaim),
 		T(test_delete_in_own_window_excl),
@@ -1648,6 +1762,7 @@ int main(void)
 		/* 7 */
 		T(test_observed_race),
 		T(test_observed_race_negative),
+		T(test_imported_na_no_race),
 		/* 8 */
 		T(test_window_end_closes),
 		T(test_window_end_keeps_others),

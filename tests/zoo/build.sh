@@ -30,7 +30,8 @@ out=$(cd "$out" && pwd)
 src=$out/src
 rm -rf "$src"
 mkdir -p "$src"
-cp "$here/zoo.c" "$here/zoo_lockorder.c" "$here/zoo_lockorder.h" "$here/Kbuild" "$src/"
+cp "$here"/*.c "$here"/*.h "$here/Kbuild" "$src/"
+rm -f "$src/zootrigger.c"
 
 log=$out/build.log
 if ! make -C "$kdir" M="$src" modules >"$log" 2>&1; then

@@ -17,6 +17,8 @@
  *   000  ->page_mkwrite truncates page cache (the 64 KiB after the faulting
  *        page) while holding invalidate_lock only shared
  *   001  ->fault instantiates the folio without invalidate_lock
+ *   002  a buffered write keeps using an extent map that went stale
+ *        (iomap files, "-o iomap": zoo_iomap.c)
  *   003  ->write_iter runs generic_perform_write without i_rwsem
  *   004  fallocate punch/zero drops page cache without invalidate_lock
  *   004t truncate (setattr shrink) drops page cache without invalidate_lock
@@ -44,6 +46,7 @@
 #include <linux/uio.h>
 #include <linux/version.h>
 
+#include "zoo.h"
 #include "zoo_lockorder.h"
 
 #define ZOOFS_MAGIC	0x7a6f6f66	/* "zoof" */
@@ -96,54 +99,18 @@ static struct folio *zoo_get_folio(struct address_space *mapping, pgoff_t index,
 
 /* ---- bug classes, per-superblock state and counters ------------------ */
 
-enum zoo_bug {
-	ZOO_BUG_000,
-	ZOO_BUG_001,
-	ZOO_BUG_003,
-	ZOO_BUG_004,
-	ZOO_BUG_004T,
-	ZOO_BUG_LO,
-	ZOO_BUG_MAX
-};
-
 static const char *const zoo_bug_names[ZOO_BUG_MAX] = {
 	[ZOO_BUG_000] = "000",
 	[ZOO_BUG_001] = "001",
+	[ZOO_BUG_002] = "002",
 	[ZOO_BUG_003] = "003",
 	[ZOO_BUG_004] = "004",
 	[ZOO_BUG_004T] = "004t",
 	[ZOO_BUG_LO] = "lo",
 };
 
-#define ZOO_BUGS_ALL	((1UL << ZOO_BUG_MAX) - 1)
-
-/*
- * What ran, and what the lock words looked like at the critical moment
- * ("_free": rwsem_is_locked() said nobody held the lock).  In a healthy
- * mount every *_nolock and *_free counter stays 0.
- */
-enum zoo_stat {
-	ZS_FAULT,		/* ->fault calls */
-	ZS_FAULT_NEW,		/* ->fault instantiated the folio */
-	ZS_FAULT_NEW_NOLOCK,	/*   ... without taking invalidate_lock (001) */
-	ZS_FAULT_NEW_FREE,	/*   ... invalidate_lock and i_rwsem both free */
-	ZS_MAP_PAGES,		/* ->map_pages calls */
-	ZS_MKWRITE,		/* ->page_mkwrite calls */
-	ZS_MKWRITE_TRUNC,	/* neighbour truncated holding invalidate_lock shared (000) */
-	ZS_MKWRITE_DROPPED,	/*   folios those truncations removed */
-	ZS_WRITE,		/* ->write_iter calls */
-	ZS_WRITE_NOLOCK,	/*   ... without i_rwsem (003) */
-	ZS_WRITE_NEW,		/* folios instantiated by write_begin */
-	ZS_WRITE_NEW_FREE,	/*   ... with i_rwsem free (003) */
-	ZS_PUNCH,		/* fallocate punch / zero-range */
-	ZS_PUNCH_NOLOCK,	/*   ... without invalidate_lock (004) */
-	ZS_PUNCH_FREE,		/*   ... invalidate_lock free when truncating */
-	ZS_PUNCH_DROPPED,	/*   folios those punches removed */
-	ZS_TRUNC,		/* setattr shrinking i_size */
-	ZS_TRUNC_NOLOCK,	/*   ... without invalidate_lock (004t) */
-	ZS_TRUNC_FREE,		/*   ... invalidate_lock free when truncating */
-	ZS_MAX
-};
+/* "all": every class that acts on the default files (002 needs iomap files) */
+#define ZOO_BUGS_ALL	(((1UL << ZOO_BUG_MAX) - 1) & ~(1UL << ZOO_BUG_002))
 
 static const char *const zoo_stat_names[ZS_MAX] = {
 	[ZS_FAULT] = "fault",
@@ -165,32 +132,15 @@ static const char *const zoo_stat_names[ZS_MAX] = {
 	[ZS_TRUNC] = "trunc",
 	[ZS_TRUNC_NOLOCK] = "trunc_nolock",
 	[ZS_TRUNC_FREE] = "trunc_free",
-};
-
-struct zoo_sb {
-	unsigned long bugs;		/* ZOO_BUG_* bits; READ_ONCE: remount changes it */
-	dev_t dev;
-	struct list_head link;		/* zoo_mounts */
-	atomic_long_t stat[ZS_MAX];
+	[ZS_IOMAP_WRITE] = "iomap_write",
+	[ZS_WRITEBACK] = "writeback",
+	[ZS_EXTENT_CHANGES] = "extent_changes",
+	[ZS_MAP_STALE] = "map_stale",
+	[ZS_MAP_STALE_USED] = "map_stale_used",
 };
 
 static LIST_HEAD(zoo_mounts);
 static DEFINE_MUTEX(zoo_mounts_lock);
-
-static struct zoo_sb *ZOO_SB(struct super_block *sb)
-{
-	return sb->s_fs_info;
-}
-
-static bool zoo_bug(struct inode *inode, enum zoo_bug bug)
-{
-	return READ_ONCE(ZOO_SB(inode->i_sb)->bugs) & (1UL << bug);
-}
-
-static void zoo_count(struct inode *inode, enum zoo_stat s, long n)
-{
-	atomic_long_add(n, &ZOO_SB(inode->i_sb)->stat[s]);
-}
 
 /* "000,004" or "none" */
 static char *zoo_bugs_str(char *buf, size_t size, unsigned long bugs)
@@ -212,15 +162,19 @@ static char *zoo_bugs_str(char *buf, size_t size, unsigned long bugs)
 
 /* ---- address space: the page cache is the storage -------------------- */
 
-/* A folio that is not (or no longer) cached reads as zeroes. */
+/*
+ * A folio that is not (or no longer) cached reads as zeroes, or, in an
+ * iomap file, as what writeback left on its disk.
+ */
 static void zoo_fill(struct folio *folio)
 {
-	folio_zero_range(folio, 0, folio_size(folio));
+	if (!zoo_disk_fill(folio))
+		folio_zero_range(folio, 0, folio_size(folio));
 	flush_dcache_folio(folio);
 	folio_mark_uptodate(folio);
 }
 
-static int zoo_read_folio(struct file *file, struct folio *folio)
+int zoo_read_folio(struct file *file, struct folio *folio)
 {
 	zoo_fill(folio);
 	folio_unlock(folio);
@@ -475,6 +429,8 @@ static ssize_t zoo_write_iter(struct kiocb *iocb, struct iov_iter *from)
 	ssize_t ret;
 
 	zoo_count(inode, ZS_WRITE, 1);
+	if (zoo_iomap_file(inode))
+		return zoo_iomap_write_iter(iocb, from);
 	if (!zoo_bug(inode, ZOO_BUG_003))
 		return generic_file_write_iter(iocb, from);
 
@@ -536,6 +492,7 @@ static long zoo_fallocate(struct file *file, int mode, loff_t offset, loff_t len
 		truncate_pagecache_range(inode, offset, end - 1);
 		if (before > mapping->nrpages)
 			zoo_count(inode, ZS_PUNCH_DROPPED, before - mapping->nrpages);
+		zoo_disk_punch(inode, offset, end);
 		if (!bug)
 			filemap_invalidate_unlock(mapping);
 	}
@@ -571,6 +528,8 @@ static void zoo_truncate(struct inode *inode, loff_t newsize)
 			zoo_count(inode, ZS_TRUNC_FREE, 1);
 	}
 	truncate_setsize(inode, newsize);
+	if (shrink)
+		zoo_disk_punch(inode, newsize, LLONG_MAX);
 	if (!bug)
 		filemap_invalidate_unlock(mapping);
 }
@@ -631,8 +590,15 @@ static struct inode *zoo_new_inode(struct super_block *sb, ZOO_IDMAP *idmap,
 	inode_init_owner(idmap, inode, dir, mode);
 	inode->i_mapping->a_ops = &zoo_aops;
 	mapping_set_gfp_mask(inode->i_mapping, GFP_HIGHUSER);
-	mapping_set_unevictable(inode->i_mapping);	/* the cache is the data */
 	zoo_init_times(inode);
+	if (S_ISREG(mode) && ZOO_SB(sb)->iomap) {
+		if (zoo_iomap_init(inode)) {
+			iput(inode);
+			return NULL;
+		}
+	} else {
+		mapping_set_unevictable(inode->i_mapping);	/* the cache is the data */
+	}
 	if (S_ISDIR(mode)) {
 		inode->i_op = &zoo_dir_iops;
 		inode->i_fop = &simple_dir_operations;
@@ -695,24 +661,36 @@ static int zoo_show_options(struct seq_file *m, struct dentry *root)
 
 	seq_printf(m, ",bugs=%s",
 		   zoo_bugs_str(buf, sizeof(buf), READ_ONCE(ZOO_SB(root->d_sb)->bugs)));
+	if (ZOO_SB(root->d_sb)->iomap)
+		seq_puts(m, ",iomap");
 	return 0;
+}
+
+static void zoo_evict_inode(struct inode *inode)
+{
+	truncate_inode_pages_final(&inode->i_data);
+	clear_inode(inode);
+	zoo_iomap_evict(inode);
 }
 
 static const struct super_operations zoo_sops = {
 	.statfs		= simple_statfs,
 	.drop_inode	= generic_delete_inode,
+	.evict_inode	= zoo_evict_inode,
 	.show_options	= zoo_show_options,
 };
 
 struct zoo_fc {
 	unsigned long bugs;
 	bool bugs_given;
+	bool iomap;
 };
 
-enum { OPT_BUGS };
+enum { OPT_BUGS, OPT_IOMAP };
 
 static const struct fs_parameter_spec zoo_params[] = {
 	fsparam_string("bugs", OPT_BUGS),
+	fsparam_flag("iomap", OPT_IOMAP),
 	{}
 };
 
@@ -747,7 +725,7 @@ static int zoo_parse_bugs(struct fs_context *fc, const char *list)
 		} else if ((i = zoo_bug_index(tok)) >= 0) {
 			ctx->bugs |= 1UL << i;
 		} else {
-			err = invalfc(fc, "unknown bug class '%s' (000, 001, 003, 004, 004t, lo, all, none)",
+			err = invalfc(fc, "unknown bug class '%s' (000, 001, 002, 003, 004, 004t, lo, all, none)",
 				      tok);
 			break;
 		}
@@ -778,6 +756,10 @@ static int zoo_parse_param(struct fs_context *fc, struct fs_parameter *param)
 		return opt;
 	if (opt == OPT_BUGS)
 		return zoo_parse_bugs(fc, param->string);
+	if (opt == OPT_IOMAP) {
+		((struct zoo_fc *)fc->fs_private)->iomap = true;
+		return 0;
+	}
 	return -EINVAL;
 }
 
@@ -787,14 +769,23 @@ static int zoo_fill_super(struct super_block *sb, struct fs_context *fc)
 	char buf[ZOO_BUGS_STRLEN];
 	struct zoo_sb *zs;
 	struct inode *root;
+	int err;
 
 	zs = kzalloc(sizeof(*zs), GFP_KERNEL);
 	if (!zs)
 		return -ENOMEM;
 	zs->bugs = ctx->bugs;
+	/* 002 is a bug of iomap files: asking for it makes them */
+	zs->iomap = ctx->iomap || (ctx->bugs & (1UL << ZOO_BUG_002));
 	zs->dev = sb->s_dev;
 	INIT_LIST_HEAD(&zs->link);
 	sb->s_fs_info = zs;
+	if (zs->iomap) {
+		/* a bdi that does writeback: iomap files' folios reach the disk */
+		err = super_setup_bdi(sb);
+		if (err)
+			return err;
+	}
 
 	sb->s_maxbytes = MAX_LFS_FILESIZE;
 	sb->s_blocksize = PAGE_SIZE;
@@ -811,8 +802,8 @@ static int zoo_fill_super(struct super_block *sb, struct fs_context *fc)
 	mutex_lock(&zoo_mounts_lock);
 	list_add_tail(&zs->link, &zoo_mounts);
 	mutex_unlock(&zoo_mounts_lock);
-	pr_info("mounted %u:%u bugs=%s\n", MAJOR(sb->s_dev), MINOR(sb->s_dev),
-		zoo_bugs_str(buf, sizeof(buf), zs->bugs));
+	pr_info("mounted %u:%u bugs=%s%s\n", MAJOR(sb->s_dev), MINOR(sb->s_dev),
+		zoo_bugs_str(buf, sizeof(buf), zs->bugs), zs->iomap ? " iomap" : "");
 	return 0;
 }
 
@@ -856,7 +847,7 @@ static int zoo_init_fs_context(struct fs_context *fc)
 
 static void zoo_log_stats(struct zoo_sb *zs)
 {
-	char bugs[ZOO_BUGS_STRLEN], buf[512];
+	char bugs[ZOO_BUGS_STRLEN], buf[1024];
 	int i, n = 0;
 
 	for (i = 0; i < ZS_MAX && n < (int)sizeof(buf); i++)
@@ -925,7 +916,7 @@ static int __init zoo_init(void)
 		remove_proc_subtree("fs/zoofs", NULL);
 		return err;
 	}
-	pr_info("faultline bug zoo loaded (classes 000 001 003 004 004t)\n");
+	pr_info("faultline bug zoo loaded (classes 000 001 002 003 004 004t)\n");
 	return 0;
 }
 

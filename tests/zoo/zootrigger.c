@@ -5,12 +5,12 @@
  *
  *   zootrigger CLASS FILE [-n ITERATIONS] [-t SECONDS] [-c] [-q]
  *
- * CLASS is 000, 001, 003, 004, 004t or all.  FILE is created (or reused) on
+ * CLASS is 000, 001, 002, 003, 004, 004t or all.  FILE is created (or reused) on
  * a zoofs mount; the same pattern runs against healthy and buggy mounts.
  * Each class runs ITERATIONS rounds (default 300) or SECONDS (default 2.5),
  * whichever ends first, then prints one summary line and, when FILE is on
  * zoofs, how the module's counters for that mount moved
- * (/proc/fs/zoofs/stats).  Data checks (000, 003) print lost=N: nonzero is
+ * (/proc/fs/zoofs/stats).  Data checks (000, 002, 003) print lost=N: nonzero is
  * the bug's visible damage.  -c: exit 3 when any data was lost.
  * Exit status: 0 ran, 1 setup or I/O error, 2 usage, 3 data lost with -c.
  */
@@ -555,6 +555,75 @@ static void run_004t(const char *path)
 	target_close(&t);
 }
 
+/* ---- 002: a buffered write's map goes stale under it ------------------- */
+
+#define MAP_BYTES	(1L << 20)	/* one write, one zoofs map (its longest) */
+
+static int syncer_fd;
+
+/* Writeback of what the writer left dirty: each new block bumps the extents. */
+static void *sync_loop(void *arg)
+{
+	long *syncs = arg;
+
+	while (!atomic_load(&stop)) {
+		if (sync_file_range(syncer_fd, 0, MAP_BYTES, SYNC_FILE_RANGE_WRITE) < 0)
+			die("sync_file_range");
+		(*syncs)++;
+	}
+	return NULL;
+}
+
+/*
+ * The main thread punches a 1 MiB range (its blocks are freed: the next
+ * writeback allocates them again) and writes it whole with one pwrite(),
+ * which iomap walks with one map, a folio at a time, while a second thread
+ * keeps starting writeback on the same range: blocks get allocated under
+ * the write, and its map goes stale.  Healthy, ->iomap_valid sends iomap
+ * back for a new map at the first folio after a change; bug 002 writes on
+ * with the old one.  Every round is read back (lost=N: zoofs's own damage;
+ * whole-page writes lose nothing in either twin).
+ */
+static void run_002(const char *path)
+{
+	char *buf = aligned_alloc(PG, MAP_BYTES), *back = aligned_alloc(PG, MAP_BYTES);
+	long rounds, syncs = 0, lost = 0;
+	pthread_t tid;
+	double t0 = now();
+	int fd;
+
+	if (!buf || !back)
+		die("malloc");
+	fd = open(path, O_RDWR | O_CREAT, 0644);
+	if (fd < 0)
+		die("open %s", path);
+	syncer_fd = fd;
+	atomic_store(&stop, false);
+	if (pthread_create(&tid, NULL, sync_loop, &syncs))
+		die("pthread_create");
+	for (rounds = 0; budget_left(rounds, t0); rounds++) {
+		if (fallocate(fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, 0, MAP_BYTES) < 0 &&
+		    errno != EOPNOTSUPP)
+			die("fallocate punch %s", path);
+		memset(buf, 0x41 + (int)(rounds % 26), MAP_BYTES);
+		if (pwrite(fd, buf, MAP_BYTES, 0) != MAP_BYTES)
+			die("pwrite %s", path);
+		if (pread(fd, back, MAP_BYTES, 0) != MAP_BYTES)
+			die("pread %s", path);
+		if (memcmp(buf, back, MAP_BYTES))
+			lost++;
+	}
+	atomic_store(&stop, true);
+	pthread_join(tid, NULL);
+	if (lost)
+		exit_lost = 1;
+	printf("zootrigger 002: rounds=%ld syncs=%ld lost=%ld elapsed=%.2fs\n",
+	       rounds, syncs, lost, now() - t0);
+	close(fd);
+	free(buf);
+	free(back);
+}
+
 /*
  * Lock order ("lo"): the documented path (i_rwsem, then invalidate_lock)
  * and the path bugs=lo inverts, one after the other in this one thread, so
@@ -588,6 +657,7 @@ static const struct {
 } classes[] = {
 	{ "000", run_000 },
 	{ "001", run_001 },
+	{ "002", run_002 },
 	{ "003", run_003 },
 	{ "004", run_004 },
 	{ "004t", run_004t },
@@ -598,7 +668,7 @@ static void usage(void)
 {
 	fprintf(stderr,
 		"usage: zootrigger CLASS FILE [-n ITERATIONS] [-t SECONDS] [-c] [-q]\n"
-		"  CLASS: 000 001 003 004 004t lo all\n"
+		"  CLASS: 000 001 002 003 004 004t lo all (002 wants an iomap mount)\n"
 		"  -n  rounds per class (default 300)    -t  time limit per class (default 2.5)\n"
 		"  -c  exit 3 if data was lost            -q  no zoofs counter line\n");
 	exit(2);

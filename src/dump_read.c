@@ -1,0 +1,660 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The dump reader.  Large buffered reads, a CRC per record, one event on
+ * the stack at a time: no allocation per event.  A damaged or incomplete
+ * record ends the read; everything before it is used and the report is
+ * marked partial with the reason.  Only a missing or damaged header (or a
+ * file that is no dump) is an error.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <json-c/json.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "dump.h"
+#include "rules.h"
+#include "util.h"
+
+#define RBUF_SIZE	(8U << 20)
+
+struct src {
+	int fd;				/* -1: reading from memory */
+	const unsigned char *mem;	/* memory, or the buffer */
+	unsigned char *buf;
+	size_t start, end;		/* valid bytes [start, end) of mem */
+	uint64_t off;			/* file offset of mem[start] */
+	bool eof;
+	int err;			/* read() failure */
+};
+
+/* At least @n contiguous bytes at the read position, or NULL at the end. */
+static const unsigned char *src_get(struct src *s, size_t n)
+{
+	if (s->end - s->start >= n)
+		return s->mem + s->start;
+	if (s->fd < 0 || s->eof)
+		return NULL;
+	memmove(s->buf, s->buf + s->start, s->end - s->start);
+	s->end -= s->start;
+	s->start = 0;
+	while (s->end < n && !s->eof) {
+		ssize_t r = read(s->fd, s->buf + s->end, RBUF_SIZE - s->end);
+
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0)
+			s->err = errno;
+		if (r <= 0)
+			s->eof = true;
+		else
+			s->end += r;
+	}
+	return s->end - s->start >= n ? s->mem + s->start : NULL;
+}
+
+static void src_skip(struct src *s, size_t n)
+{
+	s->start += n;
+	s->off += n;
+}
+
+static void seterr(char *err, size_t errlen, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(err, errlen, fmt, ap);
+	va_end(ap);
+}
+
+/* ---- header ------------------------------------------------------------ */
+
+static const char *jstr(json_object *o, const char *key)
+{
+	json_object *v;
+
+	if (!json_object_object_get_ex(o, key, &v) || !json_object_is_type(v, json_type_string))
+		return "";
+	return json_object_get_string(v);
+}
+
+static int64_t jint(json_object *o, const char *key, int64_t dflt)
+{
+	json_object *v;
+
+	if (!json_object_object_get_ex(o, key, &v) ||
+	    !(json_object_is_type(v, json_type_int) || json_object_is_type(v, json_type_double)))
+		return dflt;
+	return json_object_get_int64(v);
+}
+
+static bool jbool(json_object *o, const char *key)
+{
+	json_object *v;
+
+	return json_object_object_get_ex(o, key, &v) && json_object_get_boolean(v);
+}
+
+static json_object *jarr(json_object *o, const char *key)
+{
+	json_object *v;
+
+	if (!json_object_object_get_ex(o, key, &v) || !json_object_is_type(v, json_type_array))
+		return NULL;
+	return v;
+}
+
+#define COPY(dst, s) snprintf(dst, sizeof(dst), "%s", s)
+
+static void header_slots(json_object *h, struct fl_run_info *ri)
+{
+	json_object *a = jarr(h, "slots");
+
+	for (size_t i = 0; a && i < json_object_array_length(a); i++) {
+		json_object *o = json_object_array_get_idx(a, i);
+		int64_t s = jint(o, "slot", -1);
+		struct fl_slot_info *si;
+
+		if (s < 0 || s >= FL_MAX_SLOTS)
+			continue;
+		si = &ri->slots[s];
+		si->used = true;
+		si->kdev = (uint32_t)jint(o, "dev", 0);
+		si->magic = (uint32_t)jint(o, "magic", 0);
+		COPY(si->fstype, jstr(o, "fstype"));
+		COPY(si->mount, jstr(o, "mount"));
+	}
+}
+
+static void header_attach(json_object *h, struct fl_run_info *ri)
+{
+	json_object *a = jarr(h, "attach");
+
+	for (size_t i = 0; a && i < json_object_array_length(a) && ri->nattach < FL_MAX_ATTACH; i++) {
+		json_object *o = json_object_array_get_idx(a, i);
+		struct fl_attach_status *st = &ri->attach[ri->nattach++];
+
+		COPY(st->prog, jstr(o, "program"));
+		COPY(st->target, jstr(o, "target"));
+		COPY(st->status, jstr(o, "status"));
+		COPY(st->why, jstr(o, "why"));
+	}
+}
+
+/* The recording kernel's protocol table replaces the local one. */
+static void header_protocols(json_object *h)
+{
+	json_object *a = jarr(h, "protocols");
+
+	for (size_t i = 0; a && i < json_object_array_length(a); i++) {
+		json_object *o = json_object_array_get_idx(a, i);
+		uint32_t magic = (uint32_t)jint(o, "magic", 0);
+
+		if (fl_fs_proto(magic))
+			fl_rules_set_flags(magic, (uint32_t)jint(o, "flags", 0));
+		else
+			fl_warn("dump: protocol of unknown filesystem %s (0x%x) ignored",
+				jstr(o, "name"), magic);
+	}
+}
+
+static int parse_header(const unsigned char *p, size_t len, struct fl_engine *e,
+			struct fl_run_info *ri, struct fl_dump_meta_in *m,
+			char *err, size_t errlen)
+{
+	struct json_tokener *tok = json_tokener_new();
+	json_object *h = json_tokener_parse_ex(tok, (const char *)p, (int)len);
+	int64_t abi, size;
+
+	json_tokener_free(tok);
+	if (!h || !json_object_is_type(h, json_type_object) ||
+	    strcmp(jstr(h, "format"), "faultline-dump")) {
+		seterr(err, errlen, "the header record is not a faultline dump header");
+		json_object_put(h);
+		return -1;
+	}
+	abi = jint(h, "event_abi", -1);
+	size = jint(h, "event_size", -1);
+	if (abi != FL_ABI_VERSION || size != (int64_t)sizeof(struct fl_event)) {
+		seterr(err, errlen, "events of ABI %lld (%lld bytes); this faultline reads ABI %d "
+		       "(%zu bytes)", (long long)abi, (long long)size, FL_ABI_VERSION,
+		       sizeof(struct fl_event));
+		json_object_put(h);
+		return -1;
+	}
+	COPY(ri->kernel, jstr(h, "kernel"));
+	COPY(m->boot_id, jstr(h, "boot_id"));
+	COPY(m->host, jstr(h, "host"));
+	COPY(m->clock, jstr(h, "clock"));
+	COPY(m->locks, jstr(h, "lock_evidence"));
+	COPY(m->attach_mode, jstr(h, "attach_mode"));
+	m->page_shift = (uint32_t)jint(h, "page_shift", 12);
+	ri->lock_words = jbool(h, "lock_words_readable");
+	ri->locks = m->locks;
+	ri->attach_mode = m->attach_mode;
+	/* counts come from BPF's snapshots when the recorder wrote them */
+	e->count_events = !jbool(h, "counter_snapshots");
+	{
+		json_object *f;
+
+		if (json_object_object_get_ex(h, "filters", &f))
+			ri->filtered = jbool(f, "filtered");
+	}
+	header_slots(h, ri);
+	header_attach(h, ri);
+	header_protocols(h);
+	json_object_put(h);
+	return 0;
+}
+
+/* ---- records ----------------------------------------------------------- */
+
+static int sym_add(struct fl_dump_meta_in *m, const unsigned char *p, size_t len)
+{
+	struct fl_ksyms *ks = &m->syms;
+	size_t lo = 0, hi, nlen = len - 8;
+	uint64_t addr;
+	char *name;
+
+	memcpy(&addr, p, 8);
+	hi = ks->n;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (ks->syms[mid].addr < addr)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	name = malloc(nlen + 1);
+	if (!name)
+		return -1;
+	memcpy(name, p + 8, nlen);
+	name[nlen] = 0;
+	if (lo < ks->n && ks->syms[lo].addr == addr) {
+		free(ks->syms[lo].name);
+		ks->syms[lo].name = name;
+		return 0;
+	}
+	if (ks->n >= FL_DUMP_MAX_SYMS) {
+		m->syms_dropped++;
+		free(name);
+		return 0;
+	}
+	if (ks->n == ks->cap) {
+		size_t cap = ks->cap ? ks->cap * 2 : 256;
+		struct fl_ksym *n = realloc(ks->syms, cap * sizeof(*n));
+
+		if (!n) {
+			free(name);
+			return -1;
+		}
+		ks->syms = n;
+		ks->cap = cap;
+	}
+	memmove(&ks->syms[lo + 1], &ks->syms[lo], (ks->n - lo) * sizeof(ks->syms[0]));
+	ks->syms[lo].addr = addr;
+	ks->syms[lo].name = name;
+	ks->n++;
+	return 0;
+}
+
+/* Appends to a bounded array; false when full (the record is then dropped). */
+static bool grow(void **arr, size_t *n, size_t max, size_t size)
+{
+	void *a;
+
+	if (*n >= max)
+		return false;
+	/* capacity: 16, then doubled whenever n reaches a power of two */
+	if (*n && (*n < 16 || (*n & (*n - 1))))
+		return true;
+	a = realloc(*arr, (*n ? *n * 2 : 16) * size);
+	if (!a)
+		return false;
+	*arr = a;
+	return true;
+}
+
+static int counts_rec(const unsigned char *p, size_t len, struct fl_engine *e,
+		      struct fl_run_info *ri)
+{
+	struct fl_rec_counts h;
+	size_t need;
+
+	if (len < sizeof(h))
+		return -1;
+	memcpy(&h, p, sizeof(h));
+	if (!h.nslots || h.nslots > 64 || !h.ncnt || h.ncnt > 1024 || h.ncpus > FL_DUMP_MAX_CPUS)
+		return -1;
+	need = sizeof(h) + (size_t)h.nslots * h.ncnt * 8 + (size_t)h.ncpus * 8;
+	if (len != need)
+		return -1;
+	/* a later faultline may count more: take what this one knows */
+	memset(e->slots, 0, sizeof(e->slots));
+	for (uint32_t s = 0; s < h.nslots && s < FL_MAX_SLOTS; s++)
+		for (uint32_t c = 0; c < h.ncnt && c < FL_CNT_MAX; c++)
+			memcpy(&e->slots[s].c[c], p + sizeof(h) + ((size_t)s * h.ncnt + c) * 8, 8);
+	if ((int)h.ncpus != ri->ncpus) {
+		uint64_t *l = calloc(h.ncpus ? h.ncpus : 1, 8);
+
+		if (!l)
+			return -1;
+		free(ri->lost_per_cpu);
+		ri->lost_per_cpu = l;
+		ri->ncpus = h.ncpus;
+	}
+	if (h.ncpus)
+		memcpy(ri->lost_per_cpu, p + sizeof(h) + (size_t)h.nslots * h.ncnt * 8,
+		       h.ncpus * 8);
+	return 0;
+}
+
+/* One record; -1 when it is malformed although its checksum is right. */
+static int one_record(uint32_t type, const unsigned char *p, size_t len, struct fl_engine *e,
+		      struct fl_run_info *ri, struct fl_dump_meta_in *m, struct fl_rec_end *end,
+		      bool *ended)
+{
+	const size_t ev_fixed = offsetof(struct fl_event, frames);
+
+	switch (type) {
+	case FL_REC_EVENT: {
+		struct fl_event ev;
+		size_t nf;
+
+		if (len < ev_fixed || len > sizeof(ev) || (len - ev_fixed) % 8)
+			return -1;
+		nf = (len - ev_fixed) / 8;
+		memcpy(&ev, p, len);
+		memset((char *)&ev + len, 0, sizeof(ev) - len);
+		if (ev.nr_frames > nf && nf < FL_MAX_FRAMES)
+			ev.nr_frames = nf;
+		fl_engine_feed(e, &ev);
+		m->events++;
+		if (m->on_event)
+			m->on_event(m->cb_ctx, &ev);
+		return 0;
+	}
+	case FL_REC_COUNTS:
+		if (counts_rec(p, len, e, ri))
+			return -1;
+		m->have_counts = true;
+		m->events_at_counts = m->events;
+		return 0;
+	case FL_REC_LOST: {
+		struct fl_rec_lost l;
+
+		if (len != sizeof(l))
+			return -1;
+		memcpy(&l, p, len);
+		if (m->on_lost)
+			m->on_lost(m->cb_ctx, &l);
+		return 0;
+	}
+	case FL_REC_REPEAT:
+		if (len != sizeof(struct fl_rec_repeat))
+			return -1;
+		if (grow((void **)&m->repeats, &m->nrepeats, FL_DUMP_MAX_REPEATS, len))
+			memcpy(&m->repeats[m->nrepeats++], p, len);
+		return 0;
+	case FL_REC_SETTLE:
+		if (len != sizeof(struct fl_rec_settle))
+			return -1;
+		if (grow((void **)&m->settle, &m->nsettle, FL_DUMP_MAX_SETTLE, len))
+			memcpy(&m->settle[m->nsettle++], p, len);
+		return 0;
+	case FL_REC_SYM:
+		if (len <= 8 || len > 8 + 512)
+			return -1;
+		return sym_add(m, p, len);
+	case FL_REC_PATH: {
+		struct fl_dump_path *dp;
+
+		if (len <= sizeof(struct fl_inode_key) || len > sizeof(struct fl_inode_key) + 4096)
+			return -1;
+		if (!grow((void **)&m->paths, &m->npaths, FL_DUMP_MAX_PATHS, sizeof(*dp)))
+			return 0;
+		dp = &m->paths[m->npaths++];
+		memcpy(&dp->key, p, sizeof(dp->key));
+		dp->path = strndup((const char *)p + sizeof(dp->key), len - sizeof(dp->key));
+		return 0;
+	}
+	case FL_REC_END:
+		if (len != sizeof(*end))
+			return -1;
+		memcpy(end, p, len);
+		*ended = true;
+		return 0;
+	case FL_REC_HEADER:
+		return -1;		/* only once, first */
+	default:
+		return 0;		/* a later faultline's record: skipped */
+	}
+}
+
+static uint32_t rec_crc(const struct fl_rec_hdr *h, const unsigned char *payload)
+{
+	uint32_t c = fl_crc32(0, h, offsetof(struct fl_rec_hdr, crc));
+
+	return fl_crc32(c, payload, h->len);
+}
+
+/* The preamble and the header record: anything wrong here is an error. */
+static int read_start(struct src *s, struct fl_engine *e, struct fl_run_info *ri,
+		      struct fl_dump_meta_in *m, char *err, size_t errlen)
+{
+	const unsigned char *p = src_get(s, FL_DUMP_PREAMBLE);
+	struct fl_rec_hdr h;
+	uint32_t ver;
+
+	if (!p) {
+		if (s->err)
+			seterr(err, errlen, "read error: %s", strerror(s->err));
+		else if (s->end == s->start)
+			seterr(err, errlen, "empty file");
+		else
+			seterr(err, errlen, "too short for a faultline dump (%zu bytes)",
+			       s->end - s->start);
+		return -1;
+	}
+	if (memcmp(p, FL_DUMP_MAGIC, FL_DUMP_MAGIC_LEN)) {
+		seterr(err, errlen, "not a faultline dump (wrong magic)");
+		return -1;
+	}
+	memcpy(&ver, p + 8, 4);
+	if (memcmp(p + 12, "\0\0\0\0", 4)) {
+		seterr(err, errlen, "damaged preamble (reserved bytes not zero)");
+		return -1;
+	}
+	if (ver == __builtin_bswap32(FL_DUMP_VERSION)) {
+		seterr(err, errlen, "dump written with the other byte order: not supported");
+		return -1;
+	}
+	if (ver == 0 || ver > FL_DUMP_VERSION) {
+		seterr(err, errlen, "dump format version %u; this faultline reads up to %d",
+		       ver, FL_DUMP_VERSION);
+		return -1;
+	}
+	m->version = ver;
+	src_skip(s, FL_DUMP_PREAMBLE);
+	p = src_get(s, sizeof(h));
+	if (!p) {
+		seterr(err, errlen, "the dump ends before its header record");
+		return -1;
+	}
+	memcpy(&h, p, sizeof(h));
+	if (h.type != FL_REC_HEADER || h.len > FL_DUMP_MAX_REC) {
+		seterr(err, errlen, "the header record is damaged (type %u, length %u)",
+		       h.type, h.len);
+		return -1;
+	}
+	p = src_get(s, sizeof(h) + h.len);
+	if (!p) {
+		seterr(err, errlen, "the dump ends inside its header record");
+		return -1;
+	}
+	if (rec_crc(&h, p + sizeof(h)) != h.crc) {
+		seterr(err, errlen, "the header record is damaged (checksum mismatch)");
+		return -1;
+	}
+	if (parse_header(p + sizeof(h), h.len, e, ri, m, err, errlen))
+		return -1;
+	src_skip(s, sizeof(h) + h.len);
+	m->records = 1;
+	m->bytes_ok = s->off;
+	return 0;
+}
+
+static void settle_and_paths(struct fl_engine *e, struct fl_dump_meta_in *m)
+{
+	for (size_t i = 0; i < m->nrepeats; i++)
+		fl_engine_add_repeats(e, &m->repeats[i].key, m->repeats[i].repeats);
+	fl_engine_settle_stale(e, fl_dump_changes, m);
+	for (size_t i = 0; i < e->nviol; i++) {
+		const struct fl_inode_key *k = &e->viol[i].ev.inode;
+
+		for (size_t j = 0; j < m->npaths && !e->viol[i].path; j++)
+			if (m->paths[j].key.dev == k->dev && m->paths[j].key.ino == k->ino &&
+			    m->paths[j].key.gen == k->gen && m->paths[j].path)
+				e->viol[i].path = fl_xstrdup(m->paths[j].path);
+	}
+}
+
+static int read_all(struct src *s, struct fl_engine *e, struct fl_run_info *ri,
+		    struct fl_dump_meta_in *m, char *err, size_t errlen)
+{
+	struct fl_rec_end end = { 0 };
+	bool ended = false;
+	uint64_t first_ts = 0, last_ts = 0;
+
+	ri->mode = "report";
+	ri->ksyms = &m->syms;
+	if (read_start(s, e, ri, m, err, errlen))
+		return -1;
+	for (;;) {
+		const unsigned char *p = src_get(s, sizeof(struct fl_rec_hdr));
+		struct fl_rec_hdr h;
+
+		if (!p) {
+			if (s->err)
+				seterr(m->why, sizeof(m->why), "read error at offset %llu: %s",
+				       (unsigned long long)s->off, strerror(s->err));
+			else if (s->end > s->start)
+				seterr(m->why, sizeof(m->why), "the dump ends inside a record "
+				       "header at offset %llu", (unsigned long long)s->off);
+			else
+				seterr(m->why, sizeof(m->why), "no END record: the recording was "
+				       "cut short (killed, crashed or out of disk)");
+			break;
+		}
+		memcpy(&h, p, sizeof(h));
+		if (h.len > FL_DUMP_MAX_REC) {
+			seterr(m->why, sizeof(m->why), "damaged record at offset %llu (length %u)",
+			       (unsigned long long)s->off, h.len);
+			break;
+		}
+		p = src_get(s, sizeof(h) + h.len);
+		if (!p) {
+			seterr(m->why, sizeof(m->why), s->err ? "read error at offset %llu" :
+			       "the dump ends inside a record at offset %llu",
+			       (unsigned long long)s->off);
+			break;
+		}
+		if (rec_crc(&h, p + sizeof(h)) != h.crc) {
+			seterr(m->why, sizeof(m->why), "checksum mismatch in the record at offset %llu",
+			       (unsigned long long)s->off);
+			break;
+		}
+		if (one_record(h.type, p + sizeof(h), h.len, e, ri, m, &end, &ended)) {
+			seterr(m->why, sizeof(m->why), "malformed record (type %u) at offset %llu",
+			       h.type, (unsigned long long)s->off);
+			break;
+		}
+		if (h.type == FL_REC_EVENT) {
+			struct fl_event ev;
+
+			memcpy(&ev.ts, p + sizeof(h) + offsetof(struct fl_event, ts), 8);
+			if (!first_ts)
+				first_ts = ev.ts;
+			last_ts = ev.ts;
+		}
+		src_skip(s, sizeof(h) + h.len);
+		m->records++;
+		m->bytes_ok = s->off;
+		if (ended)
+			break;
+	}
+	if (ended) {
+		ri->duration_s = end.duration_s;
+		if (end.flags & FL_END_CUT)
+			seterr(m->why, sizeof(m->why), "the recording stopped at its --max-size");
+		else if (end.flags & FL_END_ERROR)
+			seterr(m->why, sizeof(m->why), "the recorder could not write every record");
+		else
+			m->complete = true;
+	} else {
+		ri->duration_s = last_ts > first_ts ? (last_ts - first_ts) / 1e9 : 0;
+	}
+	/* counts are BPF's: a cut dump has those of its last snapshot only */
+	if (!m->complete && !e->count_events && m->events > m->events_at_counts) {
+		size_t l = strlen(m->why);
+
+		snprintf(m->why + l, sizeof(m->why) - l, "; counts are the last snapshot's, "
+			 "%llu events read after it are not in them",
+			 (unsigned long long)(m->events - m->events_at_counts));
+	}
+	settle_and_paths(e, m);
+	return 0;
+}
+
+int fl_dump_read_mem(const void *buf, size_t len, struct fl_engine *e, struct fl_run_info *ri,
+		     struct fl_dump_meta_in *m, char *err, size_t errlen)
+{
+	struct src s = { .fd = -1, .mem = buf, .end = len };
+
+	return read_all(&s, e, ri, m, err, errlen);
+}
+
+int fl_dump_read(const char *path, struct fl_engine *e, struct fl_run_info *ri,
+		 struct fl_dump_meta_in *m, char *err, size_t errlen)
+{
+	struct src s = { 0 };
+	int ret;
+
+	s.fd = fl_open_regular(path, err, errlen);
+	if (s.fd < 0)
+		return -1;
+	s.buf = malloc(RBUF_SIZE);
+	if (!s.buf) {
+		close(s.fd);
+		seterr(err, errlen, "out of memory");
+		return -1;
+	}
+	s.mem = s.buf;
+	ret = read_all(&s, e, ri, m, err, errlen);
+	free(s.buf);
+	close(s.fd);
+	return ret;
+}
+
+int fl_open_regular(const char *path, char *err, size_t errlen)
+{
+	struct stat st;
+	/* O_NONBLOCK: opening a FIFO without a writer must not hang */
+	int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+
+	if (fd < 0) {
+		seterr(err, errlen, "%s", strerror(errno));
+		return -1;
+	}
+	if (fstat(fd, &st) || !S_ISREG(st.st_mode)) {
+		seterr(err, errlen, S_ISDIR(st.st_mode) ? "is a directory" :
+		       "not a regular file (pipe, socket or device): save the dump to a file");
+		close(fd);
+		return -1;
+	}
+	/* regular files never block; plain reads from here on */
+	fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
+	return fd;
+}
+
+void fl_dump_meta_free(struct fl_dump_meta_in *m)
+{
+	for (size_t i = 0; i < m->syms.n; i++)
+		free(m->syms.syms[i].name);
+	free(m->syms.syms);
+	for (size_t i = 0; i < m->npaths; i++)
+		free(m->paths[i].path);
+	free(m->paths);
+	free(m->settle);
+	free(m->repeats);
+	memset(&m->syms, 0, sizeof(m->syms));
+	m->paths = NULL;
+	m->settle = NULL;
+	m->repeats = NULL;
+	m->npaths = m->nsettle = m->nrepeats = 0;
+}
+
+const char *fl_dump_symname(void *ctx, uint64_t addr)
+{
+	struct fl_dump_meta_in *m = ctx;
+
+	return fl_ksyms_name(&m->syms, addr);
+}
+
+bool fl_dump_changes(void *ctx, uint64_t kaddr, uint64_t *n)
+{
+	struct fl_dump_meta_in *m = ctx;
+
+	for (size_t i = 0; i < m->nsettle; i++)
+		if (m->settle[i].kaddr == kaddr) {
+			*n = m->settle[i].changes;
+			return m->settle[i].present;
+		}
+	return false;
+}

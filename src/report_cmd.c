@@ -1,0 +1,240 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * `faultline report FILE`: a recorded run through the same engine and
+ * reporters as `check`.
+ */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "dump.h"
+#include "engine.h"
+#include "import_tracedat.h"
+#include "report.h"
+#include "rules.h"
+#include "timeline.h"
+#include "util.h"
+
+static const char report_usage[] =
+"usage: faultline report FILE [--json OUT] [--timeline OUT] [-v]\n"
+"                           [--dev MAJ:MIN]... [--assume-protocol FS:RULE]\n"
+"\n"
+"Read a dump written by `faultline record` (on this or another machine)\n"
+"and judge its events with the same engine as `check`: the same summary,\n"
+"violations and counts as the live report of the recorded run.  Stacks\n"
+"are named from the symbols the dump carries.  A dump cut short (killed,\n"
+"crash, full disk, --max-size) is read up to its last whole record and\n"
+"reported as PARTIAL (\"complete\": false and \"partial_reason\" in JSON).\n"
+"\n"
+"FILE may also be a trace.dat recorded by trace-cmd (see README, \"Importing\n"
+"trace-cmd recordings\" for the command line): plain tracepoints carry no\n"
+"lock words, so lock states are unknown except where xfs's lock tracepoints\n"
+"give them; import statistics go to stderr.\n"
+"\n"
+"  --json OUT       also write the report as JSON (as check --json)\n"
+"  --timeline OUT   write a Chrome/Perfetto trace-event JSON timeline: a\n"
+"                   track per inode, a lane per task, invalidations as\n"
+"                   spans, events as instants, violations flagged\n"
+"                   (category \"violation\"); open it in ui.perfetto.dev\n"
+"  --dev MAJ:MIN    trace.dat: import only this filesystem (repeatable)\n"
+"  --assume-protocol FS:RULE[,RULE]\n"
+"                   trace.dat: add a requirement to a filesystem's protocol,\n"
+"                   as check does (a dump carries the protocol it was\n"
+"                   recorded with)\n"
+"  -v, --verbose    more diagnostics\n"
+"\n"
+"Exit status: 0 no violation, 1 violations found, 2 unreadable input.\n";
+
+/*
+ * An input reader: fills the engine (fed in event order), the run info and,
+ * for faultline dumps, the dump's metadata.  0, or -1 with @err set.
+ */
+typedef int (*fl_reader_fn)(const char *path, struct fl_engine *e, struct fl_run_info *ri,
+			    struct fl_dump_meta_in *m, char *err, size_t errlen);
+
+/*
+ * The dispatch point: the input's first bytes name its format.  A new
+ * format is one more row here with its magic and its reader, e.g.
+ *   { "\x17\x08\x44tracing", 10, "trace-cmd trace.dat", fl_tracedat_read },
+ * A reader feeds every event to fl_engine_feed() in time order, calls
+ * m->on_event(m->cb_ctx, ev) (the timeline) after each when it is set,
+ * fills @ri (kernel, slots, ncpus/lost_per_cpu: malloc'd, freed here), and
+ * either restores BPF's counts into e->slots or sets e->count_events before
+ * the first event (inputs without counters, e.g. trace.dat).  It sets
+ * m->complete = true when it read the whole input, else m->why (the report
+ * is then marked partial).  Symbols: the engine names frames through
+ * fl_dump_symname(m), i.e. m->syms (empty unless the reader fills it).
+ * Other fields of @m are faultline-dump specific.
+ */
+static const struct {
+	const char *magic;
+	size_t len;
+	const char *name;
+	fl_reader_fn read;
+} readers[] = {
+	{ FL_DUMP_MAGIC, FL_DUMP_MAGIC_LEN, "faultline dump", fl_dump_read },
+	{ "\x17\x08\x44tracing", 10, "trace-cmd trace.dat", fl_tracedat_report },
+};
+
+/* --dev for an import: the slots name the only filesystems read. */
+static int add_dev(struct fl_run_info *ri, const char *arg)
+{
+	unsigned int maj, min;
+	int n = 0;
+	char tail;
+
+	while (n < FL_MAX_SLOTS - 1 && ri->slots[n + 1].used)
+		n++;
+	if (sscanf(arg, "%u:%u%c", &maj, &min, &tail) != 2 || maj >= 4096 || min >= (1u << 20)) {
+		fl_err("report: --dev %s: expected MAJ:MIN", arg);
+		return -1;
+	}
+	if (n == FL_MAX_SLOTS - 1) {
+		fl_err("report: at most %d --dev", FL_MAX_SLOTS - 1);
+		return -1;
+	}
+	n++;
+	ri->filtered = true;
+	ri->slots[n].used = true;
+	ri->slots[n].kdev = (maj << 20) | min;
+	snprintf(ri->slots[n].fstype, sizeof(ri->slots[n].fstype), "unknown");
+	return 0;
+}
+
+static fl_reader_fn detect(const char *path, char *err, size_t errlen)
+{
+	unsigned char head[16] = { 0 };
+	ssize_t n;
+	int fd = fl_open_regular(path, err, errlen);
+
+	if (fd < 0)
+		return NULL;
+	n = read(fd, head, sizeof(head));
+	close(fd);
+	if (n <= 0) {
+		snprintf(err, errlen, n ? "cannot read it" : "empty file");
+		return NULL;
+	}
+	for (size_t i = 0; i < ARRAY_SIZE(readers); i++)
+		if ((size_t)n >= readers[i].len && !memcmp(head, readers[i].magic, readers[i].len))
+			return readers[i].read;
+	snprintf(err, errlen, "unknown format: neither a faultline dump nor a trace.dat");
+	return NULL;
+}
+
+int fl_cmd_report(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "json", required_argument, NULL, 'j' },
+		{ "timeline", required_argument, NULL, 'T' },
+		{ "dev", required_argument, NULL, 'd' },
+		{ "assume-protocol", required_argument, NULL, 'A' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *json = NULL, *timeline = NULL, *path;
+	struct fl_dump_meta_in *m = fl_xcalloc(1, sizeof(*m));
+	struct fl_run_info *ri = fl_xcalloc(1, sizeof(*ri));
+	struct fl_timeline *tl = NULL;
+	struct fl_engine *e = NULL;
+	bool import_opts = false;
+	int c, ret = FL_EXIT_ENV;
+	char err[256] = "";
+	fl_reader_fn read_fn;
+
+	while ((c = getopt_long(argc, argv, "j:T:d:A:vh", opts, NULL)) != -1) {
+		switch (c) {
+		case 'd':
+			if (add_dev(ri, optarg))
+				goto out;
+			import_opts = true;
+			break;
+		case 'A':
+			if (fl_rules_assume(optarg))
+				goto out;
+			import_opts = true;
+			break;
+		case 'j':
+			json = optarg;
+			break;
+		case 'T':
+			timeline = optarg;
+			break;
+		case 'v':
+			fl_verbose++;
+			break;
+		case 'h':
+			fputs(report_usage, stdout);
+			ret = FL_EXIT_CLEAN;
+			goto out;
+		default:
+			fputs(report_usage, stderr);
+			goto out;
+		}
+	}
+	if (optind != argc - 1) {
+		fputs(report_usage, stderr);
+		goto out;
+	}
+	path = argv[optind];
+	read_fn = detect(path, err, sizeof(err));
+	if (!read_fn) {
+		fl_err("report: %s: %s", path, err);
+		goto out;
+	}
+	if (import_opts && read_fn == fl_dump_read) {
+		fl_err("report: --dev and --assume-protocol apply to trace.dat imports; a "
+		       "faultline dump carries the filters and protocol it was recorded with");
+		goto out;
+	}
+	e = fl_engine_new(fl_dump_symname, m);
+	if (timeline) {
+		tl = fl_timeline_open(timeline);
+		if (!tl)
+			goto out;
+		m->on_event = fl_timeline_event;
+		m->on_lost = fl_timeline_lost;
+		m->cb_ctx = tl;
+	}
+	if (read_fn(path, e, ri, m, err, sizeof(err))) {
+		fl_err("report: %s: %s", path, err);
+		goto out;
+	}
+	if (!m->complete) {
+		ri->partial = m->why[0] ? m->why : "the input is incomplete";
+		fl_warn("report: %s is partial: %s", path, ri->partial);
+	}
+	fl_info("%s: %llu events from %s (%s), boot %s", path, (unsigned long long)m->events,
+		m->host[0] ? m->host : "?", ri->kernel, m->boot_id[0] ? m->boot_id : "?");
+	fl_report_text(stdout, e, ri);
+	fflush(stdout);
+	if (json) {
+		int r = fl_report_json(json, e, ri);
+
+		if (r) {
+			fl_err("cannot write %s: %s", json, strerror(-r));
+			goto out;
+		}
+	}
+	if (tl) {
+		int r = fl_timeline_close(tl, e);
+
+		tl = NULL;
+		if (r)
+			goto out;
+	}
+	ret = e->nviol || e->viol_dropped ? FL_EXIT_VIOLATIONS : FL_EXIT_CLEAN;
+out:
+	if (tl)
+		fl_timeline_close(tl, e);
+	fl_engine_free(e);
+	fl_dump_meta_free(m);
+	free(m);
+	free(ri->lost_per_cpu);
+	free(ri);
+	return ret;
+}

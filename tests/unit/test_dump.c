@@ -1,0 +1,212 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The dump writer and reader: a round trip keeps every event bit for bit
+ * (any event type, any number of frames), the symbols and the counters;
+ * every prefix of a dump reads as an error (inside the preamble or header)
+ * or as a partial dump whose events are a prefix of the written ones; the
+ * size limit cuts cleanly and says so in the dump.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include "dump.h"
+#include "util.h"
+
+#define NEV 200
+
+static char path[64];
+
+static struct fl_ksym syms[] = {
+	{ 0xffffffff81000000ULL, "filemap_fault" },
+	{ 0xffffffff81000100ULL, "truncate_inode_pages_range" },
+};
+
+static struct fl_event written[NEV];
+static struct fl_event got[NEV];
+static size_t ngot;
+
+static void on_event(void *ctx, const struct fl_event *ev)
+{
+	(void)ctx;
+	if (ngot < NEV)
+		got[ngot] = *ev;
+	ngot++;
+}
+
+/* Events of every type (also unknown ones), with 0..32 frames. */
+static void make_events(void)
+{
+	for (int i = 0; i < NEV; i++) {
+		struct fl_event *ev = &written[i];
+
+		memset(ev, 0, sizeof(*ev));
+		ev->type = i % (FL_EV_TYPE_MAX + 3);
+		ev->ts = 1000 + i;
+		ev->pid = ev->tgid = 10 + i % 3;
+		ev->slot = 1;
+		ev->inode.dev = 7 << 20;
+		ev->inode.ino = 100 + i % 5;
+		ev->start = i * 4096;
+		ev->end = ev->start + 4096;
+		ev->nr_frames = i % (FL_MAX_FRAMES + 1);
+		for (int f = 0; f < ev->nr_frames; f++)
+			ev->frames[f] = syms[f % 2].addr + f;
+		if (ev->nr_frames)
+			ev->flags = FL_F_STACK;
+	}
+}
+
+static int write_dump(uint64_t max_size)
+{
+	struct fl_run_info ri = { .kernel = "test", .locks = "lock-word", .attach_mode = "auto",
+				  .ncpus = 2 };
+	struct fl_ksyms ks = { .syms = syms, .n = 2 };
+	struct fl_dump_meta m = { 0 };
+	struct fl_counts c[FL_MAX_SLOTS] = { 0 };
+	uint64_t lost[2] = { 3, 4 };
+	struct fl_dump_writer *w;
+
+	snprintf(path, sizeof(path), "/tmp/fl-test-dump.XXXXXX");
+	close(mkstemp(path));
+	w = fl_dump_create(path, max_size);
+	assert_non_null(w);
+	if (fl_dump_start(w, &ri, &m, &ks)) {
+		fl_dump_close(w, 0);
+		return -1;
+	}
+	c[1].c[FL_CNT_FAULTS] = 42;
+	fl_dump_counts(w, 0, c, lost, 2);
+	for (int i = 0; i < NEV && !fl_dump_stopped(w); i++)
+		fl_dump_event(w, &written[i]);
+	fl_dump_closing(w);
+	fl_dump_counts(w, 1, c, lost, 2);
+	return fl_dump_close(w, 1.0);
+}
+
+static int read_dump(const void *buf, size_t len, struct fl_dump_meta_in *m,
+		     struct fl_run_info *ri, struct fl_engine **e)
+{
+	char err[256];
+
+	memset(m, 0, sizeof(*m));
+	memset(ri, 0, sizeof(*ri));
+	m->on_event = on_event;
+	ngot = 0;
+	*e = fl_engine_new(fl_dump_symname, m);
+	if (buf)
+		return fl_dump_read_mem(buf, len, *e, ri, m, err, sizeof(err));
+	return fl_dump_read(path, *e, ri, m, err, sizeof(err));
+}
+
+static void done(struct fl_dump_meta_in *m, struct fl_run_info *ri, struct fl_engine *e)
+{
+	fl_engine_free(e);
+	fl_dump_meta_free(m);
+	free(ri->lost_per_cpu);
+}
+
+static void *slurp(size_t *len)
+{
+	FILE *f = fopen(path, "r");
+	void *buf;
+
+	assert_non_null(f);
+	fseek(f, 0, SEEK_END);
+	*len = ftell(f);
+	rewind(f);
+	buf = malloc(*len);
+	assert_int_equal(fread(buf, 1, *len, f), *len);
+	fclose(f);
+	return buf;
+}
+
+static void test_round_trip(void **state)
+{
+	struct fl_dump_meta_in m;
+	struct fl_run_info ri;
+	struct fl_engine *e;
+
+	(void)state;
+	assert_int_equal(write_dump(0), 0);
+	assert_int_equal(read_dump(NULL, 0, &m, &ri, &e), 0);
+	assert_true(m.complete);
+	assert_int_equal(ngot, NEV);
+	for (int i = 0; i < NEV; i++)
+		assert_memory_equal(&got[i], &written[i], sizeof(got[i]));
+	assert_int_equal(m.syms.n, 2);
+	assert_string_equal(fl_dump_symname(&m, syms[1].addr + 5), "truncate_inode_pages_range");
+	assert_int_equal(e->slots[1].c[FL_CNT_FAULTS], 42);
+	assert_int_equal(ri.ncpus, 2);
+	assert_int_equal(ri.lost_per_cpu[1], 4);
+	assert_string_equal(ri.kernel, "test");
+	done(&m, &ri, e);
+	unlink(path);
+}
+
+static void test_every_prefix(void **state)
+{
+	struct fl_dump_meta_in m;
+	struct fl_run_info ri;
+	struct fl_engine *e;
+	size_t len, partial = 0;
+	unsigned char *buf;
+
+	(void)state;
+	assert_int_equal(write_dump(0), 0);
+	buf = slurp(&len);
+	for (size_t cut = 0; cut < len; cut++) {
+		int r = read_dump(buf, cut, &m, &ri, &e);
+
+		assert_false(m.complete);
+		if (r == 0) {
+			partial++;
+			assert_true(m.why[0]);
+			assert_true(ngot <= NEV);
+			for (size_t i = 0; i < ngot; i++)
+				assert_memory_equal(&got[i], &written[i], sizeof(got[i]));
+		}
+		done(&m, &ri, e);
+	}
+	assert_true(partial > len / 2);
+	free(buf);
+	unlink(path);
+}
+
+static void test_max_size(void **state)
+{
+	struct fl_dump_meta_in m;
+	struct fl_run_info ri;
+	struct fl_engine *e;
+
+	(void)state;
+	assert_int_not_equal(write_dump(1024), 0);	/* too small for the header */
+	assert_int_not_equal(access(path, F_OK), 0);	/* and no dump left */
+	assert_int_equal(write_dump(8192), 0);
+	assert_true(written[0].ts);
+	assert_int_equal(read_dump(NULL, 0, &m, &ri, &e), 0);
+	assert_false(m.complete);
+	assert_non_null(strstr(m.why, "max-size"));
+	assert_true(ngot > 0 && ngot < NEV);
+	assert_int_equal(e->slots[1].c[FL_CNT_FAULTS], 42);	/* the closing snapshot fit */
+	done(&m, &ri, e);
+	unlink(path);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_round_trip),
+		cmocka_unit_test(test_every_prefix),
+		cmocka_unit_test(test_max_size),
+	};
+
+	make_events();
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
