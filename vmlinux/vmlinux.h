@@ -1,1 +1,1 @@
-/work/wt5/vmlinux/vmlinux_x86_64.h
+vmlinux_x86_64.h
