@@ -281,6 +281,41 @@ int BPF_KPROBE(fl_kp_iomap_iter, struct iomap_iter *iter, const void *ops)
 {
 	return fl_iomap_iter_common(ctx, iter);
 }
+
+/*
+ * A kretprobe sees only the return value: the map's iterator is kept from
+ * the entry, per task (iomap_iter does not nest within a task).
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 8192);
+	__type(key, __u64);
+	__type(value, __u64);
+} fl_kp_iter SEC(".maps");
+
+SEC("kprobe/iomap_iter")
+int BPF_KPROBE(fl_kp_iomap_map_entry, struct iomap_iter *iter)
+{
+	__u64 id = bpf_get_current_pid_tgid(), p = (__u64)iter;
+
+	bpf_map_update_elem(&fl_kp_iter, &id, &p, BPF_ANY);
+	return 0;
+}
+
+SEC("kretprobe/iomap_iter")
+int BPF_KRETPROBE(fl_kr_iomap_map, int ret)
+{
+	__u64 id = bpf_get_current_pid_tgid(), *p = bpf_map_lookup_elem(&fl_kp_iter, &id);
+	struct iomap_iter *iter;
+
+	if (!p)
+		return 0;
+	iter = (void *)*p;
+	bpf_map_delete_elem(&fl_kp_iter, &id);
+	if (ret <= 0)
+		return 0;
+	return fl_iomap_map_common(BPF_CORE_READ(iter, inode), &iter->iomap);
+}
 #endif
 
 static __always_inline int fl_extent_changed(struct xfs_inode *ip, int state)

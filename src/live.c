@@ -206,7 +206,8 @@ static void stale_rule_coverage(const struct fl_loader *l)
 {
 	unsigned int n;
 	const struct fl_fs_proto *p = fl_fs_protos(&n);
-	bool maps = (prog_attached(l, "fl_tp_iomap_dstmap") || prog_attached(l, "fl_fx_iomap_map")) &&
+	bool maps = (prog_attached(l, "fl_tp_iomap_dstmap") || prog_attached(l, "fl_fx_iomap_map") ||
+		     prog_attached(l, "fl_kr_iomap_map")) &&
 		    prog_attached(l, "fl_tp_folio_use");
 
 	for (unsigned int i = 0; i < n; i++) {

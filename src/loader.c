@@ -71,9 +71,9 @@ static const struct fl_hook {
 	  { "__filemap_remove_folio", "delete_from_page_cache_batch" } },
 	{ "iomap", "fl_tp_iomap_iter", "iomap_iter",
 	  { "fl_fe_iomap_iter" }, { "fl_kp_iomap_iter" }, { "iomap_iter" } },
-	/* a kretprobe cannot see the iterator the map is in: no kprobe form */
+	/* the kretprobe finds the iterator its entry kprobe kept */
 	{ "iomap", "fl_tp_iomap_dstmap", "iomap_iter_dstmap",
-	  { "fl_fx_iomap_map" }, { NULL }, { "iomap_iter" } },
+	  { "fl_fx_iomap_map" }, { "fl_kp_iomap_map_entry", "fl_kr_iomap_map" }, { "iomap_iter" } },
 };
 
 /* Programs that only serve tmpfs and run on every user fault / LRU add. */
