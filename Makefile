@@ -40,11 +40,11 @@ APP_SRCS	:= src/main.c src/check.c src/probe.c src/demo.c src/loader.c src/recor
 # trace-cmd import (`report trace.dat`, libtracecmd): in ./faultline; the
 # static build and the test helpers link the stub that says it is missing
 # (Debian has no static libtracecmd).
-TRACEDAT_SRCS	:= src/import_tracedat.c
+TRACEDAT_SRCS	:= src/import_tracedat.c src/tracedat_events.c src/tracedat_records.c
 TRACEDAT_PKGS	:= libtracecmd libtraceevent libtracefs
 TRACEDAT_CFLAGS	= $(shell pkg-config --cflags $(TRACEDAT_PKGS))
 TRACEDAT_LIBS	= $(shell pkg-config --libs $(TRACEDAT_PKGS))
-TRACEDAT_OBJ	:= $(OUT)/import_tracedat.o
+TRACEDAT_OBJ	:= $(patsubst src/%.c,$(OUT)/%.o,$(TRACEDAT_SRCS))
 TRACEDAT_NONE	:= $(OUT)/import_tracedat_none.o
 CORE_OBJS	:= $(patsubst src/%.c,$(OUT)/%.o,$(CORE_SRCS))
 APP_OBJS	:= $(patsubst src/%.c,$(OUT)/%.o,$(APP_SRCS))
@@ -120,7 +120,7 @@ $(OUT)/asan:
 $(OUT)/asan/%.o: src/%.c $(wildcard src/*.h) include/faultline/events.h | $(OUT)/asan
 	$(CC) $(CFLAGS) $(SAN_FLAGS) -c $< -o $@
 $(OUT)/asan/loader.o: $(SKELS)
-$(OUT)/asan/import_tracedat.o: CFLAGS += $(TRACEDAT_CFLAGS)
+$(patsubst src/%.c,$(OUT)/asan/%.o,$(TRACEDAT_SRCS)): CFLAGS += $(TRACEDAT_CFLAGS)
 $(OUT)/asan/faultline: $(patsubst src/%.c,$(OUT)/asan/%.o,$(CORE_SRCS) $(APP_SRCS) src/dump_crc.c \
 		       $(TRACEDAT_SRCS))
 	$(CC) $(CFLAGS) $(SAN_FLAGS) $^ -o $@ $(LDLIBS) $(TRACEDAT_LIBS)
