@@ -220,17 +220,22 @@ static __always_inline void fl_count(__u32 slot, __u32 counter)
 		(*v)++;
 }
 
+/* Not faultline itself, and one of the processes asked for (--pid, a command). */
+static __always_inline bool fl_task_watched(void)
+{
+	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
+
+	if (tgid == fl_cfg.self_tgid)
+		return false;
+	return !fl_cfg.filter_pid || bpf_map_lookup_elem(&fl_tgids, &tgid);
+}
+
 static __always_inline bool fl_watched_vals(umode_t mode, __u32 dev, __u32 *slot)
 {
-	__u32 tgid;
-
 	/* regular files: block-device and directory mappings have other rules */
 	if ((mode & S_IFMT_) != S_IFREG_)
 		return false;
-	tgid = bpf_get_current_pid_tgid() >> 32;
-	if (tgid == fl_cfg.self_tgid)
-		return false;
-	if (fl_cfg.filter_pid && !bpf_map_lookup_elem(&fl_tgids, &tgid))
+	if (!fl_task_watched())
 		return false;
 	*slot = 0;
 	if (!fl_cfg.filter_dev)

@@ -2,9 +2,10 @@
 /*
  * Lock-order tracking from tracepoints (any kernel, no fentry needed):
  * xfs's inode locks (IOLOCK = i_rwsem, MMAPLOCK = invalidate_lock, ILOCK)
- * from xfs_ilock / xfs_ilock_nowait / xfs_ilock_demote / xfs_iunlock, and
- * ext4's journal handles from jbd2_handle_start / jbd2_handle_stats.
- * Loaded only with --lock-order; filtered to watched filesystems.
+ * from xfs_ilock / xfs_ilock_nowait / xfs_ilock_demote / xfs_iunlock,
+ * ext4's journal handles from jbd2_handle_start / jbd2_handle_stats, and
+ * mmap_lock from the mmap_lock tracepoints.  Loaded only with
+ * --lock-order; filtered to watched filesystems (mmap_lock: watched tasks).
  *
  * xfs_ilock and xfs_ilock_nowait trace on entry, before the lock is
  * taken: the order is known, success is not.  xfs_ilock always succeeds;
@@ -198,6 +199,133 @@ int BPF_PROG(fl_lo_jbd2_stats, dev_t dev, tid_t tid, unsigned int type, unsigned
 	     int interval, int sync, int requested, int dirtied)
 {
 	jbd2_handle(ctx, FL_EV_LOCK_REL, dev);
+	return 0;
+}
+
+/*
+ * mmap_lock, from its own tracepoints.  They are per process, not per
+ * file: every watched task's mmap_lock operations come here, and most
+ * nest nothing, costing only the task's fl_lo_depth entry.  A blocking
+ * acquisition traces start_locking before it may wait; a trylock only
+ * returns; mmap_write_downgrade returns a read acquisition under the
+ * task's write hold.  fl_lo_mm tells the three apart.  Until 6.1x the
+ * tracepoints carry the memcg path as second argument: each program below
+ * fits one form, and the loader loads the form the kernel's BTF has.
+ */
+struct fl_lo_mm {
+	__u64 starting;		/* the mm of a blocking acquisition under way */
+	__u64 writer;		/* the mm the task holds for writing */
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 8192);
+	__type(key, __u32);
+	__type(value, struct fl_lo_mm);
+} fl_lo_mm SEC(".maps");
+
+static __always_inline void mmap_starting(struct mm_struct *mm)
+{
+	__u32 pid = (__u32)bpf_get_current_pid_tgid();
+	struct fl_lo_mm *m, fresh = { .starting = (__u64)mm };
+
+	if (!fl_task_watched())
+		return;
+	m = bpf_map_lookup_elem(&fl_lo_mm, &pid);
+	if (m)
+		m->starting = (__u64)mm;
+	else
+		bpf_map_update_elem(&fl_lo_mm, &pid, &fresh, BPF_ANY);
+}
+
+static __always_inline void mmap_acquired(void *ctx, struct mm_struct *mm, bool write,
+					  bool success)
+{
+	__u32 pid = (__u32)bpf_get_current_pid_tgid();
+	struct fl_lo_mm *m = bpf_map_lookup_elem(&fl_lo_mm, &pid), fresh = {};
+	struct fl_lo_op op = {
+		.kind = FL_LK_MMAP, .kaddr = (__u64)mm, .irw = FL_LOCK_NA, .inval = FL_LOCK_NA,
+	};
+	bool blocking = m && m->starting == (__u64)mm;
+
+	if (!success || !fl_task_watched())
+		return;
+	if (m)
+		m->starting = 0;
+	if (!write && !blocking && m && m->writer == (__u64)mm) {
+		m->writer = 0;
+		op.mode = FL_LKM_SHARED | FL_LKM_DOWNGRADE;
+		fl_lo_op(ctx, FL_EV_LOCK_ACQ, &op);
+		return;
+	}
+	if (write) {
+		if (!m) {
+			fresh.writer = (__u64)mm;
+			bpf_map_update_elem(&fl_lo_mm, &pid, &fresh, BPF_ANY);
+		} else {
+			m->writer = (__u64)mm;
+		}
+	}
+	op.mode = (write ? FL_LKM_EXCL : FL_LKM_SHARED) | (blocking ? 0 : FL_LKM_TRY);
+	fl_lo_op(ctx, FL_EV_LOCK_ACQ, &op);
+}
+
+static __always_inline void mmap_released(void *ctx, struct mm_struct *mm, bool write)
+{
+	__u32 pid = (__u32)bpf_get_current_pid_tgid();
+	struct fl_lo_mm *m;
+	struct fl_lo_op op = {
+		.kind = FL_LK_MMAP, .kaddr = (__u64)mm, .irw = FL_LOCK_NA, .inval = FL_LOCK_NA,
+	};
+
+	if (!fl_task_watched())
+		return;
+	m = write ? bpf_map_lookup_elem(&fl_lo_mm, &pid) : NULL;
+	if (m && m->writer == (__u64)mm)
+		m->writer = 0;
+	fl_lo_op(ctx, FL_EV_LOCK_REL, &op);
+}
+
+SEC("tp_btf/mmap_lock_start_locking")
+int BPF_PROG(fl_lo_mmap_start, struct mm_struct *mm, bool write)
+{
+	mmap_starting(mm);
+	return 0;
+}
+
+SEC("tp_btf/mmap_lock_acquire_returned")
+int BPF_PROG(fl_lo_mmap_acq, struct mm_struct *mm, bool write, bool success)
+{
+	mmap_acquired(ctx, mm, write, success);
+	return 0;
+}
+
+SEC("tp_btf/mmap_lock_released")
+int BPF_PROG(fl_lo_mmap_rel, struct mm_struct *mm, bool write)
+{
+	mmap_released(ctx, mm, write);
+	return 0;
+}
+
+SEC("tp_btf/mmap_lock_start_locking")
+int BPF_PROG(fl_lo_mmap_start_memcg, struct mm_struct *mm, const char *memcg_path, bool write)
+{
+	mmap_starting(mm);
+	return 0;
+}
+
+SEC("tp_btf/mmap_lock_acquire_returned")
+int BPF_PROG(fl_lo_mmap_acq_memcg, struct mm_struct *mm, const char *memcg_path, bool write,
+	     bool success)
+{
+	mmap_acquired(ctx, mm, write, success);
+	return 0;
+}
+
+SEC("tp_btf/mmap_lock_released")
+int BPF_PROG(fl_lo_mmap_rel_memcg, struct mm_struct *mm, const char *memcg_path, bool write)
+{
+	mmap_released(ctx, mm, write);
 	return 0;
 }
 

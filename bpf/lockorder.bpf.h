@@ -126,7 +126,8 @@ static __always_inline void fl_lo_acquire(void *ctx, struct fl_lo_op *op)
 		held = t->mask;
 	/* holds no hook here sees, from the lock words */
 	task = bpf_get_current_task_btf();
-	if (task->mm && fl_rwsem_state(&task->mm->mmap_lock, &owner) == FL_LOCK_EXCL_ME) {
+	if (kind != FL_LK_MMAP && task->mm &&
+	    fl_rwsem_state(&task->mm->mmap_lock, &owner) == FL_LOCK_EXCL_ME) {
 		mode |= FL_LKM_MMAP_EXCL;
 		held |= 1U << FL_LK_MMAP;
 	}

@@ -83,6 +83,31 @@ bool fl_kernel_has_btf_tp(const char *name)
 	return btf_has(name, tname, BTF_KIND_TYPEDEF);
 }
 
+/*
+ * The number of arguments of tracepoint @name (vmlinux only), -1 if it has
+ * none or its type is not the usual pointer to a prototype whose first
+ * argument is the probe's data.
+ */
+int fl_kernel_btf_tp_nargs(const char *name)
+{
+	const struct btf_type *t;
+	char tname[128];
+	int id;
+
+	if (!kernel_btf())
+		return -1;
+	snprintf(tname, sizeof(tname), "btf_trace_%s", name);
+	id = btf__find_by_name_kind(vmlinux_btf, tname, BTF_KIND_TYPEDEF);
+	if (id <= 0)
+		return -1;
+	t = btf__type_by_id(vmlinux_btf, id);
+	t = t ? btf__type_by_id(vmlinux_btf, t->type) : NULL;
+	t = t && btf_is_ptr(t) ? btf__type_by_id(vmlinux_btf, t->type) : NULL;
+	if (!t || !btf_is_func_proto(t) || btf_vlen(t) < 1)
+		return -1;
+	return btf_vlen(t) - 1;
+}
+
 bool fl_kernel_has_func(void *ctx, const char *name)
 {
 	(void)ctx;

@@ -17,6 +17,8 @@ int fl_kernel_preflight(void);
 
 /* Facts from the kernel's BTF (vmlinux, and module BTF where needed). */
 bool fl_kernel_has_btf_tp(const char *name);
+/* The arguments a tracepoint passes its programs (vmlinux's), or -1. */
+int fl_kernel_btf_tp_nargs(const char *name);
 /*
  * Does the kernel have this function?  Looked up in BTF, not kallsyms
  * (reading kallsyms takes most of a second); a name "mod_..." is also

@@ -346,7 +346,8 @@ int fl_live_run(const struct fl_live_opts *o)
 		fl_engine_settle_stale(eng, record_changes, &lc);
 	else
 		fl_engine_settle_stale(eng, fl_loader_extent_changes, &l);
-	if (eng->nviol)
+	/* the reports name frames: violations', and lock-order edges' */
+	if (eng->nviol || eng->lo)
 		ri->ksyms = fl_symbolizer_get(&sz);
 	fl_report_text(stdout, eng, ri);
 	fflush(stdout);

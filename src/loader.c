@@ -76,6 +76,20 @@ static const struct fl_hook {
 	  { "fl_fx_iomap_map" }, { "fl_kp_iomap_map_entry", "fl_kr_iomap_map" }, { "iomap_iter" } },
 };
 
+/*
+ * Tracepoints whose arguments changed between kernels: each program fits
+ * one form, known by its argument count (the mmap_lock events lost their
+ * memcg path in 6.1x).
+ */
+static const struct tp_form {
+	const char *prog;
+	int nargs;
+} tp_forms[] = {
+	{ "fl_lo_mmap_start", 2 }, { "fl_lo_mmap_start_memcg", 3 },
+	{ "fl_lo_mmap_acq", 3 }, { "fl_lo_mmap_acq_memcg", 4 },
+	{ "fl_lo_mmap_rel", 2 }, { "fl_lo_mmap_rel_memcg", 3 },
+};
+
 /* Programs that only serve tmpfs and run on every user fault / LRU add. */
 static const char *const tmpfs_only[] = { "fl_tp_user_fault", "fl_tp_lru_insert", NULL };
 
@@ -121,8 +135,11 @@ static struct fl_attach_status *add_status(struct fl_loader *l, const char *prog
 {
 	struct fl_attach_status *s;
 
-	if (l->nattach >= FL_MAX_ATTACH)
+	if (l->nattach >= FL_MAX_ATTACH) {
+		fl_warn("%s: not in the attach report (more than %d programs)", prog,
+			FL_MAX_ATTACH);
 		return NULL;
+	}
 	s = &l->attach[l->nattach++];
 	snprintf(s->prog, sizeof(s->prog), "%s", prog);
 	snprintf(s->target, sizeof(s->target), "%s", target);
@@ -266,6 +283,14 @@ static bool plan_plain_prog(const char *name, const char *sec, const char *targe
 	*status = "missing";
 	if (!exists)
 		return false;
+	for (size_t i = 0; i < ARRAY_SIZE(tp_forms); i++) {
+		if (strcmp(name, tp_forms[i].prog) ||
+		    fl_kernel_btf_tp_nargs(target) == tp_forms[i].nargs)
+			continue;
+		*status = "skipped";
+		*why = "the kernel's tracepoint has another argument form";
+		return false;
+	}
 	if (name_in(name, tmpfs_only, ARRAY_SIZE(tmpfs_only)) && !o->watch_tmpfs) {
 		*status = "skipped";
 		*why = "only needed when tmpfs is watched";

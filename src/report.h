@@ -24,7 +24,8 @@ struct fl_attach_status {
 	char why[128];
 };
 
-#define FL_MAX_ATTACH 48
+/* every program of every object, with room to grow (the plan lists each) */
+#define FL_MAX_ATTACH 128
 
 struct fl_run_info {
 	const char *mode;

@@ -4,9 +4,10 @@
 # (unaligned writes racing writeback, punches, cache drops), both with
 # --lock-order.  There must be no lock-order report (no violation at all),
 # nothing lost, and order edges must have been observed: xfs's IOLOCK ->
-# ILOCK and MMAPLOCK -> ILOCK (xfs_ilock tracepoints) and ext4's i_rwsem /
+# ILOCK and MMAPLOCK -> ILOCK (xfs_ilock tracepoints), ext4's i_rwsem /
 # invalidate_lock -> jbd2 handle (jbd2 tracepoints with the lock words of
-# the inode being punched or truncated).  The positive control is the zoo's
+# the inode being punched or truncated), and something nested in mmap_lock
+# (mmap_lock tracepoints).  The positive control is the zoo's
 # "lo" class in the guests (tests/guest/scenarios/lockorder.*) and the unit
 # tests (tests/unit/test_lockorder.c).
 . "$(dirname "$0")/lib.sh"
@@ -30,6 +31,13 @@ assert_json "$J" '.lock_order.cycles | length == 0' "cycles on a healthy kernel"
 assert_json "$J" '[.lock_order.edges[] | select(.from == "i_rwsem (xfs IOLOCK)" and .to == "ILOCK (xfs)")] | length == 1' "xfs: no IOLOCK -> ILOCK edge"
 assert_json "$J" '[.lock_order.edges[] | select(.from == "invalidate_lock (xfs MMAPLOCK)" and .to == "ILOCK (xfs)")] | length == 1' "xfs: no MMAPLOCK -> ILOCK edge"
 assert_json "$J" '[.lock_order.edges[] | select(.to == "jbd2_handle (ext4)")] | length > 0' "ext4: no edge to a jbd2 handle"
+# mmap_lock from its tracepoints: faults that fall back from the per-VMA
+# lock, mmap() and page_mkwrite under it, nest the fs's locks in it
+if jq -e '[.attach[] | select(.program == "fl_lo_mmap_acq" or .program == "fl_lo_mmap_acq_memcg") | .status == "attached"] | any' "$J" >/dev/null; then
+	assert_json "$J" '[.lock_order.edges[] | select(.from == "mmap_lock")] | length > 0' "mmap_lock tracked, but no edge from it"
+else
+	fail "mmap_lock tracepoints not attached: $(jq -c '[.attach[] | select(.program | test("mmap"))]' "$J")"
+fi
 # the first observation of an edge keeps the acquisition's stack
 assert_json "$J" '[.lock_order.edges[] | select(.to == "ILOCK (xfs)") | .acquired.stack | length > 0] | all' "edge without the acquisition's stack"
 note "demo: $(jq -c '[.lock_order.edges[] | "\(.from) -> \(.to) x\(.count)"]' "$J")"

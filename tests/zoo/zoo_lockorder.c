@@ -1,18 +1,23 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Bug class "lo": a lock-order inversion, i_rwsem against invalidate_lock.
+ * Bug class "lo": lock-order inversions, i_rwsem against invalidate_lock
+ * and mmap_lock against invalidate_lock.
  *
- * mm/filemap.c documents i_rwsem -> invalidate_lock.  ZOO_IOC_LO_DOC always
- * takes them in that order; ZOO_IOC_LO_INV takes invalidate_lock first and
- * i_rwsem under it when the mount has bugs=lo (healthy twin: the documented
- * order on both paths).  One task running both paths one after the other
+ * mm/filemap.c documents i_rwsem -> invalidate_lock and mmap_lock ->
+ * invalidate_lock (a fault under mmap_lock takes the invalidate lock).
+ * ZOO_IOC_LO_DOC and ZOO_IOC_LO_MM_DOC always take them in that order;
+ * ZOO_IOC_LO_INV and ZOO_IOC_LO_MM_INV take invalidate_lock first and the
+ * other under it when the mount has bugs=lo (healthy twin: the documented
+ * order on every path).  One task running both paths one after the other
  * never deadlocks, but two tasks running one each concurrently could: this
  * is the ABBA pattern lockdep reports as a possible circular locking
  * dependency.  The paths are noinline so that each shows in the stacks.
  */
 #define pr_fmt(fmt) "zoofs: " fmt
 
+#include <linux/mmap_lock.h>
 #include <linux/pagemap.h>
+#include <linux/sched.h>
 #include <linux/printk.h>
 
 #include "zoo_lockorder.h"
@@ -33,6 +38,22 @@ static noinline void zoo_lo_inverted(struct inode *inode)
 	filemap_invalidate_unlock(inode->i_mapping);
 }
 
+static noinline void zoo_lo_mm_documented(struct inode *inode)
+{
+	mmap_read_lock(current->mm);
+	filemap_invalidate_lock_shared(inode->i_mapping);
+	filemap_invalidate_unlock_shared(inode->i_mapping);
+	mmap_read_unlock(current->mm);
+}
+
+static noinline void zoo_lo_mm_inverted(struct inode *inode)
+{
+	filemap_invalidate_lock(inode->i_mapping);
+	mmap_read_lock(current->mm);
+	mmap_read_unlock(current->mm);
+	filemap_invalidate_unlock(inode->i_mapping);
+}
+
 long zoo_lockorder_ioctl(struct file *file, unsigned int cmd, bool bug)
 {
 	struct inode *inode = file_inode(file);
@@ -49,6 +70,18 @@ long zoo_lockorder_ioctl(struct file *file, unsigned int cmd, bool bug)
 		pr_info_ratelimited("bug lo: invalidate_lock, then i_rwsem (ino %lu)\n",
 				    inode->i_ino);
 		zoo_lo_inverted(inode);
+		return 0;
+	case ZOO_IOC_LO_MM_DOC:
+		zoo_lo_mm_documented(inode);
+		return 0;
+	case ZOO_IOC_LO_MM_INV:
+		if (!bug) {
+			zoo_lo_mm_documented(inode);
+			return 0;
+		}
+		pr_info_ratelimited("bug lo: invalidate_lock, then mmap_lock (ino %lu)\n",
+				    inode->i_ino);
+		zoo_lo_mm_inverted(inode);
 		return 0;
 	default:
 		return -ENOTTY;

@@ -6,9 +6,14 @@
 #include <linux/fs.h>
 #include <linux/ioctl.h>
 
-/* Shared with zootrigger.c: take i_rwsem and invalidate_lock nested. */
+/*
+ * Shared with zootrigger.c: take i_rwsem and invalidate_lock nested, or
+ * the task's mmap_lock (read) and invalidate_lock.
+ */
 #define ZOO_IOC_LO_DOC	_IO('z', 1)	/* the documented order, always */
 #define ZOO_IOC_LO_INV	_IO('z', 2)	/* inverted when bugs=lo, else documented */
+#define ZOO_IOC_LO_MM_DOC _IO('z', 3)	/* mmap_lock, then invalidate_lock */
+#define ZOO_IOC_LO_MM_INV _IO('z', 4)	/* inverted when bugs=lo, else documented */
 
 long zoo_lockorder_ioctl(struct file *file, unsigned int cmd, bool bug);
 

@@ -625,13 +625,15 @@ static void run_002(const char *path)
 }
 
 /*
- * Lock order ("lo"): the documented path (i_rwsem, then invalidate_lock)
- * and the path bugs=lo inverts, one after the other in this one thread, so
- * nothing can deadlock; faultline --lock-order sees both orders.  The
- * ioctl numbers are zoo_lockorder.h's.
+ * Lock order ("lo"): the documented paths (i_rwsem or mmap_lock, then
+ * invalidate_lock) and the paths bugs=lo inverts, one after the other in
+ * this one thread, so nothing can deadlock; faultline --lock-order sees
+ * both orders.  The ioctl numbers are zoo_lockorder.h's.
  */
 #define ZOO_IOC_LO_DOC	_IO('z', 1)
 #define ZOO_IOC_LO_INV	_IO('z', 2)
+#define ZOO_IOC_LO_MM_DOC _IO('z', 3)
+#define ZOO_IOC_LO_MM_INV _IO('z', 4)
 
 static void run_lo(const char *path)
 {
@@ -642,7 +644,8 @@ static void run_lo(const char *path)
 	if (fd < 0)
 		die("open %s", path);
 	for (i = 0; budget_left(i, t0); i++) {
-		if (ioctl(fd, ZOO_IOC_LO_DOC) < 0 || ioctl(fd, ZOO_IOC_LO_INV) < 0)
+		if (ioctl(fd, ZOO_IOC_LO_DOC) < 0 || ioctl(fd, ZOO_IOC_LO_INV) < 0 ||
+		    ioctl(fd, ZOO_IOC_LO_MM_DOC) < 0 || ioctl(fd, ZOO_IOC_LO_MM_INV) < 0)
 			die("ioctl %s (zoofs with the lo class?)", path);
 	}
 	printf("zootrigger lo: iterations=%ld elapsed=%.2fs\n", i, now() - t0);
