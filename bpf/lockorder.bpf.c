@@ -208,9 +208,10 @@ int BPF_PROG(fl_lo_jbd2_stats, dev_t dev, tid_t tid, unsigned int type, unsigned
  * nest nothing, costing only the task's fl_lo_depth entry.  A blocking
  * acquisition traces start_locking before it may wait; a trylock only
  * returns; mmap_write_downgrade returns a read acquisition under the
- * task's write hold.  fl_lo_mm tells the three apart.  Until 6.1x the
- * tracepoints carry the memcg path as second argument: each program below
- * fits one form, and the loader loads the form the kernel's BTF has.
+ * task's write hold.  fl_lo_mm tells the three apart.  Older kernels (6.1,
+ * 6.12) pass the memcg path as second argument, newer ones (6.18) do not:
+ * each program below fits one form, and the loader loads the form the
+ * kernel's BTF has.
  */
 struct fl_lo_mm {
 	__u64 starting;		/* the mm of a blocking acquisition under way */

@@ -46,6 +46,77 @@ int tracecmd_cpus(struct tracecmd_input *handle);
 
 /* ---- the file ---------------------------------------------------------- */
 
+/*
+ * libtraceevent and libtracecmd 3.1 dereference NULL on some corrupt files:
+ * tep_parse_event() on a damaged event format (tracecmd_open), and
+ * tracecmd_buffer_instance_handle() in its own error path when an
+ * instance's data is cut off.  What may crash is therefore tried in a
+ * child first, with the default action for crashes (no sanitizer report
+ * for the libraries' bugs); false if the child did not exit 0.
+ */
+static bool survives(bool (*try_fn)(const void *arg), const void *arg)
+{
+	int status;
+	pid_t pid;
+
+	fflush(NULL);
+	pid = fork();
+	if (pid < 0)
+		return false;
+	if (pid == 0) {
+		int devnull = open("/dev/null", O_WRONLY);
+
+		if (devnull >= 0)
+			dup2(devnull, STDERR_FILENO);
+		signal(SIGSEGV, SIG_DFL);
+		signal(SIGBUS, SIG_DFL);
+		signal(SIGABRT, SIG_DFL);
+		_exit(try_fn(arg) ? 0 : 1);
+	}
+	while (waitpid(pid, &status, 0) < 0)
+		if (errno != EINTR)
+			return false;
+	return WIFEXITED(status) && WEXITSTATUS(status) == 0;
+}
+
+static bool try_open(const void *path)
+{
+	struct tracecmd_input *h = tracecmd_open(path, TRACECMD_FL_LOAD_NO_PLUGINS |
+						 TRACECMD_FL_LOAD_NO_SYSTEM_PLUGINS);
+
+	if (!h)
+		return false;
+	tracecmd_close(h);
+	return true;
+}
+
+struct instances {
+	struct tracecmd_input *h;
+	int n;
+};
+
+static bool try_instances(const void *arg)
+{
+	const struct instances *in = arg;
+
+	for (int i = 0; i < in->n && i < MAX_INSTANCES; i++) {
+		struct tracecmd_input *ih = tracecmd_buffer_instance_handle(in->h, i);
+
+		if (!ih)
+			return false;
+		tracecmd_close(ih);
+	}
+	return true;
+}
+
+/* If the instances do not open, only the top buffer is read: partial. */
+static bool instances_open(struct tracecmd_input *h, int ninst)
+{
+	struct instances in = { .h = h, .n = ninst };
+
+	return !ninst || survives(try_instances, &in);
+}
+
 static int open_file(struct imp *im, const char *path, char *err, size_t errlen)
 {
 	struct stat sb;
@@ -60,8 +131,9 @@ static int open_file(struct imp *im, const char *path, char *err, size_t errlen)
 			 path);
 		return -EINVAL;
 	}
-	im->h = tracecmd_open(path, TRACECMD_FL_LOAD_NO_PLUGINS |
-			      TRACECMD_FL_LOAD_NO_SYSTEM_PLUGINS);
+	im->h = survives(try_open, path) ?
+		tracecmd_open(path, TRACECMD_FL_LOAD_NO_PLUGINS |
+			      TRACECMD_FL_LOAD_NO_SYSTEM_PLUGINS) : NULL;
 	if (!im->h) {
 		snprintf(err, errlen, "%s: not a readable trace-cmd trace.dat "
 			 "(libtracecmd could not open it; bad magic, version or headers)", path);
@@ -139,48 +211,6 @@ static struct fl_ksyms *report_syms(struct imp *im)
 static const char *tep_symname(void *ctx, uint64_t addr)
 {
 	return tep_find_function(ctx, addr);
-}
-
-/*
- * libtracecmd 3.1's tracecmd_buffer_instance_handle() dereferences NULL
- * in its own error path when an instance's data is cut off (a truncated
- * file version 6).  Whether the instances open is therefore asked in a
- * child first, with the default action for crashes (no sanitizer report
- * for the library's bug); if they do not, only the top buffer is read and
- * the report is partial.
- */
-static bool instances_open(struct tracecmd_input *h, int ninst)
-{
-	int status;
-	pid_t pid;
-
-	if (!ninst)
-		return true;
-	fflush(NULL);
-	pid = fork();
-	if (pid < 0)
-		return false;
-	if (pid == 0) {
-		int devnull = open("/dev/null", O_WRONLY);
-
-		if (devnull >= 0)
-			dup2(devnull, STDERR_FILENO);
-		signal(SIGSEGV, SIG_DFL);
-		signal(SIGBUS, SIG_DFL);
-		signal(SIGABRT, SIG_DFL);
-		for (int i = 0; i < ninst && i < MAX_INSTANCES; i++) {
-			struct tracecmd_input *ih = tracecmd_buffer_instance_handle(h, i);
-
-			if (!ih)
-				_exit(1);
-			tracecmd_close(ih);
-		}
-		_exit(0);
-	}
-	while (waitpid(pid, &status, 0) < 0)
-		if (errno != EINTR)
-			return false;
-	return WIFEXITED(status) && WEXITSTATUS(status) == 0;
 }
 
 /*

@@ -78,8 +78,8 @@ static const struct fl_hook {
 
 /*
  * Tracepoints whose arguments changed between kernels: each program fits
- * one form, known by its argument count (the mmap_lock events lost their
- * memcg path in 6.1x).
+ * one form, known by its argument count (the mmap_lock events pass a memcg
+ * path in 6.1 and 6.12, not in 6.18).
  */
 static const struct tp_form {
 	const char *prog;
