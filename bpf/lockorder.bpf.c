@@ -243,14 +243,16 @@ static __always_inline void mmap_acquired(void *ctx, struct mm_struct *mm, bool 
 					  bool success)
 {
 	__u32 pid = (__u32)bpf_get_current_pid_tgid();
-	struct fl_lo_mm *m = bpf_map_lookup_elem(&fl_lo_mm, &pid), fresh = {};
+	struct fl_lo_mm *m, fresh = {};
 	struct fl_lo_op op = {
 		.kind = FL_LK_MMAP, .kaddr = (__u64)mm, .irw = FL_LOCK_NA, .inval = FL_LOCK_NA,
 	};
-	bool blocking = m && m->starting == (__u64)mm;
+	bool blocking;
 
 	if (!success || !fl_task_watched())
 		return;
+	m = bpf_map_lookup_elem(&fl_lo_mm, &pid);
+	blocking = m && m->starting == (__u64)mm;
 	if (m)
 		m->starting = 0;
 	if (!write && !blocking && m && m->writer == (__u64)mm) {

@@ -131,7 +131,8 @@ static int open_file(struct imp *im, const char *path, char *err, size_t errlen)
 			 path);
 		return -EINVAL;
 	}
-	im->h = survives(try_open, path) ?
+	/* the first pass tries it in a child; the second knows it opens */
+	im->h = !im->discover || survives(try_open, path) ?
 		tracecmd_open(path, TRACECMD_FL_LOAD_NO_PLUGINS |
 			      TRACECMD_FL_LOAD_NO_SYSTEM_PLUGINS) : NULL;
 	if (!im->h) {
