@@ -81,20 +81,12 @@ grep -q "skipped=0 " "$TMP/imp.err" || fail "records skipped in a good trace.dat
 # differences the missing evidence explains: tracepoints carry no lock
 # words (more "unknown"), and BPF leaves out inodes that are no regular
 # files (ext4's mballoc buddy cache), which the import sees as insertions.
-# The command itself turns the instance's tracing on and off, so that the
-# trace's window lies inside the dump's (BPF attaches before the command
-# starts and detaches after it ends) and the two differ only by what falls
-# between those steps: with tracing on from before faultline loads until
-# after it stops, deferred work on the devices (a page-cache deletion by a
-# late eviction) counted in the import only.
 INST2=fl-same-$$
-ON=$TDT_TRACEFS/instances/$INST2/tracing_on
 cleanup_hooks+=("tdt_remove $INST2")
 tdt_start "$INST2" 262144 || fail "cannot set up tracefs instance $INST2"
-echo 0 > "$ON"
 echo 0 > "$TDT_TRACEFS/instances/$INST2/options/overwrite"
 "$ROOT/faultline" record -o "$TMP/same.fld" --dev "$EDEV" --dev "$XDEV" -- \
-	bash -c "echo 1 > '$ON'; '$WL' '$EXT' 3 > /dev/null & '$WL' '$XFS' 3 > /dev/null; wait; echo 0 > '$ON'" \
+	bash -c "'$WL' '$EXT' 3 > /dev/null & '$WL' '$XFS' 3 > /dev/null; wait" \
 	> "$TMP/same-rec.out" 2>&1 || { cat "$TMP/same-rec.out"; fail "faultline record of the workload failed"; }
 tdt_stop "$INST2" "$TMP/same.dat" || fail "trace-cmd extract failed"
 "${REP[@]}" "$TMP/same.dat" --dev "$EDEV" --dev "$XDEV" --json "$TMP/same-imp.json" \
