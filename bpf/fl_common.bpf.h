@@ -96,47 +96,77 @@ struct {
 } fl_sem_readers SEC(".maps");
 
 /*
- * Lock-order tracking, per task: how many holds of each lock kind it has
- * by its own events, and the one hold it took while holding nothing, not
- * sent yet (lockorder.bpf.h: only a hold that something is taken under can
- * order anything, so it is sent when that happens, or never).
+ * Lock-order tracking (lockorder.bpf.h): each task's holds of tracked
+ * locks, by instance, so that a release finds the very hold it ends
+ * whatever became of the inode in between, and only what can order
+ * anything leaves BPF.  Task-local storage: freed with the task, no pid
+ * reuse, no table to fill up with tasks.
  */
-struct fl_lo_task {
-	__u8 held[FL_LK_MAX];	/* holds per enum fl_lock_kind */
-	__u32 mask;		/* bit per kind with held[kind] > 0 */
-	__u8 pend;		/* a hold below is pending */
-	__u8 pend_kind;
-	__u16 pend_pad;
-	__u32 pend_slot;
-	__u32 pend_mode;
-	__u32 pend_magic;
-	__u32 pend_dev;		/* when there is no inode (a jbd2 handle) */
-	__u64 pend_inode;	/* struct inode *, alive while its lock is held */
-	__u64 pend_kaddr;
-	__u64 pend_ts;
+#define FL_LO_HELD	12	/* holds per task; xfs_rename's five ILOCKs fit */
+
+struct fl_lo_hold {
+	__u64 kaddr;		/* the lock instance (rw_semaphore, mm, journal) */
+	__u64 inode;		/* struct inode *, 0 for mmap_lock and jbd2 handles */
+	__u64 ts;		/* when it was taken */
+	__u32 magic;		/* its filesystem, 0 for mmap_lock */
+	__u32 dev;		/* without an inode: the journal's device */
+	__u32 mode;		/* FL_LKM_* */
+	__u8 kind;		/* enum fl_lock_kind */
+	__u8 slot;
+	__u8 sent;		/* user space has its acquisition */
+	__u8 attempt;		/* a _nowait seen at entry: success not known yet */
 };
 
+struct fl_lo_task {
+	struct fl_lo_hold h[FL_LO_HELD];
+	__u32 n;
+	__u32 overflow;		/* holds not kept because h[] was full */
+	__u8 synced;		/* user space knows this task's holds (FL_EV_LOCK_SYNC) */
+	__u8 resync;		/* ... no longer: one of its events was lost */
+	__u8 defer_try;		/* the deferred ILOCK's call was a _nowait */
+	__u8 pad[5];
+	__u64 mm_starting;	/* mmap_lock: the mm of a blocking acquisition under way */
+	/* precise mode: the ILOCK of an xfs_ilock call, once its rwsems are taken */
+	__u64 defer_after;	/* the last rw_semaphore the call takes before ILOCK */
+	__u64 defer_kaddr;	/* &xfs_inode->i_lock */
+	__u64 defer_inode;	/* struct inode * */
+	__u32 defer_mode;
+	__u32 defer_slot;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
+	__type(value, struct fl_lo_task);
+} fl_lo_tasks SEC(".maps");
+
+/*
+ * Run state user space sets after load: [0] when every program was
+ * attached (ns), so a release can tell the attach window from later.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u64);
+} fl_armed SEC(".maps");
+
+/* Edges user space was sent, with the observations counted since. */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, 16384);
-	__type(key, __u32);
-	__type(value, struct fl_lo_task);
-} fl_lo_depth SEC(".maps");
-
-/* When a stack was last taken for an acquisition of a kind under held kinds. */
-struct fl_lo_gate_key {
-	__u32 held_mask;	/* 1 << kind for each kind held */
-	__u32 kind;
-	__u32 magic;
-	__u32 mode;		/* FL_LKM_TRY: a try's edge differs */
-};
-
-struct {
-	__uint(type, BPF_MAP_TYPE_LRU_HASH);
-	__uint(max_entries, 4096);
-	__type(key, struct fl_lo_gate_key);
+	__uint(max_entries, 1024);
+	__type(key, struct fl_lo_edge_key);
 	__type(value, __u64);
-} fl_lo_gate SEC(".maps");
+} fl_lo_edges SEC(".maps");
+
+/* Acquisitions of each class that were counted instead of sent. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 64);
+	__type(key, struct fl_lo_class_key);
+	__type(value, struct fl_lo_class_count);
+} fl_lo_classes SEC(".maps");
 
 /* Candidate repeats, see FL_RESEND_NS. */
 struct {

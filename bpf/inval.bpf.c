@@ -57,9 +57,9 @@ static __always_inline int fl_enter(void *ctx, struct inode *inode, __u8 op,
 }
 
 /*
- * The exit programs come first in the object, so they attach first: an
- * entry recorded by sys_enter always finds its sys_exit attached, and no
- * task is left "invalidating" for good.
+ * The exit programs attach first (the loader's ends[]): an entry recorded
+ * by sys_enter always finds its sys_exit attached, and no task is left
+ * "invalidating" for good.
  */
 /* Invalidations are counted when they succeed: tmpfs refuses collapse. */
 static __always_inline int fl_exit(struct syscall_trace_exit *ctx)

@@ -9,14 +9,12 @@
  *
  * xfs_ilock and xfs_ilock_nowait trace on entry, before the lock is
  * taken: the order is known, success is not.  xfs_ilock always succeeds;
- * a _nowait is sent as an attempt (FL_LKM_TRY | FL_LKM_ATTEMPT) when the
- * task holds something, never kept as a hold in user space.  Holds taken
- * while holding nothing are sent only once something nests under them
- * (lockorder.bpf.h).  In precise mode the locks object sees
- * i_rwsem and invalidate_lock itself (after they are taken), so only ILOCK
- * is sent from here, and its acquisition only when the same call takes
- * nothing else: its entry tracepoint would otherwise put ILOCK before the
- * rw_semaphores that the call takes first (counted as precise_missed).
+ * a _nowait is kept as an attempt that the task's next acquisition
+ * settles from the lock word (lockorder.bpf.h).  In precise mode the locks
+ * object sees i_rwsem and invalidate_lock itself (after they are taken),
+ * so only ILOCK comes from here; when one call takes ILOCK after either
+ * rw_semaphore, its entry tracepoint would put ILOCK first, so it waits
+ * in the task's state for the call's last rw_semaphore (locks.bpf.c).
  */
 #include "lockorder.bpf.h"
 
@@ -31,6 +29,7 @@
 #define XFS_MMAPLOCK_ANY	(XFS_MMAPLOCK_EXCL | XFS_MMAPLOCK_SHARED)
 #define XFS_ILOCK_ANY		(XFS_ILOCK_EXCL | XFS_ILOCK_SHARED)
 
+#define XFS_SB_MAGIC		0x58465342
 #define EXT4_MAGIC		0xEF53
 
 static __always_inline __u32 xfs_mode(unsigned int flags, unsigned int excl)
@@ -39,11 +38,13 @@ static __always_inline __u32 xfs_mode(unsigned int flags, unsigned int excl)
 }
 
 static __always_inline void xfs_one(void *ctx, __u16 type, __u8 kind, __u32 slot,
-				    struct xfs_inode *ip, __u64 kaddr, __u32 mode)
+				    struct xfs_inode *ip, __u64 kaddr, __u32 mode, __u64 ts,
+				    bool followed)
 {
 	struct fl_lo_op op = {
-		.kind = kind, .slot = slot, .mode = mode, .kaddr = kaddr,
-		.inode = &ip->i_vnode, .irw = FL_LOCK_NA, .inval = FL_LOCK_NA,
+		.kind = kind, .slot = slot, .mode = mode, .kaddr = kaddr, .ts = ts,
+		.magic = XFS_SB_MAGIC, .inode = &ip->i_vnode,
+		.irw = FL_LOCK_NA, .inval = FL_LOCK_NA,
 	};
 	__u64 owner = 0;
 
@@ -52,62 +53,98 @@ static __always_inline void xfs_one(void *ctx, __u16 type, __u8 kind, __u32 slot
 		op.irw = fl_rwsem_state(&ip->i_vnode.i_rwsem, &owner);
 		op.inval = fl_inval_lock_state(ip->i_vnode.i_mapping, &owner);
 	}
-	fl_lo_op(ctx, type, &op);
+	fl_lo_op(ctx, type, &op, followed);
+}
+
+/*
+ * Precise mode: the ILOCK of a call that takes an rw_semaphore first is
+ * taken once that semaphore is (locks.bpf.c, fl_lo_deferred).
+ */
+static __always_inline void xfs_defer_ilock(struct xfs_inode *ip, unsigned int flags,
+					    __u32 slot, __u32 extra)
+{
+	struct fl_lo_task *t = fl_lo_task_get(true);
+	struct inode *inode = &ip->i_vnode;
+
+	if (!t) {
+		fl_count(slot, FL_CNT_LO_NO_STATE);
+		return;
+	}
+	/* a blocking call whose semaphores never came would be a hook we miss */
+	if (t->defer_after && !t->defer_try)
+		fl_count(t->defer_slot, FL_CNT_LO_DEFERRED_MISSED);
+	t->defer_after = (flags & XFS_MMAPLOCK_ANY) ? (__u64)&inode->i_data.invalidate_lock :
+						      (__u64)&inode->i_rwsem;
+	t->defer_kaddr = (__u64)&ip->i_lock;
+	t->defer_inode = (__u64)inode;
+	t->defer_mode = xfs_mode(flags, XFS_ILOCK_EXCL) | extra;
+	t->defer_slot = slot;
+	t->defer_try = !!(extra & FL_LKM_TRY);
 }
 
 /*
  * The locks of one xfs_ilock-family call, in xfs's own order (IOLOCK,
  * MMAPLOCK, ILOCK); releases in reverse.  @extra: FL_LKM_TRY etc.
+ * Followed: regular files, and inodes with no mode yet (xfs creates an
+ * inode under ILOCK before it sets i_mode).  Releases are matched by
+ * instance whatever the inode is now (xfs_ifree clears i_mode under
+ * ILOCK); one that matches nothing is only worth counting on a regular
+ * file: a freed directory's ILOCK was never followed.
  */
 static __always_inline void xfs_locks(void *ctx, __u16 type, struct xfs_inode *ip,
 				      unsigned int flags, __u32 extra)
 {
 	struct inode *inode;
-	__u64 io, mmap, il;
-	bool precise = fl_cfg.precise;
+	__u64 io, mmap, il, ts;
+	bool precise = fl_cfg.precise, followed;
+	umode_t mode;
 	__u32 slot;
 
 	/* maybe-NULL tracepoint argument (6.12's BTF says so) */
 	if (!ip)
 		return;
 	inode = &ip->i_vnode;
-	if (!fl_watched(inode, &slot))
+	mode = inode->i_mode;
+	followed = (mode & S_IFMT_) == S_IFREG_;
+	if (!fl_watched_vals(S_IFREG_, inode->i_sb->s_dev, &slot))
+		return;
+	if (type == FL_EV_LOCK_ACQ && !followed && mode)
 		return;
 	io = (__u64)&inode->i_rwsem;
 	mmap = (__u64)&inode->i_data.invalidate_lock;
 	il = (__u64)&ip->i_lock;
+	ts = bpf_ktime_get_ns();
 	if (precise) {
 		/* the rw_semaphore hooks see IOLOCK and MMAPLOCK */
 		if (!(flags & XFS_ILOCK_ANY))
 			return;
-		/* a release never orders: always send it, or the hold lingers */
 		if (type == FL_EV_LOCK_ACQ && !(extra & FL_LKM_DOWNGRADE) &&
 		    (flags & (XFS_IOLOCK_ANY | XFS_MMAPLOCK_ANY))) {
-			fl_count(slot, FL_CNT_PRECISE_MISSED);
+			xfs_defer_ilock(ip, flags, slot, extra);
 			return;
 		}
 		xfs_one(ctx, type, FL_LK_XFS_ILOCK, slot, ip, il,
-			xfs_mode(flags, XFS_ILOCK_EXCL) | extra);
+			xfs_mode(flags, XFS_ILOCK_EXCL) | extra, ts, followed);
 		return;
 	}
 	if (type == FL_EV_LOCK_REL) {
 		if (flags & XFS_ILOCK_ANY)
-			xfs_one(ctx, type, FL_LK_XFS_ILOCK, slot, ip, il, 0);
+			xfs_one(ctx, type, FL_LK_XFS_ILOCK, slot, ip, il, 0, ts, followed);
 		if (flags & XFS_MMAPLOCK_ANY)
-			xfs_one(ctx, type, FL_LK_INVAL, slot, ip, mmap, 0);
+			xfs_one(ctx, type, FL_LK_INVAL, slot, ip, mmap, 0, ts, followed);
 		if (flags & XFS_IOLOCK_ANY)
-			xfs_one(ctx, type, FL_LK_I_RWSEM, slot, ip, io, 0);
+			xfs_one(ctx, type, FL_LK_I_RWSEM, slot, ip, io, 0, ts, followed);
 		return;
 	}
 	if (flags & XFS_IOLOCK_ANY)
 		xfs_one(ctx, type, FL_LK_I_RWSEM, slot, ip, io,
-			xfs_mode(flags, XFS_IOLOCK_EXCL) | extra);
+			xfs_mode(flags, XFS_IOLOCK_EXCL) | extra, ts, followed);
 	if (flags & XFS_MMAPLOCK_ANY)
 		xfs_one(ctx, type, FL_LK_INVAL, slot, ip, mmap,
-			xfs_mode(flags, XFS_MMAPLOCK_EXCL) | extra);
+			xfs_mode(flags, XFS_MMAPLOCK_EXCL) | extra, ts, followed);
 	if (flags & XFS_ILOCK_ANY)
 		xfs_one(ctx, type, FL_LK_XFS_ILOCK, slot, ip, il,
-			xfs_mode(flags, XFS_ILOCK_EXCL) | extra);
+			xfs_mode(flags, XFS_ILOCK_EXCL) | extra, ts, followed);
 }
 
 SEC("tp_btf/xfs_ilock")
@@ -183,7 +220,7 @@ static __always_inline void jbd2_handle(void *ctx, __u16 type, dev_t dev)
 			op.inval = sem_excl_me((void *)((__u64)m +
 				bpf_core_field_offset(struct address_space, invalidate_lock)));
 	}
-	fl_lo_op(ctx, type, &op);
+	fl_lo_op(ctx, type, &op, true);
 }
 
 SEC("tp_btf/jbd2_handle_start")
@@ -205,88 +242,63 @@ int BPF_PROG(fl_lo_jbd2_stats, dev_t dev, tid_t tid, unsigned int type, unsigned
 /*
  * mmap_lock, from its own tracepoints.  They are per process, not per
  * file: every watched task's mmap_lock operations come here, and most
- * nest nothing, costing only the task's fl_lo_depth entry.  A blocking
- * acquisition traces start_locking before it may wait; a trylock only
- * returns; mmap_write_downgrade returns a read acquisition under the
- * task's write hold.  fl_lo_mm tells the three apart.  Older kernels (6.1,
- * 6.12) pass the memcg path as second argument, newer ones (6.18) do not:
- * each program below fits one form, and the loader loads the form the
- * kernel's BTF has.
+ * nest nothing, costing only the task's state.  A blocking acquisition
+ * traces start_locking before it may wait; a trylock only returns;
+ * mmap_write_downgrade returns a read acquisition under the task's write
+ * hold.  Older kernels (6.1, 6.12) pass the memcg path as second argument,
+ * newer ones (6.18) do not: each program below fits one form, and the
+ * loader loads the form the kernel's BTF has.
  */
-struct fl_lo_mm {
-	__u64 starting;		/* the mm of a blocking acquisition under way */
-	__u64 writer;		/* the mm the task holds for writing */
-};
-
-struct {
-	__uint(type, BPF_MAP_TYPE_LRU_HASH);
-	__uint(max_entries, 8192);
-	__type(key, __u32);
-	__type(value, struct fl_lo_mm);
-} fl_lo_mm SEC(".maps");
-
 static __always_inline void mmap_starting(struct mm_struct *mm)
 {
-	__u32 pid = (__u32)bpf_get_current_pid_tgid();
-	struct fl_lo_mm *m, fresh = { .starting = (__u64)mm };
+	struct fl_lo_task *t;
 
 	if (!fl_task_watched())
 		return;
-	m = bpf_map_lookup_elem(&fl_lo_mm, &pid);
-	if (m)
-		m->starting = (__u64)mm;
-	else
-		bpf_map_update_elem(&fl_lo_mm, &pid, &fresh, BPF_ANY);
+	t = fl_lo_task_get(true);
+	if (t)
+		t->mm_starting = (__u64)mm;
 }
 
 static __always_inline void mmap_acquired(void *ctx, struct mm_struct *mm, bool write,
 					  bool success)
 {
-	__u32 pid = (__u32)bpf_get_current_pid_tgid();
-	struct fl_lo_mm *m, fresh = {};
 	struct fl_lo_op op = {
 		.kind = FL_LK_MMAP, .kaddr = (__u64)mm, .irw = FL_LOCK_NA, .inval = FL_LOCK_NA,
 	};
+	struct fl_lo_task *t;
 	bool blocking;
+	__u32 i;
 
-	if (!success || !fl_task_watched())
+	if (!fl_task_watched())
 		return;
-	m = bpf_map_lookup_elem(&fl_lo_mm, &pid);
-	blocking = m && m->starting == (__u64)mm;
-	if (m)
-		m->starting = 0;
-	if (!write && !blocking && m && m->writer == (__u64)mm) {
-		m->writer = 0;
-		op.mode = FL_LKM_SHARED | FL_LKM_DOWNGRADE;
-		fl_lo_op(ctx, FL_EV_LOCK_ACQ, &op);
+	t = fl_lo_task_get(false);
+	blocking = t && t->mm_starting == (__u64)mm;
+	if (t)
+		t->mm_starting = 0;
+	if (!success)
 		return;
-	}
-	if (write) {
-		if (!m) {
-			fresh.writer = (__u64)mm;
-			bpf_map_update_elem(&fl_lo_mm, &pid, &fresh, BPF_ANY);
-		} else {
-			m->writer = (__u64)mm;
+	if (!write && !blocking && t) {
+		i = fl_lo_find(t, &op);
+		if (i < FL_LO_HELD && (t->h[i].mode & FL_LKM_EXCL)) {
+			op.mode = FL_LKM_SHARED | FL_LKM_DOWNGRADE;
+			fl_lo_op(ctx, FL_EV_LOCK_ACQ, &op, true);
+			return;
 		}
 	}
 	op.mode = (write ? FL_LKM_EXCL : FL_LKM_SHARED) | (blocking ? 0 : FL_LKM_TRY);
-	fl_lo_op(ctx, FL_EV_LOCK_ACQ, &op);
+	fl_lo_op(ctx, FL_EV_LOCK_ACQ, &op, true);
 }
 
 static __always_inline void mmap_released(void *ctx, struct mm_struct *mm, bool write)
 {
-	__u32 pid = (__u32)bpf_get_current_pid_tgid();
-	struct fl_lo_mm *m;
 	struct fl_lo_op op = {
 		.kind = FL_LK_MMAP, .kaddr = (__u64)mm, .irw = FL_LOCK_NA, .inval = FL_LOCK_NA,
 	};
 
 	if (!fl_task_watched())
 		return;
-	m = write ? bpf_map_lookup_elem(&fl_lo_mm, &pid) : NULL;
-	if (m && m->writer == (__u64)mm)
-		m->writer = 0;
-	fl_lo_op(ctx, FL_EV_LOCK_REL, &op);
+	fl_lo_op(ctx, FL_EV_LOCK_REL, &op, true);
 }
 
 SEC("tp_btf/mmap_lock_start_locking")

@@ -1,15 +1,29 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * FL_EV_LOCK_ACQ / FL_EV_LOCK_REL for the lock-order verifier, shared by
- * the lockorder object (tracepoints) and the locks object (precise mode,
- * fentry on the rw_semaphore operations).  Field use: events.h.
+ * FL_EV_LOCK_ACQ / FL_EV_LOCK_REL / FL_EV_LOCK_SYNC for the lock-order
+ * verifier, shared by the lockorder object (tracepoints) and the locks
+ * object (precise mode, fentry on the rw_semaphore operations).  Field
+ * use: events.h.
  *
- * Most acquisitions nest nothing (xfs takes ILOCK alone for every read and
- * iomap step), and an event costs about a microsecond.  An edge needs a
- * hold with something taken under it, so a hold taken while the task holds
- * nothing (by its events or its lock words) is only remembered in
- * fl_lo_depth; it is sent when a nested acquisition comes (with its own
- * time, before the nested one), and its release is sent only if it was.
+ * Each task's holds are followed here, by instance (fl_lo_tasks), so that
+ * a release ends exactly the hold it belongs to, whatever became of the
+ * inode in between (xfs frees an inode under its ILOCK: i_mode is 0 by the
+ * time the ILOCK goes), and a release whose acquisition was never followed
+ * is counted here instead of reaching user space.
+ *
+ * Most acquisitions order nothing new: xfs takes ILOCK under MMAPLOCK on
+ * every write fault, an edge user space has known since the first one.  An
+ * event costs about a microsecond and the ring is shared with the page
+ * cache rules, so an acquisition leaves BPF only when it adds an edge that
+ * user space was not sent yet (or, recording, when it nests at all); the
+ * holds it nests under follow it first (FL_LKM_LATE), a release only if
+ * its acquisition was sent, and the repeats are counted in fl_lo_edges and
+ * fl_lo_classes.
+ *
+ * A lost event must not leave user space with a hold that is gone (every
+ * later acquisition would order under it): after a lost release, and
+ * before a task's first event, FL_EV_LOCK_SYNC lists the holds user space
+ * was told of, and nothing else of the task is sent until it got through.
  */
 #ifndef FL_LOCKORDER_BPF_H
 #define FL_LOCKORDER_BPF_H
@@ -22,30 +36,80 @@ struct fl_lo_op {
 	__u8 irw, inval;	/* ACQ: the inode's lock words, FL_LOCK_NA if unread */
 	__u32 slot;
 	__u32 mode;		/* FL_LKM_* */
-	__u32 magic;		/* without an inode */
+	__u32 magic;		/* the lock's filesystem, 0 for mmap_lock */
 	__u32 dev;		/* without an inode */
 	__u64 kaddr;
+	__u64 ts;		/* one per hook call: the locks of one xfs_ilock share it */
 	struct inode *inode;	/* may be NULL */
 };
+
+/* What walking a task's holds for a new acquisition does with each edge. */
+enum {
+	FL_LO_PROBE,		/* find out what the acquisition would add */
+	FL_LO_COUNT,		/* it is not sent: count it in the maps */
+	FL_LO_LEARN,		/* it was sent: user space knows its edges now */
+};
+
+#define FL_LO_NEW	(1 << 0)	/* an edge user space was not sent */
+#define FL_LO_EDGE	(1 << 1)	/* any edge */
+#define FL_LO_NESTED	(1 << 2)	/* another instance of its own class is held */
 
 static __always_inline bool fl_lo_mine(__u8 state, bool precise)
 {
 	return state == FL_LOCK_EXCL_ME || (precise && state == FL_LOCK_SHARED_ME);
 }
 
-/* Count a hold of @kind in or out; t->mask follows (no loop for the verifier). */
-static __always_inline void fl_lo_count(struct fl_lo_task *t, __u8 kind, int n)
+static __always_inline struct fl_lo_task *fl_lo_task_get(bool create)
 {
-	if (kind >= FL_LK_MAX)
+	return bpf_task_storage_get(&fl_lo_tasks, bpf_get_current_task_btf(), NULL,
+				    create ? BPF_LOCAL_STORAGE_GET_F_CREATE : 0);
+}
+
+/* The rw_semaphore behind a hold, or 0 (a journal handle is no semaphore). */
+static __always_inline __u64 fl_lo_sem(const struct fl_lo_hold *h)
+{
+	switch (h->kind) {
+	case FL_LK_MMAP:
+		return h->kaddr + bpf_core_field_offset(struct mm_struct, mmap_lock);
+	case FL_LK_I_RWSEM:
+	case FL_LK_INVAL:
+	case FL_LK_XFS_ILOCK:	/* an mrlock_t starts with its rw_semaphore */
+		return h->kaddr;
+	default:
+		return 0;
+	}
+}
+
+/*
+ * Does the lock word still show @h held?  Exclusive: the writer bit with
+ * us as owner; shared: any reader (the owner hint cannot say which).
+ * Unreadable words (PREEMPT_RT) and journal handles say yes.
+ */
+static __always_inline bool fl_lo_still_held(const struct fl_lo_hold *h)
+{
+	struct rw_semaphore *sem = (void *)fl_lo_sem(h);
+	unsigned long count, owner;
+
+	if (!sem || !bpf_core_field_exists(sem->count))
+		return true;
+	count = BPF_CORE_READ(sem, count.counter);
+	if (h->mode & FL_LKM_EXCL) {
+		owner = BPF_CORE_READ(sem, owner.counter);
+		return (count & 1) && (owner & ~0x7UL) == bpf_get_current_task();
+	}
+	return (count >> 8) != 0;
+}
+
+/* Remove hold @i, keeping the rest in the order they were taken. */
+static __noinline void fl_lo_drop(struct fl_lo_task *t, __u32 i)
+{
+	__u32 n = t->n;
+
+	if (!n || n > FL_LO_HELD || i >= n)
 		return;
-	if (n > 0 && t->held[kind] < 255)
-		t->held[kind]++;
-	else if (n < 0 && t->held[kind])
-		t->held[kind]--;
-	if (t->held[kind])
-		t->mask |= 1U << kind;
-	else
-		t->mask &= ~(1U << kind);
+	for (__u32 j = i; j + 1 < n && j + 1 < FL_LO_HELD; j++)
+		t->h[j] = t->h[j + 1];
+	t->n = n - 1;
 }
 
 static __always_inline struct fl_event *fl_lo_new(__u16 type, __u8 kind, __u32 slot,
@@ -68,161 +132,394 @@ static __always_inline struct fl_event *fl_lo_new(__u16 type, __u8 kind, __u32 s
 	return e;
 }
 
-/* The pending hold, now that something is taken under it. */
-static __always_inline void fl_lo_flush(struct fl_lo_task *t)
+/* Tell user space every hold of the task it knows of, if it must hear it. */
+static __noinline bool fl_lo_sync(struct fl_lo_task *t, __u32 slot)
 {
 	struct fl_event *e;
+	__u32 n = 0;
 
-	if (!t->pend)
-		return;
-	t->pend = 0;
-	e = fl_lo_new(FL_EV_LOCK_ACQ, t->pend_kind, t->pend_slot, (void *)t->pend_inode,
-		      t->pend_magic, t->pend_dev, t->pend_kaddr, t->pend_mode);
+	if (t->synced)
+		return true;
+	e = fl_event_new(FL_EV_LOCK_SYNC, slot, NULL);
 	if (!e)
-		return;
-	e->ts = t->pend_ts;
+		return false;
+	for (__u32 i = 0; i < FL_LO_HELD; i++) {
+		if (i >= t->n)
+			break;
+		if (t->h[i].sent && n < FL_MAX_FRAMES)
+			e->frames[n++] = t->h[i].kaddr;
+	}
+	e->nr_frames = n;
 	bpf_ringbuf_submit(e, 0);
+	if (t->resync)
+		fl_count(slot, FL_CNT_LO_RESYNCS);
+	t->synced = 1;
+	t->resync = 0;
+	return true;
+}
+
+/* An event of the task was lost: user space must be told its holds again. */
+static __always_inline void fl_lo_lost(struct fl_lo_task *t)
+{
+	t->synced = 0;
+	t->resync = 1;		/* not a task's first event */
+}
+
+/* Send the holds user space does not have yet, in the order they were taken. */
+static __noinline void fl_lo_flush(struct fl_lo_task *t)
+{
+	for (__u32 i = 0; i < FL_LO_HELD; i++) {
+		struct fl_lo_hold *h;
+		struct fl_event *e;
+
+		if (i >= t->n)
+			break;
+		h = &t->h[i];
+		if (h->sent || h->attempt)
+			continue;
+		e = fl_lo_new(FL_EV_LOCK_ACQ, h->kind, h->slot, (void *)h->inode, h->magic,
+			      h->dev, h->kaddr, h->mode | FL_LKM_LATE);
+		if (!e)
+			continue;	/* stays unsent: its release stays in BPF too */
+		e->ts = h->ts;
+		bpf_ringbuf_submit(e, 0);
+		h->sent = 1;
+	}
+}
+
+static __always_inline int fl_lo_edge(__u8 from, __u32 from_magic, struct fl_lo_op *op, int what)
+{
+	struct fl_lo_edge_key k = {
+		.from = from, .to = op->kind, .try = !!(op->mode & FL_LKM_TRY),
+		.from_magic = from_magic, .to_magic = op->magic,
+	};
+	__u64 zero = 0, *v = bpf_map_lookup_elem(&fl_lo_edges, &k);
+
+	if (what == FL_LO_COUNT && v)
+		__sync_fetch_and_add(v, 1);
+	else if (what == FL_LO_LEARN && !v)
+		bpf_map_update_elem(&fl_lo_edges, &k, &zero, BPF_NOEXIST);
+	return v ? FL_LO_EDGE : FL_LO_EDGE | FL_LO_NEW;
+}
+
+/* Does the task hold a lock of this class on @inode (any, for mmap_lock)? */
+static __noinline bool fl_lo_holds(struct fl_lo_task *t, __u8 kind, __u32 magic,
+					__u64 inode)
+{
+	for (__u32 i = 0; i < FL_LO_HELD; i++) {
+		struct fl_lo_hold *h;
+
+		if (i >= t->n)
+			break;
+		h = &t->h[i];
+		if (!h->attempt && h->kind == kind && h->magic == magic &&
+		    (kind == FL_LK_MMAP || h->inode == inode))
+			return true;
+	}
+	return false;
+}
+
+static __always_inline void fl_lo_count_class(struct fl_lo_op *op, bool nested)
+{
+	struct fl_lo_class_key k = { .kind = op->kind, .magic = op->magic };
+	struct fl_lo_class_count zero = {}, *c;
+
+	c = bpf_map_lookup_elem(&fl_lo_classes, &k);
+	if (!c) {
+		bpf_map_update_elem(&fl_lo_classes, &k, &zero, BPF_NOEXIST);
+		c = bpf_map_lookup_elem(&fl_lo_classes, &k);
+		if (!c)
+			return;
+	}
+	if (nested)
+		__sync_fetch_and_add(&c->nested, 1);
+	else
+		__sync_fetch_and_add(&c->acquisitions, 1);
 }
 
 /*
- * The stack, when no stack was taken for this kind under the same held
- * kinds in the last FL_RESEND_NS: the walk is most of an event's cost, and
- * user space keeps one stack per edge.
+ * The edges a new acquisition adds: one from each lock the task holds
+ * (another instance of the same class is nesting, no edge: see
+ * lockorder.c), and from the holds only its lock words show (the VFS's
+ * inode_lock around an xfs_ilock, mmap_lock taken for writing).  The same
+ * decisions as user space's acquire() in lockorder.c, which makes the
+ * edges of what is sent.
  */
-static __always_inline void fl_lo_stack(void *ctx, struct fl_event *e, __u32 held)
+__noinline int fl_lo_walk(struct fl_lo_task *t, struct fl_lo_op *op, int what)
 {
-	struct fl_lo_gate_key k = {};
-	__u64 now, *last;
+	bool precise = fl_cfg.precise;
+	__u64 inode;
+	int found = 0;
 
-	k.held_mask = held;
-	k.kind = e->op;
-	k.magic = e->fs_magic;
-	k.mode = e->aux & FL_LKM_TRY;
-	now = bpf_ktime_get_ns();
-	last = bpf_map_lookup_elem(&fl_lo_gate, &k);
-	if (!fl_cfg.emit_all && last && now - *last < FL_RESEND_NS)
-		return;
-	if (last)
-		*last = now;
-	else
-		bpf_map_update_elem(&fl_lo_gate, &k, &now, BPF_ANY);
-	fl_event_stack(ctx, e);
+	if (!t || !op)
+		return 0;
+	inode = (__u64)op->inode;
+	for (__u32 i = 0; i < FL_LO_HELD; i++) {
+		struct fl_lo_hold *h;
+
+		if (i >= t->n)
+			break;
+		h = &t->h[i];
+		if (h->attempt || h->kaddr == op->kaddr)
+			continue;
+		if (h->kind == op->kind && h->magic == op->magic) {
+			found |= FL_LO_NESTED;
+			if (what == FL_LO_COUNT)
+				fl_lo_count_class(op, true);
+			continue;
+		}
+		found |= fl_lo_edge(h->kind, h->magic, op, what);
+	}
+	if (op->kind != FL_LK_MMAP && (op->mode & FL_LKM_MMAP_EXCL) &&
+	    !fl_lo_holds(t, FL_LK_MMAP, 0, 0))
+		found |= fl_lo_edge(FL_LK_MMAP, 0, op, what);
+	if (op->kind != FL_LK_I_RWSEM && fl_lo_mine(op->irw, precise) &&
+	    !fl_lo_holds(t, FL_LK_I_RWSEM, op->magic, inode))
+		found |= fl_lo_edge(FL_LK_I_RWSEM, op->magic, op, what);
+	if (op->kind != FL_LK_I_RWSEM && op->kind != FL_LK_INVAL && fl_lo_mine(op->inval, precise) &&
+	    !fl_lo_holds(t, FL_LK_INVAL, op->magic, inode))
+		found |= fl_lo_edge(FL_LK_INVAL, op->magic, op, what);
+	return found;
 }
 
-static __always_inline void fl_lo_acquire(void *ctx, struct fl_lo_op *op)
+/*
+ * Before an edge is sent: a hold the lock word no longer shows was
+ * released where no hook saw it, and orders nothing.  Holds taken in this
+ * same hook call are not taken yet (xfs_ilock traces on entry).
+ */
+static __noinline void fl_lo_check_holds(struct fl_lo_task *t, struct fl_lo_op *op)
 {
-	__u32 pid = (__u32)bpf_get_current_pid_tgid(), held = 0;
-	struct fl_lo_task *t = bpf_map_lookup_elem(&fl_lo_depth, &pid), fresh = {};
-	bool precise = fl_cfg.precise, keep;
+	for (__u32 k = 0; k < FL_LO_HELD; k++) {
+		__u32 i = FL_LO_HELD - 1 - k;	/* newest first: dropping shifts the rest */
+		struct fl_lo_hold *h;
+
+		if (i >= t->n)
+			continue;
+		h = &t->h[i];
+		if (h->attempt || h->ts == op->ts || fl_lo_still_held(h))
+			continue;
+		if (h->sent)
+			fl_lo_lost(t);
+		fl_count(h->slot, FL_CNT_LO_ORPHANS);
+		fl_lo_drop(t, i);
+	}
+}
+
+/*
+ * A _nowait traced on entry may have failed.  By the task's next
+ * acquisition it either holds the lock, exclusively as owner or among
+ * the readers, or it does not: decided from the lock word where it can be.
+ * A shared attempt among other readers stays undecided (and is no holder)
+ * until its release or a later look settles it.
+ */
+static __noinline void fl_lo_resolve(struct fl_lo_task *t)
+{
+	__u64 me = bpf_get_current_task();
+
+	for (__u32 k = 0; k < FL_LO_HELD; k++) {
+		__u32 i = FL_LO_HELD - 1 - k;
+		struct rw_semaphore *sem;
+		unsigned long count, owner;
+		struct fl_lo_hold *h;
+		bool held, known;
+
+		if (i >= t->n)
+			continue;
+		h = &t->h[i];
+		if (!h->attempt)
+			continue;
+		sem = (void *)fl_lo_sem(h);
+		if (!sem || !bpf_core_field_exists(sem->count))
+			continue;
+		count = BPF_CORE_READ(sem, count.counter);
+		owner = BPF_CORE_READ(sem, owner.counter);
+		if (h->mode & FL_LKM_EXCL) {
+			held = (count & 1) && (owner & ~0x7UL) == me;
+			known = true;
+		} else {
+			held = !(count & 1) && (count >> 8) && (owner & 1) && (owner & ~0x7UL) == me;
+			known = held || !(count >> 8) || (count & 1);
+		}
+		if (!known)
+			continue;
+		if (held) {
+			h->attempt = 0;
+			continue;
+		}
+		fl_count(h->slot, FL_CNT_LO_ATTEMPT_FAILED);
+		fl_lo_drop(t, i);
+	}
+}
+
+static __always_inline void fl_lo_keep(struct fl_lo_task *t, struct fl_lo_op *op, bool sent)
+{
+	__u32 n = t->n;
+	struct fl_lo_hold *h;
+
+	if (n >= FL_LO_HELD) {
+		t->overflow++;
+		fl_count(op->slot, FL_CNT_LO_OVERFLOW);
+		return;
+	}
+	h = &t->h[n];
+	h->kaddr = op->kaddr;
+	h->inode = (__u64)op->inode;
+	h->ts = op->ts;
+	h->magic = op->magic;
+	h->dev = op->dev;
+	h->mode = op->mode & ~FL_LKM_ATTEMPT;
+	h->kind = op->kind;
+	h->slot = op->slot;
+	h->sent = sent;
+	h->attempt = !!(op->mode & FL_LKM_ATTEMPT);
+	t->n = n + 1;
+}
+
+static __noinline void fl_lo_acquire(void *ctx, struct fl_lo_op *op)
+{
+	struct fl_lo_task *t = fl_lo_task_get(true);
 	struct task_struct *task;
 	struct fl_event *e;
 	__u64 owner = 0;
-	__u32 mode = op->mode;
-	__u8 kind = op->kind;
+	bool sent = false;
+	int found;
 
-	if (kind >= FL_LK_MAX)
+	if (op->kind >= FL_LK_MAX)
 		return;
-	if (t)
-		held = t->mask;
-	/* holds no hook here sees, from the lock words */
+	if (!t) {
+		fl_count(op->slot, FL_CNT_LO_NO_STATE);
+		return;
+	}
+	fl_lo_resolve(t);
+	/* mmap_lock held for writing is a holder even where its hooks are off */
 	task = bpf_get_current_task_btf();
-	if (kind != FL_LK_MMAP && task->mm &&
-	    fl_rwsem_state(&task->mm->mmap_lock, &owner) == FL_LOCK_EXCL_ME) {
-		mode |= FL_LKM_MMAP_EXCL;
-		held |= 1U << FL_LK_MMAP;
+	if (op->kind != FL_LK_MMAP && task->mm &&
+	    fl_rwsem_state(&task->mm->mmap_lock, &owner) == FL_LOCK_EXCL_ME)
+		op->mode |= FL_LKM_MMAP_EXCL;
+	found = fl_lo_walk(t, op, FL_LO_PROBE);
+	if (found & FL_LO_NEW) {
+		fl_lo_check_holds(t, op);
+		found = fl_lo_walk(t, op, FL_LO_PROBE);
 	}
-	if (kind != FL_LK_I_RWSEM && fl_lo_mine(op->irw, precise))
-		held |= 1U << FL_LK_I_RWSEM;
-	if (kind != FL_LK_I_RWSEM && kind != FL_LK_INVAL && fl_lo_mine(op->inval, precise))
-		held |= 1U << FL_LK_INVAL;
-	/* an attempt may fail and is never released: no hold to count */
-	keep = !(mode & FL_LKM_ATTEMPT);
-	if (!held) {
-		/* an attempt under nothing orders nothing */
-		if (!keep)
-			return;
-		if (!t) {
-			bpf_map_update_elem(&fl_lo_depth, &pid, &fresh, BPF_ANY);
-			t = bpf_map_lookup_elem(&fl_lo_depth, &pid);
-		}
-		if (t) {
-			fl_lo_count(t, kind, 1);
-			t->pend = 1;
-			t->pend_kind = kind;
-			t->pend_slot = op->slot;
-			t->pend_mode = mode;
-			t->pend_magic = op->magic;
-			t->pend_dev = op->dev;
-			t->pend_inode = (__u64)op->inode;
-			t->pend_kaddr = op->kaddr;
-			t->pend_ts = bpf_ktime_get_ns();
-			return;
-		}
-		/* no room to remember it: send it now */
-	}
-	if (!t && keep) {
-		/* counted in the map's value: a variable index into the stack is refused */
-		bpf_map_update_elem(&fl_lo_depth, &pid, &fresh, BPF_ANY);
-		t = bpf_map_lookup_elem(&fl_lo_depth, &pid);
-	}
-	if (t) {
+	if (fl_cfg.emit_all ? (found & (FL_LO_EDGE | FL_LO_NESTED)) : (found & FL_LO_NEW)) {
+		if (!fl_lo_sync(t, op->slot))
+			goto counted;
 		fl_lo_flush(t);
-		if (keep)
-			fl_lo_count(t, kind, 1);
-	}
-	e = fl_lo_new(FL_EV_LOCK_ACQ, kind, op->slot, op->inode, op->magic, op->dev, op->kaddr,
-		      mode);
-	if (!e)
-		return;
-	e->i_rwsem = op->irw;
-	e->inval_lock = op->inval;
-	if (held)
-		fl_lo_stack(ctx, e, held);
-	bpf_ringbuf_submit(e, 0);
-}
-
-/* A release, or a downgrade (FL_LKM_DOWNGRADE): sent only if its hold was. */
-static __always_inline void fl_lo_release(void *ctx, __u16 type, struct fl_lo_op *op)
-{
-	__u32 pid = (__u32)bpf_get_current_pid_tgid();
-	struct fl_lo_task *t = bpf_map_lookup_elem(&fl_lo_depth, &pid);
-	bool pending = t && t->pend && t->pend_kaddr == op->kaddr && t->pend_kind == op->kind;
-	__u8 kind = op->kind;
-	struct fl_event *e;
-
-	if (kind >= FL_LK_MAX)
-		return;
-	if (op->mode & FL_LKM_DOWNGRADE) {
-		if (pending) {
-			t->pend_mode = (t->pend_mode & ~FL_LKM_EXCL) | FL_LKM_SHARED;
-			return;
-		}
-		e = fl_lo_new(FL_EV_LOCK_ACQ, kind, op->slot, op->inode, op->magic, op->dev,
+		e = fl_lo_new(FL_EV_LOCK_ACQ, op->kind, op->slot, op->inode, op->magic, op->dev,
 			      op->kaddr, op->mode);
+		if (!e)
+			goto keep;	/* a loss: the edges may be missing, nothing is wrong */
+		e->ts = op->ts;
+		e->i_rwsem = op->irw;
+		e->inval_lock = op->inval;
+		if (found & FL_LO_NEW)
+			fl_event_stack(ctx, e);
+		bpf_ringbuf_submit(e, 0);
+		fl_lo_walk(t, op, FL_LO_LEARN);
+		/* user space keeps no attempt: nothing to release there */
+		sent = !(op->mode & FL_LKM_ATTEMPT);
+		goto keep;
+	}
+counted:
+	fl_lo_walk(t, op, FL_LO_COUNT);
+	fl_lo_count_class(op, false);
+keep:
+	fl_lo_keep(t, op, sent);
+}
+
+/* The newest hold of this instance, or FL_LO_HELD. */
+static __always_inline __u32 fl_lo_find(struct fl_lo_task *t, struct fl_lo_op *op)
+{
+	for (__u32 k = 0; k < FL_LO_HELD; k++) {
+		__u32 i = FL_LO_HELD - 1 - k;
+
+		if (i >= t->n)
+			continue;
+		if (t->h[i].kaddr == op->kaddr && t->h[i].kind == op->kind)
+			return i;
+	}
+	return FL_LO_HELD;
+}
+
+/*
+ * A release (or downgrade) of a hold the task's state does not have.  The
+ * release hooks attach before the acquisition hooks, so it was taken
+ * before its hook attached: in the attach window (a second after the
+ * programs were all attached at most), or held since before the start.
+ * In tracepoint mode, xfs IOLOCK and MMAPLOCK are also taken through the
+ * VFS (inode_lock, filemap_invalidate_lock_two: reflink and dedupe) and
+ * let go by xfs_iunlock or demoted by xfs_ilock_demote: no tracepoint
+ * shows such an acquisition.
+ */
+static __always_inline void fl_lo_unmatched(struct fl_lo_op *op)
+{
+	__u32 zero = 0;
+	__u64 *armed = bpf_map_lookup_elem(&fl_armed, &zero);
+
+	if (!fl_cfg.precise && op->magic == 0x58465342 &&	/* XFS_SB_MAGIC */
+	    (op->kind == FL_LK_I_RWSEM || op->kind == FL_LK_INVAL)) {
+		fl_count(op->slot, FL_CNT_LO_VFS);
+		return;
+	}
+	if (armed && *armed && bpf_ktime_get_ns() > *armed + FL_RESEND_NS)
+		fl_count(op->slot, FL_CNT_LO_UNMATCHED_LATE);
+	else
+		fl_count(op->slot, FL_CNT_LO_UNMATCHED);
+}
+
+/*
+ * A release, or a downgrade (FL_LKM_DOWNGRADE): sent only if its hold was.
+ * @followed: the lock could have been followed at its acquisition (a
+ * watched regular file, or an inode being created or freed), so a release
+ * nobody saw taken is worth counting.
+ */
+static __noinline void fl_lo_release(struct fl_lo_op *op, bool followed)
+{
+	struct fl_lo_task *t = fl_lo_task_get(false);
+	struct fl_lo_hold *h;
+	struct fl_event *e;
+	__u32 i;
+
+	if (op->kind >= FL_LK_MAX)
+		return;
+	i = t ? fl_lo_find(t, op) : FL_LO_HELD;
+	if (i >= FL_LO_HELD || !t) {
+		if (t && t->overflow && !(op->mode & FL_LKM_DOWNGRADE))
+			t->overflow--;
+		else if (followed)
+			fl_lo_unmatched(op);
+		return;
+	}
+	h = &t->h[i];
+	if (op->mode & FL_LKM_DOWNGRADE) {
+		h->mode = (h->mode & ~FL_LKM_EXCL) | FL_LKM_SHARED;
+		if (!h->sent)
+			return;
+		e = fl_lo_new(FL_EV_LOCK_ACQ, op->kind, h->slot, (void *)h->inode, h->magic,
+			      h->dev, op->kaddr, op->mode);
 		if (e)
 			bpf_ringbuf_submit(e, 0);
 		return;
 	}
-	if (t)
-		fl_lo_count(t, kind, -1);
-	if (pending) {
-		t->pend = 0;
-	} else {
-		e = fl_lo_new(FL_EV_LOCK_REL, kind, op->slot, op->inode, op->magic, op->dev,
-			      op->kaddr, 0);
+	if (h->sent) {
+		e = fl_lo_new(FL_EV_LOCK_REL, op->kind, h->slot, (void *)h->inode, h->magic,
+			      h->dev, op->kaddr, 0);
 		if (e)
 			bpf_ringbuf_submit(e, 0);
+		else
+			fl_lo_lost(t);
 	}
-	if (t && !t->mask)
-		bpf_map_delete_elem(&fl_lo_depth, &pid);
+	fl_lo_drop(t, i);
 }
 
-static __always_inline void fl_lo_op(void *ctx, __u16 type, struct fl_lo_op *op)
+static __always_inline void fl_lo_op(void *ctx, __u16 type, struct fl_lo_op *op, bool followed)
 {
+	if (!op->ts)
+		op->ts = bpf_ktime_get_ns();
 	if (type == FL_EV_LOCK_ACQ && !(op->mode & FL_LKM_DOWNGRADE))
 		fl_lo_acquire(ctx, op);
 	else
-		fl_lo_release(ctx, type, op);
+		fl_lo_release(op, followed);
 }
 
 #endif /* FL_LOCKORDER_BPF_H */

@@ -52,8 +52,35 @@ static __always_inline void fl_lo_send(void *ctx, __u16 type, struct rw_semaphor
 		.inode = inode, .irw = FL_LOCK_NA, .inval = FL_LOCK_NA,
 	};
 
-	if (fl_cfg.lock_order)
-		fl_lo_op(ctx, type, &op);
+	if (!fl_cfg.lock_order)
+		return;
+	op.magic = BPF_CORE_READ(inode, i_sb, s_magic);
+	fl_lo_op(ctx, type, &op, true);
+}
+
+/*
+ * An xfs_ilock call that takes ILOCK after this semaphore left its ILOCK
+ * in the task's state (lockorder.bpf.c): it is taken now, in its place.
+ */
+static __always_inline void fl_lo_deferred(void *ctx, struct rw_semaphore *sem)
+{
+	struct fl_lo_task *t;
+	struct fl_lo_op op = {
+		.kind = FL_LK_XFS_ILOCK, .irw = FL_LOCK_NA, .inval = FL_LOCK_NA,
+		.magic = 0x58465342,	/* XFS_SB_MAGIC */
+	};
+
+	if (!fl_cfg.lock_order)
+		return;
+	t = fl_lo_task_get(false);
+	if (!t || t->defer_after != (__u64)sem)
+		return;
+	op.kaddr = t->defer_kaddr;
+	op.inode = (void *)t->defer_inode;
+	op.mode = t->defer_mode;
+	op.slot = t->defer_slot;
+	t->defer_after = 0;
+	fl_lo_op(ctx, FL_EV_LOCK_ACQ, &op, true);
 }
 
 /* Read holds of @sem over all tasks: what fl_precise_refine compares. */
@@ -85,6 +112,7 @@ static __always_inline void fl_acquired(void *ctx, struct rw_semaphore *sem, boo
 		return;
 	fl_lo_send(ctx, FL_EV_LOCK_ACQ, sem, inode, kind, slot,
 		   (write ? FL_LKM_EXCL : FL_LKM_SHARED) | (try ? FL_LKM_TRY : 0));
+	fl_lo_deferred(ctx, sem);
 	k.pid = (__u32)bpf_get_current_pid_tgid();
 	h = bpf_map_lookup_elem(&fl_held, &k);
 	if (!h) {

@@ -41,6 +41,8 @@ enum fl_rec_type {
 	FL_REC_SYM,		/* u64 address + name: a kernel symbol the stacks use */
 	FL_REC_PATH,		/* struct fl_inode_key + path of a violation's file */
 	FL_REC_END,		/* struct fl_rec_end: the recording ended here */
+	FL_REC_LO_EDGE,		/* struct fl_rec_lo_edge: lock-order repeats BPF counted */
+	FL_REC_LO_CLASS,	/* struct fl_rec_lo_class: ... and acquisitions */
 	FL_REC_TYPE_MAX,
 };
 
@@ -68,6 +70,17 @@ struct fl_rec_lost {
 struct fl_rec_repeat {
 	struct fl_seen_key key;
 	uint64_t repeats;
+};
+
+struct fl_rec_lo_edge {
+	struct fl_lo_edge_key key;
+	uint32_t pad;
+	uint64_t n;
+};
+
+struct fl_rec_lo_class {
+	struct fl_lo_class_key key;
+	struct fl_lo_class_count c;
 };
 
 struct fl_rec_settle {
@@ -126,6 +139,9 @@ int fl_dump_path(struct fl_dump_writer *w, const struct fl_inode_key *k, const c
 int fl_dump_counts(struct fl_dump_writer *w, uint64_t ts, const struct fl_counts *slots,
 		   const uint64_t *lost_per_cpu, int ncpus);
 int fl_dump_repeat(struct fl_dump_writer *w, const struct fl_seen_key *k, uint64_t repeats);
+int fl_dump_lo_edge(struct fl_dump_writer *w, const struct fl_lo_edge_key *k, uint64_t n);
+int fl_dump_lo_class(struct fl_dump_writer *w, const struct fl_lo_class_key *k,
+		     const struct fl_lo_class_count *c);
 int fl_dump_settle(struct fl_dump_writer *w, uint64_t kaddr, bool present, uint64_t changes);
 /* The run is over: the room kept for the closing records may be used. */
 void fl_dump_closing(struct fl_dump_writer *w);

@@ -180,10 +180,10 @@ static int parse_header(const unsigned char *p, size_t len, struct fl_engine *e,
 	}
 	abi = jint(h, "event_abi", -1);
 	size = jint(h, "event_size", -1);
-	if (abi != FL_ABI_VERSION || size != (int64_t)sizeof(struct fl_event)) {
+	if (abi < FL_ABI_OLDEST || abi > FL_ABI_VERSION || size != (int64_t)sizeof(struct fl_event)) {
 		seterr(err, errlen, "events of ABI %lld (%lld bytes); this faultline reads ABI %d "
-		       "(%zu bytes)", (long long)abi, (long long)size, FL_ABI_VERSION,
-		       sizeof(struct fl_event));
+		       "to %d (%zu bytes)", (long long)abi, (long long)size, FL_ABI_OLDEST,
+		       FL_ABI_VERSION, sizeof(struct fl_event));
 		json_object_put(h);
 		return -1;
 	}
@@ -362,6 +362,24 @@ static int one_record(uint32_t type, const unsigned char *p, size_t len, struct 
 		if (grow((void **)&m->repeats, &m->nrepeats, FL_DUMP_MAX_REPEATS, len))
 			memcpy(&m->repeats[m->nrepeats++], p, len);
 		return 0;
+	case FL_REC_LO_EDGE: {
+		struct fl_rec_lo_edge r;
+
+		if (len != sizeof(r))
+			return -1;
+		memcpy(&r, p, len);
+		fl_lo_add_counted_edge(e->lo, &r.key, r.n);
+		return 0;
+	}
+	case FL_REC_LO_CLASS: {
+		struct fl_rec_lo_class r;
+
+		if (len != sizeof(r))
+			return -1;
+		memcpy(&r, p, len);
+		fl_lo_add_counted_class(e->lo, &r.key, &r.c);
+		return 0;
+	}
 	case FL_REC_SETTLE:
 		if (len != sizeof(struct fl_rec_settle))
 			return -1;

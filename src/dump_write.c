@@ -330,6 +330,21 @@ int fl_dump_counts(struct fl_dump_writer *w, uint64_t ts, const struct fl_counts
 	return err;
 }
 
+int fl_dump_lo_edge(struct fl_dump_writer *w, const struct fl_lo_edge_key *k, uint64_t n)
+{
+	struct fl_rec_lo_edge r = { .key = *k, .n = n };
+
+	return fl_dump_record(w, FL_REC_LO_EDGE, &r, sizeof(r), NULL, 0);
+}
+
+int fl_dump_lo_class(struct fl_dump_writer *w, const struct fl_lo_class_key *k,
+		     const struct fl_lo_class_count *c)
+{
+	struct fl_rec_lo_class r = { .key = *k, .c = *c };
+
+	return fl_dump_record(w, FL_REC_LO_CLASS, &r, sizeof(r), NULL, 0);
+}
+
 int fl_dump_repeat(struct fl_dump_writer *w, const struct fl_seen_key *k, uint64_t repeats)
 {
 	struct fl_rec_repeat r = { .key = *k, .repeats = repeats };

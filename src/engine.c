@@ -36,6 +36,15 @@ void fl_engine_total(const struct fl_engine *e, struct fl_counts *out)
 			out->c[c] += e->slots[s].c[c];
 }
 
+uint64_t fl_engine_total_of(const struct fl_engine *e, enum fl_counter c)
+{
+	uint64_t n = 0;
+
+	for (int s = 0; s < FL_MAX_SLOTS; s++)
+		n += e->slots[s].c[c];
+	return n;
+}
+
 static bool same_inode(const struct fl_inode_key *a, const struct fl_inode_key *b)
 {
 	return a->dev == b->dev && a->ino == b->ino && a->gen == b->gen;
@@ -526,7 +535,8 @@ void fl_engine_feed(struct fl_engine *e, const struct fl_event *ev)
 	if (e->count_events)
 		count_event(e, ev);
 	/* fs-internal inodes' locks order like any others */
-	if (ev->type == FL_EV_LOCK_ACQ || ev->type == FL_EV_LOCK_REL) {
+	if (ev->type == FL_EV_LOCK_ACQ || ev->type == FL_EV_LOCK_REL ||
+	    ev->type == FL_EV_LOCK_SYNC) {
 		fl_lo_feed(e->lo, ev, lock_order_found, e);
 		return;
 	}

@@ -116,6 +116,7 @@ uint64_t fl_engine_add_repeats(struct fl_engine *e, const struct fl_seen_key *k,
 			       uint64_t repeats);
 /* Totals over every slot. */
 void fl_engine_total(const struct fl_engine *e, struct fl_counts *out);
+uint64_t fl_engine_total_of(const struct fl_engine *e, enum fl_counter c);
 
 /* Stack classification, exposed for the tests and the reporters. */
 bool fl_stack_has(const struct fl_engine *e, const struct fl_event *ev,

@@ -69,6 +69,29 @@ static void add_repeats(void *ctx, const struct fl_seen_key *k, uint64_t repeats
 	fl_engine_add_repeats(c->e, k, repeats);
 }
 
+static void lo_counted_edge(void *ctx, const struct fl_lo_edge_key *k, uint64_t n)
+{
+	struct live_ctx *c = ctx;
+
+	if (c->rec)
+		fl_dump_lo_edge(c->rec, k, n);
+	fl_lo_add_counted_edge(c->e->lo, k, n);
+}
+
+static void lo_counted_class(void *ctx, const struct fl_lo_class_key *k,
+			     const struct fl_lo_class_count *n)
+{
+	struct live_ctx *c = ctx;
+
+	if (c->rec)
+		fl_dump_lo_class(c->rec, k, n);
+	fl_lo_add_counted_class(c->e->lo, k, n);
+}
+
+static const struct fl_lo_counted_fns lo_counted = {
+	.edge = lo_counted_edge, .cls = lo_counted_class,
+};
+
 /* record: the answer the settle step got, kept for the report */
 static bool record_changes(void *ctx, uint64_t kaddr, uint64_t *n)
 {
@@ -342,6 +365,8 @@ int fl_live_run(const struct fl_live_opts *o)
 		record_snapshot(&lc, ri, slots);
 	}
 	fl_loader_repeats(&l, add_repeats, &lc);
+	if (o->lock_order)
+		fl_loader_lo_counted(&l, &lo_counted, &lc);
 	if (lc.rec)
 		fl_engine_settle_stale(eng, record_changes, &lc);
 	else

@@ -95,8 +95,8 @@ static const char *const tmpfs_only[] = { "fl_tp_user_fault", "fl_tp_lru_insert"
 
 static const char *const shared_maps[] = {
 	"fl_events", "fl_counts", "fl_tgids", "fl_fs_rules", "fl_tasks", "fl_held",
-	"fl_stackmap", "fl_seen", "fl_active", "fl_sem_readers", "fl_lo_depth",
-	"fl_lo_gate", NULL,
+	"fl_stackmap", "fl_seen", "fl_active", "fl_sem_readers", "fl_lo_tasks",
+	"fl_lo_edges", "fl_lo_classes", "fl_armed", NULL,
 };
 
 static const char *const mode_names[] = {
@@ -421,33 +421,61 @@ static int write_maps(struct bpf_object *obj, const struct fl_loader_opts *o)
 	return err;
 }
 
+/*
+ * Programs that end what others begin attach before them: a lock taken
+ * while its release hook was not attached yet would be held forever in
+ * BPF's bookkeeping (and in user space's), an invalidation window opened
+ * without its sys_exit would never close.  Attached first, the worst a
+ * start-up race leaves is a release whose acquisition was not seen, which
+ * is counted.
+ */
+static const char *const ends[] = {
+	"fl_lo_xfs_iunlock", "fl_lo_xfs_ilock_demote", "fl_lo_jbd2_stats", "fl_lo_mmap_rel",
+	"fl_lo_mmap_rel_memcg", "fl_lk_up_read", "fl_lk_up_write", "fl_lk_downgrade",
+	NULL,
+};
+
+static bool ends_something(const char *name)
+{
+	for (const char *const *e = ends; *e; e++)
+		if (!strcmp(*e, name))
+			return true;
+	return !strncmp(name, "fl_sys_exit_", 12);
+}
+
 /* A program that cannot attach lowers coverage; it is reported, not fatal. */
+static void attach_one(struct fl_loader *l, struct bpf_program *prog)
+{
+	const char *name = bpf_program__name(prog);
+	struct bpf_link *link = bpf_program__attach(prog);
+	int err = errno;
+
+	if (link && l->nlinks < FL_MAX_ATTACH) {
+		l->links[l->nlinks++] = link;
+		return;
+	}
+	for (int i = 0; i < l->nattach; i++) {
+		if (strcmp(l->attach[i].prog, name))
+			continue;
+		snprintf(l->attach[i].status, sizeof(l->attach[i].status), "failed");
+		snprintf(l->attach[i].why, sizeof(l->attach[i].why), "%s",
+			 link ? "too many programs" : strerror(err));
+	}
+	fl_warn("cannot attach %s: %s", name, link ? "too many programs" : strerror(err));
+	bpf_link__destroy(link);
+}
+
 static void attach_object(struct fl_loader *l, struct bpf_object *obj)
 {
 	struct bpf_program *prog;
 
-	bpf_object__for_each_program(prog, obj) {
-		const char *name = bpf_program__name(prog);
-		struct bpf_link *link;
-		int err;
-
-		if (!bpf_program__autoload(prog))
-			continue;
-		link = bpf_program__attach(prog);
-		err = errno;
-		if (link && l->nlinks < FL_MAX_ATTACH) {
-			l->links[l->nlinks++] = link;
-			continue;
-		}
-		for (int i = 0; i < l->nattach; i++) {
-			if (strcmp(l->attach[i].prog, name))
+	for (int pass = 0; pass < 2; pass++) {
+		bpf_object__for_each_program(prog, obj) {
+			if (!bpf_program__autoload(prog) ||
+			    ends_something(bpf_program__name(prog)) != (pass == 0))
 				continue;
-			snprintf(l->attach[i].status, sizeof(l->attach[i].status), "failed");
-			snprintf(l->attach[i].why, sizeof(l->attach[i].why), "%s",
-				 link ? "too many programs" : strerror(err));
+			attach_one(l, prog);
 		}
-		fl_warn("cannot attach %s: %s", name, link ? "too many programs" : strerror(err));
-		bpf_link__destroy(link);
 	}
 }
 
@@ -475,6 +503,8 @@ static struct bpf_object *open_object(const struct fl_obj_desc *d, bool kprobe)
 int fl_loader_open(struct fl_loader *l, const struct fl_loader_opts *o,
 		   fl_event_fn fn, void *ctx)
 {
+	uint64_t armed;
+	__u32 zero = 0;
 	struct plan p;
 	int err;
 
@@ -549,6 +579,10 @@ int fl_loader_open(struct fl_loader *l, const struct fl_loader_opts *o,
 	for (int i = 0; i < FL_NR_OBJS; i++)
 		if (l->objs[i])
 			attach_object(l, l->objs[i]);
+	/* from now on a release without its acquisition is no attach race */
+	armed = fl_now_ns();
+	bpf_map__update_elem(bpf_object__find_map_by_name(l->objs[0], "fl_armed"), &zero,
+			     sizeof(zero), &armed, sizeof(armed), BPF_ANY);
 	return 0;
 fail:
 	fl_loader_close(l);
@@ -614,6 +648,34 @@ int fl_loader_repeats(struct fl_loader *l, void (*fn)(void *ctx, const struct fl
 			fn(ctx, &next, val.repeats);
 		key = next;
 		prev = &key;
+	}
+	return 0;
+}
+
+int fl_loader_lo_counted(struct fl_loader *l, const struct fl_lo_counted_fns *fns, void *ctx)
+{
+	int efd = bpf_map__fd(bpf_object__find_map_by_name(l->objs[0], "fl_lo_edges"));
+	int cfd = bpf_map__fd(bpf_object__find_map_by_name(l->objs[0], "fl_lo_classes"));
+	struct fl_lo_edge_key ek, enext;
+	struct fl_lo_class_key ck, cnext;
+	struct fl_lo_class_count cc;
+	void *prev = NULL;
+	uint64_t n;
+
+	if (efd < 0 || cfd < 0)
+		return -ENOENT;
+	while (!bpf_map_get_next_key(efd, prev, &enext)) {
+		if (!bpf_map_lookup_elem(efd, &enext, &n) && n)
+			fns->edge(ctx, &enext, n);
+		ek = enext;
+		prev = &ek;
+	}
+	prev = NULL;
+	while (!bpf_map_get_next_key(cfd, prev, &cnext)) {
+		if (!bpf_map_lookup_elem(cfd, &cnext, &cc))
+			fns->cls(ctx, &cnext, &cc);
+		ck = cnext;
+		prev = &ck;
 	}
 	return 0;
 }

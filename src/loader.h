@@ -63,6 +63,15 @@ int fl_loader_counts(struct fl_loader *l, struct fl_counts slots[FL_MAX_SLOTS],
 /* Candidate repeats BPF counted instead of sending (fl_seen), one call each. */
 int fl_loader_repeats(struct fl_loader *l, void (*fn)(void *ctx, const struct fl_seen_key *k,
 						      uint64_t repeats), void *ctx);
+/*
+ * Lock order: the acquisitions BPF counted instead of sending (edges user
+ * space already has), one call each.  Once, at the end.
+ */
+struct fl_lo_counted_fns {
+	void (*edge)(void *ctx, const struct fl_lo_edge_key *k, uint64_t n);
+	void (*cls)(void *ctx, const struct fl_lo_class_key *k, const struct fl_lo_class_count *c);
+};
+int fl_loader_lo_counted(struct fl_loader *l, const struct fl_lo_counted_fns *fns, void *ctx);
 /* An inode's extent changes as the iomap object counted them (fl_extchg). */
 bool fl_loader_extent_changes(void *l, uint64_t kaddr, uint64_t *n);
 /* Run time and runs of our programs (kernel BPF stats must be on). */

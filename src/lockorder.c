@@ -144,18 +144,6 @@ static void held_remove(struct fl_lo_task *t, int i)
 	t->n--;
 }
 
-static void expire_stale(struct fl_lo_graph *lo, struct fl_lo_task *t, uint64_t now)
-{
-	for (int i = 0; i < t->n;) {
-		if (now > t->held[i].acq.ts + FL_LO_STALE_NS) {
-			held_remove(t, i);
-			lo->stale_dropped++;
-		} else {
-			i++;
-		}
-	}
-}
-
 /* ---- edges and cycles ------------------------------------------------ */
 
 static int edge_find(const struct fl_lo_graph *lo, int from, int to)
@@ -380,8 +368,6 @@ static void acquire(struct fl_lo_graph *lo, const struct fl_event *ev, fl_lo_rep
 	if (cls < 0)
 		return;
 	t = task_get(lo, ev->pid);
-	if (t)
-		expire_stale(lo, t, ev->ts);
 	if (ev->aux & FL_LKM_DOWNGRADE) {
 		for (int i = t ? t->n - 1 : -1; i >= 0; i--) {
 			if (same_instance(&t->held[i], cls, ev)) {
@@ -391,6 +377,9 @@ static void acquire(struct fl_lo_graph *lo, const struct fl_event *ev, fl_lo_rep
 		}
 		goto out;
 	}
+	/* a hold BPF counted when it was taken, sent because something nests in it */
+	if (ev->aux & FL_LKM_LATE)
+		goto keep;
 	lo->acquisitions++;
 	lo->cls[cls].acquisitions++;
 	nimp = implied_holds(lo, ev, implied);
@@ -413,6 +402,9 @@ static void acquire(struct fl_lo_graph *lo, const struct fl_event *ev, fl_lo_rep
 		lo->try_failed_unknown++;
 		goto out;
 	}
+keep:
+	if (!t)
+		return;
 	if (t->n == FL_LO_MAX_HELD) {
 		lo->held_overflow++;
 		goto out;
@@ -420,7 +412,7 @@ static void acquire(struct fl_lo_graph *lo, const struct fl_event *ev, fl_lo_rep
 	h = &t->held[t->n++];
 	h->cls = cls;
 	h->inst = ev->kaddr;
-	h->mode = ev->aux;
+	h->mode = ev->aux & ~FL_LKM_LATE;
 	h->implied = false;
 	h->acq = *ev;
 out:
@@ -445,6 +437,31 @@ static void release(struct fl_lo_graph *lo, const struct fl_event *ev)
 	lo->unmatched_releases++;
 }
 
+/*
+ * BPF lists the holds of a task it told user space of: any other hold kept
+ * for the pid has gone unseen (its release was lost, or the pid belonged
+ * to a task that exited since), and must not order what comes next.
+ */
+static void sync(struct fl_lo_graph *lo, const struct fl_event *ev)
+{
+	struct fl_lo_task *t = task_find(lo, ev->pid);
+	int n = ev->nr_frames < FL_MAX_FRAMES ? ev->nr_frames : FL_MAX_FRAMES;
+
+	lo->syncs++;
+	for (int i = t ? t->n - 1 : -1; i >= 0; i--) {
+		bool listed = false;
+
+		for (int k = 0; k < n && !listed; k++)
+			listed = t->held[i].inst == ev->frames[k];
+		if (listed)
+			continue;
+		held_remove(t, i);
+		lo->sync_dropped++;
+	}
+	if (t)
+		task_put(lo, t);
+}
+
 void fl_lo_feed(struct fl_lo_graph *lo, const struct fl_event *ev,
 		fl_lo_report_fn report, void *ctx)
 {
@@ -452,4 +469,33 @@ void fl_lo_feed(struct fl_lo_graph *lo, const struct fl_event *ev,
 		acquire(lo, ev, report, ctx);
 	else if (ev->type == FL_EV_LOCK_REL)
 		release(lo, ev);
+	else if (ev->type == FL_EV_LOCK_SYNC)
+		sync(lo, ev);
+}
+
+void fl_lo_add_counted_edge(struct fl_lo_graph *lo, const struct fl_lo_edge_key *k, uint64_t n)
+{
+	int from = class_of(lo, k->from, k->from_magic), to = class_of(lo, k->to, k->to_magic);
+	int ei = from < 0 || to < 0 ? -1 : edge_find(lo, from, to);
+
+	/* BPF counts an edge only once user space has it: else beyond the limits */
+	if (ei < 0) {
+		lo->dropped += n;
+		return;
+	}
+	lo->edges[ei].count += n;
+	if (!k->try)
+		lo->edges[ei].blocking += n;
+}
+
+void fl_lo_add_counted_class(struct fl_lo_graph *lo, const struct fl_lo_class_key *k,
+			     const struct fl_lo_class_count *c)
+{
+	int cls = class_of(lo, k->kind, k->magic);
+
+	if (cls < 0)
+		return;
+	lo->cls[cls].acquisitions += c->acquisitions;
+	lo->cls[cls].nested += c->nested;
+	lo->acquisitions += c->acquisitions;
 }

@@ -26,12 +26,6 @@
 #define FL_LO_MAX_EDGES		1024
 #define FL_LO_MAX_CYCLES	64
 #define FL_LO_MAX_CHAIN		16	/* classes in one reported cycle */
-/*
- * A hold older than this is taken for one whose release was lost (full
- * ring buffer): kept, it would add false edges forever.  None of the
- * tracked locks is held this long by a healthy kernel path.
- */
-#define FL_LO_STALE_NS		(5ULL * 1000000000ULL)
 
 struct fl_lo_class {
 	uint8_t kind;		/* enum fl_lock_kind */
@@ -81,9 +75,10 @@ struct fl_lo_graph {
 	int ncycles;
 	/* what could not be followed, reported so that a miss is never silent */
 	uint64_t acquisitions, releases;
-	uint64_t unmatched_releases;	/* release of a hold never seen */
+	uint64_t unmatched_releases;	/* release of a hold never sent (BPF's are counted there) */
 	uint64_t held_overflow;		/* holds beyond FL_LO_MAX_HELD */
-	uint64_t stale_dropped;		/* holds dropped after FL_LO_STALE_NS */
+	uint64_t syncs;			/* FL_EV_LOCK_SYNC events */
+	uint64_t sync_dropped;		/* holds a sync showed gone: their release was lost */
 	uint64_t dropped;		/* classes, tasks, edges or cycles beyond the caps */
 	uint64_t try_failed_unknown;	/* attempts (FL_LKM_ATTEMPT) not kept as holds */
 };
@@ -95,9 +90,13 @@ typedef void (*fl_lo_report_fn)(void *ctx, enum fl_lo_finding what,
 
 struct fl_lo_graph *fl_lo_new(void);
 void fl_lo_free(struct fl_lo_graph *lo);
-/* FL_EV_LOCK_ACQ / FL_EV_LOCK_REL; other events are ignored. */
+/* FL_EV_LOCK_ACQ / _REL / _SYNC; other events are ignored. */
 void fl_lo_feed(struct fl_lo_graph *lo, const struct fl_event *ev,
 		fl_lo_report_fn report, void *ctx);
+/* Observations BPF counted instead of sending (fl_lo_edges, fl_lo_classes). */
+void fl_lo_add_counted_edge(struct fl_lo_graph *lo, const struct fl_lo_edge_key *k, uint64_t n);
+void fl_lo_add_counted_class(struct fl_lo_graph *lo, const struct fl_lo_class_key *k,
+			     const struct fl_lo_class_count *c);
 
 const char *fl_lo_kind_name(unsigned int kind);
 /* "i_rwsem (xfs IOLOCK)", "invalidate_lock (ext4)", "mmap_lock" */

@@ -24,7 +24,8 @@ static json_object *counts_obj(const struct fl_counts *c)
 	json_object *o = json_object_new_object();
 
 	for (int i = 0; i < FL_CNT_MAX; i++)
-		json_object_object_add(o, fl_counter_name(i), json_object_new_uint64(c->c[i]));
+		if (fl_counter_name(i))
+			json_object_object_add(o, fl_counter_name(i), json_object_new_uint64(c->c[i]));
 	return o;
 }
 

@@ -104,12 +104,64 @@ void fl_report_lo_violation(FILE *out, const struct fl_engine *e, const struct f
 	print_edge(out, lo, ri, v->lo_edge);
 }
 
+/*
+ * What lock-order tracking could not follow, each kind with what it means
+ * for the verdict: counted in BPF (fl_counts) and in the graph.
+ */
+struct lo_gap {
+	const char *key;	/* JSON, under lock_order.not_followed */
+	const char *what;	/* text */
+	uint64_t n;
+};
+
+static const struct lo_gap *not_followed(const struct fl_engine *e, int *n)
+{
+	static struct lo_gap gaps[10];
+	const struct fl_lo_graph *lo = e->lo;
+	int k = 0;
+
+	gaps[k++] = (struct lo_gap){ "unmatched_releases",
+		"releases of holds taken while the hooks attached (the first second)",
+		fl_engine_total_of(e, FL_CNT_LO_UNMATCHED) };
+	gaps[k++] = (struct lo_gap){ "unmatched_releases_late",
+		"releases of holds held since before the start, or missed",
+		fl_engine_total_of(e, FL_CNT_LO_UNMATCHED_LATE) };
+	gaps[k++] = (struct lo_gap){ "vfs_taken",
+		"xfs IOLOCK/MMAPLOCK let go by xfs but taken through the VFS (reflink, "
+		"dedupe): no tracepoint shows it, --locks=precise does",
+		fl_engine_total_of(e, FL_CNT_LO_VFS) };
+	gaps[k++] = (struct lo_gap){ "unsent_releases",
+		"releases of holds BPF never sent: a bug",
+		lo->unmatched_releases };
+	gaps[k++] = (struct lo_gap){ "held_overflow",
+		"holds beyond the per-task table: what nests in them has no edge",
+		lo->held_overflow + fl_engine_total_of(e, FL_CNT_LO_OVERFLOW) };
+	gaps[k++] = (struct lo_gap){ "orphans",
+		"holds released where no hook saw it (the lock word said so): dropped",
+		fl_engine_total_of(e, FL_CNT_LO_ORPHANS) };
+	gaps[k++] = (struct lo_gap){ "no_task_state",
+		"lock operations not followed: no task state in BPF",
+		fl_engine_total_of(e, FL_CNT_LO_NO_STATE) };
+	gaps[k++] = (struct lo_gap){ "deferred_missed",
+		"xfs ILOCKs whose call's rw_semaphores never came (precise mode)",
+		fl_engine_total_of(e, FL_CNT_LO_DEFERRED_MISSED) };
+	gaps[k++] = (struct lo_gap){ "attempts_not_kept",
+		"_nowait attempts sent before their outcome was known: edges shown, no hold",
+		lo->try_failed_unknown };
+	gaps[k++] = (struct lo_gap){ "beyond_limits",
+		"classes, tasks, edges or cycles beyond the graph's limits",
+		lo->dropped };
+	*n = k;
+	return gaps;
+}
+
 void fl_report_lo_summary(FILE *out, const struct fl_engine *e)
 {
 	const struct fl_lo_graph *lo = e->lo;
-	int blocking = 0;
+	const struct lo_gap *nf;
+	int blocking = 0, n;
 
-	if (!lo->acquisitions && !lo->releases)
+	if (!lo->acquisitions && !lo->releases && !lo->syncs)
 		return;
 	for (int i = 0; i < lo->nedges; i++)
 		blocking += lo->edges[i].blocking > 0;
@@ -125,11 +177,14 @@ void fl_report_lo_summary(FILE *out, const struct fl_engine *e)
 			lo->edges[i].blocking ? "" : " (trylock only)",
 			lo->edges[i].inverted ? " INVERTED" : "");
 	}
-	if (lo->unmatched_releases || lo->held_overflow || lo->stale_dropped || lo->dropped)
-		fprintf(out, "  not followed: %" PRIu64 " releases of unseen holds, %" PRIu64
-			" holds too deep, %" PRIu64 " stale holds dropped, %" PRIu64
-			" beyond the graph's limits\n", lo->unmatched_releases, lo->held_overflow,
-			lo->stale_dropped, lo->dropped);
+	nf = not_followed(e, &n);
+	for (int i = 0; i < n; i++)
+		if (nf[i].n)
+			fprintf(out, "  not followed: %" PRIu64 " %s\n", nf[i].n, nf[i].what);
+	if (lo->sync_dropped)
+		fprintf(out, "  %" PRIu64 " holds dropped when their task's events were lost (%" PRIu64
+			" resyncs): no edge rests on them\n", lo->sync_dropped,
+			fl_engine_total_of(e, FL_CNT_LO_RESYNCS));
 }
 
 /* ---- JSON ------------------------------------------------------------ */
@@ -182,6 +237,8 @@ json_object *fl_report_lo_json(const struct fl_engine *e, const struct fl_run_in
 	json_object *cycles = json_object_new_array();
 	json_object *classes = json_object_new_array();
 	json_object *nf = json_object_new_object();
+	const struct lo_gap *gaps;
+	int ngaps;
 
 	for (int i = 0; i < lo->ncls; i++) {
 		json_object *c = json_object_new_object();
@@ -208,11 +265,15 @@ json_object *fl_report_lo_json(const struct fl_engine *e, const struct fl_run_in
 	json_object_object_add(o, "classes", classes);
 	json_object_object_add(o, "edges", edges);
 	json_object_object_add(o, "cycles", cycles);
-	json_object_object_add(nf, "unmatched_releases", json_object_new_uint64(lo->unmatched_releases));
-	json_object_object_add(nf, "held_overflow", json_object_new_uint64(lo->held_overflow));
-	json_object_object_add(nf, "stale_dropped", json_object_new_uint64(lo->stale_dropped));
-	json_object_object_add(nf, "beyond_limits", json_object_new_uint64(lo->dropped));
-	json_object_object_add(nf, "attempts_not_kept", json_object_new_uint64(lo->try_failed_unknown));
+	gaps = not_followed(e, &ngaps);
+	for (int i = 0; i < ngaps; i++)
+		json_object_object_add(nf, gaps[i].key, json_object_new_uint64(gaps[i].n));
+	json_object_object_add(o, "syncs", json_object_new_uint64(lo->syncs));
+	json_object_object_add(o, "resyncs",
+			       json_object_new_uint64(fl_engine_total_of(e, FL_CNT_LO_RESYNCS)));
+	json_object_object_add(o, "sync_dropped", json_object_new_uint64(lo->sync_dropped));
+	json_object_object_add(o, "attempts_failed",
+			       json_object_new_uint64(fl_engine_total_of(e, FL_CNT_LO_ATTEMPT_FAILED)));
 	json_object_object_add(o, "not_followed", nf);
 	return o;
 }

@@ -133,6 +133,7 @@ const char *fl_event_type_name(unsigned int type)
 		[FL_EV_FOLIO_USE] = "folio_use",
 		[FL_EV_LOCK_ACQ] = "lock_acq",
 		[FL_EV_LOCK_REL] = "lock_rel",
+		[FL_EV_LOCK_SYNC] = "lock_sync",
 	};
 
 	return type < FL_EV_TYPE_MAX ? names[type] : "?";
@@ -162,7 +163,8 @@ const char *fl_counter_name(unsigned int counter)
 		[FL_CNT_STALE_REVALIDATED] = "stale_maps_revalidated",
 	};
 
-	return counter < FL_CNT_MAX ? names[counter] : "?";
+	/* the lock-order counters are reported under lock_order, not counts */
+	return counter < FL_CNT_MAX ? names[counter] : NULL;
 }
 
 uint32_t fl_rule_flag(enum fl_rule r)

@@ -15,7 +15,12 @@
 #include <linux/types.h>
 #endif
 
-#define FL_ABI_VERSION	1
+/*
+ * 2: FL_EV_LOCK_SYNC, FL_LKM_LATE (lock-order events leave BPF only when
+ * they can add an edge; a reader of version 1 dumps needs neither).
+ */
+#define FL_ABI_VERSION	2
+#define FL_ABI_OLDEST	1	/* the oldest version this tree still reads */
 #define FL_COMM_LEN	16
 #define FL_MAX_FRAMES	32
 #define FL_EOF		(~0ULL)
@@ -35,6 +40,7 @@ enum fl_event_type {
 	FL_EV_FOLIO_USE,	/* a buffered write used a folio under a stale map */
 	FL_EV_LOCK_ACQ,		/* lock-order tracking: a lock was acquired */
 	FL_EV_LOCK_REL,		/* ... and released */
+	FL_EV_LOCK_SYNC,	/* the locks a task holds, as BPF knows them */
 	FL_EV_TYPE_MAX,
 };
 
@@ -79,10 +85,21 @@ enum fl_inval_op {
  *             ACQ in tracepoint mode: the lock words of the same inode at the
  *             acquisition (a hold the hooks cannot see, e.g. the VFS's
  *             inode_lock around an xfs_ilock, still counts as held)
- *   frames    ACQ: the stack of the acquisition (FL_F_STACK), sent when the
- *             task already held a tracked lock, i.e. when it adds an edge
+ *   frames    ACQ: the stack of the acquisition (FL_F_STACK), sent when it
+ *             adds an edge no earlier event showed
  * A downgrade is an ACQ with FL_LKM_DOWNGRADE: the mode changes, the place
  * in the order does not.
+ *
+ * BPF follows each task's holds itself (lockorder.bpf.h) and sends an
+ * acquisition only when it adds an order edge user space has not been
+ * sent yet; the holds it nests under follow it first, as FL_LKM_LATE
+ * acquisitions (their edges were counted in BPF), and a release leaves
+ * BPF only when its acquisition did.  Repeats are counted in BPF
+ * (fl_lo_edges, fl_lo_classes).  FL_EV_LOCK_SYNC comes before a task's
+ * first event and after any of its events was lost: nr_frames instances
+ * (frames[]) are all the task holds as far as user space was told; every
+ * other hold user space keeps for the pid is gone (a lost release, or an
+ * exited task whose pid was reused).
  */
 enum fl_lock_kind {
 	FL_LK_NONE = 0,
@@ -104,6 +121,8 @@ enum fl_lock_kind {
 					 * entry): a failed try is never released */
 #define FL_LKM_MMAP_EXCL (1U << 5)	/* the task held its mmap_lock exclusively
 					 * (lock word) at this acquisition */
+#define FL_LKM_LATE	(1U << 6)	/* sent after the fact, because something
+					 * nested under it: a hold, not an observation */
 
 /* fl_event.flags */
 #define FL_F_CANDIDATE	(1U << 0)	/* BPF found the lock evidence wanting */
@@ -180,6 +199,16 @@ enum fl_counter {
 	FL_CNT_STALE_SEEN,	/* ... that faultline had seen go stale already */
 	FL_CNT_STALE_USES,	/* folios a write instantiated under a map gone stale */
 	FL_CNT_STALE_REVALIDATED, /* ... where the fs found it stale and remapped */
+	/* lock order, as BPF followed it (lockorder.bpf.h) */
+	FL_CNT_LO_UNMATCHED,	/* releases of holds never seen, while the hooks attached */
+	FL_CNT_LO_UNMATCHED_LATE, /* ... later: held since before the start, or missed */
+	FL_CNT_LO_VFS,		/* xfs IOLOCK/MMAPLOCK taken through the VFS, seen let go */
+	FL_CNT_LO_OVERFLOW,	/* holds not kept: the task's table was full */
+	FL_CNT_LO_ATTEMPT_FAILED, /* _nowait attempts that did not get the lock */
+	FL_CNT_LO_ORPHANS,	/* holds whose lock word says they were released unseen */
+	FL_CNT_LO_RESYNCS,	/* FL_EV_LOCK_SYNC after a lost event */
+	FL_CNT_LO_NO_STATE,	/* operations not followed: no task state */
+	FL_CNT_LO_DEFERRED_MISSED, /* precise mode: an ILOCK whose call's rwsems never came */
 	FL_CNT_MAX,
 };
 
@@ -201,6 +230,29 @@ struct fl_seen_key {
 struct fl_seen {
 	__u64 last_ns;
 	__u64 repeats;		/* not sent */
+};
+
+/*
+ * Lock order: observations BPF counted instead of sending (an acquisition
+ * whose every edge user space already has), per edge and per class.
+ */
+struct fl_lo_edge_key {
+	__u8 from;		/* enum fl_lock_kind */
+	__u8 to;
+	__u8 try;		/* the acquisition could not wait */
+	__u8 pad;
+	__u32 from_magic;	/* 0: no filesystem (mmap_lock) */
+	__u32 to_magic;
+};
+
+struct fl_lo_class_key {
+	__u32 kind;
+	__u32 magic;
+};
+
+struct fl_lo_class_count {
+	__u64 acquisitions;
+	__u64 nested;		/* taken while holding another instance of the class */
 };
 
 /* Per-filesystem rule flags (the fs_rules map, keyed by s_magic). */

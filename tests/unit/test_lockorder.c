@@ -2,7 +2,8 @@
 /*
  * The lock-order graph on synthetic acquisition streams: edges, the
  * documented hierarchy, cycles (2 and 5 classes), same-class nesting,
- * trylocks, downgrades, out-of-order releases and lost releases.  Every
+ * trylocks, downgrades, out-of-order releases, lost releases (syncs) and
+ * what BPF counted instead of sending.  Every
  * quiet case ends with a positive control on the same graph.
  */
 #include <setjmp.h>
@@ -321,37 +322,135 @@ static void test_release_out_of_order(void **state)
 	fl_lo_free(lo);
 }
 
+static void sync_ev(struct fl_lo_graph *lo, uint32_t pid, int n, const uint64_t *kaddrs)
+{
+	struct fl_event ev = lk(FL_EV_LOCK_SYNC, pid, FL_LK_NONE, 0, 0, 0);
+
+	ev.flags = 0;
+	ev.nr_frames = n;
+	for (int i = 0; i < n; i++)
+		ev.frames[i] = kaddrs[i];
+	fl_lo_feed(lo, &ev, NULL, NULL);
+}
+
 /*
- * Lost events: a release of something never seen acquired is counted; an
- * acquisition whose release was lost stops ordering after FL_LO_STALE_NS.
+ * Lost releases: BPF follows the task's holds itself and, after an event
+ * of the task was lost, sends FL_EV_LOCK_SYNC with the holds that remain
+ * before anything else of the task.  The hold whose release was lost must
+ * not order what comes next: here ILOCK(10) was let go unseen, and the
+ * task's next acquisition, a MMAPLOCK, would invert xfs's order
+ * (MMAPLOCK -> ILOCK) if the orphan stayed.
  */
-static void test_lost_events(void **state)
+static void test_lost_release(void **state)
+{
+	struct fl_lo_graph *lo = fl_lo_new();
+	uint64_t iolock10 = (10ull << 8) | FL_LK_I_RWSEM;
+	struct sink s = { 0 };
+
+	(void)state;
+	/* a release user space never saw the acquisition of is counted */
+	rel(lo, 1, FL_LK_XFS_ILOCK, XFS_MAGIC, 10);
+	assert_int_equal(lo->unmatched_releases, 1);
+	assert_int_equal(lo->ntasks, 0);
+
+	acq(lo, &s, 1, FL_LK_I_RWSEM, XFS_MAGIC, 10, FL_LKM_EXCL);
+	acq(lo, &s, 1, FL_LK_XFS_ILOCK, XFS_MAGIC, 10, FL_LKM_EXCL);
+	/* ILOCK's release is lost; BPF says IOLOCK is all the task holds */
+	sync_ev(lo, 1, 1, &iolock10);
+	assert_int_equal(lo->sync_dropped, 1);
+	acq(lo, &s, 1, FL_LK_INVAL, XFS_MAGIC, 11, FL_LKM_EXCL);
+	assert_int_equal(edge(lo, FL_LK_XFS_ILOCK, FL_LK_INVAL), -1);
+	assert_int_equal(s.inversions + s.cycles, 0);
+	/* ... while the hold the sync kept still orders (IOLOCK -> MMAPLOCK) */
+	assert_true(edge(lo, FL_LK_I_RWSEM, FL_LK_INVAL) >= 0);
+	rel(lo, 1, FL_LK_INVAL, XFS_MAGIC, 11);
+	rel(lo, 1, FL_LK_I_RWSEM, XFS_MAGIC, 10);
+	assert_int_equal(lo->ntasks, 0);
+	fl_lo_free(lo);
+
+	/* positive control: without the sync the orphan orders, falsely */
+	lo = fl_lo_new();
+	memset(&s, 0, sizeof(s));
+	acq(lo, &s, 1, FL_LK_XFS_ILOCK, XFS_MAGIC, 10, FL_LKM_EXCL);
+	acq(lo, &s, 1, FL_LK_INVAL, XFS_MAGIC, 11, FL_LKM_EXCL);
+	assert_true(edge(lo, FL_LK_XFS_ILOCK, FL_LK_INVAL) >= 0);
+	assert_int_equal(s.inversions, 1);
+	fl_lo_free(lo);
+}
+
+/* A task's first sync drops what an earlier task of the same pid left. */
+static void test_sync_pid_reuse(void **state)
 {
 	struct fl_lo_graph *lo = fl_lo_new();
 	struct sink s = { 0 };
 
 	(void)state;
-	rel(lo, 1, FL_LK_XFS_ILOCK, XFS_MAGIC, 10);
-	assert_int_equal(lo->unmatched_releases, 1);
+	acq(lo, &s, 7, FL_LK_XFS_ILOCK, XFS_MAGIC, 10, FL_LKM_EXCL);	/* exits, release lost */
+	sync_ev(lo, 7, 0, NULL);
 	assert_int_equal(lo->ntasks, 0);
-	acq(lo, &s, 1, FL_LK_XFS_ILOCK, XFS_MAGIC, 10, FL_LKM_EXCL);	/* release lost */
-	now += FL_LO_STALE_NS + MS;
-	acq(lo, &s, 1, FL_LK_I_RWSEM, XFS_MAGIC, 11, FL_LKM_EXCL);
-	assert_int_equal(lo->stale_dropped, 1);
+	acq(lo, &s, 7, FL_LK_I_RWSEM, XFS_MAGIC, 11, FL_LKM_EXCL);
 	assert_int_equal(lo->nedges, 0);
-	assert_int_equal(s.inversions, 0);
-	/* garbage kinds are ignored */
+	fl_lo_free(lo);
+}
+
+/*
+ * BPF sends an acquisition only when it adds an edge user space does not
+ * have; the holds under it follow as FL_LKM_LATE (kept, not counted: BPF
+ * counted them), and the repeats come as counts at the end.
+ */
+static void test_counted_in_bpf(void **state)
+{
+	struct fl_lo_graph *lo = fl_lo_new();
+	struct fl_lo_edge_key ek = { .from = FL_LK_INVAL, .to = FL_LK_XFS_ILOCK,
+				     .from_magic = XFS_MAGIC, .to_magic = XFS_MAGIC };
+	struct fl_lo_class_key ck = { .kind = FL_LK_XFS_ILOCK, .magic = XFS_MAGIC };
+	struct fl_lo_class_count cc = { .acquisitions = 40, .nested = 2 };
+	struct sink s = { 0 };
+	int ei;
+
+	(void)state;
+	acq(lo, &s, 1, FL_LK_INVAL, XFS_MAGIC, 10, FL_LKM_SHARED | FL_LKM_LATE);
+	assert_int_equal(lo->acquisitions, 0);
+	assert_int_equal(lo->nedges, 0);
+	acq(lo, &s, 1, FL_LK_XFS_ILOCK, XFS_MAGIC, 10, FL_LKM_EXCL);
+	ei = edge(lo, FL_LK_INVAL, FL_LK_XFS_ILOCK);
+	assert_true(ei >= 0);
+	assert_int_equal(lo->edges[ei].count, 1);
+	assert_int_equal(lo->acquisitions, 1);
+	fl_lo_add_counted_edge(lo, &ek, 99);
+	assert_int_equal(lo->edges[ei].count, 100);
+	assert_int_equal(lo->edges[ei].blocking, 100);
+	ek.try = 1;
+	fl_lo_add_counted_edge(lo, &ek, 5);
+	assert_int_equal(lo->edges[ei].count, 105);
+	assert_int_equal(lo->edges[ei].blocking, 100);
+	fl_lo_add_counted_class(lo, &ck, &cc);
+	assert_int_equal(lo->acquisitions, 41);
+	/* an edge user space never had is beyond its limits, not invented */
+	ek.from = FL_LK_I_RWSEM;
+	fl_lo_add_counted_edge(lo, &ek, 3);
+	assert_int_equal(edge(lo, FL_LK_I_RWSEM, FL_LK_XFS_ILOCK), -1);
+	assert_int_equal(lo->dropped, 3);
+	rel(lo, 1, FL_LK_XFS_ILOCK, XFS_MAGIC, 10);
+	rel(lo, 1, FL_LK_INVAL, XFS_MAGIC, 10);
+	assert_int_equal(lo->ntasks, 0);
+	assert_int_equal(lo->unmatched_releases, 0);
+	fl_lo_free(lo);
+}
+
+/* Garbage kinds are ignored; holds beyond FL_LO_MAX_HELD are counted. */
+static void test_limits(void **state)
+{
+	struct fl_lo_graph *lo = fl_lo_new();
+	struct sink s = { 0 };
+
+	(void)state;
 	acq(lo, &s, 1, 200, XFS_MAGIC, 11, FL_LKM_EXCL);
 	acq(lo, &s, 1, FL_LK_NONE, XFS_MAGIC, 11, FL_LKM_EXCL);
 	assert_int_equal(lo->nedges, 0);
-	/* holds beyond FL_LO_MAX_HELD are counted, and released cleanly */
 	for (int i = 0; i < FL_LO_MAX_HELD + 3; i++)
 		acq(lo, &s, 2, FL_LK_FOLIO, XFS_MAGIC, 1000 + i, FL_LKM_EXCL);
 	assert_int_equal(lo->held_overflow, 3);
-	/* positive control: within the window the hold still orders */
-	acq(lo, &s, 3, FL_LK_XFS_ILOCK, XFS_MAGIC, 30, FL_LKM_EXCL);
-	acq(lo, &s, 3, FL_LK_I_RWSEM, XFS_MAGIC, 31, FL_LKM_EXCL);
-	assert_int_equal(s.inversions, 1);
 	fl_lo_free(lo);
 }
 
@@ -538,7 +637,10 @@ int main(void)
 		cmocka_unit_test(test_trylock_closes_no_cycle),
 		cmocka_unit_test(test_downgrade),
 		cmocka_unit_test(test_release_out_of_order),
-		cmocka_unit_test(test_lost_events),
+		cmocka_unit_test(test_lost_release),
+		cmocka_unit_test(test_sync_pid_reuse),
+		cmocka_unit_test(test_counted_in_bpf),
+		cmocka_unit_test(test_limits),
 		cmocka_unit_test(test_lock_word_holder),
 		cmocka_unit_test(test_edge_keeps_a_stack),
 		cmocka_unit_test(test_hierarchy_data),
