@@ -12,6 +12,7 @@
 #include "cli.h"
 #include "dump.h"
 #include "engine.h"
+#include "exit.h"
 #include "import_tracedat.h"
 #include "report.h"
 #include "rules.h"
@@ -227,7 +228,7 @@ int fl_cmd_report(int argc, char **argv)
 		if (r)
 			goto out;
 	}
-	ret = e->nviol || e->viol_dropped ? FL_EXIT_VIOLATIONS : FL_EXIT_CLEAN;
+	ret = fl_exit_status(e, ri);
 out:
 	if (tl)
 		fl_timeline_close(tl, e);
