@@ -9,6 +9,7 @@
 
 #include "cli.h"
 #include "loader.h"
+#include "pathres.h"
 #include "rules.h"
 #include "util.h"
 
@@ -85,34 +86,96 @@ static int add_kdev(struct fl_live_opts *o, uint32_t kdev, const char *what)
 	return 0;
 }
 
+/*
+ * A filter that matches no filesystem would trace nothing and pass as a
+ * clean run: --dev must name a mounted filesystem, by its s_dev (what BPF
+ * compares) or by the block device it is mounted from.
+ */
 int fl_cli_add_dev(struct fl_live_opts *o, const char *dev)
 {
+	struct fl_mount *m;
 	unsigned int maj, min;
 	struct stat st;
+	uint32_t kdev;
 	char tail;
+	int err;
 
-	if (sscanf(dev, "%u:%u%c", &maj, &min, &tail) == 2)
-		return add_kdev(o, (maj << 20) | min, dev);
-	if (stat(dev, &st)) {
+	if (sscanf(dev, "%u:%u%c", &maj, &min, &tail) == 2 && maj < 4096 && min < (1u << 20)) {
+		kdev = (maj << 20) | min;
+	} else if (stat(dev, &st)) {
 		fl_err("--dev %s: %s", dev, strerror(errno));
 		return -errno;
-	}
-	if (!S_ISBLK(st.st_mode)) {
-		fl_err("--dev %s: not a block device (use --path for a directory)", dev);
+	} else if (!S_ISBLK(st.st_mode)) {
+		fl_err("--dev %s: not a block device or MAJ:MIN (use --path for a directory)", dev);
 		return -EINVAL;
+	} else {
+		kdev = fl_kdev(st.st_rdev);
 	}
-	return add_kdev(o, fl_kdev(st.st_rdev), dev);
+	m = fl_xcalloc(1, sizeof(*m));
+	err = fl_dev_find(kdev, m);
+	if (err) {
+		fl_err("--dev %s: no mounted filesystem is on device %u:%u", dev,
+		       fl_kdev_major(kdev), fl_kdev_minor(kdev));
+		free(m);
+		return -ENODEV;
+	}
+	if (m->kdev != kdev)
+		fl_info("--dev %s: %s at %s has device %u:%u", dev, m->fstype, m->mnt,
+			fl_kdev_major(m->kdev), fl_kdev_minor(m->kdev));
+	err = add_kdev(o, m->kdev, dev);
+	free(m);
+	return err;
+}
+
+/*
+ * The filesystem of the mount that holds @path, from mountinfo: a file's
+ * st_dev is not always its superblock's (btrfs subvolumes have their own),
+ * while BPF compares inode->i_sb->s_dev.  An overlay's files live in its
+ * layers' filesystems, which are watched instead.
+ */
+static int add_path(struct fl_live_opts *o, const char *arg, const char *path, int depth)
+{
+	char (*layers)[PATH_MAX];
+	struct fl_mount *m = fl_xcalloc(1, sizeof(*m));
+	int err, n;
+
+	err = fl_path_mount(path, m);
+	if (err) {
+		fl_err("--path %s: %s%s%s", arg, depth ? path : "", depth ? ": " : "",
+		       strerror(-err));
+		goto out;
+	}
+	if (strcmp(m->fstype, "overlay")) {
+		err = add_kdev(o, m->kdev, arg);
+		goto out;
+	}
+	layers = fl_xcalloc(FL_MAX_SLOTS, PATH_MAX);
+	n = fl_overlay_layers(m, layers, FL_MAX_SLOTS);
+	if (n <= 0 || depth >= 2) {
+		fl_err("--path %s: overlay at %s: %s; name its layers' directories with --path",
+		       arg, m->mnt, n < 0 ? "too many layers" : n ? "nested overlays" :
+		       "no layer directories in its options");
+		err = -EINVAL;
+	}
+	for (int i = 0; !err && i < n; i++) {
+		if (layers[i][0] != '/') {
+			fl_err("--path %s: overlay layer '%s' is not an absolute path; name the "
+			       "layers' directories with --path", arg, layers[i]);
+			err = -EINVAL;
+			break;
+		}
+		fl_info("--path %s: overlay; watching its layer %s", arg, layers[i]);
+		err = add_path(o, arg, layers[i], depth + 1);
+	}
+	free(layers);
+out:
+	free(m);
+	return err;
 }
 
 int fl_cli_add_path(struct fl_live_opts *o, const char *path)
 {
-	struct stat st;
-
-	if (stat(path, &st)) {
-		fl_err("--path %s: %s", path, strerror(errno));
-		return -errno;
-	}
-	return add_kdev(o, fl_kdev(st.st_dev), path);
+	return add_path(o, path, path, 0);
 }
 
 int fl_cli_ring_size(struct fl_live_opts *o, const char *arg)
@@ -172,13 +235,35 @@ int fl_cli_usage_error(int c, const char *usage)
 	return FL_EXIT_ENV;
 }
 
+/* --pid takes a process (thread group) that exists: BPF compares tgids. */
 int fl_cli_add_pid(struct fl_live_opts *o, const char *pid)
 {
+	char path[64], *line = NULL;
+	size_t cap = 0;
+	long v, tgid = -1;
 	char *end;
-	long v = strtol(pid, &end, 10);
+	FILE *f;
 
-	if (end == pid || *end || v <= 0 || v > 0x3fffffff) {
+	errno = 0;
+	v = strtol(pid, &end, 10);
+	if (errno || end == pid || *end || v <= 0 || v > 0x3fffffff) {
 		fl_err("--pid %s: not a process id", pid);
+		return -EINVAL;
+	}
+	snprintf(path, sizeof(path), "/proc/%ld/status", v);
+	f = fopen(path, "re");
+	while (f && getline(&line, &cap, f) > 0)
+		if (sscanf(line, "Tgid: %ld", &tgid) == 1)
+			break;
+	if (f)
+		fclose(f);
+	free(line);
+	if (tgid < 0) {
+		fl_err("--pid %s: no such process", pid);
+		return -ESRCH;
+	}
+	if (tgid != v) {
+		fl_err("--pid %s: a thread of process %ld; --pid takes a process id", pid, tgid);
 		return -EINVAL;
 	}
 	if (o->ntgids >= (int)ARRAY_SIZE(o->tgids)) {
