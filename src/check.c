@@ -9,6 +9,7 @@
 
 #include "cli.h"
 #include "loader.h"
+#include "outputs.h"
 #include "pathres.h"
 #include "rules.h"
 #include "util.h"
@@ -316,6 +317,8 @@ int fl_cmd_check(int argc, char **argv)
 		if (fl_cli_trace(c, optarg, &o) <= 0)
 			return fl_cli_usage_error(c, check_usage);
 	}
+	if (fl_files_check((struct fl_file_arg[]){ { "--json", o.json_path, true } }, 1))
+		return FL_EXIT_ENV;
 	if (optind < argc)
 		o.cmd = argv + optind;
 	return fl_live_run(&o);

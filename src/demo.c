@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "outputs.h"
 #include "rules.h"
 #include "scratch.h"
 #include "util.h"
@@ -167,6 +168,8 @@ int fl_cmd_demo(int argc, char **argv)
 		fl_err("demo takes no arguments (did you mean `check -- CMD`?)");
 		return FL_EXIT_ENV;
 	}
+	if (fl_files_check((struct fl_file_arg[]){ { "--json", o.json_path, true } }, 1))
+		return FL_EXIT_ENV;
 	signal(SIGINT, on_demo_signal);
 	signal(SIGTERM, on_demo_signal);
 	if (fl_scratch_create(&d.scratch, fstypes, nfs))

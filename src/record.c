@@ -8,6 +8,7 @@
 
 #include "cli.h"
 #include "dump.h"
+#include "outputs.h"
 #include "util.h"
 
 #define FL_RECORD_RING_MIB	64U
@@ -92,6 +93,10 @@ int fl_cmd_record(int argc, char **argv)
 		fputs(record_usage, stderr);
 		return FL_EXIT_ENV;
 	}
+	/* before the dump is created: -o truncates an existing file */
+	if (fl_files_check((struct fl_file_arg[]){ { "-o", out, true },
+						   { "--json", o.json_path, true } }, 2))
+		return FL_EXIT_ENV;
 	if (optind < argc)
 		o.cmd = argv + optind;
 	/* every event is sent, not only candidates: a ring buffer to match */

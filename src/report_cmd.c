@@ -14,6 +14,7 @@
 #include "engine.h"
 #include "exit.h"
 #include "import_tracedat.h"
+#include "outputs.h"
 #include "report.h"
 #include "rules.h"
 #include "timeline.h"
@@ -182,6 +183,10 @@ int fl_cmd_report(int argc, char **argv)
 		goto out;
 	}
 	path = argv[optind];
+	if (fl_files_check((struct fl_file_arg[]){ { "input", path, false },
+						   { "--json", json, true },
+						   { "--timeline", timeline, true } }, 3))
+		goto out;
 	read_fn = detect(path, err, sizeof(err));
 	if (!read_fn) {
 		fl_err("report: %s: %s", path, err);
