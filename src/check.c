@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <errno.h>
 #include <getopt.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -66,9 +67,10 @@ int fl_cli_seconds(const char *s, double *out)
 	char *end;
 	double v;
 
+	/* nan compares false with every bound: finite, then in range */
 	errno = 0;
 	v = strtod(s, &end);
-	if (errno || end == s || *end || v <= 0 || v > 1e7)
+	if (errno || end == s || *end || !isfinite(v) || v <= 0 || v > 1e7)
 		return -EINVAL;
 	*out = v;
 	return 0;
@@ -179,18 +181,28 @@ int fl_cli_add_path(struct fl_live_opts *o, const char *path)
 	return add_path(o, path, path, 0);
 }
 
+/* An integer number of MiB, or of KiB with a K suffix: 4K up to 1024 (MiB). */
 int fl_cli_ring_size(struct fl_live_opts *o, const char *arg)
 {
-	double mib;
+	unsigned long long v;
+	uint64_t bytes;
+	char *end;
 
-	if (fl_cli_seconds(arg, &mib) || mib > 1024) {
-		fl_err("--ring-size %s: not a size in MiB (up to 1024)", arg);
+	errno = 0;
+	v = strtoull(arg, &end, 10);
+	bytes = v << 20;
+	if (end != arg && (*end == 'K' || *end == 'k')) {
+		bytes = v << 10;
+		end++;
+	}
+	if (errno || end == arg || *end || arg[0] < '0' || arg[0] > '9' ||
+	    v > 1024ull << 10 || bytes < 4096 || bytes > 1024ull << 20) {
+		fl_err("--ring-size %s: not an integer number of MiB (1 to 1024), or of KiB "
+		       "with a K suffix (4K and up)", arg);
 		return -EINVAL;
 	}
 	/* ring buffer sizes are a power of two of pages */
-	o->ring_bytes = 1u << (31 - __builtin_clz((uint32_t)(mib * (1 << 20)) | 1));
-	if (o->ring_bytes < 4096)
-		o->ring_bytes = 4096;
+	o->ring_bytes = 1u << (63 - __builtin_clzll(bytes));
 	return 0;
 }
 

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "kernel.h"
 #include "outputs.h"
 #include "rules.h"
 #include "scratch.h"
@@ -169,6 +170,9 @@ int fl_cmd_demo(int argc, char **argv)
 		return FL_EXIT_ENV;
 	}
 	if (fl_files_check((struct fl_file_arg[]){ { "--json", o.json_path, true } }, 1))
+		return FL_EXIT_ENV;
+	/* root, BTF, tracefs first: not a loop-device error for what is a privilege one */
+	if (fl_kernel_preflight())
 		return FL_EXIT_ENV;
 	signal(SIGINT, on_demo_signal);
 	signal(SIGTERM, on_demo_signal);

@@ -39,18 +39,24 @@ static int parse_size(const char *s, uint64_t *out)
 	char *end;
 	unsigned long long v;
 
+	unsigned int shift = 0;
+
+	/* strtoull takes "-1" (and blanks) without complaint */
+	if (*s < '0' || *s > '9')
+		return -EINVAL;
 	errno = 0;
 	v = strtoull(s, &end, 10);
 	if (errno || end == s)
 		return -EINVAL;
 	switch (*end) {
-	case 'k': case 'K': v <<= 10; end++; break;
-	case 'm': case 'M': v <<= 20; end++; break;
-	case 'g': case 'G': v <<= 30; end++; break;
+	case 'k': case 'K': shift = 10; end++; break;
+	case 'm': case 'M': shift = 20; end++; break;
+	case 'g': case 'G': shift = 30; end++; break;
 	default: break;
 	}
-	if (*end || !v)
+	if (*end || !v || v > (UINT64_MAX >> shift))
 		return -EINVAL;
+	v <<= shift;
 	*out = v;
 	return 0;
 }
