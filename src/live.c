@@ -403,8 +403,11 @@ int fl_live_run(const struct fl_live_opts *o)
 		fl_engine_settle_stale(eng, record_changes, &lc);
 	else
 		fl_engine_settle_stale(eng, fl_loader_extent_changes, &l);
-	/* the reports name frames: violations', and lock-order edges' */
-	if (eng->nviol || eng->lo)
+	/*
+	 * The reports name frames: violations', and lock-order edges'.  Only
+	 * then is kallsyms read (a second or so): a clean run ends at once.
+	 */
+	if (eng->nviol || (eng->lo && eng->lo->nedges))
 		ri->ksyms = fl_symbolizer_get(&sz);
 	fl_report_text(stdout, eng, ri);
 	fflush(stdout);
