@@ -27,14 +27,19 @@ static const char check_usage[] =
 "violation found, each with its rule, evidence level (definite or\n"
 "observed-race), inode and range, tasks, and kernel stacks.\n"
 "\n"
-"  --json FILE      also write the report as JSON (see README, \"JSON report\")\n"
-"  --dev DEV        watch only this filesystem: a block device (/dev/loop0) or\n"
-"                   major:minor; repeatable (up to 7)\n"
-"  --path DIR       watch only the filesystem that holds DIR; repeatable\n"
+"  --json FILE      also write the report as JSON (see README, \"JSON report\");\n"
+"                   a new or regular file, checked before tracing starts\n"
+"  --dev DEV        watch only this mounted filesystem: the block device it is\n"
+"                   mounted from (/dev/loop0) or its major:minor as in\n"
+"                   /proc/self/mountinfo; repeatable (up to 7)\n"
+"  --path DIR       watch only the filesystem of the mount that holds DIR (an\n"
+"                   overlay: the filesystems of its layers); repeatable\n"
 "  --pid PID        watch only this process (thread group); repeatable\n"
 "  --duration SECS  stop after SECS seconds (default: until CMD exits / Ctrl-C)\n"
-"  --ring-size MIB  BPF ring buffer size (default 4, rounded down to a power\n"
-"                   of two); events that do not fit are counted as lost\n"
+"  --ring-size MIB  BPF ring buffer size: an integer number of MiB (default 4,\n"
+"                   at most 1024), or of KiB with a K suffix (4K and up);\n"
+"                   rounded down to a power of two; events that do not fit\n"
+"                   are counted as lost\n"
 "  --attach MODE    how hooks attach: auto (default: tracepoint, else fentry,\n"
 "                   else kprobe), tp, fentry or kprobe (forced, for testing)\n"
 "  --self-cost      measure faultline's own BPF run time (kernel BPF stats on\n"
@@ -59,8 +64,21 @@ static const char check_usage[] =
 "and insertions are only traced when a tmpfs is named (they cost a check on\n"
 "every user page fault).\n"
 "\n"
-"Exit status: 0 no violation, 1 violations found, 2 usage or environment\n"
-"error (not root, no kernel BTF, tracefs not mountable, CMD not runnable).\n";
+"A --dev, --path or --pid that matches no mounted filesystem or no process\n"
+"is an error; a watched filesystem that sees no event is named in the\n"
+"report (NO EVENTS).  The report gives CMD's fate (\"command: ...\").\n"
+"\n"
+"Exit status, bits that add up (as fsck's):\n"
+"  0  clean: no violation, complete verdict, CMD (if any) exited 0\n"
+"  1  violations found\n"
+"  4  the verdict is incomplete: events were lost (\"complete\": false)\n"
+"  8  CMD failed: exited nonzero (127: could not be run) or was killed by\n"
+"     a signal (also the SIGTERM/SIGKILL of faultline's stop at --duration\n"
+"     or SIGINT/SIGTERM)\n"
+"  2  faultline itself failed (usage, not root, no kernel BTF, tracefs not\n"
+"     mountable, cannot load or attach, an output not writable); never\n"
+"     combined with the others\n"
+"e.g. 13 = violations found in a lossy run whose command failed.\n";
 
 int fl_cli_seconds(const char *s, double *out)
 {
@@ -143,6 +161,19 @@ static int add_path(struct fl_live_opts *o, const char *arg, const char *path, i
 	int err, n;
 
 	err = fl_path_mount(path, m);
+	if (err == -ENOENT || err == -ENOTSUP) {
+		struct stat st;
+
+		/* right for every filesystem whose files carry the superblock's dev */
+		err = stat(path, &st) ? -errno : 0;
+		if (!err) {
+			fl_warn("--path %s: its mount is not in /proc/self/mountinfo: watching "
+				"its st_dev %u:%u (not right for btrfs)", arg, major(st.st_dev),
+				minor(st.st_dev));
+			err = add_kdev(o, fl_kdev(st.st_dev), arg);
+			goto out;
+		}
+	}
 	if (err) {
 		fl_err("--path %s: %s%s%s", arg, depth ? path : "", depth ? ": " : "",
 		       strerror(-err));

@@ -143,7 +143,7 @@ int fl_path_mount(const char *path, struct fl_mount *m)
 {
 	char info[64], *line = NULL;
 	size_t cap = 0;
-	int fd, id = -1, ret;
+	int fd, id = -1;
 	FILE *f;
 
 	/* the mount that holds the path itself, not one the name crosses */
@@ -161,8 +161,8 @@ int fl_path_mount(const char *path, struct fl_mount *m)
 	close(fd);
 	if (id < 0)
 		return -ENOTSUP;
-	ret = each_mount(is_id, &id, m);
-	return ret == -ENOENT ? -ENOTSUP : ret;
+	/* -ENOENT: a mount of another namespace (a path through /proc/PID/root) */
+	return each_mount(is_id, &id, m);
 }
 
 /*

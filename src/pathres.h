@@ -25,7 +25,11 @@ int fl_dev_mount(uint32_t kdev, char *mnt, size_t mntlen, char *fstype, size_t f
  * the block device @dev (btrfs: an anonymous s_dev); 0 or -ENOENT.
  */
 int fl_dev_find(uint32_t dev, struct fl_mount *m);
-/* The mount that holds @path, by its mount id; 0 or -errno. */
+/*
+ * The mount that holds @path, by its mount id; 0 or -errno: -ENOENT when
+ * that mount is not in this namespace's mountinfo, -ENOTSUP without
+ * mount ids (kernels before 3.15).
+ */
 int fl_path_mount(const char *path, struct fl_mount *m);
 /* An overlay's layer directories (upper, then lower); count or -E2BIG. */
 int fl_overlay_layers(const struct fl_mount *m, char dirs[][PATH_MAX], int max);
