@@ -36,7 +36,8 @@ static const char demo_usage[] =
 "  --ring-size MIB, --attach MODE, --locks MODE, --lock-order  as for check\n"
 "  -v, --verbose    more diagnostics\n"
 "\n"
-"Exit status as for `check`.\n";
+"Exit status as for `check` (0 clean, bits 1 violations and 4 incomplete\n"
+"verdict); the workload failing is faultline failing (2).\n";
 
 /*
  * Ctrl-C during set-up or clean-up must not leave loop mounts behind: it

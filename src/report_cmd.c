@@ -48,7 +48,12 @@ static const char report_usage[] =
 "                   recorded with)\n"
 "  -v, --verbose    more diagnostics\n"
 "\n"
-"Exit status: 0 no violation, 1 violations found, 2 unreadable input.\n";
+"The outputs may not be FILE or each other (checked before FILE is read).\n"
+"\n"
+"Exit status as check's, bits that add up: 0 clean, 1 violations found,\n"
+"4 the verdict is incomplete (the input is partial, cut or damaged, or the\n"
+"recording lost events: \"complete\": false); 2 unreadable input or an\n"
+"output that cannot be written, alone.\n";
 
 /*
  * An input reader: fills the engine (fed in event order), the run info and,
