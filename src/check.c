@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <errno.h>
 #include <getopt.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,6 +10,8 @@
 
 #include "cli.h"
 #include "loader.h"
+#include "outputs.h"
+#include "pathres.h"
 #include "rules.h"
 #include "util.h"
 
@@ -24,14 +27,19 @@ static const char check_usage[] =
 "violation found, each with its rule, evidence level (definite or\n"
 "observed-race), inode and range, tasks, and kernel stacks.\n"
 "\n"
-"  --json FILE      also write the report as JSON (see README, \"JSON report\")\n"
-"  --dev DEV        watch only this filesystem: a block device (/dev/loop0) or\n"
-"                   major:minor; repeatable (up to 7)\n"
-"  --path DIR       watch only the filesystem that holds DIR; repeatable\n"
+"  --json FILE      also write the report as JSON (see README, \"JSON report\");\n"
+"                   a new or regular file, checked before tracing starts\n"
+"  --dev DEV        watch only this mounted filesystem: the block device it is\n"
+"                   mounted from (/dev/loop0) or its major:minor as in\n"
+"                   /proc/self/mountinfo; repeatable (up to 7)\n"
+"  --path DIR       watch only the filesystem of the mount that holds DIR (an\n"
+"                   overlay: the filesystems of its layers); repeatable\n"
 "  --pid PID        watch only this process (thread group); repeatable\n"
 "  --duration SECS  stop after SECS seconds (default: until CMD exits / Ctrl-C)\n"
-"  --ring-size MIB  BPF ring buffer size (default 4, rounded down to a power\n"
-"                   of two); events that do not fit are counted as lost\n"
+"  --ring-size MIB  BPF ring buffer size: an integer number of MiB (default 4,\n"
+"                   at most 1024), or of KiB with a K suffix (4K and up);\n"
+"                   rounded down to a power of two; events that do not fit\n"
+"                   are counted as lost\n"
 "  --attach MODE    how hooks attach: auto (default: tracepoint, else fentry,\n"
 "                   else kprobe), tp, fentry or kprobe (forced, for testing)\n"
 "  --self-cost      measure faultline's own BPF run time (kernel BPF stats on\n"
@@ -56,17 +64,31 @@ static const char check_usage[] =
 "and insertions are only traced when a tmpfs is named (they cost a check on\n"
 "every user page fault).\n"
 "\n"
-"Exit status: 0 no violation, 1 violations found, 2 usage or environment\n"
-"error (not root, no kernel BTF, tracefs not mountable, CMD not runnable).\n";
+"A --dev, --path or --pid that matches no mounted filesystem or no process\n"
+"is an error; a watched filesystem that sees no event is named in the\n"
+"report (NO EVENTS).  The report gives CMD's fate (\"command: ...\").\n"
+"\n"
+"Exit status, bits that add up (as fsck's):\n"
+"  0  clean: no violation, complete verdict, CMD (if any) exited 0\n"
+"  1  violations found\n"
+"  4  the verdict is incomplete: events were lost (\"complete\": false)\n"
+"  8  CMD failed: exited nonzero (127: could not be run) or was killed by\n"
+"     a signal (also the SIGTERM/SIGKILL of faultline's stop at --duration\n"
+"     or SIGINT/SIGTERM)\n"
+"  2  faultline itself failed (usage, not root, no kernel BTF, tracefs not\n"
+"     mountable, cannot load or attach, an output not writable); never\n"
+"     combined with the others\n"
+"e.g. 13 = violations found in a lossy run whose command failed.\n";
 
 int fl_cli_seconds(const char *s, double *out)
 {
 	char *end;
 	double v;
 
+	/* nan compares false with every bound: finite, then in range */
 	errno = 0;
 	v = strtod(s, &end);
-	if (errno || end == s || *end || v <= 0 || v > 1e7)
+	if (errno || end == s || *end || !isfinite(v) || v <= 0 || v > 1e7)
 		return -EINVAL;
 	*out = v;
 	return 0;
@@ -85,48 +107,133 @@ static int add_kdev(struct fl_live_opts *o, uint32_t kdev, const char *what)
 	return 0;
 }
 
+/*
+ * A filter that matches no filesystem would trace nothing and pass as a
+ * clean run: --dev must name a mounted filesystem, by its s_dev (what BPF
+ * compares) or by the block device it is mounted from.
+ */
 int fl_cli_add_dev(struct fl_live_opts *o, const char *dev)
 {
+	struct fl_mount *m;
 	unsigned int maj, min;
 	struct stat st;
+	uint32_t kdev;
 	char tail;
+	int err;
 
-	if (sscanf(dev, "%u:%u%c", &maj, &min, &tail) == 2)
-		return add_kdev(o, (maj << 20) | min, dev);
-	if (stat(dev, &st)) {
+	if (sscanf(dev, "%u:%u%c", &maj, &min, &tail) == 2 && maj < 4096 && min < (1u << 20)) {
+		kdev = (maj << 20) | min;
+	} else if (stat(dev, &st)) {
 		fl_err("--dev %s: %s", dev, strerror(errno));
 		return -errno;
-	}
-	if (!S_ISBLK(st.st_mode)) {
-		fl_err("--dev %s: not a block device (use --path for a directory)", dev);
+	} else if (!S_ISBLK(st.st_mode)) {
+		fl_err("--dev %s: not a block device or MAJ:MIN (use --path for a directory)", dev);
 		return -EINVAL;
+	} else {
+		kdev = fl_kdev(st.st_rdev);
 	}
-	return add_kdev(o, fl_kdev(st.st_rdev), dev);
+	m = fl_xcalloc(1, sizeof(*m));
+	err = fl_dev_find(kdev, m);
+	if (err) {
+		fl_err("--dev %s: no mounted filesystem is on device %u:%u", dev,
+		       fl_kdev_major(kdev), fl_kdev_minor(kdev));
+		free(m);
+		return -ENODEV;
+	}
+	if (m->kdev != kdev)
+		fl_info("--dev %s: %s at %s has device %u:%u", dev, m->fstype, m->mnt,
+			fl_kdev_major(m->kdev), fl_kdev_minor(m->kdev));
+	err = add_kdev(o, m->kdev, dev);
+	free(m);
+	return err;
+}
+
+/*
+ * The filesystem of the mount that holds @path, from mountinfo: a file's
+ * st_dev is not always its superblock's (btrfs subvolumes have their own),
+ * while BPF compares inode->i_sb->s_dev.  An overlay's files live in its
+ * layers' filesystems, which are watched instead.
+ */
+static int add_path(struct fl_live_opts *o, const char *arg, const char *path, int depth)
+{
+	char (*layers)[PATH_MAX];
+	struct fl_mount *m = fl_xcalloc(1, sizeof(*m));
+	int err, n;
+
+	err = fl_path_mount(path, m);
+	if (err == -ENOENT || err == -ENOTSUP) {
+		struct stat st;
+
+		/* right for every filesystem whose files carry the superblock's dev */
+		err = stat(path, &st) ? -errno : 0;
+		if (!err) {
+			fl_warn("--path %s: its mount is not in /proc/self/mountinfo: watching "
+				"its st_dev %u:%u (not right for btrfs)", arg, major(st.st_dev),
+				minor(st.st_dev));
+			err = add_kdev(o, fl_kdev(st.st_dev), arg);
+			goto out;
+		}
+	}
+	if (err) {
+		fl_err("--path %s: %s%s%s", arg, depth ? path : "", depth ? ": " : "",
+		       strerror(-err));
+		goto out;
+	}
+	if (strcmp(m->fstype, "overlay")) {
+		err = add_kdev(o, m->kdev, arg);
+		goto out;
+	}
+	layers = fl_xcalloc(FL_MAX_SLOTS, PATH_MAX);
+	n = fl_overlay_layers(m, layers, FL_MAX_SLOTS);
+	if (n <= 0 || depth >= 2) {
+		fl_err("--path %s: overlay at %s: %s; name its layers' directories with --path",
+		       arg, m->mnt, n < 0 ? "too many layers" : n ? "nested overlays" :
+		       "no layer directories in its options");
+		err = -EINVAL;
+	}
+	for (int i = 0; !err && i < n; i++) {
+		if (layers[i][0] != '/') {
+			fl_err("--path %s: overlay layer '%s' is not an absolute path; name the "
+			       "layers' directories with --path", arg, layers[i]);
+			err = -EINVAL;
+			break;
+		}
+		fl_info("--path %s: overlay; watching its layer %s", arg, layers[i]);
+		err = add_path(o, arg, layers[i], depth + 1);
+	}
+	free(layers);
+out:
+	free(m);
+	return err;
 }
 
 int fl_cli_add_path(struct fl_live_opts *o, const char *path)
 {
-	struct stat st;
-
-	if (stat(path, &st)) {
-		fl_err("--path %s: %s", path, strerror(errno));
-		return -errno;
-	}
-	return add_kdev(o, fl_kdev(st.st_dev), path);
+	return add_path(o, path, path, 0);
 }
 
+/* An integer number of MiB, or of KiB with a K suffix: 4K up to 1024 (MiB). */
 int fl_cli_ring_size(struct fl_live_opts *o, const char *arg)
 {
-	double mib;
+	unsigned long long v;
+	uint64_t bytes;
+	char *end;
 
-	if (fl_cli_seconds(arg, &mib) || mib > 1024) {
-		fl_err("--ring-size %s: not a size in MiB (up to 1024)", arg);
+	errno = 0;
+	v = strtoull(arg, &end, 10);
+	bytes = v << 20;
+	if (end != arg && (*end == 'K' || *end == 'k')) {
+		bytes = v << 10;
+		end++;
+	}
+	if (errno || end == arg || *end || arg[0] < '0' || arg[0] > '9' ||
+	    v > 1024ull << 10 || bytes < 4096 || bytes > 1024ull << 20) {
+		fl_err("--ring-size %s: not an integer number of MiB (1 to 1024), or of KiB "
+		       "with a K suffix (4K and up)", arg);
 		return -EINVAL;
 	}
 	/* ring buffer sizes are a power of two of pages */
-	o->ring_bytes = 1u << (31 - __builtin_clz((uint32_t)(mib * (1 << 20)) | 1));
-	if (o->ring_bytes < 4096)
-		o->ring_bytes = 4096;
+	o->ring_bytes = 1u << (63 - __builtin_clzll(bytes));
 	return 0;
 }
 
@@ -172,13 +279,35 @@ int fl_cli_usage_error(int c, const char *usage)
 	return FL_EXIT_ENV;
 }
 
+/* --pid takes a process (thread group) that exists: BPF compares tgids. */
 int fl_cli_add_pid(struct fl_live_opts *o, const char *pid)
 {
+	char path[64], *line = NULL;
+	size_t cap = 0;
+	long v, tgid = -1;
 	char *end;
-	long v = strtol(pid, &end, 10);
+	FILE *f;
 
-	if (end == pid || *end || v <= 0 || v > 0x3fffffff) {
+	errno = 0;
+	v = strtol(pid, &end, 10);
+	if (errno || end == pid || *end || v <= 0 || v > 0x3fffffff) {
 		fl_err("--pid %s: not a process id", pid);
+		return -EINVAL;
+	}
+	snprintf(path, sizeof(path), "/proc/%ld/status", v);
+	f = fopen(path, "re");
+	while (f && getline(&line, &cap, f) > 0)
+		if (sscanf(line, "Tgid: %ld", &tgid) == 1)
+			break;
+	if (f)
+		fclose(f);
+	free(line);
+	if (tgid < 0) {
+		fl_err("--pid %s: no such process", pid);
+		return -ESRCH;
+	}
+	if (tgid != v) {
+		fl_err("--pid %s: a thread of process %ld; --pid takes a process id", pid, tgid);
 		return -EINVAL;
 	}
 	if (o->ntgids >= (int)ARRAY_SIZE(o->tgids)) {
@@ -231,6 +360,8 @@ int fl_cmd_check(int argc, char **argv)
 		if (fl_cli_trace(c, optarg, &o) <= 0)
 			return fl_cli_usage_error(c, check_usage);
 	}
+	if (fl_files_check((struct fl_file_arg[]){ { "--json", o.json_path, true } }, 1))
+		return FL_EXIT_ENV;
 	if (optind < argc)
 		o.cmd = argv + optind;
 	return fl_live_run(&o);

@@ -6,6 +6,8 @@
 #include <string.h>
 
 #include "cli.h"
+#include "kernel.h"
+#include "outputs.h"
 #include "rules.h"
 #include "scratch.h"
 #include "util.h"
@@ -34,7 +36,8 @@ static const char demo_usage[] =
 "  --ring-size MIB, --attach MODE, --locks MODE, --lock-order  as for check\n"
 "  -v, --verbose    more diagnostics\n"
 "\n"
-"Exit status as for `check`.\n";
+"Exit status as for `check` (0 clean, bits 1 violations and 4 incomplete\n"
+"verdict); the workload failing is faultline failing (2).\n";
 
 /*
  * Ctrl-C during set-up or clean-up must not leave loop mounts behind: it
@@ -167,6 +170,11 @@ int fl_cmd_demo(int argc, char **argv)
 		fl_err("demo takes no arguments (did you mean `check -- CMD`?)");
 		return FL_EXIT_ENV;
 	}
+	if (fl_files_check((struct fl_file_arg[]){ { "--json", o.json_path, true } }, 1))
+		return FL_EXIT_ENV;
+	/* root, BTF, tracefs first: not a loop-device error for what is a privilege one */
+	if (fl_kernel_preflight())
+		return FL_EXIT_ENV;
 	signal(SIGINT, on_demo_signal);
 	signal(SIGTERM, on_demo_signal);
 	if (fl_scratch_create(&d.scratch, fstypes, nfs))

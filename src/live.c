@@ -10,6 +10,7 @@
 
 #include "dump.h"
 #include "engine.h"
+#include "exit.h"
 #include "kernel.h"
 #include "ksyms.h"
 #include "live.h"
@@ -20,12 +21,11 @@
 #include "tracefs.h"
 #include "util.h"
 
-static volatile sig_atomic_t stop_requested;
+static volatile sig_atomic_t stop_requested;	/* the signal that asked */
 
 static void on_signal(int sig)
 {
-	(void)sig;
-	stop_requested = 1;
+	stop_requested = sig;
 }
 
 struct live_ctx {
@@ -142,12 +142,30 @@ static int record_start(struct live_ctx *c, const struct fl_live_opts *o,
 	return 0;
 }
 
-static pid_t start_child(const struct fl_live_opts *o)
+/*
+ * The traced command (or demo's workload).  Its process group is ours to
+ * signal only while the leader is unreaped: a zombie keeps its pid, and so
+ * the group id, from being handed out again; once reaped, the number may
+ * name a stranger's group.
+ */
+struct child {
+	pid_t pid;		/* -1: none */
+	bool gone;		/* reaped (or lost to ECHILD): never signal again */
+	bool reaped;		/* @status is its wait status */
+	int status;
+};
+
+static void start_child(const struct fl_live_opts *o, struct child *c)
 {
 	pid_t pid = fork();
 
-	if (pid != 0)
-		return pid;
+	if (pid != 0) {
+		c->pid = pid;
+		/* also here: a stop must not race the child's own setpgid */
+		if (pid > 0)
+			setpgid(pid, pid);
+		return;
+	}
 	/*
 	 * Own process group, so a stop reaches everything the command
 	 * started; on a terminal that group becomes the foreground one, or a
@@ -169,6 +187,23 @@ static pid_t start_child(const struct fl_live_opts *o)
 	_exit(o->child_fn(o->child_arg));
 }
 
+/* Reap the child if it has ended (or wait for it): true once it is gone. */
+static bool child_wait(struct child *c, bool block)
+{
+	pid_t r;
+
+	if (c->pid < 0 || c->gone)
+		return true;
+	do
+		r = waitpid(c->pid, &c->status, block ? 0 : WNOHANG);
+	while (r < 0 && errno == EINTR);
+	if (r == 0)
+		return false;
+	c->gone = true;
+	c->reaped = r == c->pid;
+	return true;
+}
+
 /* Take the terminal back from the command's process group. */
 static void reclaim_tty(void)
 {
@@ -179,15 +214,24 @@ static void reclaim_tty(void)
 	signal(SIGTTOU, SIG_DFL);
 }
 
-static void stop_child(pid_t pid, int *status)
+/*
+ * End a child still running: SIGTERM to its group, SIGKILL after 3 s.
+ * Returns true if it had to be signalled.  Processes of the group that
+ * outlive a reaped leader are left alone, as when the command exits itself.
+ */
+static bool stop_child(struct child *c)
 {
-	for (int i = 0; i < 50; i++) {
-		if (waitpid(pid, status, WNOHANG) == pid)
-			return;
-		kill(-pid, i < 30 ? SIGTERM : SIGKILL);
-		usleep(100000);
+	if (child_wait(c, false))
+		return false;
+	kill(-c->pid, SIGTERM);
+	for (int i = 0; i < 150; i++) {
+		usleep(20000);
+		if (child_wait(c, false))
+			return true;
 	}
-	waitpid(pid, status, 0);
+	kill(-c->pid, SIGKILL);
+	child_wait(c, true);
+	return true;
 }
 
 static void fill_slots(struct fl_run_info *ri, const struct fl_live_opts *o)
@@ -254,11 +298,12 @@ int fl_live_run(const struct fl_live_opts *o)
 	struct fl_loader l;
 	struct live_ctx lc = { .rec = o->record, .l = &l };
 	uint64_t last_snap = 0;
-	int ret = FL_EXIT_ENV, status = 0, err;
+	int ret = FL_EXIT_ENV, err;
 	void (*old_int)(int) = SIG_ERR, (*old_term)(int) = SIG_ERR;
 	uint64_t t0, deadline;
 	int stats_fd = -1;
-	pid_t child = -1;
+	struct child child = { .pid = -1 };
+	const char *why_stop = NULL;	/* what ended tracing, if not the child */
 	bool loaded = false;
 
 	ri->mode = o->mode;
@@ -266,6 +311,7 @@ int fl_live_run(const struct fl_live_opts *o)
 	ri->locks = o->precise ? "precise" : "lock-word";
 	ri->lock_order = o->lock_order;
 	ri->attach_mode = fl_attach_mode_name(o->attach);
+	ri->cmd.argv = o->cmd;
 	fl_kernel_release(ri->kernel, sizeof(ri->kernel));
 	if (fl_kernel_preflight())
 		goto out;
@@ -317,38 +363,49 @@ int fl_live_run(const struct fl_live_opts *o)
 	t0 = fl_now_ns();
 	deadline = o->duration > 0 ? t0 + (uint64_t)(o->duration * 1e9) : 0;
 	if (o->cmd || o->child_fn) {
-		child = start_child(o);
-		if (child < 0) {
+		start_child(o, &child);
+		if (child.pid < 0) {
 			fl_err("cannot fork: %s", strerror(errno));
 			goto out;
 		}
 	}
 	fl_info("tracing%s; Ctrl-C to stop", o->duration > 0 ? " for the set duration" : "");
 
-	while (!stop_requested) {
+	for (;;) {
+		if (stop_requested) {
+			why_stop = stop_requested == SIGINT ? "faultline got SIGINT" :
+				   "faultline got SIGTERM";
+			break;
+		}
 		err = fl_loader_poll(&l, 100);
 		if (err < 0 && err != -EINTR) {
 			fl_err("ring buffer poll failed: %s", strerror(-err));
+			why_stop = "faultline's ring buffer poll failed";
 			break;
 		}
-		if (child > 0 && waitpid(child, &status, WNOHANG) == child) {
-			child = -1;
-			reclaim_tty();
+		/* the command ended: stop now, whatever its group still runs */
+		if (child.pid > 0 && child_wait(&child, false))
+			break;
+		if (deadline && fl_now_ns() >= deadline) {
+			why_stop = "--duration elapsed";
 			break;
 		}
-		if (deadline && fl_now_ns() >= deadline)
-			break;
 		if (lc.rec && fl_now_ns() - last_snap >= 1000000000ULL) {
 			record_snapshot(&lc, ri, NULL);
 			last_snap = fl_now_ns();
 		}
-		if (lc.rec && fl_dump_stopped(lc.rec))
+		if (lc.rec && fl_dump_stopped(lc.rec)) {
+			why_stop = "the dump stopped (--max-size reached, or a write error)";
 			break;
+		}
 	}
-	if (child > 0) {
-		stop_child(child, &status);
+	if (child.pid > 0) {
+		if (stop_child(&child))
+			ri->cmd.stopped_by = why_stop;
 		reclaim_tty();
 	}
+	ri->cmd.reaped = child.reaped;
+	ri->cmd.status = child.status;
 	/* drain what is left, bounded: a busy host never runs dry */
 	for (int i = 0; i < 100 && fl_loader_poll(&l, 0) > 0; i++)
 		;
@@ -371,8 +428,11 @@ int fl_live_run(const struct fl_live_opts *o)
 		fl_engine_settle_stale(eng, record_changes, &lc);
 	else
 		fl_engine_settle_stale(eng, fl_loader_extent_changes, &l);
-	/* the reports name frames: violations', and lock-order edges' */
-	if (eng->nviol || eng->lo)
+	/*
+	 * The reports name frames: violations', and lock-order edges'.  Only
+	 * then is kallsyms read (a second or so): a clean run ends at once.
+	 */
+	if (eng->nviol || (eng->lo && eng->lo->nedges))
 		ri->ksyms = fl_symbolizer_get(&sz);
 	fl_report_text(stdout, eng, ri);
 	fflush(stdout);
@@ -383,18 +443,16 @@ int fl_live_run(const struct fl_live_opts *o)
 			goto out;
 		}
 	}
-	if ((o->cmd || o->child_fn) && WIFEXITED(status) && WEXITSTATUS(status) == 127) {
+	/* demo's own workload failing is faultline failing */
+	if (o->child_fn && (!child.reaped || !WIFEXITED(child.status) || WEXITSTATUS(child.status))) {
+		fl_err("the workload failed (status %d)", child.status);
+		goto out;
+	}
+	if (o->cmd && child.reaped && WIFEXITED(child.status) && WEXITSTATUS(child.status) == 127)
 		fl_err("the traced command could not be run");
-		goto out;
-	}
-	if (o->child_fn && (!WIFEXITED(status) || WEXITSTATUS(status))) {
-		fl_err("the workload failed (status %d)", status);
-		goto out;
-	}
-	ret = eng->nviol || eng->viol_dropped ? FL_EXIT_VIOLATIONS : FL_EXIT_CLEAN;
+	ret = fl_exit_status(eng, ri);
 out:
-	if (child > 0)
-		stop_child(child, &status);
+	stop_child(&child);
 	if (lc.rec && fl_dump_close(lc.rec, ri->duration_s))
 		ret = FL_EXIT_ENV;
 	free(lc.lost_prev);

@@ -120,11 +120,17 @@ const char *fl_attach_mode_name(enum fl_attach_mode mode)
 	return mode < ARRAY_SIZE(mode_names) ? mode_names[mode] : "?";
 }
 
+/*
+ * libbpf's own lines only with -v (its debug output with -vv): faultline
+ * says what failed in one line of its own, and libbpf's guesses (raise
+ * RLIMIT_MEMLOCK, `ulimit -l`) mislead where capabilities or a locked
+ * ftrace are the cause.
+ */
 static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list ap)
 {
 	if (level == LIBBPF_DEBUG && fl_verbose < 2)
 		return 0;
-	if (level == LIBBPF_INFO && !fl_verbose)
+	if (!fl_verbose)
 		return 0;
 	return vfprintf(stderr, fmt, ap);
 }
@@ -152,6 +158,7 @@ struct plan {
 	enum fl_mech mech[ARRAY_SIZE(hooks)];
 	const char *why[ARRAY_SIZE(hooks)];
 	bool kprobe_obj[FL_NR_OBJS];
+	bool can_fentry, can_kprobe;
 };
 
 static bool funcs_exist(const struct fl_hook *h)
@@ -187,6 +194,8 @@ static int plan_hooks(const struct fl_loader_opts *o, struct plan *p)
 			return -EOPNOTSUPP;
 	}
 	memset(p, 0, sizeof(*p));
+	p->can_fentry = can_fentry;
+	p->can_kprobe = can_kprobe;
 	for (size_t i = 0; i < ARRAY_SIZE(hooks); i++) {
 		const struct fl_hook *h = &hooks[i];
 		bool tp = fl_kernel_has_btf_tp(h->tp_target);
@@ -300,11 +309,46 @@ static bool plan_plain_prog(const char *name, const char *sec, const char *targe
 	return true;
 }
 
+/*
+ * probe loads what a forced mode asks for even where it cannot attach
+ * (the verifier's verdict is still worth having): such a program is
+ * "unattachable", not "planned", and probe fails.
+ */
+static const char *planned(struct fl_loader *l, const struct plan *p, const char *sec)
+{
+	const char *why = NULL;
+
+	if ((!strncmp(sec, "fentry/", 7) || !strncmp(sec, "fexit/", 6)) && !p->can_fentry)
+		why = "this kernel does not allow fentry programs";
+	else if ((!strncmp(sec, "kprobe/", 7) || !strncmp(sec, "kretprobe/", 10)) && !p->can_kprobe)
+		why = "this kernel has no kprobes";
+	if (!why)
+		return "planned";
+	l->unattachable++;
+	return why;
+}
+
+static void add_loaded(struct fl_loader *l, const struct plan *p,
+		       const struct fl_loader_opts *o, const char *name, const char *label,
+		       const char *sec, const char *why)
+{
+	const char *st;
+
+	if (!o->no_attach) {
+		add_status(l, name, label, "attached", why);
+		return;
+	}
+	st = planned(l, p, sec);
+	if (strcmp(st, "planned"))
+		add_status(l, name, label, "unattachable", st);
+	else
+		add_status(l, name, label, "planned", why);
+}
+
 /* Autoload exactly the programs the plan chose, and say why for the rest. */
 static void plan_object(struct fl_loader *l, struct bpf_object *obj, const char *objname,
 			const struct plan *p, const struct fl_loader_opts *o)
 {
-	const char *attached = o->no_attach ? "planned" : "attached";
 	struct bpf_program *prog;
 
 	bpf_object__for_each_program(prog, obj) {
@@ -322,12 +366,15 @@ static void plan_object(struct fl_loader *l, struct bpf_object *obj, const char 
 		if (plan_hook_prog(l, objname, name, label, p, &load)) {
 			bpf_program__set_autoload(prog, load);
 			if (load)
-				add_status(l, name, label, attached, "");
+				add_loaded(l, p, o, name, label, sec, "");
 			continue;
 		}
 		load = plan_plain_prog(name, sec, target, o, &status, &why);
 		bpf_program__set_autoload(prog, load);
-		add_status(l, name, label, load ? attached : status, why);
+		if (load)
+			add_loaded(l, p, o, name, label, sec, why);
+		else
+			add_status(l, name, label, status, why);
 	}
 }
 
@@ -551,9 +598,12 @@ int fl_loader_open(struct fl_loader *l, const struct fl_loader_opts *o,
 		}
 		err = bpf_object__load(l->objs[i]);
 		if (err) {
-			fl_err("cannot load the %s BPF object%s: %s%s", obj_descs[i].name,
+			fl_err("cannot load the %s BPF object%s: %s%s%s", obj_descs[i].name,
 			       p.kprobe_obj[i] ? " (kprobe build)" : "", strerror(-err),
-			       err == -EPERM ? " (need root / CAP_BPF and CAP_PERFMON)" : "");
+			       err != -EPERM ? "" : l->unattachable ?
+			       " (this kernel refuses the programs asked for, see above)" :
+			       " (need root / CAP_BPF and CAP_PERFMON)",
+			       fl_verbose ? "" : "; -v shows libbpf's messages");
 			goto fail;
 		}
 	}

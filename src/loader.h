@@ -49,6 +49,7 @@ struct fl_loader {
 	int ncpus;
 	struct fl_attach_status attach[FL_MAX_ATTACH];
 	int nattach;
+	int unattachable;	/* no_attach: loaded, but this kernel cannot attach them */
 };
 
 /* 0, or a negative errno with the reason already printed. */

@@ -36,7 +36,39 @@ static void unescape(char *s)
 	*d = 0;
 }
 
-int fl_dev_mount(uint32_t kdev, char *mnt, size_t mntlen, char *fstype, size_t fslen)
+/*
+ * One line of /proc/self/mountinfo:
+ *   id parent maj:min root mount-point options [optional...] - fstype source super-options
+ * maj:min is the superblock's s_dev, what BPF reads from inode->i_sb.
+ */
+static bool parse_mountinfo(char *line, struct fl_mount *m)
+{
+	unsigned int maj, min;
+	char *sep = strstr(line, " - ");
+	char *save = NULL, *tok;
+
+	if (!sep || sscanf(line, "%d %*d %u:%u %4095s %4095s", &m->id, &maj, &min, m->root,
+			   m->mnt) != 5)
+		return false;
+	m->kdev = (maj << 20) | min;
+	unescape(m->root);
+	unescape(m->mnt);
+	sep[strcspn(sep, "\n")] = 0;
+	tok = strtok_r(sep + 3, " ", &save);
+	if (!tok)
+		return false;
+	snprintf(m->fstype, sizeof(m->fstype), "%s", tok);
+	tok = strtok_r(NULL, " ", &save);
+	snprintf(m->source, sizeof(m->source), "%s", tok ? tok : "");
+	unescape(m->source);
+	tok = strtok_r(NULL, " ", &save);
+	snprintf(m->opts, sizeof(m->opts), "%s", tok ? tok : "");
+	return true;
+}
+
+/* Calls @fn on each mount until it returns true: 0, -ENOENT if none did. */
+static int each_mount(bool (*fn)(const struct fl_mount *m, void *ctx), void *ctx,
+		      struct fl_mount *out)
 {
 	FILE *f = fopen("/proc/self/mountinfo", "re");
 	char *line = NULL;
@@ -46,27 +78,124 @@ int fl_dev_mount(uint32_t kdev, char *mnt, size_t mntlen, char *fstype, size_t f
 	if (!f)
 		return -errno;
 	while (getline(&line, &cap, f) > 0) {
-		unsigned int maj, min;
-		char root[PATH_MAX], mp[PATH_MAX], type[64];
-		char *sep;
-
-		if (sscanf(line, "%*u %*u %u:%u %4095s %4095s", &maj, &min, root, mp) != 4)
+		if (!parse_mountinfo(line, out) || !fn(out, ctx))
 			continue;
-		if (((maj << 20) | min) != kdev || strcmp(root, "/"))
-			continue;
-		sep = strstr(line, " - ");
-		if (!sep || sscanf(sep + 3, "%63s", type) != 1)
-			continue;
-		unescape(mp);
-		snprintf(mnt, mntlen, "%s", mp);
-		if (fstype)
-			snprintf(fstype, fslen, "%s", type);
 		ret = 0;
 		break;
 	}
 	free(line);
 	fclose(f);
 	return ret;
+}
+
+static bool is_dev_root(const struct fl_mount *m, void *ctx)
+{
+	return m->kdev == *(uint32_t *)ctx && !strcmp(m->root, "/");
+}
+
+static bool is_dev(const struct fl_mount *m, void *ctx)
+{
+	return m->kdev == *(uint32_t *)ctx;
+}
+
+static bool is_id(const struct fl_mount *m, void *ctx)
+{
+	return m->id == *(int *)ctx;
+}
+
+/* A filesystem such as btrfs has an anonymous s_dev: its source names the device. */
+static bool is_on_blockdev(const struct fl_mount *m, void *ctx)
+{
+	struct stat st;
+
+	return m->source[0] == '/' && !stat(m->source, &st) && S_ISBLK(st.st_mode) &&
+	       fl_kdev(st.st_rdev) == *(uint32_t *)ctx;
+}
+
+int fl_dev_mount(uint32_t kdev, char *mnt, size_t mntlen, char *fstype, size_t fslen)
+{
+	struct fl_mount *m = fl_xcalloc(1, sizeof(*m));
+	int ret;
+
+	/* the whole filesystem's mount if there is one, else a bind or subvolume mount */
+	ret = each_mount(is_dev_root, &kdev, m);
+	if (ret == -ENOENT)
+		ret = each_mount(is_dev, &kdev, m);
+	if (!ret) {
+		snprintf(mnt, mntlen, "%s", m->mnt);
+		if (fstype)
+			snprintf(fstype, fslen, "%s", m->fstype);
+	}
+	free(m);
+	return ret;
+}
+
+int fl_dev_find(uint32_t dev, struct fl_mount *m)
+{
+	int ret = each_mount(is_dev, &dev, m);
+
+	if (ret == -ENOENT)
+		ret = each_mount(is_on_blockdev, &dev, m);
+	return ret;
+}
+
+int fl_path_mount(const char *path, struct fl_mount *m)
+{
+	char info[64], *line = NULL;
+	size_t cap = 0;
+	int fd, id = -1;
+	FILE *f;
+
+	/* the mount that holds the path itself, not one the name crosses */
+	fd = open(path, O_PATH | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	snprintf(info, sizeof(info), "/proc/self/fdinfo/%d", fd);
+	f = fopen(info, "re");
+	while (f && getline(&line, &cap, f) > 0)
+		if (sscanf(line, "mnt_id: %d", &id) == 1)
+			break;
+	if (f)
+		fclose(f);
+	free(line);
+	close(fd);
+	if (id < 0)
+		return -ENOTSUP;
+	/* -ENOENT: a mount of another namespace (a path through /proc/PID/root) */
+	return each_mount(is_id, &id, m);
+}
+
+/*
+ * An overlay's files have their page cache on its layers' filesystems:
+ * the directories of upperdir= and lowerdir= (':'-separated; data-only
+ * layers after "::").  Returns how many were put in @dirs, or -EINVAL.
+ */
+int fl_overlay_layers(const struct fl_mount *m, char dirs[][PATH_MAX], int max)
+{
+	char *opts = fl_xstrdup(m->opts), *save = NULL;
+	int n = 0;
+
+	for (char *o = strtok_r(opts, ",", &save); o; o = strtok_r(NULL, ",", &save)) {
+		char *save2 = NULL, *v;
+
+		if (!strncmp(o, "upperdir=", 9))
+			v = o + 9;
+		else if (!strncmp(o, "lowerdir=", 9))
+			v = o + 9;
+		else
+			continue;
+		for (char *d = strtok_r(v, ":", &save2); d; d = strtok_r(NULL, ":", &save2)) {
+			if (n == max) {
+				n = -E2BIG;
+				goto out;
+			}
+			unescape(d);
+			snprintf(dirs[n++], PATH_MAX, "%s", d);
+		}
+	}
+out:
+	free(opts);
+	return n;
 }
 
 static char *from_handle(uint32_t kdev, uint64_t ino, uint32_t gen);

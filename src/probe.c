@@ -6,6 +6,7 @@
  */
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
+#include <getopt.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -17,14 +18,19 @@
 #include "util.h"
 
 static const char probe_usage[] =
-"usage: faultline probe [--attach MODE] [--locks=precise] [-v]\n"
+"usage: faultline probe [--attach MODE] [--locks word|precise] [-v]\n"
 "\n"
 "Print the kernel release, which BPF program types and attach mechanisms\n"
 "the kernel allows, which of faultline's tracepoints exist, which lock\n"
 "fields the kernel's BTF has (read via CO-RE), and the attach plan: each\n"
 "program with attached/planned, missing (tracepoint absent) or skipped.\n"
 "The BPF objects are loaded (verified) but not attached.  --attach plans\n"
-"for a forced mode (tp, fentry, kprobe) instead of auto.\n";
+"for a forced mode (tp, fentry, kprobe) instead of auto, --locks precise\n"
+"adds precise lock tracking (as for check).\n"
+"\n"
+"Exit status: 0 the plan can attach, 2 it cannot (a forced mode or\n"
+"--locks precise this kernel does not allow: its programs are loaded and\n"
+"shown as \"unattachable\") or an environment error.\n";
 
 /* Looks through anonymous unions and structs, as C field access does. */
 static bool type_has_member(const struct btf *btf, const struct btf_type *t,
@@ -132,35 +138,34 @@ static void print_lock_fields(void)
 
 int fl_cmd_probe(int argc, char **argv)
 {
+	static const struct option opts[] = {
+		{ "attach", required_argument, NULL, 'a' },
+		{ "locks", required_argument, NULL, 'L' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
 	struct fl_loader_opts lo = { .no_attach = true, .watch_tmpfs = true };
+	struct fl_live_opts o = { .mode = "probe" };
 	struct fl_loader l;
 	char rel[128];
+	int c, unattachable;
 
-	for (int i = 1; i < argc; i++) {
-		if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
+	/* check's parser for the options they share, so both take the same forms */
+	while ((c = getopt_long(argc, argv, "a:L:vh", opts, NULL)) != -1) {
+		if (c == 'h') {
 			fputs(probe_usage, stdout);
 			return FL_EXIT_CLEAN;
 		}
-		if (!strcmp(argv[i], "-v") || !strcmp(argv[i], "--verbose")) {
-			fl_verbose++;
-			continue;
-		}
-		if (!strcmp(argv[i], "--locks=precise")) {
-			lo.precise = true;
-			continue;
-		}
-		if (!strncmp(argv[i], "--attach=", 9) || (!strcmp(argv[i], "--attach") && i + 1 < argc)) {
-			const char *m = argv[i][8] == '=' ? argv[i] + 9 : argv[++i];
-
-			if (fl_attach_mode_parse(m, &lo.attach)) {
-				fl_err("--attach %s: one of auto, tp, fentry, kprobe", m);
-				return FL_EXIT_ENV;
-			}
-			continue;
-		}
-		fputs(probe_usage, stderr);
+		if (fl_cli_common(c, optarg, &o) <= 0)
+			return fl_cli_usage_error(c, probe_usage);
+	}
+	if (optind < argc) {
+		fl_err("probe takes no arguments");
 		return FL_EXIT_ENV;
 	}
+	lo.attach = o.attach;
+	lo.precise = o.precise;
 	fl_kernel_release(rel, sizeof(rel));
 	printf("kernel: Linux %s\n", rel);
 	if (fl_kernel_preflight())
@@ -176,6 +181,8 @@ int fl_cmd_probe(int argc, char **argv)
 	for (int i = 0; i < l.nattach; i++)
 		printf("  %-22s %-36s %-8s %s\n", l.attach[i].prog, l.attach[i].target,
 		       l.attach[i].status, l.attach[i].why);
+	unattachable = l.unattachable;
 	fl_loader_close(&l);
-	return FL_EXIT_CLEAN;
+	/* the plan was shown for what it is; check would refuse it */
+	return unattachable ? FL_EXIT_ENV : FL_EXIT_CLEAN;
 }

@@ -8,6 +8,7 @@
 
 #include "cli.h"
 #include "dump.h"
+#include "outputs.h"
 #include "util.h"
 
 #define FL_RECORD_RING_MIB	64U
@@ -24,9 +25,11 @@ static const char record_usage[] =
 "`faultline report`, here or on another machine.  The live report of the\n"
 "same run is printed as by check.\n"
 "\n"
-"  -o, --output FILE  the dump (replaced if it exists)\n"
+"  -o, --output FILE  the dump (replaced if it exists, unless it is also\n"
+"                     another of this run's files)\n"
 "  --max-size SIZE    stop recording when the dump reaches SIZE bytes (K, M, G\n"
-"                     suffixes); the dump is then marked as cut\n"
+"                     suffixes); the dump is then marked as cut, tracing\n"
+"                     stops and CMD is stopped like at --duration\n"
 "  --json FILE        also write the live report of this run as JSON\n"
 "  --ring-size MIB    as for check, but 64 by default: every event is sent\n"
 "\n"
@@ -38,18 +41,24 @@ static int parse_size(const char *s, uint64_t *out)
 	char *end;
 	unsigned long long v;
 
+	unsigned int shift = 0;
+
+	/* strtoull takes "-1" (and blanks) without complaint */
+	if (*s < '0' || *s > '9')
+		return -EINVAL;
 	errno = 0;
 	v = strtoull(s, &end, 10);
 	if (errno || end == s)
 		return -EINVAL;
 	switch (*end) {
-	case 'k': case 'K': v <<= 10; end++; break;
-	case 'm': case 'M': v <<= 20; end++; break;
-	case 'g': case 'G': v <<= 30; end++; break;
+	case 'k': case 'K': shift = 10; end++; break;
+	case 'm': case 'M': shift = 20; end++; break;
+	case 'g': case 'G': shift = 30; end++; break;
 	default: break;
 	}
-	if (*end || !v)
+	if (*end || !v || v > (UINT64_MAX >> shift))
 		return -EINVAL;
+	v <<= shift;
 	*out = v;
 	return 0;
 }
@@ -92,6 +101,10 @@ int fl_cmd_record(int argc, char **argv)
 		fputs(record_usage, stderr);
 		return FL_EXIT_ENV;
 	}
+	/* before the dump is created: -o truncates an existing file */
+	if (fl_files_check((struct fl_file_arg[]){ { "-o", out, true },
+						   { "--json", o.json_path, true } }, 2))
+		return FL_EXIT_ENV;
 	if (optind < argc)
 		o.cmd = argv + optind;
 	/* every event is sent, not only candidates: a ring buffer to match */

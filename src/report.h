@@ -24,6 +24,14 @@ struct fl_attach_status {
 	char why[128];
 };
 
+/* The traced command (check, record): what ran and how it ended. */
+struct fl_cmd_fate {
+	char *const *argv;	/* NULL: no command (demo, report, a bare run) */
+	bool reaped;		/* @status is its wait status */
+	int status;
+	const char *stopped_by;	/* faultline ended it, and why; NULL if it ended itself */
+};
+
 /* every program of every object, with room to grow (the plan lists each) */
 #define FL_MAX_ATTACH 128
 
@@ -45,6 +53,7 @@ struct fl_run_info {
 	int nattach;
 	const struct fl_ksyms *ksyms;
 	const char *partial;	/* post-mortem: why the input is incomplete, or NULL */
+	struct fl_cmd_fate cmd;
 };
 
 void fl_report_text(FILE *out, const struct fl_engine *e, const struct fl_run_info *ri);
@@ -59,5 +68,13 @@ struct json_object *fl_report_attach_json(const struct fl_run_info *ri);
 int fl_report_frames(const struct fl_run_info *ri, const struct fl_event *ev,
 		     char out[][160], int max);
 uint64_t fl_report_lost(const struct fl_engine *e, const struct fl_run_info *ri);
+/* The verdict covers everything: the JSON's "complete", exit bit 4 unset. */
+bool fl_report_complete(const struct fl_engine *e, const struct fl_run_info *ri);
+/* A watched filesystem (--dev/--path) whose counters all stayed zero. */
+bool fl_report_slot_silent(const struct fl_engine *e, const struct fl_run_info *ri, int slot);
+/* "exited with status 7", "killed by SIGKILL", ...: the command's fate. */
+void fl_report_cmd_fate(const struct fl_cmd_fate *cmd, char *buf, size_t len);
+/* The signal's name ("SIGKILL"), or "signal N" for one without a name. */
+const char *fl_signal_name(int sig, char *buf, size_t len);
 
 #endif

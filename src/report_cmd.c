@@ -12,7 +12,9 @@
 #include "cli.h"
 #include "dump.h"
 #include "engine.h"
+#include "exit.h"
 #include "import_tracedat.h"
+#include "outputs.h"
 #include "report.h"
 #include "rules.h"
 #include "timeline.h"
@@ -46,7 +48,12 @@ static const char report_usage[] =
 "                   recorded with)\n"
 "  -v, --verbose    more diagnostics\n"
 "\n"
-"Exit status: 0 no violation, 1 violations found, 2 unreadable input.\n";
+"The outputs may not be FILE or each other (checked before FILE is read).\n"
+"\n"
+"Exit status as check's, bits that add up: 0 clean, 1 violations found,\n"
+"4 the verdict is incomplete (the input is partial, cut or damaged, or the\n"
+"recording lost events: \"complete\": false); 2 unreadable input or an\n"
+"output that cannot be written, alone.\n";
 
 /*
  * An input reader: fills the engine (fed in event order), the run info and,
@@ -181,6 +188,10 @@ int fl_cmd_report(int argc, char **argv)
 		goto out;
 	}
 	path = argv[optind];
+	if (fl_files_check((struct fl_file_arg[]){ { "input", path, false },
+						   { "--json", json, true },
+						   { "--timeline", timeline, true } }, 3))
+		goto out;
 	read_fn = detect(path, err, sizeof(err));
 	if (!read_fn) {
 		fl_err("report: %s: %s", path, err);
@@ -227,7 +238,7 @@ int fl_cmd_report(int argc, char **argv)
 		if (r)
 			goto out;
 	}
-	ret = e->nviol || e->viol_dropped ? FL_EXIT_VIOLATIONS : FL_EXIT_CLEAN;
+	ret = fl_exit_status(e, ri);
 out:
 	if (tl)
 		fl_timeline_close(tl, e);

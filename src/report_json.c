@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "report.h"
@@ -146,6 +147,30 @@ static json_object *coverage_arr(bool lock_order)
 	return a;
 }
 
+/* null without a command; else its argv and how it ended */
+static json_object *command_obj(const struct fl_cmd_fate *cmd)
+{
+	json_object *o, *argv;
+	char sig[32];
+	bool exited = cmd->reaped && WIFEXITED(cmd->status);
+	bool killed = cmd->reaped && WIFSIGNALED(cmd->status);
+
+	if (!cmd->argv)
+		return NULL;
+	o = json_object_new_object();
+	argv = json_object_new_array();
+	for (char *const *a = cmd->argv; *a; a++)
+		json_object_array_add(argv, json_object_new_string(*a));
+	json_object_object_add(o, "argv", argv);
+	json_object_object_add(o, "exit_status",
+			       exited ? json_object_new_int(WEXITSTATUS(cmd->status)) : NULL);
+	json_object_object_add(o, "signal", killed ? json_object_new_string(
+		fl_signal_name(WTERMSIG(cmd->status), sig, sizeof(sig))) : NULL);
+	json_object_object_add(o, "stopped_by",
+			       cmd->stopped_by ? json_object_new_string(cmd->stopped_by) : NULL);
+	return o;
+}
+
 json_object *fl_report_attach_json(const struct fl_run_info *ri)
 {
 	json_object *attach = json_object_new_array();
@@ -189,8 +214,7 @@ int fl_report_json(const char *path, const struct fl_engine *e, const struct fl_
 	for (int i = 0; i < ri->ncpus; i++)
 		json_object_array_add(lost, json_object_new_uint64(ri->lost_per_cpu[i]));
 	json_object_object_add(root, "lost_per_cpu", lost);
-	json_object_object_add(root, "complete",
-			       json_object_new_boolean(!fl_report_lost(e, ri) && !ri->partial));
+	json_object_object_add(root, "complete", json_object_new_boolean(fl_report_complete(e, ri)));
 	if (ri->partial)
 		json_object_object_add(root, "partial_reason", json_object_new_string(ri->partial));
 	for (int s = 0; s < FL_MAX_SLOTS; s++) {
@@ -204,6 +228,8 @@ int fl_report_json(const char *path, const struct fl_engine *e, const struct fl_
 		json_object_object_add(o, "fstype", json_object_new_string(si->fstype));
 		json_object_object_add(o, "mount", json_object_new_string(si->mount));
 		json_object_object_add(o, "counts", counts_obj(&e->slots[s]));
+		json_object_object_add(o, "no_events",
+				       json_object_new_boolean(fl_report_slot_silent(e, ri, s)));
 		json_object_array_add(fss, o);
 	}
 	json_object_object_add(root, "filesystems", fss);
@@ -222,6 +248,7 @@ int fl_report_json(const char *path, const struct fl_engine *e, const struct fl_
 		json_object_object_add(root, "self_cost", c);
 	}
 	json_object_object_add(root, "violations_dropped", json_object_new_uint64(e->viol_dropped));
+	json_object_object_add(root, "command", command_obj(&ri->cmd));
 
 	text = json_object_to_json_string_ext(root, JSON_C_TO_STRING_PRETTY |
 					      JSON_C_TO_STRING_NOSLASHESCAPE);

@@ -1,6 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <inttypes.h>
+#include <signal.h>
+#include <stdio.h>
 #include <string.h>
+#include <sys/wait.h>
 
 #include "report.h"
 #include "report_lockorder.h"
@@ -37,6 +40,112 @@ uint64_t fl_report_lost(const struct fl_engine *e, const struct fl_run_info *ri)
 	for (int i = 0; i < ri->ncpus; i++)
 		lost += ri->lost_per_cpu[i];
 	return lost > t.c[FL_CNT_LOST] ? lost : t.c[FL_CNT_LOST];
+}
+
+bool fl_report_complete(const struct fl_engine *e, const struct fl_run_info *ri)
+{
+	return !fl_report_lost(e, ri) && !ri->partial;
+}
+
+const char *fl_signal_name(int sig, char *buf, size_t len)
+{
+	const char *abbrev = sigabbrev_np(sig);
+
+	if (abbrev)
+		snprintf(buf, len, "SIG%s", abbrev);
+	else
+		snprintf(buf, len, "signal %d", sig);
+	return buf;
+}
+
+void fl_report_cmd_fate(const struct fl_cmd_fate *cmd, char *buf, size_t len)
+{
+	char sig[32];
+	int n;
+
+	if (!cmd->reaped) {
+		snprintf(buf, len, "did not end (never reaped)");
+		return;
+	}
+	if (WIFEXITED(cmd->status))
+		n = snprintf(buf, len, "exited with status %d", WEXITSTATUS(cmd->status));
+	else
+		n = snprintf(buf, len, "killed by %s%s",
+			     fl_signal_name(WTERMSIG(cmd->status), sig, sizeof(sig)),
+			     WCOREDUMP(cmd->status) ? " (core dumped)" : "");
+	if (cmd->stopped_by && n > 0 && (size_t)n < len)
+		snprintf(buf + n, len - n, " (faultline stopped it: %s)", cmd->stopped_by);
+}
+
+/*
+ * An argument as a shell would read it back, quoted when needed; bytes
+ * that are not printable ASCII as \xNN (the one liberty taken).
+ */
+static void print_arg(FILE *out, const char *arg)
+{
+	static const char plain[] = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+				    "0123456789-_./:=@%+,";
+	const unsigned char *p;
+
+	if (*arg && strspn(arg, plain) == strlen(arg)) {
+		fputs(arg, out);
+		return;
+	}
+	fputc('\'', out);
+	for (p = (const unsigned char *)arg; *p; p++) {
+		if (*p == '\'')
+			fputs("'\\''", out);
+		else if (*p < 0x20 || *p >= 0x7f)
+			fprintf(out, "\\x%02x", *p);
+		else
+			fputc(*p, out);
+	}
+	fputc('\'', out);
+}
+
+static void print_command(FILE *out, const struct fl_cmd_fate *cmd)
+{
+	char fate[160];
+
+	if (!cmd->argv)
+		return;
+	fprintf(out, "command:");
+	for (char *const *a = cmd->argv; *a; a++) {
+		fputc(' ', out);
+		print_arg(out, *a);
+	}
+	fl_report_cmd_fate(cmd, fate, sizeof(fate));
+	fprintf(out, " %s\n", fate);
+}
+
+static bool counts_zero(const struct fl_counts *c)
+{
+	for (int i = 0; i < FL_CNT_MAX; i++)
+		if (c->c[i])
+			return false;
+	return true;
+}
+
+bool fl_report_slot_silent(const struct fl_engine *e, const struct fl_run_info *ri, int slot)
+{
+	/* a partial input's counts are those of its last snapshot: no claim */
+	return ri->filtered && !ri->partial && ri->slots[slot].used &&
+	       counts_zero(&e->slots[slot]);
+}
+
+/* A watched filesystem that saw nothing was not checked: say so. */
+static void print_silent_filesystems(FILE *out, const struct fl_engine *e,
+				     const struct fl_run_info *ri)
+{
+	for (int s = 0; s < FL_MAX_SLOTS; s++) {
+		const struct fl_slot_info *si = &ri->slots[s];
+
+		if (!fl_report_slot_silent(e, ri, s))
+			continue;
+		fprintf(out, "NO EVENTS: %s %u:%u%s%s was watched but saw no event: nothing on it "
+			"was checked\n", si->fstype, fl_kdev_major(si->kdev),
+			fl_kdev_minor(si->kdev), si->mount[0] ? " at " : "", si->mount);
+	}
 }
 
 static void print_stack(FILE *out, const struct fl_run_info *ri, const struct fl_event *ev)
@@ -194,6 +303,7 @@ void fl_report_text(FILE *out, const struct fl_engine *e, const struct fl_run_in
 		print_counts_row(out, label, &e->slots[s]);
 	}
 	print_counts_row(out, ri->filtered ? "total" : "total (all filesystems)", &total);
+	print_silent_filesystems(out, e, ri);
 	print_coverage(out, fl_report_lo_checked(e, ri));
 	if (!ri->lock_words)
 		fprintf(out, "LOCK RULES NOT CHECKED: this kernel's rw_semaphore has no readable "
@@ -225,9 +335,12 @@ void fl_report_text(FILE *out, const struct fl_engine *e, const struct fl_run_in
 			"missed %" PRIu64 "\n", e->stale.kernel_found, e->stale.seen,
 			e->stale.seen_late, e->stale.missed);
 	fl_report_lo_summary(out, e);
+	print_command(out, &ri->cmd);
 	fprintf(out, "violations: %zu distinct", e->nviol);
 	if (e->viol_dropped)
 		fprintf(out, " (+%" PRIu64 " occurrences beyond the report limit)", e->viol_dropped);
+	if (!fl_report_complete(e, ri))
+		fprintf(out, " in an INCOMPLETE verdict (see above): more may be missing");
 	fprintf(out, "\n");
 	for (size_t i = 0; i < e->nviol; i++)
 		print_violation(out, e, ri, &e->viol[i], i);

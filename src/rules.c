@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <stddef.h>
 #include <stdlib.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "faultline/events.h"
@@ -242,8 +243,9 @@ int fl_rules_assume(const char *spec)
 	};
 	const char *colon = strchr(spec, ':');
 	struct fl_fs_proto *p = NULL;
-	char *list, *save = NULL;
+	char *list, *save = NULL, named[128] = "";
 	uint32_t flags = 0;
+	size_t len = 0;
 
 	for (size_t i = 0; colon && i < ARRAY_SIZE(protos); i++)
 		if (strlen(protos[i].name) == (size_t)(colon - spec) &&
@@ -268,10 +270,17 @@ int fl_rules_assume(const char *spec)
 			return -EINVAL;
 		}
 		flags |= names[i].flag;
+		if (len < sizeof(named))
+			len += snprintf(named + len, sizeof(named) - len, "%s%s", len ? ", " : "",
+					names[i].name);
 	}
 	free(list);
+	if (!flags) {
+		fl_err("--assume-protocol %s: no rule named", spec);
+		return -EINVAL;
+	}
 	p->flags |= flags;
-	fl_warn("assuming %s protocol includes 0x%x: reports follow the assumed protocol",
-		p->name, flags);
+	fl_warn("assuming the %s protocol requires %s: reports follow the assumed protocol",
+		p->name, named);
 	return 0;
 }

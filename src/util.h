@@ -9,10 +9,16 @@
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
-/* Exit statuses of every command. */
-#define FL_EXIT_CLEAN		0
+/*
+ * Exit statuses of every command: bits, as fsck(8)'s, so that a CI can
+ * tell every combination apart (exit.h computes them).  FL_EXIT_ENV is
+ * never combined with the others: when faultline fails it claims nothing.
+ */
+#define FL_EXIT_CLEAN		0	/* no violation, complete, command exited 0 */
 #define FL_EXIT_VIOLATIONS	1
-#define FL_EXIT_ENV		2
+#define FL_EXIT_ENV		2	/* usage, environment, load, output error */
+#define FL_EXIT_INCOMPLETE	4	/* events lost, input partial: "complete": false */
+#define FL_EXIT_CMD_FAILED	8	/* the traced command exited nonzero or was killed */
 
 extern int fl_verbose;
 

@@ -26,6 +26,15 @@ assert_json() {	# file expr message
 	jq -e "$2" "$1" >/dev/null || { echo "--- $1:"; jq -c '.counts, .filesystems, [.violations[] | {rule, evidence, fs, comm, stack: .stack[0:3]}]' "$1" | head -c 4000; echo; fail "$3"; }
 }
 
+# The exit status the contract (README, "Exit status") gives the run a
+# JSON report describes: 1 violations, 4 incomplete ("complete": false),
+# 8 the traced command exited nonzero or was killed.
+contract_rc() {	# json
+	jq -r '(if (.violations | length) > 0 or .violations_dropped > 0 then 1 else 0 end) +
+		(if .complete then 0 else 4 end) +
+		(if .command != null and .command.exit_status != 0 then 8 else 0 end)' "$1"
+}
+
 # Run faultline, keep its output, return its status.
 run_fl() {	# out-prefix args...
 	local out=$1; shift

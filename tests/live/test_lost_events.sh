@@ -5,11 +5,12 @@
 # second while tmpfs punches and truncates keep opening invalidation windows,
 # far more than a 4 KiB ring holds.  How fast a free CPU drains the ring must
 # not decide the outcome.  The losses must be counted per CPU and the report
-# marked incomplete, in the text and in the JSON.
+# marked incomplete, in the text, in the JSON and in the exit status (4:
+# an incomplete verdict never exits like a clean one).
 . "$(dirname "$0")/lib.sh"
 require_live
 
-"$FL" demo --fs tmpfs --seconds 3 --ring-size 0.004 --json "$TMP/l.json" \
+"$FL" demo --fs tmpfs --seconds 3 --ring-size 4K --json "$TMP/l.json" \
 	>"$TMP/l.stdout" 2>"$TMP/l.stderr" &
 pid=$!
 cleanup_hooks+=("kill -CONT $pid 2>/dev/null; kill $pid 2>/dev/null")
@@ -25,11 +26,12 @@ sleep 1
 kill -CONT $pid
 wait $pid
 rc=$?
-echo "# faultline demo --fs tmpfs --seconds 3 --ring-size 0.004 (consumer stopped 1 s) -> exit $rc"
-[ $rc = 0 ] || { cat "$TMP/l.stderr"; fail "expected exit 0 (no violations), got $rc"; }
+echo "# faultline demo --fs tmpfs --seconds 3 --ring-size 4K (consumer stopped 1 s) -> exit $rc"
+[ $rc = 4 ] || { cat "$TMP/l.stderr"; fail "expected exit 4 (no violations, incomplete), got $rc"; }
 J=$TMP/l.json
 assert_json "$J" '.counts.lost > 0' "no loss with a 4 KiB ring and a stopped consumer"
 assert_json "$J" '.complete == false' "lossy run not marked incomplete"
 assert_json "$J" '(.lost_per_cpu | add) == .counts.lost' "per-CPU losses do not add up"
 grep -q 'LOST EVENTS' "$TMP/l.stdout" || fail "text summary does not say events were lost"
+grep -q '^violations: 0 distinct in an INCOMPLETE verdict' "$TMP/l.stdout" || fail "the verdict line does not say it is incomplete"
 exit 0
