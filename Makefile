@@ -148,6 +148,12 @@ $(OUT)/fuzz/fuzz_tracedat: tests/fuzz/fuzz_tracedat.c $(CORE_SRCS) $(TRACEDAT_SR
 TRACEDAT_TOOLS	:= $(OUT)/tests/workload_run $(OUT)/fuzz/fuzz_tracedat
 tracedat-tools: $(TRACEDAT_TOOLS)
 
+# Live-test helpers: a task and a file whose names try to forge report lines.
+$(OUT)/tests/evilname: tests/tools/evilname.c | $(OUT)/tests
+	$(CC) $(CFLAGS) $< -o $@
+
+LIVE_TOOLS	:= $(OUT)/tests/evilname
+
 install: faultline
 	install -D -m 0755 faultline $(DESTDIR)$(PREFIX)/sbin/faultline
 
@@ -163,13 +169,14 @@ demo: deps
 	./faultline demo
 
 test: deps-test
-	$(MAKE) faultline $(OUT)/faultline-static $(UNIT_TESTS) $(DUMP_TOOLS) $(TRACEDAT_TOOLS)
+	$(MAKE) faultline $(OUT)/faultline-static $(UNIT_TESTS) $(DUMP_TOOLS) $(TRACEDAT_TOOLS) \
+		$(LIVE_TOOLS)
 	tests/run.sh
 
 test-unit: $(UNIT_TESTS)
 	tests/run.sh unit
 
-test-live: faultline $(DUMP_TOOLS) $(TRACEDAT_TOOLS)
+test-live: faultline $(DUMP_TOOLS) $(TRACEDAT_TOOLS) $(LIVE_TOOLS)
 	tests/run.sh live
 
 test-dump: faultline $(DUMP_TOOLS)

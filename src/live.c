@@ -140,7 +140,7 @@ static pid_t start_child(const struct fl_live_opts *o)
 	signal(SIGTERM, SIG_DFL);
 	if (o->cmd) {
 		execvp(o->cmd[0], o->cmd);
-		fprintf(stderr, "faultline: error: cannot run %s: %s\n", o->cmd[0], strerror(errno));
+		fl_err("cannot run %s: %s", o->cmd[0], strerror(errno));
 		_exit(127);
 	}
 	_exit(o->child_fn(o->child_arg));

@@ -54,6 +54,8 @@ int fl_report_json(const char *path, const struct fl_engine *e, const struct fl_
 /* The attach plan as a JSON array (the report, and the dump's header). */
 struct json_object;
 struct json_object *fl_report_attach_json(const struct fl_run_info *ri);
+/* A task name (at most FL_COMM_LEN bytes, exact) as a JSON string. */
+struct json_object *fl_report_comm_json(const char *comm);
 
 /* Frames worth showing: tracepoint glue and BPF frames are dropped. */
 int fl_report_frames(const struct fl_run_info *ri, const struct fl_event *ev,

@@ -28,6 +28,17 @@ static json_object *counts_obj(const struct fl_counts *c)
 	return o;
 }
 
+/*
+ * A task name as the kernel had it: exact bytes (json-c escapes control
+ * characters; bytes >= 0x80 go out as they are, so a name that is not
+ * UTF-8 stays exact but makes the document not strictly UTF-8).  A comm
+ * read from a dump may lack its NUL: at most FL_COMM_LEN bytes.
+ */
+json_object *fl_report_comm_json(const char *comm)
+{
+	return json_object_new_string_len(comm, strnlen(comm, FL_COMM_LEN));
+}
+
 static json_object *dev_str(uint32_t kdev)
 {
 	char buf[32];
@@ -57,7 +68,7 @@ static json_object *window_obj(const struct fl_run_info *ri, const struct fl_win
 	json_object *o = json_object_new_object();
 
 	json_object_object_add(o, "pid", json_object_new_int64(w->begin.pid));
-	json_object_object_add(o, "comm", json_object_new_string(w->begin.comm));
+	json_object_object_add(o, "comm", fl_report_comm_json(w->begin.comm));
 	json_object_object_add(o, "op", json_object_new_string(fl_op_name(w->begin.op)));
 	json_object_object_add(o, "start", json_object_new_uint64(w->begin.start));
 	json_object_object_add(o, "end", range_end(w->begin.end));
@@ -92,7 +103,7 @@ static json_object *violation_obj(const struct fl_engine *e, const struct fl_run
 	json_object_object_add(o, "end", range_end(ev->end));
 	json_object_object_add(o, "pid", json_object_new_int64(ev->pid));
 	json_object_object_add(o, "tgid", json_object_new_int64(ev->tgid));
-	json_object_object_add(o, "comm", json_object_new_string(ev->comm));
+	json_object_object_add(o, "comm", fl_report_comm_json(ev->comm));
 	json_object_object_add(o, "ts_ns", json_object_new_uint64(ev->ts));
 	json_object_object_add(o, "last_ts_ns", json_object_new_uint64(v->last_ts));
 	json_object_object_add(o, "count", json_object_new_uint64(v->count));

@@ -7,6 +7,9 @@
 #include "rules.h"
 #include "util.h"
 
+/* Untrusted text into a local buffer sized FL_ESC_LEN(...) of its source. */
+#define ESC(buf, s)	fl_esc(buf, sizeof(buf), s, (sizeof(buf) - 1) / 4)
+
 int fl_report_frames(const struct fl_run_info *ri, const struct fl_event *ev,
 		     char out[][160], int max)
 {
@@ -48,8 +51,12 @@ static void print_stack(FILE *out, const struct fl_run_info *ri, const struct fl
 		fprintf(out, "      (no stack)\n");
 		return;
 	}
-	for (int i = 0; i < n; i++)
-		fprintf(out, "      %s\n", frames[i]);
+	/* symbol names come from the dump or trace.dat being read */
+	for (int i = 0; i < n; i++) {
+		char f[FL_ESC_LEN(160)];
+
+		fprintf(out, "      %s\n", ESC(f, frames[i]));
+	}
 }
 
 static void print_range(FILE *out, uint64_t start, uint64_t end)
@@ -88,6 +95,7 @@ static void print_violation(FILE *out, const struct fl_engine *e,
 {
 	const struct fl_event *ev = &v->ev;
 	const struct fl_rule_info *ri_rule = fl_rule_info(v->rule);
+	char comm[FL_ESC_LEN(FL_COMM_LEN)], path[FL_ESC_LEN(PATH_MAX)];
 
 	if (v->rule == FL_R_LOCK_ORDER) {
 		fl_report_lo_violation(out, e, ri, v, idx);
@@ -98,11 +106,11 @@ static void print_violation(FILE *out, const struct fl_engine *e,
 	fprintf(out, "    inode %u:%u ino %" PRIu64 " gen %u (%s) %s\n",
 		fl_kdev_major(ev->inode.dev), fl_kdev_minor(ev->inode.dev),
 		(uint64_t)ev->inode.ino, ev->inode.gen, fl_fs_name(ev->fs_magic),
-		v->path ? v->path : "(path not resolved)");
+		v->path ? fl_esc(path, sizeof(path), v->path, PATH_MAX) : "(path not resolved)");
 	fprintf(out, "    range ");
 	print_range(out, ev->start, ev->end);
 	fprintf(out, "\n    task %u (%s) %s at +%.6fs; seen %" PRIu64 " time%s, last at +%.6fs\n",
-		ev->pid, ev->comm, what_happened(ev), rel_s(e, ev->ts), v->count,
+		ev->pid, fl_esc(comm, sizeof(comm), ev->comm, FL_COMM_LEN), what_happened(ev), rel_s(e, ev->ts), v->count,
 		v->count == 1 ? "" : "s", rel_s(e, v->last_ts));
 	fprintf(out, "    invalidate_lock: %s", fl_lock_state_name(ev->inval_lock));
 	if (ev->inval_owner)
@@ -118,7 +126,7 @@ static void print_violation(FILE *out, const struct fl_engine *e,
 	const struct fl_window *w = &v->partner;
 
 	fprintf(out, "    racing invalidation: task %u (%s) %s ", w->begin.pid,
-		w->begin.comm, fl_op_name(w->begin.op));
+		fl_esc(comm, sizeof(comm), w->begin.comm, FL_COMM_LEN), fl_op_name(w->begin.op));
 	print_range(out, w->begin.start, w->begin.end);
 	fprintf(out, " from +%.6fs", rel_s(e, w->begin.ts));
 	if (w->ts_end)
@@ -131,6 +139,16 @@ static void print_violation(FILE *out, const struct fl_engine *e,
 			fl_lock_state_name(w->step.i_rwsem));
 		print_stack(out, ri, &w->step);
 	}
+}
+
+/* A program that did not attach: what it would have seen is not covered. */
+static void print_attach(FILE *out, const struct fl_attach_status *a)
+{
+	char prog[FL_ESC_LEN(sizeof(a->prog))], target[FL_ESC_LEN(sizeof(a->target))];
+	char status[FL_ESC_LEN(sizeof(a->status))], why[FL_ESC_LEN(sizeof(a->why))];
+
+	fprintf(out, "coverage: %s (%s) %s: %s\n", ESC(prog, a->prog), ESC(target, a->target),
+		ESC(status, a->status), ESC(why, a->why));
 }
 
 static void print_counts_row(FILE *out, const char *label, const struct fl_counts *c)
@@ -174,22 +192,26 @@ static void print_coverage(FILE *out, bool lock_order)
 
 void fl_report_text(FILE *out, const struct fl_engine *e, const struct fl_run_info *ri)
 {
+	char kernel[FL_ESC_LEN(sizeof(ri->kernel))], attach[FL_ESC_LEN(16)], locks[FL_ESC_LEN(16)];
 	struct fl_counts total;
 	uint64_t lost = fl_report_lost(e, ri);
 
 	fl_engine_total(e, &total);
+	/* a dump's or trace.dat's header is as untrusted as the names in it */
 	fprintf(out, "faultline %s: %.1f s on Linux %s (attach %s, lock evidence: %s)\n",
-		ri->mode, ri->duration_s, ri->kernel, ri->attach_mode ? ri->attach_mode : "auto",
-		ri->locks ? ri->locks : "lock-word");
+		ri->mode, ri->duration_s, ESC(kernel, ri->kernel),
+		ESC(attach, ri->attach_mode ? ri->attach_mode : "auto"),
+		ESC(locks, ri->locks ? ri->locks : "lock-word"));
 	fprintf(out, "  %-34s %9s %9s %9s %9s %9s %9s %8s %6s\n", "filesystem", "faults",
 		"map_pages", "inserts", "deletes", "invals", "iomap", "unknown", "lost");
 	for (int s = 0; s < FL_MAX_SLOTS; s++) {
 		const struct fl_slot_info *si = &ri->slots[s];
-		char label[64];
+		char label[64], fstype[FL_ESC_LEN(sizeof(si->fstype))];
 
 		if (!si->used)
 			continue;
-		snprintf(label, sizeof(label), "%s %u:%u", si->fstype,
+		snprintf(label, sizeof(label), "%s %u:%u",
+			 fl_esc(fstype, sizeof(fstype), si->fstype, sizeof(si->fstype)),
 			 fl_kdev_major(si->kdev), fl_kdev_minor(si->kdev));
 		print_counts_row(out, label, &e->slots[s]);
 	}
@@ -213,8 +235,7 @@ void fl_report_text(FILE *out, const struct fl_engine *e, const struct fl_run_in
 			total.c[FL_CNT_INVAL_UNTRACKED]);
 	for (int i = 0; i < ri->nattach; i++)
 		if (strcmp(ri->attach[i].status, "attached"))
-			fprintf(out, "coverage: %s (%s) %s: %s\n", ri->attach[i].prog,
-				ri->attach[i].target, ri->attach[i].status, ri->attach[i].why);
+			print_attach(out, &ri->attach[i]);
 	if (ri->self_cost)
 		fprintf(out, "self cost: %" PRIu64 " BPF program runs, %.3f s in them (%.0f ns each)\n",
 			ri->bpf_runs, ri->bpf_run_ns / 1e9,

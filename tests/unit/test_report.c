@@ -1,0 +1,150 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * What the text report says, on hand-made engine states: untrusted names
+ * escaped (issue 14, point 6).
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "engine.h"
+#include "report.h"
+#include "rules.h"
+#include "util.h"
+
+#define XFS_MAGIC	0x58465342u
+
+/* ---- fl_esc ------------------------------------------------------------ */
+
+static void esc_is(const char *in, size_t max, size_t len, const char *want)
+{
+	char buf[256];
+
+	assert_true(len <= sizeof(buf));
+	assert_string_equal(fl_esc(buf, len, in, max), want);
+}
+
+static void test_esc_bytes(void **state)
+{
+	(void)state;
+	esc_is("plain name-1.txt", 64, 64, "plain name-1.txt");
+	esc_is("a\\b", 64, 64, "a\\\\b");
+	esc_is("x\nviolations: 0", 64, 64, "x\\nviolations: 0");
+	esc_is("\t\r", 64, 64, "\\t\\r");
+	esc_is("f\x1b[31mred", 64, 64, "f\\x1b[31mred");
+	esc_is("\x7f\x01\xff\xc3\xa9", 64, 64, "\\x7f\\x01\\xff\\xc3\\xa9");
+	esc_is("", 64, 64, "");
+}
+
+/* A comm read from a dump may fill its 16 bytes without a NUL. */
+static void test_esc_max(void **state)
+{
+	char comm[FL_COMM_LEN + 4];
+
+	(void)state;
+	memset(comm, 'a', sizeof(comm));
+	esc_is(comm, FL_COMM_LEN, 64, "aaaaaaaaaaaaaaaa");
+}
+
+/* Cut at a whole escape, marked: never half an \xNN. */
+static void test_esc_cut(void **state)
+{
+	(void)state;
+	esc_is("abcdefgh", 64, 8, "abcd...");
+	esc_is("ab\x1b" "cdefgh", 64, 8, "ab...");
+	esc_is("abc", 64, 4, "abc");
+	esc_is("abcd", 64, 4, "...");
+	esc_is("abcdefg", 64, 8, "abcdefg");
+}
+
+/* ---- the text report --------------------------------------------------- */
+
+static struct fl_run_info *run_info(void)
+{
+	struct fl_run_info *ri = fl_xcalloc(1, sizeof(*ri));
+
+	ri->mode = "check";
+	ri->locks = "lock-word";
+	ri->attach_mode = "auto";
+	ri->lock_words = true;
+	ri->ncpus = 2;
+	ri->lost_per_cpu = fl_xcalloc(2, sizeof(uint64_t));
+	snprintf(ri->kernel, sizeof(ri->kernel), "6.18-test");
+	return ri;
+}
+
+static char *render(const struct fl_engine *e, const struct fl_run_info *ri)
+{
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&text, &len);
+
+	assert_non_null(f);
+	fl_report_text(f, e, ri);
+	fclose(f);
+	return text;
+}
+
+static int count_lines_starting(const char *text, const char *prefix)
+{
+	int n = 0;
+
+	for (const char *l = text; l && *l; l = strchr(l, '\n') ? strchr(l, '\n') + 1 : NULL)
+		n += !strncmp(l, prefix, strlen(prefix));
+	return n;
+}
+
+/* One fault-unlocked violation by a task and on a file with forging names. */
+static void test_text_names_escaped(void **state)
+{
+	struct fl_engine *e = fl_engine_new(NULL, NULL);
+	struct fl_run_info *ri = run_info();
+	struct fl_violation *v;
+	char *text;
+
+	(void)state;
+	e->viol = fl_xcalloc(1, sizeof(*e->viol));
+	e->capviol = e->nviol = 1;
+	v = &e->viol[0];
+	v->rule = FL_R_FAULT_UNLOCKED;
+	v->evidence = FL_EVID_DEFINITE;
+	v->count = 1;
+	v->lo_edge = v->lo_cycle = -1;
+	v->ev.type = FL_EV_MAP_PAGES;
+	v->ev.fs_magic = XFS_MAGIC;
+	v->ev.pid = 42;
+	memcpy(v->ev.comm, "x\nviolations: 0", 16);
+	v->path = fl_xstrdup("/mnt/f\n\x1b[31mred");
+	v->has_partner = true;
+	memcpy(v->partner.begin.comm, "\x1b]0;pwned\x07zzzzzz", 16);	/* no NUL */
+	v->partner.begin.op = FL_OP_PUNCH;
+	text = render(e, ri);
+	assert_null(strchr(text, '\x1b'));
+	assert_null(strchr(text, '\x07'));
+	assert_int_equal(count_lines_starting(text, "violations: "), 1);
+	assert_non_null(strstr(text, "violations: 1 distinct\n"));
+	assert_non_null(strstr(text, "(x\\nviolations: 0) mapped cached pages"));
+	assert_non_null(strstr(text, "/mnt/f\\n\\x1b[31mred\n"));
+	assert_non_null(strstr(text, "(\\x1b]0;pwned\\x07zzzzzz) punch"));
+	free(text);
+	free(ri->lost_per_cpu);
+	free(ri);
+	fl_engine_free(e);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_esc_bytes),
+		cmocka_unit_test(test_esc_max),
+		cmocka_unit_test(test_esc_cut),
+		cmocka_unit_test(test_text_names_escaped),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
