@@ -45,6 +45,7 @@ struct fl_run_info {
 	int nattach;
 	const struct fl_ksyms *ksyms;
 	const char *partial;	/* post-mortem: why the input is incomplete, or NULL */
+	char lost_note[256];	/* where the lost counts come from, if not BPF's ring */
 };
 
 void fl_report_text(FILE *out, const struct fl_engine *e, const struct fl_run_info *ri);

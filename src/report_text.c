@@ -224,7 +224,10 @@ void fl_report_text(FILE *out, const struct fl_engine *e, const struct fl_run_in
 		fprintf(out, "LOST EVENTS: %" PRIu64 " (ring buffer full); per CPU:", lost);
 		for (int i = 0; i < ri->ncpus; i++)
 			fprintf(out, " %" PRIu64, ri->lost_per_cpu[i]);
-		fprintf(out, "\n  the run is incomplete: violations may be missing\n");
+		fprintf(out, "\n");
+		if (ri->lost_note[0])
+			fprintf(out, "  %s\n", ri->lost_note);
+		fprintf(out, "  the run is incomplete: violations may be missing\n");
 	}
 	if (ri->partial)
 		fprintf(out, "PARTIAL: %s\n  the report covers the input up to that point\n",

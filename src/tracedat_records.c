@@ -387,7 +387,7 @@ int td_on_record(struct tracecmd_input *h, struct tep_record *r, int cpu, void *
 	if (r->missed_events && !im->discover) {
 		uint64_t n = r->missed_events > 0 ? (uint64_t)r->missed_events : 1;
 
-		im->st->lost += n;
+		im->st->lost_records += n;
 		if (im->ri->lost_per_cpu && r->cpu >= 0 && r->cpu < im->ri->ncpus)
 			im->ri->lost_per_cpu[r->cpu] += n;
 	}

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * What the text report says, on hand-made engine states: untrusted names
- * escaped (issue 14, point 6).
+ * What the reports say, on hand-made engine states and inputs: untrusted
+ * names escaped (issue 14, point 6); a trace.dat's ring-buffer statistics
+ * read as losses (point 3).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -13,6 +14,7 @@
 #include <cmocka.h>
 
 #include "engine.h"
+#include "import_tracedat.h"
 #include "report.h"
 #include "rules.h"
 #include "util.h"
@@ -137,6 +139,58 @@ static void test_text_names_escaped(void **state)
 	fl_engine_free(e);
 }
 
+/* ---- trace.dat CPU statistics ------------------------------------------ */
+
+/* As trace-cmd 3.1 stores them: top buffer, then "Buffer: NAME" blocks. */
+static const char cpustats[] =
+	"CPU: 0\nentries: 0\noverrun: 0\ncommit overrun: 0\nbytes: 0\n"
+	"oldest event ts:     0.000000\nnow ts:   664.826387\ndropped events: 0\n"
+	"read events: 0\n\n"
+	"CPU: 1\nentries: 2\noverrun: 5\ncommit overrun: 0\nbytes: 0\n"
+	"oldest event ts:     0.000000\nnow ts:   664.826425\ndropped events: 0\n"
+	"read events: 0\n\n\n"
+	"Buffer: fl-import\n\n\n"
+	"CPU: 0\nentries: 0\noverrun: 0\ncommit overrun: 3\nbytes: 0\n"
+	"oldest event ts:   662.670397\nnow ts:   664.826460\ndropped events: 178162\n"
+	"read events: 363\n\n"
+	"CPU: 1\nentries: 0\noverrun: 0\ncommit overrun: 0\nbytes: 0\n"
+	"oldest event ts:   662.673805\nnow ts:   664.826499\ndropped events: 15766\n"
+	"read events: 441\n\n"
+	"Buffer: other\n\n\nCPU: 0\ndropped events: 1000000\n";
+
+static bool read_fl_import(void *ctx, const char *name)
+{
+	(void)ctx;
+	return !strcmp(name, "fl-import");
+}
+
+static void test_cpustats(void **state)
+{
+	struct fl_tracedat_losses sum;
+	uint64_t lost[2] = { 0, 0 };
+
+	(void)state;
+	/* "other" was not read: its drops are not this import's */
+	assert_int_equal(fl_tracedat_cpustats(cpustats, read_fl_import, NULL, lost, 2, &sum), 4);
+	assert_int_equal(lost[0], 178162 + 3);
+	assert_int_equal(lost[1], 2 + 5 + 15766);
+	assert_int_equal(sum.dropped, 178162 + 15766);
+	assert_int_equal(sum.overrun, 5);
+	assert_int_equal(sum.commit_overrun, 3);
+	assert_int_equal(sum.unread, 2);
+	/* only the top buffer read (instances unreadable) */
+	lost[0] = lost[1] = 0;
+	assert_int_equal(fl_tracedat_cpustats(cpustats, NULL, NULL, lost, 2, &sum), 2);
+	assert_int_equal(lost[0], 0);
+	assert_int_equal(lost[1], 7);
+	/* a CPU beyond the file's count, garbage, nothing */
+	lost[0] = lost[1] = 0;
+	assert_int_equal(fl_tracedat_cpustats("CPU: 9\ndropped events: 5\nCPU: x\n"
+					      "dropped events: zz\n", NULL, NULL, lost, 2, &sum), 0);
+	assert_int_equal(lost[0] + lost[1], 0);
+	assert_int_equal(fl_tracedat_cpustats("", NULL, NULL, lost, 2, &sum), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -144,6 +198,7 @@ int main(void)
 		cmocka_unit_test(test_esc_max),
 		cmocka_unit_test(test_esc_cut),
 		cmocka_unit_test(test_text_names_escaped),
+		cmocka_unit_test(test_cpustats),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
