@@ -170,7 +170,7 @@ static __always_inline void jbd2_handle(void *ctx, __u16 type, dev_t dev)
 	struct fl_task_inval *w;
 	umode_t reg = S_IFREG_;
 
-	if (!fl_watched_vals(reg, dev, &op.slot))
+	if (!fl_watched_vals(reg, dev, NULL, EXT4_MAGIC, &op.slot))
 		return;
 	w = type == FL_EV_LOCK_ACQ ? fl_task_window() : NULL;
 	if (w && w->inode && w->key.dev == dev) {

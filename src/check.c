@@ -54,7 +54,8 @@ static const char check_usage[] =
 "\n"
 "Without --dev/--path every filesystem is watched, except that tmpfs faults\n"
 "and insertions are only traced when a tmpfs is named (they cost a check on\n"
-"every user page fault).\n"
+"every user page fault); the summary still has a row per filesystem (the\n"
+"first 15 seen; any beyond are counted together as \"other filesystems\").\n"
 "\n"
 "Exit status: 0 no violation, 1 violations found, 2 usage or environment\n"
 "error (not root, no kernel BTF, tracefs not mountable, CMD not runnable).\n";

@@ -41,6 +41,7 @@ enum fl_rec_type {
 	FL_REC_SYM,		/* u64 address + name: a kernel symbol the stacks use */
 	FL_REC_PATH,		/* struct fl_inode_key + path of a violation's file */
 	FL_REC_END,		/* struct fl_rec_end: the recording ended here */
+	FL_REC_SLOTS,		/* JSON: the filesystems unfiltered runs gave slots to */
 	FL_REC_TYPE_MAX,
 };
 
@@ -126,6 +127,11 @@ int fl_dump_path(struct fl_dump_writer *w, const struct fl_inode_key *k, const c
 int fl_dump_counts(struct fl_dump_writer *w, uint64_t ts, const struct fl_counts *slots,
 		   const uint64_t *lost_per_cpu, int ncpus);
 int fl_dump_repeat(struct fl_dump_writer *w, const struct fl_seen_key *k, uint64_t repeats);
+/*
+ * The counter slots as they are now (an unfiltered run gives them out as
+ * filesystems appear): {"slots": [as the header's], "other_magics": [...]}.
+ */
+int fl_dump_slots(struct fl_dump_writer *w, const struct fl_run_info *ri);
 int fl_dump_settle(struct fl_dump_writer *w, uint64_t kaddr, bool present, uint64_t changes);
 /* The run is over: the room kept for the closing records may be used. */
 void fl_dump_closing(struct fl_dump_writer *w);

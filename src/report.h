@@ -24,6 +24,8 @@ struct fl_attach_status {
 	char why[128];
 };
 
+#define FL_MAX_OTHER_FS	64
+
 /* every program of every object, with room to grow (the plan lists each) */
 #define FL_MAX_ATTACH 128
 
@@ -39,6 +41,9 @@ struct fl_run_info {
 	double duration_s;
 	struct fl_slot_info slots[FL_MAX_SLOTS];
 	bool filtered;		/* slots name the only watched filesystems */
+	/* unfiltered: the types (s_magic) of filesystems beyond the slots (slot 0) */
+	uint32_t other_magics[FL_MAX_OTHER_FS];
+	int nother;
 	uint64_t *lost_per_cpu;
 	int ncpus;
 	struct fl_attach_status attach[FL_MAX_ATTACH];
@@ -62,5 +67,25 @@ struct json_object *fl_report_comm_json(const char *comm);
 int fl_report_frames(const struct fl_run_info *ri, const struct fl_event *ev,
 		     char out[][160], int max);
 uint64_t fl_report_lost(const struct fl_engine *e, const struct fl_run_info *ri);
+
+/* report_fs.c: per filesystem, for both reports. */
+struct fl_fs_type {
+	uint32_t magic;		/* 0: unknown (named by its mount's type, if any) */
+	char name[32];
+};
+
+/* Slot @s (1..) has a row: a watched or seen filesystem, or counts. */
+bool fl_report_slot_row(const struct fl_engine *e, const struct fl_run_info *ri, int s);
+/* Unfiltered: filesystems beyond the last slot counted events (slot 0). */
+bool fl_report_other_row(const struct fl_engine *e, const struct fl_run_info *ri);
+/*
+ * The filesystem types the run watched (--dev) or saw (unfiltered: every
+ * slot given out, and the types beyond the last); the rules' coverage is
+ * stated for these only.  Returns how many (at most @max).
+ */
+int fl_report_fs_types(const struct fl_run_info *ri, struct fl_fs_type *out, int max);
+/* What the "unknown" count means for this run's lock evidence, and the cure. */
+const char *fl_report_unknown_why(const struct fl_run_info *ri);
+const char *fl_report_unknown_remedy(const struct fl_run_info *ri);
 
 #endif

@@ -160,34 +160,97 @@ static void print_counts_row(FILE *out, const char *label, const struct fl_count
 		c->c[FL_CNT_UNKNOWN], c->c[FL_CNT_LOST]);
 }
 
-static void print_coverage(FILE *out, bool lock_order)
+/* "(not on a, b)" for the types in @types whose protocol lacks the rule. */
+static void not_on(char *off, size_t size, const struct fl_fs_type *types, int ntypes,
+		   enum fl_rule r)
 {
-	unsigned int n;
-	const struct fl_fs_proto *p = fl_fs_protos(&n);
+	size_t len = 0;
+
+	off[0] = 0;
+	for (int i = 0; i < ntypes && len < size; i++) {
+		char name[FL_ESC_LEN(sizeof(types[i].name))];
+
+		if (fl_fs_flags(types[i].magic) & fl_rule_flag(r))
+			continue;
+		len += snprintf(off + len, size - len, "%s%s", len ? ", " : " (not on ",
+				ESC(name, types[i].name));
+	}
+	if (len && len < size)
+		snprintf(off + len, size - len, ")");
+}
+
+/*
+ * What was checked where: only the filesystems the run watched or saw are
+ * named, so a filesystem in a "not on" list is one whose events are here.
+ */
+static void print_coverage(FILE *out, const struct fl_run_info *ri, bool lock_order)
+{
+	struct fl_fs_type types[FL_MAX_SLOTS + FL_MAX_OTHER_FS];
+	int ntypes = fl_report_fs_types(ri, types, ARRAY_SIZE(types));
 
 	fprintf(out, "rules:\n");
 	for (int r = 0; r < FL_R_MAX; r++) {
 		const struct fl_rule_info *info = fl_rule_info(r);
-		char off[128] = "";
-		size_t len = 0;
+		char off[256] = "";
 
 		if (r == FL_R_LOCK_ORDER && !lock_order) {
 			fprintf(out, "  %-22s NOT CHECKED (run with --lock-order)\n", info->name);
 			continue;
 		}
-		for (unsigned int i = 0; info->implemented && r != FL_R_LOCK_ORDER && i < n; i++)
-			if (p[i].flags && !(p[i].flags & fl_rule_flag(r)) && len < sizeof(off))
-				len += snprintf(off + len, sizeof(off) - len, "%s%s",
-						len ? ", " : " (not on ", p[i].name);
-		if (len && len < sizeof(off))
-			snprintf(off + len, sizeof(off) - len, ")");
+		if (info->implemented && r != FL_R_LOCK_ORDER)
+			not_on(off, sizeof(off), types, ntypes, r);
 		fprintf(out, "  %-22s %s%s\n", info->name,
 			info->implemented ? "checked" : "NOT CHECKED (not implemented in this version)",
 			off);
 	}
-	for (unsigned int i = 0; i < n; i++)
-		if (!p[i].flags)
-			fprintf(out, "  on %-19s %s\n", p[i].name, p[i].note);
+	for (int i = 0; i < ntypes; i++) {
+		const struct fl_fs_proto *p = fl_fs_proto(types[i].magic);
+		char name[FL_ESC_LEN(sizeof(types[i].name))];
+
+		if (p && p->flags)
+			continue;
+		fprintf(out, "  on %-19s %s\n", ESC(name, types[i].name),
+			p ? p->note : "no protocol known to faultline: events counted, no rule checked");
+	}
+}
+
+/* The undecided lock checks: how many, why, and what decides them. */
+static void print_unknown(FILE *out, const struct fl_run_info *ri, const struct fl_counts *t)
+{
+	uint64_t unknown = t->c[FL_CNT_UNKNOWN], ins = t->c[FL_CNT_INSERTIONS];
+
+	if (!unknown)
+		return;
+	fprintf(out, "unknown: %" PRIu64 " lock checks undecided", unknown);
+	if (ins)
+		fprintf(out, " (%.1f per 100 insertions)", 100.0 * unknown / ins);
+	fprintf(out, ": %s; counted, never reported; %s\n", fl_report_unknown_why(ri),
+		fl_report_unknown_remedy(ri));
+}
+
+/* One row per filesystem, named or not; the rest (unfiltered) in "other". */
+static void print_rows(FILE *out, const struct fl_engine *e, const struct fl_run_info *ri)
+{
+	for (int s = 1; s < FL_MAX_SLOTS; s++) {
+		const struct fl_slot_info *si = &ri->slots[s];
+		char label[64], fstype[FL_ESC_LEN(sizeof(si->fstype))];
+
+		if (!fl_report_slot_row(e, ri, s))
+			continue;
+		if (si->used)
+			snprintf(label, sizeof(label), "%s %u:%u", ESC(fstype, si->fstype),
+				 fl_kdev_major(si->kdev), fl_kdev_minor(si->kdev));
+		else
+			snprintf(label, sizeof(label), "(slot %d, not named)", s);
+		print_counts_row(out, label, &e->slots[s]);
+	}
+	if (fl_report_other_row(e, ri)) {
+		char label[64];
+
+		snprintf(label, sizeof(label), "other filesystems (%d type%s)", ri->nother,
+			 ri->nother == 1 ? "" : "s");
+		print_counts_row(out, label, &e->slots[0]);
+	}
 }
 
 void fl_report_text(FILE *out, const struct fl_engine *e, const struct fl_run_info *ri)
@@ -204,19 +267,10 @@ void fl_report_text(FILE *out, const struct fl_engine *e, const struct fl_run_in
 		ESC(locks, ri->locks ? ri->locks : "lock-word"));
 	fprintf(out, "  %-34s %9s %9s %9s %9s %9s %9s %8s %6s\n", "filesystem", "faults",
 		"map_pages", "inserts", "deletes", "invals", "iomap", "unknown", "lost");
-	for (int s = 0; s < FL_MAX_SLOTS; s++) {
-		const struct fl_slot_info *si = &ri->slots[s];
-		char label[64], fstype[FL_ESC_LEN(sizeof(si->fstype))];
-
-		if (!si->used)
-			continue;
-		snprintf(label, sizeof(label), "%s %u:%u",
-			 fl_esc(fstype, sizeof(fstype), si->fstype, sizeof(si->fstype)),
-			 fl_kdev_major(si->kdev), fl_kdev_minor(si->kdev));
-		print_counts_row(out, label, &e->slots[s]);
-	}
+	print_rows(out, e, ri);
 	print_counts_row(out, ri->filtered ? "total" : "total (all filesystems)", &total);
-	print_coverage(out, fl_report_lo_checked(e, ri));
+	print_unknown(out, ri, &total);
+	print_coverage(out, ri, fl_report_lo_checked(e, ri));
 	if (!ri->lock_words)
 		fprintf(out, "LOCK RULES NOT CHECKED: this kernel's rw_semaphore has no readable "
 			"lock word (PREEMPT_RT)\n");

@@ -2,7 +2,8 @@
 /*
  * What the reports say, on hand-made engine states and inputs: untrusted
  * names escaped (issue 14, point 6); a trace.dat's ring-buffer statistics
- * read as losses (point 3).
+ * read as losses (point 3); a row per filesystem, coverage of the watched
+ * filesystems only, the unknown count explained (point 10).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -20,6 +21,9 @@
 #include "util.h"
 
 #define XFS_MAGIC	0x58465342u
+#define EXT4_MAGIC	0xEF53u
+#define TMPFS_MAGIC	0x01021994u
+#define MSDOS_MAGIC	0x4d44u
 
 /* ---- fl_esc ------------------------------------------------------------ */
 
@@ -139,6 +143,118 @@ static void test_text_names_escaped(void **state)
 	fl_engine_free(e);
 }
 
+/* ---- per filesystem ------------------------------------------------------ */
+
+static void slot(struct fl_run_info *ri, int s, uint32_t magic, const char *fstype,
+		 unsigned int maj, unsigned int min)
+{
+	ri->slots[s].used = true;
+	ri->slots[s].magic = magic;
+	ri->slots[s].kdev = (maj << 20) | min;
+	snprintf(ri->slots[s].fstype, sizeof(ri->slots[s].fstype), "%s", fstype);
+}
+
+/* the rules: and coverage lines, up to the next section */
+static char *rules_part(const char *text)
+{
+	const char *a = strstr(text, "rules:\n"), *b = a ? strstr(a, "violations: ") : NULL;
+
+	assert_non_null(a);
+	assert_non_null(b);
+	return strndup(a, b - a);
+}
+
+/* --dev of one xfs: no other filesystem is named in the coverage. */
+static void test_coverage_watched_only(void **state)
+{
+	struct fl_engine *e = fl_engine_new(NULL, NULL);
+	struct fl_run_info *ri = run_info();
+	char *text, *rules;
+
+	(void)state;
+	ri->filtered = true;
+	slot(ri, 1, XFS_MAGIC, "xfs", 7, 0);
+	text = render(e, ri);
+	rules = rules_part(text);
+	assert_null(strstr(rules, "not on"));
+	assert_null(strstr(rules, "ext4"));
+	assert_null(strstr(rules, "tmpfs"));
+	assert_null(strstr(rules, "btrfs"));
+	free(rules);
+	free(text);
+	/* and ext4 when ext4 is watched */
+	slot(ri, 2, EXT4_MAGIC, "ext4", 7, 1);
+	text = render(e, ri);
+	assert_non_null(strstr(text, "write-unlocked         checked (not on ext4)\n"));
+	assert_null(strstr(text, "f2fs"));
+	free(text);
+	free(ri->lost_per_cpu);
+	free(ri);
+	fl_engine_free(e);
+}
+
+/* Unfiltered: a row per slot given out, the rest in "other", all named. */
+static void test_rows_unfiltered(void **state)
+{
+	struct fl_engine *e = fl_engine_new(NULL, NULL);
+	struct fl_run_info *ri = run_info();
+	char *text, *rules;
+
+	(void)state;
+	slot(ri, 1, EXT4_MAGIC, "ext4", 254, 0);
+	slot(ri, 2, MSDOS_MAGIC, "vfat", 8, 1);
+	e->slots[1].c[FL_CNT_INSERTIONS] = 10;
+	e->slots[2].c[FL_CNT_FAULTS] = 3;
+	e->slots[0].c[FL_CNT_MAP_PAGES] = 5;	/* beyond the last slot */
+	e->slots[5].c[FL_CNT_DELETIONS] = 2;	/* counted, never named (cut dump) */
+	ri->other_magics[ri->nother++] = TMPFS_MAGIC;
+	text = render(e, ri);
+	assert_non_null(strstr(text, "\n  ext4 254:0  "));
+	assert_non_null(strstr(text, "\n  vfat 8:1  "));
+	assert_non_null(strstr(text, "\n  (slot 5, not named)  "));
+	assert_non_null(strstr(text, "\n  other filesystems (1 type)  "));
+	assert_non_null(strstr(text, "\n  total (all filesystems)  "));
+	rules = rules_part(text);
+	assert_non_null(strstr(rules, "write-unlocked         checked (not on ext4, vfat, tmpfs)\n"));
+	assert_non_null(strstr(rules, "\n  on vfat                no protocol known to faultline"));
+	assert_non_null(strstr(rules, "\n  on tmpfs               own protocol"));
+	assert_null(strstr(rules, "btrfs"));
+	assert_null(strstr(rules, "f2fs"));
+	free(rules);
+	free(text);
+	free(ri->lost_per_cpu);
+	free(ri);
+	fl_engine_free(e);
+}
+
+/* The unknown count: its share, what it means, what decides it. */
+static void test_unknown_line(void **state)
+{
+	struct fl_engine *e = fl_engine_new(NULL, NULL);
+	struct fl_run_info *ri = run_info();
+	char *text;
+
+	(void)state;
+	text = render(e, ri);
+	assert_null(strstr(text, "\nunknown: "));	/* none: no line */
+	free(text);
+	e->slots[1].c[FL_CNT_INSERTIONS] = 400;
+	e->slots[1].c[FL_CNT_UNKNOWN] = 100;
+	text = render(e, ri);
+	assert_non_null(strstr(text, "\nunknown: 100 lock checks undecided (25.0 per 100 insertions): "
+				     "readers held the lock and the owner hint"));
+	assert_non_null(strstr(text, "counted, never reported; `--locks=precise` decides them"));
+	free(text);
+	ri->locks = "tracepoints";
+	text = render(e, ri);
+	assert_non_null(strstr(text, "tracepoints carry no lock words"));
+	assert_non_null(strstr(text, "`faultline record`"));
+	free(text);
+	free(ri->lost_per_cpu);
+	free(ri);
+	fl_engine_free(e);
+}
+
 /* ---- trace.dat CPU statistics ------------------------------------------ */
 
 /* As trace-cmd 3.1 stores them: top buffer, then "Buffer: NAME" blocks. */
@@ -199,6 +315,9 @@ int main(void)
 		cmocka_unit_test(test_esc_cut),
 		cmocka_unit_test(test_text_names_escaped),
 		cmocka_unit_test(test_cpustats),
+		cmocka_unit_test(test_coverage_watched_only),
+		cmocka_unit_test(test_rows_unfiltered),
+		cmocka_unit_test(test_unknown_line),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
