@@ -33,7 +33,8 @@ SKELS		:= $(patsubst %,$(OUT)/%.skel.h,$(BPF_OBJS)) \
 # and the unit tests.
 CORE_SRCS	:= src/engine.c src/exit.c src/outputs.c src/lockorder.c src/lock_hierarchy.c src/rules.c src/ksyms.c src/util.c src/report_text.c \
 		   src/report_json.c src/dump_write.c src/dump_read.c src/timeline.c \
-		   src/report_cmd.c src/xfs_holds.c src/report_lockorder.c
+		   src/report_cmd.c src/xfs_holds.c src/report_lockorder.c src/tracedat_cpustats.c \
+		   src/report_fs.c
 APP_SRCS	:= src/main.c src/check.c src/probe.c src/demo.c src/loader.c src/record.c \
 		   src/tracefs.c src/scratch.c src/workload.c src/pathres.c \
 		   src/live.c src/kernel.c
@@ -148,6 +149,12 @@ $(OUT)/fuzz/fuzz_tracedat: tests/fuzz/fuzz_tracedat.c $(CORE_SRCS) $(TRACEDAT_SR
 TRACEDAT_TOOLS	:= $(OUT)/tests/workload_run $(OUT)/fuzz/fuzz_tracedat
 tracedat-tools: $(TRACEDAT_TOOLS)
 
+# Live-test helpers: a task and a file whose names try to forge report lines.
+$(OUT)/tests/evilname: tests/tools/evilname.c | $(OUT)/tests
+	$(CC) $(CFLAGS) $< -o $@
+
+LIVE_TOOLS	:= $(OUT)/tests/evilname
+
 install: faultline
 	install -D -m 0755 faultline $(DESTDIR)$(PREFIX)/sbin/faultline
 
@@ -163,13 +170,14 @@ demo: deps
 	./faultline demo
 
 test: deps-test
-	$(MAKE) faultline $(OUT)/faultline-static $(UNIT_TESTS) $(DUMP_TOOLS) $(TRACEDAT_TOOLS)
+	$(MAKE) faultline $(OUT)/faultline-static $(UNIT_TESTS) $(DUMP_TOOLS) $(TRACEDAT_TOOLS) \
+		$(LIVE_TOOLS)
 	tests/run.sh
 
 test-unit: $(UNIT_TESTS)
 	tests/run.sh unit
 
-test-live: faultline $(DUMP_TOOLS) $(TRACEDAT_TOOLS)
+test-live: faultline $(DUMP_TOOLS) $(TRACEDAT_TOOLS) $(LIVE_TOOLS)
 	tests/run.sh live
 
 test-dump: faultline $(DUMP_TOOLS)

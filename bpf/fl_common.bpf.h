@@ -48,7 +48,39 @@ struct {
  */
 const volatile struct fl_config fl_cfg = {};
 /* Watched filesystems (kernel dev_t); slot = index + 1. */
-const volatile __u32 fl_watch_devs[FL_MAX_SLOTS - 1] = {};
+const volatile __u32 fl_watch_devs[FL_MAX_DEVS] = {};
+
+/*
+ * Without --dev, every filesystem gets its own counters all the same: the
+ * next free slot when its first event arrives (fl_slot_find, _claim_dev).
+ * The table is one array entry, so finding a filesystem's slot costs a
+ * BPF-to-BPF call, an inlined lookup and a compare per filesystem given a
+ * slot before it (the busiest are seen first); a hash map keyed by device
+ * would cost a helper call and a hash per event.  Claims go through
+ * fl_slot_claim, whose BPF_NOEXIST update is atomic, so two CPUs never give
+ * one slot to two filesystems.  Beyond the last slot, slot 0 counts the
+ * rest and fl_other_magic keeps their types.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct fl_slot_table);
+} fl_slot_table SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, FL_MAX_SLOTS);
+	__type(key, __u32);
+	__type(value, __u32);
+} fl_slot_claim SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 64);
+	__type(key, __u32);
+	__type(value, __u8);
+} fl_other_magic SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
@@ -260,17 +292,108 @@ static __always_inline bool fl_task_watched(void)
 	return !fl_cfg.filter_pid || bpf_map_lookup_elem(&fl_tgids, &tgid);
 }
 
-static __always_inline bool fl_watched_vals(umode_t mode, __u32 dev, __u32 *slot)
+/* fl_slot_find's answers besides a slot */
+#define FL_SLOT_NEW	FL_MAX_SLOTS		/* not given out yet: fl_slot_claim */
+#define FL_SLOT_OTHER	(FL_MAX_SLOTS + 1)	/* none left: fl_slot_other */
+
+/*
+ * Unfiltered: the slot of the filesystem @dev.  Global functions, not
+ * inlined: the verifier checks each once, and their result is one unknown
+ * scalar to every caller; inlined, each slot they can return would be a
+ * path of its own through the rest of the program (15 per call: a
+ * page-cache batch of 31 folios became too large to verify).  Their
+ * arguments are scalars (what a global function may take), so the caller
+ * reads the filesystem's type, only on the rare path that needs it.
+ */
+__noinline __u32 fl_slot_find(__u32 dev)
+{
+	struct fl_slot_table *t;
+	__u32 zero = 0;
+
+	t = bpf_map_lookup_elem(&fl_slot_table, &zero);
+	if (!t || !dev)
+		return 0;
+	for (int i = 1; i < FL_MAX_SLOTS; i++) {
+		__u32 d = t->dev[i];
+
+		if (d == dev)
+			return i;
+		if (!d)
+			return FL_SLOT_NEW;
+	}
+	return FL_SLOT_OTHER;
+}
+
+/* A filesystem beyond the last slot: its type, for the report's coverage. */
+__noinline __u32 fl_slot_other(__u32 magic)
+{
+	__u8 one = 1;
+
+	if (!bpf_map_lookup_elem(&fl_other_magic, &magic))
+		bpf_map_update_elem(&fl_other_magic, &magic, &one, BPF_NOEXIST);
+	return 0;
+}
+
+/* The first event of a filesystem without a slot: claim the next free one. */
+__noinline __u32 fl_slot_claim_dev(__u32 dev, __u32 magic)
+{
+	struct fl_slot_table *t;
+	__u32 zero = 0;
+
+	t = bpf_map_lookup_elem(&fl_slot_table, &zero);
+	if (!t)
+		return 0;
+	for (__u32 i = 1; i < FL_MAX_SLOTS; i++) {
+		/* the key's copy goes to the stack; the mask keeps i's bounds for the verifier */
+		__u32 key = i, s = i & (FL_MAX_SLOTS - 1);
+		__u32 *owner = bpf_map_lookup_elem(&fl_slot_claim, &key);
+
+		if (!owner) {
+			if (!bpf_map_update_elem(&fl_slot_claim, &key, &dev, BPF_NOEXIST)) {
+				t->magic[s] = magic;
+				t->dev[s] = dev;
+				return s;
+			}
+			/* another CPU claimed it first, or the map was busy */
+			owner = bpf_map_lookup_elem(&fl_slot_claim, &key);
+			if (!owner)
+				return 0;	/* busy: this event is counted in slot 0 */
+		}
+		if (*owner == dev) {
+			t->dev[s] = dev;
+			return s;
+		}
+	}
+	return fl_slot_other(magic);
+}
+
+/*
+ * Is an event on a file of filesystem @dev watched, and in which counter
+ * slot?  @inode (or, without one, @magic) names the filesystem's type when
+ * a slot is given out.
+ */
+static __always_inline bool fl_watched_vals(umode_t mode, __u32 dev, struct inode *inode,
+					    __u32 magic, __u32 *slot)
 {
 	/* regular files: block-device and directory mappings have other rules */
 	if ((mode & S_IFMT_) != S_IFREG_)
 		return false;
 	if (!fl_task_watched())
 		return false;
-	*slot = 0;
-	if (!fl_cfg.filter_dev)
+	if (!fl_cfg.filter_dev) {
+		__u32 s = fl_slot_find(dev);
+
+		if (s >= FL_SLOT_NEW) {
+			/* rare: a new filesystem, or one beyond the last slot */
+			if (inode)
+				magic = BPF_CORE_READ(inode, i_sb, s_magic);
+			s = s == FL_SLOT_NEW ? fl_slot_claim_dev(dev, magic) : fl_slot_other(magic);
+		}
+		*slot = s;
 		return true;
-	for (int i = 0; i < FL_MAX_SLOTS - 1; i++) {
+	}
+	*slot = 0;
+	for (int i = 0; i < FL_MAX_DEVS; i++) {
 		if (fl_watch_devs[i] && fl_watch_devs[i] == dev) {
 			*slot = i + 1;
 			return true;
@@ -281,13 +404,14 @@ static __always_inline bool fl_watched_vals(umode_t mode, __u32 dev, __u32 *slot
 
 /*
  * Is an event on @inode watched, and in which counter slot?  For the
- * BTF-typed pointers of tp_btf/fentry programs: plain loads, no helper.
+ * BTF-typed pointers of tp_btf/fentry programs: plain loads, no helper
+ * (but on a filesystem's first event, fl_slot_new).
  */
 static __always_inline bool fl_watched(struct inode *inode, __u32 *slot)
 {
 	if (!inode)
 		return false;
-	return fl_watched_vals(FL_RD(inode, i_mode), FL_RD(inode, i_sb, s_dev), slot);
+	return fl_watched_vals(FL_RD(inode, i_mode), FL_RD(inode, i_sb, s_dev), inode, 0, slot);
 }
 
 /* The same for an inode pointer read from memory (not BTF-typed). */
@@ -296,7 +420,7 @@ static __always_inline bool fl_watched_probe(struct inode *inode, __u32 *slot)
 	if (!inode)
 		return false;
 	return fl_watched_vals(BPF_CORE_READ(inode, i_mode), BPF_CORE_READ(inode, i_sb, s_dev),
-			       slot);
+			       inode, 0, slot);
 }
 
 /*

@@ -106,7 +106,7 @@ static __always_inline void xfs_locks(void *ctx, __u16 type, struct xfs_inode *i
 	inode = &ip->i_vnode;
 	mode = inode->i_mode;
 	followed = (mode & S_IFMT_) == S_IFREG_;
-	if (!fl_watched_vals(S_IFREG_, inode->i_sb->s_dev, &slot))
+	if (!fl_watched_vals(S_IFREG_, inode->i_sb->s_dev, inode, XFS_SB_MAGIC, &slot))
 		return;
 	if (type == FL_EV_LOCK_ACQ && !followed && mode)
 		return;
@@ -207,7 +207,7 @@ static __always_inline void jbd2_handle(void *ctx, __u16 type, dev_t dev)
 	struct fl_task_inval *w;
 	umode_t reg = S_IFREG_;
 
-	if (!fl_watched_vals(reg, dev, &op.slot))
+	if (!fl_watched_vals(reg, dev, NULL, EXT4_MAGIC, &op.slot))
 		return;
 	w = type == FL_EV_LOCK_ACQ ? fl_task_window() : NULL;
 	if (w && w->inode && w->key.dev == dev) {

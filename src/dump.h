@@ -43,6 +43,7 @@ enum fl_rec_type {
 	FL_REC_END,		/* struct fl_rec_end: the recording ended here */
 	FL_REC_LO_EDGE,		/* struct fl_rec_lo_edge: lock-order repeats BPF counted */
 	FL_REC_LO_CLASS,	/* struct fl_rec_lo_class: ... and acquisitions */
+	FL_REC_SLOTS,		/* JSON: the filesystems unfiltered runs gave slots to */
 	FL_REC_TYPE_MAX,
 };
 
@@ -142,6 +143,11 @@ int fl_dump_repeat(struct fl_dump_writer *w, const struct fl_seen_key *k, uint64
 int fl_dump_lo_edge(struct fl_dump_writer *w, const struct fl_lo_edge_key *k, uint64_t n);
 int fl_dump_lo_class(struct fl_dump_writer *w, const struct fl_lo_class_key *k,
 		     const struct fl_lo_class_count *c);
+/*
+ * The counter slots as they are now (an unfiltered run gives them out as
+ * filesystems appear): {"slots": [as the header's], "other_magics": [...]}.
+ */
+int fl_dump_slots(struct fl_dump_writer *w, const struct fl_run_info *ri);
 int fl_dump_settle(struct fl_dump_writer *w, uint64_t kaddr, bool present, uint64_t changes);
 /* The run is over: the room kept for the closing records may be used. */
 void fl_dump_closing(struct fl_dump_writer *w);

@@ -131,6 +131,28 @@ static void header_slots(json_object *h, struct fl_run_info *ri)
 	}
 }
 
+/* A SLOTS record: the slots an unfiltered run gave out so far. */
+static int slots_rec(const unsigned char *p, size_t len, struct fl_run_info *ri)
+{
+	struct json_tokener *tok = json_tokener_new();
+	json_object *o = json_tokener_parse_ex(tok, (const char *)p, (int)len);
+	json_object *a;
+
+	json_tokener_free(tok);
+	if (!o || !json_object_is_type(o, json_type_object)) {
+		json_object_put(o);
+		return -1;
+	}
+	header_slots(o, ri);
+	a = jarr(o, "other_magics");
+	ri->nother = 0;
+	for (size_t i = 0; a && i < json_object_array_length(a) && ri->nother < FL_MAX_OTHER_FS; i++)
+		ri->other_magics[ri->nother++] =
+			(uint32_t)json_object_get_int64(json_object_array_get_idx(a, i));
+	json_object_put(o);
+	return 0;
+}
+
 static void header_attach(json_object *h, struct fl_run_info *ri)
 {
 	json_object *a = jarr(h, "attach");
@@ -408,6 +430,8 @@ static int one_record(uint32_t type, const unsigned char *p, size_t len, struct 
 		memcpy(end, p, len);
 		*ended = true;
 		return 0;
+	case FL_REC_SLOTS:
+		return slots_rec(p, len, ri);
 	case FL_REC_HEADER:
 		return -1;		/* only once, first */
 	default:

@@ -170,10 +170,30 @@ static void read_line(const char *path, char *buf, size_t len)
 	fclose(f);
 }
 
+static json_object *slots_json(const struct fl_run_info *ri)
+{
+	json_object *slots = json_object_new_array();
+
+	for (int s = 0; s < FL_MAX_SLOTS; s++) {
+		const struct fl_slot_info *si = &ri->slots[s];
+		json_object *o;
+
+		if (!si->used)
+			continue;
+		o = json_object_new_object();
+		json_object_object_add(o, "slot", json_object_new_int(s));
+		json_object_object_add(o, "dev", json_object_new_int64(si->kdev));
+		json_object_object_add(o, "magic", json_object_new_int64(si->magic));
+		json_object_object_add(o, "fstype", json_object_new_string(si->fstype));
+		json_object_object_add(o, "mount", json_object_new_string(si->mount));
+		json_object_array_add(slots, o);
+	}
+	return slots;
+}
+
 static json_object *header_json(const struct fl_run_info *ri, const struct fl_dump_meta *m)
 {
 	json_object *h = json_object_new_object();
-	json_object *slots = json_object_new_array();
 	json_object *protos = json_object_new_array();
 	json_object *cmd = json_object_new_array();
 	json_object *filters = json_object_new_object();
@@ -210,21 +230,7 @@ static json_object *header_json(const struct fl_run_info *ri, const struct fl_du
 	for (char *const *c = m->cmd; c && *c; c++)
 		json_object_array_add(cmd, json_object_new_string(*c));
 	json_object_object_add(h, "command", cmd);
-	for (int s = 0; s < FL_MAX_SLOTS; s++) {
-		const struct fl_slot_info *si = &ri->slots[s];
-		json_object *o;
-
-		if (!si->used)
-			continue;
-		o = json_object_new_object();
-		json_object_object_add(o, "slot", json_object_new_int(s));
-		json_object_object_add(o, "dev", json_object_new_int64(si->kdev));
-		json_object_object_add(o, "magic", json_object_new_int64(si->magic));
-		json_object_object_add(o, "fstype", json_object_new_string(si->fstype));
-		json_object_object_add(o, "mount", json_object_new_string(si->mount));
-		json_object_array_add(slots, o);
-	}
-	json_object_object_add(h, "slots", slots);
+	json_object_object_add(h, "slots", slots_json(ri));
 	json_object_object_add(h, "attach", fl_report_attach_json(ri));
 	/* the protocol table as resolved on this kernel (and --assume-protocol) */
 	for (unsigned int i = 0; i < np; i++) {
@@ -297,6 +303,23 @@ int fl_dump_event(struct fl_dump_writer *w, const struct fl_event *ev)
 		err = fl_dump_record(w, FL_REC_EVENT, ev, fl_dump_event_len(ev), NULL, 0);
 	if (!err)
 		w->events++;
+	return err;
+}
+
+int fl_dump_slots(struct fl_dump_writer *w, const struct fl_run_info *ri)
+{
+	json_object *o = json_object_new_object();
+	json_object *other = json_object_new_array();
+	const char *text;
+	int err;
+
+	for (int i = 0; i < ri->nother; i++)
+		json_object_array_add(other, json_object_new_int64(ri->other_magics[i]));
+	json_object_object_add(o, "slots", slots_json(ri));
+	json_object_object_add(o, "other_magics", other);
+	text = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN);
+	err = fl_dump_record(w, FL_REC_SLOTS, text, strlen(text), NULL, 0);
+	json_object_put(o);
 	return err;
 }
 

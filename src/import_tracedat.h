@@ -14,6 +14,25 @@
 #include "engine.h"
 #include "report.h"
 
+/* Events the kernel's ring buffer never handed to the recorder. */
+struct fl_tracedat_losses {
+	uint64_t dropped;	/* buffer full, not overwriting: new events dropped */
+	uint64_t overrun;	/* overwriting: old events overwritten unread */
+	uint64_t commit_overrun; /* the writer caught up with an unfinished commit */
+	uint64_t unread;	/* "entries": still in the buffer when it was saved */
+};
+
+/*
+ * Parses the per-CPU ring-buffer statistics a trace.dat stores (trace-cmd's
+ * CPUSTAT option, tracecmd_get_cpustats()) and adds each CPU's losses, as
+ * above, to @lost[cpu] (@ncpus entries).  The top buffer's CPUs are always
+ * counted, an instance's ("Buffer: NAME") only if @buffer_read says its
+ * events were read.  Returns how many CPU blocks were counted (0: the file
+ * has no statistics, e.g. a trace-cmd older than 1.x or a cut file).
+ */
+int fl_tracedat_cpustats(const char *stats, bool (*buffer_read)(void *ctx, const char *name),
+			 void *ctx, uint64_t *lost, int ncpus, struct fl_tracedat_losses *sum);
+
 /* What the import saw besides events: for the report and the tests. */
 struct fl_tracedat_stats {
 	uint64_t records;	/* every record in the file */
@@ -21,7 +40,11 @@ struct fl_tracedat_stats {
 	uint64_t skipped;	/* relevant records too short or missing fields */
 	uint64_t filtered;	/* on a filesystem the caller did not ask for */
 	uint64_t stacks;	/* kernel stacks attached to events */
-	uint64_t lost;		/* events the ring buffer dropped (missed_events) */
+	uint64_t lost;		/* events the ring buffer dropped: missed_events of the
+				 * records, or the CPU statistics where they say more */
+	uint64_t lost_records;	/* ... the records' missed_events alone */
+	struct fl_tracedat_losses stats; /* ... the CPU statistics alone */
+	int stats_cpus;		/* CPU blocks in the statistics (0: none stored) */
 	uint64_t xfs_locks;	/* xfs_ilock/iunlock/demote records tracked */
 	uint64_t lock_overflow;	/* holds not tracked: table full */
 	bool partial;		/* the reader stopped before the file's end */

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/statfs.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -181,7 +182,7 @@ static void start_child(const struct fl_live_opts *o, struct child *c)
 	signal(SIGTERM, SIG_DFL);
 	if (o->cmd) {
 		execvp(o->cmd[0], o->cmd);
-		fprintf(stderr, "faultline: error: cannot run %s: %s\n", o->cmd[0], strerror(errno));
+		fl_err("cannot run %s: %s", o->cmd[0], strerror(errno));
 		_exit(127);
 	}
 	_exit(o->child_fn(o->child_arg));
@@ -234,18 +235,61 @@ static bool stop_child(struct child *c)
 	return true;
 }
 
+/*
+ * Name a slot's filesystem: mount point and type from mountinfo while it is
+ * mounted, its s_magic from statfs there; once it is gone, the type from
+ * the magic BPF saw (fl_slot_table).
+ */
+static void name_slot(struct fl_slot_info *si, uint32_t kdev, uint32_t magic)
+{
+	struct statfs sf;
+
+	si->used = true;
+	si->kdev = kdev;
+	si->magic = magic;
+	if (fl_dev_mount(kdev, si->mount, sizeof(si->mount), si->fstype, sizeof(si->fstype))) {
+		si->mount[0] = 0;
+		fl_fs_label(magic, si->fstype, sizeof(si->fstype));
+		return;
+	}
+	if (!si->magic && !statfs(si->mount, &sf))
+		si->magic = (uint32_t)sf.f_type;
+}
+
 static void fill_slots(struct fl_run_info *ri, const struct fl_live_opts *o)
 {
 	ri->filtered = o->ndevs > 0;
-	for (int i = 0; i < o->ndevs; i++) {
-		struct fl_slot_info *si = &ri->slots[i + 1];
+	for (int i = 0; i < o->ndevs; i++)
+		name_slot(&ri->slots[i + 1], o->devs[i], 0);
+}
 
-		si->used = true;
-		si->kdev = o->devs[i];
-		if (fl_dev_mount(si->kdev, si->mount, sizeof(si->mount), si->fstype,
-				 sizeof(si->fstype)))
-			snprintf(si->fstype, sizeof(si->fstype), "?");
+/*
+ * Unfiltered: the filesystems BPF gave slots to since the last call, named
+ * while they are (likely) still mounted.  True when something is new.
+ */
+static bool update_slots(struct fl_run_info *ri, struct fl_loader *l)
+{
+	struct fl_slot_table t;
+	uint32_t other[FL_MAX_OTHER_FS];
+	bool changed = false;
+	int n;
+
+	if (ri->filtered)
+		return false;
+	n = fl_loader_slots(l, &t, other, FL_MAX_OTHER_FS);
+	if (n < 0)
+		return false;
+	for (int s = 1; s < FL_MAX_SLOTS; s++) {
+		if (!t.dev[s] || ri->slots[s].used)
+			continue;
+		name_slot(&ri->slots[s], t.dev[s], t.magic[s]);
+		changed = true;
 	}
+	if (n != ri->nother)
+		changed = true;
+	memcpy(ri->other_magics, other, n * sizeof(other[0]));
+	ri->nother = n;
+	return changed;
 }
 
 static bool watches_tmpfs(const struct fl_run_info *ri)
@@ -304,7 +348,7 @@ int fl_live_run(const struct fl_live_opts *o)
 	int stats_fd = -1;
 	struct child child = { .pid = -1 };
 	const char *why_stop = NULL;	/* what ended tracing, if not the child */
-	bool loaded = false;
+	bool loaded = false, slots_changed;
 
 	ri->mode = o->mode;
 	ri->lock_words = fl_kernel_lock_words();
@@ -390,8 +434,11 @@ int fl_live_run(const struct fl_live_opts *o)
 			why_stop = "--duration elapsed";
 			break;
 		}
-		if (lc.rec && fl_now_ns() - last_snap >= 1000000000ULL) {
-			record_snapshot(&lc, ri, NULL);
+		if (fl_now_ns() - last_snap >= 1000000000ULL) {
+			if (update_slots(ri, &l) && lc.rec)
+				fl_dump_slots(lc.rec, ri);
+			if (lc.rec)
+				record_snapshot(&lc, ri, NULL);
 			last_snap = fl_now_ns();
 		}
 		if (lc.rec && fl_dump_stopped(lc.rec)) {
@@ -417,9 +464,14 @@ int fl_live_run(const struct fl_live_opts *o)
 	}
 	fl_loader_counts(&l, slots, ri->lost_per_cpu);
 	memcpy(eng->slots, slots, sizeof(slots));
+	/* after the counts: every slot counted has a name */
+	slots_changed = update_slots(ri, &l);
 	if (lc.rec) {
 		fl_dump_closing(lc.rec);
 		record_snapshot(&lc, ri, slots);
+		/* after the final counts, which must fit; a cut dump may lack it */
+		if (slots_changed)
+			fl_dump_slots(lc.rec, ri);
 	}
 	fl_loader_repeats(&l, add_repeats, &lc);
 	if (o->lock_order)

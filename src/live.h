@@ -13,7 +13,7 @@ struct fl_dump_writer;
 struct fl_live_opts {
 	const char *mode;		/* "check", "demo" */
 	const char *json_path;
-	uint32_t devs[FL_MAX_SLOTS - 1];	/* kernel dev_t of watched filesystems */
+	uint32_t devs[FL_MAX_DEVS];	/* kernel dev_t of watched filesystems */
 	int ndevs;
 	uint32_t tgids[64];
 	int ntgids;

@@ -96,7 +96,8 @@ static const char *const tmpfs_only[] = { "fl_tp_user_fault", "fl_tp_lru_insert"
 static const char *const shared_maps[] = {
 	"fl_events", "fl_counts", "fl_tgids", "fl_fs_rules", "fl_tasks", "fl_held",
 	"fl_stackmap", "fl_seen", "fl_active", "fl_sem_readers", "fl_lo_tasks",
-	"fl_lo_edges", "fl_lo_classes", "fl_armed", NULL,
+	"fl_lo_edges", "fl_lo_classes", "fl_armed", "fl_slot_table", "fl_slot_claim",
+	"fl_other_magic", NULL,
 };
 
 static const char *const mode_names[] = {
@@ -444,7 +445,7 @@ static int configure(struct bpf_object *obj, const struct fl_loader_opts *o)
 		.precise = o->precise,
 		.lock_order = o->lock_order,
 	};
-	uint32_t devs[FL_MAX_SLOTS - 1] = { 0 };
+	uint32_t devs[FL_MAX_DEVS] = { 0 };
 
 	memcpy(devs, o->devs, sizeof(devs));
 	return set_rodata(obj, "fl_cfg", &cfg, sizeof(cfg)) ?:
@@ -681,6 +682,25 @@ int fl_loader_counts(struct fl_loader *l, struct fl_counts slots[FL_MAX_SLOTS],
 	}
 	free(vals);
 	return 0;
+}
+
+int fl_loader_slots(struct fl_loader *l, struct fl_slot_table *t, uint32_t *other, int max)
+{
+	struct bpf_map *tm = bpf_object__find_map_by_name(l->objs[0], "fl_slot_table");
+	struct bpf_map *om = bpf_object__find_map_by_name(l->objs[0], "fl_other_magic");
+	uint32_t zero = 0, key, next, *prev = NULL;
+	int n = 0;
+
+	memset(t, 0, sizeof(*t));
+	if (!tm || !om || bpf_map_lookup_elem(bpf_map__fd(tm), &zero, t))
+		return -ENOENT;
+	while (!bpf_map_get_next_key(bpf_map__fd(om), prev, &next)) {
+		if (n < max)
+			other[n++] = next;
+		key = next;
+		prev = &key;
+	}
+	return n;
 }
 
 int fl_loader_repeats(struct fl_loader *l, void (*fn)(void *ctx, const struct fl_seen_key *k,

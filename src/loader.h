@@ -28,7 +28,7 @@ struct fl_loader_opts {
 	bool precise;		/* track rwsem acquisitions (fentry) */
 	bool lock_order;	/* send lock acquisitions/releases (lockorder object) */
 	uint32_t ring_bytes;
-	uint32_t devs[FL_MAX_SLOTS - 1];	/* kernel dev_t, slot = index + 1 */
+	uint32_t devs[FL_MAX_DEVS];	/* kernel dev_t, slot = index + 1 */
 	int ndevs;
 	uint32_t tgids[64];
 	int ntgids;
@@ -61,6 +61,12 @@ int fl_loader_poll(struct fl_loader *l, int timeout_ms);
 /* Per-slot sums over CPUs, and lost events per CPU (array of ncpus). */
 int fl_loader_counts(struct fl_loader *l, struct fl_counts slots[FL_MAX_SLOTS],
 		     uint64_t *lost_per_cpu);
+/*
+ * Unfiltered runs: which filesystem each counter slot counts, and up to
+ * @max types (s_magic) of the filesystems beyond the last slot (slot 0).
+ * Returns how many types, or a negative errno.
+ */
+int fl_loader_slots(struct fl_loader *l, struct fl_slot_table *t, uint32_t *other, int max);
 /* Candidate repeats BPF counted instead of sending (fl_seen), one call each. */
 int fl_loader_repeats(struct fl_loader *l, void (*fn)(void *ctx, const struct fl_seen_key *k,
 						      uint64_t repeats), void *ctx);

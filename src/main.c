@@ -52,6 +52,7 @@ int main(int argc, char **argv)
 		return fl_cmd_probe(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "demo"))
 		return fl_cmd_demo(argc - 1, argv + 1);
-	fprintf(stderr, "faultline: unknown command '%s'\n\n%s", argv[1], usage);
+	fl_err("unknown command '%s'", argv[1]);
+	fprintf(stderr, "\n%s", usage);
 	return FL_EXIT_ENV;
 }

@@ -31,6 +31,7 @@ struct fl_cmd_fate {
 	int status;
 	const char *stopped_by;	/* faultline ended it, and why; NULL if it ended itself */
 };
+#define FL_MAX_OTHER_FS	64
 
 /* every program of every object, with room to grow (the plan lists each) */
 #define FL_MAX_ATTACH 128
@@ -47,6 +48,9 @@ struct fl_run_info {
 	double duration_s;
 	struct fl_slot_info slots[FL_MAX_SLOTS];
 	bool filtered;		/* slots name the only watched filesystems */
+	/* unfiltered: the types (s_magic) of filesystems beyond the slots (slot 0) */
+	uint32_t other_magics[FL_MAX_OTHER_FS];
+	int nother;
 	uint64_t *lost_per_cpu;
 	int ncpus;
 	struct fl_attach_status attach[FL_MAX_ATTACH];
@@ -54,6 +58,7 @@ struct fl_run_info {
 	const struct fl_ksyms *ksyms;
 	const char *partial;	/* post-mortem: why the input is incomplete, or NULL */
 	struct fl_cmd_fate cmd;
+	char lost_note[256];	/* where the lost counts come from, if not BPF's ring */
 };
 
 void fl_report_text(FILE *out, const struct fl_engine *e, const struct fl_run_info *ri);
@@ -63,6 +68,8 @@ int fl_report_json(const char *path, const struct fl_engine *e, const struct fl_
 /* The attach plan as a JSON array (the report, and the dump's header). */
 struct json_object;
 struct json_object *fl_report_attach_json(const struct fl_run_info *ri);
+/* A task name (at most FL_COMM_LEN bytes, exact) as a JSON string. */
+struct json_object *fl_report_comm_json(const char *comm);
 
 /* Frames worth showing: tracepoint glue and BPF frames are dropped. */
 int fl_report_frames(const struct fl_run_info *ri, const struct fl_event *ev,
@@ -76,5 +83,25 @@ bool fl_report_slot_silent(const struct fl_engine *e, const struct fl_run_info *
 void fl_report_cmd_fate(const struct fl_cmd_fate *cmd, char *buf, size_t len);
 /* The signal's name ("SIGKILL"), or "signal N" for one without a name. */
 const char *fl_signal_name(int sig, char *buf, size_t len);
+
+/* report_fs.c: per filesystem, for both reports. */
+struct fl_fs_type {
+	uint32_t magic;		/* 0: unknown (named by its mount's type, if any) */
+	char name[32];
+};
+
+/* Slot @s (1..) has a row: a watched or seen filesystem, or counts. */
+bool fl_report_slot_row(const struct fl_engine *e, const struct fl_run_info *ri, int s);
+/* Unfiltered: filesystems beyond the last slot counted events (slot 0). */
+bool fl_report_other_row(const struct fl_engine *e, const struct fl_run_info *ri);
+/*
+ * The filesystem types the run watched (--dev) or saw (unfiltered: every
+ * slot given out, and the types beyond the last); the rules' coverage is
+ * stated for these only.  Returns how many (at most @max).
+ */
+int fl_report_fs_types(const struct fl_run_info *ri, struct fl_fs_type *out, int max);
+/* What the "unknown" count means for this run's lock evidence, and the cure. */
+const char *fl_report_unknown_why(const struct fl_run_info *ri);
+const char *fl_report_unknown_remedy(const struct fl_run_info *ri);
 
 #endif

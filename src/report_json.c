@@ -30,6 +30,17 @@ static json_object *counts_obj(const struct fl_counts *c)
 	return o;
 }
 
+/*
+ * A task name as the kernel had it: exact bytes (json-c escapes control
+ * characters; bytes >= 0x80 go out as they are, so a name that is not
+ * UTF-8 stays exact but makes the document not strictly UTF-8).  A comm
+ * read from a dump may lack its NUL: at most FL_COMM_LEN bytes.
+ */
+json_object *fl_report_comm_json(const char *comm)
+{
+	return json_object_new_string_len(comm, strnlen(comm, FL_COMM_LEN));
+}
+
 static json_object *dev_str(uint32_t kdev)
 {
 	char buf[32];
@@ -59,7 +70,7 @@ static json_object *window_obj(const struct fl_run_info *ri, const struct fl_win
 	json_object *o = json_object_new_object();
 
 	json_object_object_add(o, "pid", json_object_new_int64(w->begin.pid));
-	json_object_object_add(o, "comm", json_object_new_string(w->begin.comm));
+	json_object_object_add(o, "comm", fl_report_comm_json(w->begin.comm));
 	json_object_object_add(o, "op", json_object_new_string(fl_op_name(w->begin.op)));
 	json_object_object_add(o, "start", json_object_new_uint64(w->begin.start));
 	json_object_object_add(o, "end", range_end(w->begin.end));
@@ -94,7 +105,7 @@ static json_object *violation_obj(const struct fl_engine *e, const struct fl_run
 	json_object_object_add(o, "end", range_end(ev->end));
 	json_object_object_add(o, "pid", json_object_new_int64(ev->pid));
 	json_object_object_add(o, "tgid", json_object_new_int64(ev->tgid));
-	json_object_object_add(o, "comm", json_object_new_string(ev->comm));
+	json_object_object_add(o, "comm", fl_report_comm_json(ev->comm));
 	json_object_object_add(o, "ts_ns", json_object_new_uint64(ev->ts));
 	json_object_object_add(o, "last_ts_ns", json_object_new_uint64(v->last_ts));
 	json_object_object_add(o, "count", json_object_new_uint64(v->count));
@@ -123,11 +134,12 @@ static json_object *stale_obj(const struct fl_engine *e)
 	return o;
 }
 
-static json_object *coverage_arr(bool lock_order)
+/* As the text's coverage: the types this run watched or saw, only. */
+static json_object *coverage_arr(const struct fl_run_info *ri, bool lock_order)
 {
 	json_object *a = json_object_new_array();
-	unsigned int n;
-	const struct fl_fs_proto *p = fl_fs_protos(&n);
+	struct fl_fs_type types[FL_MAX_SLOTS + FL_MAX_OTHER_FS];
+	int n = fl_report_fs_types(ri, types, ARRAY_SIZE(types));
 
 	for (int r = 0; r < FL_R_MAX; r++) {
 		const struct fl_rule_info *info = fl_rule_info(r);
@@ -138,9 +150,9 @@ static json_object *coverage_arr(bool lock_order)
 		json_object_object_add(o, "seed", json_object_new_string(info->seed));
 		json_object_object_add(o, "checked", json_object_new_boolean(
 			info->implemented && (r != FL_R_LOCK_ORDER || lock_order)));
-		for (unsigned int i = 0; r != FL_R_LOCK_ORDER && i < n; i++)
-			if (!(p[i].flags & fl_rule_flag(r)))
-				json_object_array_add(unchecked, json_object_new_string(p[i].name));
+		for (int i = 0; r != FL_R_LOCK_ORDER && i < n; i++)
+			if (!(fl_fs_flags(types[i].magic) & fl_rule_flag(r)))
+				json_object_array_add(unchecked, json_object_new_string(types[i].name));
 		json_object_object_add(o, "not_checked_on", unchecked);
 		json_object_array_add(a, o);
 	}
@@ -168,6 +180,41 @@ static json_object *command_obj(const struct fl_cmd_fate *cmd)
 		fl_signal_name(WTERMSIG(cmd->status), sig, sizeof(sig))) : NULL);
 	json_object_object_add(o, "stopped_by",
 			       cmd->stopped_by ? json_object_new_string(cmd->stopped_by) : NULL);
+	return o;
+}
+
+/* Unfiltered: the filesystems beyond the last slot, or null. */
+static json_object *other_obj(const struct fl_engine *e, const struct fl_run_info *ri)
+{
+	json_object *o, *types;
+
+	if (!fl_report_other_row(e, ri))
+		return NULL;
+	o = json_object_new_object();
+	types = json_object_new_array();
+	for (int i = 0; i < ri->nother; i++) {
+		char name[32];
+
+		fl_fs_label(ri->other_magics[i], name, sizeof(name));
+		json_object_array_add(types, json_object_new_string(name));
+	}
+	json_object_object_add(o, "fstypes", types);
+	json_object_object_add(o, "counts", counts_obj(&e->slots[0]));
+	return o;
+}
+
+/* The undecided lock checks (counts.unknown_lock_state): why, and the cure. */
+static json_object *unknown_obj(const struct fl_run_info *ri, const struct fl_counts *t)
+{
+	json_object *o = json_object_new_object();
+
+	json_object_object_add(o, "count", json_object_new_uint64(t->c[FL_CNT_UNKNOWN]));
+	json_object_object_add(o, "per_insertion", json_object_new_double(
+		t->c[FL_CNT_INSERTIONS] ? (double)t->c[FL_CNT_UNKNOWN] / t->c[FL_CNT_INSERTIONS]
+					: 0.0));
+	json_object_object_add(o, "why", json_object_new_string(fl_report_unknown_why(ri)));
+	json_object_object_add(o, "to_decide",
+			       json_object_new_string(fl_report_unknown_remedy(ri)));
 	return o;
 }
 
@@ -217,15 +264,17 @@ int fl_report_json(const char *path, const struct fl_engine *e, const struct fl_
 	json_object_object_add(root, "complete", json_object_new_boolean(fl_report_complete(e, ri)));
 	if (ri->partial)
 		json_object_object_add(root, "partial_reason", json_object_new_string(ri->partial));
-	for (int s = 0; s < FL_MAX_SLOTS; s++) {
+	for (int s = 1; s < FL_MAX_SLOTS; s++) {
 		const struct fl_slot_info *si = &ri->slots[s];
 		json_object *o;
 
-		if (!si->used)
+		if (!fl_report_slot_row(e, ri, s))
 			continue;
 		o = json_object_new_object();
-		json_object_object_add(o, "dev", dev_str(si->kdev));
-		json_object_object_add(o, "fstype", json_object_new_string(si->fstype));
+		/* a slot that counted but was never named (a cut dump): dev null */
+		json_object_object_add(o, "dev", si->used ? dev_str(si->kdev) : NULL);
+		json_object_object_add(o, "fstype", json_object_new_string(si->used ? si->fstype
+									    : "unknown"));
 		json_object_object_add(o, "mount", json_object_new_string(si->mount));
 		json_object_object_add(o, "counts", counts_obj(&e->slots[s]));
 		json_object_object_add(o, "no_events",
@@ -233,7 +282,9 @@ int fl_report_json(const char *path, const struct fl_engine *e, const struct fl_
 		json_object_array_add(fss, o);
 	}
 	json_object_object_add(root, "filesystems", fss);
-	json_object_object_add(root, "rules", coverage_arr(fl_report_lo_checked(e, ri)));
+	json_object_object_add(root, "other_filesystems", other_obj(e, ri));
+	json_object_object_add(root, "unknown", unknown_obj(ri, &total));
+	json_object_object_add(root, "rules", coverage_arr(ri, fl_report_lo_checked(e, ri)));
 	json_object_object_add(root, "attach", fl_report_attach_json(ri));
 	for (size_t i = 0; i < e->nviol; i++)
 		json_object_array_add(viols, violation_obj(e, ri, &e->viol[i]));

@@ -28,8 +28,12 @@ static void print_frames(FILE *out, const struct fl_run_info *ri, const struct f
 					       : "(no stack: taken only for nested acquisitions)");
 		return;
 	}
-	for (int i = 0; i < n; i++)
-		fprintf(out, "       %s\n", frames[i]);
+	/* symbol names come from the dump being read */
+	for (int i = 0; i < n; i++) {
+		char f[FL_ESC_LEN(160)];
+
+		fprintf(out, "       %s\n", fl_esc(f, sizeof(f), frames[i], 160));
+	}
 }
 
 static const char *mode_name(uint64_t aux)
@@ -48,14 +52,15 @@ static void print_edge(FILE *out, const struct fl_lo_graph *lo, const struct fl_
 		       int ei)
 {
 	const struct fl_lo_edge *e = &lo->edges[ei];
-	char from[64], to[64];
+	char from[64], to[64], comm[FL_ESC_LEN(FL_COMM_LEN)];
 
 	fl_lo_class_name(lo, e->from, from, sizeof(from));
 	fl_lo_class_name(lo, e->to, to, sizeof(to));
 	fprintf(out, "    -> %s taken while holding %s (seen %" PRIu64 " time%s)\n", to, from,
 		e->count, e->count == 1 ? "" : "s");
 	fprintf(out, "       task %u (%s) took %s %s on inode %u:%u ino %" PRIu64 ":\n",
-		e->acq.pid, e->acq.comm, to, mode_name(e->acq.aux),
+		e->acq.pid, fl_esc(comm, sizeof(comm), e->acq.comm, FL_COMM_LEN), to,
+		mode_name(e->acq.aux),
 		fl_kdev_major(e->acq.inode.dev), fl_kdev_minor(e->acq.inode.dev),
 		(uint64_t)e->acq.inode.ino);
 	print_frames(out, ri, &e->acq, false);
@@ -70,7 +75,7 @@ void fl_report_lo_violation(FILE *out, const struct fl_engine *e, const struct f
 {
 	const struct fl_lo_graph *lo = e->lo;
 	const struct fl_lo_edge *ed;
-	char from[64], to[64];
+	char from[64], to[64], comm[FL_ESC_LEN(FL_COMM_LEN)];
 
 	if (v->lo_edge < 0 || v->lo_edge >= lo->nedges)
 		return;
@@ -83,7 +88,7 @@ void fl_report_lo_violation(FILE *out, const struct fl_engine *e, const struct f
 		fprintf(out, "\n[%zu] lock-order (cycle): possible circular locking dependency "
 			"detected\n", idx + 1);
 		fprintf(out, "    task %u (%s) is trying to acquire %s while holding %s,\n",
-			ed->acq.pid, ed->acq.comm, to, from);
+			ed->acq.pid, fl_esc(comm, sizeof(comm), ed->acq.comm, FL_COMM_LEN), to, from);
 		fprintf(out, "    which closes a cycle of %d lock classes.\n", c->n);
 		fprintf(out, "    the existing dependency chain (in reverse order) is:\n");
 		for (int i = c->n - 1; i >= 0; i--)
@@ -199,7 +204,7 @@ static json_object *acq_json(const struct fl_run_info *ri, const struct fl_event
 		 fl_kdev_minor(ev->inode.dev));
 	json_object_object_add(o, "pid", json_object_new_int64(ev->pid));
 	json_object_object_add(o, "tgid", json_object_new_int64(ev->tgid));
-	json_object_object_add(o, "comm", json_object_new_string(ev->comm));
+	json_object_object_add(o, "comm", fl_report_comm_json(ev->comm));
 	json_object_object_add(o, "mode", json_object_new_string(mode_name(ev->aux)));
 	json_object_object_add(o, "dev", json_object_new_string(dev));
 	json_object_object_add(o, "ino", json_object_new_uint64(ev->inode.ino));

@@ -10,6 +10,9 @@
 #include "rules.h"
 #include "util.h"
 
+/* Untrusted text into a local buffer sized FL_ESC_LEN(...) of its source. */
+#define ESC(buf, s)	fl_esc(buf, sizeof(buf), s, (sizeof(buf) - 1) / 4)
+
 int fl_report_frames(const struct fl_run_info *ri, const struct fl_event *ev,
 		     char out[][160], int max)
 {
@@ -139,12 +142,13 @@ static void print_silent_filesystems(FILE *out, const struct fl_engine *e,
 {
 	for (int s = 0; s < FL_MAX_SLOTS; s++) {
 		const struct fl_slot_info *si = &ri->slots[s];
+		char fstype[FL_ESC_LEN(sizeof(si->fstype))], mount[FL_ESC_LEN(sizeof(si->mount))];
 
 		if (!fl_report_slot_silent(e, ri, s))
 			continue;
 		fprintf(out, "NO EVENTS: %s %u:%u%s%s was watched but saw no event: nothing on it "
-			"was checked\n", si->fstype, fl_kdev_major(si->kdev),
-			fl_kdev_minor(si->kdev), si->mount[0] ? " at " : "", si->mount);
+			"was checked\n", ESC(fstype, si->fstype), fl_kdev_major(si->kdev),
+			fl_kdev_minor(si->kdev), si->mount[0] ? " at " : "", ESC(mount, si->mount));
 	}
 }
 
@@ -157,8 +161,12 @@ static void print_stack(FILE *out, const struct fl_run_info *ri, const struct fl
 		fprintf(out, "      (no stack)\n");
 		return;
 	}
-	for (int i = 0; i < n; i++)
-		fprintf(out, "      %s\n", frames[i]);
+	/* symbol names come from the dump or trace.dat being read */
+	for (int i = 0; i < n; i++) {
+		char f[FL_ESC_LEN(160)];
+
+		fprintf(out, "      %s\n", ESC(f, frames[i]));
+	}
 }
 
 static void print_range(FILE *out, uint64_t start, uint64_t end)
@@ -197,6 +205,7 @@ static void print_violation(FILE *out, const struct fl_engine *e,
 {
 	const struct fl_event *ev = &v->ev;
 	const struct fl_rule_info *ri_rule = fl_rule_info(v->rule);
+	char comm[FL_ESC_LEN(FL_COMM_LEN)], path[FL_ESC_LEN(PATH_MAX)];
 
 	if (v->rule == FL_R_LOCK_ORDER) {
 		fl_report_lo_violation(out, e, ri, v, idx);
@@ -207,11 +216,11 @@ static void print_violation(FILE *out, const struct fl_engine *e,
 	fprintf(out, "    inode %u:%u ino %" PRIu64 " gen %u (%s) %s\n",
 		fl_kdev_major(ev->inode.dev), fl_kdev_minor(ev->inode.dev),
 		(uint64_t)ev->inode.ino, ev->inode.gen, fl_fs_name(ev->fs_magic),
-		v->path ? v->path : "(path not resolved)");
+		v->path ? fl_esc(path, sizeof(path), v->path, PATH_MAX) : "(path not resolved)");
 	fprintf(out, "    range ");
 	print_range(out, ev->start, ev->end);
 	fprintf(out, "\n    task %u (%s) %s at +%.6fs; seen %" PRIu64 " time%s, last at +%.6fs\n",
-		ev->pid, ev->comm, what_happened(ev), rel_s(e, ev->ts), v->count,
+		ev->pid, fl_esc(comm, sizeof(comm), ev->comm, FL_COMM_LEN), what_happened(ev), rel_s(e, ev->ts), v->count,
 		v->count == 1 ? "" : "s", rel_s(e, v->last_ts));
 	fprintf(out, "    invalidate_lock: %s", fl_lock_state_name(ev->inval_lock));
 	if (ev->inval_owner)
@@ -227,7 +236,7 @@ static void print_violation(FILE *out, const struct fl_engine *e,
 	const struct fl_window *w = &v->partner;
 
 	fprintf(out, "    racing invalidation: task %u (%s) %s ", w->begin.pid,
-		w->begin.comm, fl_op_name(w->begin.op));
+		fl_esc(comm, sizeof(comm), w->begin.comm, FL_COMM_LEN), fl_op_name(w->begin.op));
 	print_range(out, w->begin.start, w->begin.end);
 	fprintf(out, " from +%.6fs", rel_s(e, w->begin.ts));
 	if (w->ts_end)
@@ -242,6 +251,16 @@ static void print_violation(FILE *out, const struct fl_engine *e,
 	}
 }
 
+/* A program that did not attach: what it would have seen is not covered. */
+static void print_attach(FILE *out, const struct fl_attach_status *a)
+{
+	char prog[FL_ESC_LEN(sizeof(a->prog))], target[FL_ESC_LEN(sizeof(a->target))];
+	char status[FL_ESC_LEN(sizeof(a->status))], why[FL_ESC_LEN(sizeof(a->why))];
+
+	fprintf(out, "coverage: %s (%s) %s: %s\n", ESC(prog, a->prog), ESC(target, a->target),
+		ESC(status, a->status), ESC(why, a->why));
+}
+
 static void print_counts_row(FILE *out, const char *label, const struct fl_counts *c)
 {
 	fprintf(out, "  %-34s %9" PRIu64 " %9" PRIu64 " %9" PRIu64 " %9" PRIu64
@@ -251,60 +270,118 @@ static void print_counts_row(FILE *out, const char *label, const struct fl_count
 		c->c[FL_CNT_UNKNOWN], c->c[FL_CNT_LOST]);
 }
 
-static void print_coverage(FILE *out, bool lock_order)
+/* "(not on a, b)" for the types in @types whose protocol lacks the rule. */
+static void not_on(char *off, size_t size, const struct fl_fs_type *types, int ntypes,
+		   enum fl_rule r)
 {
-	unsigned int n;
-	const struct fl_fs_proto *p = fl_fs_protos(&n);
+	size_t len = 0;
+
+	off[0] = 0;
+	for (int i = 0; i < ntypes && len < size; i++) {
+		char name[FL_ESC_LEN(sizeof(types[i].name))];
+
+		if (fl_fs_flags(types[i].magic) & fl_rule_flag(r))
+			continue;
+		len += snprintf(off + len, size - len, "%s%s", len ? ", " : " (not on ",
+				ESC(name, types[i].name));
+	}
+	if (len && len < size)
+		snprintf(off + len, size - len, ")");
+}
+
+/*
+ * What was checked where: only the filesystems the run watched or saw are
+ * named, so a filesystem in a "not on" list is one whose events are here.
+ */
+static void print_coverage(FILE *out, const struct fl_run_info *ri, bool lock_order)
+{
+	struct fl_fs_type types[FL_MAX_SLOTS + FL_MAX_OTHER_FS];
+	int ntypes = fl_report_fs_types(ri, types, ARRAY_SIZE(types));
 
 	fprintf(out, "rules:\n");
 	for (int r = 0; r < FL_R_MAX; r++) {
 		const struct fl_rule_info *info = fl_rule_info(r);
-		char off[128] = "";
-		size_t len = 0;
+		char off[256] = "";
 
 		if (r == FL_R_LOCK_ORDER && !lock_order) {
 			fprintf(out, "  %-22s NOT CHECKED (run with --lock-order)\n", info->name);
 			continue;
 		}
-		for (unsigned int i = 0; info->implemented && r != FL_R_LOCK_ORDER && i < n; i++)
-			if (p[i].flags && !(p[i].flags & fl_rule_flag(r)) && len < sizeof(off))
-				len += snprintf(off + len, sizeof(off) - len, "%s%s",
-						len ? ", " : " (not on ", p[i].name);
-		if (len && len < sizeof(off))
-			snprintf(off + len, sizeof(off) - len, ")");
+		if (info->implemented && r != FL_R_LOCK_ORDER)
+			not_on(off, sizeof(off), types, ntypes, r);
 		fprintf(out, "  %-22s %s%s\n", info->name,
 			info->implemented ? "checked" : "NOT CHECKED (not implemented in this version)",
 			off);
 	}
-	for (unsigned int i = 0; i < n; i++)
-		if (!p[i].flags)
-			fprintf(out, "  on %-19s %s\n", p[i].name, p[i].note);
+	for (int i = 0; i < ntypes; i++) {
+		const struct fl_fs_proto *p = fl_fs_proto(types[i].magic);
+		char name[FL_ESC_LEN(sizeof(types[i].name))];
+
+		if (p && p->flags)
+			continue;
+		fprintf(out, "  on %-19s %s\n", ESC(name, types[i].name),
+			p ? p->note : "no protocol known to faultline: events counted, no rule checked");
+	}
+}
+
+/* The undecided lock checks: how many, why, and what decides them. */
+static void print_unknown(FILE *out, const struct fl_run_info *ri, const struct fl_counts *t)
+{
+	uint64_t unknown = t->c[FL_CNT_UNKNOWN], ins = t->c[FL_CNT_INSERTIONS];
+
+	if (!unknown)
+		return;
+	fprintf(out, "unknown: %" PRIu64 " lock checks undecided", unknown);
+	if (ins)
+		fprintf(out, " (%.1f per 100 insertions)", 100.0 * unknown / ins);
+	fprintf(out, ": %s; counted, never reported; %s\n", fl_report_unknown_why(ri),
+		fl_report_unknown_remedy(ri));
+}
+
+/* One row per filesystem, named or not; the rest (unfiltered) in "other". */
+static void print_rows(FILE *out, const struct fl_engine *e, const struct fl_run_info *ri)
+{
+	for (int s = 1; s < FL_MAX_SLOTS; s++) {
+		const struct fl_slot_info *si = &ri->slots[s];
+		char label[64], fstype[FL_ESC_LEN(sizeof(si->fstype))];
+
+		if (!fl_report_slot_row(e, ri, s))
+			continue;
+		if (si->used)
+			snprintf(label, sizeof(label), "%s %u:%u", ESC(fstype, si->fstype),
+				 fl_kdev_major(si->kdev), fl_kdev_minor(si->kdev));
+		else
+			snprintf(label, sizeof(label), "(slot %d, not named)", s);
+		print_counts_row(out, label, &e->slots[s]);
+	}
+	if (fl_report_other_row(e, ri)) {
+		char label[64];
+
+		snprintf(label, sizeof(label), "other filesystems (%d type%s)", ri->nother,
+			 ri->nother == 1 ? "" : "s");
+		print_counts_row(out, label, &e->slots[0]);
+	}
 }
 
 void fl_report_text(FILE *out, const struct fl_engine *e, const struct fl_run_info *ri)
 {
+	char kernel[FL_ESC_LEN(sizeof(ri->kernel))], attach[FL_ESC_LEN(16)], locks[FL_ESC_LEN(16)];
 	struct fl_counts total;
 	uint64_t lost = fl_report_lost(e, ri);
 
 	fl_engine_total(e, &total);
+	/* a dump's or trace.dat's header is as untrusted as the names in it */
 	fprintf(out, "faultline %s: %.1f s on Linux %s (attach %s, lock evidence: %s)\n",
-		ri->mode, ri->duration_s, ri->kernel, ri->attach_mode ? ri->attach_mode : "auto",
-		ri->locks ? ri->locks : "lock-word");
+		ri->mode, ri->duration_s, ESC(kernel, ri->kernel),
+		ESC(attach, ri->attach_mode ? ri->attach_mode : "auto"),
+		ESC(locks, ri->locks ? ri->locks : "lock-word"));
 	fprintf(out, "  %-34s %9s %9s %9s %9s %9s %9s %8s %6s\n", "filesystem", "faults",
 		"map_pages", "inserts", "deletes", "invals", "iomap", "unknown", "lost");
-	for (int s = 0; s < FL_MAX_SLOTS; s++) {
-		const struct fl_slot_info *si = &ri->slots[s];
-		char label[64];
-
-		if (!si->used)
-			continue;
-		snprintf(label, sizeof(label), "%s %u:%u", si->fstype,
-			 fl_kdev_major(si->kdev), fl_kdev_minor(si->kdev));
-		print_counts_row(out, label, &e->slots[s]);
-	}
+	print_rows(out, e, ri);
 	print_counts_row(out, ri->filtered ? "total" : "total (all filesystems)", &total);
 	print_silent_filesystems(out, e, ri);
-	print_coverage(out, fl_report_lo_checked(e, ri));
+	print_unknown(out, ri, &total);
+	print_coverage(out, ri, fl_report_lo_checked(e, ri));
 	if (!ri->lock_words)
 		fprintf(out, "LOCK RULES NOT CHECKED: this kernel's rw_semaphore has no readable "
 			"lock word (PREEMPT_RT)\n");
@@ -312,7 +389,10 @@ void fl_report_text(FILE *out, const struct fl_engine *e, const struct fl_run_in
 		fprintf(out, "LOST EVENTS: %" PRIu64 " (ring buffer full); per CPU:", lost);
 		for (int i = 0; i < ri->ncpus; i++)
 			fprintf(out, " %" PRIu64, ri->lost_per_cpu[i]);
-		fprintf(out, "\n  the run is incomplete: violations may be missing\n");
+		fprintf(out, "\n");
+		if (ri->lost_note[0])
+			fprintf(out, "  %s\n", ri->lost_note);
+		fprintf(out, "  the run is incomplete: violations may be missing\n");
 	}
 	if (ri->partial)
 		fprintf(out, "PARTIAL: %s\n  the report covers the input up to that point\n",
@@ -323,8 +403,7 @@ void fl_report_text(FILE *out, const struct fl_engine *e, const struct fl_run_in
 			total.c[FL_CNT_INVAL_UNTRACKED]);
 	for (int i = 0; i < ri->nattach; i++)
 		if (strcmp(ri->attach[i].status, "attached"))
-			fprintf(out, "coverage: %s (%s) %s: %s\n", ri->attach[i].prog,
-				ri->attach[i].target, ri->attach[i].status, ri->attach[i].why);
+			print_attach(out, &ri->attach[i]);
 	if (ri->self_cost)
 		fprintf(out, "self cost: %" PRIu64 " BPF program runs, %.3f s in them (%.0f ns each)\n",
 			ri->bpf_runs, ri->bpf_run_ns / 1e9,

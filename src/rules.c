@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <errno.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
@@ -200,6 +201,14 @@ const struct fl_fs_proto *fl_fs_protos(unsigned int *n)
 	return protos;
 }
 
+const struct fl_fs_proto *fl_fs_proto_by_name(const char *name)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(protos); i++)
+		if (!strcmp(protos[i].name, name))
+			return &protos[i];
+	return NULL;
+}
+
 uint32_t fl_fs_flags(uint32_t magic)
 {
 	const struct fl_fs_proto *p = fl_fs_proto(magic);
@@ -212,6 +221,18 @@ const char *fl_fs_name(uint32_t magic)
 	const struct fl_fs_proto *p = fl_fs_proto(magic);
 
 	return p ? p->name : "other";
+}
+
+void fl_fs_label(uint32_t magic, char *buf, size_t len)
+{
+	const struct fl_fs_proto *p = fl_fs_proto(magic);
+
+	if (p)
+		snprintf(buf, len, "%s", p->name);
+	else if (magic)
+		snprintf(buf, len, "0x%x", magic);
+	else
+		snprintf(buf, len, "?");
 }
 
 void fl_rules_set_flags(uint32_t magic, uint32_t flags)

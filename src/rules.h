@@ -7,6 +7,7 @@
 #define FL_RULES_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 enum fl_rule {
@@ -54,8 +55,11 @@ const char *fl_counter_name(unsigned int counter);
 /* Filesystem protocols, adjusted for the running kernel by fl_rules_init. */
 const struct fl_fs_proto *fl_fs_proto(uint32_t magic);
 const struct fl_fs_proto *fl_fs_protos(unsigned int *n);
+const struct fl_fs_proto *fl_fs_proto_by_name(const char *name);
 uint32_t fl_fs_flags(uint32_t magic);
 const char *fl_fs_name(uint32_t magic);
+/* A filesystem type's name: the protocol table's, else its magic in hex, "?" for 0. */
+void fl_fs_label(uint32_t magic, char *buf, size_t len);
 
 /*
  * Kernel-dependent parts of the protocol table.  @has_symbol answers

@@ -41,6 +41,16 @@ static void dev_learn(struct imp *im, uint32_t kdev, uint32_t magic)
 	d->slot = 0;
 }
 
+/* A filesystem beyond the last slot: its type, for the report's coverage. */
+static void other_fs(struct fl_run_info *ri, uint32_t magic)
+{
+	for (int i = 0; i < ri->nother; i++)
+		if (ri->other_magics[i] == magic)
+			return;
+	if (ri->nother < FL_MAX_OTHER_FS)
+		ri->other_magics[ri->nother++] = magic;
+}
+
 /*
  * The slot of a device's events: one per filesystem seen (up to the
  * report's slots), 0 for the rest; -1 when the caller filtered it out.
@@ -74,6 +84,7 @@ static int dev_slot(struct imp *im, uint32_t kdev, uint32_t *magic)
 		ri->slots[d->slot].used = true;
 		ri->slots[d->slot].kdev = kdev;
 	} else {
+		other_fs(ri, d->magic);
 		return 0;	/* counted in the total only */
 	}
 	if (d->slot > 0) {
@@ -387,7 +398,7 @@ int td_on_record(struct tracecmd_input *h, struct tep_record *r, int cpu, void *
 	if (r->missed_events && !im->discover) {
 		uint64_t n = r->missed_events > 0 ? (uint64_t)r->missed_events : 1;
 
-		im->st->lost += n;
+		im->st->lost_records += n;
 		if (im->ri->lost_per_cpu && r->cpu >= 0 && r->cpu < im->ri->ncpus)
 			im->ri->lost_per_cpu[r->cpu] += n;
 	}

@@ -13,11 +13,81 @@
 
 int fl_verbose;
 
+/* One byte as fl_esc() writes it; returns its length (1, 2 or 4). */
+static size_t esc1(unsigned char c, char e[4])
+{
+	static const char hex[] = "0123456789abcdef";
+
+	if (c >= 0x20 && c < 0x7f && c != '\\') {
+		e[0] = c;
+		return 1;
+	}
+	e[0] = '\\';
+	switch (c) {
+	case '\\':
+		e[1] = '\\';
+		return 2;
+	case '\n':
+		e[1] = 'n';
+		return 2;
+	case '\r':
+		e[1] = 'r';
+		return 2;
+	case '\t':
+		e[1] = 't';
+		return 2;
+	default:
+		e[1] = 'x';
+		e[2] = hex[c >> 4];
+		e[3] = hex[c & 15];
+		return 4;
+	}
+}
+
+const char *fl_esc(char *buf, size_t len, const char *s, size_t max)
+{
+	size_t need = 0, o = 0, room;
+	char e[4];
+
+	if (!len)
+		return buf;
+	for (size_t i = 0; i < max && s[i]; i++)
+		need += esc1(s[i], e);
+	/* cut: whole escapes only, then "..." */
+	room = need < len ? need : len > 4 ? len - 4 : 0;
+	for (size_t i = 0; i < max && s[i]; i++) {
+		size_t n = esc1(s[i], e);
+
+		if (o + n > room)
+			break;
+		memcpy(buf + o, e, n);
+		o += n;
+	}
+	if (need >= len)
+		o += snprintf(buf + o, len - o, "...");
+	buf[o < len ? o : len - 1] = 0;
+	return buf;
+}
+
+/*
+ * Every message is one line: names interpolated into it are escaped with
+ * the rest of it (fl_esc), so none can forge another line on stderr.
+ */
 static void vlog(const char *prefix, const char *fmt, va_list ap)
 {
-	fprintf(stderr, "faultline: %s", prefix);
-	vfprintf(stderr, fmt, ap);
-	fputc('\n', stderr);
+	char *msg = NULL, *esc;
+	size_t n;
+
+	if (vasprintf(&msg, fmt, ap) < 0) {
+		fprintf(stderr, "faultline: %s(message lost: out of memory)\n", prefix);
+		return;
+	}
+	n = strlen(msg);
+	esc = malloc(FL_ESC_LEN(n));
+	fprintf(stderr, "faultline: %s%s\n", prefix,
+		esc ? fl_esc(esc, FL_ESC_LEN(n), msg, n) : "(message lost: out of memory)");
+	free(esc);
+	free(msg);
 }
 
 void fl_info(const char *fmt, ...)

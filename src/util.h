@@ -38,6 +38,20 @@ unsigned int fl_kdev_minor(uint32_t kdev);
  * discarded unless verbose. */
 int fl_run(const char *const argv[]);
 
+/*
+ * Untrusted bytes (task names, file names, mount points, fs types, command
+ * arguments) for the text report and stderr, escaped the way the kernel's
+ * string_escape_mem() does for %*pE: printable ASCII stays, a backslash is
+ * doubled, \n \r \t are named and every other control byte, DEL and each
+ * byte >= 0x80 becomes \xNN.  So no name can forge a report line or send a
+ * terminal escape sequence, and the original bytes can be read back.  At
+ * most @max bytes of @s are read (a comm from a dump may lack its NUL).
+ * Returns @buf; an escaped string longer than @len is cut at a whole
+ * escape and ends in "...".  FL_ESC_LEN(n) fits any n bytes.
+ */
+#define FL_ESC_LEN(n)	(4 * (n) + 1)
+const char *fl_esc(char *buf, size_t len, const char *s, size_t max);
+
 void *fl_xcalloc(size_t n, size_t size);
 char *fl_xstrdup(const char *s);
 

@@ -212,7 +212,25 @@ enum fl_counter {
 	FL_CNT_MAX,
 };
 
-#define FL_MAX_SLOTS	8
+/*
+ * Counter slots: one per filesystem, slot 0 for the rest.  With --dev the
+ * slots are the named filesystems (at most FL_MAX_DEVS, each a compare per
+ * event); without, BPF gives each filesystem it sees the next free slot
+ * (struct fl_slot_table) and counts the ones beyond the last in slot 0.
+ */
+#define FL_MAX_SLOTS	16	/* a power of 2: BPF masks slot indexes with it */
+#define FL_MAX_DEVS	7
+
+/*
+ * Which filesystem each slot counts (slot 0: none), one entry in the
+ * fl_slot_table map.  BPF fills it as filesystems first appear in an
+ * unfiltered run; the magic is s_magic, for when the fs is gone by the time
+ * user space names it.
+ */
+struct fl_slot_table {
+	__u32 dev[FL_MAX_SLOTS];	/* kernel dev_t, 0 = free */
+	__u32 magic[FL_MAX_SLOTS];
+};
 
 /*
  * A candidate already sent from the same code path (kernel stack) on the

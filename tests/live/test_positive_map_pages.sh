@@ -23,4 +23,8 @@ grep -q 'fault-unlocked (definite)' "$TMP/pos.stdout" || fail "text report lacks
 assert_json "$J" '.counts.candidate_repeats > 0' "no repeats counted in BPF (gate not exercised)"
 assert_json "$J" '([.violations[].count] | add) > .counts.candidates' "repeats not added to the violations"
 assert_json "$J" '.counts.lost == 0' "events lost"
+# coverage speaks of the watched filesystem only: xfs follows every rule
+assert_json "$J" '[.rules[].not_checked_on[]] | length == 0' "coverage names filesystems that were not watched"
+sed -n '/^rules:/,/^[^ ]/{/^  /p}' "$TMP/pos.stdout" | grep -E 'ext4|f2fs|btrfs|tmpfs|zoofs' &&
+	fail "the rules' coverage names filesystems that were not watched"
 exit 0

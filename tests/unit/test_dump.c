@@ -83,6 +83,12 @@ static int write_dump(uint64_t max_size)
 	}
 	c[1].c[FL_CNT_FAULTS] = 42;
 	fl_dump_counts(w, 0, c, lost, 2);
+	/* an unfiltered run names the slots it gave out as it goes */
+	ri.slots[2] = (struct fl_slot_info){ .used = true, .kdev = (7 << 20) | 1,
+					     .magic = 0x58465342, .fstype = "xfs",
+					     .mount = "/mnt/x" };
+	ri.other_magics[ri.nother++] = 0x9123683E;
+	fl_dump_slots(w, &ri);
 	for (int i = 0; i < NEV && !fl_dump_stopped(w); i++)
 		fl_dump_event(w, &written[i]);
 	fl_dump_closing(w);
@@ -146,6 +152,14 @@ static void test_round_trip(void **state)
 	assert_int_equal(ri.ncpus, 2);
 	assert_int_equal(ri.lost_per_cpu[1], 4);
 	assert_string_equal(ri.kernel, "test");
+	assert_true(ri.slots[2].used);
+	assert_int_equal(ri.slots[2].kdev, (7 << 20) | 1);
+	assert_int_equal(ri.slots[2].magic, 0x58465342);
+	assert_string_equal(ri.slots[2].fstype, "xfs");
+	assert_string_equal(ri.slots[2].mount, "/mnt/x");
+	assert_false(ri.slots[1].used);
+	assert_int_equal(ri.nother, 1);
+	assert_int_equal(ri.other_magics[0], 0x9123683E);
 	done(&m, &ri, e);
 	unlink(path);
 }
@@ -188,7 +202,7 @@ static void test_max_size(void **state)
 	(void)state;
 	assert_int_not_equal(write_dump(1024), 0);	/* too small for the header */
 	assert_int_not_equal(access(path, F_OK), 0);	/* and no dump left */
-	assert_int_equal(write_dump(8192), 0);
+	assert_int_equal(write_dump(16384), 0);	/* header + closing room + some events */
 	assert_true(written[0].ts);
 	assert_int_equal(read_dump(NULL, 0, &m, &ri, &e), 0);
 	assert_false(m.complete);

@@ -1,0 +1,101 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * What the reports say per filesystem, shared by the text and the JSON
+ * report: which rows there are (every slot that counted something, and
+ * the filesystems beyond the last slot), which filesystem types the run
+ * watched or saw (the rules' coverage names only those), and what the
+ * "unknown" count means and how to get rid of it.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "report.h"
+#include "rules.h"
+
+/* Event counts, not bookkeeping: a slot with only "lost" saw no event. */
+static bool counted(const struct fl_counts *c)
+{
+	static const int events[] = {
+		FL_CNT_FAULTS, FL_CNT_MAP_PAGES, FL_CNT_INSERTIONS, FL_CNT_DELETIONS,
+		FL_CNT_INVALIDATIONS, FL_CNT_IOMAP, FL_CNT_IOMAP_MAPS, FL_CNT_UNKNOWN,
+		FL_CNT_UNCHECKED, FL_CNT_INVAL_UNTRACKED,
+	};
+
+	for (size_t i = 0; i < sizeof(events) / sizeof(events[0]); i++)
+		if (c->c[events[i]])
+			return true;
+	return false;
+}
+
+bool fl_report_slot_row(const struct fl_engine *e, const struct fl_run_info *ri, int s)
+{
+	if (s <= 0 || s >= FL_MAX_SLOTS)
+		return false;
+	/* named (watched, or given out); or counted but never named (a cut dump) */
+	return ri->slots[s].used || counted(&e->slots[s]);
+}
+
+bool fl_report_other_row(const struct fl_engine *e, const struct fl_run_info *ri)
+{
+	return !ri->filtered && counted(&e->slots[0]);
+}
+
+static int add_type(struct fl_fs_type *out, int n, int max, uint32_t magic, const char *name)
+{
+	/* older dumps name a filtered run's slots by type only, magic 0 */
+	if (!magic && name && fl_fs_proto_by_name(name))
+		magic = fl_fs_proto_by_name(name)->magic;
+	for (int i = 0; i < n; i++)
+		if (out[i].magic == magic && (magic || !strcmp(out[i].name, name)))
+			return n;
+	if (n == max)
+		return n;
+	out[n].magic = magic;
+	if (magic && fl_fs_proto(magic))
+		snprintf(out[n].name, sizeof(out[n].name), "%s", fl_fs_name(magic));
+	else if (name && name[0])
+		snprintf(out[n].name, sizeof(out[n].name), "%s", name);
+	else
+		fl_fs_label(magic, out[n].name, sizeof(out[n].name));
+	return n + 1;
+}
+
+int fl_report_fs_types(const struct fl_run_info *ri, struct fl_fs_type *out, int max)
+{
+	int n = 0;
+
+	for (int s = 1; s < FL_MAX_SLOTS; s++)
+		if (ri->slots[s].used)
+			n = add_type(out, n, max, ri->slots[s].magic, ri->slots[s].fstype);
+	for (int i = 0; i < ri->nother; i++)
+		n = add_type(out, n, max, ri->other_magics[i], NULL);
+	return n;
+}
+
+/*
+ * Why a lock check stays undecided, by where the lock evidence comes from,
+ * and what decides it (README: Evidence, Importing trace-cmd recordings).
+ */
+const char *fl_report_unknown_why(const struct fl_run_info *ri)
+{
+	if (ri->locks && !strcmp(ri->locks, "tracepoints"))
+		return "tracepoints carry no lock words (xfs's lock tracepoints decide xfs's own)";
+	if (!ri->lock_words)
+		return "this kernel's rw_semaphore has no readable lock word (PREEMPT_RT)";
+	if (ri->locks && !strcmp(ri->locks, "precise"))
+		return "readers held the lock and precise tracking could not account for them "
+		       "(holds taken before it attached, or on paths it does not hook)";
+	return "readers held the lock and the owner hint (which outlives up_read) named "
+	       "another task";
+}
+
+const char *fl_report_unknown_remedy(const struct fl_run_info *ri)
+{
+	if (ri->locks && !strcmp(ri->locks, "tracepoints"))
+		return "`faultline record`, where BPF can load, reads the lock words";
+	if (!ri->lock_words)
+		return "nothing decides them on this kernel";
+	if (ri->locks && !strcmp(ri->locks, "precise"))
+		return "start faultline before the workload takes its locks";
+	return "`--locks=precise` decides them where fentry is allowed (see `faultline probe`)";
+}

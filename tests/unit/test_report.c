@@ -1,0 +1,324 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * What the reports say, on hand-made engine states and inputs: untrusted
+ * names escaped (issue 14, point 6); a trace.dat's ring-buffer statistics
+ * read as losses (point 3); a row per filesystem, coverage of the watched
+ * filesystems only, the unknown count explained (point 10).
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "engine.h"
+#include "import_tracedat.h"
+#include "report.h"
+#include "rules.h"
+#include "util.h"
+
+#define XFS_MAGIC	0x58465342u
+#define EXT4_MAGIC	0xEF53u
+#define TMPFS_MAGIC	0x01021994u
+#define MSDOS_MAGIC	0x4d44u
+
+/* ---- fl_esc ------------------------------------------------------------ */
+
+static void esc_is(const char *in, size_t max, size_t len, const char *want)
+{
+	char buf[256];
+
+	assert_true(len <= sizeof(buf));
+	assert_string_equal(fl_esc(buf, len, in, max), want);
+}
+
+static void test_esc_bytes(void **state)
+{
+	(void)state;
+	esc_is("plain name-1.txt", 64, 64, "plain name-1.txt");
+	esc_is("a\\b", 64, 64, "a\\\\b");
+	esc_is("x\nviolations: 0", 64, 64, "x\\nviolations: 0");
+	esc_is("\t\r", 64, 64, "\\t\\r");
+	esc_is("f\x1b[31mred", 64, 64, "f\\x1b[31mred");
+	esc_is("\x7f\x01\xff\xc3\xa9", 64, 64, "\\x7f\\x01\\xff\\xc3\\xa9");
+	esc_is("", 64, 64, "");
+}
+
+/* A comm read from a dump may fill its 16 bytes without a NUL. */
+static void test_esc_max(void **state)
+{
+	char comm[FL_COMM_LEN + 4];
+
+	(void)state;
+	memset(comm, 'a', sizeof(comm));
+	esc_is(comm, FL_COMM_LEN, 64, "aaaaaaaaaaaaaaaa");
+}
+
+/* Cut at a whole escape, marked: never half an \xNN. */
+static void test_esc_cut(void **state)
+{
+	(void)state;
+	esc_is("abcdefgh", 64, 8, "abcd...");
+	esc_is("ab\x1b" "cdefgh", 64, 8, "ab...");
+	esc_is("abc", 64, 4, "abc");
+	esc_is("abcd", 64, 4, "...");
+	esc_is("abcdefg", 64, 8, "abcdefg");
+}
+
+/* ---- the text report --------------------------------------------------- */
+
+static struct fl_run_info *run_info(void)
+{
+	struct fl_run_info *ri = fl_xcalloc(1, sizeof(*ri));
+
+	ri->mode = "check";
+	ri->locks = "lock-word";
+	ri->attach_mode = "auto";
+	ri->lock_words = true;
+	ri->ncpus = 2;
+	ri->lost_per_cpu = fl_xcalloc(2, sizeof(uint64_t));
+	snprintf(ri->kernel, sizeof(ri->kernel), "6.18-test");
+	return ri;
+}
+
+static char *render(const struct fl_engine *e, const struct fl_run_info *ri)
+{
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&text, &len);
+
+	assert_non_null(f);
+	fl_report_text(f, e, ri);
+	fclose(f);
+	return text;
+}
+
+static int count_lines_starting(const char *text, const char *prefix)
+{
+	int n = 0;
+
+	for (const char *l = text; l && *l; l = strchr(l, '\n') ? strchr(l, '\n') + 1 : NULL)
+		n += !strncmp(l, prefix, strlen(prefix));
+	return n;
+}
+
+/* One fault-unlocked violation by a task and on a file with forging names. */
+static void test_text_names_escaped(void **state)
+{
+	struct fl_engine *e = fl_engine_new(NULL, NULL);
+	struct fl_run_info *ri = run_info();
+	struct fl_violation *v;
+	char *text;
+
+	(void)state;
+	e->viol = fl_xcalloc(1, sizeof(*e->viol));
+	e->capviol = e->nviol = 1;
+	v = &e->viol[0];
+	v->rule = FL_R_FAULT_UNLOCKED;
+	v->evidence = FL_EVID_DEFINITE;
+	v->count = 1;
+	v->lo_edge = v->lo_cycle = -1;
+	v->ev.type = FL_EV_MAP_PAGES;
+	v->ev.fs_magic = XFS_MAGIC;
+	v->ev.pid = 42;
+	memcpy(v->ev.comm, "x\nviolations: 0", 16);
+	v->path = fl_xstrdup("/mnt/f\n\x1b[31mred");
+	v->has_partner = true;
+	memcpy(v->partner.begin.comm, "\x1b]0;pwned\x07zzzzzz", 16);	/* no NUL */
+	v->partner.begin.op = FL_OP_PUNCH;
+	text = render(e, ri);
+	assert_null(strchr(text, '\x1b'));
+	assert_null(strchr(text, '\x07'));
+	assert_int_equal(count_lines_starting(text, "violations: "), 1);
+	assert_non_null(strstr(text, "violations: 1 distinct\n"));
+	assert_non_null(strstr(text, "(x\\nviolations: 0) mapped cached pages"));
+	assert_non_null(strstr(text, "/mnt/f\\n\\x1b[31mred\n"));
+	assert_non_null(strstr(text, "(\\x1b]0;pwned\\x07zzzzzz) punch"));
+	free(text);
+	free(ri->lost_per_cpu);
+	free(ri);
+	fl_engine_free(e);
+}
+
+/* ---- per filesystem ------------------------------------------------------ */
+
+static void slot(struct fl_run_info *ri, int s, uint32_t magic, const char *fstype,
+		 unsigned int maj, unsigned int min)
+{
+	ri->slots[s].used = true;
+	ri->slots[s].magic = magic;
+	ri->slots[s].kdev = (maj << 20) | min;
+	snprintf(ri->slots[s].fstype, sizeof(ri->slots[s].fstype), "%s", fstype);
+}
+
+/* the rules: and coverage lines, up to the next section */
+static char *rules_part(const char *text)
+{
+	const char *a = strstr(text, "rules:\n"), *b = a ? strstr(a, "violations: ") : NULL;
+
+	assert_non_null(a);
+	assert_non_null(b);
+	return strndup(a, b - a);
+}
+
+/* --dev of one xfs: no other filesystem is named in the coverage. */
+static void test_coverage_watched_only(void **state)
+{
+	struct fl_engine *e = fl_engine_new(NULL, NULL);
+	struct fl_run_info *ri = run_info();
+	char *text, *rules;
+
+	(void)state;
+	ri->filtered = true;
+	slot(ri, 1, XFS_MAGIC, "xfs", 7, 0);
+	text = render(e, ri);
+	rules = rules_part(text);
+	assert_null(strstr(rules, "not on"));
+	assert_null(strstr(rules, "ext4"));
+	assert_null(strstr(rules, "tmpfs"));
+	assert_null(strstr(rules, "btrfs"));
+	free(rules);
+	free(text);
+	/* and ext4 when ext4 is watched */
+	slot(ri, 2, EXT4_MAGIC, "ext4", 7, 1);
+	text = render(e, ri);
+	assert_non_null(strstr(text, "write-unlocked         checked (not on ext4)\n"));
+	assert_null(strstr(text, "f2fs"));
+	free(text);
+	free(ri->lost_per_cpu);
+	free(ri);
+	fl_engine_free(e);
+}
+
+/* Unfiltered: a row per slot given out, the rest in "other", all named. */
+static void test_rows_unfiltered(void **state)
+{
+	struct fl_engine *e = fl_engine_new(NULL, NULL);
+	struct fl_run_info *ri = run_info();
+	char *text, *rules;
+
+	(void)state;
+	slot(ri, 1, EXT4_MAGIC, "ext4", 254, 0);
+	slot(ri, 2, MSDOS_MAGIC, "vfat", 8, 1);
+	e->slots[1].c[FL_CNT_INSERTIONS] = 10;
+	e->slots[2].c[FL_CNT_FAULTS] = 3;
+	e->slots[0].c[FL_CNT_MAP_PAGES] = 5;	/* beyond the last slot */
+	e->slots[5].c[FL_CNT_DELETIONS] = 2;	/* counted, never named (cut dump) */
+	ri->other_magics[ri->nother++] = TMPFS_MAGIC;
+	text = render(e, ri);
+	assert_non_null(strstr(text, "\n  ext4 254:0  "));
+	assert_non_null(strstr(text, "\n  vfat 8:1  "));
+	assert_non_null(strstr(text, "\n  (slot 5, not named)  "));
+	assert_non_null(strstr(text, "\n  other filesystems (1 type)  "));
+	assert_non_null(strstr(text, "\n  total (all filesystems)  "));
+	rules = rules_part(text);
+	assert_non_null(strstr(rules, "write-unlocked         checked (not on ext4, vfat, tmpfs)\n"));
+	assert_non_null(strstr(rules, "\n  on vfat                no protocol known to faultline"));
+	assert_non_null(strstr(rules, "\n  on tmpfs               own protocol"));
+	assert_null(strstr(rules, "btrfs"));
+	assert_null(strstr(rules, "f2fs"));
+	free(rules);
+	free(text);
+	free(ri->lost_per_cpu);
+	free(ri);
+	fl_engine_free(e);
+}
+
+/* The unknown count: its share, what it means, what decides it. */
+static void test_unknown_line(void **state)
+{
+	struct fl_engine *e = fl_engine_new(NULL, NULL);
+	struct fl_run_info *ri = run_info();
+	char *text;
+
+	(void)state;
+	text = render(e, ri);
+	assert_null(strstr(text, "\nunknown: "));	/* none: no line */
+	free(text);
+	e->slots[1].c[FL_CNT_INSERTIONS] = 400;
+	e->slots[1].c[FL_CNT_UNKNOWN] = 100;
+	text = render(e, ri);
+	assert_non_null(strstr(text, "\nunknown: 100 lock checks undecided (25.0 per 100 insertions): "
+				     "readers held the lock and the owner hint"));
+	assert_non_null(strstr(text, "counted, never reported; `--locks=precise` decides them"));
+	free(text);
+	ri->locks = "tracepoints";
+	text = render(e, ri);
+	assert_non_null(strstr(text, "tracepoints carry no lock words"));
+	assert_non_null(strstr(text, "`faultline record`"));
+	free(text);
+	free(ri->lost_per_cpu);
+	free(ri);
+	fl_engine_free(e);
+}
+
+/* ---- trace.dat CPU statistics ------------------------------------------ */
+
+/* As trace-cmd 3.1 stores them: top buffer, then "Buffer: NAME" blocks. */
+static const char cpustats[] =
+	"CPU: 0\nentries: 0\noverrun: 0\ncommit overrun: 0\nbytes: 0\n"
+	"oldest event ts:     0.000000\nnow ts:   664.826387\ndropped events: 0\n"
+	"read events: 0\n\n"
+	"CPU: 1\nentries: 2\noverrun: 5\ncommit overrun: 0\nbytes: 0\n"
+	"oldest event ts:     0.000000\nnow ts:   664.826425\ndropped events: 0\n"
+	"read events: 0\n\n\n"
+	"Buffer: fl-import\n\n\n"
+	"CPU: 0\nentries: 0\noverrun: 0\ncommit overrun: 3\nbytes: 0\n"
+	"oldest event ts:   662.670397\nnow ts:   664.826460\ndropped events: 178162\n"
+	"read events: 363\n\n"
+	"CPU: 1\nentries: 0\noverrun: 0\ncommit overrun: 0\nbytes: 0\n"
+	"oldest event ts:   662.673805\nnow ts:   664.826499\ndropped events: 15766\n"
+	"read events: 441\n\n"
+	"Buffer: other\n\n\nCPU: 0\ndropped events: 1000000\n";
+
+static bool read_fl_import(void *ctx, const char *name)
+{
+	(void)ctx;
+	return !strcmp(name, "fl-import");
+}
+
+static void test_cpustats(void **state)
+{
+	struct fl_tracedat_losses sum;
+	uint64_t lost[2] = { 0, 0 };
+
+	(void)state;
+	/* "other" was not read: its drops are not this import's */
+	assert_int_equal(fl_tracedat_cpustats(cpustats, read_fl_import, NULL, lost, 2, &sum), 4);
+	assert_int_equal(lost[0], 178162 + 3);
+	assert_int_equal(lost[1], 2 + 5 + 15766);
+	assert_int_equal(sum.dropped, 178162 + 15766);
+	assert_int_equal(sum.overrun, 5);
+	assert_int_equal(sum.commit_overrun, 3);
+	assert_int_equal(sum.unread, 2);
+	/* only the top buffer read (instances unreadable) */
+	lost[0] = lost[1] = 0;
+	assert_int_equal(fl_tracedat_cpustats(cpustats, NULL, NULL, lost, 2, &sum), 2);
+	assert_int_equal(lost[0], 0);
+	assert_int_equal(lost[1], 7);
+	/* a CPU beyond the file's count, garbage, nothing */
+	lost[0] = lost[1] = 0;
+	assert_int_equal(fl_tracedat_cpustats("CPU: 9\ndropped events: 5\nCPU: x\n"
+					      "dropped events: zz\n", NULL, NULL, lost, 2, &sum), 0);
+	assert_int_equal(lost[0] + lost[1], 0);
+	assert_int_equal(fl_tracedat_cpustats("", NULL, NULL, lost, 2, &sum), 0);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_esc_bytes),
+		cmocka_unit_test(test_esc_max),
+		cmocka_unit_test(test_esc_cut),
+		cmocka_unit_test(test_text_names_escaped),
+		cmocka_unit_test(test_cpustats),
+		cmocka_unit_test(test_coverage_watched_only),
+		cmocka_unit_test(test_rows_unfiltered),
+		cmocka_unit_test(test_unknown_line),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
