@@ -44,15 +44,16 @@ run_fl() {	# out-prefix args...
 	return $rc
 }
 
-# A scratch filesystem under $TMP; sets MNT.  Cleaned up on exit.
-scratch_fs() {	# fstype
-	local fs=$1 img=$TMP/$1.img
+# A scratch filesystem under $TMP; sets MNT.  Cleaned up on exit.  The
+# image is sparse: SIZE only bounds what a workload may fill.
+scratch_fs() {	# fstype [size]
+	local fs=$1 img=$TMP/$1.img size=${2:-}
 	MNT=$TMP/$1
 	mkdir -p "$MNT"
 	case $fs in
-	tmpfs) mount -t tmpfs -o size=128m fl-test "$MNT" || fail "mount tmpfs" ;;
-	ext4) truncate -s 256M "$img" && mkfs.ext4 -q -F "$img" && mount -o loop "$img" "$MNT" || fail "ext4 scratch" ;;
-	xfs) truncate -s 512M "$img" && mkfs.xfs -q -f "$img" && mount -o loop "$img" "$MNT" || fail "xfs scratch" ;;
+	tmpfs) mount -t tmpfs -o size=${size:-128m} fl-test "$MNT" || fail "mount tmpfs" ;;
+	ext4) truncate -s "${size:-256M}" "$img" && mkfs.ext4 -q -F "$img" && mount -o loop "$img" "$MNT" || fail "ext4 scratch" ;;
+	xfs) truncate -s "${size:-512M}" "$img" && mkfs.xfs -q -f "$img" && mount -o loop "$img" "$MNT" || fail "xfs scratch" ;;
 	esac
 	cleanup_hooks+=("umount '$MNT' 2>/dev/null || umount -l '$MNT'")
 }
