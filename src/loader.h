@@ -63,8 +63,12 @@ int fl_loader_counts(struct fl_loader *l, struct fl_counts slots[FL_MAX_SLOTS],
 /* Candidate repeats BPF counted instead of sending (fl_seen), one call each. */
 int fl_loader_repeats(struct fl_loader *l, void (*fn)(void *ctx, const struct fl_seen_key *k,
 						      uint64_t repeats), void *ctx);
-/* An inode's extent changes as the iomap object counted them (fl_extchg). */
-bool fl_loader_extent_changes(void *l, uint64_t kaddr, uint64_t *n);
+/*
+ * The sequences the last traced extent change of the inode @who at @kaddr
+ * left (fl_extchg); false if none was traced, or another inode lives there.
+ */
+bool fl_loader_extent_changes(void *l, uint64_t kaddr, const struct fl_inode_key *who,
+			      uint64_t *n);
 /* Run time and runs of our programs (kernel BPF stats must be on). */
 int fl_loader_self_cost(struct fl_loader *l, uint64_t *run_ns, uint64_t *runs);
 /* "auto", "tp", "fentry", "kprobe" -> mode; -EINVAL otherwise. */

@@ -35,6 +35,7 @@ enum fl_event_type {
 	FL_EV_FOLIO_USE,	/* a buffered write used a folio under a stale map */
 	FL_EV_LOCK_ACQ,		/* lock-order tracking: a lock was acquired */
 	FL_EV_LOCK_REL,		/* ... and released */
+	FL_EV_STALE_ANSWER,	/* a traced change answers STALE_UNSEEN of its inode */
 	FL_EV_TYPE_MAX,
 };
 
@@ -146,13 +147,15 @@ struct fl_event {
 	__u32 i_rwsem_owner;
 	__s32 stack_id;		/* candidates: key of repeats BPF did not send */
 	__u32 pad;
-	__u64 kaddr;		/* STALE_UNSEEN: the inode, to look its changes up later;
+	__u64 kaddr;		/* STALE_UNSEEN, STALE_ANSWER: the inode's address;
 				 * FOLIO_USE: the map's offset */
 	__u64 start;		/* byte range [start, end) */
 	__u64 end;
 	__u64 aux;		/* IOMAP: iomap flags; INVAL_BEGIN: fallocate mode;
 				 * INVAL_END: the syscall's return value;
-				 * FOLIO_USE: where the write went on to (byte) */
+				 * FOLIO_USE: where the write went on to (byte);
+				 * STALE_UNSEEN: the kernel's snapshot (op: forks);
+				 * STALE_ANSWER: the sequences now (op: FL_EXTCHG_*) */
 	__u64 frames[FL_MAX_FRAMES];
 };
 
@@ -201,6 +204,25 @@ struct fl_seen_key {
 struct fl_seen {
 	__u64 last_ns;
 	__u64 repeats;		/* not sent */
+};
+
+/*
+ * Stale-map agreement: per inode, keyed by its address (the fl_extchg map),
+ * the fork sequences the last traced extent change left.  Inode memory is
+ * reused, so the entry says whose they are, and a new inode at the address
+ * takes the entry over.  A map the kernel finds stale before the change's
+ * trace has run (STALE_UNSEEN) bumps @waiting; the next traced change of
+ * that inode, or the takeover, answers every wait with STALE_ANSWER.
+ */
+#define FL_EXTCHG_SEQS	(1U << 0)	/* @seqs come from a traced change */
+
+struct fl_extchg {
+	__u64 seqs;		/* COW << 32 | data */
+	struct fl_inode_key inode;
+	__u32 waiting;		/* STALE_UNSEEN sent for this inode ... */
+	__u32 answered;		/* ... and answered, up to this count */
+	__u32 flags;		/* FL_EXTCHG_* */
+	__u32 changes;		/* traced changes (their atomic add orders waiting) */
 };
 
 /* Per-filesystem rule flags (the fs_rules map, keyed by s_magic). */
