@@ -230,12 +230,11 @@ static __always_inline bool fl_task_watched(void)
 	return !fl_cfg.filter_pid || bpf_map_lookup_elem(&fl_tgids, &tgid);
 }
 
-static __always_inline bool fl_watched_vals(umode_t mode, __u32 dev, __u32 *slot)
+/* A regular file on a watched filesystem, whichever task touches it. */
+static __always_inline bool fl_file_watched(umode_t mode, __u32 dev, __u32 *slot)
 {
 	/* regular files: block-device and directory mappings have other rules */
 	if ((mode & S_IFMT_) != S_IFREG_)
-		return false;
-	if (!fl_task_watched())
 		return false;
 	*slot = 0;
 	if (!fl_cfg.filter_dev)
@@ -247,6 +246,11 @@ static __always_inline bool fl_watched_vals(umode_t mode, __u32 dev, __u32 *slot
 		}
 	}
 	return false;
+}
+
+static __always_inline bool fl_watched_vals(umode_t mode, __u32 dev, __u32 *slot)
+{
+	return fl_task_watched() && fl_file_watched(mode, dev, slot);
 }
 
 /*

@@ -387,6 +387,9 @@ static __always_inline struct fl_extchg *fl_extchg_of(__u64 key, const struct fl
  * An extent change in the data or COW fork.  xfs_iext_insert and
  * xfs_iext_update_extent trace after bumping the fork's sequence,
  * xfs_iext_remove before (@before_bump): its change leaves one more.
+ * Followed whichever task makes it (--pid too): writeback's unwritten
+ * conversion and COW remapping run in kworkers, and the watched task's
+ * maps go stale through them all the same.
  */
 static __always_inline int fl_extent_changed(struct xfs_inode *ip, int state, bool before_bump)
 {
@@ -398,7 +401,7 @@ static __always_inline int fl_extent_changed(struct xfs_inode *ip, int state, bo
 
 	if (!ip || (state & BMAP_ATTRFORK_))
 		return 0;
-	if (!fl_watched(&ip->i_vnode, &slot))
+	if (!fl_file_watched(FL_RD(ip, i_vnode.i_mode), FL_RD(ip, i_vnode.i_sb, s_dev), &slot))
 		return 0;
 	key = (__u64)&ip->i_vnode;
 	cow = FL_RD(ip, i_cowfp);
