@@ -5,7 +5,9 @@
  * at once (unaligned buffered writes, direct I/O, mmap reads and writes,
  * punch, zero, collapse, insert, truncate, preallocation, reflink with the
  * COW that follows it), writeback and cache drops, while files are deleted
- * and re-created so that inodes are evicted and their memory reused.
+ * and re-created so that inodes are evicted and their memory reused.  At
+ * the end the files are deleted and small files keep coming and going for
+ * TEARDOWN_S more seconds: by then new inodes live where the files did.
  *
  *   usage: stale_heavy DIR SECONDS [FILES]
  *
@@ -35,6 +37,7 @@
 #define FILE_MAX	(4u << 20)	/* sizes stay below this */
 #define MAX_FILES	256
 #define WORKERS		6
+#define TEARDOWN_S	10
 
 enum op {
 	OP_WRITE, OP_DIO, OP_MREAD, OP_MWRITE, OP_PUNCH, OP_ZERO, OP_COLLAPSE,
@@ -321,7 +324,7 @@ static void *small_files(void *arg)
 		if (pwrite(fd, buf, 1 + r % sizeof(buf), (r >> 20) % (256 << 10)) > 0 &&
 		    !((r >> 40) % 4))
 			fdatasync(fd);
-		if (!((r >> 44) % 8)) {
+		if (!((r >> 44) % 8) && slots[0].fd >= 0) {
 			struct slot *src = &slots[(r >> 48) % nfiles];
 			struct file_clone_range fcr = { .src_length = 64 << 10 };
 
@@ -334,7 +337,7 @@ static void *small_files(void *arg)
 		close(fd);
 		n++;
 	}
-	small = n;
+	small += n;
 	return NULL;
 }
 
@@ -373,7 +376,25 @@ int main(int argc, char **argv)
 	stop = true;
 	for (int t = 0; t < WORKERS + 2; t++)
 		pthread_join(tids[t], NULL);
-	printf("stale_heavy: %d files, %.0f s:", nfiles, seconds);
+	/* the teardown: the files go, their inodes are reclaimed, new ones come */
+	for (int i = 0; i < nfiles; i++) {
+		char path[4200];
+
+		close(slots[i].fd);
+		close(slots[i].dfd);
+		slots[i].fd = slots[i].dfd = -1;
+		snprintf(path, sizeof(path), "%s/f%03d.%u", dir, i, slots[i].gen);
+		unlink(path);
+	}
+	stop = false;
+	if (pthread_create(&tids[0], NULL, small_files, NULL)) {
+		fprintf(stderr, "stale_heavy: cannot start threads\n");
+		return 1;
+	}
+	sleep(TEARDOWN_S);
+	stop = true;
+	pthread_join(tids[0], NULL);
+	printf("stale_heavy: %d files, %.0f s + %d s teardown:", nfiles, seconds, TEARDOWN_S);
 	for (int o = 0; o < OP_MAX; o++)
 		printf(" %s=%llu/%llu", op_name[o], (unsigned long long)done[o],
 		       (unsigned long long)failed[o]);
