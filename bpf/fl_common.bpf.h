@@ -368,17 +368,15 @@ __noinline __u32 fl_slot_claim_dev(__u32 dev, __u32 magic)
 }
 
 /*
- * Is an event on a file of filesystem @dev watched, and in which counter
- * slot?  @inode (or, without one, @magic) names the filesystem's type when
- * a slot is given out.
+ * Is a regular file of filesystem @dev watched, whichever task touches it,
+ * and in which counter slot?  @inode (or, without one, @magic) names the
+ * filesystem's type when a slot is given out.
  */
-static __always_inline bool fl_watched_vals(umode_t mode, __u32 dev, struct inode *inode,
+static __always_inline bool fl_file_watched(umode_t mode, __u32 dev, struct inode *inode,
 					    __u32 magic, __u32 *slot)
 {
 	/* regular files: block-device and directory mappings have other rules */
 	if ((mode & S_IFMT_) != S_IFREG_)
-		return false;
-	if (!fl_task_watched())
 		return false;
 	if (!fl_cfg.filter_dev) {
 		__u32 s = fl_slot_find(dev);
@@ -400,6 +398,12 @@ static __always_inline bool fl_watched_vals(umode_t mode, __u32 dev, struct inod
 		}
 	}
 	return false;
+}
+
+static __always_inline bool fl_watched_vals(umode_t mode, __u32 dev, struct inode *inode,
+					    __u32 magic, __u32 *slot)
+{
+	return fl_task_watched() && fl_file_watched(mode, dev, inode, magic, slot);
 }
 
 /*

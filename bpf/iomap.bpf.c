@@ -33,6 +33,7 @@
  * moves past it.
  */
 #define BMAP_ATTRFORK_ (1U << 8)
+#define BMAP_COWFORK_ (1U << 9)
 #define IOMAP_F_SHARED_ (1U << 2)
 #define XFS_MAGIC_ 0x58465342
 #define ZOOFS_MAGIC_ 0x7a6f6f66
@@ -50,12 +51,20 @@ struct fl_map_state {
 	__u32 slot;
 };
 
-/* Per inode: the sequences the last traced change left, COW << 32 | data. */
+/*
+ * Per inode address: the sequences the last traced change left, whose
+ * they are, and the kernel's stale finds waiting for a change's trace
+ * (struct fl_extchg, events.h).  LRU: the entries of inodes long gone make
+ * room.  A live inode's entry is touched by each of its changes and stale
+ * finds, and a wait is answered within microseconds, so an eviction could
+ * only drop an unanswered wait (missed at the end: loud), never make a
+ * stale map look seen.
+ */
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
 	__uint(max_entries, 16384);
 	__type(key, __u64);
-	__type(value, __u64);
+	__type(value, struct fl_extchg);
 } fl_extchg SEC(".maps");
 
 /* Each task's current buffered-write map. */
@@ -318,27 +327,109 @@ int BPF_KRETPROBE(fl_kr_iomap_map, int ret)
 }
 #endif
 
-static __always_inline int fl_extent_changed(struct xfs_inode *ip, int state)
+/* The inode as events name it (fl_inode_key), from a BTF-typed pointer. */
+static __always_inline void fl_xfs_who(struct xfs_inode *ip, struct fl_inode_key *who)
 {
+	who->dev = FL_RD(ip, i_vnode.i_sb, s_dev);
+	who->gen = FL_RD(ip, i_vnode.i_generation);
+	who->ino = FL_RD(ip, i_vnode.i_ino);
+}
+
+static __always_inline bool fl_same_inode(const struct fl_inode_key *a,
+					  const struct fl_inode_key *b)
+{
+	return a->ino == b->ino && a->gen == b->gen && a->dev == b->dev;
+}
+
+/*
+ * Answer the waits on @x's inode: its sequences now go to user space,
+ * which settles the stale finds of that inode they are newer than.  Not
+ * sent (ring buffer full, counted lost): the next change tries again, and
+ * the end of the run settles what is left.
+ */
+static __always_inline void fl_extchg_answer(struct fl_extchg *x, __u64 key, __u32 slot)
+{
+	__u32 waiting = x->waiting;
+	struct fl_event *e;
+
+	e = fl_event_new(FL_EV_STALE_ANSWER, slot, NULL);
+	if (!e)
+		return;
+	e->inode = x->inode;
+	e->fs_magic = XFS_MAGIC_;
+	e->kaddr = key;
+	e->aux = x->seqs;
+	e->op = x->flags;
+	bpf_ringbuf_submit(e, 0);
+	x->answered = waiting;
+}
+
+/*
+ * The entry of the inode @who at @key.  Inode memory is reused: an entry
+ * left by another inode is taken over (its sequences mean nothing for
+ * this one), after answering what that one left waiting.
+ */
+static __always_inline struct fl_extchg *fl_extchg_of(__u64 key, const struct fl_inode_key *who,
+						      __u32 slot)
+{
+	struct fl_extchg *x = bpf_map_lookup_elem(&fl_extchg, &key);
+	struct fl_extchg fresh = { .inode = *who };
+
+	if (x && fl_same_inode(&x->inode, who))
+		return x;
+	if (x && x->waiting != x->answered)
+		fl_extchg_answer(x, key, slot);
+	bpf_map_update_elem(&fl_extchg, &key, &fresh, BPF_ANY);
+	return bpf_map_lookup_elem(&fl_extchg, &key);
+}
+
+/*
+ * An extent change in the data or COW fork.  xfs_iext_insert and
+ * xfs_iext_update_extent trace after bumping the fork's sequence,
+ * xfs_iext_remove before (@before_bump): its change leaves one more.
+ * Followed whichever task makes it (--pid too): writeback's unwritten
+ * conversion and COW remapping run in kworkers, and the watched task's
+ * maps go stale through them all the same.
+ */
+static __always_inline int fl_extent_changed(struct xfs_inode *ip, int state, bool before_bump)
+{
+	struct fl_inode_key who;
 	struct xfs_ifork *cow;
-	__u64 key, seen, *n;
-	__u32 slot;
+	struct fl_extchg *x;
+	__u32 data, cows, slot;
+	__u64 key;
 
 	if (!ip || (state & BMAP_ATTRFORK_))
 		return 0;
-	if (!fl_watched(&ip->i_vnode, &slot))
+	if (!fl_file_watched(FL_RD(ip, i_vnode.i_mode), FL_RD(ip, i_vnode.i_sb, s_dev),
+			     &ip->i_vnode, 0, &slot))
 		return 0;
 	key = (__u64)&ip->i_vnode;
-	/* traced after the bump: these are the values this change left */
 	cow = FL_RD(ip, i_cowfp);
-	seen = ((__u64)(cow ? FL_RD(cow, if_seq) : 0) << 32) | FL_RD(ip, i_df.if_seq);
-	n = bpf_map_lookup_elem(&fl_extchg, &key);
-	if (!n) {
-		bpf_map_update_elem(&fl_extchg, &key, &seen, BPF_ANY);
-		return 0;
+	data = FL_RD(ip, i_df.if_seq);
+	cows = cow ? FL_RD(cow, if_seq) : 0;
+	if (before_bump) {
+		if (state & BMAP_COWFORK_)
+			cows++;
+		else
+			data++;
 	}
+	fl_xfs_who(ip, &who);
+	x = fl_extchg_of(key, &who, slot);
+	if (!x)
+		return 0;
 	/* changes are serialised by the ILOCK: the last one traced is the newest */
-	*n = seen;
+	x->seqs = (__u64)cows << 32 | data;
+	x->flags |= FL_EXTCHG_SEQS;
+	/*
+	 * A locked add (a full barrier on x86) between publishing the
+	 * sequences and reading the waits; a stale find adds to the waits
+	 * the same way before it reads the sequences again, so at least one
+	 * of the two sees the other.
+	 */
+	__sync_fetch_and_add(&x->changes, 1);
+	if (x->waiting != x->answered)
+		fl_extchg_answer(x, key, slot);
 	return 0;
 }
 
@@ -401,31 +492,44 @@ int BPF_PROG(fl_tp_folio_use, struct folio *folio)
 SEC("tp_btf/xfs_iext_insert")
 int BPF_PROG(fl_xfs_iext_insert, struct xfs_inode *ip, void *cur, int state, unsigned long ip_)
 {
-	return fl_extent_changed(ip, state);
+	return fl_extent_changed(ip, state, false);
 }
 
 SEC("tp_btf/xfs_iext_remove")
 int BPF_PROG(fl_xfs_iext_remove, struct xfs_inode *ip, void *cur, int state, unsigned long ip_)
 {
-	return fl_extent_changed(ip, state);
+	return fl_extent_changed(ip, state, true);
 }
 
 SEC("tp_btf/xfs_bmap_post_update")
 int BPF_PROG(fl_xfs_iext_update, struct xfs_inode *ip, void *cur, int state, unsigned long ip_)
 {
-	return fl_extent_changed(ip, state);
+	return fl_extent_changed(ip, state, false);
+}
+
+/* Did a traced change leave a sequence newer than @snap in one of @forks? */
+static __always_inline bool fl_seen_newer(const struct fl_extchg *x, __u64 snap, __u8 forks)
+{
+	if (!(x->flags & FL_EXTCHG_SEQS))
+		return false;
+	return ((forks & 1) && (__s32)((__u32)x->seqs - (__u32)snap) > 0) ||
+	       ((forks & 2) && (__s32)((__u32)(x->seqs >> 32) - (__u32)(snap >> 32)) > 0);
 }
 
 /*
  * xfs found a map stale against its snapshot @snap of the forks in @forks
- * (bit 0 data, bit 1 COW; COW << 32 | data).  Seen: a traced change had
- * already left a newer sequence in one of them.  Otherwise the change's
- * tracepoint may not have run yet: user space looks again at the end.
+ * (bit 0 data, bit 1 COW; COW << 32 | data).  Seen: a traced change of
+ * this inode had already left a newer sequence in one of them.  Otherwise
+ * the change's tracepoint may not have run yet (xfs reads the sequence
+ * without the ILOCK, while the change that bumped it still holds it): the
+ * find waits for the inode's next traced change to answer it.
  */
 static __always_inline int fl_kernel_found_stale(struct xfs_inode *ip, __u64 snap, __u8 forks)
 {
-	__u64 key, *n;
+	struct fl_inode_key who;
+	struct fl_extchg *x;
 	struct fl_event *e;
+	__u64 key;
 	__u32 slot;
 
 	/* 6.12+ types tracepoint arguments as maybe-NULL */
@@ -433,13 +537,28 @@ static __always_inline int fl_kernel_found_stale(struct xfs_inode *ip, __u64 sna
 		return 0;
 	fl_count(slot, FL_CNT_STALE_KERNEL);
 	key = (__u64)&ip->i_vnode;
-	n = bpf_map_lookup_elem(&fl_extchg, &key);
-	if (n && (((forks & 1) && (__s32)((__u32)*n - (__u32)snap) > 0) ||
-		  ((forks & 2) && (__s32)((__u32)(*n >> 32) - (__u32)(snap >> 32)) > 0))) {
+	fl_xfs_who(ip, &who);
+	x = bpf_map_lookup_elem(&fl_extchg, &key);
+	if (x && fl_same_inode(&x->inode, &who) && fl_seen_newer(x, snap, forks)) {
 		fl_count(slot, FL_CNT_STALE_SEEN);
 		return 0;
 	}
+	/*
+	 * Reserved before the wait is made: records are read in the order
+	 * they were reserved, so the answer comes after the find it answers.
+	 */
 	e = fl_event_new(FL_EV_STALE_UNSEEN, slot, &ip->i_vnode);
+	x = fl_extchg_of(key, &who, slot);
+	if (x) {
+		/* the barrier pairs with the change's (fl_extent_changed) */
+		__sync_fetch_and_add(&x->waiting, 1);
+		if (fl_seen_newer(x, snap, forks)) {
+			if (e)
+				bpf_ringbuf_discard(e, 0);
+			fl_count(slot, FL_CNT_STALE_SEEN);
+			return 0;
+		}
+	}
 	if (!e)
 		return 0;
 	e->kaddr = key;

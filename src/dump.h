@@ -37,7 +37,7 @@ enum fl_rec_type {
 	FL_REC_COUNTS,		/* BPF counter snapshot (struct fl_rec_counts + arrays) */
 	FL_REC_LOST,		/* struct fl_rec_lost: a CPU's ring buffer overflowed */
 	FL_REC_REPEAT,		/* struct fl_rec_repeat: candidates BPF counted, not sent */
-	FL_REC_SETTLE,		/* struct fl_rec_settle: an inode's extent changes at the end */
+	FL_REC_SETTLE,		/* struct fl_rec_settle: a stale find's inode at the end */
 	FL_REC_SYM,		/* u64 address + name: a kernel symbol the stacks use */
 	FL_REC_PATH,		/* struct fl_inode_key + path of a violation's file */
 	FL_REC_END,		/* struct fl_rec_end: the recording ended here */
@@ -84,10 +84,11 @@ struct fl_rec_lo_class {
 	struct fl_lo_class_count c;
 };
 
+/* One per stale find left unanswered at the end, in the engine's order. */
 struct fl_rec_settle {
 	uint64_t kaddr;
-	uint64_t changes;
-	uint32_t present;	/* the inode was still in the map at the end */
+	uint64_t changes;	/* the sequences its inode's last traced change left */
+	uint32_t present;	/* that inode (not another at its address) had one */
 	uint32_t pad;
 };
 
@@ -199,6 +200,7 @@ struct fl_dump_meta_in {
 	size_t npaths;
 	struct fl_rec_settle *settle;
 	size_t nsettle;
+	size_t settle_next;		/* the next answer, in the order asked */
 	struct fl_rec_repeat *repeats;
 	size_t nrepeats;
 	/* optional: every event as it is read (the timeline), after the engine */
@@ -227,6 +229,6 @@ int fl_open_regular(const char *path, char *err, size_t errlen);
 
 /* Engine callbacks backed by the dump: symbol names, extent changes. */
 const char *fl_dump_symname(void *m, uint64_t addr);
-bool fl_dump_changes(void *m, uint64_t kaddr, uint64_t *n);
+bool fl_dump_changes(void *m, uint64_t kaddr, const struct fl_inode_key *who, uint64_t *n);
 
 #endif

@@ -679,7 +679,7 @@ void fl_dump_meta_free(struct fl_dump_meta_in *m)
 	m->paths = NULL;
 	m->settle = NULL;
 	m->repeats = NULL;
-	m->npaths = m->nsettle = m->nrepeats = 0;
+	m->npaths = m->nsettle = m->nrepeats = m->settle_next = 0;
 }
 
 const char *fl_dump_symname(void *ctx, uint64_t addr)
@@ -689,12 +689,19 @@ const char *fl_dump_symname(void *ctx, uint64_t addr)
 	return fl_ksyms_name(&m->syms, addr);
 }
 
-bool fl_dump_changes(void *ctx, uint64_t kaddr, uint64_t *n)
+/*
+ * The recorder answered the engine's questions in order, checking the
+ * inode's identity live (@who is not in the record): answer in the same
+ * order, so two finds at one address (two inodes in turn) get their own.
+ */
+bool fl_dump_changes(void *ctx, uint64_t kaddr, const struct fl_inode_key *who, uint64_t *n)
 {
 	struct fl_dump_meta_in *m = ctx;
 
-	for (size_t i = 0; i < m->nsettle; i++)
+	(void)who;
+	for (size_t i = m->settle_next; i < m->nsettle; i++)
 		if (m->settle[i].kaddr == kaddr) {
+			m->settle_next = i + 1;
 			*n = m->settle[i].changes;
 			return m->settle[i].present;
 		}

@@ -479,6 +479,31 @@ static void stale_unseen(struct fl_engine *e, const struct fl_event *ev)
 	u->ev = *ev;
 }
 
+/*
+ * A traced change of the inode answers the stale finds waiting for it:
+ * those its sequences are newer than were seen go stale, a moment late.
+ * Inode memory is reused, so only the finds of the same inode (address
+ * and identity) are settled; the others keep waiting.
+ */
+static void stale_answer(struct fl_engine *e, const struct fl_event *ev)
+{
+	size_t i = 0;
+
+	if (!(ev->op & FL_EXTCHG_SEQS))
+		return;
+	while (i < e->nunseen) {
+		const struct fl_stale_unseen *u = &e->unseen[i];
+
+		if (u->kaddr != ev->kaddr || !same_inode(&u->ev.inode, &ev->inode) ||
+		    !fl_stale_newer(ev->aux, u->snap, u->forks)) {
+			i++;
+			continue;
+		}
+		e->stale.seen_late++;
+		e->unseen[i] = e->unseen[--e->nunseen];
+	}
+}
+
 /* Sequences only grow (and wrap): newer is a positive 32-bit difference. */
 bool fl_stale_newer(uint64_t seen, uint64_t snap, unsigned int forks)
 {
@@ -487,9 +512,7 @@ bool fl_stale_newer(uint64_t seen, uint64_t snap, unsigned int forks)
 	return (forks & 2) && (int32_t)((uint32_t)(seen >> 32) - (uint32_t)(snap >> 32)) > 0;
 }
 
-void fl_engine_settle_stale(struct fl_engine *e,
-			    bool (*seq_now)(void *ctx, uint64_t kaddr, uint64_t *seq),
-			    void *ctx)
+void fl_engine_settle_stale(struct fl_engine *e, fl_seq_now_fn seq_now, void *ctx)
 {
 	struct fl_counts t;
 
@@ -500,7 +523,8 @@ void fl_engine_settle_stale(struct fl_engine *e,
 		const struct fl_stale_unseen *u = &e->unseen[i];
 		uint64_t seq;
 
-		if (seq_now(ctx, u->kaddr, &seq) && fl_stale_newer(seq, u->snap, u->forks))
+		if (seq_now(ctx, u->kaddr, &u->ev.inode, &seq) &&
+		    fl_stale_newer(seq, u->snap, u->forks))
 			e->stale.seen_late++;
 		else
 			e->stale.missed++;
@@ -567,6 +591,9 @@ void fl_engine_feed(struct fl_engine *e, const struct fl_event *ev)
 		break;
 	case FL_EV_STALE_UNSEEN:
 		stale_unseen(e, ev);
+		break;
+	case FL_EV_STALE_ANSWER:
+		stale_answer(e, ev);
 		break;
 	case FL_EV_FOLIO_USE:
 		judge_folio_use(e, ev);

@@ -49,7 +49,8 @@ typedef const char *(*fl_symname_fn)(void *ctx, uint64_t addr);
 #define FL_MAX_STALE_UNSEEN	4096
 
 /*
- * A map the kernel found stale before we had seen it change: re-checked.
+ * A map the kernel found stale before we had seen it change: settled by
+ * the inode's next traced change (FL_EV_STALE_ANSWER), or at the end.
  * Sequences are xfs fork sequences, COW << 32 | data.
  */
 struct fl_stale_unseen {
@@ -102,14 +103,15 @@ void fl_engine_feed(struct fl_engine *e, const struct fl_event *ev);
  * many were added; repeats of candidates that were no violation are not.
  */
 /*
- * After the run: settle the maps the kernel found stale before faultline's
- * trace of the change arrived.  @seq_now gives the sequences the last
- * traced change of an inode left (COW << 32 | data, the BPF map), or
- * returns false if it has none.  Fills e->stale.
+ * After the run: settle the maps the kernel found stale whose change's
+ * trace never answered (FL_EV_STALE_ANSWER).  @seq_now gives the
+ * sequences the last traced change of the inode @who at @kaddr left (COW
+ * << 32 | data, the BPF map), or returns false if it has none (or another
+ * inode lives there now).  Fills e->stale.
  */
-void fl_engine_settle_stale(struct fl_engine *e,
-			    bool (*seq_now)(void *ctx, uint64_t kaddr, uint64_t *seq),
-			    void *ctx);
+typedef bool (*fl_seq_now_fn)(void *ctx, uint64_t kaddr, const struct fl_inode_key *who,
+			      uint64_t *seq);
+void fl_engine_settle_stale(struct fl_engine *e, fl_seq_now_fn seq_now, void *ctx);
 /* Did a change leave a sequence newer than @snap in one of @forks? */
 bool fl_stale_newer(uint64_t seen, uint64_t snap, unsigned int forks);
 uint64_t fl_engine_add_repeats(struct fl_engine *e, const struct fl_seen_key *k,

@@ -94,10 +94,11 @@ static const struct fl_lo_counted_fns lo_counted = {
 };
 
 /* record: the answer the settle step got, kept for the report */
-static bool record_changes(void *ctx, uint64_t kaddr, uint64_t *n)
+static bool record_changes(void *ctx, uint64_t kaddr, const struct fl_inode_key *who,
+			   uint64_t *n)
 {
 	struct live_ctx *c = ctx;
-	bool present = fl_loader_extent_changes(c->l, kaddr, n);
+	bool present = fl_loader_extent_changes(c->l, kaddr, who, n);
 
 	fl_dump_settle(c->rec, kaddr, present, present ? *n : 0);
 	return present;

@@ -750,12 +750,21 @@ int fl_loader_lo_counted(struct fl_loader *l, const struct fl_lo_counted_fns *fn
 	return 0;
 }
 
-bool fl_loader_extent_changes(void *ctx, uint64_t kaddr, uint64_t *n)
+bool fl_loader_extent_changes(void *ctx, uint64_t kaddr, const struct fl_inode_key *who,
+			      uint64_t *n)
 {
 	struct fl_loader *l = ctx;
 	struct bpf_map *m = l->objs[3] ? bpf_object__find_map_by_name(l->objs[3], "fl_extchg") : NULL;
+	struct fl_extchg x;
 
-	return m && !bpf_map_lookup_elem(bpf_map__fd(m), &kaddr, n);
+	if (!m || bpf_map_lookup_elem(bpf_map__fd(m), &kaddr, &x))
+		return false;
+	/* inode memory is reused: another inode's sequences say nothing */
+	if (x.inode.dev != who->dev || x.inode.ino != who->ino || x.inode.gen != who->gen ||
+	    !(x.flags & FL_EXTCHG_SEQS))
+		return false;
+	*n = x.seqs;
+	return true;
 }
 
 int fl_loader_self_cost(struct fl_loader *l, uint64_t *run_ns, uint64_t *runs)

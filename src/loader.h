@@ -79,8 +79,12 @@ struct fl_lo_counted_fns {
 	void (*cls)(void *ctx, const struct fl_lo_class_key *k, const struct fl_lo_class_count *c);
 };
 int fl_loader_lo_counted(struct fl_loader *l, const struct fl_lo_counted_fns *fns, void *ctx);
-/* An inode's extent changes as the iomap object counted them (fl_extchg). */
-bool fl_loader_extent_changes(void *l, uint64_t kaddr, uint64_t *n);
+/*
+ * The sequences the last traced extent change of the inode @who at @kaddr
+ * left (fl_extchg); false if none was traced, or another inode lives there.
+ */
+bool fl_loader_extent_changes(void *l, uint64_t kaddr, const struct fl_inode_key *who,
+			      uint64_t *n);
 /* Run time and runs of our programs (kernel BPF stats must be on). */
 int fl_loader_self_cost(struct fl_loader *l, uint64_t *run_ns, uint64_t *runs);
 /* "auto", "tp", "fentry", "kprobe" -> mode; -EINVAL otherwise. */

@@ -136,6 +136,7 @@ const char *fl_event_type_name(unsigned int type)
 		[FL_EV_LOCK_ACQ] = "lock_acq",
 		[FL_EV_LOCK_REL] = "lock_rel",
 		[FL_EV_LOCK_SYNC] = "lock_sync",
+		[FL_EV_STALE_ANSWER] = "stale_answer",
 	};
 
 	return type < FL_EV_TYPE_MAX ? names[type] : "?";

@@ -17,7 +17,8 @@
 
 /*
  * 2: FL_EV_LOCK_SYNC, FL_LKM_LATE (lock-order events leave BPF only when
- * they can add an edge; a reader of version 1 dumps needs neither).
+ * they can add an edge), FL_EV_STALE_ANSWER; a reader of version 1 dumps
+ * needs none of them.
  */
 #define FL_ABI_VERSION	2
 #define FL_ABI_OLDEST	1	/* the oldest version this tree still reads */
@@ -41,6 +42,7 @@ enum fl_event_type {
 	FL_EV_LOCK_ACQ,		/* lock-order tracking: a lock was acquired */
 	FL_EV_LOCK_REL,		/* ... and released */
 	FL_EV_LOCK_SYNC,	/* the locks a task holds, as BPF knows them */
+	FL_EV_STALE_ANSWER,	/* a traced change answers STALE_UNSEEN of its inode */
 	FL_EV_TYPE_MAX,
 };
 
@@ -165,13 +167,15 @@ struct fl_event {
 	__u32 i_rwsem_owner;
 	__s32 stack_id;		/* candidates: key of repeats BPF did not send */
 	__u32 pad;
-	__u64 kaddr;		/* STALE_UNSEEN: the inode, to look its changes up later;
+	__u64 kaddr;		/* STALE_UNSEEN, STALE_ANSWER: the inode's address;
 				 * FOLIO_USE: the map's offset */
 	__u64 start;		/* byte range [start, end) */
 	__u64 end;
 	__u64 aux;		/* IOMAP: iomap flags; INVAL_BEGIN: fallocate mode;
 				 * INVAL_END: the syscall's return value;
-				 * FOLIO_USE: where the write went on to (byte) */
+				 * FOLIO_USE: where the write went on to (byte);
+				 * STALE_UNSEEN: the kernel's snapshot (op: forks);
+				 * STALE_ANSWER: the sequences now (op: FL_EXTCHG_*) */
 	__u64 frames[FL_MAX_FRAMES];
 };
 
@@ -271,6 +275,25 @@ struct fl_lo_class_key {
 struct fl_lo_class_count {
 	__u64 acquisitions;
 	__u64 nested;		/* taken while holding another instance of the class */
+};
+
+/*
+ * Stale-map agreement: per inode, keyed by its address (the fl_extchg map),
+ * the fork sequences the last traced extent change left.  Inode memory is
+ * reused, so the entry says whose they are, and a new inode at the address
+ * takes the entry over.  A map the kernel finds stale before the change's
+ * trace has run (STALE_UNSEEN) bumps @waiting; the next traced change of
+ * that inode, or the takeover, answers every wait with STALE_ANSWER.
+ */
+#define FL_EXTCHG_SEQS	(1U << 0)	/* @seqs come from a traced change */
+
+struct fl_extchg {
+	__u64 seqs;		/* COW << 32 | data */
+	struct fl_inode_key inode;
+	__u32 waiting;		/* STALE_UNSEEN sent for this inode ... */
+	__u32 answered;		/* ... and answered, up to this count */
+	__u32 flags;		/* FL_EXTCHG_* */
+	__u32 changes;		/* traced changes (their atomic add orders waiting) */
 };
 
 /* Per-filesystem rule flags (the fs_rules map, keyed by s_magic). */

@@ -213,12 +213,61 @@ static void test_max_size(void **state)
 	unlink(path);
 }
 
+/*
+ * Stale finds left unanswered at the end: the recorder answered each in
+ * the engine's order, checking the inode's identity live.  Two finds at
+ * one address (one inode, then another there) get their own answers: the
+ * first inode is gone (missed), the second had a newer sequence (late).
+ */
+static void test_settle_in_order(void **state)
+{
+	struct fl_run_info ri = { .kernel = "test", .locks = "lock-word", .attach_mode = "auto",
+				  .ncpus = 2 };
+	struct fl_ksyms ks = { .syms = syms, .n = 2 };
+	struct fl_dump_meta dm = { 0 };
+	struct fl_dump_writer *w;
+	struct fl_dump_meta_in m;
+	struct fl_engine *e;
+	struct fl_event ev;
+
+	(void)state;
+	snprintf(path, sizeof(path), "/tmp/fl-test-dump.XXXXXX");
+	close(mkstemp(path));
+	w = fl_dump_create(path, 0);
+	assert_non_null(w);
+	assert_int_equal(fl_dump_start(w, &ri, &dm, &ks), 0);
+	memset(&ev, 0, sizeof(ev));
+	ev.type = FL_EV_STALE_UNSEEN;
+	ev.slot = 1;
+	ev.inode.dev = 7 << 20;
+	ev.kaddr = 0xffff888012345678ULL;
+	ev.op = 1;
+	for (int i = 0; i < 2; i++) {
+		ev.ts = 1000 + i;
+		ev.inode.ino = 100 + i;
+		ev.aux = 5 + 4 * i;
+		fl_dump_event(w, &ev);
+	}
+	fl_dump_closing(w);
+	fl_dump_settle(w, ev.kaddr, false, 0);
+	fl_dump_settle(w, ev.kaddr, true, 10);
+	assert_int_equal(fl_dump_close(w, 1.0), 0);
+
+	assert_int_equal(read_dump(NULL, 0, &m, &ri, &e), 0);
+	assert_int_equal(ngot, 2);
+	assert_int_equal(e->stale.missed, 1);
+	assert_int_equal(e->stale.seen_late, 1);
+	done(&m, &ri, e);
+	unlink(path);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_round_trip),
 		cmocka_unit_test(test_every_prefix),
 		cmocka_unit_test(test_max_size),
+		cmocka_unit_test(test_settle_in_order),
 	};
 
 	make_events();

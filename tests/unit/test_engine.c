@@ -1605,13 +1605,17 @@ static void test_insert_lockless_reader(void **state)
 }
 
 /* Stale-map agreement: late traces of the change count as seen, not missed. */
-static uint64_t seq_table[3][2];	/* kaddr, sequences now (COW << 32 | data) */
+static uint64_t seq_table[3][3];	/* kaddr, sequences now (COW << 32 | data), ino */
 
-static bool seq_now(void *ctx, uint64_t kaddr, uint64_t *seq)
+static bool seq_now(void *ctx, uint64_t kaddr, const struct fl_inode_key *who, uint64_t *seq)
 {
 	(void)ctx;
 	for (size_t i = 0; i < ARRAY_SIZE(seq_table); i++) {
 		if (seq_table[i][0] == kaddr) {
+			/* the BPF map keeps whose sequences they are */
+			if (who->ino != (seq_table[i][2] ? seq_table[i][2] : INO) ||
+			    who->gen != TEST_GEN || who->dev != TEST_DEV)
+				return false;
 			*seq = seq_table[i][1];
 			return true;
 		}
@@ -1619,13 +1623,32 @@ static bool seq_now(void *ctx, uint64_t kaddr, uint64_t *seq)
 	return false;
 }
 
-static void unseen(struct fl_engine *e, uint64_t kaddr, uint64_t snap, unsigned int forks)
+static void unseen_of(struct fl_engine *e, uint64_t kaddr, uint64_t ino, uint64_t snap,
+		      unsigned int forks)
 {
-	struct fl_event ev = mk_event(FL_EV_STALE_UNSEEN, PID_A, INO, 0, 4096, 1000);
+	struct fl_event ev = mk_event(FL_EV_STALE_UNSEEN, PID_A, ino, 0, 4096, 1000);
 
 	ev.kaddr = kaddr;
 	ev.aux = snap;
 	ev.op = forks;
+	fl_engine_feed(e, &ev);
+}
+
+static void unseen(struct fl_engine *e, uint64_t kaddr, uint64_t snap, unsigned int forks)
+{
+	unseen_of(e, kaddr, INO, snap, forks);
+}
+
+/* BPF: a traced change of inode @ino at @kaddr answers the finds waiting on it. */
+static void answer(struct fl_engine *e, uint64_t kaddr, uint64_t ino, uint64_t seqs,
+		   unsigned int flags)
+{
+	struct fl_event ev = mk_event(FL_EV_STALE_ANSWER, PID_B, ino, 0, 0, 2000);
+
+	ev.fs_magic = XFS_MAGIC;
+	ev.kaddr = kaddr;
+	ev.aux = seqs;
+	ev.op = flags;
 	fl_engine_feed(e, &ev);
 }
 
@@ -1638,6 +1661,7 @@ static void test_stale_settle(void **state)
 {
 	struct fl_engine *e = *state;
 
+	memset(seq_table, 0, sizeof(seq_table));
 	e->slots[1].c[FL_CNT_STALE_KERNEL] = 12;
 	e->slots[1].c[FL_CNT_STALE_SEEN] = 6;
 	seq_table[0][0] = 0xffff1000;
@@ -1660,6 +1684,52 @@ static void test_stale_settle(void **state)
 	assert_int_equal(e->stale.missed, 3);
 	assert_true(fl_stale_newer(0, 0xffffffff, 1));	/* 2^32 wrap */
 	assert_false(fl_stale_newer(5, 5, 3));
+	no_violation(e);
+}
+
+/*
+ * Issue 14.11: inode memory is reused.  A find is answered by the next
+ * traced change of its own inode, during the run; a change of another
+ * inode at the same address answers nothing.  What is left at the end is
+ * settled only against the same inode: the sequences of a new inode at
+ * the address (low or high) say nothing about the old one's map.
+ */
+static void test_stale_answered_by_its_inode(void **state)
+{
+	struct fl_engine *e = *state;
+
+	memset(seq_table, 0, sizeof(seq_table));
+	e->slots[1].c[FL_CNT_STALE_KERNEL] = 6;
+	unseen(e, 0xffff1000, 0x40, 1);
+	unseen(e, 0xffff1000, 7ull << 32, 2);
+	answer(e, 0xffff1000, INO + 1, 0x41, FL_EXTCHG_SEQS);	/* another inode */
+	answer(e, 0xffff1000, INO, 0x40, FL_EXTCHG_SEQS);	/* not newer */
+	answer(e, 0xffff1000, INO, 0x41, 0);			/* no traced change */
+	assert_int_equal(e->stale.seen_late, 0);
+	assert_int_equal(e->nunseen, 2);
+	answer(e, 0xffff1000, INO, 0x41, FL_EXTCHG_SEQS);	/* data newer: the first */
+	assert_int_equal(e->stale.seen_late, 1);
+	assert_int_equal(e->nunseen, 1);
+	answer(e, 0xffff1000, INO, (8ull << 32) | 0x41, FL_EXTCHG_SEQS);
+	assert_int_equal(e->stale.seen_late, 2);
+	assert_int_equal(e->nunseen, 0);
+
+	/* left waiting at the end, while a new inode took the address over */
+	unseen(e, 0xffff2000, 0x900, 1);
+	unseen_of(e, 0xffff3000, INO + 7, 0x900, 1);
+	unseen(e, 0xffff4000, 0x900, 1);
+	seq_table[0][0] = 0xffff2000;		/* the new inode's few changes */
+	seq_table[0][1] = 3;
+	seq_table[0][2] = INO + 1;
+	seq_table[1][0] = 0xffff3000;		/* ... or many */
+	seq_table[1][1] = 0x100000;
+	seq_table[1][2] = INO + 8;
+	seq_table[2][0] = 0xffff4000;		/* the same inode: settled late */
+	seq_table[2][1] = 0x901;
+	seq_table[2][2] = INO;
+	fl_engine_settle_stale(e, seq_now, NULL);
+	assert_int_equal(e->stale.seen_late, 3);
+	assert_int_equal(e->stale.missed, 2);
 	no_violation(e);
 }
 
@@ -1747,6 +1817,7 @@ int main(void)
 		T(test_seed000_mkwrite_punch_shared),
 		T(test_delete_shared_hint_outside_fault),
 		T(test_stale_settle),
+		T(test_stale_answered_by_its_inode),
 		T(test_seed002_stale_map_used),
 		T(test_stale_map_not_reported),
 		T(test_insert_lockless_reader),
