@@ -583,22 +583,63 @@ static __always_inline void fl_event_init(struct fl_event *e, __u16 type, __u32 
 	e->aux = 0;
 }
 
+/* What a lost event of @type blinds: the counter beside FL_CNT_LOST. */
+static __always_inline __u32 fl_lost_kind(__u16 type)
+{
+	switch (type) {
+	case FL_EV_INVAL_BEGIN:
+	case FL_EV_INVAL_STEP:
+	case FL_EV_INVAL_END:
+		return FL_CNT_LOST_WINDOWS;
+	case FL_EV_IOMAP_MAP:
+	case FL_EV_STALE_UNSEEN:
+	case FL_EV_STALE_ANSWER:
+		return FL_CNT_LOST_MAPS;
+	case FL_EV_LOCK_ACQ:
+	case FL_EV_LOCK_REL:
+	case FL_EV_LOCK_SYNC:
+		return FL_CNT_LOST_LOCKS;
+	default:
+		return FL_CNT_LOST_CHECKS;
+	}
+}
+
 /*
- * Reserve and fill the common part of an event.  A full ring buffer is an
- * accounted loss, never a silent one.
+ * Reserve and fill the common part of an event, with room for a stack
+ * only when @stack (fl_event_stack may then fill it): most events carry
+ * none, and a ring of short records holds three times as many.  A full
+ * ring buffer is an accounted loss, never a silent one.
  */
-static __always_inline struct fl_event *fl_event_new(__u16 type, __u32 slot,
-						     struct inode *inode)
+static __always_inline struct fl_event *fl_event_reserve(__u16 type, __u32 slot,
+							 struct inode *inode, bool stack)
 {
 	struct fl_event *e;
 
-	e = bpf_ringbuf_reserve(&fl_events, sizeof(*e), 0);
+	if (stack)
+		e = bpf_ringbuf_reserve(&fl_events, sizeof(*e), 0);
+	else
+		e = bpf_ringbuf_reserve(&fl_events, FL_EVENT_HEAD, 0);
 	if (!e) {
 		fl_count(slot, FL_CNT_LOST);
+		fl_count(slot, fl_lost_kind(type));
 		return NULL;
 	}
 	fl_event_init(e, type, slot, inode);
 	return e;
+}
+
+/* An event that carries no stack. */
+static __always_inline struct fl_event *fl_event_new(__u16 type, __u32 slot,
+						     struct inode *inode)
+{
+	return fl_event_reserve(type, slot, inode, false);
+}
+
+/* An event with room for the kernel stack (fl_event_stack). */
+static __always_inline struct fl_event *fl_event_new_stack(__u16 type, __u32 slot,
+							   struct inode *inode)
+{
+	return fl_event_reserve(type, slot, inode, true);
 }
 
 static __always_inline void fl_event_stack(void *ctx, struct fl_event *e)
@@ -661,7 +702,7 @@ static __always_inline struct fl_event *fl_event_for(void *ctx, __u16 type, __u3
 		return NULL;
 	if (candidate && !fl_candidate_gate(ctx, type, slot, inode, stack_id))
 		return NULL;
-	return fl_event_new(type, slot, inode);
+	return fl_event_reserve(type, slot, inode, candidate);
 }
 
 /* Candidates carry the kernel stack that user space judges and shows. */
@@ -726,7 +767,7 @@ static __always_inline void fl_window_open(void *ctx, struct fl_task_inval *t,
 	fl_inode_key(inode, &t->key);
 	t->magic = BPF_CORE_READ(inode, i_sb, s_magic);
 	t->opened = 1;
-	e = fl_event_new(FL_EV_INVAL_BEGIN, slot, inode);
+	e = fl_event_new_stack(FL_EV_INVAL_BEGIN, slot, inode);
 	if (!e)
 		return;
 	e->op = t->op;

@@ -180,7 +180,7 @@ static __always_inline int fl_fs_step(void *ctx, struct inode *inode, __u8 op)
 	if (t->stepped || t->inode != (__u64)inode)
 		return 0;
 	t->stepped = 1;
-	e = fl_event_new(FL_EV_INVAL_STEP, slot, inode);
+	e = fl_event_new_stack(FL_EV_INVAL_STEP, slot, inode);
 	if (!e)
 		return 0;
 	e->op = op;

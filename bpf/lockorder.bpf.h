@@ -114,9 +114,9 @@ static __noinline void fl_lo_drop(struct fl_lo_task *t, __u32 i)
 
 static __always_inline struct fl_event *fl_lo_new(__u16 type, __u8 kind, __u32 slot,
 						  struct inode *inode, __u32 magic, __u32 dev,
-						  __u64 kaddr, __u32 mode)
+						  __u64 kaddr, __u32 mode, bool stack)
 {
-	struct fl_event *e = fl_event_new(type, slot, inode);
+	struct fl_event *e = fl_event_reserve(type, slot, inode, stack);
 
 	if (!e)
 		return NULL;
@@ -140,7 +140,7 @@ static __noinline bool fl_lo_sync(struct fl_lo_task *t, __u32 slot)
 
 	if (t->synced)
 		return true;
-	e = fl_event_new(FL_EV_LOCK_SYNC, slot, NULL);
+	e = fl_event_new_stack(FL_EV_LOCK_SYNC, slot, NULL);	/* frames: the instances */
 	if (!e)
 		return false;
 	for (__u32 i = 0; i < FL_LO_HELD; i++) {
@@ -178,7 +178,7 @@ static __noinline void fl_lo_flush(struct fl_lo_task *t)
 		if (h->sent || h->attempt)
 			continue;
 		e = fl_lo_new(FL_EV_LOCK_ACQ, h->kind, h->slot, (void *)h->inode, h->magic,
-			      h->dev, h->kaddr, h->mode | FL_LKM_LATE);
+			      h->dev, h->kaddr, h->mode | FL_LKM_LATE, false);
 		if (!e)
 			continue;	/* stays unsent: its release stays in BPF too */
 		e->ts = h->ts;
@@ -405,8 +405,11 @@ static __noinline void fl_lo_acquire(void *ctx, struct fl_lo_op *op)
 		if (!fl_lo_sync(t, op->slot))
 			goto counted;
 		fl_lo_flush(t);
-		e = fl_lo_new(FL_EV_LOCK_ACQ, op->kind, op->slot, op->inode, op->magic, op->dev,
-			      op->kaddr, op->mode);
+		e = found & FL_LO_NEW ?
+		    fl_lo_new(FL_EV_LOCK_ACQ, op->kind, op->slot, op->inode, op->magic, op->dev,
+			      op->kaddr, op->mode, true) :
+		    fl_lo_new(FL_EV_LOCK_ACQ, op->kind, op->slot, op->inode, op->magic, op->dev,
+			      op->kaddr, op->mode, false);
 		if (!e)
 			goto keep;	/* a loss: the edges may be missing, nothing is wrong */
 		e->ts = op->ts;
@@ -496,14 +499,14 @@ static __noinline void fl_lo_release(struct fl_lo_op *op, bool followed)
 		if (!h->sent)
 			return;
 		e = fl_lo_new(FL_EV_LOCK_ACQ, op->kind, h->slot, (void *)h->inode, h->magic,
-			      h->dev, op->kaddr, op->mode);
+			      h->dev, op->kaddr, op->mode, false);
 		if (e)
 			bpf_ringbuf_submit(e, 0);
 		return;
 	}
 	if (h->sent) {
 		e = fl_lo_new(FL_EV_LOCK_REL, op->kind, h->slot, (void *)h->inode, h->magic,
-			      h->dev, op->kaddr, 0);
+			      h->dev, op->kaddr, 0, false);
 		if (e)
 			bpf_ringbuf_submit(e, 0);
 		else

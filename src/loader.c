@@ -532,10 +532,15 @@ static int on_sample(void *ctx, void *data, size_t size)
 	struct fl_loader *l = ctx;
 	struct fl_event ev;
 
-	if (size < sizeof(ev))
+	/* FL_EVENT_HEAD without a stack, the whole event with one */
+	if (size < FL_EVENT_HEAD)
 		return 0;
+	if (size > sizeof(ev))
+		size = sizeof(ev);
 	/* copied out: the slot is handed back to the kernel after the callback */
-	memcpy(&ev, data, sizeof(ev));
+	memcpy(&ev, data, size);
+	if (size < sizeof(ev))
+		ev.nr_frames = 0;
 	return l->fn(l->fn_ctx, &ev);
 }
 

@@ -363,6 +363,47 @@ static void print_rows(FILE *out, const struct fl_engine *e, const struct fl_run
 	}
 }
 
+/*
+ * What lost events blind, per filesystem: each kind of event feeds
+ * different rules, so a loss is not "violations may be missing" alone.
+ */
+static const struct {
+	enum fl_counter c;
+	const char *what;
+} lost_kinds[] = {
+	{ FL_CNT_LOST_CHECKS, "judged events (fault-unlocked, insert-unlocked, invalidation-*, "
+			      "write-unlocked: violations in them are missed)" },
+	{ FL_CNT_LOST_WINDOWS, "invalidation window events (a finding's racing invalidation, "
+			       "observed-race evidence)" },
+	{ FL_CNT_LOST_MAPS, "extent-map events (stale-map uses, and the agreement with the "
+			    "kernel's own finds)" },
+	{ FL_CNT_LOST_LOCKS, "lock-order events (edges in them are missed; a lost release is "
+			     "resynced, no finding rests on it)" },
+};
+
+static void print_blinded(FILE *out, const struct fl_engine *e, const struct fl_run_info *ri)
+{
+	for (int s = 0; s < FL_MAX_SLOTS; s++) {
+		const struct fl_slot_info *si = &ri->slots[s];
+		const struct fl_counts *c = &e->slots[s];
+		char fstype[FL_ESC_LEN(sizeof(si->fstype))], mount[FL_ESC_LEN(sizeof(si->mount))];
+
+		if (!c->c[FL_CNT_LOST])
+			continue;
+		if (si->used)
+			fprintf(out, "  on %s %u:%u%s%s:\n", ESC(fstype, si->fstype),
+				fl_kdev_major(si->kdev), fl_kdev_minor(si->kdev),
+				si->mount[0] ? " at " : "", ESC(mount, si->mount));
+		else
+			fprintf(out, "  on %s:\n", s ? "a filesystem not named" :
+						  "no watched filesystem (or others)");
+		for (size_t k = 0; k < ARRAY_SIZE(lost_kinds); k++)
+			if (c->c[lost_kinds[k].c])
+				fprintf(out, "    %" PRIu64 " %s\n", c->c[lost_kinds[k].c],
+					lost_kinds[k].what);
+	}
+}
+
 void fl_report_text(FILE *out, const struct fl_engine *e, const struct fl_run_info *ri)
 {
 	char kernel[FL_ESC_LEN(sizeof(ri->kernel))], attach[FL_ESC_LEN(16)], locks[FL_ESC_LEN(16)];
@@ -392,6 +433,7 @@ void fl_report_text(FILE *out, const struct fl_engine *e, const struct fl_run_in
 		fprintf(out, "\n");
 		if (ri->lost_note[0])
 			fprintf(out, "  %s\n", ri->lost_note);
+		print_blinded(out, e, ri);
 		fprintf(out, "  the run is incomplete: violations may be missing\n");
 	}
 	if (ri->partial)

@@ -164,6 +164,10 @@ const char *fl_counter_name(unsigned int counter)
 		[FL_CNT_STALE_SEEN] = "stale_maps_seen",
 		[FL_CNT_STALE_USES] = "stale_map_uses",
 		[FL_CNT_STALE_REVALIDATED] = "stale_maps_revalidated",
+		[FL_CNT_LOST_CHECKS] = "lost_checks",
+		[FL_CNT_LOST_WINDOWS] = "lost_windows",
+		[FL_CNT_LOST_MAPS] = "lost_maps",
+		[FL_CNT_LOST_LOCKS] = "lost_lock_order",
 	};
 
 	/* the lock-order counters are reported under lock_order, not counts */

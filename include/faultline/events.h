@@ -180,6 +180,12 @@ struct fl_event {
 };
 
 /*
+ * An event without a stack leaves BPF without its frames: the ring buffer
+ * record (and the dump's) is this long, a third of a whole fl_event.
+ */
+#define FL_EVENT_HEAD	__builtin_offsetof(struct fl_event, frames)
+
+/*
  * Per-CPU counters, one block of FL_CNT_MAX per watched-filesystem slot.
  * The healthy majority of events is only counted here, never sent.
  */
@@ -213,6 +219,11 @@ enum fl_counter {
 	FL_CNT_LO_RESYNCS,	/* FL_EV_LOCK_SYNC after a lost event */
 	FL_CNT_LO_NO_STATE,	/* operations not followed: no task state */
 	FL_CNT_LO_DEFERRED_MISSED, /* precise mode: an ILOCK whose call's rwsems never came */
+	/* FL_CNT_LOST by what the lost event was, for what the loss blinds */
+	FL_CNT_LOST_CHECKS,	/* judged events: faults, insertions, deletions, iomap steps */
+	FL_CNT_LOST_WINDOWS,	/* invalidation windows (begin, step, end) */
+	FL_CNT_LOST_MAPS,	/* extent maps and stale finds */
+	FL_CNT_LOST_LOCKS,	/* lock-order acquisitions, releases, syncs */
 	FL_CNT_MAX,
 };
 

@@ -33,5 +33,10 @@ assert_json "$J" '.counts.lost > 0' "no loss with a 4 KiB ring and a stopped con
 assert_json "$J" '.complete == false' "lossy run not marked incomplete"
 assert_json "$J" '(.lost_per_cpu | add) == .counts.lost' "per-CPU losses do not add up"
 grep -q 'LOST EVENTS' "$TMP/l.stdout" || fail "text summary does not say events were lost"
+# what the loss blinds: per filesystem and kind of event, adding up
+assert_json "$J" '([.counts.lost_checks, .counts.lost_windows, .counts.lost_maps, .counts.lost_lock_order] | add) == .counts.lost' "lost events by kind do not add up to the total"
+assert_json "$J" '.counts.lost_windows > 0' "tmpfs punches and truncates lost no invalidation window event"
+grep -q 'invalidation window events' "$TMP/l.stdout" || { sed -n '/LOST/,/incomplete/p' "$TMP/l.stdout"; fail "the text does not say the lost windows blind race partners"; }
+note "$(sed -n '/LOST EVENTS/,/incomplete/p' "$TMP/l.stdout" | tr '\n' ' ')"
 grep -q '^violations: 0 distinct in an INCOMPLETE verdict' "$TMP/l.stdout" || fail "the verdict line does not say it is incomplete"
 exit 0
