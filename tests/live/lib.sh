@@ -57,3 +57,15 @@ scratch_fs() {	# fstype [size]
 	esac
 	cleanup_hooks+=("umount '$MNT' 2>/dev/null || umount -l '$MNT'")
 }
+
+# Wait until a faultline started in the background says it is tracing
+# (its stderr), or fail with what it said.  Loading can take seconds.
+wait_tracing() {	# pid stderr-file [tries of 0.1 s]
+	local pid=$1 err=$2
+	for _ in $(seq "${3:-300}"); do
+		grep -qE '^faultline: tracing[ ;]' "$err" && return 0
+		kill -0 "$pid" 2>/dev/null || break
+		sleep 0.1
+	done
+	grep -qE '^faultline: tracing[ ;]' "$err" || { cat "$err"; fail "faultline never started tracing"; }
+}

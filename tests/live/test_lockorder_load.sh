@@ -69,11 +69,7 @@ mkdir -p "$MNT/l"
 	--json "$TMP/lossy.json" -- "$STORM" "$MNT/l" 6 >"$TMP/lossy.out" 2>"$TMP/lossy.err" &
 pid=$!
 cleanup_hooks+=("kill -CONT $pid 2>/dev/null; kill $pid 2>/dev/null")
-for _ in $(seq 100); do
-	grep -q 'tracing;' "$TMP/lossy.err" && break
-	kill -0 $pid 2>/dev/null || break
-	sleep 0.1
-done
+wait_tracing $pid "$TMP/lossy.err"
 sleep 2
 kill -STOP $pid; sleep 1; kill -CONT $pid
 wait $pid

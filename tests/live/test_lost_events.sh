@@ -14,12 +14,7 @@ require_live
 	>"$TMP/l.stdout" 2>"$TMP/l.stderr" &
 pid=$!
 cleanup_hooks+=("kill -CONT $pid 2>/dev/null; kill $pid 2>/dev/null")
-for _ in $(seq 100); do
-	grep -q 'tracing;' "$TMP/l.stderr" && break
-	kill -0 $pid 2>/dev/null || break
-	sleep 0.1
-done
-grep -q 'tracing;' "$TMP/l.stderr" || { cat "$TMP/l.stderr"; fail "faultline never started tracing"; }
+wait_tracing $pid "$TMP/l.stderr"
 sleep 0.3
 kill -STOP $pid
 sleep 1

@@ -43,12 +43,7 @@ cleanup_hooks=("kill $W 2>/dev/null; wait $W 2>/dev/null" "${cleanup_hooks[@]}")
 "$FL" check --pid $W --path "$MNT" --json "$TMP/p.json" >"$TMP/p.stdout" 2>"$TMP/p.stderr" &
 F=$!
 cleanup_hooks=("kill $F 2>/dev/null; wait $F 2>/dev/null" "${cleanup_hooks[@]}")
-for _ in $(seq 150); do
-	grep -q 'tracing' "$TMP/p.stderr" && break
-	kill -0 $F 2>/dev/null || break
-	sleep 0.2
-done
-grep -q 'tracing' "$TMP/p.stderr" || { cat "$TMP/p.stderr"; fail "faultline check --pid did not start"; }
+wait_tracing $F "$TMP/p.stderr"
 echo go >"$TMP/go"
 wait $W || { cat "$TMP/wl.out"; fail "the workload failed"; }
 kill -INT $F
