@@ -1,8 +1,15 @@
 /* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The command line: each command is a table of option groups (cli.c), so
+ * that an option means the same in every command that takes it, and its
+ * --help comes from the same rows as its parsing.
+ */
 #ifndef FL_CLI_H
 #define FL_CLI_H
 
 #include "live.h"
+
+#define FL_VERSION	"0.2.0"
 
 int fl_cmd_check(int argc, char **argv);
 int fl_cmd_probe(int argc, char **argv);
@@ -10,32 +17,52 @@ int fl_cmd_demo(int argc, char **argv);
 int fl_cmd_record(int argc, char **argv);
 int fl_cmd_report(int argc, char **argv);
 
-/* Shared by check and demo: --dev/--path/--pid parsing into live opts. */
-int fl_cli_add_dev(struct fl_live_opts *o, const char *dev);
-int fl_cli_add_path(struct fl_live_opts *o, const char *path);
-int fl_cli_add_pid(struct fl_live_opts *o, const char *pid);
+/* What parsing fills: the live session's options, and the command's own. */
+struct fl_cli {
+	struct fl_live_opts live;
+	void *cmd;
+};
+
+/* One option: --name [ARG], -key; set() says what is wrong before it fails. */
+struct fl_opt {
+	const char *name;
+	int key;		/* getopt's: a short letter */
+	const char *arg;	/* its argument's name in --help, NULL: none */
+	const char *help;	/* one line */
+	int (*set)(struct fl_cli *c, const char *arg);	/* 0, or -1 */
+};
+
+/*
+ * Option groups, each shared by the commands that take it (NULL-terminated
+ * arrays of rows):
+ *   filters   --dev, --path, --pid            check, record
+ *   duration  --duration                      check, record
+ *   ring      --ring-size, --self-cost        check, record, demo
+ *   attach    --attach, --locks, --lock-order check, record, demo, probe
+ *   rules     --assume-protocol               check, record, demo, report
+ *   json      --json                          check, record, demo, report
+ */
+extern const struct fl_opt fl_opts_filters[], fl_opts_duration[], fl_opts_ring[],
+	fl_opts_attach[], fl_opts_rules[], fl_opts_json[];
+
+struct fl_cmd_spec {
+	const char *name;
+	const char *synopsis;	/* after "usage: faultline NAME " */
+	const char *about;	/* one paragraph */
+	const struct fl_opt *groups[8];	/* the command's own rows first */
+	bool takes_command;	/* [-- CMD ARGS...] */
+};
+
+/*
+ * Parse @argv by @spec into @c.  0: parsed, *first is the first operand
+ * (argc if none); 1: --help was printed (exit 0); -1: an error was said.
+ */
+int fl_cli_parse(const struct fl_cmd_spec *spec, int argc, char **argv, struct fl_cli *c,
+		 int *first);
+/* The exit status of a failed parse or a bad operand, and the usage on stderr. */
+int fl_cli_usage(const struct fl_cmd_spec *spec);
+
+/* A positive, finite number of seconds (at most 1e7). */
 int fl_cli_seconds(const char *s, double *out);
-int fl_cli_ring_size(struct fl_live_opts *o, const char *arg);
-/* Options check and demo share (-j -r -A -a -L -v): 1 handled, 0 not ours, -1 bad. */
-int fl_cli_common(int c, const char *arg, struct fl_live_opts *o);
-/* check's and record's long options, and their short letters for getopt */
-#define FL_CLI_TRACE_OPTIONS \
-	{ "json", required_argument, NULL, 'j' }, \
-	{ "dev", required_argument, NULL, 'd' }, \
-	{ "path", required_argument, NULL, 'p' }, \
-	{ "pid", required_argument, NULL, 'P' }, \
-	{ "duration", required_argument, NULL, 't' }, \
-	{ "ring-size", required_argument, NULL, 'r' }, \
-	{ "self-cost", no_argument, NULL, 'C' }, \
-	{ "assume-protocol", required_argument, NULL, 'A' }, \
-	{ "attach", required_argument, NULL, 'a' }, \
-	{ "locks", required_argument, NULL, 'L' }, \
-	{ "lock-order", no_argument, NULL, 'O' }, \
-	{ "verbose", no_argument, NULL, 'v' }
-#define FL_CLI_TRACE_SHORT "j:d:p:P:t:r:CA:a:L:Ov"
-/* Those options (and fl_cli_common's): 1 handled, 0 not ours, -1 bad. */
-int fl_cli_trace(int c, const char *arg, struct fl_live_opts *o);
-/* Exit status for an option error; prints @usage for an unknown option. */
-int fl_cli_usage_error(int c, const char *usage);
 
 #endif

@@ -1,5 +1,4 @@
 // SPDX-License-Identifier: GPL-2.0
-#include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,32 +11,6 @@
 #include "scratch.h"
 #include "util.h"
 #include "workload.h"
-
-static const char demo_usage[] =
-"usage: faultline demo [--json FILE] [--seconds N] [--fs LIST] [--faults-only|--stale-maps]\n"
-"                      [--assume-protocol FS:RULE] [--ring-size MIB] [--attach MODE]\n"
-"                      [--locks word|precise] [--lock-order] [-v]\n"
-"\n"
-"Create scratch filesystems (loop-mounted ext4 and xfs images and a tmpfs)\n"
-"in a new temporary directory, run `faultline check` on them while a\n"
-"built-in workload faults a file in through mmap (read and write), reads and\n"
-"writes it, and punches holes, zeroes, collapses, inserts ranges and truncates\n"
-"it concurrently; then unmount and remove everything.  On a healthy kernel the\n"
-"report shows nonzero counts and zero violations.\n"
-"\n"
-"  --json FILE      write the JSON report to FILE\n"
-"  --seconds N      workload time per filesystem (default 3)\n"
-"  --fs LIST        comma-separated subset of ext4,xfs,tmpfs (default all)\n"
-"  --faults-only    only the mmap fault threads (what `make bench` measures)\n"
-"  --stale-maps     instead: unaligned writes over unwritten extents while\n"
-"                   writeback, cache drops and punches change the extents\n"
-"                   (seed 002's conditions: xfs finds its maps stale)\n"
-"  --assume-protocol FS:RULE[,RULE]  as for check (positive controls)\n"
-"  --ring-size MIB, --attach MODE, --locks MODE, --lock-order  as for check\n"
-"  -v, --verbose    more diagnostics\n"
-"\n"
-"Exit status as for `check` (0 clean, bits 1 violations and 4 incomplete\n"
-"verdict); the workload failing is faultline failing (2).\n";
 
 /*
  * Ctrl-C during set-up or clean-up must not leave loop mounts behind: it
@@ -54,6 +27,8 @@ static void on_demo_signal(int sig)
 struct demo {
 	struct fl_scratch scratch;
 	double seconds;
+	const char *fstypes[FL_SCRATCH_MAX];
+	int nfs;
 	bool faults_only;
 	bool stale_maps;
 };
@@ -118,78 +93,88 @@ static int parse_fs(const char *list, const char **out, int *n)
 	return *n ? 0 : -1;
 }
 
+static int set_seconds(struct fl_cli *c, const char *arg)
+{
+	if (!fl_cli_seconds(arg, &((struct demo *)c->cmd)->seconds))
+		return 0;
+	fl_err("--duration %s: not a positive number of seconds", arg);
+	return -1;
+}
+
+static int set_fs(struct fl_cli *c, const char *arg)
+{
+	struct demo *d = c->cmd;
+
+	return parse_fs(arg, d->fstypes, &d->nfs);
+}
+
+static int set_faults_only(struct fl_cli *c, const char *arg)
+{
+	(void)arg;
+	((struct demo *)c->cmd)->faults_only = true;
+	return 0;
+}
+
+static int set_stale_maps(struct fl_cli *c, const char *arg)
+{
+	(void)arg;
+	((struct demo *)c->cmd)->stale_maps = true;
+	return 0;
+}
+
+static const struct fl_opt demo_opts[] = {
+	{ "duration", 't', "SECS", "workload time per filesystem (default 3)", set_seconds },
+	{ "seconds", 's', "SECS", "the same as --duration (older name)", set_seconds },
+	{ "fs", 'f', "LIST", "comma-separated subset of ext4,xfs,tmpfs (default all)", set_fs },
+	{ "faults-only", 'F', NULL, "only the mmap fault threads (what `make bench` measures)",
+	  set_faults_only },
+	{ "stale-maps", 'S', NULL, "instead: unaligned writes racing writeback, cache drops "
+	  "and punches (seed 002's conditions)", set_stale_maps },
+	{ NULL },
+};
+
+static const struct fl_cmd_spec demo_spec = {
+	.name = "demo",
+	.synopsis = "[options]",
+	.about =
+"Make scratch filesystems (loop-mounted ext4 and xfs images, a tmpfs) in a\n"
+"new temporary directory, run `faultline check` on them while a built-in\n"
+"workload faults a file in through mmap, reads and writes it, and punches,\n"
+"zeroes, collapses, inserts and truncates it concurrently; then unmount and\n"
+"remove everything.  A healthy kernel shows nonzero counts and no violation.\n"
+"Exit status as check's; the workload failing is faultline failing (2).",
+	.groups = { demo_opts, fl_opts_json, fl_opts_ring, fl_opts_attach, fl_opts_rules },
+};
+
 int fl_cmd_demo(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "json", required_argument, NULL, 'j' },
-		{ "seconds", required_argument, NULL, 's' },
-		{ "fs", required_argument, NULL, 'f' },
-		{ "faults-only", no_argument, NULL, 'F' },
-		{ "stale-maps", no_argument, NULL, 'S' },
-		{ "assume-protocol", required_argument, NULL, 'A' },
-		{ "ring-size", required_argument, NULL, 'r' },
-		{ "attach", required_argument, NULL, 'a' },
-		{ "locks", required_argument, NULL, 'L' },
-		{ "lock-order", no_argument, NULL, 'O' },
-		{ "verbose", no_argument, NULL, 'v' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
-	const char *fstypes[FL_SCRATCH_MAX] = { "ext4", "xfs", "tmpfs" };
-	struct fl_live_opts o = { .mode = "demo" };
-	struct demo d = { .seconds = 3 };
-	int nfs = 3, c, ret;
+	struct demo d = { .seconds = 3, .fstypes = { "ext4", "xfs", "tmpfs" }, .nfs = 3 };
+	struct fl_cli c = { .live = { .mode = "demo" }, .cmd = &d };
+	struct fl_live_opts *o = &c.live;
+	int first, ret = fl_cli_parse(&demo_spec, argc, argv, &c, &first);
 
-	while ((c = getopt_long(argc, argv, "j:s:f:FSA:r:a:L:Ovh", opts, NULL)) != -1) {
-		switch (c) {
-		case 's':
-			if (fl_cli_seconds(optarg, &d.seconds)) {
-				fl_err("--seconds %s: not a positive number", optarg);
-				return FL_EXIT_ENV;
-			}
-			break;
-		case 'f':
-			if (parse_fs(optarg, fstypes, &nfs))
-				return FL_EXIT_ENV;
-			break;
-		case 'F':
-			d.faults_only = true;
-			break;
-		case 'S':
-			d.stale_maps = true;
-			break;
-		case 'h':
-			fputs(demo_usage, stdout);
-			return FL_EXIT_CLEAN;
-		default:
-			if (fl_cli_common(c, optarg, &o) <= 0)
-				return fl_cli_usage_error(c, demo_usage);
-		}
-	}
-	if (optind < argc) {
-		fl_err("demo takes no arguments (did you mean `check -- CMD`?)");
-		return FL_EXIT_ENV;
-	}
-	if (fl_files_check((struct fl_file_arg[]){ { "--json", o.json_path, true } }, 1))
+	if (ret)
+		return ret > 0 ? FL_EXIT_CLEAN : FL_EXIT_ENV;
+	if (fl_files_check((struct fl_file_arg[]){ { "--json", o->json_path, true } }, 1))
 		return FL_EXIT_ENV;
 	/* root, BTF, tracefs first: not a loop-device error for what is a privilege one */
 	if (fl_kernel_preflight())
 		return FL_EXIT_ENV;
 	signal(SIGINT, on_demo_signal);
 	signal(SIGTERM, on_demo_signal);
-	if (fl_scratch_create(&d.scratch, fstypes, nfs))
+	if (fl_scratch_create(&d.scratch, d.fstypes, d.nfs))
 		return FL_EXIT_ENV;
 	if (demo_interrupted) {
 		fl_scratch_destroy(&d.scratch);
 		return FL_EXIT_ENV;
 	}
 	for (int i = 0; i < d.scratch.n; i++) {
-		o.devs[o.ndevs++] = d.scratch.fs[i].kdev;
+		o->devs[o->ndevs++] = d.scratch.fs[i].kdev;
 		fl_info("demo: %s at %s", d.scratch.fs[i].fstype, d.scratch.fs[i].mnt);
 	}
-	o.child_fn = demo_workload;
-	o.child_arg = &d;
-	ret = fl_live_run(&o);
+	o->child_fn = demo_workload;
+	o->child_arg = &d;
+	ret = fl_live_run(o);
 	fl_scratch_destroy(&d.scratch);
 	return ret;
 }

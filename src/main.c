@@ -39,7 +39,7 @@ int main(int argc, char **argv)
 		return argc < 2 ? FL_EXIT_ENV : FL_EXIT_CLEAN;
 	}
 	if (!strcmp(argv[1], "--version")) {
-		printf("faultline 0.1.0 (event ABI %d)\n", 1);
+		printf("faultline %s (event ABI %d)\n", FL_VERSION, FL_ABI_VERSION);
 		return 0;
 	}
 	if (!strcmp(argv[1], "check"))

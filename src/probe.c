@@ -6,7 +6,6 @@
  */
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
-#include <getopt.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -16,21 +15,6 @@
 #include "loader.h"
 #include "tracefs.h"
 #include "util.h"
-
-static const char probe_usage[] =
-"usage: faultline probe [--attach MODE] [--locks word|precise] [-v]\n"
-"\n"
-"Print the kernel release, which BPF program types and attach mechanisms\n"
-"the kernel allows, which of faultline's tracepoints exist, which lock\n"
-"fields the kernel's BTF has (read via CO-RE), and the attach plan: each\n"
-"program with attached/planned, missing (tracepoint absent) or skipped.\n"
-"The BPF objects are loaded (verified) but not attached.  --attach plans\n"
-"for a forced mode (tp, fentry, kprobe) instead of auto, --locks precise\n"
-"adds precise lock tracking (as for check).\n"
-"\n"
-"Exit status: 0 the plan can attach, 2 it cannot (a forced mode or\n"
-"--locks precise this kernel does not allow: its programs are loaded and\n"
-"shown as \"unattachable\") or an environment error.\n";
 
 /* Looks through anonymous unions and structs, as C field access does. */
 static bool type_has_member(const struct btf *btf, const struct btf_type *t,
@@ -136,34 +120,33 @@ static void print_lock_fields(void)
 	btf__free(btf);
 }
 
+static const struct fl_cmd_spec probe_spec = {
+	.name = "probe",
+	.synopsis = "[options]",
+	.about =
+"Print the kernel release, which BPF program types and attach mechanisms\n"
+"it allows, the lock fields its BTF has, and the attach plan `check` would\n"
+"follow with these options, each program with its status.  The BPF objects\n"
+"are loaded (verified, CO-RE relocated) but not attached.  Exit status 0,\n"
+"or 2 when the plan cannot attach (a forced mode or --locks precise this\n"
+"kernel does not allow: its programs are shown \"unattachable\").",
+	.groups = { fl_opts_attach },
+};
+
 int fl_cmd_probe(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "attach", required_argument, NULL, 'a' },
-		{ "locks", required_argument, NULL, 'L' },
-		{ "verbose", no_argument, NULL, 'v' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
 	struct fl_loader_opts lo = { .no_attach = true, .watch_tmpfs = true };
-	struct fl_live_opts o = { .mode = "probe" };
+	struct fl_cli c = { .live = { .mode = "probe" } };
+	struct fl_live_opts o;
 	struct fl_loader l;
 	char rel[128];
-	int c, unattachable;
+	int first, err, unattachable;
 
-	/* check's parser for the options they share, so both take the same forms */
-	while ((c = getopt_long(argc, argv, "a:L:vh", opts, NULL)) != -1) {
-		if (c == 'h') {
-			fputs(probe_usage, stdout);
-			return FL_EXIT_CLEAN;
-		}
-		if (fl_cli_common(c, optarg, &o) <= 0)
-			return fl_cli_usage_error(c, probe_usage);
-	}
-	if (optind < argc) {
-		fl_err("probe takes no arguments");
-		return FL_EXIT_ENV;
-	}
+	err = fl_cli_parse(&probe_spec, argc, argv, &c, &first);
+	if (err)
+		return err > 0 ? FL_EXIT_CLEAN : FL_EXIT_ENV;
+	o = c.live;
+	lo.lock_order = o.lock_order;
 	lo.attach = o.attach;
 	lo.precise = o.precise;
 	fl_kernel_release(rel, sizeof(rel));

@@ -1,7 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /* `faultline record`: a live session whose every event also goes to a dump. */
 #include <errno.h>
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,29 +11,6 @@
 #include "util.h"
 
 #define FL_RECORD_RING_MIB	64U
-
-static const char record_usage[] =
-"usage: faultline record -o FILE [--max-size SIZE] [--json FILE]\n"
-"                        [--dev DEV|--path DIR]... [--pid PID]... [--duration SECS]\n"
-"                        [--ring-size MIB] [--attach MODE] [--locks word|precise] [--lock-order]\n"
-"                        [--assume-protocol FS:RULE] [--self-cost] [-v]\n"
-"                        [-- CMD ARGS...]\n"
-"\n"
-"Trace like `faultline check` (same filters and options), but send every\n"
-"event to user space and write it to a dump FILE (mode 0600) for\n"
-"`faultline report`, here or on another machine.  The live report of the\n"
-"same run is printed as by check.\n"
-"\n"
-"  -o, --output FILE  the dump (replaced if it exists, unless it is also\n"
-"                     another of this run's files)\n"
-"  --max-size SIZE    stop recording when the dump reaches SIZE bytes (K, M, G\n"
-"                     suffixes); the dump is then marked as cut, tracing\n"
-"                     stops and CMD is stopped like at --duration\n"
-"  --json FILE        also write the live report of this run as JSON\n"
-"  --ring-size MIB    as for check, but 64 by default: every event is sent\n"
-"\n"
-"See `faultline check --help` for the other options.  Exit status as check;\n"
-"2 also when the dump could not be written whole.\n";
 
 static int parse_size(const char *s, uint64_t *out)
 {
@@ -63,55 +39,70 @@ static int parse_size(const char *s, uint64_t *out)
 	return 0;
 }
 
+struct record_opts {
+	const char *out;
+	uint64_t max_size;
+};
+
+static int set_output(struct fl_cli *c, const char *arg)
+{
+	((struct record_opts *)c->cmd)->out = arg;
+	return 0;
+}
+
+static int set_max_size(struct fl_cli *c, const char *arg)
+{
+	if (!parse_size(arg, &((struct record_opts *)c->cmd)->max_size))
+		return 0;
+	fl_err("--max-size %s: not a size (bytes, or with K, M, G)", arg);
+	return -1;
+}
+
+static const struct fl_opt record_opts[] = {
+	{ "output", 'o', "FILE", "the dump (mode 0600; replaced if it exists, unless it is "
+	  "another of this run's files)", set_output },
+	{ "max-size", 'M', "SIZE", "stop recording at SIZE bytes (K, M, G): the dump is "
+	  "marked as cut", set_max_size },
+	{ NULL },
+};
+
+static const struct fl_cmd_spec record_spec = {
+	.name = "record",
+	.synopsis = "-o FILE [options] [-- CMD ARGS...]",
+	.about =
+"Trace as `faultline check` does (same options, same live report), and\n"
+"also send every event to user space and write it to a dump FILE for\n"
+"`faultline report`, here or on another machine.  The ring buffer is\n"
+"64 MiB unless --ring-size says otherwise.  Exit status as check's; 2\n"
+"also when the dump could not be written whole.",
+	.groups = { record_opts, fl_opts_json, fl_opts_filters, fl_opts_duration, fl_opts_ring,
+		    fl_opts_attach, fl_opts_rules },
+	.takes_command = true,
+};
+
 int fl_cmd_record(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		FL_CLI_TRACE_OPTIONS,
-		{ "output", required_argument, NULL, 'o' },
-		{ "max-size", required_argument, NULL, 'M' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
-	struct fl_live_opts o = { .mode = "record" };
-	const char *out = NULL;
-	uint64_t max_size = 0;
-	int c;
+	struct record_opts r = { 0 };
+	struct fl_cli c = { .live = { .mode = "record" }, .cmd = &r };
+	int first, err = fl_cli_parse(&record_spec, argc, argv, &c, &first);
 
-	while ((c = getopt_long(argc, argv, "+" FL_CLI_TRACE_SHORT "o:M:h", opts, NULL)) != -1) {
-		switch (c) {
-		case 'o':
-			out = optarg;
-			break;
-		case 'M':
-			if (parse_size(optarg, &max_size)) {
-				fl_err("--max-size %s: not a size (bytes, or with K, M, G)", optarg);
-				return FL_EXIT_ENV;
-			}
-			break;
-		case 'h':
-			fputs(record_usage, stdout);
-			return FL_EXIT_CLEAN;
-		default:
-			if (fl_cli_trace(c, optarg, &o) <= 0)
-				return fl_cli_usage_error(c, record_usage);
-		}
-	}
-	if (!out) {
+	if (err)
+		return err > 0 ? FL_EXIT_CLEAN : FL_EXIT_ENV;
+	if (!r.out) {
 		fl_err("record: -o FILE is required");
-		fputs(record_usage, stderr);
-		return FL_EXIT_ENV;
+		return fl_cli_usage(&record_spec);
 	}
 	/* before the dump is created: -o truncates an existing file */
-	if (fl_files_check((struct fl_file_arg[]){ { "-o", out, true },
-						   { "--json", o.json_path, true } }, 2))
+	if (fl_files_check((struct fl_file_arg[]){ { "-o", r.out, true },
+						   { "--json", c.live.json_path, true } }, 2))
 		return FL_EXIT_ENV;
-	if (optind < argc)
-		o.cmd = argv + optind;
+	if (first < argc)
+		c.live.cmd = argv + first;
 	/* every event is sent, not only candidates: a ring buffer to match */
-	if (!o.ring_bytes)
-		o.ring_bytes = FL_RECORD_RING_MIB << 20;
-	o.record = fl_dump_create(out, max_size);
-	if (!o.record)
+	if (!c.live.ring_bytes)
+		c.live.ring_bytes = FL_RECORD_RING_MIB << 20;
+	c.live.record = fl_dump_create(r.out, r.max_size);
+	if (!c.live.record)
 		return FL_EXIT_ENV;
-	return fl_live_run(&o);
+	return fl_live_run(&c.live);
 }

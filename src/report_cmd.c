@@ -3,7 +3,6 @@
  * `faultline report FILE`: a recorded run through the same engine and
  * reporters as `check`.
  */
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,41 +18,6 @@
 #include "rules.h"
 #include "timeline.h"
 #include "util.h"
-
-static const char report_usage[] =
-"usage: faultline report FILE [--json OUT] [--timeline OUT] [-v]\n"
-"                           [--dev MAJ:MIN]... [--assume-protocol FS:RULE]\n"
-"\n"
-"Read a dump written by `faultline record` (on this or another machine)\n"
-"and judge its events with the same engine as `check`: the same summary,\n"
-"violations and counts as the live report of the recorded run.  Stacks\n"
-"are named from the symbols the dump carries.  A dump cut short (killed,\n"
-"crash, full disk, --max-size) is read up to its last whole record and\n"
-"reported as PARTIAL (\"complete\": false and \"partial_reason\" in JSON).\n"
-"\n"
-"FILE may also be a trace.dat recorded by trace-cmd (see README, \"Importing\n"
-"trace-cmd recordings\" for the command line): plain tracepoints carry no\n"
-"lock words, so lock states are unknown except where xfs's lock tracepoints\n"
-"give them; import statistics go to stderr.\n"
-"\n"
-"  --json OUT       also write the report as JSON (as check --json)\n"
-"  --timeline OUT   write a Chrome/Perfetto trace-event JSON timeline: a\n"
-"                   track per inode, a lane per task, invalidations as\n"
-"                   spans, events as instants, violations flagged\n"
-"                   (category \"violation\"); open it in ui.perfetto.dev\n"
-"  --dev MAJ:MIN    trace.dat: import only this filesystem (repeatable)\n"
-"  --assume-protocol FS:RULE[,RULE]\n"
-"                   trace.dat: add a requirement to a filesystem's protocol,\n"
-"                   as check does (a dump carries the protocol it was\n"
-"                   recorded with)\n"
-"  -v, --verbose    more diagnostics\n"
-"\n"
-"The outputs may not be FILE or each other (checked before FILE is read).\n"
-"\n"
-"Exit status as check's, bits that add up: 0 clean, 1 violations found,\n"
-"4 the verdict is incomplete (the input is partial, cut or damaged, or the\n"
-"recording lost events: \"complete\": false); 2 unreadable input or an\n"
-"output that cannot be written, alone.\n";
 
 /*
  * An input reader: fills the engine (fed in event order), the run info and,
@@ -132,62 +96,84 @@ static fl_reader_fn detect(const char *path, char *err, size_t errlen)
 	return NULL;
 }
 
+struct report_opts {
+	struct fl_run_info *ri;
+	const char *timeline;
+	bool import_opts;	/* --dev or --assume-protocol: trace.dat only */
+};
+
+static int set_timeline(struct fl_cli *c, const char *arg)
+{
+	((struct report_opts *)c->cmd)->timeline = arg;
+	return 0;
+}
+
+static int set_import_dev(struct fl_cli *c, const char *arg)
+{
+	struct report_opts *r = c->cmd;
+
+	r->import_opts = true;
+	return add_dev(r->ri, arg) ? -1 : 0;
+}
+
+static int set_import_assume(struct fl_cli *c, const char *arg)
+{
+	((struct report_opts *)c->cmd)->import_opts = true;
+	return fl_rules_assume(arg) ? -1 : 0;
+}
+
+static const struct fl_opt report_opts[] = {
+	{ "timeline", 'T', "OUT", "write a Chrome/Perfetto trace-event JSON timeline",
+	  set_timeline },
+	{ "dev", 'd', "MAJ:MIN", "trace.dat: import only this filesystem (repeatable)",
+	  set_import_dev },
+	{ "assume-protocol", 'A', "FS:RULE[,RULE]", "trace.dat: add a requirement to a "
+	  "filesystem's protocol, as check does", set_import_assume },
+	{ NULL },
+};
+
+static const struct fl_cmd_spec report_spec = {
+	.name = "report",
+	.synopsis = "[options] FILE",
+	.about =
+"Judge a dump written by `faultline record` (here or on another machine),\n"
+"or a trace.dat recorded by trace-cmd, with the same engine as `check`:\n"
+"the same summary, violations and counts.  An input cut short is read up\n"
+"to its last whole record and reported as PARTIAL.  Exit status as check's\n"
+"(4: the input is partial or lost events); 2: unreadable input.",
+	.groups = { report_opts, fl_opts_json },
+	.takes_command = true,
+};
+
 int fl_cmd_report(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "json", required_argument, NULL, 'j' },
-		{ "timeline", required_argument, NULL, 'T' },
-		{ "dev", required_argument, NULL, 'd' },
-		{ "assume-protocol", required_argument, NULL, 'A' },
-		{ "verbose", no_argument, NULL, 'v' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
-	const char *json = NULL, *timeline = NULL, *path;
 	struct fl_dump_meta_in *m = fl_xcalloc(1, sizeof(*m));
 	struct fl_run_info *ri = fl_xcalloc(1, sizeof(*ri));
+	struct report_opts r = { .ri = ri };
+	struct fl_cli c = { .live = { .mode = "report" }, .cmd = &r };
+	const char *json, *timeline, *path;
 	struct fl_timeline *tl = NULL;
 	struct fl_engine *e = NULL;
-	bool import_opts = false;
-	int c, ret = FL_EXIT_ENV;
+	int first, ret = FL_EXIT_ENV;
 	char err[256] = "";
 	fl_reader_fn read_fn;
 
-	while ((c = getopt_long(argc, argv, "j:T:d:A:vh", opts, NULL)) != -1) {
-		switch (c) {
-		case 'd':
-			if (add_dev(ri, optarg))
-				goto out;
-			import_opts = true;
-			break;
-		case 'A':
-			if (fl_rules_assume(optarg))
-				goto out;
-			import_opts = true;
-			break;
-		case 'j':
-			json = optarg;
-			break;
-		case 'T':
-			timeline = optarg;
-			break;
-		case 'v':
-			fl_verbose++;
-			break;
-		case 'h':
-			fputs(report_usage, stdout);
-			ret = FL_EXIT_CLEAN;
-			goto out;
-		default:
-			fputs(report_usage, stderr);
-			goto out;
-		}
-	}
-	if (optind != argc - 1) {
-		fputs(report_usage, stderr);
+	switch (fl_cli_parse(&report_spec, argc, argv, &c, &first)) {
+	case 0:
+		break;
+	case 1:
+		ret = FL_EXIT_CLEAN;
+		goto out;
+	default:
 		goto out;
 	}
-	path = argv[optind];
+	if (first != argc - 1) {
+		fl_cli_usage(&report_spec);
+		goto out;
+	}
+	json = c.live.json_path;
+	timeline = r.timeline;
+	path = argv[first];
 	if (fl_files_check((struct fl_file_arg[]){ { "input", path, false },
 						   { "--json", json, true },
 						   { "--timeline", timeline, true } }, 3))
@@ -197,7 +183,7 @@ int fl_cmd_report(int argc, char **argv)
 		fl_err("report: %s: %s", path, err);
 		goto out;
 	}
-	if (import_opts && read_fn == fl_dump_read) {
+	if (r.import_opts && read_fn == fl_dump_read) {
 		fl_err("report: --dev and --assume-protocol apply to trace.dat imports; a "
 		       "faultline dump carries the filters and protocol it was recorded with");
 		goto out;

@@ -13,12 +13,12 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "cli.h"
 #include "report.h"
 #include "report_lockorder.h"
 #include "rules.h"
 #include "util.h"
 
-#define FL_VERSION "0.1.0"
 
 static json_object *counts_obj(const struct fl_counts *c)
 {
