@@ -50,7 +50,8 @@ struct fl_cmd_spec {
 	const char *synopsis;	/* after "usage: faultline NAME " */
 	const char *about;	/* one paragraph */
 	const struct fl_opt *groups[8];	/* the command's own rows first */
-	bool takes_command;	/* [-- CMD ARGS...] */
+	bool takes_command;	/* [-- CMD ARGS...]: options stop at the first operand */
+	int operands;		/* otherwise: this many operands, options anywhere */
 };
 
 /*

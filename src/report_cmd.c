@@ -142,7 +142,7 @@ static const struct fl_cmd_spec report_spec = {
 "to its last whole record and reported as PARTIAL.  Exit status as check's\n"
 "(4: the input is partial or lost events); 2: unreadable input.",
 	.groups = { report_opts, fl_opts_json },
-	.takes_command = true,
+	.operands = 1,
 };
 
 int fl_cmd_report(int argc, char **argv)
@@ -165,10 +165,6 @@ int fl_cmd_report(int argc, char **argv)
 		ret = FL_EXIT_CLEAN;
 		goto out;
 	default:
-		goto out;
-	}
-	if (first != argc - 1) {
-		fl_cli_usage(&report_spec);
 		goto out;
 	}
 	json = c.live.json_path;
