@@ -60,7 +60,7 @@ DEB_BUILD	:= clang llvm gcc make libbpf-dev bpftool libelf-dev zlib1g-dev \
 		   libjson-c-dev pkg-config libisal-dev libtracecmd-dev libtraceevent-dev \
 		   libtracefs-dev
 DEB_RUN		:= xfsprogs e2fsprogs util-linux mount
-DEB_TEST	:= libcmocka-dev jq clang-14 libclang-rt-14-dev time trace-cmd btrfs-progs stress-ng
+DEB_TEST	:= man-db libcmocka-dev jq clang-14 libclang-rt-14-dev time trace-cmd btrfs-progs stress-ng
 
 # BPF objects are intermediates of the skeletons; keep them for llvm-objdump and bpftool
 .SECONDARY: $(patsubst %,$(OUT)/%.bpf.o,$(BPF_OBJS)) $(patsubst %,$(OUT)/%_kp.bpf.o,$(BPF_KP_OBJS))
@@ -157,6 +157,8 @@ LIVE_TOOLS	:= $(OUT)/tests/evilname
 
 install: faultline
 	install -D -m 0755 faultline $(DESTDIR)$(PREFIX)/sbin/faultline
+	install -d $(DESTDIR)$(PREFIX)/share/man/man8
+	install -m 0644 docs/man/*.8 $(DESTDIR)$(PREFIX)/share/man/man8/
 
 # Debian packages, installed only when missing (apt-get update once).
 deps:
