@@ -390,7 +390,7 @@ static int one_record(uint32_t type, const unsigned char *p, size_t len, struct 
 		if (len != sizeof(r))
 			return -1;
 		memcpy(&r, p, len);
-		fl_lo_add_counted_edge(e->lo, &r.key, r.n);
+		fl_lo_sync_counted_edge(e->lo, &r.key, r.n);
 		return 0;
 	}
 	case FL_REC_LO_CLASS: {
@@ -399,7 +399,7 @@ static int one_record(uint32_t type, const unsigned char *p, size_t len, struct 
 		if (len != sizeof(r))
 			return -1;
 		memcpy(&r, p, len);
-		fl_lo_add_counted_class(e->lo, &r.key, &r.c);
+		fl_lo_sync_counted_class(e->lo, &r.key, &r.c);
 		return 0;
 	}
 	case FL_REC_SETTLE:
@@ -515,7 +515,7 @@ static int read_start(struct src *s, struct fl_engine *e, struct fl_run_info *ri
 static void settle_and_paths(struct fl_engine *e, struct fl_dump_meta_in *m)
 {
 	for (size_t i = 0; i < m->nrepeats; i++)
-		fl_engine_add_repeats(e, &m->repeats[i].key, m->repeats[i].repeats);
+		fl_engine_sync_repeats(e, &m->repeats[i].key, m->repeats[i].repeats);
 	fl_engine_settle_stale(e, fl_dump_changes, m);
 	for (size_t i = 0; i < e->nviol; i++) {
 		const struct fl_inode_key *k = &e->viol[i].ev.inode;

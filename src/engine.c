@@ -603,17 +603,20 @@ void fl_engine_feed(struct fl_engine *e, const struct fl_event *ev)
 	}
 }
 
-uint64_t fl_engine_add_repeats(struct fl_engine *e, const struct fl_seen_key *k,
-			       uint64_t repeats)
+uint64_t fl_engine_sync_repeats(struct fl_engine *e, const struct fl_seen_key *k,
+				uint64_t repeats)
 {
 	for (size_t i = 0; i < e->nviol; i++) {
 		struct fl_violation *v = &e->viol[i];
+		uint64_t add;
 
 		if (v->ev.type != k->type || v->ev.stack_id != k->stack_id ||
 		    !same_inode(&v->ev.inode, &k->inode))
 			continue;
-		v->count += repeats;
-		return repeats;
+		add = repeats > v->repeats ? repeats - v->repeats : 0;
+		v->count += add;
+		v->repeats += add;
+		return add;
 	}
 	return 0;
 }

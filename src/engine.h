@@ -30,7 +30,8 @@ struct fl_violation {
 	struct fl_event ev;	/* first occurrence */
 	bool has_partner;
 	struct fl_window partner;
-	uint64_t count;
+	uint64_t count;		/* occurrences: seen, and the repeats BPF counted */
+	uint64_t repeats;	/* ... of which BPF counted (fl_seen, cumulative) */
 	uint64_t last_ts;
 	uint64_t sig;
 	char *path;		/* resolved by the reporter, may stay NULL */
@@ -98,11 +99,6 @@ struct fl_engine *fl_engine_new(fl_symname_fn symname, void *symctx);
 void fl_engine_free(struct fl_engine *e);
 void fl_engine_feed(struct fl_engine *e, const struct fl_event *ev);
 /*
- * Occurrences BPF counted but did not send (same event type, code path and
- * inode as one it sent): added to the violations they repeat.  Returns how
- * many were added; repeats of candidates that were no violation are not.
- */
-/*
  * After the run: settle the maps the kernel found stale whose change's
  * trace never answered (FL_EV_STALE_ANSWER).  @seq_now gives the
  * sequences the last traced change of the inode @who at @kaddr left (COW
@@ -114,8 +110,14 @@ typedef bool (*fl_seq_now_fn)(void *ctx, uint64_t kaddr, const struct fl_inode_k
 void fl_engine_settle_stale(struct fl_engine *e, fl_seq_now_fn seq_now, void *ctx);
 /* Did a change leave a sequence newer than @snap in one of @forks? */
 bool fl_stale_newer(uint64_t seen, uint64_t snap, unsigned int forks);
-uint64_t fl_engine_add_repeats(struct fl_engine *e, const struct fl_seen_key *k,
-			       uint64_t repeats);
+/*
+ * Occurrences BPF counted but did not send (same event type, code path and
+ * inode as one it sent), as the running total it has for @k: the part not
+ * synced before is added to the violation it repeats.  Returns how many
+ * were added; repeats of candidates that were no violation are not.
+ */
+uint64_t fl_engine_sync_repeats(struct fl_engine *e, const struct fl_seen_key *k,
+				uint64_t repeats);
 /* Totals over every slot. */
 void fl_engine_total(const struct fl_engine *e, struct fl_counts *out);
 uint64_t fl_engine_total_of(const struct fl_engine *e, enum fl_counter c);

@@ -67,7 +67,7 @@ static void add_repeats(void *ctx, const struct fl_seen_key *k, uint64_t repeats
 
 	if (c->rec)
 		fl_dump_repeat(c->rec, k, repeats);
-	fl_engine_add_repeats(c->e, k, repeats);
+	fl_engine_sync_repeats(c->e, k, repeats);
 }
 
 static void lo_counted_edge(void *ctx, const struct fl_lo_edge_key *k, uint64_t n)
@@ -76,7 +76,7 @@ static void lo_counted_edge(void *ctx, const struct fl_lo_edge_key *k, uint64_t 
 
 	if (c->rec)
 		fl_dump_lo_edge(c->rec, k, n);
-	fl_lo_add_counted_edge(c->e->lo, k, n);
+	fl_lo_sync_counted_edge(c->e->lo, k, n);
 }
 
 static void lo_counted_class(void *ctx, const struct fl_lo_class_key *k,
@@ -86,7 +86,7 @@ static void lo_counted_class(void *ctx, const struct fl_lo_class_key *k,
 
 	if (c->rec)
 		fl_dump_lo_class(c->rec, k, n);
-	fl_lo_add_counted_class(c->e->lo, k, n);
+	fl_lo_sync_counted_class(c->e->lo, k, n);
 }
 
 static const struct fl_lo_counted_fns lo_counted = {

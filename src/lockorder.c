@@ -473,29 +473,44 @@ void fl_lo_feed(struct fl_lo_graph *lo, const struct fl_event *ev,
 		sync(lo, ev);
 }
 
-void fl_lo_add_counted_edge(struct fl_lo_graph *lo, const struct fl_lo_edge_key *k, uint64_t n)
+/* What a running total from BPF adds to what was synced of it before. */
+static uint64_t since(uint64_t *seen, uint64_t total)
+{
+	uint64_t add = total > *seen ? total - *seen : 0;
+
+	*seen += add;
+	return add;
+}
+
+void fl_lo_sync_counted_edge(struct fl_lo_graph *lo, const struct fl_lo_edge_key *k,
+			     uint64_t n)
 {
 	int from = class_of(lo, k->from, k->from_magic), to = class_of(lo, k->to, k->to_magic);
 	int ei = from < 0 || to < 0 ? -1 : edge_find(lo, from, to);
+	struct fl_lo_edge *e;
 
 	/* BPF counts an edge only once user space has it: else beyond the limits */
 	if (ei < 0) {
-		lo->dropped += n;
+		lo->dropped += since(&lo->dropped_counted, n);
 		return;
 	}
-	lo->edges[ei].count += n;
+	e = &lo->edges[ei];
+	n = since(&e->counted[!!k->try], n);
+	e->count += n;
 	if (!k->try)
-		lo->edges[ei].blocking += n;
+		e->blocking += n;
 }
 
-void fl_lo_add_counted_class(struct fl_lo_graph *lo, const struct fl_lo_class_key *k,
-			     const struct fl_lo_class_count *c)
+void fl_lo_sync_counted_class(struct fl_lo_graph *lo, const struct fl_lo_class_key *k,
+			      const struct fl_lo_class_count *c)
 {
 	int cls = class_of(lo, k->kind, k->magic);
+	uint64_t acq;
 
 	if (cls < 0)
 		return;
-	lo->cls[cls].acquisitions += c->acquisitions;
-	lo->cls[cls].nested += c->nested;
-	lo->acquisitions += c->acquisitions;
+	acq = since(&lo->cls[cls].counted_acquisitions, c->acquisitions);
+	lo->cls[cls].acquisitions += acq;
+	lo->cls[cls].nested += since(&lo->cls[cls].counted_nested, c->nested);
+	lo->acquisitions += acq;
 }

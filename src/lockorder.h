@@ -32,6 +32,7 @@ struct fl_lo_class {
 	uint32_t fs_magic;	/* 0: no filesystem (mmap_lock) */
 	uint64_t acquisitions;
 	uint64_t nested;	/* taken while holding another instance of itself */
+	uint64_t counted_acquisitions, counted_nested;	/* BPF's totals synced so far */
 };
 
 struct fl_lo_held {
@@ -57,6 +58,7 @@ struct fl_lo_edge {
 	struct fl_event holder;	/* first (blocking) observation: the holder's acquisition */
 	bool holder_implied;	/* ... known only from its lock word: no stack */
 	struct fl_event acq;	/* ... and the new acquisition */
+	uint64_t counted[2];	/* BPF's totals synced so far: blocking, trylock */
 };
 
 struct fl_lo_cycle {
@@ -80,6 +82,7 @@ struct fl_lo_graph {
 	uint64_t syncs;			/* FL_EV_LOCK_SYNC events */
 	uint64_t sync_dropped;		/* holds a sync showed gone: their release was lost */
 	uint64_t dropped;		/* classes, tasks, edges or cycles beyond the caps */
+	uint64_t dropped_counted;	/* ... of which BPF's totals, synced so far */
 	uint64_t try_failed_unknown;	/* attempts (FL_LKM_ATTEMPT) not kept as holds */
 };
 
@@ -93,10 +96,13 @@ void fl_lo_free(struct fl_lo_graph *lo);
 /* FL_EV_LOCK_ACQ / _REL / _SYNC; other events are ignored. */
 void fl_lo_feed(struct fl_lo_graph *lo, const struct fl_event *ev,
 		fl_lo_report_fn report, void *ctx);
-/* Observations BPF counted instead of sending (fl_lo_edges, fl_lo_classes). */
-void fl_lo_add_counted_edge(struct fl_lo_graph *lo, const struct fl_lo_edge_key *k, uint64_t n);
-void fl_lo_add_counted_class(struct fl_lo_graph *lo, const struct fl_lo_class_key *k,
-			     const struct fl_lo_class_count *c);
+/*
+ * Observations BPF counted instead of sending (fl_lo_edges, fl_lo_classes),
+ * as its running totals: what was not synced before is added.
+ */
+void fl_lo_sync_counted_edge(struct fl_lo_graph *lo, const struct fl_lo_edge_key *k, uint64_t n);
+void fl_lo_sync_counted_class(struct fl_lo_graph *lo, const struct fl_lo_class_key *k,
+			      const struct fl_lo_class_count *c);
 
 const char *fl_lo_kind_name(unsigned int kind);
 /* "i_rwsem (xfs IOLOCK)", "invalidate_lock (ext4)", "mmap_lock" */

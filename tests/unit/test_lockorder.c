@@ -417,18 +417,27 @@ static void test_counted_in_bpf(void **state)
 	assert_true(ei >= 0);
 	assert_int_equal(lo->edges[ei].count, 1);
 	assert_int_equal(lo->acquisitions, 1);
-	fl_lo_add_counted_edge(lo, &ek, 99);
+	fl_lo_sync_counted_edge(lo, &ek, 99);
 	assert_int_equal(lo->edges[ei].count, 100);
 	assert_int_equal(lo->edges[ei].blocking, 100);
+	/* totals, read again and again by a long run: only what is new adds */
+	fl_lo_sync_counted_edge(lo, &ek, 99);
+	assert_int_equal(lo->edges[ei].count, 100);
+	fl_lo_sync_counted_edge(lo, &ek, 120);
+	fl_lo_sync_counted_edge(lo, &ek, 120);
+	assert_int_equal(lo->edges[ei].count, 121);
+	assert_int_equal(lo->edges[ei].blocking, 121);
+	/* trylock observations have a total of their own, and never block */
 	ek.try = 1;
-	fl_lo_add_counted_edge(lo, &ek, 5);
-	assert_int_equal(lo->edges[ei].count, 105);
-	assert_int_equal(lo->edges[ei].blocking, 100);
-	fl_lo_add_counted_class(lo, &ck, &cc);
+	fl_lo_sync_counted_edge(lo, &ek, 5);
+	assert_int_equal(lo->edges[ei].count, 126);
+	assert_int_equal(lo->edges[ei].blocking, 121);
+	fl_lo_sync_counted_class(lo, &ck, &cc);
+	fl_lo_sync_counted_class(lo, &ck, &cc);
 	assert_int_equal(lo->acquisitions, 41);
 	/* an edge user space never had is beyond its limits, not invented */
 	ek.from = FL_LK_I_RWSEM;
-	fl_lo_add_counted_edge(lo, &ek, 3);
+	fl_lo_sync_counted_edge(lo, &ek, 3);
 	assert_int_equal(edge(lo, FL_LK_I_RWSEM, FL_LK_XFS_ILOCK), -1);
 	assert_int_equal(lo->dropped, 3);
 	rel(lo, 1, FL_LK_XFS_ILOCK, XFS_MAGIC, 10);
