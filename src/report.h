@@ -62,12 +62,19 @@ struct fl_run_info {
 };
 
 void fl_report_text(FILE *out, const struct fl_engine *e, const struct fl_run_info *ri);
+/* One violation's block of the text report, numbered @idx + 1. */
+void fl_report_text_violation(FILE *out, const struct fl_engine *e,
+			      const struct fl_run_info *ri, const struct fl_violation *v, size_t idx);
 /* 0 or -errno; the file is written whole or not at all. */
 int fl_report_json(const char *path, const struct fl_engine *e, const struct fl_run_info *ri);
 
 /* The attach plan as a JSON array (the report, and the dump's header). */
 struct json_object;
 struct json_object *fl_report_attach_json(const struct fl_run_info *ri);
+/* One violation as the JSON report's "violations" array has it. */
+struct json_object *fl_report_violation_json(const struct fl_engine *e,
+					     const struct fl_run_info *ri,
+					     const struct fl_violation *v);
 /* A task name (at most FL_COMM_LEN bytes, exact) as a JSON string. */
 struct json_object *fl_report_comm_json(const char *comm);
 

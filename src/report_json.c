@@ -17,6 +17,7 @@
 #include "report.h"
 #include "report_lockorder.h"
 #include "rules.h"
+#include "signature.h"
 #include "util.h"
 
 
@@ -86,14 +87,18 @@ static json_object *window_obj(const struct fl_run_info *ri, const struct fl_win
 	return o;
 }
 
-static json_object *violation_obj(const struct fl_engine *e, const struct fl_run_info *ri,
-				  const struct fl_violation *v)
+json_object *fl_report_violation_json(const struct fl_engine *e, const struct fl_run_info *ri,
+				      const struct fl_violation *v)
 {
 	const struct fl_event *ev = &v->ev;
 	json_object *o = json_object_new_object();
 	json_object *locks = json_object_new_object();
 
+	char sig[FL_SIG_LEN];
+
+	fl_signature(e, ri, v, sig);
 	json_object_object_add(o, "rule", json_object_new_string(fl_rule_info(v->rule)->name));
+	json_object_object_add(o, "signature", json_object_new_string(sig));
 	json_object_object_add(o, "evidence", json_object_new_string(fl_evidence_name(v->evidence)));
 	json_object_object_add(o, "event", json_object_new_string(fl_event_type_name(ev->type)));
 	json_object_object_add(o, "dev", dev_str(ev->inode.dev));
@@ -287,7 +292,7 @@ int fl_report_json(const char *path, const struct fl_engine *e, const struct fl_
 	json_object_object_add(root, "rules", coverage_arr(ri, fl_report_lo_checked(e, ri)));
 	json_object_object_add(root, "attach", fl_report_attach_json(ri));
 	for (size_t i = 0; i < e->nviol; i++)
-		json_object_array_add(viols, violation_obj(e, ri, &e->viol[i]));
+		json_object_array_add(viols, fl_report_violation_json(e, ri, &e->viol[i]));
 	json_object_object_add(root, "violations", viols);
 	json_object_object_add(root, "stale_maps", stale_obj(e));
 	json_object_object_add(root, "lock_order", fl_report_lo_json(e, ri));

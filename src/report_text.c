@@ -6,6 +6,7 @@
 #include <sys/wait.h>
 
 #include "report.h"
+#include "signature.h"
 #include "report_lockorder.h"
 #include "rules.h"
 #include "util.h"
@@ -200,19 +201,22 @@ static const char *what_happened(const struct fl_event *ev)
 	}
 }
 
-static void print_violation(FILE *out, const struct fl_engine *e,
-			    const struct fl_run_info *ri, const struct fl_violation *v, size_t idx)
+void fl_report_text_violation(FILE *out, const struct fl_engine *e,
+			      const struct fl_run_info *ri, const struct fl_violation *v, size_t idx)
 {
 	const struct fl_event *ev = &v->ev;
 	const struct fl_rule_info *ri_rule = fl_rule_info(v->rule);
-	char comm[FL_ESC_LEN(FL_COMM_LEN)], path[FL_ESC_LEN(PATH_MAX)];
+	char comm[FL_ESC_LEN(FL_COMM_LEN)], path[FL_ESC_LEN(PATH_MAX)], sig[FL_SIG_LEN];
 
+	fl_signature(e, ri, v, sig);
 	if (v->rule == FL_R_LOCK_ORDER) {
 		fl_report_lo_violation(out, e, ri, v, idx);
+		fprintf(out, "    signature %s\n", sig);
 		return;
 	}
 	fprintf(out, "\n[%zu] %s (%s): %s\n", idx + 1, ri_rule->name,
 		fl_evidence_name(v->evidence), ri_rule->summary);
+	fprintf(out, "    signature %s\n", sig);
 	fprintf(out, "    inode %u:%u ino %" PRIu64 " gen %u (%s) %s\n",
 		fl_kdev_major(ev->inode.dev), fl_kdev_minor(ev->inode.dev),
 		(uint64_t)ev->inode.ino, ev->inode.gen, fl_fs_name(ev->fs_magic),
@@ -464,5 +468,5 @@ void fl_report_text(FILE *out, const struct fl_engine *e, const struct fl_run_in
 		fprintf(out, " in an INCOMPLETE verdict (see above): more may be missing");
 	fprintf(out, "\n");
 	for (size_t i = 0; i < e->nviol; i++)
-		print_violation(out, e, ri, &e->viol[i], i);
+		fl_report_text_violation(out, e, ri, &e->viol[i], i);
 }
