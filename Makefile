@@ -35,7 +35,8 @@ CORE_SRCS	:= src/engine.c src/signature.c src/cli.c src/exit.c src/outputs.c src
 		   src/report_json.c src/dump_write.c src/dump_read.c src/timeline.c \
 		   src/report_cmd.c src/xfs_holds.c src/report_lockorder.c src/tracedat_cpustats.c \
 		   src/report_fs.c
-APP_SRCS	:= src/main.c src/cli_live.c src/filters.c src/check.c src/probe.c src/demo.c src/loader.c src/record.c \
+APP_SRCS	:= src/main.c src/cli_live.c src/filters.c src/check.c src/watch.c src/sink_kmsg.c \
+		   src/sink_metrics.c src/sink_journal.c src/probe.c src/demo.c src/loader.c src/record.c \
 		   src/tracefs.c src/scratch.c src/workload.c src/pathres.c \
 		   src/live.c src/kernel.c
 # trace-cmd import (`report trace.dat`, libtracecmd): in ./faultline; the
@@ -58,7 +59,7 @@ UNIT_TESTS	:= $(patsubst tests/unit/%.c,$(OUT)/tests/%,$(wildcard tests/unit/tes
 
 DEB_BUILD	:= clang llvm gcc make libbpf-dev bpftool libelf-dev zlib1g-dev \
 		   libjson-c-dev pkg-config libisal-dev libtracecmd-dev libtraceevent-dev \
-		   libtracefs-dev
+		   libtracefs-dev libsystemd-dev
 DEB_RUN		:= xfsprogs e2fsprogs util-linux mount
 DEB_TEST	:= man-db libcmocka-dev jq clang-14 libclang-rt-14-dev time trace-cmd btrfs-progs stress-ng
 
@@ -97,12 +98,20 @@ $(CRC_ISAL): src/dump_crc.c src/dump.h | $(OUT)
 
 $(TRACEDAT_OBJ): CFLAGS += $(TRACEDAT_CFLAGS)
 
+# The journal and sd_notify through libsystemd in ./faultline; the static
+# build has no libsystemd.a in Debian: sink_journal.c without it refuses
+# --journal and makes notifications no-ops.
+$(OUT)/sink_journal.o: CFLAGS += -DFL_HAVE_SYSTEMD
+$(OUT)/sink_journal_none.o: src/sink_journal.c src/watch.h | $(OUT)
+	$(CC) $(CFLAGS) -c $< -o $@
+STATIC_OBJS	:= $(filter-out $(OUT)/sink_journal.o,$(APP_OBJS)) $(OUT)/sink_journal_none.o
+
 faultline: $(CORE_OBJS) $(APP_OBJS) $(CRC_ISAL) $(TRACEDAT_OBJ)
-	$(CC) $(CFLAGS) $^ -o $@ $(LDLIBS) -lisal $(TRACEDAT_LIBS)
+	$(CC) $(CFLAGS) $^ -o $@ $(LDLIBS) -lisal $(TRACEDAT_LIBS) -lsystemd
 
 # One self-contained binary for guest initramfs images and hosts without
 # the shared libraries.
-$(OUT)/faultline-static: $(CORE_OBJS) $(APP_OBJS) $(CRC_ZLIB) $(TRACEDAT_NONE)
+$(OUT)/faultline-static: $(CORE_OBJS) $(STATIC_OBJS) $(CRC_ZLIB) $(TRACEDAT_NONE)
 	$(CC) $(CFLAGS) -static $^ -o $@ $(LDLIBS)
 
 $(OUT)/tests/%: tests/unit/%.c $(CORE_OBJS) $(CRC_ZLIB) $(TRACEDAT_NONE) | $(OUT)/tests
@@ -122,9 +131,10 @@ $(OUT)/asan/%.o: src/%.c $(wildcard src/*.h) include/faultline/events.h | $(OUT)
 	$(CC) $(CFLAGS) $(SAN_FLAGS) -c $< -o $@
 $(OUT)/asan/loader.o: $(SKELS)
 $(patsubst src/%.c,$(OUT)/asan/%.o,$(TRACEDAT_SRCS)): CFLAGS += $(TRACEDAT_CFLAGS)
+$(OUT)/asan/sink_journal.o: CFLAGS += -DFL_HAVE_SYSTEMD
 $(OUT)/asan/faultline: $(patsubst src/%.c,$(OUT)/asan/%.o,$(CORE_SRCS) $(APP_SRCS) src/dump_crc.c \
 		       $(TRACEDAT_SRCS))
-	$(CC) $(CFLAGS) $(SAN_FLAGS) $^ -o $@ $(LDLIBS) $(TRACEDAT_LIBS)
+	$(CC) $(CFLAGS) $(SAN_FLAGS) $^ -o $@ $(LDLIBS) $(TRACEDAT_LIBS) -lsystemd
 
 # libFuzzer target for the dump reader (clang, libclang-rt-14-dev).
 $(OUT)/fuzz/fuzz_dump: tests/fuzz/fuzz_dump.c $(CORE_SRCS) $(wildcard src/*.h)

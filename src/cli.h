@@ -16,6 +16,7 @@ int fl_cmd_probe(int argc, char **argv);
 int fl_cmd_demo(int argc, char **argv);
 int fl_cmd_record(int argc, char **argv);
 int fl_cmd_report(int argc, char **argv);
+int fl_cmd_watch(int argc, char **argv);
 
 /* What parsing fills: the live session's options, and the command's own. */
 struct fl_cli {

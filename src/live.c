@@ -21,17 +21,27 @@
 #include "rules.h"
 #include "tracefs.h"
 #include "util.h"
+#include "watch.h"
 
 static volatile sig_atomic_t stop_requested;	/* the signal that asked */
+static volatile sig_atomic_t report_requested;	/* watch: SIGHUP */
 
 static void on_signal(int sig)
 {
 	stop_requested = sig;
 }
 
+static void on_hup(int sig)
+{
+	(void)sig;
+	report_requested = 1;
+}
+
 struct live_ctx {
 	struct fl_engine *e;
 	struct fl_dump_writer *rec;	/* record: the dump, or NULL */
+	struct fl_watch *watch;		/* watch: where new violations go */
+	struct fl_run_info *ri;
 	struct fl_loader *l;
 	uint64_t *lost_prev;		/* record: lost per CPU at the last snapshot */
 };
@@ -57,6 +67,8 @@ static int feed(void *ctx, const struct fl_event *ev)
 						e->viol[i].ev.tgid);
 		if (c->rec)
 			fl_dump_path(c->rec, &e->viol[i].ev.inode, e->viol[i].path);
+		if (c->watch)
+			fl_watch_violation(c->watch, e, c->ri, &e->viol[i]);
 	}
 	return 0;
 }
@@ -293,6 +305,25 @@ static bool update_slots(struct fl_run_info *ri, struct fl_loader *l)
 	return changed;
 }
 
+/*
+ * BPF's counts into the engine: the counters, and (@totals) the repeats and
+ * lock-order observations it counted instead of sending, which cost a map
+ * walk each.  At the end, and while a watch runs.
+ */
+static void sync_counts(struct live_ctx *c, const struct fl_live_opts *o, bool totals)
+{
+	struct fl_counts slots[FL_MAX_SLOTS];
+
+	if (!fl_loader_counts(c->l, slots, c->ri->lost_per_cpu))
+		memcpy(c->e->slots, slots, sizeof(slots));
+	update_slots(c->ri, c->l);
+	if (!totals)
+		return;
+	fl_loader_repeats(c->l, add_repeats, c);
+	if (o->lock_order)
+		fl_loader_lo_counted(c->l, &lo_counted, c);
+}
+
 static bool watches_tmpfs(const struct fl_run_info *ri)
 {
 	for (int s = 0; s < FL_MAX_SLOTS; s++)
@@ -338,10 +369,12 @@ int fl_live_run(const struct fl_live_opts *o)
 	};
 	struct fl_run_info *ri = fl_xcalloc(1, sizeof(*ri));
 	struct fl_counts slots[FL_MAX_SLOTS];
+	void (*old_hup)(int) = SIG_ERR;
+	uint64_t last_totals = 0;
 	struct fl_symbolizer sz = { .path = "/proc/kallsyms" };
 	struct fl_engine *eng = NULL;
 	struct fl_loader l;
-	struct live_ctx lc = { .rec = o->record, .l = &l };
+	struct live_ctx lc = { .rec = o->record, .watch = o->watch, .ri = ri, .l = &l };
 	uint64_t last_snap = 0;
 	int ret = FL_EXIT_ENV, err;
 	void (*old_int)(int) = SIG_ERR, (*old_term)(int) = SIG_ERR;
@@ -405,6 +438,12 @@ int fl_live_run(const struct fl_live_opts *o)
 
 	old_int = signal(SIGINT, on_signal);
 	old_term = signal(SIGTERM, on_signal);
+	if (o->watch) {
+		/* an alert names its stack the moment it goes out */
+		ri->ksyms = fl_symbolizer_get(&sz);
+		old_hup = signal(SIGHUP, on_hup);
+		fl_watch_started(o->watch, eng, ri);
+	}
 	t0 = fl_now_ns();
 	deadline = o->duration > 0 ? t0 + (uint64_t)(o->duration * 1e9) : 0;
 	if (o->cmd || o->child_fn) {
@@ -440,7 +479,21 @@ int fl_live_run(const struct fl_live_opts *o)
 				fl_dump_slots(lc.rec, ri);
 			if (lc.rec)
 				record_snapshot(&lc, ri, NULL);
+			if (o->watch) {
+				bool totals = fl_now_ns() - last_totals >= 5000000000ULL;
+
+				sync_counts(&lc, o, totals);
+				if (totals)
+					last_totals = fl_now_ns();
+				fl_watch_tick(o->watch, eng, ri);
+			}
 			last_snap = fl_now_ns();
+		}
+		if (report_requested) {
+			report_requested = 0;
+			sync_counts(&lc, o, true);
+			ri->duration_s = (fl_now_ns() - t0) / 1e9;
+			fl_watch_report(o->watch, eng, ri, o->json_path);
 		}
 		if (lc.rec && fl_dump_stopped(lc.rec)) {
 			why_stop = "the dump stopped (--max-size reached, or a write error)";
@@ -521,5 +574,7 @@ out:
 		signal(SIGINT, old_int);
 	if (old_term != SIG_ERR)
 		signal(SIGTERM, old_term);
+	if (old_hup != SIG_ERR)
+		signal(SIGHUP, old_hup);
 	return ret;
 }

@@ -9,6 +9,7 @@
 #include "faultline/events.h"
 
 struct fl_dump_writer;
+struct fl_watch;
 
 struct fl_live_opts {
 	const char *mode;		/* "check", "demo" */
@@ -31,6 +32,8 @@ struct fl_live_opts {
 	 * settle data also go to this dump; fl_live_run closes it.
 	 */
 	struct fl_dump_writer *record;
+	/* watch: alert on each new distinct violation, SIGHUP reports, ticks */
+	struct fl_watch *watch;
 };
 
 /* Returns the process exit status: FL_EXIT_CLEAN, _VIOLATIONS or _ENV. */

@@ -26,6 +26,9 @@ static const char usage[] =
 "                                     judge a recorded dump (here or on another\n"
 "                                     machine) like check; a Perfetto timeline\n"
 "  probe                              what this kernel allows, and the attach plan\n"
+"  watch [options]                    the always-on service: as check until SIGTERM,\n"
+"                                     each new violation delivered as found (stdout,\n"
+"                                     NDJSON, journal, kernel log, Prometheus)\n"
 "  demo [options]                     run `check` over a built-in workload on scratch\n"
 "                                     ext4, xfs and tmpfs filesystems\n"
 "\n"
@@ -50,6 +53,8 @@ int main(int argc, char **argv)
 		return fl_cmd_report(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "probe"))
 		return fl_cmd_probe(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "watch"))
+		return fl_cmd_watch(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "demo"))
 		return fl_cmd_demo(argc - 1, argv + 1);
 	fl_err("unknown command '%s'", argv[1]);

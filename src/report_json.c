@@ -246,10 +246,9 @@ int fl_report_json(const char *path, const struct fl_engine *e, const struct fl_
 	json_object *viols = json_object_new_array();
 	json_object *lost = json_object_new_array();
 	struct fl_counts total;
-	char tmp[PATH_MAX];
 	const char *text;
-	int fd, err = 0;
 	size_t len;
+	int err;
 
 	fl_engine_total(e, &total);
 	json_object_object_add(root, "faultline_version", json_object_new_string(FL_VERSION));
@@ -309,22 +308,7 @@ int fl_report_json(const char *path, const struct fl_engine *e, const struct fl_
 	text = json_object_to_json_string_ext(root, JSON_C_TO_STRING_PRETTY |
 					      JSON_C_TO_STRING_NOSLASHESCAPE);
 	len = strlen(text);
-	snprintf(tmp, sizeof(tmp), "%s.tmpXXXXXX", path);
-	fd = mkstemp(tmp);
-	if (fd < 0) {
-		err = -errno;
-		goto out;
-	}
-	if (write(fd, text, len) != (ssize_t)len || write(fd, "\n", 1) != 1 || fsync(fd))
-		err = -EIO;
-	if (fchmod(fd, 0644))
-		err = err ? err : -errno;
-	close(fd);
-	if (!err && rename(tmp, path))
-		err = -errno;
-	if (err)
-		unlink(tmp);
-out:
+	err = fl_write_atomic(path, text, len, "\n");
 	json_object_put(root);
 	return err;
 }

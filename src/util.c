@@ -1,9 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <errno.h>
+#include <limits.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -198,4 +200,28 @@ char *fl_xstrdup(const char *s)
 		exit(FL_EXIT_ENV);
 	}
 	return p;
+}
+
+int fl_write_atomic(const char *path, const char *data, size_t len, const char *tail)
+{
+	size_t tlen = tail ? strlen(tail) : 0;
+	char tmp[PATH_MAX];
+	int fd, err = 0;
+
+	if (snprintf(tmp, sizeof(tmp), "%s.tmpXXXXXX", path) >= (int)sizeof(tmp))
+		return -ENAMETOOLONG;
+	fd = mkstemp(tmp);
+	if (fd < 0)
+		return -errno;
+	if (write(fd, data, len) != (ssize_t)len ||
+	    (tlen && write(fd, tail, tlen) != (ssize_t)tlen) || fsync(fd))
+		err = -EIO;
+	if (fchmod(fd, 0644))
+		err = err ? err : -errno;
+	close(fd);
+	if (!err && rename(tmp, path))
+		err = -errno;
+	if (err)
+		unlink(tmp);
+	return err;
 }

@@ -53,6 +53,11 @@ int fl_run(const char *const argv[]);
 const char *fl_esc(char *buf, size_t len, const char *s, size_t max);
 
 void *fl_xcalloc(size_t n, size_t size);
+/*
+ * Write @data (and @tail) to @path whole or not at all: a temporary file
+ * beside it, fsync, rename.  Mode 0644.  0 or -errno.
+ */
+int fl_write_atomic(const char *path, const char *data, size_t len, const char *tail);
 char *fl_xstrdup(const char *s);
 
 #endif

@@ -1,0 +1,293 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * `faultline watch`: the always-on service.  The session is fl_live_run's;
+ * this file is what a service adds to it: one alert per distinct bug (its
+ * signature) on every sink the moment the engine finds it, counts and
+ * metrics while it runs, the report on SIGHUP, and systemd's protocol.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <json-c/json.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "cli.h"
+#include "outputs.h"
+#include "rules.h"
+#include "signature.h"
+#include "util.h"
+#include "watch.h"
+
+#define FL_WATCH_MAX_ALERTS	FL_MAX_VIOLATIONS
+
+struct fl_watch {
+	struct fl_watch_opts o;
+	FILE *events;			/* NDJSON, or NULL */
+	FILE *text;			/* the text blocks: stdout, stderr when NDJSON is there */
+	struct fl_kmsg *kmsg;
+	bool journal;
+	char (*alerted)[FL_SIG_LEN];	/* signatures already alerted */
+	size_t nalerted;
+	uint64_t start_ns, last_stats, last_metrics, ticks;
+	bool watchdog;
+};
+
+static double wall_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+struct fl_watch *fl_watch_new(const struct fl_watch_opts *o)
+{
+	struct fl_watch *w = fl_xcalloc(1, sizeof(*w));
+
+	w->o = *o;
+	w->text = stdout;
+	if (o->events && !strcmp(o->events, "-")) {
+		w->events = stdout;
+		w->text = stderr;
+	} else if (o->events) {
+		/* appended: a restarted service continues the stream */
+		w->events = fopen(o->events, "ae");
+		if (!w->events) {
+			fl_err("--events %s: %s", o->events, strerror(errno));
+			goto fail;
+		}
+	}
+	if (o->kmsg) {
+		w->kmsg = fl_kmsg_open();
+		if (!w->kmsg)
+			goto fail;
+	}
+	w->journal = o->journal || fl_journal_under_systemd();
+	if (o->journal && !fl_journal_available()) {
+		fl_err("--journal: this build has no libsystemd (the static build)");
+		goto fail;
+	}
+	w->alerted = fl_xcalloc(FL_WATCH_MAX_ALERTS, FL_SIG_LEN);
+	return w;
+fail:
+	fl_watch_free(w);
+	return NULL;
+}
+
+void fl_watch_free(struct fl_watch *w)
+{
+	if (!w)
+		return;
+	if (w->events && w->events != stdout)
+		fclose(w->events);
+	fl_kmsg_close(w->kmsg);
+	free(w->alerted);
+	free(w);
+}
+
+void fl_watch_started(struct fl_watch *w, struct fl_engine *e, struct fl_run_info *ri)
+{
+	(void)e;
+	(void)ri;
+	w->start_ns = fl_now_ns();
+	w->last_stats = w->last_metrics = w->start_ns;
+	w->watchdog = fl_notify_watchdog();
+	fl_notify("READY=1\nSTATUS=watching; no violation");
+}
+
+static void ndjson(struct fl_watch *w, json_object *o)
+{
+	if (!w->events) {
+		json_object_put(o);
+		return;
+	}
+	fprintf(w->events, "%s\n", json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
+	fflush(w->events);
+	json_object_put(o);
+}
+
+static bool alerted_before(struct fl_watch *w, const char *sig)
+{
+	for (size_t i = 0; i < w->nalerted; i++)
+		if (!strcmp(w->alerted[i], sig))
+			return true;
+	if (w->nalerted < FL_WATCH_MAX_ALERTS)
+		memcpy(w->alerted[w->nalerted++], sig, FL_SIG_LEN);
+	return false;
+}
+
+void fl_watch_violation(struct fl_watch *w, const struct fl_engine *e,
+			const struct fl_run_info *ri, const struct fl_violation *v)
+{
+	char sig[FL_SIG_LEN];
+	json_object *o;
+
+	fl_signature(e, ri, v, sig);
+	/* the same bug on another inode: its count grows, nobody is paged again */
+	if (alerted_before(w, sig))
+		return;
+	fl_report_text_violation(w->text, e, ri, v, v - e->viol);
+	fflush(w->text);
+	o = fl_report_violation_json(e, ri, v);
+	json_object_object_add(o, "type", json_object_new_string("violation"));
+	json_object_object_add(o, "time", json_object_new_double(wall_now()));
+	ndjson(w, o);
+	if (w->journal && fl_journal_violation(e, ri, v, sig))
+		fl_warn("cannot write violation %s to the journal", sig);
+	if (w->kmsg)
+		fl_kmsg_violation(w->kmsg, e, ri, v, sig);
+}
+
+/* Occurrences per rule and evidence, over every violation kept. */
+static void by_rule(const struct fl_engine *e, uint64_t *n)
+{
+	memset(n, 0, FL_R_MAX * FL_EVID_MAX * sizeof(*n));
+	for (size_t i = 0; i < e->nviol; i++)
+		n[e->viol[i].rule * FL_EVID_MAX + e->viol[i].evidence] += e->viol[i].count;
+}
+
+static void stats(struct fl_watch *w, const struct fl_engine *e, const struct fl_run_info *ri)
+{
+	json_object *o = json_object_new_object(), *c = json_object_new_object();
+	struct fl_counts t;
+
+	fl_engine_total(e, &t);
+	for (int i = 0; i < FL_CNT_MAX; i++)
+		if (fl_counter_name(i))
+			json_object_object_add(c, fl_counter_name(i), json_object_new_uint64(t.c[i]));
+	json_object_object_add(o, "type", json_object_new_string("stats"));
+	json_object_object_add(o, "time", json_object_new_double(wall_now()));
+	json_object_object_add(o, "uptime_s",
+			       json_object_new_double((fl_now_ns() - w->start_ns) / 1e9));
+	json_object_object_add(o, "counts", c);
+	json_object_object_add(o, "lost", json_object_new_uint64(fl_report_lost(e, ri)));
+	json_object_object_add(o, "unknown", json_object_new_uint64(t.c[FL_CNT_UNKNOWN]));
+	json_object_object_add(o, "violations", json_object_new_uint64(e->nviol));
+	json_object_object_add(o, "alerts", json_object_new_uint64(w->nalerted));
+	ndjson(w, o);
+}
+
+void fl_watch_tick(struct fl_watch *w, const struct fl_engine *e, const struct fl_run_info *ri)
+{
+	uint64_t now = fl_now_ns(), occ = 0, n[FL_R_MAX * FL_EVID_MAX];
+	char status[160];
+
+	w->ticks++;
+	for (size_t i = 0; i < e->nviol; i++)
+		occ += e->viol[i].count;
+	snprintf(status, sizeof(status), "STATUS=watching; %zu distinct violations (%" PRIu64
+		 " occurrences), %" PRIu64 " lost events", e->nviol, occ, fl_report_lost(e, ri));
+	fl_notify(status);
+	if (w->watchdog)
+		fl_notify("WATCHDOG=1");
+	if (w->events && now - w->last_stats >= (uint64_t)(w->o.stats_every * 1e9)) {
+		stats(w, e, ri);
+		w->last_stats = now;
+	}
+	if (w->o.metrics && now - w->last_metrics >= (uint64_t)(w->o.metrics_every * 1e9)) {
+		by_rule(e, n);
+		if (fl_metrics_write(w->o.metrics, e, ri, n))
+			fl_warn("cannot write --metrics %s", w->o.metrics);
+		w->last_metrics = now;
+	}
+}
+
+void fl_watch_report(struct fl_watch *w, const struct fl_engine *e, const struct fl_run_info *ri,
+		     const char *json_path)
+{
+	int err;
+
+	(void)w;
+	fl_report_text(stdout, e, ri);
+	fflush(stdout);
+	if (!json_path)
+		return;
+	err = fl_report_json(json_path, e, ri);
+	if (err)
+		fl_warn("cannot write %s: %s", json_path, strerror(-err));
+}
+
+/* ---- the command ---------------------------------------------------- */
+
+static int set_events(struct fl_cli *c, const char *arg)
+{
+	((struct fl_watch_opts *)c->cmd)->events = arg;
+	return 0;
+}
+
+static int set_metrics(struct fl_cli *c, const char *arg)
+{
+	((struct fl_watch_opts *)c->cmd)->metrics = arg;
+	return 0;
+}
+
+static int set_journal(struct fl_cli *c, const char *arg)
+{
+	(void)arg;
+	((struct fl_watch_opts *)c->cmd)->journal = true;
+	return 0;
+}
+
+static int set_kmsg(struct fl_cli *c, const char *arg)
+{
+	(void)arg;
+	((struct fl_watch_opts *)c->cmd)->kmsg = true;
+	return 0;
+}
+
+static int set_stats_every(struct fl_cli *c, const char *arg)
+{
+	if (!fl_cli_seconds(arg, &((struct fl_watch_opts *)c->cmd)->stats_every))
+		return 0;
+	fl_err("--stats-interval %s: not a positive number of seconds", arg);
+	return -1;
+}
+
+static const struct fl_opt watch_opts[] = {
+	{ "events", 'e', "FILE", "NDJSON: each new violation and periodic stats (- for "
+	  "stdout; appended)", set_events },
+	{ "metrics", 'm', "FILE", "Prometheus textfile (node_exporter's textfile "
+	  "collector), rewritten atomically every 5 s", set_metrics },
+	{ "journal", 'J', NULL, "each new violation to the systemd journal (the default "
+	  "when systemd runs faultline)", set_journal },
+	{ "kmsg", 'k', NULL, "each new violation as a WARNING splat in /dev/kmsg, for "
+	  "dmesg checks (fstests)", set_kmsg },
+	{ "stats-interval", 'S', "SECS", "seconds between NDJSON stats objects (default 60)",
+	  set_stats_every },
+	{ NULL },
+};
+
+static const struct fl_cmd_spec watch_spec = {
+	.name = "watch",
+	.synopsis = "[options]",
+	.about =
+"Watch until SIGTERM or SIGINT, as check does, and deliver each new\n"
+"distinct violation (one per signature) the moment it is found: a text\n"
+"block on stdout, and as asked to an NDJSON stream, the systemd journal,\n"
+"the kernel log, a Prometheus textfile.  SIGHUP prints the report so far\n"
+"(and rewrites --json) without stopping.  Exit status as check's.",
+	.groups = { watch_opts, fl_opts_json, fl_opts_filters, fl_opts_duration, fl_opts_ring,
+		    fl_opts_attach, fl_opts_rules },
+};
+
+int fl_cmd_watch(int argc, char **argv)
+{
+	struct fl_watch_opts wo = { .stats_every = 60, .metrics_every = 5 };
+	struct fl_cli c = { .live = { .mode = "watch" }, .cmd = &wo };
+	int first, ret = fl_cli_parse(&watch_spec, argc, argv, &c, &first);
+
+	if (ret)
+		return ret > 0 ? FL_EXIT_CLEAN : FL_EXIT_ENV;
+	if (fl_files_check((struct fl_file_arg[]){
+			{ "--json", c.live.json_path, true },
+			{ "--events", wo.events && strcmp(wo.events, "-") ? wo.events : NULL, true },
+			{ "--metrics", wo.metrics, true } }, 3))
+		return FL_EXIT_ENV;
+	c.live.watch = fl_watch_new(&wo);
+	if (!c.live.watch)
+		return FL_EXIT_ENV;
+	ret = fl_live_run(&c.live);
+	fl_watch_free(c.live.watch);
+	return ret;
+}
