@@ -51,8 +51,8 @@ static int set_duration(struct fl_cli *c, const char *arg)
 }
 
 const struct fl_opt fl_opts_duration[] = {
-	{ "duration", 't', "SECS", "stop after SECS seconds (default: when CMD exits, or "
-	  "SIGINT/SIGTERM)", set_duration },
+	{ "duration", 't', "SECS", "stop after SECS seconds (default: when CMD, if any, "
+	  "exits, or at SIGINT/SIGTERM)", set_duration },
 	{ NULL },
 };
 
