@@ -210,51 +210,18 @@ void fl_watch_report(struct fl_watch *w, const struct fl_engine *e, const struct
 
 /* ---- the command ---------------------------------------------------- */
 
-static int set_events(struct fl_cli *c, const char *arg)
-{
-	((struct fl_watch_opts *)c->cmd)->events = arg;
-	return 0;
-}
-
-static int set_metrics(struct fl_cli *c, const char *arg)
-{
-	((struct fl_watch_opts *)c->cmd)->metrics = arg;
-	return 0;
-}
-
-static int set_journal(struct fl_cli *c, const char *arg)
-{
-	(void)arg;
-	((struct fl_watch_opts *)c->cmd)->journal = true;
-	return 0;
-}
-
-static int set_kmsg(struct fl_cli *c, const char *arg)
-{
-	(void)arg;
-	((struct fl_watch_opts *)c->cmd)->kmsg = true;
-	return 0;
-}
-
-static int set_stats_every(struct fl_cli *c, const char *arg)
-{
-	if (!fl_cli_seconds(arg, &((struct fl_watch_opts *)c->cmd)->stats_every))
-		return 0;
-	fl_err("--stats-interval %s: not a positive number of seconds", arg);
-	return -1;
-}
-
 static const struct fl_opt watch_opts[] = {
 	{ "events", 'e', "FILE", "NDJSON: each new violation and periodic stats (- for "
-	  "stdout; appended)", set_events },
+	  "stdout; appended)", FL_CMD(FL_STORE_STR, struct fl_watch_opts, events) },
 	{ "metrics", 'm', "FILE", "Prometheus textfile (node_exporter's textfile "
-	  "collector), rewritten atomically every 5 s", set_metrics },
+	  "collector), rewritten atomically every 5 s",
+	  FL_CMD(FL_STORE_STR, struct fl_watch_opts, metrics) },
 	{ "journal", 'J', NULL, "each new violation to the systemd journal (the default "
-	  "when systemd runs faultline)", set_journal },
+	  "when systemd runs faultline)", FL_CMD(FL_STORE_TRUE, struct fl_watch_opts, journal) },
 	{ "kmsg", 'k', NULL, "each new violation as a WARNING splat in /dev/kmsg, for "
-	  "dmesg checks (fstests)", set_kmsg },
+	  "dmesg checks (fstests)", FL_CMD(FL_STORE_TRUE, struct fl_watch_opts, kmsg) },
 	{ "stats-interval", 'S', "SECS", "seconds between NDJSON stats objects (default 60)",
-	  set_stats_every },
+	  FL_CMD(FL_STORE_SECS, struct fl_watch_opts, stats_every) },
 	{ NULL },
 };
 
