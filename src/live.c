@@ -383,6 +383,7 @@ int fl_live_run(const struct fl_live_opts *o)
 	struct child child = { .pid = -1 };
 	const char *why_stop = NULL;	/* what ended tracing, if not the child */
 	bool loaded = false, slots_changed;
+	FILE *report;
 
 	ri->mode = o->mode;
 	ri->lock_words = fl_kernel_lock_words();
@@ -540,8 +541,11 @@ int fl_live_run(const struct fl_live_opts *o)
 	 */
 	if (eng->nviol || (eng->lo && eng->lo->nedges))
 		ri->ksyms = fl_symbolizer_get(&sz);
-	fl_report_text(stdout, eng, ri);
-	fflush(stdout);
+	if (o->watch)
+		fl_watch_stopped(o->watch, eng, ri);
+	report = o->watch ? fl_watch_text(o->watch) : stdout;
+	fl_report_text(report, eng, ri);
+	fflush(report);
 	if (o->json_path) {
 		err = fl_report_json(o->json_path, eng, ri);
 		if (err) {
