@@ -370,10 +370,13 @@ __noinline __u32 fl_slot_claim_dev(__u32 dev, __u32 magic)
 /*
  * Is a regular file of filesystem @dev watched, whichever task touches it,
  * and in which counter slot?  @inode (or, without one, @magic) names the
- * filesystem's type when a slot is given out.
+ * filesystem's type when a slot is given out.  Only a watched task gives
+ * a filesystem its slot (@may_claim): with --pid, a filesystem that no
+ * watched task has touched holds no map of theirs to follow, and other
+ * tasks' work there is not this run's.
  */
 static __always_inline bool fl_file_watched(umode_t mode, __u32 dev, struct inode *inode,
-					    __u32 magic, __u32 *slot)
+					    __u32 magic, bool may_claim, __u32 *slot)
 {
 	/* regular files: block-device and directory mappings have other rules */
 	if ((mode & S_IFMT_) != S_IFREG_)
@@ -381,6 +384,8 @@ static __always_inline bool fl_file_watched(umode_t mode, __u32 dev, struct inod
 	if (!fl_cfg.filter_dev) {
 		__u32 s = fl_slot_find(dev);
 
+		if (s >= FL_SLOT_NEW && !may_claim)
+			return false;
 		if (s >= FL_SLOT_NEW) {
 			/* rare: a new filesystem, or one beyond the last slot */
 			if (inode)
@@ -403,7 +408,7 @@ static __always_inline bool fl_file_watched(umode_t mode, __u32 dev, struct inod
 static __always_inline bool fl_watched_vals(umode_t mode, __u32 dev, struct inode *inode,
 					    __u32 magic, __u32 *slot)
 {
-	return fl_task_watched() && fl_file_watched(mode, dev, inode, magic, slot);
+	return fl_task_watched() && fl_file_watched(mode, dev, inode, magic, true, slot);
 }
 
 /*

@@ -402,7 +402,7 @@ static __always_inline int fl_extent_changed(struct xfs_inode *ip, int state, bo
 	if (!ip || (state & BMAP_ATTRFORK_))
 		return 0;
 	if (!fl_file_watched(FL_RD(ip, i_vnode.i_mode), FL_RD(ip, i_vnode.i_sb, s_dev),
-			     &ip->i_vnode, 0, &slot))
+			     &ip->i_vnode, 0, fl_task_watched(), &slot))
 		return 0;
 	key = (__u64)&ip->i_vnode;
 	cow = FL_RD(ip, i_cowfp);
