@@ -551,6 +551,15 @@ static void count_event(struct fl_engine *e, const struct fl_event *ev)
 		e->slots[slot].c[FL_CNT_INVALIDATIONS]++;
 }
 
+/* The judges that look at a stack: judge_insert, judge_delete, judge_folio_use. */
+bool fl_engine_names_frames(const struct fl_event *ev)
+{
+	if (!(ev->flags & FL_F_STACK) || (ev->flags & FL_F_INTERNAL))
+		return false;
+	return ev->type == FL_EV_INSERT || ev->type == FL_EV_DELETE ||
+	       ev->type == FL_EV_FOLIO_USE;
+}
+
 void fl_engine_feed(struct fl_engine *e, const struct fl_event *ev)
 {
 	if (!e->events)

@@ -98,6 +98,11 @@ struct fl_engine *fl_engine_new(fl_symname_fn symname, void *symctx);
 void fl_engine_free(struct fl_engine *e);
 void fl_engine_feed(struct fl_engine *e, const struct fl_event *ev);
 /*
+ * Would feeding @ev name its frames (fl_stack_*: symname)?  Live, naming
+ * needs kallsyms, which a consumer must not stop to read (live.c).
+ */
+bool fl_engine_names_frames(const struct fl_event *ev);
+/*
  * Occurrences BPF counted but did not send (same event type, code path and
  * inode as one it sent): added to the violations they repeat.  Returns how
  * many were added; repeats of candidates that were no violation are not.

@@ -99,14 +99,68 @@ const struct fl_ksym *fl_ksyms_find(const struct fl_ksyms *ks, uint64_t addr,
 	return &ks->syms[lo];
 }
 
+static void *load_thread(void *arg)
+{
+	struct fl_symbolizer *sz = arg;
+
+	sz->loaded = fl_ksyms_load(sz->path);
+	sz->load_errno = errno;
+	atomic_store_explicit(&sz->done, true, memory_order_release);
+	return NULL;
+}
+
+void fl_symbolizer_start(struct fl_symbolizer *sz)
+{
+	if (sz->tried || sz->started)
+		return;
+	atomic_init(&sz->done, false);
+	sz->started = !pthread_create(&sz->thread, NULL, load_thread, sz);
+	/* no thread: here and now, then */
+	if (!sz->started)
+		fl_symbolizer_get(sz);
+}
+
+/* The loading thread's result, once it has one (or, @wait, once it ends). */
+static bool finish(struct fl_symbolizer *sz, bool wait)
+{
+	if (!wait && !atomic_load_explicit(&sz->done, memory_order_acquire))
+		return false;
+	pthread_join(sz->thread, NULL);
+	sz->started = false;
+	sz->tried = true;
+	sz->ks = sz->loaded;
+	if (!sz->ks)
+		errno = sz->load_errno;
+	return true;
+}
+
+static void warn_unread(const struct fl_symbolizer *sz)
+{
+	if (!sz->ks)
+		fl_warn("cannot read %s: stacks are not symbolised, so fault and "
+			"truncation paths are not recognised", sz->path);
+}
+
+bool fl_symbolizer_ready(struct fl_symbolizer *sz)
+{
+	if (sz->tried)
+		return true;
+	if (!sz->started || !finish(sz, false))
+		return false;
+	warn_unread(sz);
+	return true;
+}
+
 const struct fl_ksyms *fl_symbolizer_get(struct fl_symbolizer *sz)
 {
 	if (!sz->tried) {
-		sz->tried = true;
-		sz->ks = fl_ksyms_load(sz->path);
-		if (!sz->ks)
-			fl_warn("cannot read %s: stacks are not symbolised, so fault and "
-				"truncation paths are not recognised", sz->path);
+		if (sz->started) {
+			finish(sz, true);
+		} else {
+			sz->tried = true;
+			sz->ks = fl_ksyms_load(sz->path);
+		}
+		warn_unread(sz);
 	}
 	return sz->ks;
 }
@@ -118,6 +172,8 @@ const char *fl_symbolizer_name(void *ctx, uint64_t addr)
 
 void fl_symbolizer_free(struct fl_symbolizer *sz)
 {
+	if (sz->started)
+		finish(sz, true);
 	fl_ksyms_free(sz->ks);
 	sz->ks = NULL;
 	sz->tried = false;
