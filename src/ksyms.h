@@ -17,6 +17,8 @@ struct fl_ksym {
 struct fl_ksyms {
 	struct fl_ksym *syms;
 	size_t n, cap;
+	char *text;		/* fl_ksyms_load: the file, names point into it */
+	size_t text_len;
 };
 
 /* NULL with errno set when the file cannot be read or names nothing. */
