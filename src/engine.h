@@ -69,6 +69,14 @@ struct fl_stale_stats {
 };
 #define FL_MAX_VIOLATIONS	4096
 
+/* check's race partners (FL_EV_RACE), each until its candidate comes */
+#define FL_RACES		16
+
+struct fl_race {
+	bool used;
+	struct fl_event ev;
+};
+
 struct fl_engine {
 	fl_symname_fn symname;
 	void *symctx;
@@ -92,6 +100,10 @@ struct fl_engine {
 	uint64_t lockless_readers;	/* unlocked insertions by uprobes, fs-verity */
 	uint64_t first_ts;
 	struct fl_lo_graph *lo;	/* lock-order graph (FL_EV_LOCK_ACQ/REL) */
+	struct fl_race races[FL_RACES];
+	size_t race_next;
+	struct fl_window race_win;	/* the candidate being judged: its partner */
+	const struct fl_window *race_now;
 };
 
 struct fl_engine *fl_engine_new(fl_symname_fn symname, void *symctx);

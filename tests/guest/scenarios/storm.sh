@@ -6,7 +6,7 @@
 # shared (the healthy twin).  faultline check runs at its default ring
 # size; the host side (storm.host) holds the expectations.
 #
-# attach: auto
+# attach: auto kprobe precise
 # timeout: 300
 # headers: yes
 # modules: xfs
