@@ -88,8 +88,7 @@ static __always_inline int fl_exit(struct syscall_trace_exit *ctx)
 		/* another task's window on the inode stays its */
 		if (owner && *owner == pid)
 			bpf_map_delete_elem(&fl_inval_inodes, &copy.inode);
-		if (copy.has_stack)
-			bpf_map_delete_elem(&fl_inval_stacks, &pid);
+		bpf_map_delete_elem(&fl_inval_stacks, &pid);
 		return 0;
 	}
 	e = fl_event_new(FL_EV_INVAL_END, copy.slot, NULL);
