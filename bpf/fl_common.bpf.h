@@ -215,19 +215,35 @@ struct {
 	__type(value, struct fl_seen);
 } fl_seen SEC(".maps");
 
-/* A task inside an invalidating syscall (fallocate/ftruncate/truncate). */
+/*
+ * A task inside an invalidating syscall (fallocate/ftruncate/truncate).
+ * record sends its window (INVAL_BEGIN, _STEP, _END); check keeps it here
+ * and sends it only as the race partner of a candidate (fl_race_send).
+ */
 struct fl_task_inval {
 	__u64 inode;		/* struct inode *, 0 until known */
 	__u64 start;
 	__u64 end;
 	__u64 mode;
+	__u64 ts;		/* the window opened */
 	__u32 slot;
+	__u32 pid;		/* whose: other tasks read it (fl_race_send) */
+	__u32 tgid;
 	__u8 op;
-	__u8 opened;		/* INVAL_BEGIN sent */
-	__u8 stepped;		/* INVAL_STEP (with stack) sent */
+	__u8 opened;		/* the inode is known: the window is open */
+	__u8 stepped;		/* the fs's invalidation code ran */
+	__u8 has_stack;		/* check: fl_inval_stacks holds its stack */
+	__u32 step_done;	/* check: the step's fields below are set (atomic,
+				 * after them: fl_race_send reads it first) */
+	__u8 step_inval;	/* check: the lock states at the step */
+	__u8 step_irw;
+	__u8 step_precise;
 	__u8 pad;
+	__u32 step_inval_owner;	/* ... and the pids their owner fields named */
+	__u32 step_irw_owner;
 	struct fl_inode_key key;
 	__u32 magic;
+	char comm[FL_COMM_LEN];
 };
 
 struct {
@@ -236,6 +252,40 @@ struct {
 	__type(key, __u32);
 	__type(value, struct fl_task_inval);
 } fl_tasks SEC(".maps");
+
+/* check: the invalidator's stack, at its fs step (or the first page it dropped) */
+struct fl_inval_stack {
+	__u64 frames[FL_MAX_FRAMES];
+	__u32 nr;
+	__u32 pad;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 4096);
+	__type(key, __u32);
+	__type(value, struct fl_inval_stack);
+} fl_inval_stacks SEC(".maps");
+
+/*
+ * check: which task is invalidating an inode (struct inode * -> pid): the
+ * last to open a window on it or to reach its fs step.  Concurrent
+ * invalidators of one file queue on its i_rwsem, so one is enough.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 4096);
+	__type(key, __u64);
+	__type(value, __u32);
+} fl_inval_inodes SEC(".maps");
+
+/* A zeroed fl_inval_stack to insert before filling it in place. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct fl_inval_stack);
+} fl_inval_stack_zero SEC(".maps");
 
 /*
  * How many tasks fl_tasks holds: every page-cache deletion would otherwise
@@ -595,6 +645,7 @@ static __always_inline __u32 fl_lost_kind(__u16 type)
 	case FL_EV_INVAL_BEGIN:
 	case FL_EV_INVAL_STEP:
 	case FL_EV_INVAL_END:
+	case FL_EV_RACE:
 		return FL_CNT_LOST_WINDOWS;
 	case FL_EV_IOMAP_MAP:
 	case FL_EV_STALE_UNSEEN:
@@ -695,9 +746,81 @@ static __always_inline bool fl_candidate_gate(void *ctx, __u16 type, __u32 slot,
 }
 
 /*
+ * check: the invalidation another task has in progress on @inode, sent
+ * just before a candidate on it as its race partner (FL_EV_RACE).  check
+ * sends no window of its own: a window matters only to a candidate that
+ * races it, and a punch storm would otherwise send three events a punch
+ * (the storm scenario: up to 10,000 punches a second in a TCG guest,
+ * 22,000 on the host, most of the ring's traffic).  Read here, at the
+ * candidate, whether the window is open is exact, where user space could
+ * only match times and ranges.  The entry belongs to another task, which
+ * may be leaving its syscall: it is copied, then checked to be that
+ * task's window on this inode.
+ */
+static __always_inline void fl_race_send(struct inode *inode, __u32 slot, __s32 stack_id)
+{
+	__u64 key = (__u64)inode;
+	__u32 me = (__u32)bpf_get_current_pid_tgid(), pid, stepped, *owner;
+	struct fl_inval_stack *st = NULL;
+	struct fl_task_inval *t, w;
+	struct fl_event *e;
+
+	owner = bpf_map_lookup_elem(&fl_inval_inodes, &key);
+	if (!owner)
+		return;
+	pid = *owner;
+	if (pid == me)
+		return;
+	t = bpf_map_lookup_elem(&fl_tasks, &pid);
+	if (!t)
+		return;
+	/* the step's fields were set before it (x86: loads stay in order) */
+	stepped = *(volatile __u32 *)&t->step_done;
+	__builtin_memcpy(&w, t, sizeof(w));
+	if (w.pid != pid || w.inode != key || !w.opened)
+		return;
+	if (w.has_stack)
+		st = bpf_map_lookup_elem(&fl_inval_stacks, &pid);
+	e = fl_event_reserve(FL_EV_RACE, slot, NULL, st != NULL);
+	if (!e)
+		return;
+	e->ts = w.ts;
+	e->pid = pid;
+	e->tgid = w.tgid;
+	__builtin_memcpy(e->comm, w.comm, sizeof(e->comm));
+	e->inode = w.key;
+	e->fs_magic = w.magic;
+	e->op = w.op;
+	e->start = w.start;
+	e->end = w.end;
+	e->aux = w.mode;
+	e->kaddr = me;
+	e->stack_id = stack_id;
+	if (stepped) {
+		e->flags |= FL_F_STEPPED | (w.step_precise ? FL_F_PRECISE : 0);
+		e->inval_lock = w.step_inval;
+		e->inval_owner = w.step_inval_owner;
+		e->i_rwsem = w.step_irw;
+		e->i_rwsem_owner = w.step_irw_owner;
+	}
+	if (st) {
+		__u32 n = st->nr;
+
+		if (n > FL_MAX_FRAMES)
+			n = FL_MAX_FRAMES;
+		if (!bpf_probe_read_kernel(e->frames, sizeof(e->frames), st->frames)) {
+			e->nr_frames = n;
+			e->flags |= FL_F_STACK;
+		}
+	}
+	bpf_ringbuf_submit(e, 0);
+}
+
+/*
  * The event for a judged hook, or NULL when nothing is to be sent: not a
  * candidate (unless every event is recorded), a repeat the gate counted, or
- * a full ring buffer.
+ * a full ring buffer.  check sends an insertion's, fault-around's or
+ * write's race partner first.
  */
 static __always_inline struct fl_event *fl_event_for(void *ctx, __u16 type, __u32 slot,
 						     struct inode *inode, bool candidate,
@@ -707,6 +830,8 @@ static __always_inline struct fl_event *fl_event_for(void *ctx, __u16 type, __u3
 		return NULL;
 	if (candidate && !fl_candidate_gate(ctx, type, slot, inode, stack_id))
 		return NULL;
+	if (candidate && !fl_cfg.emit_all && type != FL_EV_DELETE)
+		fl_race_send(inode, slot, *stack_id);
 	return fl_event_reserve(type, slot, inode, candidate);
 }
 
@@ -761,17 +886,52 @@ static __always_inline __u64 fl_folio_nr_pages(struct folio *folio)
 	return 1ULL << (flags1 & 0xff);
 }
 
-/* Open the task's invalidation window on @inode (once per syscall). */
-static __always_inline void fl_window_open(void *ctx, struct fl_task_inval *t,
-					   struct inode *inode, __u32 slot)
+/* check: the invalidator's stack, kept for its race partners. */
+static __always_inline void fl_window_keep_stack(void *ctx, struct fl_task_inval *t)
 {
+	struct fl_inval_stack *st;
+	__u32 pid = t->pid, zero = 0;
+	long n;
+
+	st = bpf_map_lookup_elem(&fl_inval_stacks, &pid);
+	if (!st) {
+		st = bpf_map_lookup_elem(&fl_inval_stack_zero, &zero);
+		if (!st || bpf_map_update_elem(&fl_inval_stacks, &pid, st, BPF_ANY))
+			return;
+		st = bpf_map_lookup_elem(&fl_inval_stacks, &pid);
+		if (!st)
+			return;
+	}
+	n = bpf_get_stack(ctx, st->frames, sizeof(st->frames), 0);
+	if (n <= 0)
+		return;
+	st->nr = n / sizeof(__u64);
+	t->has_stack = 1;
+}
+
+/*
+ * Open the task's invalidation window on @inode (once per syscall).
+ * record sends it; check only notes who invalidates the inode, with the
+ * stack when @stack (the syscall's entry has none worth keeping).
+ */
+static __always_inline void fl_window_open(void *ctx, struct fl_task_inval *t,
+					   struct inode *inode, __u32 slot, bool stack)
+{
+	__u64 key = (__u64)inode;
 	struct fl_event *e;
 
-	t->inode = (__u64)inode;
+	t->inode = key;
 	t->slot = slot;
+	t->ts = bpf_ktime_get_ns();
 	fl_inode_key(inode, &t->key);
 	t->magic = BPF_CORE_READ(inode, i_sb, s_magic);
 	t->opened = 1;
+	if (!fl_cfg.emit_all) {
+		bpf_map_update_elem(&fl_inval_inodes, &key, &t->pid, BPF_ANY);
+		if (stack)
+			fl_window_keep_stack(ctx, t);
+		return;
+	}
 	e = fl_event_new_stack(FL_EV_INVAL_BEGIN, slot, inode);
 	if (!e)
 		return;

@@ -83,7 +83,7 @@ static __noinline int fl_delete_common(void *ctx, struct folio *folio)
 	if (t) {
 		/* truncate(2) names a path: the inode shows up here first. */
 		if (!t->opened)
-			fl_window_open(ctx, t, host, slot);
+			fl_window_open(ctx, t, host, slot, true);
 		in_window = t->inode == (__u64)host;
 	}
 

@@ -907,7 +907,8 @@ static int __init zoo_init(void)
 	int err;
 
 	if (!proc_mkdir("fs/zoofs", NULL) ||
-	    !proc_create_single("fs/zoofs/stats", 0444, NULL, zoo_stats_show)) {
+	    !proc_create_single("fs/zoofs/stats", 0444, NULL, zoo_stats_show) ||
+	    zoo_fill_init()) {
 		remove_proc_subtree("fs/zoofs", NULL);
 		return -ENOMEM;
 	}

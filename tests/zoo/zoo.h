@@ -95,4 +95,7 @@ bool zoo_disk_fill(struct folio *folio);
 /* Drop [start, end) from the disk (after the page cache): an extent change. */
 void zoo_disk_punch(struct inode *inode, loff_t start, loff_t end);
 
+/* zoo_fill.c: /proc/fs/zoofs/fill, a page-cache filler for other filesystems */
+int zoo_fill_init(void);
+
 #endif
