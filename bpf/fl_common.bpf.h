@@ -87,12 +87,19 @@ struct {
 	__type(value, struct fl_held);
 } fl_held SEC(".maps");
 
-/* Read holds recorded per semaphore, over all tasks. */
+/*
+ * Read holds recorded per semaphore, over all tasks: the low 32 bits count
+ * them, the high 32 bits are a generation that every change moves (one
+ * atomic add of FL_SEM_GEN +/- 1), so that a reader can tell that nothing
+ * was recorded or released while it compared them with the lock word.
+ */
+#define FL_SEM_GEN	(1ULL << 32)
+
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, 16384);
 	__type(key, __u64);
-	__type(value, __s64);
+	__type(value, __u64);
 } fl_sem_readers SEC(".maps");
 
 /*
@@ -294,13 +301,56 @@ static __always_inline __u32 fl_fs_rules_of(__u32 magic)
  * hold taken before tracking attached, or by a path the hooks do not see,
  * would look the same.  So it is claimed only when the recorded read holds
  * of this semaphore account for every reader the lock word counts.
+ *
+ * Every recorded hold is in the lock word (an acquisition is recorded
+ * after the kernel counted it, a release before the kernel uncounts it,
+ * a grant after rwsem_mark_wake() counted it: locks.bpf.c), so if the
+ * records equal the count at one moment, no unrecorded reader, such as we,
+ * is among them.  That moment must be the same for both: the count is
+ * read between two reads of the records' word, and a generation that
+ * moved in between (an acquisition recorded after the count was read
+ * could make up for an unrecorded hold of ours) sends us round again.
+ * The loads are not reordered on x86; a weakly ordered machine would need
+ * a barrier BPF does not have before 6.15.
+ *
+ * fl_precise_try looks once: FREE or EXCL_OTHER if the lock word now
+ * proves we hold nothing, READERS_NOT_ME if the records account for it,
+ * SHARED_OTHER if they do not (yet).
  */
+static __always_inline __u8 fl_precise_try(struct rw_semaphore *sem, __u64 *rec,
+					   __u64 *owner, __u64 *word)
+{
+	unsigned long count;
+	__u64 v, task;
+
+	v = *(volatile __u64 *)rec;
+	/* a helper call: neither merged with the caller's read nor moved */
+	count = BPF_CORE_READ(sem, count.counter);
+	*word = v;
+	if (count & 1) {
+		/* a writer, not we (we held nothing as writer a moment ago),
+		 * and readers cannot hold it with a writer */
+		task = BPF_CORE_READ(sem, owner.counter) & ~0x7UL;
+		if (task == bpf_get_current_task())
+			return FL_LOCK_SHARED_OTHER;
+		*owner = task;
+		return FL_LOCK_EXCL_OTHER;
+	}
+	count = (count >> 8) & ((1UL << 55) - 1);
+	if (!count)
+		return FL_LOCK_FREE;
+	if (*(volatile __u64 *)rec == v && (__u32)v == count)
+		return FL_LOCK_READERS_NOT_ME;
+	return FL_LOCK_SHARED_OTHER;
+}
+
 static __always_inline __u8 fl_precise_refine(struct rw_semaphore *sem, __u8 state,
-					      unsigned long readers)
+					      __u64 *owner)
 {
 	struct fl_held_key k = { .sem = (__u64)sem };
+	__u64 *rec;
 	struct fl_held *h;
-	__s64 *recorded;
+	__u64 word;
 
 	if (!fl_cfg.precise || (state != FL_LOCK_SHARED_OTHER && state != FL_LOCK_SHARED_ME))
 		return state;
@@ -308,10 +358,57 @@ static __always_inline __u8 fl_precise_refine(struct rw_semaphore *sem, __u8 sta
 	h = bpf_map_lookup_elem(&fl_held, &k);
 	if (h && h->readers)
 		return FL_LOCK_SHARED_ME;
-	recorded = bpf_map_lookup_elem(&fl_sem_readers, &k.sem);
-	if (recorded && *recorded == (__s64)readers)
-		return FL_LOCK_READERS_NOT_ME;
-	return FL_LOCK_SHARED_OTHER;
+	rec = bpf_map_lookup_elem(&fl_sem_readers, &k.sem);
+	if (!rec)
+		return FL_LOCK_SHARED_OTHER;
+	return fl_precise_try(sem, rec, owner, &word);
+}
+
+/*
+ * A check that would otherwise count "unknown" waits for the records to
+ * catch up: another reader may be between the kernel's change of the lock
+ * word and the hook that records it (microseconds; in a TCG guest whose
+ * vCPU the host does not run, milliseconds).  Bounded; and when the
+ * records have not moved since the last time this gave up on the
+ * semaphore (a hold that is never recorded: taken before tracking began,
+ * or by a task --pid leaves out), it looks only once.  Not inlined: the
+ * verifier walks the loop once per caller.
+ */
+#define FL_PRECISE_TRIES 256
+
+__noinline int fl_precise_settle(__u64 addr)
+{
+	__u64 *rec = bpf_map_lookup_elem(&fl_sem_readers, &addr);
+	struct rw_semaphore *sem = (void *)addr;
+	__u64 word, owner;
+	int state = FL_LOCK_SHARED_OTHER;
+
+	if (!rec)
+		return state;
+	for (int i = 0; i < FL_PRECISE_TRIES && state == FL_LOCK_SHARED_OTHER; i++)
+		state = fl_precise_try(sem, rec, &owner, &word);
+	return state;
+}
+
+/* A pointer's value as a plain number, for a global function's argument. */
+static __always_inline __u64 fl_addr(void *p)
+{
+	__u64 a = 0;
+
+	bpf_probe_read_kernel(&a, sizeof(a), &p);
+	return a;
+}
+
+/* SHARED_OTHER, about to be counted unknown: wait for precise tracking. */
+static __always_inline __u8 fl_precise_wait(struct rw_semaphore *sem, __u8 state,
+					    __u64 *owner)
+{
+	if (!fl_cfg.precise || state != FL_LOCK_SHARED_OTHER)
+		return state;
+	state = fl_precise_settle(fl_addr(sem));
+	if (state == FL_LOCK_EXCL_OTHER)
+		*owner = BPF_CORE_READ(sem, owner.counter) & ~0x7UL;
+	return state;
 }
 
 /*
@@ -345,9 +442,9 @@ static __always_inline __u8 fl_rwsem_state(struct rw_semaphore *sem, __u64 *owne
 		return FL_LOCK_FREE;
 	/* the hint survives up_read: "me" may be a read lock long released */
 	if ((word & 1) && task == me)
-		return fl_precise_refine(sem, FL_LOCK_SHARED_ME, readers);
+		return fl_precise_refine(sem, FL_LOCK_SHARED_ME, owner);
 	*owner = task;
-	return fl_precise_refine(sem, FL_LOCK_SHARED_OTHER, readers);
+	return fl_precise_refine(sem, FL_LOCK_SHARED_OTHER, owner);
 }
 
 static __always_inline __u32 fl_task_pid(__u64 task)
@@ -367,6 +464,14 @@ static __always_inline __u8 fl_inval_lock_state(struct address_space *mapping, _
 	if (!bpf_core_field_exists(mapping->invalidate_lock))
 		return FL_LOCK_NA;
 	return fl_rwsem_state(&mapping->invalidate_lock, owner);
+}
+
+static __always_inline __u8 fl_inval_lock_wait(struct address_space *mapping, __u8 state,
+					       __u64 *owner)
+{
+	if (!bpf_core_field_exists(mapping->invalidate_lock))
+		return state;
+	return fl_precise_wait(&mapping->invalidate_lock, state, owner);
 }
 
 /* Lock evidence into an event that is about to be sent. */

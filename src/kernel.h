@@ -34,5 +34,7 @@ bool fl_kernel_can_fentry(void);
 bool fl_kernel_lock_words(void);
 /* Does the kernel offer kprobes (perf kprobe PMU or tracefs kprobe_events)? */
 bool fl_kernel_can_kprobe(void);
+/* Does its BPF have the atomic exchanges (BPF_XCHG, BPF_CMPXCHG: 5.12+)? */
+bool fl_kernel_bpf_atomics(void);
 
 #endif

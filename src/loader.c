@@ -90,6 +90,22 @@ static const struct tp_form {
 	{ "fl_lo_mmap_rel", 2 }, { "fl_lo_mmap_rel_memcg", 3 },
 };
 
+/*
+ * Precise mode's grant records (locks.bpf.c) use the BPF atomic exchanges
+ * (5.12+).  Their slow-path entry is attached only after its exit: an
+ * entry granted and never left would be counted as a reader forever.
+ */
+static const char *const atomic_progs[] = {
+	"fl_lk_rd_slow_exit", "fl_lk_rd_slow_enter", "fl_lk_wake_enter", "fl_lk_wake_exit", NULL,
+};
+
+static const struct attach_need {
+	const char *prog;
+	const char *needs;
+} attach_needs[] = {
+	{ "fl_lk_rd_slow_enter", "fl_lk_rd_slow_exit" },
+};
+
 /* Programs that only serve tmpfs and run on every user fault / LRU add. */
 static const char *const tmpfs_only[] = { "fl_tp_user_fault", "fl_tp_lru_insert", NULL };
 
@@ -291,6 +307,11 @@ static bool plan_plain_prog(const char *name, const char *sec, const char *targe
 		*why = "the kernel's tracepoint has another argument form";
 		return false;
 	}
+	if (name_in(name, atomic_progs, ARRAY_SIZE(atomic_progs)) && !fl_kernel_bpf_atomics()) {
+		*status = "skipped";
+		*why = "needs the BPF atomic exchanges (Linux 5.12+)";
+		return false;
+	}
 	if (name_in(name, tmpfs_only, ARRAY_SIZE(tmpfs_only)) && !o->watch_tmpfs) {
 		*status = "skipped";
 		*why = "only needed when tmpfs is watched";
@@ -421,6 +442,37 @@ static int write_maps(struct bpf_object *obj, const struct fl_loader_opts *o)
 	return err;
 }
 
+static struct fl_attach_status *attach_status(struct fl_loader *l, const char *prog)
+{
+	for (int i = 0; i < l->nattach; i++)
+		if (!strcmp(l->attach[i].prog, prog))
+			return &l->attach[i];
+	return NULL;
+}
+
+/* A program attached only after another (attach_needs): is that one? */
+static bool attach_needs_met(struct fl_loader *l, const char *name)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(attach_needs); i++) {
+		struct fl_attach_status *need, *me;
+
+		if (strcmp(attach_needs[i].prog, name))
+			continue;
+		need = attach_status(l, attach_needs[i].needs);
+		if (need && !strcmp(need->status, "attached"))
+			continue;
+		me = attach_status(l, name);
+		if (me) {
+			snprintf(me->status, sizeof(me->status), "skipped");
+			snprintf(me->why, sizeof(me->why), "%s is not attached",
+				 attach_needs[i].needs);
+		}
+		fl_warn("not attaching %s: %s is not attached", name, attach_needs[i].needs);
+		return false;
+	}
+	return true;
+}
+
 /* A program that cannot attach lowers coverage; it is reported, not fatal. */
 static void attach_object(struct fl_loader *l, struct bpf_object *obj)
 {
@@ -431,7 +483,7 @@ static void attach_object(struct fl_loader *l, struct bpf_object *obj)
 		struct bpf_link *link;
 		int err;
 
-		if (!bpf_program__autoload(prog))
+		if (!bpf_program__autoload(prog) || !attach_needs_met(l, name))
 			continue;
 		link = bpf_program__attach(prog);
 		err = errno;
