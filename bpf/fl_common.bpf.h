@@ -87,6 +87,22 @@ struct {
 	__type(value, struct fl_held);
 } fl_held SEC(".maps");
 
+/* A task's own record (fl_precise_own): the loader's word on it. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct fl_precise_ctl);
+} fl_precise_ctl SEC(".maps");
+
+/* (task, semaphore): the lock word showed the task holding none of it. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 16384);
+	__type(key, struct fl_held_key);
+	__type(value, __u8);
+} fl_own SEC(".maps");
+
 /*
  * Read holds recorded per semaphore, over all tasks: the low 32 bits count
  * them, the high 32 bits are a generation that every change moves (one
@@ -295,6 +311,61 @@ static __always_inline __u32 fl_fs_rules_of(__u32 magic)
 }
 
 /*
+ * Is the current task's record of @k->sem complete, every hold it has of
+ * it recorded by the lock hooks?  Yes if the task began after the hooks
+ * were in place (it took every hold through them), or if the lock word
+ * has shown it holding none of @k->sem since then (fl_own, set by
+ * fl_precise_none): any hold it has now came later, through the hooks.
+ * Their programs run to the end in the task before it goes on, unless
+ * the kernel preempts BPF programs (another task could find one busy and
+ * skip it): the loader enables this only where the kernel does not, no
+ * acquisition path is left unhooked (no lockdep _nested forms) and every
+ * read acquisition hook attached.
+ */
+static __always_inline bool fl_precise_own(struct fl_held_key *k)
+{
+	__u32 zero = 0;
+	struct fl_precise_ctl *c = bpf_map_lookup_elem(&fl_precise_ctl, &zero);
+	struct task_struct *t = (void *)bpf_get_current_task();
+
+	if (!c || !c->own)
+		return false;
+	if (BPF_CORE_READ(t, start_time) > c->ready_ns)
+		return true;
+	return bpf_map_lookup_elem(&fl_own, k);
+}
+
+/* The lock word shows the current task holding none of @sem: note it. */
+static __always_inline void fl_precise_none(struct rw_semaphore *sem)
+{
+	struct fl_held_key k = { .sem = (__u64)sem };
+	struct task_struct *t = (void *)bpf_get_current_task();
+	struct fl_precise_ctl *c;
+	__u32 zero = 0;
+	__u8 one = 1;
+
+	if (!fl_cfg.precise)
+		return;
+	c = bpf_map_lookup_elem(&fl_precise_ctl, &zero);
+	/* a task begun since the hooks were in place needs no note */
+	if (!c || !c->own || BPF_CORE_READ(t, start_time) > c->ready_ns)
+		return;
+	k.pid = (__u32)bpf_get_current_pid_tgid();
+	if (!bpf_map_lookup_elem(&fl_own, &k))
+		bpf_map_update_elem(&fl_own, &k, &one, BPF_ANY);
+}
+
+/* A hold went unrecorded: no task's own record can be trusted from now. */
+static __always_inline void fl_precise_own_off(void)
+{
+	__u32 zero = 0;
+	struct fl_precise_ctl *c = bpf_map_lookup_elem(&fl_precise_ctl, &zero);
+
+	if (c)
+		c->own = 0;
+}
+
+/*
  * The owner hint cannot say whether we are among the readers (it names the
  * last reader, and is not cleared when that reader leaves); our own
  * recorded acquisitions can.  "Not me" needs more than a missing record: a
@@ -358,21 +429,21 @@ static __always_inline __u8 fl_precise_refine(struct rw_semaphore *sem, __u8 sta
 	h = bpf_map_lookup_elem(&fl_held, &k);
 	if (h && h->readers)
 		return FL_LOCK_SHARED_ME;
+	/* records exist only for the locks the hooks track (fl_sem_watched) */
 	rec = bpf_map_lookup_elem(&fl_sem_readers, &k.sem);
 	if (!rec)
 		return FL_LOCK_SHARED_OTHER;
+	if (fl_precise_own(&k))
+		return FL_LOCK_READERS_NOT_ME;
 	return fl_precise_try(sem, rec, owner, &word);
 }
 
 /*
- * A check that would otherwise count "unknown" waits for the records to
- * catch up: another reader may be between the kernel's change of the lock
- * word and the hook that records it (microseconds; in a TCG guest whose
- * vCPU the host does not run, milliseconds).  Bounded; and when the
- * records have not moved since the last time this gave up on the
- * semaphore (a hold that is never recorded: taken before tracking began,
- * or by a task --pid leaves out), it looks only once.  Not inlined: the
- * verifier walks the loop once per caller.
+ * A check that would otherwise count "unknown" looks again, a bounded
+ * number of times: another reader may be between the kernel's change of
+ * the lock word and the hook that records it (well under a microsecond
+ * on hardware).  A global function: the verifier walks the loop once per
+ * program, not once per caller.
  */
 #define FL_PRECISE_TRIES 256
 
@@ -434,12 +505,16 @@ static __always_inline __u8 fl_rwsem_state(struct rw_semaphore *sem, __u64 *owne
 	if (count & 1) {
 		if (task == me)
 			return FL_LOCK_EXCL_ME;
+		/* a writer that is not we: no reader holds it either */
+		fl_precise_none(sem);
 		*owner = task;
 		return FL_LOCK_EXCL_OTHER;
 	}
 	readers = (count >> 8) & ((1UL << 55) - 1);
-	if (!readers)
+	if (!readers) {
+		fl_precise_none(sem);
 		return FL_LOCK_FREE;
+	}
 	/* the hint survives up_read: "me" may be a read lock long released */
 	if ((word & 1) && task == me)
 		return fl_precise_refine(sem, FL_LOCK_SHARED_ME, owner);

@@ -105,6 +105,7 @@ static __always_inline void fl_acquired(void *ctx, struct rw_semaphore *sem, boo
 			/* a hold we cannot record would later read as "not me" */
 			if (!write)
 				fl_sem_readers_add(k.sem, -1);
+			fl_precise_own_off();
 			fl_count(0, FL_CNT_PRECISE_MISSED);
 			return;
 		}
@@ -129,6 +130,15 @@ static __always_inline void fl_released(void *ctx, struct rw_semaphore *sem, boo
 		fl_lo_send(ctx, FL_EV_LOCK_REL, sem, inode, kind, slot, 0);
 	k.pid = (__u32)bpf_get_current_pid_tgid();
 	h = bpf_map_lookup_elem(&fl_held, &k);
+	/*
+	 * A read hold of a watched lock we never saw taken, by a task whose
+	 * record was complete: should not be, so trust no record from now.
+	 */
+	if (!write && (!h || !h->readers) && bpf_map_lookup_elem(&fl_sem_readers, &k.sem) &&
+	    fl_precise_own(&k) && fl_sem_watched(sem, &inode, &kind, &slot)) {
+		fl_precise_own_off();
+		fl_count(slot, FL_CNT_PRECISE_MISSED);
+	}
 	if (!h)
 		return;
 	if (write) {

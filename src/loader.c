@@ -112,7 +112,7 @@ static const char *const tmpfs_only[] = { "fl_tp_user_fault", "fl_tp_lru_insert"
 static const char *const shared_maps[] = {
 	"fl_events", "fl_counts", "fl_tgids", "fl_fs_rules", "fl_tasks", "fl_held",
 	"fl_stackmap", "fl_seen", "fl_active", "fl_sem_readers", "fl_lo_depth",
-	"fl_lo_gate", NULL,
+	"fl_lo_gate", "fl_precise_ctl", "fl_own", NULL,
 };
 
 static const char *const mode_names[] = {
@@ -503,6 +503,51 @@ static void attach_object(struct fl_loader *l, struct bpf_object *obj)
 	}
 }
 
+/*
+ * Precise mode: may a task's own record decide "not me" (fl_precise_own)?
+ * Only if every read acquisition was recorded: each hook attached, no
+ * lockdep forms unhooked, and no program skipped because another task,
+ * preempted inside it on the same CPU, held it busy.  ready_ns is written
+ * before own, so that a program that sees own sees it.
+ */
+static void precise_own(struct fl_loader *l)
+{
+	static const char *const readers[] = {
+		"fl_lk_down_read", "fl_lk_down_read_killable", "fl_lk_down_read_intr",
+		"fl_lk_down_read_trylock", "fl_lk_downgrade",
+	};
+	struct bpf_map *map = bpf_object__find_map_by_name(l->objs[0], "fl_precise_ctl");
+	struct fl_precise_ctl c = { .ready_ns = fl_now_ns() };
+	struct fl_attach_status *st;
+	int pre = fl_kernel_bpf_preemptible();
+	__u32 zero = 0;
+
+	l->own_why[0] = '\0';
+	for (size_t i = 0; i < ARRAY_SIZE(readers) && !l->own_why[0]; i++) {
+		st = attach_status(l, readers[i]);
+		if (!st || strcmp(st->status, "attached"))
+			snprintf(l->own_why, sizeof(l->own_why), "%s is not attached", readers[i]);
+	}
+	if (!l->own_why[0] && fl_kernel_rwsem_lockdep())
+		snprintf(l->own_why, sizeof(l->own_why),
+			 "a lockdep kernel (its _nested and _non_owner forms are not all hooked)");
+	if (!l->own_why[0] && pre)
+		snprintf(l->own_why, sizeof(l->own_why), "%s",
+			 pre > 0 ? "the kernel preempts BPF programs (a busy hook can be skipped)" :
+				   "cannot tell whether the kernel preempts BPF programs");
+	if (!map || bpf_map__update_elem(map, &zero, sizeof(zero), &c, sizeof(c), BPF_ANY))
+		snprintf(l->own_why, sizeof(l->own_why), "cannot set fl_precise_ctl");
+	c.own = !l->own_why[0];
+	if (c.own && bpf_map__update_elem(map, &zero, sizeof(zero), &c, sizeof(c), BPF_ANY))
+		snprintf(l->own_why, sizeof(l->own_why), "cannot set fl_precise_ctl");
+	if (l->own_why[0])
+		fl_warn("--locks=precise: a task's own record does not decide here (%s); "
+			"the lock word and all tasks' records do", l->own_why);
+	else
+		fl_info("--locks=precise: a task's own record decides from now "
+			"(every read acquisition hooked, BPF programs not preempted)");
+}
+
 static int on_sample(void *ctx, void *data, size_t size)
 {
 	struct fl_loader *l = ctx;
@@ -601,6 +646,8 @@ int fl_loader_open(struct fl_loader *l, const struct fl_loader_opts *o,
 	for (int i = 0; i < FL_NR_OBJS; i++)
 		if (l->objs[i])
 			attach_object(l, l->objs[i]);
+	if (o->precise)
+		precise_own(l);
 	return 0;
 fail:
 	fl_loader_close(l);

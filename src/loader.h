@@ -49,6 +49,7 @@ struct fl_loader {
 	int ncpus;
 	struct fl_attach_status attach[FL_MAX_ATTACH];
 	int nattach;
+	char own_why[96];	/* --locks=precise: why a task's own record cannot decide */
 };
 
 /* 0, or a negative errno with the reason already printed. */

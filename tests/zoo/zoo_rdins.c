@@ -20,9 +20,12 @@
  */
 #define pr_fmt(fmt) "zoofs: " fmt
 
+#include <linux/delay.h>
 #include <linux/err.h>
+#include <linux/jiffies.h>
 #include <linux/pagemap.h>
 #include <linux/printk.h>
+#include <linux/sched/signal.h>
 
 #include "zoo.h"
 #include "zoo_rdins.h"
@@ -99,6 +102,43 @@ out:
 	return ret;
 }
 
+/*
+ * A reader that holds invalidate_lock shared for @ms milliseconds (at most
+ * a minute) and meanwhile instantiates a folio every 10 ms under it: a
+ * healthy inserter.  Started before faultline attaches, its hold is one
+ * that precise tracking never saw taken, so its insertions must stay
+ * unknown, never be reported.  Returns the folios it inserted.
+ */
+static long zoo_rd_hold_insert(struct inode *inode, unsigned long ms)
+{
+	struct address_space *mapping = inode->i_mapping;
+	unsigned long end = jiffies + msecs_to_jiffies(min(ms, 60000UL));
+	pgoff_t n = DIV_ROUND_UP(i_size_read(inode), PAGE_SIZE), index = 0;
+	struct folio *folio;
+	long inserted = 0;
+
+	if (!n)
+		return -EINVAL;
+	filemap_invalidate_lock_shared(mapping);
+	while (time_before(jiffies, end) && !fatal_signal_pending(current)) {
+		folio = __filemap_get_folio(mapping, index++ % n,
+					    FGP_LOCK | FGP_CREAT | FGP_ACCESSED,
+					    mapping_gfp_mask(mapping));
+		if (IS_ERR_OR_NULL(folio))
+			break;
+		if (!folio_test_uptodate(folio)) {
+			zoo_count(inode, ZS_RDINS_NEW, 1);
+			zoo_fill(folio);
+			inserted++;
+		}
+		folio_unlock(folio);
+		folio_put(folio);
+		msleep(10);
+	}
+	filemap_invalidate_unlock_shared(mapping);
+	return inserted;
+}
+
 long zoo_rdins_ioctl(struct file *file, unsigned int cmd, unsigned long arg, bool bug)
 {
 	struct inode *inode = file_inode(file);
@@ -108,6 +148,8 @@ long zoo_rdins_ioctl(struct file *file, unsigned int cmd, unsigned long arg, boo
 		return zoo_rd_hold(inode, arg);
 	case ZOO_IOC_RD_INSERT:
 		return zoo_rd_insert(inode, arg, bug);
+	case ZOO_IOC_RD_HOLD_INSERT:
+		return zoo_rd_hold_insert(inode, arg);
 	default:
 		return -ENOTTY;
 	}

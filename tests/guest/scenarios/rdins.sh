@@ -5,7 +5,8 @@
 # the lock together when it ends.  While readers hold it, the lock word
 # cannot say whether the inserter is one of them: --locks=precise must.
 # The buggy twin runs a second time with the lock word alone, to show how
-# much of it that leaves unknown.
+# much of it that leaves unknown.  Last, a hold taken before faultline
+# attached (see run_preheld).
 #
 # attach: precise
 # timeout: 240
@@ -29,9 +30,30 @@ run_rdins() {	# name bug|ok faultline-attach-args...
 	umount "$m"
 }
 
+# The negative control of a task's own record: a task that took
+# invalidate_lock shared before faultline attached and inserts under it
+# (healthy).  Precise tracking never saw that hold taken: its insertions
+# must all stay unknown, none reported.
+run_preheld() {
+	local m=/mnt/rdins-preheld pid
+	mkdir -p "$m"
+	mount -t zoofs zoo "$m" || return 11
+	awk -v m="$m" '$5 == m { print $3 }' /proc/self/mountinfo >preheld.dev
+	"$FL_FILES/zootrigger" rdhold "$m/f" -t 25 >preheld.trigger 2>&1 &
+	pid=$!
+	while ! grep -q holding preheld.trigger 2>/dev/null; do sleep 0.2; done
+	sleep 1
+	fl_run preheld check --pid "$pid" --path "$m" --duration 8 --json "$FL_RESULTS/preheld.json" \
+		$FL_ATTACH_ARGS ${FL_VERBOSE:+-v}
+	wait "$pid"
+	cat preheld.trigger
+	umount "$m"
+}
+
 run_rdins bug-precise bug $FL_ATTACH_ARGS
 run_rdins ok-precise ok $FL_ATTACH_ARGS
 run_rdins bug-lockword bug --attach=auto
+run_preheld
 rmmod faultline_zoo
 kernel_facts
 exit 0
