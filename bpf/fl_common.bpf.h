@@ -322,33 +322,52 @@ static __always_inline __u32 fl_fs_rules_of(__u32 magic)
  * acquisition path is left unhooked (no lockdep _nested forms) and every
  * read acquisition hook attached.
  */
-static __always_inline bool fl_precise_own(struct fl_held_key *k)
+static __always_inline struct fl_precise_ctl *fl_precise_ctl_get(void)
 {
 	__u32 zero = 0;
 	struct fl_precise_ctl *c = bpf_map_lookup_elem(&fl_precise_ctl, &zero);
-	struct task_struct *t = (void *)bpf_get_current_task();
 
 	if (!c || !c->own)
+		return NULL;
+	/*
+	 * The loader says "on" once the hooks are attached; the first program
+	 * to see it stamps the time, on the kernel's clock (task start_time
+	 * is ktime_get_ns; the loader's clock may sit in a time namespace).
+	 */
+	if (!c->ready_ns)
+		c->ready_ns = bpf_ktime_get_ns();
+	return c;
+}
+
+/* Did the current task begin after the hooks were in place? */
+static __always_inline bool fl_precise_new_task(struct fl_precise_ctl *c)
+{
+	struct task_struct *t = (void *)bpf_get_current_task();
+
+	return BPF_CORE_READ(t, start_time) > c->ready_ns;
+}
+
+static __always_inline bool fl_precise_own(struct fl_held_key *k)
+{
+	struct fl_precise_ctl *c = fl_precise_ctl_get();
+
+	if (!c)
 		return false;
-	if (BPF_CORE_READ(t, start_time) > c->ready_ns)
-		return true;
-	return bpf_map_lookup_elem(&fl_own, k);
+	return fl_precise_new_task(c) || bpf_map_lookup_elem(&fl_own, k);
 }
 
 /* The lock word shows the current task holding none of @sem: note it. */
 static __always_inline void fl_precise_none(struct rw_semaphore *sem)
 {
 	struct fl_held_key k = { .sem = (__u64)sem };
-	struct task_struct *t = (void *)bpf_get_current_task();
 	struct fl_precise_ctl *c;
-	__u32 zero = 0;
 	__u8 one = 1;
 
 	if (!fl_cfg.precise)
 		return;
-	c = bpf_map_lookup_elem(&fl_precise_ctl, &zero);
+	c = fl_precise_ctl_get();
 	/* a task begun since the hooks were in place needs no note */
-	if (!c || !c->own || BPF_CORE_READ(t, start_time) > c->ready_ns)
+	if (!c || fl_precise_new_task(c))
 		return;
 	k.pid = (__u32)bpf_get_current_pid_tgid();
 	if (!bpf_map_lookup_elem(&fl_own, &k))

@@ -91,9 +91,8 @@ static __always_inline void fl_acquired(void *ctx, struct rw_semaphore *sem, boo
 	 * task's check of the lock can decide, a window to keep short.
 	 * Taken back below if the hold cannot be kept.
 	 */
-	if (!write) {
+	if (!write)
 		fl_sem_readers_add(k.sem, 1);
-	}
 	fl_lo_send(ctx, FL_EV_LOCK_ACQ, sem, inode, kind, slot,
 		   (write ? FL_LKM_EXCL : FL_LKM_SHARED) | (try ? FL_LKM_TRY : 0));
 	k.pid = (__u32)bpf_get_current_pid_tgid();
@@ -150,9 +149,8 @@ static __always_inline void fl_released(void *ctx, struct rw_semaphore *sem, boo
 	if (!h->writer && !h->readers)
 		bpf_map_delete_elem(&fl_held, &k);
 	/* last: the kernel uncounts the reader right after we return */
-	if (counted) {
+	if (counted)
 		fl_sem_readers_add(k.sem, -1);
-	}
 }
 
 SEC("fexit/down_read")

@@ -507,8 +507,8 @@ static void attach_object(struct fl_loader *l, struct bpf_object *obj)
  * Precise mode: may a task's own record decide "not me" (fl_precise_own)?
  * Only if every read acquisition was recorded: each hook attached, no
  * lockdep forms unhooked, and no program skipped because another task,
- * preempted inside it on the same CPU, held it busy.  ready_ns is written
- * before own, so that a program that sees own sees it.
+ * preempted inside it on the same CPU, held it busy.  Written once every
+ * hook is attached; the first program to see it stamps the time.
  */
 static void precise_own(struct fl_loader *l)
 {
@@ -517,10 +517,10 @@ static void precise_own(struct fl_loader *l)
 		"fl_lk_down_read_trylock", "fl_lk_downgrade",
 	};
 	struct bpf_map *map = bpf_object__find_map_by_name(l->objs[0], "fl_precise_ctl");
-	struct fl_precise_ctl c = { .ready_ns = fl_now_ns() };
+	struct fl_precise_ctl c = { 0 };
 	struct fl_attach_status *st;
-	int pre = fl_kernel_bpf_preemptible();
 	__u32 zero = 0;
+	int pre;
 
 	l->own_why[0] = '\0';
 	for (size_t i = 0; i < ARRAY_SIZE(readers) && !l->own_why[0]; i++) {
@@ -531,14 +531,13 @@ static void precise_own(struct fl_loader *l)
 	if (!l->own_why[0] && fl_kernel_rwsem_lockdep())
 		snprintf(l->own_why, sizeof(l->own_why),
 			 "a lockdep kernel (its _nested and _non_owner forms are not all hooked)");
-	if (!l->own_why[0] && pre)
+	if (!l->own_why[0] && (pre = fl_kernel_bpf_preemptible()))
 		snprintf(l->own_why, sizeof(l->own_why), "%s",
 			 pre > 0 ? "the kernel preempts BPF programs (a busy hook can be skipped)" :
 				   "cannot tell whether the kernel preempts BPF programs");
-	if (!map || bpf_map__update_elem(map, &zero, sizeof(zero), &c, sizeof(c), BPF_ANY))
-		snprintf(l->own_why, sizeof(l->own_why), "cannot set fl_precise_ctl");
 	c.own = !l->own_why[0];
-	if (c.own && bpf_map__update_elem(map, &zero, sizeof(zero), &c, sizeof(c), BPF_ANY))
+	if (c.own && (!map || bpf_map__update_elem(map, &zero, sizeof(zero), &c, sizeof(c),
+						   BPF_ANY)))
 		snprintf(l->own_why, sizeof(l->own_why), "cannot set fl_precise_ctl");
 	if (l->own_why[0])
 		fl_warn("--locks=precise: a task's own record does not decide here (%s); "

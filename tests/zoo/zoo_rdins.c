@@ -104,15 +104,16 @@ out:
 
 /*
  * A reader that holds invalidate_lock shared for @ms milliseconds (at most
- * a minute) and meanwhile instantiates a folio every 10 ms under it: a
- * healthy inserter.  Started before faultline attaches, its hold is one
- * that precise tracking never saw taken, so its insertions must stay
- * unknown, never be reported.  Returns the folios it inserted.
+ * five minutes, or until it is killed) and meanwhile instantiates a folio
+ * every 20 ms under it: a healthy inserter.  Started before faultline
+ * attaches, its hold is one that precise tracking never saw taken, so its
+ * insertions must stay unknown, never be reported.  Returns the folios it
+ * inserted.
  */
 static long zoo_rd_hold_insert(struct inode *inode, unsigned long ms)
 {
 	struct address_space *mapping = inode->i_mapping;
-	unsigned long end = jiffies + msecs_to_jiffies(min(ms, 60000UL));
+	unsigned long end = jiffies + msecs_to_jiffies(min(ms, 300000UL));
 	pgoff_t n = DIV_ROUND_UP(i_size_read(inode), PAGE_SIZE), index = 0;
 	struct folio *folio;
 	long inserted = 0;
@@ -133,7 +134,7 @@ static long zoo_rd_hold_insert(struct inode *inode, unsigned long ms)
 		}
 		folio_unlock(folio);
 		folio_put(folio);
-		msleep(10);
+		msleep(20);
 	}
 	filemap_invalidate_unlock_shared(mapping);
 	return inserted;

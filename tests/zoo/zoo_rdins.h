@@ -9,8 +9,8 @@
 /*
  * Shared with zootrigger.c: hold invalidate_lock shared while looking up
  * the first ARG folios; instantiate the folio at index ARG (without the
- * lock when bugs=rdins); hold the lock shared for ARG ms, instantiating a
- * folio every 10 ms under it (always healthy).
+ * lock when bugs=rdins); hold the lock shared for ARG ms (or until killed),
+ * instantiating a folio every 20 ms under it (always healthy).
  */
 #define ZOO_IOC_RD_HOLD		_IO('z', 5)
 #define ZOO_IOC_RD_INSERT	_IO('z', 6)

@@ -741,11 +741,12 @@ static void run_rdins(const char *path)
 }
 
 /*
- * "rdhold": one task holds invalidate_lock shared for SECONDS and inserts a
- * folio every 10 ms under it (healthy), in an 8 MiB file.  Started before
- * faultline, its hold is one precise tracking never saw taken: the
- * insertions must stay unknown.  Prints "holding" when it is about to take
- * the lock, then what it inserted.
+ * "rdhold": one task holds invalidate_lock shared for SECONDS (at most 300,
+ * or until killed) and inserts a folio every 20 ms under it (healthy), in
+ * a 32 MiB file (164 s before it has them all).  Started before faultline,
+ * its hold is one precise tracking never saw taken: the insertions must
+ * stay unknown.  Prints "holding" when it is about to take the lock, then
+ * what it inserted.
  */
 static void run_rdhold(const char *path)
 {
@@ -753,7 +754,7 @@ static void run_rdhold(const char *path)
 	double t0 = now();
 	long r;
 
-	target_open(&t, path, 8L << 20);
+	target_open(&t, path, 32L << 20);
 	printf("zootrigger rdhold: holding\n");
 	fflush(stdout);
 	r = ioctl(t.fd, ZOO_IOC_RD_HOLD_INSERT, (unsigned long)(opt_secs * 1000));

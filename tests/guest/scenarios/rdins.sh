@@ -9,7 +9,7 @@
 # attached (see run_preheld).
 #
 # attach: precise
-# timeout: 240
+# timeout: 420
 # headers: yes
 . /lib/fl-guest.sh
 insmod "$FL_FILES/faultline_zoo.ko" || exit 10
@@ -39,12 +39,14 @@ run_preheld() {
 	mkdir -p "$m"
 	mount -t zoofs zoo "$m" || return 11
 	awk -v m="$m" '$5 == m { print $3 }' /proc/self/mountinfo >preheld.dev
-	"$FL_FILES/zootrigger" rdhold "$m/f" -t 25 >preheld.trigger 2>&1 &
+	# held until faultline is done (however long it takes to start)
+	"$FL_FILES/zootrigger" rdhold "$m/f" -t 300 >preheld.trigger 2>&1 &
 	pid=$!
 	while ! grep -q holding preheld.trigger 2>/dev/null; do sleep 0.2; done
 	sleep 1
 	fl_run preheld check --pid "$pid" --path "$m" --duration 8 --json "$FL_RESULTS/preheld.json" \
 		$FL_ATTACH_ARGS ${FL_VERBOSE:+-v}
+	kill "$pid"
 	wait "$pid"
 	cat preheld.trigger
 	umount "$m"
