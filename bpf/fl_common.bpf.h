@@ -119,12 +119,35 @@ struct {
 	__type(value, struct fl_held);
 } fl_held SEC(".maps");
 
-/* Read holds recorded per semaphore, over all tasks. */
+/* A task's own record (fl_precise_own): the loader's word on it. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct fl_precise_ctl);
+} fl_precise_ctl SEC(".maps");
+
+/* (task, semaphore): the lock word showed the task holding none of it. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 16384);
+	__type(key, struct fl_held_key);
+	__type(value, __u8);
+} fl_own SEC(".maps");
+
+/*
+ * Read holds recorded per semaphore, over all tasks: the low 32 bits count
+ * them, the high 32 bits are a generation that every change moves (one
+ * atomic add of FL_SEM_GEN +/- 1), so that a reader can tell that nothing
+ * was recorded or released while it compared them with the lock word.
+ */
+#define FL_SEM_GEN	(1ULL << 32)
+
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, 16384);
 	__type(key, __u64);
-	__type(value, __s64);
+	__type(value, __u64);
 } fl_sem_readers SEC(".maps");
 
 /*
@@ -501,19 +524,136 @@ static __always_inline __u32 fl_fs_rules_of(__u32 magic)
 }
 
 /*
+ * Is the current task's record of @k->sem complete, every hold it has of
+ * it recorded by the lock hooks?  Yes if the task began after the hooks
+ * were in place (it took every hold through them), or if the lock word
+ * has shown it holding none of @k->sem since then (fl_own, set by
+ * fl_precise_none): any hold it has now came later, through the hooks.
+ * Their programs run to the end in the task before it goes on, unless
+ * the kernel preempts BPF programs (another task could find one busy and
+ * skip it): the loader enables this only where the kernel does not, no
+ * acquisition path is left unhooked (no lockdep _nested forms) and every
+ * read acquisition hook attached.
+ */
+static __always_inline struct fl_precise_ctl *fl_precise_ctl_get(void)
+{
+	__u32 zero = 0;
+	struct fl_precise_ctl *c = bpf_map_lookup_elem(&fl_precise_ctl, &zero);
+
+	if (!c || !c->own)
+		return NULL;
+	/*
+	 * The loader says "on" once the hooks are attached; the first program
+	 * to see it stamps the time, on the kernel's clock (task start_time
+	 * is ktime_get_ns; the loader's clock may sit in a time namespace).
+	 */
+	if (!c->ready_ns)
+		c->ready_ns = bpf_ktime_get_ns();
+	return c;
+}
+
+/* Did the current task begin after the hooks were in place? */
+static __always_inline bool fl_precise_new_task(struct fl_precise_ctl *c)
+{
+	struct task_struct *t = (void *)bpf_get_current_task();
+
+	return BPF_CORE_READ(t, start_time) > c->ready_ns;
+}
+
+static __always_inline bool fl_precise_own(struct fl_held_key *k)
+{
+	struct fl_precise_ctl *c = fl_precise_ctl_get();
+
+	if (!c)
+		return false;
+	return fl_precise_new_task(c) || bpf_map_lookup_elem(&fl_own, k);
+}
+
+/* The lock word shows the current task holding none of @sem: note it. */
+static __always_inline void fl_precise_none(struct rw_semaphore *sem)
+{
+	struct fl_held_key k = { .sem = (__u64)sem };
+	struct fl_precise_ctl *c;
+	__u8 one = 1;
+
+	if (!fl_cfg.precise)
+		return;
+	c = fl_precise_ctl_get();
+	/* a task begun since the hooks were in place needs no note */
+	if (!c || fl_precise_new_task(c))
+		return;
+	k.pid = (__u32)bpf_get_current_pid_tgid();
+	if (!bpf_map_lookup_elem(&fl_own, &k))
+		bpf_map_update_elem(&fl_own, &k, &one, BPF_ANY);
+}
+
+/* A hold went unrecorded: no task's own record can be trusted from now. */
+static __always_inline void fl_precise_own_off(void)
+{
+	__u32 zero = 0;
+	struct fl_precise_ctl *c = bpf_map_lookup_elem(&fl_precise_ctl, &zero);
+
+	if (c)
+		c->own = 0;
+}
+
+/*
  * The owner hint cannot say whether we are among the readers (it names the
  * last reader, and is not cleared when that reader leaves); our own
  * recorded acquisitions can.  "Not me" needs more than a missing record: a
  * hold taken before tracking attached, or by a path the hooks do not see,
  * would look the same.  So it is claimed only when the recorded read holds
  * of this semaphore account for every reader the lock word counts.
+ *
+ * Every recorded hold is in the lock word (an acquisition is recorded
+ * after the kernel counted it, a release before the kernel uncounts it,
+ * a grant after rwsem_mark_wake() counted it: locks.bpf.c), so if the
+ * records equal the count at one moment, no unrecorded reader, such as we,
+ * is among them.  That moment must be the same for both: the count is
+ * read between two reads of the records' word, and a generation that
+ * moved in between (an acquisition recorded after the count was read
+ * could make up for an unrecorded hold of ours) sends us round again.
+ * The loads are not reordered on x86; a weakly ordered machine would need
+ * a barrier BPF does not have before 6.15.
+ *
+ * fl_precise_try looks once: FREE or EXCL_OTHER if the lock word now
+ * proves we hold nothing, READERS_NOT_ME if the records account for it,
+ * SHARED_OTHER if they do not (yet).
  */
+static __always_inline __u8 fl_precise_try(struct rw_semaphore *sem, __u64 *rec,
+					   __u64 *owner, __u64 *word)
+{
+	unsigned long count;
+	__u64 v, task;
+
+	v = *(volatile __u64 *)rec;
+	/* a helper call: neither merged with the caller's read nor moved */
+	count = BPF_CORE_READ(sem, count.counter);
+	*word = v;
+	if (count & 1) {
+		/* a writer, not we (we held nothing as writer a moment ago),
+		 * and readers cannot hold it with a writer */
+		task = BPF_CORE_READ(sem, owner.counter) & ~0x7UL;
+		if (task == bpf_get_current_task())
+			return FL_LOCK_SHARED_OTHER;
+		*owner = task;
+		return FL_LOCK_EXCL_OTHER;
+	}
+	count = (count >> 8) & ((1UL << 55) - 1);
+	if (!count)
+		return FL_LOCK_FREE;
+	if (*(volatile __u64 *)rec == v && (__u32)v == count)
+		return FL_LOCK_READERS_NOT_ME;
+	return FL_LOCK_SHARED_OTHER;
+}
+
 static __always_inline __u8 fl_precise_refine(struct rw_semaphore *sem, __u8 state,
-					      unsigned long readers)
+					      __u64 *owner)
 {
 	struct fl_held_key k = { .sem = (__u64)sem };
+	__u64 *rec;
 	struct fl_held *h;
-	__s64 *recorded;
+	__u64 word;
 
 	if (!fl_cfg.precise || (state != FL_LOCK_SHARED_OTHER && state != FL_LOCK_SHARED_ME))
 		return state;
@@ -521,10 +661,57 @@ static __always_inline __u8 fl_precise_refine(struct rw_semaphore *sem, __u8 sta
 	h = bpf_map_lookup_elem(&fl_held, &k);
 	if (h && h->readers)
 		return FL_LOCK_SHARED_ME;
-	recorded = bpf_map_lookup_elem(&fl_sem_readers, &k.sem);
-	if (recorded && *recorded == (__s64)readers)
+	/* records exist only for the locks the hooks track (fl_sem_watched) */
+	rec = bpf_map_lookup_elem(&fl_sem_readers, &k.sem);
+	if (!rec)
+		return FL_LOCK_SHARED_OTHER;
+	if (fl_precise_own(&k))
 		return FL_LOCK_READERS_NOT_ME;
-	return FL_LOCK_SHARED_OTHER;
+	return fl_precise_try(sem, rec, owner, &word);
+}
+
+/*
+ * A check that would otherwise count "unknown" looks again, a bounded
+ * number of times: another reader may be between the kernel's change of
+ * the lock word and the hook that records it (well under a microsecond
+ * on hardware).  A global function: the verifier walks the loop once per
+ * program, not once per caller.
+ */
+#define FL_PRECISE_TRIES 256
+
+__noinline int fl_precise_settle(__u64 addr)
+{
+	__u64 *rec = bpf_map_lookup_elem(&fl_sem_readers, &addr);
+	struct rw_semaphore *sem = (void *)addr;
+	__u64 word, owner;
+	int state = FL_LOCK_SHARED_OTHER;
+
+	if (!rec)
+		return state;
+	for (int i = 0; i < FL_PRECISE_TRIES && state == FL_LOCK_SHARED_OTHER; i++)
+		state = fl_precise_try(sem, rec, &owner, &word);
+	return state;
+}
+
+/* A pointer's value as a plain number, for a global function's argument. */
+static __always_inline __u64 fl_addr(void *p)
+{
+	__u64 a = 0;
+
+	bpf_probe_read_kernel(&a, sizeof(a), &p);
+	return a;
+}
+
+/* SHARED_OTHER, about to be counted unknown: wait for precise tracking. */
+static __always_inline __u8 fl_precise_wait(struct rw_semaphore *sem, __u8 state,
+					    __u64 *owner)
+{
+	if (!fl_cfg.precise || state != FL_LOCK_SHARED_OTHER)
+		return state;
+	state = fl_precise_settle(fl_addr(sem));
+	if (state == FL_LOCK_EXCL_OTHER)
+		*owner = BPF_CORE_READ(sem, owner.counter) & ~0x7UL;
+	return state;
 }
 
 /*
@@ -550,17 +737,21 @@ static __always_inline __u8 fl_rwsem_state(struct rw_semaphore *sem, __u64 *owne
 	if (count & 1) {
 		if (task == me)
 			return FL_LOCK_EXCL_ME;
+		/* a writer that is not we: no reader holds it either */
+		fl_precise_none(sem);
 		*owner = task;
 		return FL_LOCK_EXCL_OTHER;
 	}
 	readers = (count >> 8) & ((1UL << 55) - 1);
-	if (!readers)
+	if (!readers) {
+		fl_precise_none(sem);
 		return FL_LOCK_FREE;
+	}
 	/* the hint survives up_read: "me" may be a read lock long released */
 	if ((word & 1) && task == me)
-		return fl_precise_refine(sem, FL_LOCK_SHARED_ME, readers);
+		return fl_precise_refine(sem, FL_LOCK_SHARED_ME, owner);
 	*owner = task;
-	return fl_precise_refine(sem, FL_LOCK_SHARED_OTHER, readers);
+	return fl_precise_refine(sem, FL_LOCK_SHARED_OTHER, owner);
 }
 
 static __always_inline __u32 fl_task_pid(__u64 task)
@@ -580,6 +771,14 @@ static __always_inline __u8 fl_inval_lock_state(struct address_space *mapping, _
 	if (!bpf_core_field_exists(mapping->invalidate_lock))
 		return FL_LOCK_NA;
 	return fl_rwsem_state(&mapping->invalidate_lock, owner);
+}
+
+static __always_inline __u8 fl_inval_lock_wait(struct address_space *mapping, __u8 state,
+					       __u64 *owner)
+{
+	if (!bpf_core_field_exists(mapping->invalidate_lock))
+		return state;
+	return fl_precise_wait(&mapping->invalidate_lock, state, owner);
 }
 
 /* Lock evidence into an event that is about to be sent. */

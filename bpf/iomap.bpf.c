@@ -192,7 +192,8 @@ static __always_inline int fl_iomap_iter_common(void *ctx, struct iomap_iter *it
 			if (!(fl_fs_rules_of(FL_RD(inode, i_sb, s_magic)) & FL_RULE_WRITE_LOCKED) ||
 			    fl_is_internal(inode))
 				fl_count(slot, FL_CNT_UNCHECKED);
-			else if (irw == FL_LOCK_SHARED_OTHER || irw == FL_LOCK_NA)
+			else if ((irw = fl_precise_wait(&inode->i_rwsem, irw, &irw_owner)) ==
+				 FL_LOCK_SHARED_OTHER || irw == FL_LOCK_NA)
 				fl_count(slot, FL_CNT_UNKNOWN);
 			else
 				candidate = true;

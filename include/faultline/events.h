@@ -340,4 +340,14 @@ struct fl_config {
 	__u32 lock_order;	/* send FL_EV_LOCK_ACQ/REL (lock-order tracking) */
 };
 
+/*
+ * Precise mode: whether a task's own record may decide "not me", set by
+ * the loader once every lock hook is attached (fl_precise_ctl map).
+ */
+struct fl_precise_ctl {
+	__u64 ready_ns;		/* 0; BPF stamps bpf_ktime_get_ns() once own is 1 */
+	__u32 own;		/* 1: it may; BPF drops it to 0 on a missed hold */
+	__u32 pad;
+};
+
 #endif /* FAULTLINE_EVENTS_H */

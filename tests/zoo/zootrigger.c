@@ -5,11 +5,11 @@
  *
  *   zootrigger CLASS FILE [-n ITERATIONS] [-t SECONDS] [-c] [-q]
  *
- * CLASS is 000, 001, 002, 003, 004, 004t or all.  FILE is created (or reused) on
- * a zoofs mount; the same pattern runs against healthy and buggy mounts.
- * fill and fill-bug (not in all) take FILE on any filesystem (ext4, xfs):
- * the module's page-cache filler, with and without invalidate_lock, races
- * a tight hole-punch loop there.
+ * CLASS is 000, 001, 002, 003, 004, 004t, lo, rdins, rdhold or all.  FILE is
+ * created (or reused) on a zoofs mount; the same pattern runs against
+ * healthy and buggy mounts.  fill and fill-bug (not in all) take FILE on
+ * any filesystem (ext4, xfs): the module's page-cache filler, with and
+ * without invalidate_lock, races a tight hole-punch loop there.
  * Each class runs ITERATIONS rounds (default 300) or SECONDS (default 2.5),
  * whichever ends first, then prints one summary line and, when FILE is on
  * zoofs, how the module's counters for that mount moved
@@ -747,6 +747,117 @@ static void run_fill_bug(const char *path)
 	run_fill_common(path, true);
 }
 
+/*
+ * Readers and an inserter ("rdins"): RD_READERS threads hold invalidate_lock
+ * shared over and over (each hold looks up RD_HOLD_PAGES cached folios),
+ * one thread walks the file instantiating every folio that is not cached,
+ * and the main thread punches random 64 KiB ranges (the holes the inserter
+ * fills).  Each punch takes the lock exclusive: the readers queue behind it
+ * and are woken together when it ends.  Healthy, the inserter holds the
+ * lock shared too; bugs=rdins leaves it out, which the lock word cannot
+ * tell while readers hold it.  The ioctl numbers are zoo_rdins.h's.
+ */
+#define ZOO_IOC_RD_HOLD		_IO('z', 5)
+#define ZOO_IOC_RD_INSERT	_IO('z', 6)
+#define ZOO_IOC_RD_HOLD_INSERT	_IO('z', 7)
+#define RD_READERS	2
+#define RD_HOLD_PAGES	16
+
+static int rd_fd;
+static atomic_long rd_holds, rd_inserted, rd_shared;
+
+static void *rd_reader(void *arg)
+{
+	long n = 0;
+
+	(void)arg;
+	while (!atomic_load(&stop)) {
+		if (ioctl(rd_fd, ZOO_IOC_RD_HOLD, RD_HOLD_PAGES) < 0)
+			die("ioctl RD_HOLD (zoofs with the rdins class?)");
+		n++;
+	}
+	atomic_fetch_add(&rd_holds, n);
+	return NULL;
+}
+
+static void *rd_inserter(void *arg)
+{
+	struct target *t = arg;
+	long idx = 0, ins = 0, shared = 0, r;
+
+	while (!atomic_load(&stop)) {
+		r = ioctl(rd_fd, ZOO_IOC_RD_INSERT, idx);
+		if (r < 0)
+			die("ioctl RD_INSERT %ld", idx);
+		ins += r > 0;
+		shared += r == 2;
+		idx = (idx + 1) % t->npages;
+	}
+	atomic_fetch_add(&rd_inserted, ins);
+	atomic_fetch_add(&rd_shared, shared);
+	return NULL;
+}
+
+static void run_rdins(const char *path)
+{
+	pthread_t readers[RD_READERS], inserter;
+	struct target t;
+	uint64_t s = 6;
+	long i;
+	double t0;
+
+	target_open(&t, path, 2L << 20);
+	rd_fd = t.fd;
+	atomic_store(&stop, false);
+	atomic_store(&rd_holds, 0);
+	atomic_store(&rd_inserted, 0);
+	atomic_store(&rd_shared, 0);
+	for (int r = 0; r < RD_READERS; r++)
+		if (pthread_create(&readers[r], NULL, rd_reader, NULL))
+			die("pthread_create");
+	if (pthread_create(&inserter, NULL, rd_inserter, &t))
+		die("pthread_create");
+	t0 = now();
+	for (i = 0; budget_left(i, t0); i++) {
+		long off = (long)(rnd(&s) % (t.npages - 16));
+
+		punch(&t, off * PG, 16 * PG);
+		usleep(500);
+	}
+	atomic_store(&stop, true);
+	for (int r = 0; r < RD_READERS; r++)
+		pthread_join(readers[r], NULL);
+	pthread_join(inserter, NULL);
+	printf("zootrigger rdins: punches=%ld holds=%ld inserted=%ld inserted_shared=%ld elapsed=%.2fs\n",
+	       i, atomic_load(&rd_holds), atomic_load(&rd_inserted), atomic_load(&rd_shared),
+	       now() - t0);
+	target_close(&t);
+}
+
+/*
+ * "rdhold": one task holds invalidate_lock shared for SECONDS (at most 300,
+ * or until killed) and inserts a folio every 20 ms under it (healthy), in
+ * a 32 MiB file (164 s before it has them all).  Started before faultline,
+ * its hold is one precise tracking never saw taken: the insertions must
+ * stay unknown.  Prints "holding" when it is about to take the lock, then
+ * what it inserted.
+ */
+static void run_rdhold(const char *path)
+{
+	struct target t;
+	double t0 = now();
+	long r;
+
+	target_open(&t, path, 32L << 20);
+	printf("zootrigger rdhold: holding\n");
+	fflush(stdout);
+	r = ioctl(t.fd, ZOO_IOC_RD_HOLD_INSERT, (unsigned long)(opt_secs * 1000));
+	if (r < 0)
+		die("ioctl RD_HOLD_INSERT (zoofs with the rdins class?)");
+	printf("zootrigger rdhold: inserted=%ld elapsed=%.2fs\n", r, now() - t0);
+	target_close(&t);
+}
+
 /* ---- main -------------------------------------------------------------- */
 
 static const struct {
@@ -762,13 +873,15 @@ static const struct {
 	{ "lo", run_lo },
 	{ "fill", run_fill },		/* not in all: FILE on another filesystem */
 	{ "fill-bug", run_fill_bug },
+	{ "rdins", run_rdins },
+	{ "rdhold", run_rdhold },
 };
 
 static void usage(void)
 {
 	fprintf(stderr,
 		"usage: zootrigger CLASS FILE [-n ITERATIONS] [-t SECONDS] [-c] [-q]\n"
-		"  CLASS: 000 001 002 003 004 004t lo all (002 wants an iomap mount),\n"
+		"  CLASS: 000 001 002 003 004 004t lo rdins rdhold all (002 wants an iomap mount),\n"
 		"         fill fill-bug (FILE on any filesystem; not in all)\n"
 		"  -n  rounds per class (default 300)    -t  time limit per class (default 2.5)\n"
 		"  -c  exit 3 if data was lost            -q  no zoofs counter line\n");
