@@ -226,6 +226,10 @@ void fl_report_text_violation(FILE *out, const struct fl_engine *e,
 	fprintf(out, "\n    task %u (%s) %s at +%.6fs; seen %" PRIu64 " time%s, last at +%.6fs\n",
 		ev->pid, fl_esc(comm, sizeof(comm), ev->comm, FL_COMM_LEN), what_happened(ev), rel_s(e, ev->ts), v->count,
 		v->count == 1 ? "" : "s", rel_s(e, v->last_ts));
+	if (v->other_files)
+		fprintf(out, "    and %" PRIu64 " time%s on other files than the %d listed for "
+			"this code path\n", v->other_files, v->other_files == 1 ? "" : "s",
+			FL_VIOL_FILES_PER_PATH);
 	fprintf(out, "    invalidate_lock: %s", fl_lock_state_name(ev->inval_lock));
 	if (ev->inval_owner)
 		fprintf(out, " (owner pid %u)", ev->inval_owner);
@@ -443,6 +447,10 @@ void fl_report_text(FILE *out, const struct fl_engine *e, const struct fl_run_in
 	if (ri->partial)
 		fprintf(out, "PARTIAL: %s\n  the report covers the input up to that point\n",
 			ri->partial);
+	if (e->windows_unended)
+		fprintf(out, "note: %" PRIu64 " invalidation windows ended without their end "
+			"event (lost): closed at a later event, or when their task was found gone\n",
+			e->windows_unended);
 	if (total.c[FL_CNT_INVAL_UNTRACKED])
 		fprintf(out, "note: %" PRIu64 " invalidations ran outside a traced syscall "
 			"(ioctl or fs-internal) and have no window\n",

@@ -144,7 +144,8 @@ static void by_rule(const struct fl_engine *e, uint64_t *n)
 {
 	memset(n, 0, FL_R_MAX * FL_EVID_MAX * sizeof(*n));
 	for (size_t i = 0; i < e->nviol; i++)
-		n[e->viol[i].rule * FL_EVID_MAX + e->viol[i].evidence] += e->viol[i].count;
+		n[e->viol[i].rule * FL_EVID_MAX + e->viol[i].evidence] +=
+			e->viol[i].count + e->viol[i].other_files;
 }
 
 static void stats(struct fl_watch *w, const struct fl_engine *e, const struct fl_run_info *ri)
@@ -175,7 +176,7 @@ void fl_watch_tick(struct fl_watch *w, const struct fl_engine *e, const struct f
 
 	w->ticks++;
 	for (size_t i = 0; i < e->nviol; i++)
-		occ += e->viol[i].count;
+		occ += e->viol[i].count + e->viol[i].other_files;
 	snprintf(status, sizeof(status), "STATUS=watching; %zu distinct violations (%" PRIu64
 		 " occurrences), %" PRIu64 " lost events", e->nviol, occ, fl_report_lost(e, ri));
 	fl_notify(status);
