@@ -669,8 +669,13 @@ static __always_inline bool fl_candidate_gate(void *ctx, __u16 type, __u32 slot,
 	/* no REUSE: a hash collision returns -EEXIST and the event is sent,
 	 * rather than one path's repeats counted under another's id */
 	*stack_id = bpf_get_stackid(ctx, &fl_stackmap, 0);
-	if (fl_cfg.emit_all || *stack_id < 0)
+	if (fl_cfg.emit_all)
 		return true;
+	if (*stack_id < 0) {
+		/* the map is never emptied: a full one sends, and says so */
+		fl_count(slot, FL_CNT_STACK_UNKEYED);
+		return true;
+	}
 	key.stack_id = *stack_id;
 	fl_inode_key(inode, &key.inode);
 	now = bpf_ktime_get_ns();

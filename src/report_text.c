@@ -46,9 +46,14 @@ uint64_t fl_report_lost(const struct fl_engine *e, const struct fl_run_info *ri)
 	return lost > t.c[FL_CNT_LOST] ? lost : t.c[FL_CNT_LOST];
 }
 
+/*
+ * Incomplete: events were lost, the input was cut, or a bounded BPF table
+ * was full where that hides findings (invalidations not followed).
+ */
 bool fl_report_complete(const struct fl_engine *e, const struct fl_run_info *ri)
 {
-	return !fl_report_lost(e, ri) && !ri->partial;
+	return !fl_report_lost(e, ri) && !ri->partial &&
+	       !fl_engine_total_of(e, FL_CNT_INVAL_FULL);
 }
 
 const char *fl_signal_name(int sig, char *buf, size_t len)
@@ -447,6 +452,16 @@ void fl_report_text(FILE *out, const struct fl_engine *e, const struct fl_run_in
 	if (ri->partial)
 		fprintf(out, "PARTIAL: %s\n  the report covers the input up to that point\n",
 			ri->partial);
+	if (total.c[FL_CNT_INVAL_FULL])
+		fprintf(out, "INVALIDATIONS NOT FOLLOWED: %" PRIu64 " (BPF's table of invalidating "
+			"tasks was full)\n  page cache they dropped was not judged "
+			"(invalidation-unlocked): the run is incomplete\n",
+			total.c[FL_CNT_INVAL_FULL]);
+	if (total.c[FL_CNT_STACK_UNKEYED])
+		fprintf(out, "note: %" PRIu64 " candidates got no stack id (the stack map was "
+			"full, or their bucket taken): sent each time instead of counted in "
+			"BPF; nothing is missed, the ring buffer carries more\n",
+			total.c[FL_CNT_STACK_UNKEYED]);
 	if (e->windows_unended)
 		fprintf(out, "note: %" PRIu64 " invalidation windows ended without their end "
 			"event (lost): closed at a later event, or when their task was found gone\n",
