@@ -119,9 +119,15 @@ struct {
 	__type(value, struct fl_held);
 } fl_held SEC(".maps");
 
-/* Read holds recorded per semaphore, over all tasks. */
+/*
+ * Read holds recorded per semaphore, over all tasks.  LRU: an entry is
+ * never deleted (a count at zero may rise again), and the semaphores of
+ * inodes long gone make room.  An evicted count starts again below the
+ * truth, which never equals the lock word's reader count by mistake:
+ * fl_precise_refine then says "unknown", never "not me".
+ */
 struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
 	__uint(max_entries, 16384);
 	__type(key, __u64);
 	__type(value, __s64);
