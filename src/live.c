@@ -511,7 +511,7 @@ int fl_live_run(const struct fl_live_opts *o)
 					forget_stale_state(&lc);
 					last_totals = fl_now_ns();
 				}
-				fl_watch_tick(o->watch, eng, ri);
+				fl_watch_tick(o->watch, eng, ri, &l);
 			}
 			last_snap = fl_now_ns();
 		}

@@ -7,12 +7,14 @@
  */
 #include <errno.h>
 #include <inttypes.h>
+#include <bpf/libbpf.h>
 #include <json-c/json.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 #include "cli.h"
+#include "loader.h"
 #include "outputs.h"
 #include "rules.h"
 #include "signature.h"
@@ -148,7 +150,72 @@ static void by_rule(const struct fl_engine *e, uint64_t *n)
 			e->viol[i].count + e->viol[i].other_files;
 }
 
-static void stats(struct fl_watch *w, const struct fl_engine *e, const struct fl_run_info *ri)
+static json_object *fill_obj(int64_t entries, uint64_t max)
+{
+	json_object *o = json_object_new_object();
+
+	json_object_object_add(o, "entries", entries < 0 ? NULL : json_object_new_int64(entries));
+	json_object_object_add(o, "max_entries", json_object_new_uint64(max));
+	return o;
+}
+
+/* BPF's maps, as full as they are now: a service must not grow. */
+static json_object *maps_obj(struct fl_loader *l)
+{
+	struct fl_map_fill f[FL_MAX_MAP_FILL];
+	json_object *o = json_object_new_object();
+	int n = l ? fl_loader_map_fill(l, f, FL_MAX_MAP_FILL) : 0;
+
+	for (int i = 0; i < n; i++) {
+		json_object *m = fill_obj(f[i].entries, f[i].max_entries);
+		const char *type = libbpf_bpf_map_type_str(f[i].type);
+
+		json_object_object_add(m, "type", json_object_new_string(type ? type : "?"));
+		json_object_object_add(o, f[i].name, m);
+	}
+	return o;
+}
+
+/* The engine's and the watch's own tables, each with its bound. */
+static json_object *tables_obj(const struct fl_watch *w, const struct fl_engine *e)
+{
+	json_object *o = json_object_new_object();
+
+	json_object_object_add(o, "violations", fill_obj(e->nviol, FL_MAX_VIOLATIONS));
+	json_object_object_add(o, "alerts", fill_obj(w->nalerted, FL_WATCH_MAX_ALERTS));
+	json_object_object_add(o, "open_windows", fill_obj(e->nopen, FL_MAX_OPEN_WINDOWS));
+	json_object_object_add(o, "stale_waiting", fill_obj(e->nunseen, FL_MAX_STALE_UNSEEN));
+	json_object_object_add(o, "lock_order_tasks", fill_obj(e->lo->ntasks, FL_LO_MAX_TASKS));
+	json_object_object_add(o, "lock_order_edges", fill_obj(e->lo->nedges, FL_LO_MAX_EDGES));
+	json_object_object_add(o, "lock_order_classes",
+			       fill_obj(e->lo->ncls, FL_LO_MAX_CLASSES));
+	json_object_object_add(o, "lock_order_cycles", fill_obj(e->lo->ncycles, FL_LO_MAX_CYCLES));
+	return o;
+}
+
+/* VmRSS and VmHWM of this process, in KiB (0 if /proc says nothing). */
+static json_object *memory_obj(void)
+{
+	json_object *o = json_object_new_object();
+	uint64_t rss = 0, hwm = 0;
+	char line[128];
+	FILE *f = fopen("/proc/self/status", "re");
+
+	while (f && fgets(line, sizeof(line), f)) {
+		if (!strncmp(line, "VmRSS:", 6))
+			rss = strtoull(line + 6, NULL, 10);
+		else if (!strncmp(line, "VmHWM:", 6))
+			hwm = strtoull(line + 6, NULL, 10);
+	}
+	if (f)
+		fclose(f);
+	json_object_object_add(o, "rss_kib", json_object_new_uint64(rss));
+	json_object_object_add(o, "peak_rss_kib", json_object_new_uint64(hwm));
+	return o;
+}
+
+static void stats(struct fl_watch *w, const struct fl_engine *e, const struct fl_run_info *ri,
+		  struct fl_loader *l)
 {
 	json_object *o = json_object_new_object(), *c = json_object_new_object();
 	struct fl_counts t;
@@ -166,10 +233,14 @@ static void stats(struct fl_watch *w, const struct fl_engine *e, const struct fl
 	json_object_object_add(o, "unknown", json_object_new_uint64(t.c[FL_CNT_UNKNOWN]));
 	json_object_object_add(o, "violations", json_object_new_uint64(e->nviol));
 	json_object_object_add(o, "alerts", json_object_new_uint64(w->nalerted));
+	json_object_object_add(o, "memory", memory_obj());
+	json_object_object_add(o, "tables", tables_obj(w, e));
+	json_object_object_add(o, "maps", maps_obj(l));
 	ndjson(w, o);
 }
 
-void fl_watch_tick(struct fl_watch *w, const struct fl_engine *e, const struct fl_run_info *ri)
+void fl_watch_tick(struct fl_watch *w, const struct fl_engine *e, const struct fl_run_info *ri,
+		   struct fl_loader *l)
 {
 	uint64_t now = fl_now_ns(), occ = 0, n[FL_R_MAX * FL_EVID_MAX];
 	char status[160];
@@ -183,7 +254,7 @@ void fl_watch_tick(struct fl_watch *w, const struct fl_engine *e, const struct f
 	if (w->watchdog)
 		fl_notify("WATCHDOG=1");
 	if (w->events && now - w->last_stats >= (uint64_t)(w->o.stats_every * 1e9)) {
-		stats(w, e, ri);
+		stats(w, e, ri, l);
 		w->last_stats = now;
 	}
 	if (w->o.metrics && now - w->last_metrics >= (uint64_t)(w->o.metrics_every * 1e9)) {

@@ -35,8 +35,9 @@ void fl_watch_started(struct fl_watch *w, struct fl_engine *e, struct fl_run_inf
 /* A violation the engine just found (new to it): alert once per signature. */
 void fl_watch_violation(struct fl_watch *w, const struct fl_engine *e,
 			const struct fl_run_info *ri, const struct fl_violation *v);
-/* Once a second: counts synced into @e, stats, metrics, watchdog. */
-void fl_watch_tick(struct fl_watch *w, const struct fl_engine *e, const struct fl_run_info *ri);
+/* Once a second: counts synced into @e, stats (with @l's map fill), metrics, watchdog. */
+void fl_watch_tick(struct fl_watch *w, const struct fl_engine *e, const struct fl_run_info *ri,
+		   struct fl_loader *l);
 /* SIGHUP: the report so far, text on stdout and (json_path) the JSON file. */
 void fl_watch_report(struct fl_watch *w, const struct fl_engine *e, const struct fl_run_info *ri,
 		     const char *json_path);
