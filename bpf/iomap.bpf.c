@@ -195,7 +195,8 @@ static __always_inline int fl_iomap_iter_common(void *ctx, struct iomap_iter *it
 			if (!(fl_fs_rules_of(FL_RD(inode, i_sb, s_magic)) & FL_RULE_WRITE_LOCKED) ||
 			    fl_is_internal(inode))
 				fl_count(slot, FL_CNT_UNCHECKED);
-			else if (irw == FL_LOCK_SHARED_OTHER || irw == FL_LOCK_NA)
+			else if ((irw = fl_precise_wait(&inode->i_rwsem, irw, &irw_owner)) ==
+				 FL_LOCK_SHARED_OTHER || irw == FL_LOCK_NA)
 				fl_count(slot, FL_CNT_UNKNOWN);
 			else
 				candidate = true;
@@ -405,7 +406,7 @@ static __always_inline int fl_extent_changed(struct xfs_inode *ip, int state, bo
 	if (!ip || (state & BMAP_ATTRFORK_))
 		return 0;
 	if (!fl_file_watched(FL_RD(ip, i_vnode.i_mode), FL_RD(ip, i_vnode.i_sb, s_dev),
-			     &ip->i_vnode, 0, &slot))
+			     &ip->i_vnode, 0, fl_task_watched(), &slot))
 		return 0;
 	key = (__u64)&ip->i_vnode;
 	cow = FL_RD(ip, i_cowfp);

@@ -45,7 +45,7 @@ int fl_journal_violation(const struct fl_engine *e, const struct fl_run_info *ri
 {
 	const struct fl_event *ev = &v->ev;
 	char frames[FL_MAX_FRAMES][160], stack[FL_MAX_FRAMES * 161] = "";
-	char comm[FL_COMM_LEN + 1];
+	char comm[FL_COMM_LEN + 1], comm_esc[FL_ESC_LEN(FL_COMM_LEN)];
 	int n, r;
 
 	(void)e;
@@ -57,12 +57,17 @@ int fl_journal_violation(const struct fl_engine *e, const struct fl_run_info *ri
 	}
 	memcpy(comm, ev->comm, FL_COMM_LEN);
 	comm[FL_COMM_LEN] = 0;
-	/* the journal keeps field values as bytes: names need no escaping here */
+	/*
+	 * The journal keeps field values as bytes: FAULTLINE_COMM is the name
+	 * as the task set it; MESSAGE, which journalctl prints as a line, has
+	 * it escaped so that no name can add a line of its own.
+	 */
+	fl_esc(comm_esc, sizeof(comm_esc), ev->comm, FL_COMM_LEN);
 	r = sd_journal_send("MESSAGE=faultline: %s (%s) on %s %u:%u ino %llu by %s (%u), "
 			    "signature %s", fl_rule_info(v->rule)->name,
 			    fl_evidence_name(v->evidence), fl_fs_name(ev->fs_magic),
 			    fl_kdev_major(ev->inode.dev), fl_kdev_minor(ev->inode.dev),
-			    (unsigned long long)ev->inode.ino, comm, ev->pid, sig,
+			    (unsigned long long)ev->inode.ino, comm_esc, ev->pid, sig,
 			    "PRIORITY=%d", 4,
 			    "MESSAGE_ID=%s", message_id[v->rule] ? message_id[v->rule] : "",
 			    "SYSLOG_IDENTIFIER=faultline",

@@ -44,19 +44,27 @@ void fl_kmsg_close(struct fl_kmsg *k)
 	free(k);
 }
 
-/* <4>: KERN_WARNING, as lockdep's splats */
-static void line(struct fl_kmsg *k, const char *fmt, ...)
+/*
+ * <4>: KERN_WARNING, as lockdep's splats.  The first line starts with
+ * "WARNING: faultline:" as the harnesses' patterns expect, the rest with
+ * "faultline:" so that `dmesg | grep faultline:` gives the whole splat.
+ * The newline ends the record: without it printk leaves the record open
+ * for a continuation, and readers (dmesg, the dmesg check) do not see it
+ * until the kernel logs something else.
+ */
+static void line(struct fl_kmsg *k, bool first, const char *fmt, ...)
 {
 	char buf[512];
 	va_list ap;
 	int n;
 
-	n = snprintf(buf, sizeof(buf), "<4>faultline: ");
+	n = snprintf(buf, sizeof(buf), "<4>%sfaultline: ", first ? "WARNING: " : "");
 	va_start(ap, fmt);
 	n += vsnprintf(buf + n, sizeof(buf) - n, fmt, ap);
 	va_end(ap);
-	if (n >= (int)sizeof(buf))
-		n = sizeof(buf) - 1;
+	if (n >= (int)sizeof(buf) - 1)
+		n = sizeof(buf) - 2;
+	buf[n++] = '\n';
 	if (write(k->fd, buf, n) < 0)
 		fl_debug("kmsg: %s", strerror(errno));
 }
@@ -75,9 +83,9 @@ void fl_kmsg_violation(struct fl_kmsg *k, const struct fl_engine *e, const struc
 	(void)e;
 	/* the task's name is whatever it set: escaped, it cannot forge a line */
 	fl_esc(comm, sizeof(comm), ev->comm, FL_COMM_LEN);
-	line(k, "WARNING: faultline: %s (%s): %s", fl_rule_info(v->rule)->name,
+	line(k, true, "%s (%s): %s", fl_rule_info(v->rule)->name,
 	     fl_evidence_name(v->evidence), fl_rule_info(v->rule)->summary);
-	line(k, "task %u (%s) on %s %u:%u ino %llu; invalidate_lock: %s; i_rwsem: %s", ev->pid,
+	line(k, false, "task %u (%s) on %s %u:%u ino %llu; invalidate_lock: %s; i_rwsem: %s", ev->pid,
 	     comm, fl_fs_name(ev->fs_magic), fl_kdev_major(ev->inode.dev),
 	     fl_kdev_minor(ev->inode.dev), (unsigned long long)ev->inode.ino,
 	     fl_lock_state_name(ev->inval_lock), fl_lock_state_name(ev->i_rwsem));
@@ -87,7 +95,7 @@ void fl_kmsg_violation(struct fl_kmsg *k, const struct fl_engine *e, const struc
 		int len = strlen(frames[i]);
 
 		if (used && used + 3 + len >= (int)sizeof(trace) - 1) {
-			line(k, "Call Trace: %s", trace);
+			line(k, false, "Call Trace: %s", trace);
 			used = 0;
 			l++;
 			if (l == 2)
@@ -97,6 +105,6 @@ void fl_kmsg_violation(struct fl_kmsg *k, const struct fl_engine *e, const struc
 				 frames[i]);
 	}
 	if (used)
-		line(k, "Call Trace: %s", trace);
-	line(k, "---[ end trace faultline %s ]---", sig);
+		line(k, false, "Call Trace: %s", trace);
+	line(k, false, "---[ end trace faultline %s ]---", sig);
 }

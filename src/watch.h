@@ -38,7 +38,12 @@ void fl_watch_violation(struct fl_watch *w, const struct fl_engine *e,
 /* Once a second: counts synced into @e, stats (with @l's map fill), metrics, watchdog. */
 void fl_watch_tick(struct fl_watch *w, const struct fl_engine *e, const struct fl_run_info *ri,
 		   struct fl_loader *l);
-/* SIGHUP: the report so far, text on stdout and (json_path) the JSON file. */
+/* Tracing ended, @e has the final counts: last stats (@l's map fill), last metrics (down). */
+void fl_watch_stopped(struct fl_watch *w, const struct fl_engine *e, const struct fl_run_info *ri,
+		      struct fl_loader *l);
+/* Where the text reports go: stdout, or stderr when stdout is the NDJSON. */
+FILE *fl_watch_text(const struct fl_watch *w);
+/* SIGHUP: the report so far, text (fl_watch_text) and (json_path) the JSON file. */
 void fl_watch_report(struct fl_watch *w, const struct fl_engine *e, const struct fl_run_info *ri,
 		     const char *json_path);
 void fl_watch_free(struct fl_watch *w);
@@ -58,6 +63,6 @@ void fl_notify(const char *state);	/* sd_notify, a no-op outside systemd */
 bool fl_notify_watchdog(void);		/* the unit asked for WATCHDOG=1 pings */
 
 int fl_metrics_write(const char *path, const struct fl_engine *e, const struct fl_run_info *ri,
-		     const uint64_t *by_rule_evidence);
+		     const uint64_t *by_rule_evidence, bool up);
 
 #endif

@@ -10,16 +10,16 @@ for page in "$MAN"/*.8; do
 	warn=$(LC_ALL=C.UTF-8 MANWIDTH=80 man --warnings -l "$page" 2>&1 >/dev/null)
 	[ -z "$warn" ] || fail "$(basename "$page"): $warn"
 done
-for cmd in check record report probe demo; do
+for cmd in check record report probe demo watch; do
 	page=$MAN/faultline-$cmd.8
 	[ -s "$page" ] || fail "no man page for $cmd"
 	n=0
 	for opt in $("$ROOT/faultline" "$cmd" --help | grep -oE '^  -[a-zA-Z], --[a-z-]+' | sed 's/.*--//'); do
 		[ "$opt" = help ] && continue
 		n=$((n + 1))
-		# record's page describes its own options and sends the rest to check's
+		# record's and watch's pages describe their own options and send the rest to check's
 		if ! grep -q -- "\\\\-\\\\-${opt//-/\\\\-}" "$page"; then
-			[ "$cmd" = record ] && grep -q -- "\\\\-\\\\-${opt//-/\\\\-}" "$MAN/faultline-check.8" ||
+			{ [ "$cmd" = record ] || [ "$cmd" = watch ]; } && grep -q -- "\\\\-\\\\-${opt//-/\\\\-}" "$MAN/faultline-check.8" ||
 				fail "faultline-$cmd.8 does not describe --$opt"
 		fi
 	done

@@ -2009,6 +2009,140 @@ static void test_stale_settle_before(void **state)
 	assert_int_equal(e->stale.missed, 1);
 }
 
+/* ---- 14. check's race partners (FL_EV_RACE) --------------------------- */
+
+/*
+ * check sends no windows: BPF sends the window @pid has open on @ino just
+ * before a candidate of @for_pid (with @stack_id) that races it.
+ */
+static struct fl_event race_event(uint32_t pid, uint32_t for_pid, int32_t stack_id,
+				  uint64_t start, uint64_t end, uint64_t ts, bool stepped)
+{
+	struct fl_event ev = mk_event(FL_EV_RACE, pid, INO, start, end, ts);
+
+	ev.op = FL_OP_PUNCH;
+	ev.aux = 0x03;
+	ev.kaddr = for_pid;
+	ev.stack_id = stack_id;
+	if (stepped) {
+		ev.flags |= FL_F_STEPPED;
+		set_locks(&ev, FL_LOCK_EXCL_ME, FL_LOCK_EXCL_ME);
+	}
+	set_stack(&ev, ST_PUNCH_STEP, NULL);
+	return ev;
+}
+
+/* A candidate insertion by a fault, as check sends it. */
+static struct fl_event candidate_insert(int32_t stack_id, uint64_t ts)
+{
+	struct fl_event ev = fault_insert(EXT4_MAGIC, FL_LOCK_EXCL_OTHER, FL_LOCK_EXCL_OTHER, ts);
+
+	ev.flags |= FL_F_CANDIDATE;
+	ev.stack_id = stack_id;
+	return ev;
+}
+
+static void test_race_partner(void **state)
+{
+	struct fl_engine *e = *state;
+	const struct fl_violation *v;
+	struct fl_event ev = race_event(PID_B, PID_A, 7, 0, MiB, 1000, true);
+
+	fl_engine_feed(e, &ev);
+	ev = candidate_insert(7, 2000);
+	fl_engine_feed(e, &ev);
+	v = only_violation(e, FL_R_FAULT_UNLOCKED, FL_EVID_DEFINITE);
+	assert_true(v->has_partner);
+	assert_int_equal(v->partner.begin.type, FL_EV_INVAL_BEGIN);
+	assert_int_equal(v->partner.begin.pid, PID_B);
+	assert_int_equal(v->partner.begin.op, FL_OP_PUNCH);
+	assert_int_equal(v->partner.begin.ts, 1000);
+	assert_int_equal(v->partner.begin.end, MiB);
+	assert_int_equal(v->partner.ts_end, 0);		/* running at the candidate */
+	assert_true(v->partner.has_step);
+	assert_int_equal(v->partner.step.type, FL_EV_INVAL_STEP);
+	assert_int_equal(v->partner.step.inval_lock, FL_LOCK_EXCL_ME);
+	assert_true(fl_stack_has(e, &v->partner.step,
+				 (const char *const[]){ "ext4_punch_hole", NULL }));
+
+	/* taken once: the next candidate of the path has none of its own */
+	ev = candidate_insert(7, 3000);
+	ev.start = 8 * KiB;	/* another occurrence, same violation */
+	fl_engine_feed(e, &ev);
+	v = only_violation(e, FL_R_FAULT_UNLOCKED, FL_EVID_DEFINITE);
+	assert_int_equal(v->count, 2);
+	assert_int_equal(v->partner.begin.ts, 1000);
+
+	/* before the fs step: the window, without lock states or step */
+	e = reset(state);
+	ev = race_event(PID_B, PID_A, 7, 0, MiB, 1000, false);
+	ev.flags &= ~FL_F_STACK;
+	ev.nr_frames = 0;
+	fl_engine_feed(e, &ev);
+	ev = candidate_insert(7, 2000);
+	fl_engine_feed(e, &ev);
+	v = only_violation(e, FL_R_FAULT_UNLOCKED, FL_EVID_DEFINITE);
+	assert_true(v->has_partner);
+	assert_false(v->partner.has_step);
+}
+
+static void test_race_partner_negative(void **state)
+{
+	struct fl_engine *e = *state;
+	const struct fl_violation *v;
+	struct fl_event ev;
+
+	/* no partner sent: none, whatever the lock words say */
+	ev = candidate_insert(7, 2000);
+	fl_engine_feed(e, &ev);
+	v = only_violation(e, FL_R_FAULT_UNLOCKED, FL_EVID_DEFINITE);
+	assert_false(v->has_partner);
+
+	/* another range of the file: taken, and no race */
+	e = reset(state);
+	ev = race_event(PID_B, PID_A, 7, MiB, 2 * MiB, 1000, true);
+	fl_engine_feed(e, &ev);
+	ev = candidate_insert(7, 2000);
+	fl_engine_feed(e, &ev);
+	assert_false(only_violation(e, FL_R_FAULT_UNLOCKED, FL_EVID_DEFINITE)->has_partner);
+	ev = candidate_insert(7, 2100);
+	ev.start = MiB;		/* would overlap it, but it is gone */
+	ev.end = MiB + 4 * KiB;
+	fl_engine_feed(e, &ev);
+	v = only_violation(e, FL_R_FAULT_UNLOCKED, FL_EVID_DEFINITE);
+	assert_int_equal(v->count, 2);
+	assert_false(v->has_partner);
+
+	/* sent for another task's, or another path's, candidate */
+	e = reset(state);
+	ev = race_event(PID_B, PID_C, 7, 0, MiB, 1000, true);
+	fl_engine_feed(e, &ev);
+	ev = race_event(PID_B, PID_A, 9, 0, MiB, 1000, true);
+	fl_engine_feed(e, &ev);
+	ev = candidate_insert(7, 2000);
+	fl_engine_feed(e, &ev);
+	assert_false(only_violation(e, FL_R_FAULT_UNLOCKED, FL_EVID_DEFINITE)->has_partner);
+
+	/* a candidate that is no violation still takes its partner */
+	e = reset(state);
+	ev = race_event(PID_B, PID_A, 7, 0, MiB, 1000, true);
+	fl_engine_feed(e, &ev);
+	ev = candidate_insert(7, 2000);
+	ev.fs_magic = TMPFS_MAGIC;	/* no insert rule there */
+	fl_engine_feed(e, &ev);
+	assert_int_equal(e->nviol, 0);
+	ev = candidate_insert(7, 3000);
+	fl_engine_feed(e, &ev);
+	assert_false(only_violation(e, FL_R_FAULT_UNLOCKED, FL_EVID_DEFINITE)->has_partner);
+
+	/* never a window: no later candidate finds it in the window lists */
+	e = reset(state);
+	ev = race_event(PID_B, PID_A, 7, 0, MiB, 1000, true);
+	fl_engine_feed(e, &ev);
+	assert_int_equal(e->nopen, 0);
+	assert_int_equal(e->nclosed, 0);
+}
+
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
 
 int main(void)
@@ -2078,6 +2212,9 @@ int main(void)
 		T(test_stale_settle_before),
 		T(test_reclaim_in_own_window),
 		T(test_inverted_event_range),
+		/* 14 */
+		T(test_race_partner),
+		T(test_race_partner_negative),
 	};
 
 	return cmocka_run_group_tests_name("engine", tests, NULL, NULL);
