@@ -32,7 +32,7 @@ SKELS		:= $(patsubst %,$(OUT)/%.skel.h,$(BPF_OBJS)) \
 
 # The engine and everything it needs, without BPF: shared by the binary
 # and the unit tests.
-CORE_SRCS	:= src/engine.c src/evqueue.c src/signature.c src/cli.c src/exit.c src/outputs.c src/lockorder.c src/lock_hierarchy.c src/rules.c src/ksyms.c src/util.c src/report_text.c \
+CORE_SRCS	:= src/engine.c src/evqueue.c src/signature.c src/sigset.c src/cli.c src/exit.c src/outputs.c src/lockorder.c src/lock_hierarchy.c src/rules.c src/ksyms.c src/util.c src/report_text.c \
 		   src/report_json.c src/dump_write.c src/dump_read.c src/timeline.c \
 		   src/report_cmd.c src/xfs_holds.c src/report_lockorder.c src/tracedat_cpustats.c \
 		   src/report_fs.c
