@@ -89,7 +89,7 @@ bool fl_loader_extent_changes(void *l, uint64_t kaddr, const struct fl_inode_key
 /* Run time and runs of our programs (kernel BPF stats must be on). */
 int fl_loader_self_cost(struct fl_loader *l, uint64_t *run_ns, uint64_t *runs);
 /* A map's fill: entries of max_entries (-1: arrays, ring buffer, task storage). */
-#define FL_MAX_MAP_FILL	32
+#define FL_MAX_MAP_FILL	64	/* room: the objects hold about 30 maps today */
 struct fl_map_fill {
 	char name[32];
 	uint32_t type;		/* BPF_MAP_TYPE_* */
