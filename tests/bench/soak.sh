@@ -208,7 +208,7 @@ start() {
 for d in "$XFS" "$EXT4"; do
 	start "$WORKLOAD_RUN" "$d/demo" "$TOTAL"
 	start stress-ng --mmap 1 --mmap-file --fallocate 1 --fpunch 1 --fiemap 1 --rename 1 \
-		--copy-file 1 --madvise 1 --link 1 --msync 1 --readahead 1 \
+		--copy-file 1 --link 1 --msync 1 --readahead 1 \
 		--temp-path "$d/stress" -t "$TOTAL" --quiet
 	start sh "$STORM" "$d/storm" "$TOTAL" 3000
 done
