@@ -217,7 +217,7 @@ start "$WORK/soakprobe" churn "$XFS/churn" "$TOTAL"
 
 # ---- samples and probes -------------------------------------------------------
 
-SERIES=$WORK/series.tsv	# t_s rss_kib hwm_kib
+SERIES=$WORK/series.tsv	# t_s rss_kib hwm_kib load1 (the host's, shared)
 : >"$SERIES"
 PROBE_LOG=$WORK/probes.tsv	# t_s action status
 : >"$PROBE_LOG"
@@ -225,6 +225,8 @@ read -ra probes <<<"$PROBES"
 NPROBES=${#probes[@]}
 next_probe=0
 next_sample=$SAMPLE
+
+load1() { cut -d' ' -f1 /proc/loadavg; }
 
 status_kib() {	# field
 	awk -v f="$1:" '$1 == f { print $2; found = 1 } END { if (!found) print "-" }' \
@@ -243,13 +245,13 @@ while :; do
 		next_probe=$((next_probe + 1))
 	fi
 	if [ "$now" -ge "$next_sample" ]; then
-		printf '%s\t%s\t%s\n' "$now" "$(status_kib VmRSS)" "$(status_kib VmHWM)" >>"$SERIES"
+		printf '%s\t%s\t%s\t%s\n' "$now" "$(status_kib VmRSS)" "$(status_kib VmHWM)" "$(load1)" >>"$SERIES"
 		next_sample=$((next_sample + SAMPLE))
 	fi
 	sleep 1
 done
 
-printf '%s\t%s\t%s\n' "$now" "$(status_kib VmRSS)" "$(status_kib VmHWM)" >>"$SERIES"
+printf '%s\t%s\t%s\t%s\n' "$now" "$(status_kib VmRSS)" "$(status_kib VmHWM)" "$(load1)" >>"$SERIES"
 stop_loads
 # the last sample's stats object, then the report
 sleep 2
@@ -284,14 +286,14 @@ fail_leg() { FAILED+=("$*"); }
 echo
 echo "soak series: faultline watch, $(uname -r), $(nproc) CPUs, $MINUTES min, $(date -u +%Y-%m-%d), commit $(git -C "$SRC_DIR" rev-parse --short HEAD 2>/dev/null || echo ?)"
 echo
-jq -s -r --slurpfile rss <(awk -F'\t' '{ printf "{\"t\":%s,\"rss\":\"%s\",\"hwm\":\"%s\"}\n", $1, $2, $3 }' "$SERIES") '
+jq -s -r --slurpfile rss <(awk -F'\t' '{ printf "{\"t\":%s,\"rss\":\"%s\",\"hwm\":\"%s\",\"load\":\"%s\"}\n", $1, $2, $3, $4 }' "$SERIES") '
 	. as $st
 	| ($rss | map({key: (.t | tostring), value: .}) | from_entries) as $r
-	| "| min | VmRSS KiB | VmHWM KiB | events | lost | violations | alerts | fl_seen | fl_stackmap | fl_extchg | fl_tasks | fl_curmap |",
-	  "| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+	| "| min | load | VmRSS KiB | VmHWM KiB | events | lost | violations | alerts | fl_seen | fl_stackmap | fl_extchg | fl_tasks | fl_curmap |",
+	  "| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
 	  ($st[] | (.uptime_s | round) as $t
 	   | ($r | to_entries | map(select((.value.t - $t) | fabs <= ('"$SAMPLE"' / 2))) | first | .value) as $m
-	   | "| \($t / 60 * 10 | round / 10) | \($m.rss // "-") | \($m.hwm // "-") | \([.counts.faults, .counts.map_pages, .counts.insertions, .counts.deletions, .counts.iomap_iter, .counts.iomap_maps] | add) | \(.lost) | \(.tables.violations.entries // .violations) | \(.alerts) | \(.maps.fl_seen.entries // "-") | \(.maps.fl_stackmap.entries // "-") | \(.maps.fl_extchg.entries // "-") | \(.maps.fl_tasks.entries // "-") | \(.maps.fl_curmap.entries // "-") |")
+	   | "| \($t / 60 * 10 | round / 10) | \($m.load // "-") | \($m.rss // "-") | \($m.hwm // "-") | \([.counts.faults, .counts.map_pages, .counts.insertions, .counts.deletions, .counts.iomap_iter, .counts.iomap_maps] | add) | \(.lost) | \(.tables.violations.entries // .violations) | \(.alerts) | \(.maps.fl_seen.entries // "-") | \(.maps.fl_stackmap.entries // "-") | \(.maps.fl_extchg.entries // "-") | \(.maps.fl_tasks.entries // "-") | \(.maps.fl_curmap.entries // "-") |")
 ' "$WORK/stats.json"
 
 # every map and table: name, kind, max, the series of its entries
@@ -402,6 +404,10 @@ if [ "$N" -gt 0 ]; then
 	echo "alert latency over $N alerts: median $(awk '{ a[NR] = $1 } END { m = NR % 2 ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2; printf "%.1f", m }' <<<"$LAT") ms, max $(tail -n 1 <<<"$LAT" | awk '{ printf "%.1f", $1 }') ms"
 fi
 PROVOKED=$(jq -s '[.[] | select(.comm == "soakprobe")] | length' "$WORK/violations.json")
+TWICE=$(jq -s -r '[group_by(.signature)[] | select(length > 1) | .[0].signature] | join(" ")' "$WORK/violations.json")
+echo "alerts dropped (alert table full): $(jq -s -r 'last.alerts_dropped // 0' "$WORK/stats.json"); signatures alerted more than once: ${TWICE:-none}"
+[ -z "$TWICE" ] || fail_leg "signatures alerted more than once: $TWICE"
+echo "host load average (1 min; other work shares this machine) over the samples: $(awk -F'\t' '$4 != "" { if (n == 0 || $4 < lo) lo = $4; if ($4 > hi) hi = $4; n++ } END { printf "%s to %s", lo, hi }' "$SERIES")"
 echo "probes: $(awk -F'\t' '{ printf "%s%s@%ss%s", sep, $2, $1, ($3 == 0 ? "" : "(exit " $3 ")"); sep = " " }' "$PROBE_LOG"); alerts from them: $PROVOKED of $NPROBES"
 awk -F'\t' '$3 != 0 { bad = 1 } END { exit bad }' "$PROBE_LOG" || fail_leg "a probe failed: $(tail -n 3 "$WORK/probes.err")"
 [ "$PROVOKED" = "$NPROBES" ] || fail_leg "$PROVOKED alerts from $NPROBES probes"
