@@ -403,6 +403,20 @@ __noinline __u32 fl_slot_find(__u32 dev)
 	return FL_SLOT_OTHER;
 }
 
+/*
+ * --dev/--path: the slot of a watched filesystem, 0 for any other.  Global
+ * for the same reason as fl_slot_find: inlined, each watched device was a
+ * slot of its own to the verifier, and with two of them 6.1's gave up on
+ * fl_lo_xfs_ilock (a million instructions processed).
+ */
+__noinline __u32 fl_slot_filtered(__u32 dev)
+{
+	for (int i = 0; i < FL_MAX_DEVS; i++)
+		if (fl_watch_devs[i] && fl_watch_devs[i] == dev)
+			return i + 1;
+	return 0;
+}
+
 /* A filesystem beyond the last slot: its type, for the report's coverage. */
 __noinline __u32 fl_slot_other(__u32 magic)
 {
@@ -474,14 +488,8 @@ static __always_inline bool fl_file_watched(umode_t mode, __u32 dev, struct inod
 		*slot = s;
 		return true;
 	}
-	*slot = 0;
-	for (int i = 0; i < FL_MAX_DEVS; i++) {
-		if (fl_watch_devs[i] && fl_watch_devs[i] == dev) {
-			*slot = i + 1;
-			return true;
-		}
-	}
-	return false;
+	*slot = fl_slot_filtered(dev);
+	return *slot != 0;
 }
 
 static __always_inline bool fl_watched_vals(umode_t mode, __u32 dev, struct inode *inode,

@@ -35,7 +35,7 @@ for fs in xfs ext4; do
 done
 EOS
 fl_run load check --lock-order --path /mnt/load-xfs --path /mnt/load-ext4 \
-	--json "$FL_RESULTS/load.json" $FL_ATTACH_ARGS -- sh workload.sh
+	--json "$FL_RESULTS/load.json" $FL_ATTACH_ARGS ${FL_VERBOSE:+-v} -- sh workload.sh
 rc=$?
 for f in ./*.wrc; do echo "# workload $(basename "$f" .wrc): exit $(cat "$f")"; done
 for fs in xfs ext4; do umount "/mnt/load-$fs"; done
