@@ -163,7 +163,11 @@ tracedat-tools: $(TRACEDAT_TOOLS)
 $(OUT)/tests/evilname: tests/tools/evilname.c | $(OUT)/tests
 	$(CC) $(CFLAGS) $< -o $@
 
-LIVE_TOOLS	:= $(OUT)/tests/evilname
+# The service manager's end of sd_notify, for the unit's protocol test.
+$(OUT)/tests/notify_listen: tests/tools/notify_listen.c | $(OUT)/tests
+	$(CC) $(CFLAGS) $< -o $@
+
+LIVE_TOOLS	:= $(OUT)/tests/evilname $(OUT)/tests/notify_listen
 
 install: faultline
 	install -D -m 0755 faultline $(DESTDIR)$(PREFIX)/sbin/faultline

@@ -86,14 +86,36 @@ void fl_watch_free(struct fl_watch *w)
 	free(w);
 }
 
+/* systemd's STATUS=: one format from READY=1 on, for whoever parses it */
+static void notify_status(const char *prefix, const struct fl_engine *e,
+			  const struct fl_run_info *ri)
+{
+	char status[200];
+	uint64_t occ = 0;
+
+	for (size_t i = 0; i < e->nviol; i++)
+		occ += e->viol[i].count;
+	snprintf(status, sizeof(status), "%sSTATUS=watching; %zu distinct violations (%" PRIu64
+		 " occurrences), %" PRIu64 " lost events", prefix, e->nviol, occ,
+		 fl_report_lost(e, ri));
+	fl_notify(status);
+}
+
 void fl_watch_started(struct fl_watch *w, struct fl_engine *e, struct fl_run_info *ri)
 {
-	(void)e;
-	(void)ri;
 	w->start_ns = fl_now_ns();
 	w->last_stats = w->last_metrics = w->start_ns;
 	w->watchdog = fl_notify_watchdog();
-	fl_notify("READY=1\nSTATUS=watching; no violation");
+	notify_status("READY=1\n", e, ri);
+}
+
+void fl_watch_stopping(struct fl_watch *w)
+{
+	/*
+	 * systemd keeps the watchdog armed while a service stops: a last ping
+	 * gives the drain and the final report a whole WatchdogSec.
+	 */
+	fl_notify(w->watchdog ? "STOPPING=1\nWATCHDOG=1" : "STOPPING=1");
 }
 
 static void ndjson(struct fl_watch *w, json_object *o)
@@ -170,15 +192,10 @@ static void stats(struct fl_watch *w, const struct fl_engine *e, const struct fl
 
 void fl_watch_tick(struct fl_watch *w, const struct fl_engine *e, const struct fl_run_info *ri)
 {
-	uint64_t now = fl_now_ns(), occ = 0, n[FL_R_MAX * FL_EVID_MAX];
-	char status[160];
+	uint64_t now = fl_now_ns(), n[FL_R_MAX * FL_EVID_MAX];
 
 	w->ticks++;
-	for (size_t i = 0; i < e->nviol; i++)
-		occ += e->viol[i].count;
-	snprintf(status, sizeof(status), "STATUS=watching; %zu distinct violations (%" PRIu64
-		 " occurrences), %" PRIu64 " lost events", e->nviol, occ, fl_report_lost(e, ri));
-	fl_notify(status);
+	notify_status("", e, ri);
 	if (w->watchdog)
 		fl_notify("WATCHDOG=1");
 	if (w->events && now - w->last_stats >= (uint64_t)(w->o.stats_every * 1e9)) {

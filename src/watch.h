@@ -37,6 +37,8 @@ void fl_watch_violation(struct fl_watch *w, const struct fl_engine *e,
 			const struct fl_run_info *ri, const struct fl_violation *v);
 /* Once a second: counts synced into @e, stats, metrics, watchdog. */
 void fl_watch_tick(struct fl_watch *w, const struct fl_engine *e, const struct fl_run_info *ri);
+/* Tracing ends (a signal, --duration): systemd's STOPPING=1, a last ping. */
+void fl_watch_stopping(struct fl_watch *w);
 /* SIGHUP: the report so far, text on stdout and (json_path) the JSON file. */
 void fl_watch_report(struct fl_watch *w, const struct fl_engine *e, const struct fl_run_info *ri,
 		     const char *json_path);
