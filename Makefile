@@ -169,6 +169,11 @@ $(OUT)/tests/notify_listen: tests/tools/notify_listen.c | $(OUT)/tests
 
 LIVE_TOOLS	:= $(OUT)/tests/evilname $(OUT)/tests/notify_listen
 
+# Is the CPU (QEMU's TCG in the guest tests) right about setcc on a fault?
+# Static: it runs in the guests' busybox initramfs.
+$(OUT)/tests/tcg_setcc: tests/tools/tcg_setcc.c | $(OUT)/tests
+	$(CC) $(CFLAGS) -static $< -o $@
+
 # The systemd unit goes where Debian's systemd.pc says for PREFIX=/usr
 # (/lib/systemd/system on Debian 12), else to $(PREFIX)/lib/systemd/system
 # (systemd reads /usr/local/lib/systemd/system too).  Its ExecStart and
