@@ -583,6 +583,8 @@ int fl_live_run(const struct fl_live_opts *o)
 			break;
 		}
 	}
+	if (o->watch)
+		fl_watch_stopping(o->watch);
 	if (child.pid > 0) {
 		if (stop_child(&child))
 			ri->cmd.stopped_by = why_stop;

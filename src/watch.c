@@ -131,6 +131,22 @@ static void metrics(struct fl_watch *w, const struct fl_engine *e, const struct 
 	w->last_metrics = fl_now_ns();
 }
 
+/* systemd's STATUS=: one format from READY=1 on, for whoever parses it */
+static void notify_status(const struct fl_watch *w, const char *prefix,
+			  const struct fl_engine *e, const struct fl_run_info *ri)
+{
+	char status[256];
+	uint64_t occ = 0;
+
+	for (size_t i = 0; i < e->nviol; i++)
+		occ += e->viol[i].count + e->viol[i].other_files;
+	snprintf(status, sizeof(status), "%sSTATUS=watching; %zu distinct violations (%" PRIu64
+		 " occurrences), %" PRIu64 " lost events%s", prefix, e->nviol, occ,
+		 fl_report_lost(e, ri),
+		 w->alerted.dropped ? "; alert table full: new signatures not alerted" : "");
+	fl_notify(status);
+}
+
 void fl_watch_started(struct fl_watch *w, struct fl_engine *e, struct fl_run_info *ri)
 {
 	w->start_ns = fl_now_ns();
@@ -139,7 +155,16 @@ void fl_watch_started(struct fl_watch *w, struct fl_engine *e, struct fl_run_inf
 	/* a scrape sees the service up (and its counters at 0) from the start */
 	if (w->o.metrics)
 		metrics(w, e, ri, true);
-	fl_notify("READY=1\nSTATUS=watching; no violation");
+	notify_status(w, "READY=1\n", e, ri);
+}
+
+void fl_watch_stopping(struct fl_watch *w)
+{
+	/*
+	 * systemd keeps the watchdog armed while a service stops: a last ping
+	 * gives the drain and the final report a whole WatchdogSec.
+	 */
+	fl_notify(w->watchdog ? "STOPPING=1\nWATCHDOG=1" : "STOPPING=1");
 }
 
 static void ndjson(struct fl_watch *w, json_object *o)
@@ -276,16 +301,10 @@ static void stats(struct fl_watch *w, const struct fl_engine *e, const struct fl
 void fl_watch_tick(struct fl_watch *w, const struct fl_engine *e, const struct fl_run_info *ri,
 		   struct fl_loader *l)
 {
-	uint64_t now = fl_now_ns(), occ = 0;
-	char status[256];
+	uint64_t now = fl_now_ns();
 
 	w->ticks++;
-	for (size_t i = 0; i < e->nviol; i++)
-		occ += e->viol[i].count + e->viol[i].other_files;
-	snprintf(status, sizeof(status), "STATUS=watching; %zu distinct violations (%" PRIu64
-		 " occurrences), %" PRIu64 " lost events%s", e->nviol, occ, fl_report_lost(e, ri),
-		 w->alerted.dropped ? "; alert table full: new signatures not alerted" : "");
-	fl_notify(status);
+	notify_status(w, "", e, ri);
 	if (w->watchdog)
 		fl_notify("WATCHDOG=1");
 	if (w->events && now - w->last_stats >= (uint64_t)(w->o.stats_every * 1e9)) {

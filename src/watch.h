@@ -43,6 +43,8 @@ void fl_watch_stopped(struct fl_watch *w, const struct fl_engine *e, const struc
 		      struct fl_loader *l);
 /* Where the text reports go: stdout, or stderr when stdout is the NDJSON. */
 FILE *fl_watch_text(const struct fl_watch *w);
+/* Tracing ends (a signal, --duration): systemd's STOPPING=1, a last ping. */
+void fl_watch_stopping(struct fl_watch *w);
 /* SIGHUP: the report so far, text (fl_watch_text) and (json_path) the JSON file. */
 void fl_watch_report(struct fl_watch *w, const struct fl_engine *e, const struct fl_run_info *ri,
 		     const char *json_path);
