@@ -640,6 +640,9 @@ int fl_live_run(const struct fl_live_opts *o)
 		fl_info("%zu events waited for the kernel's symbols (at most %zu at once)",
 			lc.parked.pushed, lc.parked.peak);
 	ri->duration_s = (fl_now_ns() - t0) / 1e9;
+	/* a module's programs may be loading still: their rows say so */
+	memcpy(ri->attach, l.attach, sizeof(ri->attach));
+	ri->nattach = l.nattach;
 
 	if (stats_fd >= 0) {
 		ri->self_cost = true;

@@ -259,9 +259,12 @@ static bool name_listed(const char *name, const char **names, int n)
 static bool late_plan(struct fl_loader *l, int i, const char *mod, int room, struct late_obj *lo)
 {
 	struct bpf_program *prog;
-	char m[FL_MODNAME_LEN];
+	char m[FL_MODNAME_LEN], loading[128];
 	int err;
 
+	/* what the row says if tracing ends before the load does */
+	snprintf(loading, sizeof(loading), "module %.24s loaded at +%.1f s: its programs were "
+		 "still loading", mod, (fl_now_ns() - l->start_ns) / 1e9);
 	memset(lo, 0, sizeof(*lo));
 	lo->i = i;
 	bpf_object__for_each_program(prog, l->objs[i]) {
@@ -274,6 +277,7 @@ static bool late_plan(struct fl_loader *l, int i, const char *mod, int room, str
 		if (fl_loader_plan_late(l, i, prog, &status, &why)) {
 			if (lo->n < (int)ARRAY_SIZE(lo->want))
 				lo->want[lo->n++] = bpf_program__name(prog);
+			set_row(st, "missing", loading);
 		} else if (status) {
 			/* not in the module either: the start's words again */
 			set_row(st, status, why);
