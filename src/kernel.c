@@ -51,16 +51,55 @@ static struct btf *kernel_btf(void)
 }
 
 /*
+ * Module BTFs parsed, kept: a plan asks about each module's names many
+ * times, and parsing xfs's takes a while.  Round robin when full.
+ */
+static struct {
+	char name[64];
+	struct btf *btf;
+} mod_btfs[8];
+static unsigned int mod_btf_next;
+
+static struct btf *module_btf(const char *mod)
+{
+	char path[128];
+	struct btf *split;
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(mod_btfs); i++)
+		if (mod_btfs[i].btf && !strcmp(mod_btfs[i].name, mod))
+			return mod_btfs[i].btf;
+	snprintf(path, sizeof(path), "/sys/kernel/btf/%s", mod);
+	split = btf__parse_split(path, vmlinux_btf);
+	if (!split)
+		return NULL;
+	i = mod_btf_next++ % ARRAY_SIZE(mod_btfs);
+	btf__free(mod_btfs[i].btf);
+	snprintf(mod_btfs[i].name, sizeof(mod_btfs[i].name), "%s", mod);
+	mod_btfs[i].btf = split;
+	return split;
+}
+
+void fl_kernel_forget_module(const char *mod)
+{
+	for (unsigned int i = 0; i < ARRAY_SIZE(mod_btfs); i++) {
+		if (!mod_btfs[i].btf || strcmp(mod_btfs[i].name, mod))
+			continue;
+		btf__free(mod_btfs[i].btf);
+		mod_btfs[i].btf = NULL;
+	}
+}
+
+/*
  * Look @name up in vmlinux BTF, then in the BTF of the module its prefix
  * names ("xfs_..." in /sys/kernel/btf/xfs): Debian builds xfs as a module,
  * other kernels build it in.
  */
 static bool btf_has(const char *name, const char *lookup, int kind)
 {
-	char mod[64], path[128];
+	char mod[64];
 	struct btf *split;
 	size_t n = strcspn(name, "_");
-	bool found;
 
 	if (!kernel_btf())
 		return false;
@@ -69,13 +108,8 @@ static bool btf_has(const char *name, const char *lookup, int kind)
 	if (!n || n >= sizeof(mod))
 		return false;
 	snprintf(mod, sizeof(mod), "%.*s", (int)n, name);
-	snprintf(path, sizeof(path), "/sys/kernel/btf/%s", mod);
-	split = btf__parse_split(path, vmlinux_btf);
-	if (!split)
-		return false;
-	found = btf__find_by_name_kind(split, lookup, kind) > 0;
-	btf__free(split);
-	return found;
+	split = module_btf(mod);
+	return split && btf__find_by_name_kind(split, lookup, kind) > 0;
 }
 
 bool fl_kernel_has_btf_tp(const char *name)

@@ -25,6 +25,8 @@ int fl_kernel_btf_tp_nargs(const char *name);
  * looked up in module mod's BTF.  Signature of fl_rules_init's callback.
  */
 bool fl_kernel_has_func(void *ctx, const char *name);
+/* A module (re)loaded: its BTF, if kept from before, is looked up again. */
+void fl_kernel_forget_module(const char *mod);
 /* Can an fentry program be loaded here (BPF trampolines, ftrace not locked)? */
 bool fl_kernel_can_fentry(void);
 /*

@@ -263,6 +263,21 @@ const struct fl_ksyms *fl_symbolizer_get(struct fl_symbolizer *sz)
 	return sz->ks;
 }
 
+bool fl_symbolizer_reload(struct fl_symbolizer *sz)
+{
+	if (!sz->tried && !sz->started)
+		return false;
+	/* a read in flight may predate the change: let it end, read again */
+	if (sz->started)
+		finish(sz, true);
+	fl_ksyms_free(sz->old);
+	sz->old = sz->ks;
+	sz->ks = NULL;
+	sz->tried = false;
+	fl_symbolizer_start(sz);
+	return true;
+}
+
 const char *fl_symbolizer_name(void *ctx, uint64_t addr)
 {
 	return fl_ksyms_name((void *)fl_symbolizer_get(ctx), addr);
@@ -273,7 +288,8 @@ void fl_symbolizer_free(struct fl_symbolizer *sz)
 	if (sz->started)
 		finish(sz, true);
 	fl_ksyms_free(sz->ks);
-	sz->ks = NULL;
+	fl_ksyms_free(sz->old);
+	sz->ks = sz->old = NULL;
 	sz->tried = false;
 }
 

@@ -45,6 +45,7 @@ const char *fl_ksyms_name(void *ks, uint64_t addr);
 struct fl_symbolizer {
 	const char *path;
 	struct fl_ksyms *ks;
+	struct fl_ksyms *old;	/* before the last reload: kept for who still holds it */
 	bool tried;
 	bool started;		/* the loading thread runs or ran */
 	pthread_t thread;
@@ -56,6 +57,14 @@ struct fl_symbolizer {
 const struct fl_ksyms *fl_symbolizer_get(struct fl_symbolizer *sz);
 void fl_symbolizer_start(struct fl_symbolizer *sz);
 bool fl_symbolizer_ready(struct fl_symbolizer *sz);
+/*
+ * The kernel's symbols changed (a module was loaded): read them again in
+ * the background, as the first time.  The table fl_symbolizer_get() gave
+ * before stays valid until the next reload; until the new one is there,
+ * fl_symbolizer_ready() says false.  False when they were never read (the
+ * first use reads them as they are then): nothing to wait for.
+ */
+bool fl_symbolizer_reload(struct fl_symbolizer *sz);
 const char *fl_symbolizer_name(void *sz, uint64_t addr);	/* fl_symname_fn */
 void fl_symbolizer_free(struct fl_symbolizer *sz);
 

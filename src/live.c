@@ -17,6 +17,7 @@
 #include "ksyms.h"
 #include "live.h"
 #include "loader.h"
+#include "modwatch.h"
 #include "pathres.h"
 #include "report.h"
 #include "rules.h"
@@ -47,7 +48,35 @@ struct live_ctx {
 	uint64_t *lost_prev;		/* record: lost per CPU at the last snapshot */
 	struct fl_symbolizer *sz;
 	struct fl_evq parked;		/* events waiting for the symbols (feed) */
+	unsigned int modules;		/* modules loaded since the start, as last seen */
+	bool syms_stale;		/* kallsyms is being read again */
 };
+
+/*
+ * A module loaded since the start: its functions are not in the symbols
+ * read before, and a frame in it would be named after whatever precedes
+ * it (and sign its violation so).  kallsyms is read again in the
+ * background; events that name frames wait for it (feed), and once it is
+ * there the reports and the dump name frames from the new table.
+ */
+static void syms_resync(struct live_ctx *c)
+{
+	const struct fl_ksyms *ks;
+
+	if (c->l->modules_loaded != c->modules) {
+		c->modules = c->l->modules_loaded;
+		if (fl_symbolizer_reload(c->sz))
+			c->syms_stale = true;
+	}
+	if (!c->syms_stale || !fl_symbolizer_ready(c->sz))
+		return;
+	c->syms_stale = false;
+	ks = fl_symbolizer_get(c->sz);
+	if (c->ri->ksyms)
+		c->ri->ksyms = ks;
+	if (c->rec)
+		fl_dump_ksyms(c->rec, ks);
+}
 
 /*
  * Parked events take at most this much memory; beyond it the consumer
@@ -63,8 +92,11 @@ struct live_ctx {
 static void consume(struct live_ctx *c, const struct fl_event *ev)
 {
 	struct fl_engine *e = c->e;
-	size_t before = e->nviol;
+	size_t before;
 
+	if (c->syms_stale)
+		syms_resync(c);
+	before = e->nviol;
 	if (c->rec)
 		fl_dump_event(c->rec, ev);
 	fl_engine_feed(e, ev);
@@ -376,6 +408,37 @@ static void sync_counts(struct live_ctx *c, const struct fl_live_opts *o, bool t
 		fl_loader_lo_counted(c->l, &lo_counted, c);
 }
 
+/*
+ * A module loaded after the start brought hooks (loader_late.c): the run's
+ * attach table follows, and the dump and the watch's stream say so.
+ */
+static void late_hooks(struct live_ctx *c, const char *mod)
+{
+	struct fl_run_info *ri = c->ri;
+	int attached = 0, failed = 0;
+	double at = 0;
+
+	memcpy(ri->attach, c->l->attach, sizeof(ri->attach));
+	ri->nattach = c->l->nattach;
+	for (int i = 0; i < ri->nattach; i++) {
+		if (!ri->attach[i].late || strcmp(ri->attach[i].module, mod))
+			continue;
+		if (ri->attach[i].late_s > at)
+			at = ri->attach[i].late_s;
+		if (!strcmp(ri->attach[i].status, "attached"))
+			attached++;
+		else
+			failed++;
+	}
+	fl_info("module %s loaded: %d hook%s attached at +%.1f s%s (its events before then "
+		"were not seen)", mod, attached, attached == 1 ? "" : "s", at,
+		failed ? ", some failed (see above)" : "");
+	if (c->rec)
+		fl_dump_attach(c->rec, ri);
+	if (c->watch)
+		fl_watch_hooks(c->watch, ri, mod);
+}
+
 /* A thread of the traced system still exists (its id in our pid namespace). */
 static bool task_alive(void *ctx, uint32_t pid)
 {
@@ -459,6 +522,7 @@ int fl_live_run(const struct fl_live_opts *o)
 	struct child child = { .pid = -1 };
 	const char *why_stop = NULL;	/* what ended tracing, if not the child */
 	bool loaded = false, slots_changed;
+	char mod[FL_MODNAME_LEN];
 	FILE *report;
 
 	ri->mode = o->mode;
@@ -509,10 +573,11 @@ int fl_live_run(const struct fl_live_opts *o)
 				l.attach[i].status, l.attach[i].why[0] ? ": " : "", l.attach[i].why);
 	if (lc.rec && record_start(&lc, o, ri, &sz))
 		goto out;
-	/* module tracepoints are planned at start: a module loaded later is not seen */
+	/* its hooks attach when it loads; the iomap programs are loaded without its types */
 	if (!fl_kernel_has_btf_tp("xfs_free_file_space") && !o->ndevs)
-		fl_warn("the xfs module is not loaded: if an xfs filesystem is mounted during "
-			"this run, its invalidations and stale maps are not traced");
+		fl_warn("the xfs module is not loaded: if it loads during this run, its hooks "
+			"attach then (its events before that are not seen), and the stale-map "
+			"rule is not checked on xfs");
 
 	old_int = signal(SIGINT, on_signal);
 	old_term = signal(SIGTERM, on_signal);
@@ -551,6 +616,9 @@ int fl_live_run(const struct fl_live_opts *o)
 			break;
 		/* a slice at a time: the ring is drained between slices */
 		drain_parked(&lc, 4096, false);
+		if (fl_loader_late_poll(&l, mod, sizeof(mod)) > 0)
+			late_hooks(&lc, mod);
+		syms_resync(&lc);
 		if (deadline && fl_now_ns() >= deadline) {
 			why_stop = "--duration elapsed";
 			break;
@@ -600,6 +668,9 @@ int fl_live_run(const struct fl_live_opts *o)
 		fl_info("%zu events waited for the kernel's symbols (at most %zu at once)",
 			lc.parked.pushed, lc.parked.peak);
 	ri->duration_s = (fl_now_ns() - t0) / 1e9;
+	/* a module's programs may be loading still: their rows say so */
+	memcpy(ri->attach, l.attach, sizeof(ri->attach));
+	ri->nattach = l.nattach;
 
 	if (stats_fd >= 0) {
 		ri->self_cost = true;

@@ -21,6 +21,7 @@
 
 #include "kernel.h"
 #include "loader.h"
+#include "loader_late.h"
 #include "rules.h"
 #include "tracefs.h"
 #include "util.h"
@@ -660,11 +661,16 @@ int fl_loader_open(struct fl_loader *l, const struct fl_loader_opts *o,
 
 	memset(l, 0, sizeof(*l));
 	l->counts_fd = -1;
+	l->opts = *o;
 	libbpf_set_print(libbpf_print);
+	/* before the plan: a module loaded after this is news, none is lost */
+	if (!o->no_attach)
+		l->late = fl_late_new();
 
 	err = plan_hooks(o, &p);
 	if (err)
-		return err;
+		goto fail;
+	memcpy(l->kprobe_obj, p.kprobe_obj, sizeof(l->kprobe_obj));
 	for (int i = 0; i < FL_NR_OBJS; i++) {
 		const struct fl_obj_desc *d = &obj_descs[i];
 
@@ -685,6 +691,7 @@ int fl_loader_open(struct fl_loader *l, const struct fl_loader_opts *o,
 		}
 		plan_object(l, l->objs[i], d->name, &p, o);
 	}
+	fl_late_explain(l);
 	if (o->ring_bytes)
 		bpf_map__set_max_entries(bpf_object__find_map_by_name(l->objs[0], "fl_events"),
 					 o->ring_bytes);
@@ -736,6 +743,7 @@ int fl_loader_open(struct fl_loader *l, const struct fl_loader_opts *o,
 	armed = fl_now_ns();
 	bpf_map__update_elem(bpf_object__find_map_by_name(l->objs[0], "fl_armed"), &zero,
 			     sizeof(zero), &armed, sizeof(armed), BPF_ANY);
+	l->start_ns = armed;
 	if (o->precise)
 		precise_own(l);
 	return 0;
@@ -749,6 +757,8 @@ void fl_loader_close(struct fl_loader *l)
 	for (int i = 0; i < l->nlinks; i++)
 		bpf_link__destroy(l->links[i]);
 	l->nlinks = 0;
+	fl_late_free(l->late);
+	l->late = NULL;
 	ring_buffer__free(l->rb);
 	l->rb = NULL;
 	for (int i = FL_NR_OBJS - 1; i >= 0; i--) {
@@ -890,7 +900,53 @@ int fl_loader_self_cost(struct fl_loader *l, uint64_t *run_ns, uint64_t *runs)
 			*runs += info.run_cnt;
 		}
 	}
+	fl_late_self_cost(l->late, run_ns, runs);
 	return 0;
+}
+
+/* ---- for loader_late.c ------------------------------------------------ */
+
+const char *fl_loader_obj_name(int i)
+{
+	return i >= 0 && i < FL_NR_OBJS ? obj_descs[i].name : NULL;
+}
+
+/* Another instance of object @i, opened and configured as the start's. */
+struct bpf_object *fl_loader_reopen(const struct fl_loader *l, int i)
+{
+	struct bpf_object *obj = open_object(&obj_descs[i], l->kprobe_obj[i]);
+	int err;
+
+	if (!obj)
+		return NULL;
+	err = configure(obj, &l->opts);
+	if (err) {
+		bpf_object__close(obj);
+		errno = -err;
+		return NULL;
+	}
+	return obj;
+}
+
+bool fl_loader_plan_late(const struct fl_loader *l, int i, struct bpf_program *prog,
+			 const char **status, const char **why)
+{
+	const char *name = bpf_program__name(prog), *sec = bpf_program__section_name(prog);
+	const char *slash = strchr(sec, '/');
+
+	*status = NULL;
+	/* the hooks' targets are the kernel's own functions and tracepoints */
+	for (size_t h = 0; h < ARRAY_SIZE(hooks); h++)
+		if (!strcmp(hooks[h].obj, obj_descs[i].name) &&
+		    (!strcmp(name, hooks[h].tp) || name_in(name, hooks[h].fentry, 2) ||
+		     name_in(name, hooks[h].kprobe, 2)))
+			return false;
+	return plan_plain_prog(name, sec, slash ? slash + 1 : sec, &l->opts, status, why);
+}
+
+void fl_loader_attach_late(struct fl_loader *l, struct bpf_object *obj)
+{
+	attach_object(l, obj);
 }
 
 /*
@@ -899,6 +955,8 @@ int fl_loader_self_cost(struct fl_loader *l, uint64_t *run_ns, uint64_t *runs)
  * stats, not a hot path).  Arrays are full by construction, a ring buffer
  * and task storage cannot be walked: entries -1.  Maps the objects share
  * are counted once (by map id), the objects' own .rodata/.bss not at all.
+ * The late instances (loader_late.c) have only the start's maps: nothing
+ * more to count.
  */
 int fl_loader_map_fill(struct fl_loader *l, struct fl_map_fill *out, int max)
 {

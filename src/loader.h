@@ -36,6 +36,8 @@ struct fl_loader_opts {
 
 typedef int (*fl_event_fn)(void *ctx, const struct fl_event *ev);
 
+struct fl_late;
+
 #define FL_NR_OBJS 6
 
 struct fl_loader {
@@ -51,6 +53,12 @@ struct fl_loader {
 	int nattach;
 	int unattachable;	/* no_attach: loaded, but this kernel cannot attach them */
 	char own_why[96];	/* --locks=precise: why a task's own record cannot decide */
+	/* for the hooks of modules loaded after the start (loader_late.c) */
+	struct fl_loader_opts opts;
+	bool kprobe_obj[FL_NR_OBJS];	/* built for kprobes: a late instance is too */
+	uint64_t start_ns;		/* the start's hooks were all attached */
+	struct fl_late *late;
+	unsigned int modules_loaded;	/* since the start (kallsyms changed) */
 };
 
 /* 0, or a negative errno with the reason already printed. */
@@ -59,6 +67,15 @@ int fl_loader_open(struct fl_loader *l, const struct fl_loader_opts *o,
 void fl_loader_close(struct fl_loader *l);
 /* Poll the ring buffer; returns events consumed or a negative errno. */
 int fl_loader_poll(struct fl_loader *l, int timeout_ms);
+/*
+ * A module loaded since the start (xfs, ext4 or jbd2 built as modules):
+ * load and attach the programs whose targets it brought, which the start
+ * reported missing.  Their rows of l->attach become attached (late, late_s,
+ * module) or failed.  Returns how many rows changed, with the module's
+ * name in @module, or 0 when no module with hooks of ours was loaded.
+ * Cheap to call often (loader_late.c).
+ */
+int fl_loader_late_poll(struct fl_loader *l, char *module, size_t len);
 /* Per-slot sums over CPUs, and lost events per CPU (array of ncpus). */
 int fl_loader_counts(struct fl_loader *l, struct fl_counts slots[FL_MAX_SLOTS],
 		     uint64_t *lost_per_cpu);

@@ -22,6 +22,10 @@ struct fl_attach_status {
 	char target[64];
 	char status[16];	/* attached, missing, failed, skipped */
 	char why[128];
+	/* missing at the start, tried when its module loaded (loader_late.c) */
+	bool late;
+	double late_s;		/* when, in seconds after the start's hooks attached */
+	char module[56];	/* MODULE_NAME_LEN */
 };
 
 /* The traced command (check, record): what ran and how it ended. */

@@ -235,6 +235,12 @@ json_object *fl_report_attach_json(const struct fl_run_info *ri)
 		json_object_object_add(o, "target", json_object_new_string(ri->attach[i].target));
 		json_object_object_add(o, "status", json_object_new_string(ri->attach[i].status));
 		json_object_object_add(o, "why", json_object_new_string(ri->attach[i].why));
+		/* missing at the start, tried when its module loaded: when, and which */
+		if (ri->attach[i].late) {
+			json_object_object_add(o, "late_s", json_object_new_double(ri->attach[i].late_s));
+			json_object_object_add(o, "module",
+					       json_object_new_string(ri->attach[i].module));
+		}
 		json_object_array_add(attach, o);
 	}
 	return attach;

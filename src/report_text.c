@@ -274,6 +274,40 @@ static void print_attach(FILE *out, const struct fl_attach_status *a)
 		ESC(status, a->status), ESC(why, a->why));
 }
 
+/*
+ * Hooks that attached only when their module loaded, after the start, one
+ * line per module: what it did before then was not seen.
+ */
+static void print_late(FILE *out, const struct fl_run_info *ri)
+{
+	for (int i = 0; i < ri->nattach; i++) {
+		const struct fl_attach_status *a = &ri->attach[i];
+		char mod[FL_ESC_LEN(sizeof(a->module))];
+		double at = 0;
+		int n = 0, j;
+
+		for (j = 0; j < i; j++)
+			if (ri->attach[j].late && !strcmp(ri->attach[j].module, a->module))
+				break;
+		/* once per module, at its first row */
+		if (!a->late || j < i)
+			continue;
+		/* the module's hooks were all in place at the last one's time */
+		for (j = i; j < ri->nattach; j++) {
+			const struct fl_attach_status *b = &ri->attach[j];
+
+			if (!b->late || strcmp(b->module, a->module))
+				continue;
+			n += !strcmp(b->status, "attached");
+			if (b->late_s > at)
+				at = b->late_s;
+		}
+		fprintf(out, "coverage: %s: %d hook%s attached at +%.1f s (module loaded after "
+			"start; its events before then were not seen)\n", ESC(mod, a->module), n,
+			n == 1 ? "" : "s", at);
+	}
+}
+
 static void print_counts_row(FILE *out, const char *label, const struct fl_counts *c)
 {
 	fprintf(out, "  %-34s %9" PRIu64 " %9" PRIu64 " %9" PRIu64 " %9" PRIu64
@@ -473,6 +507,7 @@ void fl_report_text(FILE *out, const struct fl_engine *e, const struct fl_run_in
 	for (int i = 0; i < ri->nattach; i++)
 		if (strcmp(ri->attach[i].status, "attached"))
 			print_attach(out, &ri->attach[i]);
+	print_late(out, ri);
 	if (ri->self_cost)
 		fprintf(out, "self cost: %" PRIu64 " BPF program runs, %.3f s in them (%.0f ns each)\n",
 			ri->bpf_runs, ri->bpf_run_ns / 1e9,

@@ -208,6 +208,40 @@ void fl_watch_violation(struct fl_watch *w, const struct fl_engine *e,
 		fl_kmsg_violation(w->kmsg, e, ri, v, sig);
 }
 
+void fl_watch_hooks(struct fl_watch *w, const struct fl_run_info *ri, const char *module)
+{
+	json_object *o = json_object_new_object();
+	json_object *ok = json_object_new_array(), *failed = json_object_new_array();
+	double at = 0;
+
+	for (int i = 0; i < ri->nattach; i++) {
+		const struct fl_attach_status *a = &ri->attach[i];
+
+		if (!a->late || strcmp(a->module, module))
+			continue;
+		if (a->late_s > at)
+			at = a->late_s;
+		if (!strcmp(a->status, "attached")) {
+			json_object_array_add(ok, json_object_new_string(a->prog));
+		} else {
+			json_object *f = json_object_new_object();
+
+			json_object_object_add(f, "program", json_object_new_string(a->prog));
+			json_object_object_add(f, "why", json_object_new_string(a->why));
+			json_object_array_add(failed, f);
+		}
+	}
+	json_object_object_add(o, "type", json_object_new_string("attach"));
+	json_object_object_add(o, "time", json_object_new_double(wall_now()));
+	json_object_object_add(o, "uptime_s",
+			       json_object_new_double((fl_now_ns() - w->start_ns) / 1e9));
+	json_object_object_add(o, "module", json_object_new_string(module));
+	json_object_object_add(o, "late_s", json_object_new_double(at));
+	json_object_object_add(o, "attached", ok);
+	json_object_object_add(o, "failed", failed);
+	ndjson(w, o);
+}
+
 static json_object *fill_obj(int64_t entries, uint64_t max)
 {
 	json_object *o = json_object_new_object();

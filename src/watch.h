@@ -35,6 +35,8 @@ void fl_watch_started(struct fl_watch *w, struct fl_engine *e, struct fl_run_inf
 /* A violation the engine just found (new to it): alert once per signature. */
 void fl_watch_violation(struct fl_watch *w, const struct fl_engine *e,
 			const struct fl_run_info *ri, const struct fl_violation *v);
+/* A module loaded after the start: its hooks (late rows of @ri) to the NDJSON stream. */
+void fl_watch_hooks(struct fl_watch *w, const struct fl_run_info *ri, const char *module);
 /* Once a second: counts synced into @e, stats (with @l's map fill), metrics, watchdog. */
 void fl_watch_tick(struct fl_watch *w, const struct fl_engine *e, const struct fl_run_info *ri,
 		   struct fl_loader *l);

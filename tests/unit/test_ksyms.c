@@ -126,11 +126,43 @@ static void test_symbolizer_thread(void **state)
 	fl_symbolizer_free(&sz);
 }
 
+/*
+ * A module loaded after the symbols were read: reloaded in the background,
+ * its function is named; until then the symbolizer is not ready, and the
+ * table handed out before stays valid.
+ */
+static void test_symbolizer_reload(void **state)
+{
+	struct fl_symbolizer sz = { .path = path };
+	const struct fl_ksyms *before;
+	int waited = 0;
+
+	(void)state;
+	write_file(kallsyms);
+	assert_false(fl_symbolizer_reload(&sz));	/* never read: nothing to do */
+	before = fl_symbolizer_get(&sz);
+	assert_non_null(before);
+	/* past the last zoo symbol: named after it, at a far offset */
+	assert_string_equal(fl_symbolizer_name(&sz, 0xffffffffc0100010ULL), "mod_fn");
+	write_file("ffffffff81000000 T _stext\n"
+		   "ffffffffc0001000 t mod_fn\t[zoo]\n"
+		   "ffffffffc0100000 t xfs_free_file_space\t[xfs]\n");
+	assert_true(fl_symbolizer_reload(&sz));
+	expect_sym(before, 0xffffffff81000101ULL, "short_fn", 1);
+	while (!fl_symbolizer_ready(&sz) && waited++ < 10000)
+		usleep(1000);
+	assert_true(fl_symbolizer_ready(&sz));
+	assert_string_equal(fl_symbolizer_name(&sz, 0xffffffffc0100010ULL), "xfs_free_file_space");
+	expect_sym(before, 0xffffffff81000101ULL, "short_fn", 1);
+	fl_symbolizer_free(&sz);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_load),
 		cmocka_unit_test(test_symbolizer_thread),
+		cmocka_unit_test(test_symbolizer_reload),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
