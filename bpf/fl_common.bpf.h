@@ -473,12 +473,93 @@ static __always_inline __u8 fl_precise_refine(struct rw_semaphore *sem, __u8 sta
 }
 
 /*
+ * The PREEMPT_RT shape of an rw_semaphore: upstream 42254105dfe8
+ * ("locking/rwsem: Add rtmutex based R/W semaphore implementation", 5.15)
+ * builds it on rwbase_rt from 943f0edb754f ("locking/rt: Add base code for
+ * RT rw_semaphore and rwlock"): struct rw_semaphore { struct rwbase_rt
+ * rwbase; } with rwbase.readers an atomic_t and rwbase.rtmutex an
+ * rt_mutex_base whose owner is the writer (bit 0: RT_MUTEX_HAS_WAITERS).
+ * The same in 6.1 and 6.12 (kernel/locking/rwbase_rt.c):
+ *
+ *   readers == READER_BIAS          free
+ *   readers == READER_BIAS + n      n readers (fast path), no writer
+ *   readers == n (bias removed)     a writer owns the rtmutex and waits
+ *                                   for the n readers left (n == 0: for
+ *                                   nobody; it does not hold the lock yet)
+ *   readers == WRITER_BIAS          write-locked by the rtmutex owner
+ *
+ * downgrade_write leaves READER_BIAS + 1.  No field names a reader.  Local
+ * flavours (the build's vmlinux.h is not an RT kernel's); chosen by BTF at
+ * load: bpf_core_field_exists(rwbase) is true exactly on RT kernels.
+ */
+struct rt_mutex_base___fl {
+	struct task_struct *owner;
+} __attribute__((preserve_access_index));
+
+struct rwbase_rt___fl {
+	atomic_t readers;
+	struct rt_mutex_base___fl rtmutex;
+} __attribute__((preserve_access_index));
+
+struct rw_semaphore___rt {
+	struct rwbase_rt___fl rwbase;
+} __attribute__((preserve_access_index));
+
+#define FL_RT_READER_BIAS	(1U << 31)
+#define FL_RT_WRITER_BIAS	(1U << 30)
+
+/*
+ * The RT lock word of @sem: false on a kernel without that shape.  *writer
+ * is the task holding it for writing (0: none), *readers how many hold it
+ * for reading.
+ */
+static __always_inline bool fl_rwsem_rt_word(struct rw_semaphore *sem, __u64 *writer,
+					     __u64 *readers)
+{
+	struct rw_semaphore___rt *rt = (void *)sem;
+	__u32 r;
+
+	if (!bpf_core_field_exists(rt->rwbase))
+		return false;
+	r = (__u32)BPF_CORE_READ(rt, rwbase.readers.counter);
+	*writer = 0;
+	*readers = 0;
+	if (r == FL_RT_WRITER_BIAS)
+		*writer = (__u64)BPF_CORE_READ(rt, rwbase.rtmutex.owner) & ~1UL;
+	else
+		*readers = r & ~FL_RT_READER_BIAS;
+	return true;
+}
+
+/*
+ * fl_rwsem_state on PREEMPT_RT: free and write-locked are read as on other
+ * kernels; readers are counted but not named, so a shared hold is unknown
+ * ("shared-owner-other" without an owner) unless precise tracking knows.
+ */
+static __always_inline __u8 fl_rwsem_rt_state(struct rw_semaphore *sem, __u64 *owner)
+{
+	__u64 writer, readers;
+
+	if (!fl_rwsem_rt_word(sem, &writer, &readers))
+		return FL_LOCK_NA;
+	if (writer) {
+		if (writer == bpf_get_current_task())
+			return FL_LOCK_EXCL_ME;
+		*owner = writer;
+		return FL_LOCK_EXCL_OTHER;
+	}
+	if (!readers)
+		return FL_LOCK_FREE;
+	return fl_precise_refine(sem, FL_LOCK_SHARED_OTHER, readers);
+}
+
+/*
  * Classify an rw_semaphore from its lock word (5.3+ layout): bit 0 of
  * count is the writer, count >> 8 the readers; owner is a task pointer
  * whose bit 0 marks reader ownership.  The reader owner is only a hint
  * (set by the last reader, never cleared on up_read).  *owner gets the
  * other task named by the owner field; fl_task_pid() names it, only for
- * events that are sent.
+ * events that are sent.  PREEMPT_RT kernels: fl_rwsem_rt_state.
  */
 static __always_inline __u8 fl_rwsem_state(struct rw_semaphore *sem, __u64 *owner)
 {
@@ -487,7 +568,7 @@ static __always_inline __u8 fl_rwsem_state(struct rw_semaphore *sem, __u64 *owne
 	__u64 task;
 
 	if (!bpf_core_field_exists(sem->count))
-		return FL_LOCK_NA;
+		return fl_rwsem_rt_state(sem, owner);
 	count = FL_RD(sem, count.counter);
 	word = FL_RD(sem, owner.counter);
 	task = word & ~0x7UL;

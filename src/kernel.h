@@ -28,9 +28,12 @@ bool fl_kernel_has_func(void *ctx, const char *name);
 /* Can an fentry program be loaded here (BPF trampolines, ftrace not locked)? */
 bool fl_kernel_can_fentry(void);
 /*
- * Can lock states be read from rw_semaphore words?  Not on PREEMPT_RT
- * (rwbase_rt: no count, no reader identity).
+ * The shape of the rw_semaphore lock word BPF reads: "count/owner" (the
+ * 5.3+ encoding), "rwbase_rt" (PREEMPT_RT: readers counted, the writer
+ * named by the rtmutex, no reader named), NULL when neither is readable.
  */
+const char *fl_kernel_lock_word_shape(void);
+/* Can lock states be read from rw_semaphore words (either shape)? */
 bool fl_kernel_lock_words(void);
 /* Does the kernel offer kprobes (perf kprobe PMU or tracefs kprobe_events)? */
 bool fl_kernel_can_kprobe(void);

@@ -258,6 +258,8 @@ int fl_report_json(const char *path, const struct fl_engine *e, const struct fl_
 	json_object_object_add(root, "attach_mode",
 			       json_object_new_string(ri->attach_mode ? ri->attach_mode : "auto"));
 	json_object_object_add(root, "lock_words_readable", json_object_new_boolean(ri->lock_words));
+	json_object_object_add(root, "lock_word_shape", ri->lock_word_shape[0] ?
+			       json_object_new_string(ri->lock_word_shape) : NULL);
 	json_object_object_add(root, "lock_evidence",
 			       json_object_new_string(ri->locks ? ri->locks : "lock-word"));
 	json_object_object_add(root, "duration_s", json_object_new_double(ri->duration_s));

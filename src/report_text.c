@@ -416,10 +416,11 @@ void fl_report_text(FILE *out, const struct fl_engine *e, const struct fl_run_in
 
 	fl_engine_total(e, &total);
 	/* a dump's or trace.dat's header is as untrusted as the names in it */
-	fprintf(out, "faultline %s: %.1f s on Linux %s (attach %s, lock evidence: %s)\n",
+	fprintf(out, "faultline %s: %.1f s on Linux %s (attach %s, lock evidence: %s%s)\n",
 		ri->mode, ri->duration_s, ESC(kernel, ri->kernel),
 		ESC(attach, ri->attach_mode ? ri->attach_mode : "auto"),
-		ESC(locks, ri->locks ? ri->locks : "lock-word"));
+		ESC(locks, ri->locks ? ri->locks : "lock-word"),
+		fl_report_rt_words(ri) ? ", PREEMPT_RT rwbase_rt words" : "");
 	fprintf(out, "  %-34s %9s %9s %9s %9s %9s %9s %8s %6s\n", "filesystem", "faults",
 		"map_pages", "inserts", "deletes", "invals", "iomap", "unknown", "lost");
 	print_rows(out, e, ri);
@@ -428,8 +429,8 @@ void fl_report_text(FILE *out, const struct fl_engine *e, const struct fl_run_in
 	print_unknown(out, ri, &total);
 	print_coverage(out, ri, fl_report_lo_checked(e, ri));
 	if (!ri->lock_words)
-		fprintf(out, "LOCK RULES NOT CHECKED: this kernel's rw_semaphore has no readable "
-			"lock word (PREEMPT_RT)\n");
+		fprintf(out, "LOCK RULES NOT CHECKED: this kernel's rw_semaphore has no lock word "
+			"faultline can read (neither count/owner nor PREEMPT_RT's rwbase_rt)\n");
 	if (lost) {
 		fprintf(out, "LOST EVENTS: %" PRIu64 " (ring buffer full); per CPU:", lost);
 		for (int i = 0; i < ri->ncpus; i++)

@@ -255,6 +255,42 @@ static void test_unknown_line(void **state)
 	fl_engine_free(e);
 }
 
+/* PREEMPT_RT words: checked, and the unknowns explained for that shape. */
+static void test_rt_words(void **state)
+{
+	struct fl_engine *e = fl_engine_new(NULL, NULL);
+	struct fl_run_info *ri = run_info();
+	char *text;
+
+	(void)state;
+	snprintf(ri->lock_word_shape, sizeof(ri->lock_word_shape), "rwbase_rt");
+	e->slots[1].c[FL_CNT_INSERTIONS] = 400;
+	e->slots[1].c[FL_CNT_UNKNOWN] = 100;
+	text = render(e, ri);
+	assert_non_null(strstr(text, "(attach auto, lock evidence: lock-word, PREEMPT_RT rwbase_rt "
+				     "words)\n"));
+	assert_null(strstr(text, "NOT CHECKED: this kernel"));
+	assert_non_null(strstr(text, "counts its readers without naming any; counted, never "
+				     "reported; `--locks=precise` decides them"));
+	free(text);
+	/* precise tracking names the readers: the usual explanation */
+	ri->locks = "precise";
+	text = render(e, ri);
+	assert_null(strstr(text, "without naming any"));
+	assert_non_null(strstr(text, "precise tracking could not account for them"));
+	free(text);
+	/* neither shape readable: said loudly */
+	ri->locks = "lock-word";
+	ri->lock_words = false;
+	ri->lock_word_shape[0] = 0;
+	text = render(e, ri);
+	assert_non_null(strstr(text, "\nLOCK RULES NOT CHECKED: "));
+	free(text);
+	free(ri->lost_per_cpu);
+	free(ri);
+	fl_engine_free(e);
+}
+
 /* ---- trace.dat CPU statistics ------------------------------------------ */
 
 /* As trace-cmd 3.1 stores them: top buffer, then "Buffer: NAME" blocks. */
@@ -318,6 +354,7 @@ int main(void)
 		cmocka_unit_test(test_coverage_watched_only),
 		cmocka_unit_test(test_rows_unfiltered),
 		cmocka_unit_test(test_unknown_line),
+		cmocka_unit_test(test_rt_words),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
