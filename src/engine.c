@@ -394,6 +394,35 @@ static void judge_map_pages(struct fl_engine *e, const struct fl_event *ev)
 		report(e, FL_R_FAULT_UNLOCKED, FL_EVID_OBSERVED_RACE, ev, partner);
 }
 
+/* The task is inside its own invalidation of the event's inode. */
+static bool in_own_window(struct fl_engine *e, const struct fl_event *ev)
+{
+	/*
+	 * Live, BPF knows the window exactly (FL_F_IN_WINDOW); the engine's
+	 * own windows stand in only for complete recordings, where no lost
+	 * END can leave one open by mistake.
+	 */
+	return (ev->flags & FL_F_IN_WINDOW) ||
+	       (e->count_events && find_open(e, ev->pid, &ev->inode));
+}
+
+/*
+ * fuse and gfs2 drop page cache in punch, zero range and truncate under
+ * i_rwsem (and gfs2's glock), never invalidate_lock: inside the task's own
+ * invalidation, a truncation without i_rwsem exclusive breaks that.
+ */
+static void judge_delete_irwsem(struct fl_engine *e, const struct fl_event *ev)
+{
+	if (ev->i_rwsem == FL_LOCK_EXCL_ME || ev->i_rwsem == FL_LOCK_NA)
+		return;
+	if (!fl_stack_truncates(e, ev)) {
+		e->not_truncation++;
+		return;
+	}
+	if (in_own_window(e, ev))
+		report(e, FL_R_INVAL_UNLOCKED, FL_EVID_DEFINITE, ev, NULL);
+}
+
 /*
  * Dropping page cache in an invalidation needs invalidate_lock exclusive.
  * Only a truncation stack makes a deletion such a drop: reclaim (direct
@@ -408,21 +437,20 @@ static void judge_map_pages(struct fl_engine *e, const struct fl_event *ev)
  */
 static void judge_delete(struct fl_engine *e, const struct fl_event *ev)
 {
-	if (!(fl_fs_flags(ev->fs_magic) & FL_RULE_INVAL_EXCL))
+	uint32_t flags = fl_fs_flags(ev->fs_magic);
+
+	if (!(flags & FL_RULE_INVAL_EXCL)) {
+		if (flags & FL_RULE_INVAL_IRWSEM)
+			judge_delete_irwsem(e, ev);
 		return;
+	}
 	if (ev->inval_lock == FL_LOCK_EXCL_ME || ev->inval_lock == FL_LOCK_NA)
 		return;
 	if (!fl_stack_truncates(e, ev)) {
 		e->not_truncation++;
 		return;
 	}
-	/*
-	 * Live, BPF knows the window exactly (FL_F_IN_WINDOW); the engine's
-	 * own windows stand in only for complete recordings, where no lost
-	 * END can leave one open by mistake.
-	 */
-	if ((ev->flags & FL_F_IN_WINDOW) ||
-	    (e->count_events && find_open(e, ev->pid, &ev->inode)))
+	if (in_own_window(e, ev))
 		report(e, FL_R_INVAL_UNLOCKED, FL_EVID_DEFINITE, ev, NULL);
 	else if (ev->inval_lock == FL_LOCK_SHARED_ME &&
 		 ((ev->flags & FL_F_PRECISE) || fl_stack_in_fault(e, ev)))

@@ -150,15 +150,46 @@ static json_object *coverage_arr(const struct fl_run_info *ri, bool lock_order)
 		const struct fl_rule_info *info = fl_rule_info(r);
 		json_object *o = json_object_new_object();
 		json_object *unchecked = json_object_new_array();
+		json_object *why = json_object_new_object();
 
 		json_object_object_add(o, "rule", json_object_new_string(info->name));
 		json_object_object_add(o, "seed", json_object_new_string(info->seed));
 		json_object_object_add(o, "checked", json_object_new_boolean(
 			info->implemented && (r != FL_R_LOCK_ORDER || lock_order)));
-		for (int i = 0; r != FL_R_LOCK_ORDER && i < n; i++)
-			if (!(fl_fs_flags(types[i].magic) & fl_rule_flag(r)))
-				json_object_array_add(unchecked, json_object_new_string(types[i].name));
+		for (int i = 0; r != FL_R_LOCK_ORDER && i < n; i++) {
+			const char *w = fl_fs_why_not(types[i].magic, r);
+
+			if (!w)
+				continue;
+			json_object_array_add(unchecked, json_object_new_string(types[i].name));
+			json_object_object_add(why, types[i].name, json_object_new_string(w));
+		}
 		json_object_object_add(o, "not_checked_on", unchecked);
+		json_object_object_add(o, "not_checked_why", why);
+		json_object_array_add(a, o);
+	}
+	return a;
+}
+
+/* The protocol of each filesystem type the run watched or saw (src/rules.c). */
+static json_object *protocols_arr(const struct fl_run_info *ri)
+{
+	json_object *a = json_object_new_array();
+	struct fl_fs_type types[FL_MAX_SLOTS + FL_MAX_OTHER_FS];
+	int n = fl_report_fs_types(ri, types, ARRAY_SIZE(types));
+
+	for (int i = 0; i < n; i++) {
+		const struct fl_fs_proto *p = fl_fs_proto(types[i].magic);
+		json_object *o;
+
+		if (!p)
+			continue;
+		o = json_object_new_object();
+		json_object_object_add(o, "fs", json_object_new_string(p->name));
+		json_object_object_add(o, "protocol", json_object_new_string(p->note));
+		json_object_object_add(o, "since", json_object_new_string(p->since));
+		json_object_object_add(o, "source", json_object_new_string(p->source));
+		json_object_object_add(o, "reads", json_object_new_string(p->reads));
 		json_object_array_add(a, o);
 	}
 	return a;
@@ -291,6 +322,7 @@ int fl_report_json(const char *path, const struct fl_engine *e, const struct fl_
 	json_object_object_add(root, "other_filesystems", other_obj(e, ri));
 	json_object_object_add(root, "unknown", unknown_obj(ri, &total));
 	json_object_object_add(root, "rules", coverage_arr(ri, fl_report_lo_checked(e, ri)));
+	json_object_object_add(root, "protocols", protocols_arr(ri));
 	json_object_object_add(root, "attach", fl_report_attach_json(ri));
 	for (size_t i = 0; i < e->nviol; i++)
 		json_object_array_add(viols, fl_report_violation_json(e, ri, &e->viol[i]));

@@ -274,7 +274,7 @@ static void print_counts_row(FILE *out, const char *label, const struct fl_count
 		c->c[FL_CNT_UNKNOWN], c->c[FL_CNT_LOST]);
 }
 
-/* "(not on a, b)" for the types in @types whose protocol lacks the rule. */
+/* "not on a, b" for the types in @types whose protocol lacks the rule. */
 static void not_on(char *off, size_t size, const struct fl_fs_type *types, int ntypes,
 		   enum fl_rule r)
 {
@@ -286,16 +286,16 @@ static void not_on(char *off, size_t size, const struct fl_fs_type *types, int n
 
 		if (fl_fs_flags(types[i].magic) & fl_rule_flag(r))
 			continue;
-		len += snprintf(off + len, size - len, "%s%s", len ? ", " : " (not on ",
+		len += snprintf(off + len, size - len, "%s%s", len ? ", " : "not on ",
 				ESC(name, types[i].name));
 	}
-	if (len && len < size)
-		snprintf(off + len, size - len, ")");
 }
 
 /*
  * What was checked where: only the filesystems the run watched or saw are
  * named, so a filesystem in a "not on" list is one whose events are here.
+ * Every filesystem a rule is not checked on gets its reason: the protocol
+ * table's (src/rules.c), or "no protocol known".
  */
 static void print_coverage(FILE *out, const struct fl_run_info *ri, bool lock_order)
 {
@@ -313,18 +313,28 @@ static void print_coverage(FILE *out, const struct fl_run_info *ri, bool lock_or
 		}
 		if (info->implemented && r != FL_R_LOCK_ORDER)
 			not_on(off, sizeof(off), types, ntypes, r);
-		fprintf(out, "  %-22s %s%s\n", info->name,
+		fprintf(out, "  %-22s %s%s%s%s\n", info->name,
 			info->implemented ? "checked" : "NOT CHECKED (not implemented in this version)",
-			off);
+			off[0] ? " (" : "", off, off[0] ? ")" : "");
 	}
 	for (int i = 0; i < ntypes; i++) {
 		const struct fl_fs_proto *p = fl_fs_proto(types[i].magic);
 		char name[FL_ESC_LEN(sizeof(types[i].name))];
 
-		if (p && p->flags)
+		ESC(name, types[i].name);
+		/* one reason for a filesystem no rule is checked on */
+		if (!p || !p->flags) {
+			fprintf(out, "  on %-19s %s\n", name,
+				fl_fs_why_not(types[i].magic, FL_R_FAULT_UNLOCKED));
 			continue;
-		fprintf(out, "  on %-19s %s\n", ESC(name, types[i].name),
-			p ? p->note : "no protocol known to faultline: events counted, no rule checked");
+		}
+		for (int r = 0; r < FL_R_MAX; r++) {
+			const char *why = fl_fs_why_not(types[i].magic, r);
+
+			if (why && fl_rule_info(r)->implemented)
+				fprintf(out, "  on %-19s %s not checked: %s\n", name,
+					fl_rule_info(r)->name, why);
+		}
 	}
 }
 

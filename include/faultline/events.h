@@ -312,7 +312,9 @@ struct fl_extchg {
 #define FL_RULE_INVAL_EXCL	(1U << 1) /* page-cache truncation needs inval lock excl */
 #define FL_RULE_MAP_PAGES_LOCKED (1U << 2) /* ->map_pages takes inval lock shared */
 #define FL_RULE_WRITE_LOCKED	(1U << 3) /* buffered writes hold i_rwsem */
-#define FL_RULE_STALE_MAPS	(1U << 4) /* iomaps revalidated, extent changes traced */
+#define FL_RULE_STALE_MAPS	(1U << 4) /* iomaps revalidated: the fs's extent sequence */
+#define FL_RULE_INVAL_IRWSEM	(1U << 5) /* page-cache truncation needs i_rwsem excl
+					   * (fuse, gfs2: no invalidate_lock) */
 
 /* Global configuration, one entry in the cfg array map. */
 struct fl_config {

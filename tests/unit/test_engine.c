@@ -28,6 +28,8 @@
 #define TMPFS_MAGIC	0x01021994u
 #define BTRFS_MAGIC	0x9123683Eu
 #define F2FS_MAGIC	0xF2F52010u
+#define FUSE_MAGIC	0x65735546u
+#define GFS2_MAGIC	0x01161970u
 
 #define TEST_DEV	((8u << 20) | 1)	/* sda1, kernel encoding */
 #define TEST_GEN	7u
@@ -708,6 +710,71 @@ static void test_inval_in_window_not_reported(void **state)
 	set_stack(&ev, ST_PUNCH_DELETE, NULL);
 	fl_engine_feed(e, &ev);
 	no_violation(e);
+}
+
+/*
+ * fuse and gfs2 truncate page cache under i_rwsem, not invalidate_lock
+ * (fuse_file_fallocate, gfs2_fallocate @6.1, 6.12): their invalidations are
+ * judged on i_rwsem, so a free invalidate_lock is no violation there, and a
+ * drop without i_rwsem inside the task's own invalidation is.
+ */
+static void test_inval_irwsem_form(void **state)
+{
+	static const uint32_t fs[] = { FUSE_MAGIC, GFS2_MAGIC };
+	static const unsigned int unlocked[] = {
+		FL_LOCK_FREE, FL_LOCK_EXCL_OTHER, FL_LOCK_SHARED_ME, FL_LOCK_READERS_NOT_ME,
+	};
+	struct fl_engine *e;
+	struct fl_event ev;
+
+	for (size_t f = 0; f < ARRAY_SIZE(fs); f++) {
+		/* the healthy punch: i_rwsem held, invalidate_lock never taken */
+		e = reset(state);
+		begin_window(e, fs[f], PID_B, INO, 0, MiB, 1000);
+		ev = delete_event(fs[f], PID_B, FL_LOCK_FREE, 2000);
+		ev.i_rwsem = FL_LOCK_EXCL_ME;
+		set_stack(&ev, ST_PUNCH_DELETE, NULL);
+		fl_engine_feed(e, &ev);
+		/* and a fault truncating under a shared invalidate_lock has no meaning */
+		ev = delete_event(fs[f], PID_A, FL_LOCK_SHARED_ME, 2100);
+		set_stack(&ev, ST_MKWRITE_PUNCH, NULL);
+		fl_engine_feed(e, &ev);
+		no_violation(e);
+
+		for (size_t i = 0; i < ARRAY_SIZE(unlocked); i++) {
+			e = reset(state);
+			begin_window(e, fs[f], PID_B, INO, 0, MiB, 1000);
+			ev = delete_event(fs[f], PID_B, FL_LOCK_FREE, 2000);
+			ev.i_rwsem = unlocked[i];
+			ev.flags |= FL_F_IN_WINDOW;
+			set_stack(&ev, ST_PUNCH_DELETE, NULL);
+			fl_engine_feed(e, &ev);
+			only_violation(e, FL_R_INVAL_UNLOCKED, FL_EVID_DEFINITE);
+		}
+
+		/* reclaim inside the window is not the invalidation's drop */
+		e = reset(state);
+		ev = delete_event(fs[f], PID_B, FL_LOCK_FREE, 2000);
+		ev.i_rwsem = FL_LOCK_FREE;
+		ev.flags |= FL_F_IN_WINDOW;
+		set_stack(&ev, ST_KSWAPD, NULL);
+		fl_engine_feed(e, &ev);
+		/* nor is a drop outside any window of the task */
+		ev = delete_event(fs[f], PID_A, FL_LOCK_FREE, 2100);
+		ev.i_rwsem = FL_LOCK_FREE;
+		set_stack(&ev, ST_PUNCH_DELETE, NULL);
+		fl_engine_feed(e, &ev);
+		no_violation(e);
+	}
+
+	/* the generic protocol is not weakened: ext4 still needs invalidate_lock */
+	e = reset(state);
+	ev = delete_event(EXT4_MAGIC, PID_B, FL_LOCK_FREE, 2000);
+	ev.i_rwsem = FL_LOCK_EXCL_ME;
+	ev.flags |= FL_F_IN_WINDOW;
+	set_stack(&ev, ST_PUNCH_DELETE, NULL);
+	fl_engine_feed(e, &ev);
+	only_violation(e, FL_R_INVAL_UNLOCKED, FL_EVID_DEFINITE);
 }
 
 /* BPF knows the window when user space missed its BEGIN: trust the flag. */
@@ -1827,6 +1894,7 @@ int main(void)
 		T(test_inval_unlocked_in_window),
 		T(test_inval_in_window_not_reported),
 		T(test_inval_unlocked_in_window_flag),
+		T(test_inval_irwsem_form),
 		/* 6 */
 		T(test_seed003_write_unlocked),
 		T(test_write_locked_or_exempt),

@@ -24,6 +24,8 @@
 #define EXT4_MAGIC	0xEF53u
 #define TMPFS_MAGIC	0x01021994u
 #define MSDOS_MAGIC	0x4d44u
+#define GFS2_MAGIC	0x01161970u
+#define ORANGEFS_MAGIC	0x20030528u
 
 /* ---- fl_esc ------------------------------------------------------------ */
 
@@ -255,6 +257,49 @@ static void test_unknown_line(void **state)
 	fl_engine_free(e);
 }
 
+/*
+ * Every filesystem a rule is not checked on says why, from the protocol
+ * table (issue 10): a partial protocol per rule, a filesystem without any
+ * checked rule once, and one faultline knows nothing of as such.
+ */
+static void test_coverage_reasons(void **state)
+{
+	struct fl_engine *e = fl_engine_new(NULL, NULL);
+	struct fl_run_info *ri = run_info();
+	char *text, *rules;
+
+	(void)state;
+	ri->filtered = true;
+	slot(ri, 1, EXT4_MAGIC, "ext4", 7, 0);
+	slot(ri, 2, GFS2_MAGIC, "gfs2", 7, 1);
+	slot(ri, 3, ORANGEFS_MAGIC, "orangefs", 0, 40);
+	slot(ri, 4, MSDOS_MAGIC, "vfat", 8, 1);
+	slot(ri, 5, XFS_MAGIC, "xfs", 7, 2);
+	text = render(e, ri);
+	rules = rules_part(text);
+	assert_non_null(strstr(rules, "\n  on ext4                write-unlocked not checked: "
+				      "ext4's buffered writes do not go through iomap"));
+	assert_non_null(strstr(rules, "\n  on ext4                stale-map not checked: "));
+	assert_non_null(strstr(rules, "\n  on gfs2                invalidation-shared not checked: "
+				      "gfs2 takes no invalidate_lock"));
+	/* gfs2's invalidations are checked in their i_rwsem form */
+	assert_null(strstr(rules, "gfs2                invalidation-unlocked"));
+	assert_non_null(strstr(rules, "invalidation-unlocked  checked (not on orangefs, vfat)\n"));
+	assert_non_null(strstr(rules, "\n  on orangefs            not checked: no orangefs server"));
+	assert_non_null(strstr(rules, "\n  on vfat                no protocol known to faultline"));
+	assert_non_null(strstr(rules, "\n  on gfs2                stale-map not checked: gfs2's iomap "
+				      "maps carry no validity cookie"));
+	assert_non_null(strstr(rules, "stale-map              checked (not on ext4, gfs2, orangefs, "
+				      "vfat)\n"));
+	/* xfs follows every rule: no line of its own */
+	assert_null(strstr(rules, "on xfs"));
+	free(rules);
+	free(text);
+	free(ri->lost_per_cpu);
+	free(ri);
+	fl_engine_free(e);
+}
+
 /* PREEMPT_RT words: checked, and the unknowns explained for that shape. */
 static void test_rt_words(void **state)
 {
@@ -354,6 +399,7 @@ int main(void)
 		cmocka_unit_test(test_coverage_watched_only),
 		cmocka_unit_test(test_rows_unfiltered),
 		cmocka_unit_test(test_unknown_line),
+		cmocka_unit_test(test_coverage_reasons),
 		cmocka_unit_test(test_rt_words),
 	};
 
