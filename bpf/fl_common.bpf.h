@@ -837,12 +837,36 @@ static __always_inline __u64 fl_folio_nr_pages(struct folio *folio)
 	return 1ULL << (flags1 & 0xff);
 }
 
+/*
+ * The last invalidation that began on each inode (by inode address): when
+ * (ns) and its range.  The window form of the stale-map rule (iomap.bpf.c)
+ * sends a write's folio in that range only when it began after the write's
+ * map was taken; user space has every window and decides.  LRU: an evicted
+ * inode's entry is one no write is waiting on any more.
+ */
+struct fl_inval_began {
+	__u64 ts;
+	__u64 start, end;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 4096);
+	__type(key, __u64);
+	__type(value, struct fl_inval_began);
+} fl_inval_ts SEC(".maps");
+
 /* Open the task's invalidation window on @inode (once per syscall). */
 static __always_inline void fl_window_open(void *ctx, struct fl_task_inval *t,
 					   struct inode *inode, __u32 slot)
 {
+	struct fl_inval_began began = {
+		.ts = bpf_ktime_get_ns(), .start = t->start, .end = t->end,
+	};
+	__u64 key = (__u64)inode;
 	struct fl_event *e;
 
+	bpf_map_update_elem(&fl_inval_ts, &key, &began, BPF_ANY);
 	t->inode = (__u64)inode;
 	t->slot = slot;
 	fl_inode_key(inode, &t->key);

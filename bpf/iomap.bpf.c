@@ -31,6 +31,12 @@
  * map for it; the fs's ->iomap_valid runs after the folio is in the cache,
  * so a healthy fs remaps at that very folio, a buggy one writes it and
  * moves past it.
+ *
+ * Where faultline knows no sequence (gfs2, zonefs: FL_RULE_STALE_WINDOW),
+ * the rule is judged by invalidation windows instead: a folio the write
+ * instantiates after an invalidation of the inode began since its map was
+ * handed out goes to user space with when the map was taken, whatever the
+ * write does next; the engine finds the invalidation and decides.
  */
 #define BMAP_ATTRFORK_ (1U << 8)
 #define BMAP_COWFORK_ (1U << 9)
@@ -38,9 +44,13 @@
 #define XFS_MAGIC_ 0x58465342
 #define ZOOFS_MAGIC_ 0x7a6f6f66
 
+#define FL_FORM_SEQ	1	/* the fs's extent sequence decides */
+#define FL_FORM_WINDOW	2	/* invalidation windows decide (user space) */
+
 struct fl_map_state {
 	__u64 inode;
-	__u64 seq;		/* the fs's extent sequence just after mapping */
+	__u64 seq;		/* FL_FORM_SEQ: the fs's extent sequence just after mapping */
+	__u64 map_ts;		/* FL_FORM_WINDOW: when the map was handed out */
 	__u64 wpos, wend;	/* the write's range, from its iomap_iter step */
 	__u64 mpos, mend;	/* the map's range */
 	__u64 use_pos;		/* the folio instantiated under the stale map */
@@ -48,6 +58,8 @@ struct fl_map_state {
 	__u8 active;		/* between the map and the next iomap_iter step */
 	__u8 shared;		/* IOMAP_F_SHARED: the COW fork counts too */
 	__u8 pending;		/* use_pos waits for the verdict */
+	__u8 form;		/* FL_FORM_*, 0: the map is not followed */
+	__u8 pad[3];
 	__u32 slot;
 };
 
@@ -151,7 +163,18 @@ static __always_inline void fl_step_begins(struct iomap_iter *iter, struct inode
 			processed = BPF_CORE_READ(old, processed);
 		done = BPF_CORE_READ(iter, pos) + (processed > 0 ? processed : 0);
 		use = bpf_map_lookup_elem(&fl_stale_use, &pid);
-		if (done <= st->use_pos) {
+		if (st->form == FL_FORM_WINDOW) {
+			/* both verdicts go to user space: it knows the windows */
+			if (use) {
+				use->aux = done;
+				if (bpf_ringbuf_output(&fl_events, use, sizeof(*use), 0)) {
+					fl_count(st->slot, FL_CNT_LOST);
+					fl_count(st->slot, FL_CNT_LOST_MAPS);
+				} else {
+					fl_count(st->slot, FL_CNT_CANDIDATES);
+				}
+			}
+		} else if (done <= st->use_pos) {
 			fl_count(st->slot, FL_CNT_STALE_REVALIDATED);
 		} else if (use) {
 			use->aux = done;
@@ -219,16 +242,28 @@ static __always_inline void fl_map_for_write(struct inode *inode, struct iomap *
 	__u32 pid = (__u32)bpf_get_current_pid_tgid();
 	struct fl_map_state *st = bpf_map_lookup_elem(&fl_curmap, &pid);
 
+	__u32 rules;
+
 	/* no step seen (attached mid-write): nothing to judge */
 	if (!st || st->inode != (__u64)inode)
 		return;
 	st->active = 0;
-	if (!st->write || !(fl_fs_rules_of(BPF_CORE_READ(inode, i_sb, s_magic)) & FL_RULE_STALE_MAPS))
+	st->form = 0;
+	if (!st->write)
+		return;
+	rules = fl_fs_rules_of(BPF_CORE_READ(inode, i_sb, s_magic));
+	if (!(rules & (FL_RULE_STALE_MAPS | FL_RULE_STALE_WINDOW)))
 		return;
 	st->shared = !!(BPF_CORE_READ(iomap, flags) & IOMAP_F_SHARED_);
 	/* read after ->iomap_begin: never older than the map's cookie */
-	if (!fl_fs_seq(inode, st->shared, &st->seq))
+	if ((rules & FL_RULE_STALE_MAPS) && fl_fs_seq(inode, st->shared, &st->seq)) {
+		st->form = FL_FORM_SEQ;
+	} else if (rules & FL_RULE_STALE_WINDOW) {
+		st->form = FL_FORM_WINDOW;
+		st->map_ts = bpf_ktime_get_ns();
+	} else {
 		return;
+	}
 	st->mpos = BPF_CORE_READ(iomap, offset);
 	st->mend = st->mpos + BPF_CORE_READ(iomap, length);
 	st->slot = slot;
@@ -458,9 +493,19 @@ static __always_inline int fl_folio_instantiated(void *ctx, struct folio *folio)
 	pos = BPF_CORE_READ(folio, index) << fl_cfg.page_shift;
 	if (pos < st->wpos || pos >= st->wend || pos < st->mpos || pos >= st->mend)
 		return 0;
-	if (!fl_fs_seq(inode, st->shared, &seq) || seq == st->seq)
+	if (st->form == FL_FORM_WINDOW) {
+		__u64 key = (__u64)inode, end;
+		struct fl_inval_began *began = bpf_map_lookup_elem(&fl_inval_ts, &key);
+
+		end = pos + (fl_folio_nr_pages(folio) << fl_cfg.page_shift);
+		/* no invalidation of this folio began since the map: nothing to judge */
+		if (!began || began->ts <= st->map_ts || began->start >= end || pos >= began->end)
+			return 0;
+	} else if (!fl_fs_seq(inode, st->shared, &seq) || seq == st->seq) {
 		return 0;
-	fl_count(st->slot, FL_CNT_STALE_USES);
+	} else {
+		fl_count(st->slot, FL_CNT_STALE_USES);
+	}
 	e = bpf_map_lookup_elem(&fl_stale_use, &pid);
 	if (!e) {
 		struct fl_event zero = {};
@@ -473,7 +518,12 @@ static __always_inline int fl_folio_instantiated(void *ctx, struct folio *folio)
 	fl_event_init(e, FL_EV_FOLIO_USE, st->slot, inode);
 	e->start = pos;
 	e->end = pos + (fl_folio_nr_pages(folio) << fl_cfg.page_shift);
-	e->kaddr = st->mpos;
+	if (st->form == FL_FORM_WINDOW) {
+		e->op = FL_FOLIO_USE_WINDOW;
+		e->kaddr = st->map_ts;
+	} else {
+		e->kaddr = st->mpos;
+	}
 	e->flags |= FL_F_CANDIDATE;
 	fl_event_locks(e, fl_inval_lock_state(mapping, &inval_owner), inval_owner,
 		       fl_rwsem_state(&inode->i_rwsem, &irw_owner), irw_owner);

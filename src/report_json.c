@@ -124,6 +124,17 @@ json_object *fl_report_violation_json(const struct fl_engine *e, const struct fl
 	json_object_object_add(o, "race", v->has_partner ? window_obj(ri, &v->partner) : NULL);
 	if (v->rule == FL_R_LOCK_ORDER)
 		json_object_object_add(o, "lock_order", fl_report_lo_violation_json(e, ri, v));
+	if (v->rule == FL_R_STALE_MAP) {
+		json_object *m = json_object_new_object();
+		bool window = ev->op == FL_FOLIO_USE_WINDOW;
+
+		json_object_object_add(m, "form", json_object_new_string(window ? "window" :
+									 "sequence"));
+		json_object_object_add(m, "went_to", json_object_new_uint64(ev->aux));
+		json_object_object_add(m, "map_ts_ns", window ? json_object_new_uint64(ev->kaddr) :
+				       NULL);
+		json_object_object_add(o, "stale_map", m);
+	}
 	return o;
 }
 
@@ -139,6 +150,18 @@ static json_object *stale_obj(const struct fl_engine *e)
 	return o;
 }
 
+/* The stale-map rule's window form (filesystems without a known sequence). */
+static json_object *stale_window_obj(const struct fl_engine *e)
+{
+	json_object *o = json_object_new_object();
+
+	json_object_object_add(o, "across", json_object_new_uint64(e->stale_window.across));
+	json_object_object_add(o, "revalidated",
+			       json_object_new_uint64(e->stale_window.revalidated));
+	json_object_object_add(o, "undecided", json_object_new_uint64(e->stale_window.undecided));
+	return o;
+}
+
 /* As the text's coverage: the types this run watched or saw, only. */
 static json_object *coverage_arr(const struct fl_run_info *ri, bool lock_order)
 {
@@ -151,6 +174,7 @@ static json_object *coverage_arr(const struct fl_run_info *ri, bool lock_order)
 		json_object *o = json_object_new_object();
 		json_object *unchecked = json_object_new_array();
 		json_object *why = json_object_new_object();
+		json_object *forms = json_object_new_object();
 
 		json_object_object_add(o, "rule", json_object_new_string(info->name));
 		json_object_object_add(o, "seed", json_object_new_string(info->seed));
@@ -159,6 +183,9 @@ static json_object *coverage_arr(const struct fl_run_info *ri, bool lock_order)
 		for (int i = 0; r != FL_R_LOCK_ORDER && i < n; i++) {
 			const char *w = fl_fs_why_not(types[i].magic, r);
 
+			if (r == FL_R_STALE_MAP && !w)
+				json_object_object_add(forms, types[i].name, json_object_new_string(
+					fl_fs_stale_form(types[i].magic)));
 			if (!w)
 				continue;
 			json_object_array_add(unchecked, json_object_new_string(types[i].name));
@@ -166,6 +193,10 @@ static json_object *coverage_arr(const struct fl_run_info *ri, bool lock_order)
 		}
 		json_object_object_add(o, "not_checked_on", unchecked);
 		json_object_object_add(o, "not_checked_why", why);
+		if (r == FL_R_STALE_MAP)
+			json_object_object_add(o, "forms", forms);
+		else
+			json_object_put(forms);
 		json_object_array_add(a, o);
 	}
 	return a;
@@ -328,6 +359,7 @@ int fl_report_json(const char *path, const struct fl_engine *e, const struct fl_
 		json_object_array_add(viols, fl_report_violation_json(e, ri, &e->viol[i]));
 	json_object_object_add(root, "violations", viols);
 	json_object_object_add(root, "stale_maps", stale_obj(e));
+	json_object_object_add(root, "stale_maps_window", stale_window_obj(e));
 	json_object_object_add(root, "lock_order", fl_report_lo_json(e, ri));
 	if (ri->self_cost) {
 		json_object *c = json_object_new_object();

@@ -196,6 +196,8 @@ static const char *what_happened(const struct fl_event *ev)
 		return "ran a write-type iomap step";
 	case FL_EV_FAULT:
 		return "faulted on a page";
+	case FL_EV_FOLIO_USE:
+		return "instantiated a folio for a buffered write";
 	default:
 		return "did something";
 	}
@@ -226,6 +228,12 @@ void fl_report_text_violation(FILE *out, const struct fl_engine *e,
 	fprintf(out, "\n    task %u (%s) %s at +%.6fs; seen %" PRIu64 " time%s, last at +%.6fs\n",
 		ev->pid, fl_esc(comm, sizeof(comm), ev->comm, FL_COMM_LEN), what_happened(ev), rel_s(e, ev->ts), v->count,
 		v->count == 1 ? "" : "s", rel_s(e, v->last_ts));
+	if (ev->type == FL_EV_FOLIO_USE && ev->op == FL_FOLIO_USE_WINDOW)
+		fprintf(out, "    under a map handed out at +%.6fs, and went on to byte %" PRIu64
+			" without a new one\n", rel_s(e, ev->kaddr), (uint64_t)ev->aux);
+	else if (ev->type == FL_EV_FOLIO_USE)
+		fprintf(out, "    under a map gone stale (the filesystem's extent sequence moved), "
+			"and went on to byte %" PRIu64 " without a new one\n", (uint64_t)ev->aux);
 	fprintf(out, "    invalidate_lock: %s", fl_lock_state_name(ev->inval_lock));
 	if (ev->inval_owner)
 		fprintf(out, " (owner pid %u)", ev->inval_owner);
@@ -291,6 +299,40 @@ static void not_on(char *off, size_t size, const struct fl_fs_type *types, int n
 	}
 }
 
+/* "sequence: xfs; window: gfs2": the stale-map rule's form per filesystem. */
+static void stale_forms(char *out, size_t size, const struct fl_fs_type *types, int ntypes)
+{
+	static const struct {
+		uint32_t flag;
+		const char *name;
+	} forms[] = {
+		{ FL_RULE_STALE_MAPS, "sequence" },
+		{ FL_RULE_STALE_WINDOW, "window" },
+	};
+	size_t len = 0;
+
+	out[0] = 0;
+	for (size_t f = 0; f < ARRAY_SIZE(forms) && len < size; f++) {
+		bool first = true;
+
+		for (int i = 0; i < ntypes && len < size; i++) {
+			char name[FL_ESC_LEN(sizeof(types[i].name))];
+			uint32_t flags = fl_fs_flags(types[i].magic);
+
+			/* the sequence form wins where a filesystem has both */
+			if (!(flags & forms[f].flag) ||
+			    (forms[f].flag == FL_RULE_STALE_WINDOW && (flags & FL_RULE_STALE_MAPS)))
+				continue;
+			len += snprintf(out + len, size - len, "%s%s%s", first ?
+					(len ? "; " : "") : ", ", first ? forms[f].name : "",
+					first ? ": " : "");
+			if (len < size)
+				len += snprintf(out + len, size - len, "%s", ESC(name, types[i].name));
+			first = false;
+		}
+	}
+}
+
 /*
  * What was checked where: only the filesystems the run watched or saw are
  * named, so a filesystem in a "not on" list is one whose events are here.
@@ -305,7 +347,7 @@ static void print_coverage(FILE *out, const struct fl_run_info *ri, bool lock_or
 	fprintf(out, "rules:\n");
 	for (int r = 0; r < FL_R_MAX; r++) {
 		const struct fl_rule_info *info = fl_rule_info(r);
-		char off[256] = "";
+		char off[256] = "", forms[256] = "";
 
 		if (r == FL_R_LOCK_ORDER && !lock_order) {
 			fprintf(out, "  %-22s NOT CHECKED (run with --lock-order)\n", info->name);
@@ -313,9 +355,12 @@ static void print_coverage(FILE *out, const struct fl_run_info *ri, bool lock_or
 		}
 		if (info->implemented && r != FL_R_LOCK_ORDER)
 			not_on(off, sizeof(off), types, ntypes, r);
-		fprintf(out, "  %-22s %s%s%s%s\n", info->name,
+		if (r == FL_R_STALE_MAP)
+			stale_forms(forms, sizeof(forms), types, ntypes);
+		fprintf(out, "  %-22s %s%s%s%s%s%s\n", info->name,
 			info->implemented ? "checked" : "NOT CHECKED (not implemented in this version)",
-			off[0] ? " (" : "", off, off[0] ? ")" : "");
+			forms[0] || off[0] ? " (" : "", forms, forms[0] && off[0] ? "; " : "", off,
+			forms[0] || off[0] ? ")" : "");
 	}
 	for (int i = 0; i < ntypes; i++) {
 		const struct fl_fs_proto *p = fl_fs_proto(types[i].magic);
@@ -470,6 +515,13 @@ void fl_report_text(FILE *out, const struct fl_engine *e, const struct fl_run_in
 			PRIu64 " go stale (%" PRIu64 " more when the change's trace arrived), "
 			"missed %" PRIu64 "\n", e->stale.kernel_found, e->stale.seen,
 			e->stale.seen_late, e->stale.missed);
+	if (e->stale_window.across || e->stale_window.undecided)
+		fprintf(out, "stale maps (window form): %" PRIu64 " folios instantiated under a map "
+			"that an invalidation of their range ran across (%" PRIu64 " of them where "
+			"the write stopped for a new map); %" PRIu64 " undecided (an invalidation "
+			"overlapped the map's life only in part: not judged)\n",
+			e->stale_window.across, e->stale_window.revalidated,
+			e->stale_window.undecided);
 	fl_report_lo_summary(out, e);
 	print_command(out, &ri->cmd);
 	fprintf(out, "violations: %zu distinct", e->nviol);

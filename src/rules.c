@@ -62,9 +62,6 @@ static const struct fl_rule_info rule_info[FL_R_MAX] = {
 #define NOT_LIVE(fs, why) \
 	"not checked: " why "; its protocol (docs/rules.md) is read from the source only, " \
 	"never seen running here (--assume-protocol " fs ":RULE asserts it)"
-#define NO_SEQ(fs) \
-	fs "'s iomap maps carry no validity cookie and faultline knows no extent " \
-	"sequence of its to follow them by"
 #define ALL_RULES(text) { \
 	[FL_R_FAULT_UNLOCKED] = text, [FL_R_INSERT_UNLOCKED] = text, \
 	[FL_R_INVAL_SHARED] = text, [FL_R_INVAL_UNLOCKED] = text, \
@@ -93,7 +90,7 @@ static struct fl_fs_proto protos[] = {
 		"iomap step to judge; insert-unlocked checks their insertions",
 	    [FL_R_STALE_MAP] = "ext4's buffered I/O maps blocks with ext4_map_blocks and "
 		"buffer heads, not iomap maps: there is no map to follow" } },
-	{ XFS_MAGIC, "xfs", STRICT | FL_RULE_STALE_MAPS,
+	{ XFS_MAGIC, "xfs", STRICT | FL_RULE_STALE_MAPS | FL_RULE_STALE_WINDOW,
 	  "XFS_MMAPLOCK (= mapping->invalidate_lock), shared in faults, exclusive in "
 	  "fallocate and truncate; XFS_IOLOCK (= i_rwsem) for writes; iomap validity "
 	  "cookies for extent maps",
@@ -123,7 +120,8 @@ static struct fl_fs_proto protos[] = {
 	    [FL_R_STALE_MAP] = "f2fs's buffered I/O maps blocks with f2fs_map_blocks, not "
 		"iomap maps: there is no map to follow" } },
 	{ GFS2_MAGIC, "gfs2",
-	  FL_RULE_INSERT_LOCKED | FL_RULE_INVAL_IRWSEM | FL_RULE_WRITE_LOCKED,
+	  FL_RULE_INSERT_LOCKED | FL_RULE_INVAL_IRWSEM | FL_RULE_WRITE_LOCKED |
+	  FL_RULE_STALE_WINDOW,
 	  "the inode glock, shared in gfs2_fault, exclusive in gfs2_page_mkwrite, punch "
 	  "and truncate, with i_rwsem around punch, truncate and buffered writes; no "
 	  "invalidate_lock of its own (filemap_fault and readahead take it themselves)",
@@ -135,9 +133,8 @@ static struct fl_fs_proto protos[] = {
 	  "the i_rwsem and invalidate_lock lock words (what the VFS paths take); the glock "
 	  "itself (ip->i_gl->gl_holders: HIF_HOLDER, gh_owner_pid; gfs2_promote, "
 	  "gfs2_glock_queue tracepoints) is not read",
-	  { [FL_R_INVAL_SHARED] = NO_INVAL_LOCK("gfs2"),
-	    [FL_R_STALE_MAP] = NO_SEQ("gfs2") } },
-	{ ZONEFS_MAGIC, "zonefs", STRICT,
+	  { [FL_R_INVAL_SHARED] = NO_INVAL_LOCK("gfs2") } },
+	{ ZONEFS_MAGIC, "zonefs", STRICT | FL_RULE_STALE_WINDOW,
 	  "mapping->invalidate_lock, shared in faults (filemap_fault, "
 	  "zonefs_filemap_page_mkwrite), exclusive in zonefs_file_truncate (zone reset or "
 	  "finish: the only truncations; no fallocate), then zi->i_truncate_mutex against "
@@ -148,7 +145,7 @@ static struct fl_fs_proto protos[] = {
 	  "-> iomap_file_buffered_write (no ->iomap_valid) @6.1.192, 6.12.117",
 	  "the invalidate_lock and i_rwsem lock words (i_truncate_mutex orders maps against "
 	  "zone resets, not faults: not read)",
-	  { [FL_R_STALE_MAP] = NO_SEQ("zonefs") } },
+	  { 0 } },
 	{ FUSE_MAGIC, "fuse", FL_RULE_INSERT_LOCKED | FL_RULE_INVAL_IRWSEM,
 	  "faults and readahead take invalidate_lock themselves (filemap_fault); punch, zero "
 	  "range and truncate drop page cache under i_rwsem only, after the server applied "
@@ -208,10 +205,10 @@ static struct fl_fs_proto protos[] = {
 	  "faults (page_fault_user) and insertions (mm_lru_insertion) are counted only",
 	  ALL_RULES("own protocol, not read: faults wait on the shmem_falloc waitqueue "
 		    "during punch; shmem bypasses filemap's fault and insertion paths") },
-	{ ZOOFS_MAGIC, "zoofs", STRICT | FL_RULE_STALE_MAPS,
+	{ ZOOFS_MAGIC, "zoofs", STRICT | FL_RULE_STALE_MAPS | FL_RULE_STALE_WINDOW,
 	  "faultline's test filesystem (tests/zoo): the generic protocol, bugs on demand",
 	  "-", "tests/zoo/zoo.c, zoo_iomap.c",
-	  "the lock words; its extent sequence in i_private (stale-map), unless mounted nocookie",
+	  "the lock words; its extent sequence in i_private (stale-map), unless mounted nocookie (then the window form)",
 	  { 0 } },
 };
 
@@ -336,7 +333,7 @@ uint32_t fl_rule_flag(enum fl_rule r)
 	case FL_R_WRITE_UNLOCKED:
 		return FL_RULE_WRITE_LOCKED;
 	case FL_R_STALE_MAP:
-		return FL_RULE_STALE_MAPS;
+		return FL_RULE_STALE_MAPS | FL_RULE_STALE_WINDOW;
 	default:
 		return 0;
 	}
@@ -408,6 +405,16 @@ const char *fl_fs_why_not(uint32_t magic, enum fl_rule r)
 	if (r == FL_R_STALE_MAP)
 		return "this run could not follow its extent maps (see the attach plan)";
 	return "not part of its protocol on this kernel";
+}
+
+const char *fl_fs_stale_form(uint32_t magic)
+{
+	uint32_t f = fl_fs_flags(magic);
+
+	if (f & FL_RULE_STALE_MAPS)
+		return (f & FL_RULE_STALE_WINDOW) ? "sequence (window where none is readable)" :
+						      "sequence";
+	return (f & FL_RULE_STALE_WINDOW) ? "window" : NULL;
 }
 
 void fl_rules_set_flags(uint32_t magic, uint32_t flags)

@@ -58,7 +58,7 @@ const struct fl_rule_info *fl_rule_info(enum fl_rule r);
 /*
  * The protocol flags that make a rule checkable on a filesystem, any of
  * them (0: none; invalidation-unlocked has an invalidate_lock and an
- * i_rwsem form).
+ * i_rwsem form, stale-map a sequence and a window form).
  */
 uint32_t fl_rule_flag(enum fl_rule r);
 const char *fl_evidence_name(enum fl_evidence ev);
@@ -81,6 +81,8 @@ void fl_fs_label(uint32_t magic, char *buf, size_t len);
  * answer: a filesystem faultline knows no protocol of says so.
  */
 const char *fl_fs_why_not(uint32_t magic, enum fl_rule r);
+/* The form of the stale-map rule on @magic: "sequence", "window" or NULL. */
+const char *fl_fs_stale_form(uint32_t magic);
 
 /*
  * Kernel-dependent parts of the protocol table.  @has_symbol answers

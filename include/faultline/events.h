@@ -134,6 +134,16 @@ enum fl_lock_kind {
 #define FL_F_PRECISE	(1U << 4)	/* lock states from precise tracking */
 #define FL_F_NO_LOCKWORD (1U << 5)	/* imported: FL_LOCK_NA means "not recorded" */
 
+/*
+ * FL_EV_FOLIO_USE.op: which form of the stale-map rule sent it.  Sequence
+ * (0): kaddr is the map's offset, sent only when the write went on past the
+ * folio.  Window: kaddr is when the map was handed out (ns), sent whenever
+ * an invalidation of the inode began after that, whatever the write did
+ * next (aux: where it went on to; aux <= start: it stopped for a new map).
+ */
+#define FL_FOLIO_USE_SEQ	0
+#define FL_FOLIO_USE_WINDOW	1
+
 /* iomap flags as the kernel defines them (stable since 4.x). */
 #define FL_IOMAP_WRITE	(1U << 0)
 #define FL_IOMAP_ZERO	(1U << 1)
@@ -315,6 +325,8 @@ struct fl_extchg {
 #define FL_RULE_STALE_MAPS	(1U << 4) /* iomaps revalidated: the fs's extent sequence */
 #define FL_RULE_INVAL_IRWSEM	(1U << 5) /* page-cache truncation needs i_rwsem excl
 					   * (fuse, gfs2: no invalidate_lock) */
+#define FL_RULE_STALE_WINDOW	(1U << 6) /* iomaps judged by invalidation windows
+					   * (no extent sequence known) */
 
 /* Global configuration, one entry in the cfg array map. */
 struct fl_config {

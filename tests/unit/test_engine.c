@@ -30,6 +30,7 @@
 #define F2FS_MAGIC	0xF2F52010u
 #define FUSE_MAGIC	0x65735546u
 #define GFS2_MAGIC	0x01161970u
+#define ZONEFS_MAGIC	0x5a4f4653u
 
 #define TEST_DEV	((8u << 20) | 1)	/* sda1, kernel encoding */
 #define TEST_GEN	7u
@@ -1864,6 +1865,151 @@ static void test_stale_map_not_reported(void **state)
 	no_violation(e);
 }
 
+/*
+ * The window form of the stale-map rule (issue 10, point 5): on a
+ * filesystem whose extent sequence faultline does not know (gfs2, zonefs),
+ * BPF sends a folio a buffered write instantiated under a map taken at
+ * kaddr (ns) once an invalidation of it began since; aux says where the
+ * write went on to.
+ */
+static struct fl_event window_use(uint32_t magic, uint64_t map_ts, uint64_t ts,
+				  uint64_t pos, uint64_t went_to)
+{
+	struct fl_event ev = mk_event(FL_EV_FOLIO_USE, PID_A, INO, pos, pos + 4 * KiB, ts);
+
+	ev.fs_magic = magic;
+	ev.op = FL_FOLIO_USE_WINDOW;
+	ev.kaddr = map_ts;
+	ev.aux = went_to;
+	ev.flags |= FL_F_CANDIDATE;
+	set_locks(&ev, FL_LOCK_FREE, FL_LOCK_EXCL_ME);
+	set_stack(&ev, ST_WRITE_INSERT, NULL);
+	return ev;
+}
+
+/* PID_B punches [start, end) of INO from @begin to @end, returning @ret. */
+static void punch_window(struct fl_engine *e, uint32_t magic, uint64_t start, uint64_t end,
+			 uint64_t begin, uint64_t finish, int64_t ret)
+{
+	begin_window(e, magic, PID_B, INO, start, end, begin);
+	if (finish)
+		end_window(e, magic, PID_B, INO, finish, ret);
+}
+
+static void test_stale_window_across(void **state)
+{
+	static const uint32_t fs[] = { GFS2_MAGIC, ZONEFS_MAGIC };
+	struct fl_engine *e;
+	const struct fl_violation *v;
+	struct fl_event ev;
+
+	for (size_t f = 0; f < ARRAY_SIZE(fs); f++) {
+		/* map at 1000; the punch of its folio's range runs 2000..3000; folio at 4000 */
+		e = reset(state);
+		punch_window(e, fs[f], 900 * KiB, 964 * KiB, 2000, 3000, 0);
+		ev = window_use(fs[f], 1000, 4000, 900 * KiB, 1 * MiB);
+		fl_engine_feed(e, &ev);
+		v = only_violation(e, FL_R_STALE_MAP, FL_EVID_OBSERVED_RACE);
+		assert_true(v->has_partner);
+		assert_int_equal(v->partner.begin.pid, PID_B);
+		assert_int_equal(v->partner.begin.start, 900 * KiB);
+		assert_int_equal(e->stale_window.across, 1);
+		assert_int_equal(e->stale_window.revalidated, 0);
+
+		/* the write stopped at that folio for a new map: revalidated */
+		e = reset(state);
+		punch_window(e, fs[f], 900 * KiB, 964 * KiB, 2000, 3000, 0);
+		ev = window_use(fs[f], 1000, 4000, 900 * KiB, 900 * KiB);
+		fl_engine_feed(e, &ev);
+		no_violation(e);
+		assert_int_equal(e->stale_window.across, 1);
+		assert_int_equal(e->stale_window.revalidated, 1);
+	}
+}
+
+/* Times that cannot say whether the change came before or after the map. */
+static void test_stale_window_undecided(void **state)
+{
+	static const struct {
+		uint64_t begin, end;
+		int64_t ret;
+		const char *what;
+	} partial[] = {
+		{ 500, 1500, 0, "began before the map, ended after it" },
+		{ 2000, 0, 0, "still running when the folio came" },
+		{ 2000, 5000, 0, "ended after the folio" },
+		{ 2000, 3000, -22, "failed" },
+	};
+	struct fl_engine *e;
+	struct fl_event ev;
+
+	for (size_t i = 0; i < ARRAY_SIZE(partial); i++) {
+		e = reset(state);
+		punch_window(e, GFS2_MAGIC, 900 * KiB, 964 * KiB, partial[i].begin,
+			     partial[i].end, partial[i].ret);
+		ev = window_use(GFS2_MAGIC, 1000, 4000, 900 * KiB, 1 * MiB);
+		fl_engine_feed(e, &ev);
+		if (e->nviol)
+			fail_msg("window that %s reported", partial[i].what);
+		if (e->stale_window.undecided != 1 || e->stale_window.across)
+			fail_msg("window that %s: undecided %llu across %llu", partial[i].what,
+				 (unsigned long long)e->stale_window.undecided,
+				 (unsigned long long)e->stale_window.across);
+	}
+}
+
+/* Nothing to judge: no window on the folio, or not the rule's form here. */
+static void test_stale_window_not_judged(void **state)
+{
+	struct fl_engine *e;
+	struct fl_event ev;
+
+	/* the punch ended before the map was taken */
+	e = reset(state);
+	punch_window(e, GFS2_MAGIC, 900 * KiB, 964 * KiB, 200, 500, 0);
+	ev = window_use(GFS2_MAGIC, 1000, 4000, 900 * KiB, 1 * MiB);
+	fl_engine_feed(e, &ev);
+	/* another range of the file */
+	punch_window(e, GFS2_MAGIC, 0, 64 * KiB, 2000, 3000, 0);
+	fl_engine_feed(e, &ev);
+	/* the writer's own window (it cannot race itself) */
+	begin_window(e, GFS2_MAGIC, PID_A, INO, 900 * KiB, 964 * KiB, 2000);
+	end_window(e, GFS2_MAGIC, PID_A, INO, 3000, 0);
+	fl_engine_feed(e, &ev);
+	/* another inode */
+	begin_window(e, GFS2_MAGIC, PID_C, INO + 1, 900 * KiB, 964 * KiB, 2000);
+	end_window(e, GFS2_MAGIC, PID_C, INO + 1, 3000, 0);
+	fl_engine_feed(e, &ev);
+	no_violation(e);
+	assert_int_equal(e->stale_window.across + e->stale_window.undecided, 0);
+
+	/* ext4 has no iomap maps; xfs's sequence form does not take window events */
+	e = reset(state);
+	punch_window(e, EXT4_MAGIC, 900 * KiB, 964 * KiB, 2000, 3000, 0);
+	ev = window_use(EXT4_MAGIC, 1000, 4000, 900 * KiB, 1 * MiB);
+	fl_engine_feed(e, &ev);
+	no_violation(e);
+	/* a folio faulted in from the write's own user buffer */
+	e = reset(state);
+	punch_window(e, GFS2_MAGIC, 900 * KiB, 964 * KiB, 2000, 3000, 0);
+	ev = window_use(GFS2_MAGIC, 1000, 4000, 900 * KiB, 1 * MiB);
+	set_stack(&ev, ST_FAULT_INSERT, NULL);
+	fl_engine_feed(e, &ev);
+	no_violation(e);
+	/* a sequence-form event on a filesystem with only the window form */
+	e = reset(state);
+	ev = stale_use(GFS2_MAGIC, 64 * KiB, 1 * MiB);
+	fl_engine_feed(e, &ev);
+	no_violation(e);
+	/* the rule switched off for gfs2 (no map hook attached) */
+	e = reset(state);
+	fl_rules_set_flags(GFS2_MAGIC, fl_fs_flags(GFS2_MAGIC) & ~FL_RULE_STALE_WINDOW);
+	punch_window(e, GFS2_MAGIC, 900 * KiB, 964 * KiB, 2000, 3000, 0);
+	ev = window_use(GFS2_MAGIC, 1000, 4000, 900 * KiB, 1 * MiB);
+	fl_engine_feed(e, &ev);
+	no_violation(e);
+}
+
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
 
 int main(void)
@@ -1887,6 +2033,9 @@ int main(void)
 		T(test_stale_answered_by_its_inode),
 		T(test_seed002_stale_map_used),
 		T(test_stale_map_not_reported),
+		T(test_stale_window_across),
+		T(test_stale_window_undecided),
+		T(test_stale_window_not_judged),
 		T(test_insert_lockless_reader),
 		T(test_delete_shared_by_reclaim),
 		T(test_delete_in_own_window_excl),

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * faultline bug zoo: what zoo.c (zoofs, classes 000 001 003 004 004t) and
- * zoo_iomap.c (class 002, stale extent maps) share.
+ * faultline bug zoo: what zoo.c (zoofs, classes 000 001 003 004 004t 002w)
+ * and zoo_iomap.c (class 002, stale extent maps) share.
  */
 #ifndef ZOO_H
 #define ZOO_H
@@ -10,6 +10,7 @@
 #include <linux/list.h>
 #include <linux/pagemap.h>
 #include <linux/version.h>
+#include <linux/xarray.h>
 
 enum zoo_bug {
 	ZOO_BUG_000,
@@ -19,6 +20,7 @@ enum zoo_bug {
 	ZOO_BUG_004,
 	ZOO_BUG_004T,
 	ZOO_BUG_LO,
+	ZOO_BUG_002W,
 	ZOO_BUG_MAX
 };
 
@@ -52,12 +54,15 @@ enum zoo_stat {
 	ZS_EXTENT_CHANGES,	/* extent changes: allocations, punches, truncations */
 	ZS_MAP_STALE,		/* ->iomap_valid found the write's map stale */
 	ZS_MAP_STALE_USED,	/*   ... and the write used it all the same (002) */
+	ZS_PUNCH_NOIRW,		/* punch / zero-range without i_rwsem (002w) */
 	ZS_MAX
 };
 
 struct zoo_sb {
 	unsigned long bugs;		/* ZOO_BUG_* bits; READ_ONCE: remount changes it */
 	bool iomap;			/* regular files are iomap files (class 002) */
+	bool nocookie;			/* ... whose maps carry no validity cookie */
+	struct xarray disks;		/* nocookie: i_ino -> struct zoo_disk */
 	dev_t dev;
 	struct list_head link;		/* zoo_mounts */
 	atomic_long_t stat[ZS_MAX];
