@@ -96,6 +96,17 @@ struct {
 } fl_stale_use SEC(".maps");
 
 /*
+ * check, window form: the invalidation a stale use waits with, sent just
+ * before it as its race partner (FL_EV_RACE; .type 0: none).
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 1024);
+	__type(key, __u32);
+	__type(value, struct fl_event);
+} fl_stale_race SEC(".maps");
+
+/*
  * The filesystem's own extent sequence, as its ->iomap_valid compares it:
  * xfs's data fork if_seq, with the COW fork's above it for a shared map;
  * zoofs (tests/zoo) keeps its sequence in the first word of i_private.
@@ -166,6 +177,13 @@ static __always_inline void fl_step_begins(struct iomap_iter *iter, struct inode
 		if (st->form == FL_FORM_WINDOW) {
 			/* both verdicts go to user space: it knows the windows */
 			if (use) {
+				struct fl_event *race = bpf_map_lookup_elem(&fl_stale_race, &pid);
+
+				if (race && race->type == FL_EV_RACE) {
+					if (bpf_ringbuf_output(&fl_events, race, sizeof(*race), 0))
+						fl_count(st->slot, FL_CNT_LOST);
+					race->type = 0;
+				}
 				use->aux = done;
 				if (bpf_ringbuf_output(&fl_events, use, sizeof(*use), 0)) {
 					fl_count(st->slot, FL_CNT_LOST);
@@ -215,7 +233,8 @@ static __always_inline int fl_iomap_iter_common(void *ctx, struct iomap_iter *it
 			if (!(fl_fs_rules_of(FL_RD(inode, i_sb, s_magic)) & FL_RULE_WRITE_LOCKED) ||
 			    fl_is_internal(inode))
 				fl_count(slot, FL_CNT_UNCHECKED);
-			else if (irw == FL_LOCK_SHARED_OTHER || irw == FL_LOCK_NA)
+			else if ((irw = fl_precise_wait(&inode->i_rwsem, irw, &irw_owner)) ==
+				 FL_LOCK_SHARED_OTHER || irw == FL_LOCK_NA)
 				fl_count(slot, FL_CNT_UNKNOWN);
 			else
 				candidate = true;
@@ -437,7 +456,7 @@ static __always_inline int fl_extent_changed(struct xfs_inode *ip, int state, bo
 	if (!ip || (state & BMAP_ATTRFORK_))
 		return 0;
 	if (!fl_file_watched(FL_RD(ip, i_vnode.i_mode), FL_RD(ip, i_vnode.i_sb, s_dev),
-			     &ip->i_vnode, 0, &slot))
+			     &ip->i_vnode, 0, fl_task_watched(), &slot))
 		return 0;
 	key = (__u64)&ip->i_vnode;
 	cow = FL_RD(ip, i_cowfp);
@@ -469,6 +488,48 @@ static __always_inline int fl_extent_changed(struct xfs_inode *ip, int state, bo
 }
 
 /*
+ * check sends no windows: the invalidation that made a window-form use a
+ * candidate is kept to go with it as its race partner, as it was when the
+ * folio came (FL_F_ENDED: it had ended, successfully, at aux).  record
+ * sends every window itself.
+ */
+static __always_inline void fl_stale_race_keep(struct fl_event *use, struct fl_inval_last *last)
+{
+	__u32 pid = use->pid;
+	struct fl_event *r = bpf_map_lookup_elem(&fl_stale_race, &pid);
+
+	if (!r) {
+		bpf_map_update_elem(&fl_stale_race, &pid, use, BPF_ANY);
+		r = bpf_map_lookup_elem(&fl_stale_race, &pid);
+		if (!r)
+			return;
+	}
+	r->type = FL_EV_RACE;
+	r->flags = 0;
+	r->slot = use->slot;
+	r->cpu = use->cpu;
+	r->ts = last->ts;
+	r->pid = last->pid;
+	r->tgid = last->tgid;
+	__builtin_memcpy(r->comm, last->comm, sizeof(r->comm));
+	r->inode = last->key;
+	r->fs_magic = last->magic;
+	r->op = last->op;
+	r->start = last->start;
+	r->end = last->end;
+	r->inval_lock = FL_LOCK_NA;
+	r->i_rwsem = FL_LOCK_NA;
+	r->inval_owner = 0;
+	r->i_rwsem_owner = 0;
+	r->nr_frames = 0;
+	r->kaddr = pid;
+	r->stack_id = use->stack_id;
+	r->aux = *(volatile __u64 *)&last->ts_end;
+	if (r->aux)
+		r->flags |= FL_F_ENDED;
+}
+
+/*
  * A folio enters the page cache.  Instantiated by a task in the middle of
  * a buffered write under a map that has gone stale since it was handed
  * out, it is what the fs must revalidate: keep it for the verdict.
@@ -480,6 +541,7 @@ static __always_inline int fl_folio_instantiated(void *ctx, struct folio *folio)
 	struct address_space *mapping;
 	struct inode *inode;
 	__u64 pos, seq, inval_owner = 0, irw_owner = 0;
+	struct fl_inval_last *last = NULL;
 	struct fl_event *e;
 
 	if (!st || !st->active || st->pending || !folio)
@@ -495,11 +557,11 @@ static __always_inline int fl_folio_instantiated(void *ctx, struct folio *folio)
 		return 0;
 	if (st->form == FL_FORM_WINDOW) {
 		__u64 key = (__u64)inode, end;
-		struct fl_inval_began *began = bpf_map_lookup_elem(&fl_inval_ts, &key);
 
+		last = bpf_map_lookup_elem(&fl_inval_last, &key);
 		end = pos + (fl_folio_nr_pages(folio) << fl_cfg.page_shift);
 		/* no invalidation of this folio began since the map: nothing to judge */
-		if (!began || began->ts <= st->map_ts || began->start >= end || pos >= began->end)
+		if (!last || last->ts <= st->map_ts || last->start >= end || pos >= last->end)
 			return 0;
 	} else if (!fl_fs_seq(inode, st->shared, &seq) || seq == st->seq) {
 		return 0;
@@ -528,6 +590,8 @@ static __always_inline int fl_folio_instantiated(void *ctx, struct folio *folio)
 	fl_event_locks(e, fl_inval_lock_state(mapping, &inval_owner), inval_owner,
 		       fl_rwsem_state(&inode->i_rwsem, &irw_owner), irw_owner);
 	fl_event_stack(ctx, e);
+	if (last && !fl_cfg.emit_all)
+		fl_stale_race_keep(e, last);
 	st->use_pos = pos;
 	st->pending = 1;
 	return 0;

@@ -35,13 +35,18 @@ static __always_inline int fl_insert_common(void *ctx, struct address_space *map
 		irw = fl_rwsem_state(&host->i_rwsem, &irw_owner);
 		if (!fl_held_by_me(irw)) {
 			if (!(fl_fs_rules_of(FL_RD(host, i_sb, s_magic)) & FL_RULE_INSERT_LOCKED) ||
-			    fl_is_internal(host))
+			    fl_is_internal(host)) {
 				fl_count(slot, FL_CNT_UNCHECKED);
-			else if (inval == FL_LOCK_NA || inval == FL_LOCK_SHARED_OTHER ||
-				 irw == FL_LOCK_SHARED_OTHER)
-				fl_count(slot, FL_CNT_UNKNOWN);
-			else
-				candidate = true;
+			} else {
+				/* neither held by me, as far as known: settle the rest */
+				inval = fl_inval_lock_wait(mapping, inval, &inval_owner);
+				irw = fl_precise_wait(&host->i_rwsem, irw, &irw_owner);
+				if (inval == FL_LOCK_NA || inval == FL_LOCK_SHARED_OTHER ||
+				    irw == FL_LOCK_SHARED_OTHER)
+					fl_count(slot, FL_CNT_UNKNOWN);
+				else
+					candidate = true;
+			}
 		}
 	}
 	e = fl_event_for(ctx, FL_EV_INSERT, slot, host, candidate, &stack_id);
@@ -83,7 +88,7 @@ static __noinline int fl_delete_common(void *ctx, struct folio *folio)
 	if (t) {
 		/* truncate(2) names a path: the inode shows up here first. */
 		if (!t->opened)
-			fl_window_open(ctx, t, host, slot);
+			fl_window_open(ctx, t, host, slot, true);
 		in_window = t->inode == (__u64)host;
 	}
 

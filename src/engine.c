@@ -237,6 +237,57 @@ static const struct fl_window *find_partner(const struct fl_engine *e,
 	return best;
 }
 
+/*
+ * check sends no windows: BPF sends a candidate's race partner just before
+ * it (FL_EV_RACE), for the candidate of task kaddr with that stack id.
+ */
+static void race_note(struct fl_engine *e, const struct fl_event *ev)
+{
+	struct fl_race *r = &e->races[e->race_next];
+
+	e->race_next = (e->race_next + 1) % FL_RACES;
+	r->used = true;
+	r->ev = *ev;
+}
+
+/* The candidate's partner BPF sent, as a window still open; taken once. */
+static const struct fl_window *race_take(struct fl_engine *e, const struct fl_event *ev)
+{
+	for (size_t i = 0; i < FL_RACES; i++) {
+		struct fl_race *r = &e->races[i];
+		struct fl_window *w = &e->race_win;
+
+		if (!r->used || r->ev.kaddr != ev->pid || r->ev.stack_id != ev->stack_id ||
+		    !same_inode(&r->ev.inode, &ev->inode))
+			continue;
+		r->used = false;
+		/* the same file, another part of it: no race */
+		if (!ranges_overlap(r->ev.start, r->ev.end, ev->start, ev->end))
+			return NULL;
+		memset(w, 0, sizeof(*w));
+		w->begin = r->ev;
+		w->begin.type = FL_EV_INVAL_BEGIN;
+		if (r->ev.flags & FL_F_STEPPED) {
+			w->step = r->ev;
+			w->step.type = FL_EV_INVAL_STEP;
+			w->has_step = true;
+		}
+		/* a window-form stale use's partner may have ended (ret 0) */
+		if (r->ev.flags & FL_F_ENDED) {
+			w->ts_end = r->ev.aux;
+			w->ended = true;
+		}
+		return w;
+	}
+	return NULL;
+}
+
+/* The race partner of a candidate: the one BPF sent, or from the windows. */
+static const struct fl_window *partner_of(const struct fl_engine *e, const struct fl_event *ev)
+{
+	return e->race_now ? e->race_now : find_partner(e, ev);
+}
+
 /* ---- violations ------------------------------------------------------ */
 
 static uint64_t fnv(uint64_t h, const void *p, size_t n)
@@ -366,7 +417,7 @@ static void judge_insert(struct fl_engine *e, const struct fl_event *ev)
 		e->lockless_readers++;
 		return;
 	}
-	partner = find_partner(e, ev);
+	partner = partner_of(e, ev);
 	rule = fl_stack_in_fault(e, ev) ? FL_R_FAULT_UNLOCKED : FL_R_INSERT_UNLOCKED;
 	if (proven_not_held(ev->inval_lock) && proven_not_held(ev->i_rwsem)) {
 		report(e, rule, FL_EVID_DEFINITE, ev, partner);
@@ -390,7 +441,7 @@ static void judge_map_pages(struct fl_engine *e, const struct fl_event *ev)
 		return;
 	if (held_by_me(ev->inval_lock))
 		return;
-	partner = find_partner(e, ev);
+	partner = partner_of(e, ev);
 	if (proven_not_held(ev->inval_lock))
 		report(e, FL_R_FAULT_UNLOCKED, FL_EVID_DEFINITE, ev, partner);
 	else if (ev->inval_lock == FL_LOCK_NA && partner && !(ev->flags & FL_F_NO_LOCKWORD))
@@ -469,7 +520,7 @@ static void judge_iomap(struct fl_engine *e, const struct fl_event *ev)
 	if (!(fl_fs_flags(ev->fs_magic) & FL_RULE_WRITE_LOCKED))
 		return;
 	if (proven_not_held(ev->i_rwsem))
-		report(e, FL_R_WRITE_UNLOCKED, FL_EVID_DEFINITE, ev, find_partner(e, ev));
+		report(e, FL_R_WRITE_UNLOCKED, FL_EVID_DEFINITE, ev, partner_of(e, ev));
 }
 
 /*
@@ -512,6 +563,15 @@ static void judge_folio_use_window(struct fl_engine *e, const struct fl_event *e
 
 	if (!(fl_fs_flags(ev->fs_magic) & FL_RULE_STALE_WINDOW) || fl_stack_in_fault(e, ev))
 		return;
+	/* check: BPF sent the window with the use (FL_EV_RACE); record: all */
+	if (e->race_now) {
+		int r = window_between(e->race_now, ev, map_ts);
+
+		if (r > 0)
+			across = e->race_now;
+		else if (r < 0)
+			undecided = true;
+	}
 	for (size_t i = 0; i < e->nopen + e->nclosed && !across; i++) {
 		const struct fl_window *w = i < e->nopen ? &e->open[i] : &e->closed[i - e->nopen];
 		int r = window_between(w, ev, map_ts);
@@ -646,6 +706,15 @@ static void count_event(struct fl_engine *e, const struct fl_event *ev)
 		e->slots[slot].c[FL_CNT_INVALIDATIONS]++;
 }
 
+/* The judges that look at a stack: judge_insert, judge_delete, judge_folio_use. */
+bool fl_engine_names_frames(const struct fl_event *ev)
+{
+	if (!(ev->flags & FL_F_STACK) || (ev->flags & FL_F_INTERNAL))
+		return false;
+	return ev->type == FL_EV_INSERT || ev->type == FL_EV_DELETE ||
+	       ev->type == FL_EV_FOLIO_USE;
+}
+
 void fl_engine_feed(struct fl_engine *e, const struct fl_event *ev)
 {
 	if (!e->events)
@@ -662,6 +731,12 @@ void fl_engine_feed(struct fl_engine *e, const struct fl_event *ev)
 
 	if (ev->flags & FL_F_INTERNAL)
 		return;
+	if (ev->type == FL_EV_RACE) {
+		race_note(e, ev);
+		return;
+	}
+	/* a candidate takes the partner sent for it, judged or not */
+	e->race_now = (ev->flags & FL_F_CANDIDATE) ? race_take(e, ev) : NULL;
 	switch (ev->type) {
 	case FL_EV_INVAL_BEGIN:
 		window_begin(e, ev);
@@ -696,6 +771,7 @@ void fl_engine_feed(struct fl_engine *e, const struct fl_event *ev)
 	default:
 		break;
 	}
+	e->race_now = NULL;
 }
 
 uint64_t fl_engine_sync_repeats(struct fl_engine *e, const struct fl_seen_key *k,

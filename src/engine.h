@@ -85,6 +85,14 @@ struct fl_stale_stats {
 };
 #define FL_MAX_VIOLATIONS	4096
 
+/* check's race partners (FL_EV_RACE), each until its candidate comes */
+#define FL_RACES		16
+
+struct fl_race {
+	bool used;
+	struct fl_event ev;
+};
+
 struct fl_engine {
 	fl_symname_fn symname;
 	void *symctx;
@@ -109,11 +117,20 @@ struct fl_engine {
 	uint64_t lockless_readers;	/* unlocked insertions by uprobes, fs-verity */
 	uint64_t first_ts;
 	struct fl_lo_graph *lo;	/* lock-order graph (FL_EV_LOCK_ACQ/REL) */
+	struct fl_race races[FL_RACES];
+	size_t race_next;
+	struct fl_window race_win;	/* the candidate being judged: its partner */
+	const struct fl_window *race_now;
 };
 
 struct fl_engine *fl_engine_new(fl_symname_fn symname, void *symctx);
 void fl_engine_free(struct fl_engine *e);
 void fl_engine_feed(struct fl_engine *e, const struct fl_event *ev);
+/*
+ * Would feeding @ev name its frames (fl_stack_*: symname)?  Live, naming
+ * needs kallsyms, which a consumer must not stop to read (live.c).
+ */
+bool fl_engine_names_frames(const struct fl_event *ev);
 /*
  * After the run: settle the maps the kernel found stale whose change's
  * trace never answered (FL_EV_STALE_ANSWER).  @seq_now gives the

@@ -3,8 +3,11 @@
 #include <bpf/btf.h>
 #include <linux/bpf.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/mount.h>
 #include <sys/utsname.h>
 #include <unistd.h>
 
@@ -146,6 +149,30 @@ bool fl_kernel_can_fentry(void)
 	return cached;
 }
 
+bool fl_kernel_bpf_atomics(void)
+{
+	/* *(u64 *)(r10 - 8) = 0; r0 = 0; r1 = 1; r1 = xchg(r10 - 8, r1); exit */
+	const struct bpf_insn insns[] = {
+		{ .code = BPF_ST | BPF_MEM | BPF_DW, .dst_reg = BPF_REG_10, .off = -8, .imm = 0 },
+		{ .code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = BPF_REG_0, .imm = 0 },
+		{ .code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = BPF_REG_1, .imm = 1 },
+		{ .code = BPF_STX | BPF_ATOMIC | BPF_DW, .dst_reg = BPF_REG_10,
+		  .src_reg = BPF_REG_1, .off = -8, .imm = BPF_XCHG },
+		{ .code = BPF_JMP | BPF_EXIT },
+	};
+	static int cached = -1;
+	int fd;
+
+	if (cached >= 0)
+		return cached;
+	fd = bpf_prog_load(BPF_PROG_TYPE_SOCKET_FILTER, "fl_probe", "GPL", insns,
+			   ARRAY_SIZE(insns), NULL);
+	cached = fd >= 0;
+	if (fd >= 0)
+		close(fd);
+	return cached;
+}
+
 bool fl_kernel_can_kprobe(void)
 {
 	char path[256];
@@ -190,4 +217,69 @@ const char *fl_kernel_lock_word_shape(void)
 bool fl_kernel_lock_words(void)
 {
 	return fl_kernel_lock_word_shape() != NULL;
+}
+
+bool fl_kernel_rwsem_lockdep(void)
+{
+	return struct_has("rw_semaphore", "dep_map");
+}
+
+/* The mode in parentheses of debugfs sched/preempt: "none (voluntary) full". */
+static int preempt_mode_in(const char *dir)
+{
+	char path[256], buf[128], *lp, *rp;
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/sched/preempt", dir);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return -1;
+	buf[n] = '\0';
+	lp = strchr(buf, '(');
+	rp = lp ? strchr(lp, ')') : NULL;
+	if (!rp)
+		return -1;
+	*rp = '\0';
+	if (!strcmp(lp + 1, "none") || !strcmp(lp + 1, "voluntary"))
+		return 0;
+	if (!strcmp(lp + 1, "full") || !strcmp(lp + 1, "lazy"))
+		return 1;
+	return -1;
+}
+
+int fl_kernel_bpf_preemptible(void)
+{
+	char dir[] = "/tmp/faultline-debugfs.XXXXXX", *tok, *save = NULL;
+	bool dynamic = false, preempt = false;
+	struct utsname u;
+	int mode;
+
+	/* "#1 SMP PREEMPT_DYNAMIC Debian ...": the build's preemption model */
+	if (uname(&u))
+		return -1;
+	for (tok = strtok_r(u.version, " ", &save); tok; tok = strtok_r(NULL, " ", &save)) {
+		if (!strcmp(tok, "PREEMPT_DYNAMIC"))
+			dynamic = true;
+		else if (!strncmp(tok, "PREEMPT", 7))
+			preempt = true;		/* PREEMPT, PREEMPT_RT, PREEMPT_LAZY */
+	}
+	if (preempt)
+		return 1;
+	if (!dynamic)
+		return 0;
+	/* chosen at boot: debugfs says which, mounted for a moment if need be */
+	mode = preempt_mode_in("/sys/kernel/debug");
+	if (mode >= 0 || !mkdtemp(dir))
+		return mode;
+	if (!mount("debugfs", dir, "debugfs", MS_NOSUID | MS_NODEV | MS_NOEXEC | MS_RDONLY, NULL)) {
+		mode = preempt_mode_in(dir);
+		umount2(dir, MNT_DETACH);
+	}
+	rmdir(dir);
+	return mode;
 }

@@ -35,7 +35,16 @@ bool fl_kernel_can_fentry(void);
 const char *fl_kernel_lock_word_shape(void);
 /* Can lock states be read from rw_semaphore words (either shape)? */
 bool fl_kernel_lock_words(void);
+/* Lockdep (rw_semaphore.dep_map): the _nested and _non_owner forms exist. */
+bool fl_kernel_rwsem_lockdep(void);
+/*
+ * Can a BPF tracing program be preempted (CONFIG_PREEMPT, _RT, _LAZY, or a
+ * PREEMPT_DYNAMIC kernel booted full or lazy)?  1 yes, 0 no, -1 unknown.
+ */
+int fl_kernel_bpf_preemptible(void);
 /* Does the kernel offer kprobes (perf kprobe PMU or tracefs kprobe_events)? */
 bool fl_kernel_can_kprobe(void);
+/* Does its BPF have the atomic exchanges (BPF_XCHG, BPF_CMPXCHG: 5.12+)? */
+bool fl_kernel_bpf_atomics(void);
 
 #endif

@@ -90,6 +90,22 @@ static const struct tp_form {
 	{ "fl_lo_mmap_rel", 2 }, { "fl_lo_mmap_rel_memcg", 3 },
 };
 
+/*
+ * Precise mode's grant records (locks.bpf.c) use the BPF atomic exchanges
+ * (5.12+).  Their slow-path entry is attached only after its exit: an
+ * entry granted and never left would be counted as a reader forever.
+ */
+static const char *const atomic_progs[] = {
+	"fl_lk_rd_slow_exit", "fl_lk_rd_slow_enter", "fl_lk_wake_enter", "fl_lk_wake_exit", NULL,
+};
+
+static const struct attach_need {
+	const char *prog;
+	const char *needs;
+} attach_needs[] = {
+	{ "fl_lk_rd_slow_enter", "fl_lk_rd_slow_exit" },
+};
+
 /* Programs that only serve tmpfs and run on every user fault / LRU add. */
 static const char *const tmpfs_only[] = { "fl_tp_user_fault", "fl_tp_lru_insert", NULL };
 
@@ -97,7 +113,8 @@ static const char *const shared_maps[] = {
 	"fl_events", "fl_counts", "fl_tgids", "fl_fs_rules", "fl_tasks", "fl_held",
 	"fl_stackmap", "fl_seen", "fl_active", "fl_sem_readers", "fl_lo_tasks",
 	"fl_lo_edges", "fl_lo_classes", "fl_armed", "fl_slot_table", "fl_slot_claim",
-	"fl_other_magic", "fl_inval_ts", NULL,
+	"fl_other_magic", "fl_inval_stacks", "fl_inval_inodes", "fl_precise_ctl", "fl_own",
+	"fl_inval_last", NULL,
 };
 
 static const char *const mode_names[] = {
@@ -301,6 +318,11 @@ static bool plan_plain_prog(const char *name, const char *sec, const char *targe
 		*why = "the kernel's tracepoint has another argument form";
 		return false;
 	}
+	if (name_in(name, atomic_progs, ARRAY_SIZE(atomic_progs)) && !fl_kernel_bpf_atomics()) {
+		*status = "skipped";
+		*why = "needs the BPF atomic exchanges (Linux 5.12+)";
+		return false;
+	}
 	if (name_in(name, tmpfs_only, ARRAY_SIZE(tmpfs_only)) && !o->watch_tmpfs) {
 		*status = "skipped";
 		*why = "only needed when tmpfs is watched";
@@ -480,7 +502,7 @@ static int write_maps(struct bpf_object *obj, const struct fl_loader_opts *o)
 static const char *const ends[] = {
 	"fl_lo_xfs_iunlock", "fl_lo_xfs_ilock_demote", "fl_lo_jbd2_stats", "fl_lo_mmap_rel",
 	"fl_lo_mmap_rel_memcg", "fl_lk_up_read", "fl_lk_up_write", "fl_lk_downgrade",
-	NULL,
+	"fl_lk_rd_slow_exit", NULL,
 };
 
 static bool ends_something(const char *name)
@@ -489,6 +511,37 @@ static bool ends_something(const char *name)
 		if (!strcmp(*e, name))
 			return true;
 	return !strncmp(name, "fl_sys_exit_", 12);
+}
+
+static struct fl_attach_status *attach_status(struct fl_loader *l, const char *prog)
+{
+	for (int i = 0; i < l->nattach; i++)
+		if (!strcmp(l->attach[i].prog, prog))
+			return &l->attach[i];
+	return NULL;
+}
+
+/* A program attached only after another (attach_needs): is that one? */
+static bool attach_needs_met(struct fl_loader *l, const char *name)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(attach_needs); i++) {
+		struct fl_attach_status *need, *me;
+
+		if (strcmp(attach_needs[i].prog, name))
+			continue;
+		need = attach_status(l, attach_needs[i].needs);
+		if (need && !strcmp(need->status, "attached"))
+			continue;
+		me = attach_status(l, name);
+		if (me) {
+			snprintf(me->status, sizeof(me->status), "skipped");
+			snprintf(me->why, sizeof(me->why), "%s is not attached",
+				 attach_needs[i].needs);
+		}
+		fl_warn("not attaching %s: %s is not attached", name, attach_needs[i].needs);
+		return false;
+	}
+	return true;
 }
 
 /* A program that cannot attach lowers coverage; it is reported, not fatal. */
@@ -520,11 +573,56 @@ static void attach_object(struct fl_loader *l, struct bpf_object *obj)
 	for (int pass = 0; pass < 2; pass++) {
 		bpf_object__for_each_program(prog, obj) {
 			if (!bpf_program__autoload(prog) ||
-			    ends_something(bpf_program__name(prog)) != (pass == 0))
+			    ends_something(bpf_program__name(prog)) != (pass == 0) ||
+			    !attach_needs_met(l, bpf_program__name(prog)))
 				continue;
 			attach_one(l, prog);
 		}
 	}
+}
+
+/*
+ * Precise mode: may a task's own record decide "not me" (fl_precise_own)?
+ * Only if every read acquisition was recorded: each hook attached, no
+ * lockdep forms unhooked, and no program skipped because another task,
+ * preempted inside it on the same CPU, held it busy.  Written once every
+ * hook is attached; the first program to see it stamps the time.
+ */
+static void precise_own(struct fl_loader *l)
+{
+	static const char *const readers[] = {
+		"fl_lk_down_read", "fl_lk_down_read_killable", "fl_lk_down_read_intr",
+		"fl_lk_down_read_trylock", "fl_lk_downgrade",
+	};
+	struct bpf_map *map = bpf_object__find_map_by_name(l->objs[0], "fl_precise_ctl");
+	struct fl_precise_ctl c = { 0 };
+	struct fl_attach_status *st;
+	__u32 zero = 0;
+	int pre;
+
+	l->own_why[0] = '\0';
+	for (size_t i = 0; i < ARRAY_SIZE(readers) && !l->own_why[0]; i++) {
+		st = attach_status(l, readers[i]);
+		if (!st || strcmp(st->status, "attached"))
+			snprintf(l->own_why, sizeof(l->own_why), "%s is not attached", readers[i]);
+	}
+	if (!l->own_why[0] && fl_kernel_rwsem_lockdep())
+		snprintf(l->own_why, sizeof(l->own_why),
+			 "a lockdep kernel (its _nested and _non_owner forms are not all hooked)");
+	if (!l->own_why[0] && (pre = fl_kernel_bpf_preemptible()))
+		snprintf(l->own_why, sizeof(l->own_why), "%s",
+			 pre > 0 ? "the kernel preempts BPF programs (a busy hook can be skipped)" :
+				   "cannot tell whether the kernel preempts BPF programs");
+	c.own = !l->own_why[0];
+	if (c.own && (!map || bpf_map__update_elem(map, &zero, sizeof(zero), &c, sizeof(c),
+						   BPF_ANY)))
+		snprintf(l->own_why, sizeof(l->own_why), "cannot set fl_precise_ctl");
+	if (l->own_why[0])
+		fl_warn("--locks=precise: a task's own record does not decide here (%s); "
+			"the lock word and all tasks' records do", l->own_why);
+	else
+		fl_info("--locks=precise: a task's own record decides from now "
+			"(every read acquisition hooked, BPF programs not preempted)");
 }
 
 static int on_sample(void *ctx, void *data, size_t size)
@@ -639,6 +737,8 @@ int fl_loader_open(struct fl_loader *l, const struct fl_loader_opts *o,
 	armed = fl_now_ns();
 	bpf_map__update_elem(bpf_object__find_map_by_name(l->objs[0], "fl_armed"), &zero,
 			     sizeof(zero), &armed, sizeof(armed), BPF_ANY);
+	if (o->precise)
+		precise_own(l);
 	return 0;
 fail:
 	fl_loader_close(l);

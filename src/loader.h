@@ -50,6 +50,7 @@ struct fl_loader {
 	struct fl_attach_status attach[FL_MAX_ATTACH];
 	int nattach;
 	int unattachable;	/* no_attach: loaded, but this kernel cannot attach them */
+	char own_why[96];	/* --locks=precise: why a task's own record cannot decide */
 };
 
 /* 0, or a negative errno with the reason already printed. */

@@ -283,6 +283,7 @@ const char *fl_event_type_name(unsigned int type)
 		[FL_EV_LOCK_REL] = "lock_rel",
 		[FL_EV_LOCK_SYNC] = "lock_sync",
 		[FL_EV_STALE_ANSWER] = "stale_answer",
+		[FL_EV_RACE] = "race",
 	};
 
 	return type < FL_EV_TYPE_MAX ? names[type] : "?";

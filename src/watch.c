@@ -41,6 +41,20 @@ static double wall_now(void)
 	return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
+/*
+ * An event's CLOCK_MONOTONIC stamp (bpf_ktime_get_ns) as wall-clock
+ * seconds: what an operator compares with logs.  The offset is taken now,
+ * so a clock step between the event and this call moves it; NTP's slewing
+ * does not matter at the scale of an alert.
+ */
+static double wall_of(uint64_t mono_ns)
+{
+	uint64_t now = fl_now_ns();
+	double wall = wall_now();
+
+	return mono_ns <= now ? wall - (now - mono_ns) / 1e9 : wall + (mono_ns - now) / 1e9;
+}
+
 struct fl_watch *fl_watch_new(const struct fl_watch_opts *o)
 {
 	struct fl_watch *w = fl_xcalloc(1, sizeof(*w));
@@ -86,13 +100,38 @@ void fl_watch_free(struct fl_watch *w)
 	free(w);
 }
 
+FILE *fl_watch_text(const struct fl_watch *w)
+{
+	return w->text;
+}
+
+/* Occurrences per rule and evidence, over every violation kept. */
+static void by_rule(const struct fl_engine *e, uint64_t *n)
+{
+	memset(n, 0, FL_R_MAX * FL_EVID_MAX * sizeof(*n));
+	for (size_t i = 0; i < e->nviol; i++)
+		n[e->viol[i].rule * FL_EVID_MAX + e->viol[i].evidence] += e->viol[i].count;
+}
+
+static void metrics(struct fl_watch *w, const struct fl_engine *e, const struct fl_run_info *ri,
+		    bool up)
+{
+	uint64_t n[FL_R_MAX * FL_EVID_MAX];
+
+	by_rule(e, n);
+	if (fl_metrics_write(w->o.metrics, e, ri, n, up))
+		fl_warn("cannot write --metrics %s", w->o.metrics);
+	w->last_metrics = fl_now_ns();
+}
+
 void fl_watch_started(struct fl_watch *w, struct fl_engine *e, struct fl_run_info *ri)
 {
-	(void)e;
-	(void)ri;
 	w->start_ns = fl_now_ns();
 	w->last_stats = w->last_metrics = w->start_ns;
 	w->watchdog = fl_notify_watchdog();
+	/* a scrape sees the service up (and its counters at 0) from the start */
+	if (w->o.metrics)
+		metrics(w, e, ri, true);
 	fl_notify("READY=1\nSTATUS=watching; no violation");
 }
 
@@ -131,20 +170,14 @@ void fl_watch_violation(struct fl_watch *w, const struct fl_engine *e,
 	fflush(w->text);
 	o = fl_report_violation_json(e, ri, v);
 	json_object_object_add(o, "type", json_object_new_string("violation"));
+	/* when it was found, and when the event that proved it happened */
 	json_object_object_add(o, "time", json_object_new_double(wall_now()));
+	json_object_object_add(o, "event_time", json_object_new_double(wall_of(v->ev.ts)));
 	ndjson(w, o);
 	if (w->journal && fl_journal_violation(e, ri, v, sig))
 		fl_warn("cannot write violation %s to the journal", sig);
 	if (w->kmsg)
 		fl_kmsg_violation(w->kmsg, e, ri, v, sig);
-}
-
-/* Occurrences per rule and evidence, over every violation kept. */
-static void by_rule(const struct fl_engine *e, uint64_t *n)
-{
-	memset(n, 0, FL_R_MAX * FL_EVID_MAX * sizeof(*n));
-	for (size_t i = 0; i < e->nviol; i++)
-		n[e->viol[i].rule * FL_EVID_MAX + e->viol[i].evidence] += e->viol[i].count;
 }
 
 static void stats(struct fl_watch *w, const struct fl_engine *e, const struct fl_run_info *ri)
@@ -170,7 +203,7 @@ static void stats(struct fl_watch *w, const struct fl_engine *e, const struct fl
 
 void fl_watch_tick(struct fl_watch *w, const struct fl_engine *e, const struct fl_run_info *ri)
 {
-	uint64_t now = fl_now_ns(), occ = 0, n[FL_R_MAX * FL_EVID_MAX];
+	uint64_t now = fl_now_ns(), occ = 0;
 	char status[160];
 
 	w->ticks++;
@@ -185,12 +218,22 @@ void fl_watch_tick(struct fl_watch *w, const struct fl_engine *e, const struct f
 		stats(w, e, ri);
 		w->last_stats = now;
 	}
-	if (w->o.metrics && now - w->last_metrics >= (uint64_t)(w->o.metrics_every * 1e9)) {
-		by_rule(e, n);
-		if (fl_metrics_write(w->o.metrics, e, ri, n))
-			fl_warn("cannot write --metrics %s", w->o.metrics);
-		w->last_metrics = now;
-	}
+	if (w->o.metrics && now - w->last_metrics >= (uint64_t)(w->o.metrics_every * 1e9))
+		metrics(w, e, ri, true);
+}
+
+/*
+ * Tracing has stopped and @e holds the final counts (the report's): the
+ * last stats object, and the metrics file rewritten with them and
+ * faultline_up 0, so that neither stream ends on numbers the report
+ * contradicts, nor claims a watch that has ended.
+ */
+void fl_watch_stopped(struct fl_watch *w, const struct fl_engine *e, const struct fl_run_info *ri)
+{
+	if (w->events)
+		stats(w, e, ri);
+	if (w->o.metrics)
+		metrics(w, e, ri, false);
 }
 
 void fl_watch_report(struct fl_watch *w, const struct fl_engine *e, const struct fl_run_info *ri,
@@ -198,9 +241,9 @@ void fl_watch_report(struct fl_watch *w, const struct fl_engine *e, const struct
 {
 	int err;
 
-	(void)w;
-	fl_report_text(stdout, e, ri);
-	fflush(stdout);
+	/* stdout may be the NDJSON stream (--events -): the text goes beside it */
+	fl_report_text(w->text, e, ri);
+	fflush(w->text);
 	if (!json_path)
 		return;
 	err = fl_report_json(json_path, e, ri);
@@ -210,51 +253,18 @@ void fl_watch_report(struct fl_watch *w, const struct fl_engine *e, const struct
 
 /* ---- the command ---------------------------------------------------- */
 
-static int set_events(struct fl_cli *c, const char *arg)
-{
-	((struct fl_watch_opts *)c->cmd)->events = arg;
-	return 0;
-}
-
-static int set_metrics(struct fl_cli *c, const char *arg)
-{
-	((struct fl_watch_opts *)c->cmd)->metrics = arg;
-	return 0;
-}
-
-static int set_journal(struct fl_cli *c, const char *arg)
-{
-	(void)arg;
-	((struct fl_watch_opts *)c->cmd)->journal = true;
-	return 0;
-}
-
-static int set_kmsg(struct fl_cli *c, const char *arg)
-{
-	(void)arg;
-	((struct fl_watch_opts *)c->cmd)->kmsg = true;
-	return 0;
-}
-
-static int set_stats_every(struct fl_cli *c, const char *arg)
-{
-	if (!fl_cli_seconds(arg, &((struct fl_watch_opts *)c->cmd)->stats_every))
-		return 0;
-	fl_err("--stats-interval %s: not a positive number of seconds", arg);
-	return -1;
-}
-
 static const struct fl_opt watch_opts[] = {
 	{ "events", 'e', "FILE", "NDJSON: each new violation and periodic stats (- for "
-	  "stdout; appended)", set_events },
+	  "stdout; appended)", FL_CMD(FL_STORE_STR, struct fl_watch_opts, events) },
 	{ "metrics", 'm', "FILE", "Prometheus textfile (node_exporter's textfile "
-	  "collector), rewritten atomically every 5 s", set_metrics },
+	  "collector), rewritten atomically every 5 s",
+	  FL_CMD(FL_STORE_STR, struct fl_watch_opts, metrics) },
 	{ "journal", 'J', NULL, "each new violation to the systemd journal (the default "
-	  "when systemd runs faultline)", set_journal },
+	  "when systemd runs faultline)", FL_CMD(FL_STORE_TRUE, struct fl_watch_opts, journal) },
 	{ "kmsg", 'k', NULL, "each new violation as a WARNING splat in /dev/kmsg, for "
-	  "dmesg checks (fstests)", set_kmsg },
+	  "dmesg checks (fstests)", FL_CMD(FL_STORE_TRUE, struct fl_watch_opts, kmsg) },
 	{ "stats-interval", 'S', "SECS", "seconds between NDJSON stats objects (default 60)",
-	  set_stats_every },
+	  FL_CMD(FL_STORE_SECS, struct fl_watch_opts, stats_every) },
 	{ NULL },
 };
 

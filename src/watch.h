@@ -37,7 +37,11 @@ void fl_watch_violation(struct fl_watch *w, const struct fl_engine *e,
 			const struct fl_run_info *ri, const struct fl_violation *v);
 /* Once a second: counts synced into @e, stats, metrics, watchdog. */
 void fl_watch_tick(struct fl_watch *w, const struct fl_engine *e, const struct fl_run_info *ri);
-/* SIGHUP: the report so far, text on stdout and (json_path) the JSON file. */
+/* Tracing ended, @e has the final counts: last stats, last metrics (down). */
+void fl_watch_stopped(struct fl_watch *w, const struct fl_engine *e, const struct fl_run_info *ri);
+/* Where the text reports go: stdout, or stderr when stdout is the NDJSON. */
+FILE *fl_watch_text(const struct fl_watch *w);
+/* SIGHUP: the report so far, text (fl_watch_text) and (json_path) the JSON file. */
 void fl_watch_report(struct fl_watch *w, const struct fl_engine *e, const struct fl_run_info *ri,
 		     const char *json_path);
 void fl_watch_free(struct fl_watch *w);
@@ -57,6 +61,6 @@ void fl_notify(const char *state);	/* sd_notify, a no-op outside systemd */
 bool fl_notify_watchdog(void);		/* the unit asked for WATCHDOG=1 pings */
 
 int fl_metrics_write(const char *path, const struct fl_engine *e, const struct fl_run_info *ri,
-		     const uint64_t *by_rule_evidence);
+		     const uint64_t *by_rule_evidence, bool up);
 
 #endif

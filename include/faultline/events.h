@@ -43,6 +43,7 @@ enum fl_event_type {
 	FL_EV_LOCK_REL,		/* ... and released */
 	FL_EV_LOCK_SYNC,	/* the locks a task holds, as BPF knows them */
 	FL_EV_STALE_ANSWER,	/* a traced change answers STALE_UNSEEN of its inode */
+	FL_EV_RACE,		/* check: the invalidation a candidate races (below) */
 	FL_EV_TYPE_MAX,
 };
 
@@ -126,6 +127,23 @@ enum fl_lock_kind {
 #define FL_LKM_LATE	(1U << 6)	/* sent after the fact, because something
 					 * nested under it: a hold, not an observation */
 
+/*
+ * FL_EV_RACE: check sends no invalidation windows; when it sends a
+ * candidate (insertion, fault-around, write) on an inode another task is
+ * invalidating, this event comes first: the window as it is at that
+ * moment (still open).  pid, tgid, comm, op, start, end, aux (fallocate
+ * mode) and ts (when the window opened) are the invalidator's; with
+ * FL_F_STEPPED its fs invalidation code had run: inval_lock, i_rwsem and
+ * owners are the lock states there and frames (FL_F_STACK) its stack (a
+ * window opened by a page drop has the stack without the lock states).
+ * kaddr is the pid of the candidate's task and stack_id its stack id.
+ * Before a window-form FL_EV_FOLIO_USE it is the last invalidation of the
+ * inode, which began after the write's map was taken and may have ended by
+ * the folio: FL_F_ENDED says it had, successfully, at aux (ns); no lock
+ * states, no stack.  record sends the windows themselves instead: no dump
+ * holds this event.
+ */
+
 /* fl_event.flags */
 #define FL_F_CANDIDATE	(1U << 0)	/* BPF found the lock evidence wanting */
 #define FL_F_IN_WINDOW	(1U << 1)	/* task was inside its own invalidation */
@@ -133,6 +151,8 @@ enum fl_lock_kind {
 #define FL_F_INTERNAL	(1U << 3)	/* fs-internal inode (no dentry): no rules */
 #define FL_F_PRECISE	(1U << 4)	/* lock states from precise tracking */
 #define FL_F_NO_LOCKWORD (1U << 5)	/* imported: FL_LOCK_NA means "not recorded" */
+#define FL_F_STEPPED	(1U << 6)	/* RACE: the invalidator's fs code had run */
+#define FL_F_ENDED	(1U << 7)	/* RACE: the window had ended, successfully, at aux */
 
 /*
  * FL_EV_FOLIO_USE.op: which form of the stale-map rule sent it.  Sequence
@@ -337,6 +357,16 @@ struct fl_config {
 	__u32 page_shift;
 	__u32 precise;		/* locks object tracks rwsem ownership */
 	__u32 lock_order;	/* send FL_EV_LOCK_ACQ/REL (lock-order tracking) */
+};
+
+/*
+ * Precise mode: whether a task's own record may decide "not me", set by
+ * the loader once every lock hook is attached (fl_precise_ctl map).
+ */
+struct fl_precise_ctl {
+	__u64 ready_ns;		/* 0; BPF stamps bpf_ktime_get_ns() once own is 1 */
+	__u32 own;		/* 1: it may; BPF drops it to 0 on a missed hold */
+	__u32 pad;
 };
 
 #endif /* FAULTLINE_EVENTS_H */

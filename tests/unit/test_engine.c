@@ -2010,6 +2010,225 @@ static void test_stale_window_not_judged(void **state)
 	no_violation(e);
 }
 
+/* ---- 13. check's race partners (FL_EV_RACE) --------------------------- */
+
+/*
+ * check sends no windows: BPF sends the window @pid has open on @ino just
+ * before a candidate of @for_pid (with @stack_id) that races it.
+ */
+static struct fl_event race_event(uint32_t pid, uint32_t for_pid, int32_t stack_id,
+				  uint64_t start, uint64_t end, uint64_t ts, bool stepped)
+{
+	struct fl_event ev = mk_event(FL_EV_RACE, pid, INO, start, end, ts);
+
+	ev.op = FL_OP_PUNCH;
+	ev.aux = 0x03;
+	ev.kaddr = for_pid;
+	ev.stack_id = stack_id;
+	if (stepped) {
+		ev.flags |= FL_F_STEPPED;
+		set_locks(&ev, FL_LOCK_EXCL_ME, FL_LOCK_EXCL_ME);
+	}
+	set_stack(&ev, ST_PUNCH_STEP, NULL);
+	return ev;
+}
+
+/* A candidate insertion by a fault, as check sends it. */
+static struct fl_event candidate_insert(int32_t stack_id, uint64_t ts)
+{
+	struct fl_event ev = fault_insert(EXT4_MAGIC, FL_LOCK_EXCL_OTHER, FL_LOCK_EXCL_OTHER, ts);
+
+	ev.flags |= FL_F_CANDIDATE;
+	ev.stack_id = stack_id;
+	return ev;
+}
+
+static void test_race_partner(void **state)
+{
+	struct fl_engine *e = *state;
+	const struct fl_violation *v;
+	struct fl_event ev = race_event(PID_B, PID_A, 7, 0, MiB, 1000, true);
+
+	fl_engine_feed(e, &ev);
+	ev = candidate_insert(7, 2000);
+	fl_engine_feed(e, &ev);
+	v = only_violation(e, FL_R_FAULT_UNLOCKED, FL_EVID_DEFINITE);
+	assert_true(v->has_partner);
+	assert_int_equal(v->partner.begin.type, FL_EV_INVAL_BEGIN);
+	assert_int_equal(v->partner.begin.pid, PID_B);
+	assert_int_equal(v->partner.begin.op, FL_OP_PUNCH);
+	assert_int_equal(v->partner.begin.ts, 1000);
+	assert_int_equal(v->partner.begin.end, MiB);
+	assert_int_equal(v->partner.ts_end, 0);		/* running at the candidate */
+	assert_true(v->partner.has_step);
+	assert_int_equal(v->partner.step.type, FL_EV_INVAL_STEP);
+	assert_int_equal(v->partner.step.inval_lock, FL_LOCK_EXCL_ME);
+	assert_true(fl_stack_has(e, &v->partner.step,
+				 (const char *const[]){ "ext4_punch_hole", NULL }));
+
+	/* taken once: the next candidate of the path has none of its own */
+	ev = candidate_insert(7, 3000);
+	ev.start = 8 * KiB;	/* another occurrence, same violation */
+	fl_engine_feed(e, &ev);
+	v = only_violation(e, FL_R_FAULT_UNLOCKED, FL_EVID_DEFINITE);
+	assert_int_equal(v->count, 2);
+	assert_int_equal(v->partner.begin.ts, 1000);
+
+	/* before the fs step: the window, without lock states or step */
+	e = reset(state);
+	ev = race_event(PID_B, PID_A, 7, 0, MiB, 1000, false);
+	ev.flags &= ~FL_F_STACK;
+	ev.nr_frames = 0;
+	fl_engine_feed(e, &ev);
+	ev = candidate_insert(7, 2000);
+	fl_engine_feed(e, &ev);
+	v = only_violation(e, FL_R_FAULT_UNLOCKED, FL_EVID_DEFINITE);
+	assert_true(v->has_partner);
+	assert_false(v->partner.has_step);
+}
+
+static void test_race_partner_negative(void **state)
+{
+	struct fl_engine *e = *state;
+	const struct fl_violation *v;
+	struct fl_event ev;
+
+	/* no partner sent: none, whatever the lock words say */
+	ev = candidate_insert(7, 2000);
+	fl_engine_feed(e, &ev);
+	v = only_violation(e, FL_R_FAULT_UNLOCKED, FL_EVID_DEFINITE);
+	assert_false(v->has_partner);
+
+	/* another range of the file: taken, and no race */
+	e = reset(state);
+	ev = race_event(PID_B, PID_A, 7, MiB, 2 * MiB, 1000, true);
+	fl_engine_feed(e, &ev);
+	ev = candidate_insert(7, 2000);
+	fl_engine_feed(e, &ev);
+	assert_false(only_violation(e, FL_R_FAULT_UNLOCKED, FL_EVID_DEFINITE)->has_partner);
+	ev = candidate_insert(7, 2100);
+	ev.start = MiB;		/* would overlap it, but it is gone */
+	ev.end = MiB + 4 * KiB;
+	fl_engine_feed(e, &ev);
+	v = only_violation(e, FL_R_FAULT_UNLOCKED, FL_EVID_DEFINITE);
+	assert_int_equal(v->count, 2);
+	assert_false(v->has_partner);
+
+	/* sent for another task's, or another path's, candidate */
+	e = reset(state);
+	ev = race_event(PID_B, PID_C, 7, 0, MiB, 1000, true);
+	fl_engine_feed(e, &ev);
+	ev = race_event(PID_B, PID_A, 9, 0, MiB, 1000, true);
+	fl_engine_feed(e, &ev);
+	ev = candidate_insert(7, 2000);
+	fl_engine_feed(e, &ev);
+	assert_false(only_violation(e, FL_R_FAULT_UNLOCKED, FL_EVID_DEFINITE)->has_partner);
+
+	/* a candidate that is no violation still takes its partner */
+	e = reset(state);
+	ev = race_event(PID_B, PID_A, 7, 0, MiB, 1000, true);
+	fl_engine_feed(e, &ev);
+	ev = candidate_insert(7, 2000);
+	ev.fs_magic = TMPFS_MAGIC;	/* no insert rule there */
+	fl_engine_feed(e, &ev);
+	assert_int_equal(e->nviol, 0);
+	ev = candidate_insert(7, 3000);
+	fl_engine_feed(e, &ev);
+	assert_false(only_violation(e, FL_R_FAULT_UNLOCKED, FL_EVID_DEFINITE)->has_partner);
+
+	/* never a window: no later candidate finds it in the window lists */
+	e = reset(state);
+	ev = race_event(PID_B, PID_A, 7, 0, MiB, 1000, true);
+	fl_engine_feed(e, &ev);
+	assert_int_equal(e->nopen, 0);
+	assert_int_equal(e->nclosed, 0);
+}
+
+/*
+ * check sends no windows: before a window-form stale use BPF sends the
+ * inode's last invalidation as its race partner (FL_EV_RACE), which had
+ * ended by then (FL_F_ENDED, aux: when) or not.
+ */
+static struct fl_event window_race(uint64_t begin, uint64_t ended_at, int32_t stack_id)
+{
+	struct fl_event ev = mk_event(FL_EV_RACE, PID_B, INO, 900 * KiB, 964 * KiB, begin);
+
+	ev.fs_magic = GFS2_MAGIC;
+	ev.op = FL_OP_PUNCH;
+	ev.kaddr = PID_A;
+	ev.stack_id = stack_id;
+	set_locks(&ev, FL_LOCK_NA, FL_LOCK_NA);
+	if (ended_at) {
+		ev.flags |= FL_F_ENDED;
+		ev.aux = ended_at;
+	}
+	return ev;
+}
+
+static void test_stale_window_race_partner(void **state)
+{
+	struct fl_engine *e;
+	const struct fl_violation *v;
+	struct fl_event ev;
+
+	/* ran whole between the map (1000) and the folio (4000): reported */
+	e = reset(state);
+	ev = window_race(2000, 3000, 5);
+	fl_engine_feed(e, &ev);
+	ev = window_use(GFS2_MAGIC, 1000, 4000, 900 * KiB, 1 * MiB);
+	ev.stack_id = 5;
+	fl_engine_feed(e, &ev);
+	v = only_violation(e, FL_R_STALE_MAP, FL_EVID_OBSERVED_RACE);
+	assert_true(v->has_partner);
+	assert_int_equal(v->partner.begin.pid, PID_B);
+	assert_int_equal(v->partner.begin.op, FL_OP_PUNCH);
+	assert_int_equal(v->partner.begin.ts, 2000);
+	assert_int_equal(v->partner.ts_end, 3000);
+	assert_int_equal(e->stale_window.across, 1);
+	assert_int_equal(e->nopen + e->nclosed, 0);
+
+	/* still running (or failed: BPF sends it as running): undecided */
+	e = reset(state);
+	ev = window_race(2000, 0, 5);
+	fl_engine_feed(e, &ev);
+	ev = window_use(GFS2_MAGIC, 1000, 4000, 900 * KiB, 1 * MiB);
+	ev.stack_id = 5;
+	fl_engine_feed(e, &ev);
+	no_violation(e);
+	assert_int_equal(e->stale_window.undecided, 1);
+	assert_int_equal(e->stale_window.across, 0);
+
+	/* began before the map: undecided, whenever it ended */
+	e = reset(state);
+	ev = window_race(500, 3000, 5);
+	fl_engine_feed(e, &ev);
+	ev = window_use(GFS2_MAGIC, 1000, 4000, 900 * KiB, 1 * MiB);
+	ev.stack_id = 5;
+	fl_engine_feed(e, &ev);
+	no_violation(e);
+	assert_int_equal(e->stale_window.undecided, 1);
+
+	/* the write stopped at the folio for a new map: revalidated */
+	e = reset(state);
+	ev = window_race(2000, 3000, 5);
+	fl_engine_feed(e, &ev);
+	ev = window_use(GFS2_MAGIC, 1000, 4000, 900 * KiB, 900 * KiB);
+	ev.stack_id = 5;
+	fl_engine_feed(e, &ev);
+	no_violation(e);
+	assert_int_equal(e->stale_window.revalidated, 1);
+
+	/* sent for another path's use: not this one's partner */
+	e = reset(state);
+	ev = window_race(2000, 3000, 9);
+	fl_engine_feed(e, &ev);
+	ev = window_use(GFS2_MAGIC, 1000, 4000, 900 * KiB, 1 * MiB);
+	ev.stack_id = 5;
+	fl_engine_feed(e, &ev);
+	no_violation(e);
+	assert_int_equal(e->stale_window.across + e->stale_window.undecided, 0);
+}
+
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
 
 int main(void)
@@ -2036,6 +2255,7 @@ int main(void)
 		T(test_stale_window_across),
 		T(test_stale_window_undecided),
 		T(test_stale_window_not_judged),
+		T(test_stale_window_race_partner),
 		T(test_insert_lockless_reader),
 		T(test_delete_shared_by_reclaim),
 		T(test_delete_in_own_window_excl),
@@ -2077,6 +2297,9 @@ int main(void)
 		T(test_cap_dropped_counts_occurrences),
 		T(test_reclaim_in_own_window),
 		T(test_inverted_event_range),
+		/* 13 */
+		T(test_race_partner),
+		T(test_race_partner_negative),
 	};
 
 	return cmocka_run_group_tests_name("engine", tests, NULL, NULL);

@@ -23,6 +23,8 @@
  *   004  fallocate punch/zero drops page cache without invalidate_lock
  *   004t truncate (setattr shrink) drops page cache without invalidate_lock
  *   lo   i_rwsem and invalidate_lock taken in both orders (zoo_lockorder.c)
+ *   rdins an ioctl inserts folios without invalidate_lock while other tasks
+ *        hold it shared (zoo_rdins.c)
  * The healthy twin of each takes the lock the generic protocol asks for.
  */
 #define pr_fmt(fmt) "zoofs: " fmt
@@ -48,6 +50,7 @@
 
 #include "zoo.h"
 #include "zoo_lockorder.h"
+#include "zoo_rdins.h"
 
 #define ZOOFS_MAGIC	0x7a6f6f66	/* "zoof" */
 
@@ -108,6 +111,7 @@ static const char *const zoo_bug_names[ZOO_BUG_MAX] = {
 	[ZOO_BUG_004T] = "004t",
 	[ZOO_BUG_LO] = "lo",
 	[ZOO_BUG_002W] = "002w",
+	[ZOO_BUG_RDINS] = "rdins",
 };
 
 /* classes of iomap files: asking for one makes them */
@@ -141,6 +145,10 @@ static const char *const zoo_stat_names[ZS_MAX] = {
 	[ZS_MAP_STALE] = "map_stale",
 	[ZS_MAP_STALE_USED] = "map_stale_used",
 	[ZS_PUNCH_NOIRW] = "punch_noirw",
+	[ZS_RDINS_HOLD] = "rdins_hold",
+	[ZS_RDINS_NEW] = "rdins_new",
+	[ZS_RDINS_NEW_NOLOCK] = "rdins_new_nolock",
+	[ZS_RDINS_NEW_SHARED] = "rdins_new_shared",
 };
 
 static LIST_HEAD(zoo_mounts);
@@ -170,7 +178,7 @@ static char *zoo_bugs_str(char *buf, size_t size, unsigned long bugs)
  * A folio that is not (or no longer) cached reads as zeroes, or, in an
  * iomap file, as what writeback left on its disk.
  */
-static void zoo_fill(struct folio *folio)
+void zoo_fill(struct folio *folio)
 {
 	if (!zoo_disk_fill(folio))
 		folio_zero_range(folio, 0, folio_size(folio));
@@ -573,7 +581,11 @@ static int zoo_setattr(ZOO_IDMAP *idmap, struct dentry *dentry, struct iattr *at
 
 static long zoo_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 {
-	return zoo_lockorder_ioctl(file, cmd, zoo_bug(file_inode(file), ZOO_BUG_LO));
+	struct inode *inode = file_inode(file);
+
+	if (cmd == ZOO_IOC_RD_HOLD || cmd == ZOO_IOC_RD_INSERT || cmd == ZOO_IOC_RD_HOLD_INSERT)
+		return zoo_rdins_ioctl(file, cmd, arg, zoo_bug(inode, ZOO_BUG_RDINS));
+	return zoo_lockorder_ioctl(file, cmd, zoo_bug(inode, ZOO_BUG_LO));
 }
 
 static const struct file_operations zoo_file_fops = {
@@ -751,7 +763,7 @@ static int zoo_parse_bugs(struct fs_context *fc, const char *list)
 		} else if ((i = zoo_bug_index(tok)) >= 0) {
 			ctx->bugs |= 1UL << i;
 		} else {
-			err = invalfc(fc, "unknown bug class '%s' (000, 001, 002, 002w, 003, 004, 004t, lo, all, none)",
+			err = invalfc(fc, "unknown bug class '%s' (000, 001, 002, 002w, 003, 004, 004t, lo, rdins, all, none)",
 				      tok);
 			break;
 		}
@@ -943,7 +955,8 @@ static int __init zoo_init(void)
 	int err;
 
 	if (!proc_mkdir("fs/zoofs", NULL) ||
-	    !proc_create_single("fs/zoofs/stats", 0444, NULL, zoo_stats_show)) {
+	    !proc_create_single("fs/zoofs/stats", 0444, NULL, zoo_stats_show) ||
+	    zoo_fill_init()) {
 		remove_proc_subtree("fs/zoofs", NULL);
 		return -ENOMEM;
 	}
@@ -952,7 +965,7 @@ static int __init zoo_init(void)
 		remove_proc_subtree("fs/zoofs", NULL);
 		return err;
 	}
-	pr_info("faultline bug zoo loaded (classes 000 001 002 003 004 004t)\n");
+	pr_info("faultline bug zoo loaded (classes 000 001 002 003 004 004t lo rdins)\n");
 	return 0;
 }
 

@@ -1,7 +1,9 @@
 # Lock order under load in the guest kernels (issue 13): stress-ng's file
 # stressors and a file storm (tests/live/tools/file_storm.sh) on xfs and
 # ext4 (scenario disks made on the host) under check --lock-order at the
-# default ring, with and without precise lock tracking.  The host side
+# default ring, with and without precise lock tracking.  Not stress-ng's
+# madvise stressor: as root it poisons pages (MADV_HWPOISON), which the
+# 6.12 guest handles as memory failure and stress-ng reports as failed.  The host side
 # (lockload.host) holds the expectations.
 #
 # attach: auto precise
@@ -19,7 +21,7 @@ for fs in xfs ext4; do
 	fl_run "$fs-stress" check --lock-order --path "$m" --json "$FL_RESULTS/$fs-stress.json" \
 		$FL_ATTACH_ARGS -- stress-ng --mmap 2 --mmap-file --mmap-bytes 16M \
 		--fallocate 1 --fallocate-bytes 32M --fpunch 1 --fiemap 1 --rename 1 \
-		--copy-file 1 --copy-file-bytes 128M --madvise 1 --link 1 --msync 1 \
+		--copy-file 1 --copy-file-bytes 128M --link 1 --msync 1 \
 		--readahead 1 --readahead-bytes 16M --temp-path "$m/s" -t "$SECS" --quiet || rc=1
 	fl_run "$fs-storm" check --lock-order --path "$m" --json "$FL_RESULTS/$fs-storm.json" \
 		$FL_ATTACH_ARGS -- sh "$FL_FILES/file_storm.sh" "$m/f" "$SECS" 1000 || rc=1
