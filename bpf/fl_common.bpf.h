@@ -646,6 +646,9 @@ static __always_inline bool fl_rwsem_rt_word(struct rw_semaphore *sem, __u64 *wr
 
 	if (!bpf_core_field_exists(rt->rwbase))
 		return false;
+	/* no RT field's offset computed above the test (a global function's
+	 * verifier walks every path: a hoisted, poisoned relocation fails) */
+	barrier_var(rt);
 	r = (__u32)BPF_CORE_READ(rt, rwbase.readers.counter);
 	*writer = 0;
 	*readers = 0;
@@ -690,6 +693,7 @@ static __always_inline __u8 fl_precise_try(struct rw_semaphore *sem, __u64 *rec,
 	if (fl_rwsem_rt_word(sem, &task, &count)) {
 		wlocked = task != 0;
 	} else {
+		barrier_var(sem);	/* as in fl_rwsem_rt_word, for RT kernels */
 		count = BPF_CORE_READ(sem, count.counter);
 		wlocked = count & 1;
 		if (wlocked)
@@ -777,10 +781,12 @@ static __always_inline __u8 fl_precise_wait(struct rw_semaphore *sem, __u8 state
 	if (state == FL_LOCK_EXCL_OTHER) {
 		__u64 writer, readers;
 
-		if (fl_rwsem_rt_word(sem, &writer, &readers))
+		if (fl_rwsem_rt_word(sem, &writer, &readers)) {
 			*owner = writer;
-		else
+		} else {
+			barrier_var(sem);
 			*owner = BPF_CORE_READ(sem, owner.counter) & ~0x7UL;
+		}
 	}
 	return state;
 }
