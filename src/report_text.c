@@ -299,16 +299,22 @@ static void not_on(char *off, size_t size, const struct fl_fs_type *types, int n
 	}
 }
 
-/* "sequence: xfs; window: gfs2": the stale-map rule's form per filesystem. */
+/*
+ * "sequence, else window: xfs; window: gfs2": the stale-map rule's form per
+ * filesystem (a filesystem with both uses the window form for a file whose
+ * sequence BPF cannot read).
+ */
 static void stale_forms(char *out, size_t size, const struct fl_fs_type *types, int ntypes)
 {
 	static const struct {
-		uint32_t flag;
+		uint32_t flags;
 		const char *name;
 	} forms[] = {
 		{ FL_RULE_STALE_MAPS, "sequence" },
+		{ FL_RULE_STALE_MAPS | FL_RULE_STALE_WINDOW, "sequence, else window" },
 		{ FL_RULE_STALE_WINDOW, "window" },
 	};
+	const uint32_t both = FL_RULE_STALE_MAPS | FL_RULE_STALE_WINDOW;
 	size_t len = 0;
 
 	out[0] = 0;
@@ -317,11 +323,8 @@ static void stale_forms(char *out, size_t size, const struct fl_fs_type *types, 
 
 		for (int i = 0; i < ntypes && len < size; i++) {
 			char name[FL_ESC_LEN(sizeof(types[i].name))];
-			uint32_t flags = fl_fs_flags(types[i].magic);
 
-			/* the sequence form wins where a filesystem has both */
-			if (!(flags & forms[f].flag) ||
-			    (forms[f].flag == FL_RULE_STALE_WINDOW && (flags & FL_RULE_STALE_MAPS)))
+			if ((fl_fs_flags(types[i].magic) & both) != forms[f].flags)
 				continue;
 			len += snprintf(out + len, size - len, "%s%s%s", first ?
 					(len ? "; " : "") : ", ", first ? forms[f].name : "",

@@ -413,7 +413,7 @@ const char *fl_fs_stale_form(uint32_t magic)
 	uint32_t f = fl_fs_flags(magic);
 
 	if (f & FL_RULE_STALE_MAPS)
-		return (f & FL_RULE_STALE_WINDOW) ? "sequence (window where none is readable)" :
+		return (f & FL_RULE_STALE_WINDOW) ? "sequence, else window" :
 						      "sequence";
 	return (f & FL_RULE_STALE_WINDOW) ? "window" : NULL;
 }

@@ -288,7 +288,7 @@ static void test_coverage_reasons(void **state)
 	assert_non_null(strstr(rules, "\n  on orangefs            not checked: no orangefs server"));
 	assert_non_null(strstr(rules, "\n  on vfat                no protocol known to faultline"));
 	/* the stale-map rule's form per filesystem */
-	assert_non_null(strstr(rules, "stale-map              checked (sequence: xfs; window: gfs2; "
+	assert_non_null(strstr(rules, "stale-map              checked (sequence, else window: xfs; window: gfs2; "
 				      "not on ext4, orangefs, vfat)\n"));
 	/* xfs follows every rule: no line of its own */
 	assert_null(strstr(rules, "on xfs"));
