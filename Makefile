@@ -3,7 +3,8 @@
 #   make demo      install Debian deps, build, run the built-in demo (root)
 #   make test      install Debian deps, build, run every test (root)
 #   make           build ./faultline
-#   make bench     overhead of faultline check on fault-heavy workloads
+#   make bench     overhead of faultline check on fault-heavy workloads, and a soak
+#   make bench-soak  the soak alone: watch for FL_SOAK_MINUTES (20) over a mixed load
 #   make test-guests  the guest-kernel tests under QEMU (Debian 6.1 and 6.12; root)
 #   make vmlinux   regenerate vmlinux/vmlinux_$(ARCH).h from the running kernel
 
@@ -31,7 +32,7 @@ SKELS		:= $(patsubst %,$(OUT)/%.skel.h,$(BPF_OBJS)) \
 
 # The engine and everything it needs, without BPF: shared by the binary
 # and the unit tests.
-CORE_SRCS	:= src/engine.c src/evqueue.c src/signature.c src/cli.c src/exit.c src/outputs.c src/lockorder.c src/lock_hierarchy.c src/rules.c src/ksyms.c src/util.c src/report_text.c \
+CORE_SRCS	:= src/engine.c src/evqueue.c src/signature.c src/sigset.c src/cli.c src/exit.c src/outputs.c src/lockorder.c src/lock_hierarchy.c src/rules.c src/ksyms.c src/util.c src/report_text.c \
 		   src/report_json.c src/dump_write.c src/dump_read.c src/timeline.c \
 		   src/report_cmd.c src/xfs_holds.c src/report_lockorder.c src/tracedat_cpustats.c \
 		   src/report_fs.c
@@ -67,7 +68,8 @@ DEB_TEST	:= man-db libcmocka-dev jq clang-14 libclang-rt-14-dev time trace-cmd b
 # BPF objects are intermediates of the skeletons; keep them for llvm-objdump and bpftool
 .SECONDARY: $(patsubst %,$(OUT)/%.bpf.o,$(BPF_OBJS)) $(patsubst %,$(OUT)/%_kp.bpf.o,$(BPF_KP_OBJS))
 
-.PHONY: all clean install deps deps-test demo test test-unit test-live test-dump bench vmlinux static \
+.PHONY: all clean install deps deps-test demo test test-unit test-live test-dump bench bench-soak \
+	vmlinux static \
 	tracedat-tools
 
 all: faultline
@@ -217,6 +219,11 @@ bench: deps-test
 	@echo "== precise lock tracking, in a guest kernel (fentry) =="
 	FL_FAULTLINE=$(CURDIR)/$(OUT)/faultline-static FL_GUEST_SCENARIO_DIR=$(CURDIR)/tests/bench/guest \
 		tests/guest/run.sh --kernel 6.12 --scenario lockcost -v
+
+# The soak leg of bench alone (tests/bench/soak.sh; FL_SOAK_MINUTES=20).
+bench-soak: deps-test
+	$(MAKE) faultline $(OUT)/tests/workload_run
+	tests/bench/soak.sh
 
 vmlinux:
 	$(BPFTOOL) btf dump file /sys/kernel/btf/vmlinux format c > vmlinux/vmlinux_$(VMLINUX_ARCH).h

@@ -140,11 +140,17 @@ struct {
  * them, the high 32 bits are a generation that every change moves (one
  * atomic add of FL_SEM_GEN +/- 1), so that a reader can tell that nothing
  * was recorded or released while it compared them with the lock word.
+ *
+ * LRU: an entry is never deleted (a count at zero may rise again), and the
+ * semaphores of inodes long gone make room.  An evicted count starts again
+ * below the truth (the holds recorded before the eviction are missing from
+ * it), which never equals the lock word's reader count by mistake:
+ * fl_precise_try then says "unknown", never "not me".
  */
 #define FL_SEM_GEN	(1ULL << 32)
 
 struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
 	__uint(max_entries, 16384);
 	__type(key, __u64);
 	__type(value, __u64);
@@ -397,6 +403,20 @@ __noinline __u32 fl_slot_find(__u32 dev)
 	return FL_SLOT_OTHER;
 }
 
+/*
+ * --dev/--path: the slot of a watched filesystem, 0 for any other.  Global
+ * for the same reason as fl_slot_find: inlined, each watched device was a
+ * slot of its own to the verifier, and with two of them 6.1's gave up on
+ * fl_lo_xfs_ilock (a million instructions processed).
+ */
+__noinline __u32 fl_slot_filtered(__u32 dev)
+{
+	for (int i = 0; i < FL_MAX_DEVS; i++)
+		if (fl_watch_devs[i] && fl_watch_devs[i] == dev)
+			return i + 1;
+	return 0;
+}
+
 /* A filesystem beyond the last slot: its type, for the report's coverage. */
 __noinline __u32 fl_slot_other(__u32 magic)
 {
@@ -468,14 +488,8 @@ static __always_inline bool fl_file_watched(umode_t mode, __u32 dev, struct inod
 		*slot = s;
 		return true;
 	}
-	*slot = 0;
-	for (int i = 0; i < FL_MAX_DEVS; i++) {
-		if (fl_watch_devs[i] && fl_watch_devs[i] == dev) {
-			*slot = i + 1;
-			return true;
-		}
-	}
-	return false;
+	*slot = fl_slot_filtered(dev);
+	return *slot != 0;
 }
 
 static __always_inline bool fl_watched_vals(umode_t mode, __u32 dev, struct inode *inode,
@@ -1023,8 +1037,13 @@ static __always_inline bool fl_candidate_gate(void *ctx, __u16 type, __u32 slot,
 	/* no REUSE: a hash collision returns -EEXIST and the event is sent,
 	 * rather than one path's repeats counted under another's id */
 	*stack_id = bpf_get_stackid(ctx, &fl_stackmap, 0);
-	if (fl_cfg.emit_all || *stack_id < 0)
+	if (fl_cfg.emit_all)
 		return true;
+	if (*stack_id < 0) {
+		/* the map is never emptied: a full one sends, and says so */
+		fl_count(slot, FL_CNT_STACK_UNKEYED);
+		return true;
+	}
 	key.stack_id = *stack_id;
 	fl_inode_key(inode, &key.inode);
 	now = bpf_ktime_get_ns();

@@ -49,10 +49,13 @@ static __always_inline int fl_enter(void *ctx, struct inode *inode, __u8 op,
 	t.pid = pid;
 	t.tgid = bpf_get_current_pid_tgid() >> 32;
 	bpf_get_current_comm(t.comm, sizeof(t.comm));
-	if (!bpf_map_update_elem(&fl_tasks, &pid, &t, BPF_NOEXIST))
+	if (!bpf_map_update_elem(&fl_tasks, &pid, &t, BPF_NOEXIST)) {
 		fl_active_add(1);
-	else if (bpf_map_update_elem(&fl_tasks, &pid, &t, BPF_ANY))
-		return 0;	/* full: this invalidation goes untracked */
+	} else if (bpf_map_update_elem(&fl_tasks, &pid, &t, BPF_ANY)) {
+		/* full: this invalidation goes untracked, and the verdict says so */
+		fl_count(slot, FL_CNT_INVAL_FULL);
+		return 0;
+	}
 	tp = bpf_map_lookup_elem(&fl_tasks, &pid);
 	if (tp && inode)
 		fl_window_open(ctx, tp, inode, slot, false);

@@ -79,7 +79,10 @@ struct {
 	__type(value, struct fl_extchg);
 } fl_extchg SEC(".maps");
 
-/* Each task's current buffered-write map. */
+/*
+ * Each task's current buffered-write map.  A task's entry goes when it
+ * exits (fl_task_exit); LRU only in case an exit was not seen (attach).
+ */
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
 	__uint(max_entries, 8192);
@@ -87,7 +90,7 @@ struct {
 	__type(value, struct fl_map_state);
 } fl_curmap SEC(".maps");
 
-/* The stale use waiting for its verdict, with the stack that made it. */
+/* The stale use waiting for its verdict, with the stack that made it (per task). */
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
 	__uint(max_entries, 1024);
@@ -704,6 +707,17 @@ int BPF_PROG(fl_xfs_wb_cow_invalid, struct xfs_inode *ip, const struct iomap *io
 	     unsigned int wpcseq, int whichfork)
 {
 	return fl_kernel_found_stale(ip, (__u64)wpcseq << 32, 2);
+}
+
+/* A task exits: its write state goes with it, not when the LRU gets to it. */
+SEC("tp_btf/sched_process_exit")
+int BPF_PROG(fl_task_exit, struct task_struct *p)
+{
+	__u32 pid = (__u32)bpf_get_current_pid_tgid();
+
+	bpf_map_delete_elem(&fl_curmap, &pid);
+	bpf_map_delete_elem(&fl_stale_use, &pid);
+	return 0;
 }
 
 char LICENSE[] SEC("license") = "GPL";

@@ -150,9 +150,17 @@ static void window_close(struct fl_engine *e, struct fl_window *w, uint64_t ts)
 	*w = e->open[--e->nopen];
 }
 
+/* A window whose END was lost: it ended at @ts at the latest. */
+static void window_unended(struct fl_engine *e, struct fl_window *w, uint64_t ts)
+{
+	e->windows_unended++;
+	window_close(e, w, ts > w->begin.ts ? ts : w->begin.ts);
+}
+
 /*
  * A task is in one syscall at a time, so a new invalidation ends whatever
- * window it still had open: its END was lost (full ring buffer).
+ * window it still had open: its END was lost (full ring buffer).  So do
+ * windows beyond one per task the table can hold: the oldest goes.
  */
 static void window_begin(struct fl_engine *e, const struct fl_event *ev)
 {
@@ -160,9 +168,17 @@ static void window_begin(struct fl_engine *e, const struct fl_event *ev)
 
 	for (size_t i = 0; i < e->nopen;) {
 		if (e->open[i].begin.pid == ev->pid)
-			window_close(e, &e->open[i], ev->ts);
+			window_unended(e, &e->open[i], ev->ts);
 		else
 			i++;
+	}
+	if (e->nopen == FL_MAX_OPEN_WINDOWS) {
+		size_t oldest = 0;
+
+		for (size_t i = 1; i < e->nopen; i++)
+			if (e->open[i].begin.ts < e->open[oldest].begin.ts)
+				oldest = i;
+		window_unended(e, &e->open[oldest], ev->ts);
 	}
 	if (e->nopen == e->capopen) {
 		size_t cap = e->capopen ? e->capopen * 2 : 16;
@@ -299,27 +315,40 @@ static uint64_t fnv(uint64_t h, const void *p, size_t n)
 	return h;
 }
 
-/* One report per rule, inode and code path, however often it recurs. */
-static uint64_t signature(enum fl_rule rule, const struct fl_event *ev)
+/* The code path: the rule and the stack. */
+static uint64_t path_of(enum fl_rule rule, const struct fl_event *ev)
 {
 	uint64_t h = 0xcbf29ce484222325ull;
 	unsigned int n = ev->nr_frames < FL_MAX_FRAMES ? ev->nr_frames : FL_MAX_FRAMES;
 
 	h = fnv(h, &rule, sizeof(rule));
-	h = fnv(h, &ev->inode, sizeof(ev->inode));
 	h = fnv(h, ev->frames, n * sizeof(ev->frames[0]));
 	return h;
 }
 
-/* The new violation, or NULL when it repeats one (or the cap is reached). */
+/* One report per rule, inode and code path, however often it recurs. */
+static uint64_t signature(uint64_t path, const struct fl_event *ev)
+{
+	return fnv(path, &ev->inode, sizeof(ev->inode));
+}
+
+/*
+ * The new violation, or NULL when it repeats one, its code path already
+ * has FL_VIOL_FILES_PER_PATH files (counted on the first), or the cap is
+ * reached.
+ */
 static struct fl_violation *report_sig(struct fl_engine *e, enum fl_rule rule,
 				       enum fl_evidence evid, const struct fl_event *ev,
-				       const struct fl_window *partner, uint64_t sig)
+				       const struct fl_window *partner, uint64_t sig,
+				       uint64_t path)
 {
-	struct fl_violation *v;
+	struct fl_violation *v, *first = NULL;
+	unsigned int files = 0;
 
 	for (size_t i = 0; i < e->nviol; i++) {
 		v = &e->viol[i];
+		if (v->code_path == path && v->rule == rule && !files++)
+			first = v;
 		if (v->sig != sig || v->rule != rule)
 			continue;
 		v->count++;
@@ -336,6 +365,11 @@ static struct fl_violation *report_sig(struct fl_engine *e, enum fl_rule rule,
 			if (partner)
 				v->partner = *partner;
 		}
+		return NULL;
+	}
+	if (files >= FL_VIOL_FILES_PER_PATH) {
+		first->other_files++;
+		first->last_ts = ev->ts;
 		return NULL;
 	}
 	if (e->nviol >= FL_MAX_VIOLATIONS) {
@@ -361,6 +395,7 @@ static struct fl_violation *report_sig(struct fl_engine *e, enum fl_rule rule,
 	v->count = 1;
 	v->last_ts = ev->ts;
 	v->sig = sig;
+	v->code_path = path;
 	v->lo_edge = -1;
 	v->lo_cycle = -1;
 	if (partner) {
@@ -373,7 +408,9 @@ static struct fl_violation *report_sig(struct fl_engine *e, enum fl_rule rule,
 static void report(struct fl_engine *e, enum fl_rule rule, enum fl_evidence evid,
 		   const struct fl_event *ev, const struct fl_window *partner)
 {
-	report_sig(e, rule, evid, ev, partner, signature(rule, ev));
+	uint64_t path = path_of(rule, ev);
+
+	report_sig(e, rule, evid, ev, partner, signature(path, ev), path);
 }
 
 /*
@@ -388,8 +425,9 @@ static void lock_order_found(void *ctx, enum fl_lo_finding what, const struct fl
 	struct fl_violation *v;
 
 	sig = fnv(sig, what == FL_LO_CYCLE ? &cycle : &edge, sizeof(int));
+	/* each edge and cycle is its own path: one entry, whatever its inode */
 	v = report_sig(e, FL_R_LOCK_ORDER, what == FL_LO_CYCLE ? FL_EVID_CYCLE : FL_EVID_INVERSION,
-		       &lo->edges[edge].acq, NULL, sig);
+		       &lo->edges[edge].acq, NULL, sig, sig);
 	if (!v)
 		return;
 	v->lo_edge = edge;
@@ -667,6 +705,28 @@ bool fl_stale_newer(uint64_t seen, uint64_t snap, unsigned int forks)
 	return (forks & 2) && (int32_t)((uint32_t)(seen >> 32) - (uint32_t)(snap >> 32)) > 0;
 }
 
+void fl_engine_settle_stale_before(struct fl_engine *e, uint64_t before, fl_seq_now_fn seq_now,
+				   void *ctx)
+{
+	size_t i = 0;
+
+	while (i < e->nunseen) {
+		const struct fl_stale_unseen *u = &e->unseen[i];
+		uint64_t seq;
+
+		if (u->ev.ts >= before) {
+			i++;
+			continue;
+		}
+		if (seq_now(ctx, u->kaddr, &u->ev.inode, &seq) &&
+		    fl_stale_newer(seq, u->snap, u->forks))
+			e->stale.seen_late++;
+		else
+			e->stale.missed++;
+		e->unseen[i] = e->unseen[--e->nunseen];
+	}
+}
+
 void fl_engine_settle_stale(struct fl_engine *e, fl_seq_now_fn seq_now, void *ctx)
 {
 	struct fl_counts t;
@@ -674,16 +734,7 @@ void fl_engine_settle_stale(struct fl_engine *e, fl_seq_now_fn seq_now, void *ct
 	fl_engine_total(e, &t);
 	e->stale.kernel_found = t.c[FL_CNT_STALE_KERNEL];
 	e->stale.seen = t.c[FL_CNT_STALE_SEEN];
-	for (size_t i = 0; i < e->nunseen; i++) {
-		const struct fl_stale_unseen *u = &e->unseen[i];
-		uint64_t seq;
-
-		if (seq_now(ctx, u->kaddr, &u->ev.inode, &seq) &&
-		    fl_stale_newer(seq, u->snap, u->forks))
-			e->stale.seen_late++;
-		else
-			e->stale.missed++;
-	}
+	fl_engine_settle_stale_before(e, UINT64_MAX, seq_now, ctx);
 }
 
 static void count_event(struct fl_engine *e, const struct fl_event *ev)
@@ -720,6 +771,8 @@ void fl_engine_feed(struct fl_engine *e, const struct fl_event *ev)
 	if (!e->events)
 		e->first_ts = ev->ts;
 	e->events++;
+	if (ev->ts > e->last_ts)
+		e->last_ts = ev->ts;
 	if (e->count_events)
 		count_event(e, ev);
 	/* fs-internal inodes' locks order like any others */
@@ -774,6 +827,11 @@ void fl_engine_feed(struct fl_engine *e, const struct fl_event *ev)
 	e->race_now = NULL;
 }
 
+/*
+ * fl_seen is an LRU map: a key evicted and made again starts its total
+ * from zero.  A total below the last one synced is such a new start, all
+ * of it new (what the old entry counted after the last sync is lost).
+ */
 uint64_t fl_engine_sync_repeats(struct fl_engine *e, const struct fl_seen_key *k,
 				uint64_t repeats)
 {
@@ -784,10 +842,37 @@ uint64_t fl_engine_sync_repeats(struct fl_engine *e, const struct fl_seen_key *k
 		if (v->ev.type != k->type || v->ev.stack_id != k->stack_id ||
 		    !same_inode(&v->ev.inode, &k->inode))
 			continue;
-		add = repeats > v->repeats ? repeats - v->repeats : 0;
+		add = repeats >= v->bpf_total ? repeats - v->bpf_total : repeats;
+		v->bpf_total = repeats;
 		v->count += add;
 		v->repeats += add;
 		return add;
 	}
 	return 0;
+}
+
+size_t fl_engine_tasks_gone(struct fl_engine *e, fl_task_alive_fn alive, void *ctx)
+{
+	size_t gone = 0;
+
+	for (size_t i = 0; i < e->nopen;) {
+		if (alive(ctx, e->open[i].begin.pid)) {
+			i++;
+			continue;
+		}
+		/* the task ended its syscall before exiting: by the newest event */
+		window_unended(e, &e->open[i], e->last_ts);
+		gone++;
+	}
+	for (size_t i = 0; e->lo && i < e->lo->ntasks;) {
+		uint32_t pid = e->lo->tasks[i].pid;
+
+		if (alive(ctx, pid)) {
+			i++;
+			continue;
+		}
+		fl_lo_task_gone(e->lo, pid);
+		gone++;
+	}
+	return gone;
 }

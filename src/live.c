@@ -376,6 +376,30 @@ static void sync_counts(struct live_ctx *c, const struct fl_live_opts *o, bool t
 		fl_loader_lo_counted(c->l, &lo_counted, c);
 }
 
+/* A thread of the traced system still exists (its id in our pid namespace). */
+static bool task_alive(void *ctx, uint32_t pid)
+{
+	(void)ctx;
+	return !kill((pid_t)pid, 0) || errno != ESRCH;
+}
+
+/*
+ * A watch runs for weeks: what lost events left behind (windows and holds
+ * of tasks gone since, stale finds no answer came for) must not pile up.
+ * A find waits microseconds for its answer; after a minute it has none.
+ */
+#define STALE_WAIT_NS	60000000000ULL
+
+static void forget_stale_state(struct live_ctx *c)
+{
+	uint64_t now = fl_now_ns();
+
+	fl_engine_tasks_gone(c->e, task_alive, NULL);
+	if (now > STALE_WAIT_NS)
+		fl_engine_settle_stale_before(c->e, now - STALE_WAIT_NS, fl_loader_extent_changes,
+					      c->l);
+}
+
 static bool watches_tmpfs(const struct fl_run_info *ri)
 {
 	for (int s = 0; s < FL_MAX_SLOTS; s++)
@@ -546,9 +570,11 @@ int fl_live_run(const struct fl_live_opts *o)
 				bool totals = fl_now_ns() - last_totals >= 5000000000ULL;
 
 				sync_counts(&lc, o, totals);
-				if (totals)
+				if (totals) {
+					forget_stale_state(&lc);
 					last_totals = fl_now_ns();
-				fl_watch_tick(o->watch, eng, ri);
+				}
+				fl_watch_tick(o->watch, eng, ri, &l);
 			}
 			last_snap = fl_now_ns();
 		}
@@ -608,7 +634,7 @@ int fl_live_run(const struct fl_live_opts *o)
 	if (eng->nviol || (eng->lo && eng->lo->nedges))
 		ri->ksyms = fl_symbolizer_get(&sz);
 	if (o->watch)
-		fl_watch_stopped(o->watch, eng, ri);
+		fl_watch_stopped(o->watch, eng, ri, &l);
 	report = o->watch ? fl_watch_text(o->watch) : stdout;
 	fl_report_text(report, eng, ri);
 	fflush(report);

@@ -893,3 +893,68 @@ int fl_loader_self_cost(struct fl_loader *l, uint64_t *run_ns, uint64_t *runs)
 	}
 	return 0;
 }
+
+/*
+ * How full each map is, for a service that must not grow: the hash, LRU
+ * and stack maps are walked key by key (a syscall per entry: for periodic
+ * stats, not a hot path).  Arrays are full by construction, a ring buffer
+ * and task storage cannot be walked: entries -1.  Maps the objects share
+ * are counted once (by map id), the objects' own .rodata/.bss not at all.
+ */
+int fl_loader_map_fill(struct fl_loader *l, struct fl_map_fill *out, int max)
+{
+	__u32 ids[FL_MAX_MAP_FILL];
+	char key[256], next[256];
+	int n = 0;
+
+	for (int i = 0; i < FL_NR_OBJS; i++) {
+		struct bpf_map *m;
+
+		if (!l->objs[i])
+			continue;
+		bpf_object__for_each_map(m, l->objs[i]) {
+			struct bpf_map_info info = {};
+			__u32 len = sizeof(info);
+			int fd = bpf_map__fd(m), k;
+			void *prev = NULL;
+
+			if (bpf_map__is_internal(m) || fd < 0 ||
+			    bpf_obj_get_info_by_fd(fd, &info, &len))
+				continue;
+			for (k = 0; k < n && ids[k] != info.id; k++)
+				;
+			if (k < n || n == max || n == FL_MAX_MAP_FILL)
+				continue;
+			ids[n] = info.id;
+			snprintf(out[n].name, sizeof(out[n].name), "%s", bpf_map__name(m));
+			out[n].type = info.type;
+			out[n].max_entries = info.max_entries;
+			out[n].entries = -1;
+			switch (info.type) {
+			case BPF_MAP_TYPE_HASH:
+			case BPF_MAP_TYPE_LRU_HASH:
+			case BPF_MAP_TYPE_PERCPU_HASH:
+			case BPF_MAP_TYPE_LRU_PERCPU_HASH:
+			case BPF_MAP_TYPE_STACK_TRACE:
+				if (info.key_size > sizeof(key))
+					break;
+				/*
+				 * a key deleted under the walk restarts it from the
+				 * first: a snapshot, bounded by the map's size
+				 */
+				out[n].entries = 0;
+				while (out[n].entries < info.max_entries &&
+				       !bpf_map_get_next_key(fd, prev, next)) {
+					out[n].entries++;
+					memcpy(key, next, info.key_size);
+					prev = key;
+				}
+				break;
+			default:
+				break;
+			}
+			n++;
+		}
+	}
+	return n;
+}

@@ -88,6 +88,16 @@ bool fl_loader_extent_changes(void *l, uint64_t kaddr, const struct fl_inode_key
 			      uint64_t *n);
 /* Run time and runs of our programs (kernel BPF stats must be on). */
 int fl_loader_self_cost(struct fl_loader *l, uint64_t *run_ns, uint64_t *runs);
+/* A map's fill: entries of max_entries (-1: arrays, ring buffer, task storage). */
+#define FL_MAX_MAP_FILL	64	/* room: the objects hold about 30 maps today */
+struct fl_map_fill {
+	char name[32];
+	uint32_t type;		/* BPF_MAP_TYPE_* */
+	uint32_t max_entries;
+	int64_t entries;
+};
+/* Each map's fill, up to @max; returns how many. */
+int fl_loader_map_fill(struct fl_loader *l, struct fl_map_fill *out, int max);
 /* "auto", "tp", "fentry", "kprobe" -> mode; -EINVAL otherwise. */
 int fl_attach_mode_parse(const char *s, enum fl_attach_mode *mode);
 const char *fl_attach_mode_name(enum fl_attach_mode mode);

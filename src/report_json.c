@@ -114,6 +114,7 @@ json_object *fl_report_violation_json(const struct fl_engine *e, const struct fl
 	json_object_object_add(o, "ts_ns", json_object_new_uint64(ev->ts));
 	json_object_object_add(o, "last_ts_ns", json_object_new_uint64(v->last_ts));
 	json_object_object_add(o, "count", json_object_new_uint64(v->count));
+	json_object_object_add(o, "count_other_files", json_object_new_uint64(v->other_files));
 	json_object_object_add(locks, "invalidate_lock",
 			       json_object_new_string(fl_lock_state_name(ev->inval_lock)));
 	json_object_object_add(locks, "invalidate_lock_owner", json_object_new_int64(ev->inval_owner));
@@ -369,6 +370,7 @@ int fl_report_json(const char *path, const struct fl_engine *e, const struct fl_
 		json_object_object_add(root, "self_cost", c);
 	}
 	json_object_object_add(root, "violations_dropped", json_object_new_uint64(e->viol_dropped));
+	json_object_object_add(root, "windows_unended", json_object_new_uint64(e->windows_unended));
 	json_object_object_add(root, "command", command_obj(&ri->cmd));
 
 	text = json_object_to_json_string_ext(root, JSON_C_TO_STRING_PRETTY |

@@ -46,9 +46,14 @@ uint64_t fl_report_lost(const struct fl_engine *e, const struct fl_run_info *ri)
 	return lost > t.c[FL_CNT_LOST] ? lost : t.c[FL_CNT_LOST];
 }
 
+/*
+ * Incomplete: events were lost, the input was cut, or a bounded BPF table
+ * was full where that hides findings (invalidations not followed).
+ */
 bool fl_report_complete(const struct fl_engine *e, const struct fl_run_info *ri)
 {
-	return !fl_report_lost(e, ri) && !ri->partial;
+	return !fl_report_lost(e, ri) && !ri->partial &&
+	       !fl_engine_total_of(e, FL_CNT_INVAL_FULL);
 }
 
 const char *fl_signal_name(int sig, char *buf, size_t len)
@@ -228,6 +233,10 @@ void fl_report_text_violation(FILE *out, const struct fl_engine *e,
 	fprintf(out, "\n    task %u (%s) %s at +%.6fs; seen %" PRIu64 " time%s, last at +%.6fs\n",
 		ev->pid, fl_esc(comm, sizeof(comm), ev->comm, FL_COMM_LEN), what_happened(ev), rel_s(e, ev->ts), v->count,
 		v->count == 1 ? "" : "s", rel_s(e, v->last_ts));
+	if (v->other_files)
+		fprintf(out, "    and %" PRIu64 " time%s on other files than the %d listed for "
+			"this code path\n", v->other_files, v->other_files == 1 ? "" : "s",
+			FL_VIOL_FILES_PER_PATH);
 	if (ev->type == FL_EV_FOLIO_USE && ev->op == FL_FOLIO_USE_WINDOW)
 		fprintf(out, "    under a map handed out at +%.6fs, and went on to byte %" PRIu64
 			" without a new one\n", rel_s(e, ev->kaddr), (uint64_t)ev->aux);
@@ -502,6 +511,20 @@ void fl_report_text(FILE *out, const struct fl_engine *e, const struct fl_run_in
 	if (ri->partial)
 		fprintf(out, "PARTIAL: %s\n  the report covers the input up to that point\n",
 			ri->partial);
+	if (total.c[FL_CNT_INVAL_FULL])
+		fprintf(out, "INVALIDATIONS NOT FOLLOWED: %" PRIu64 " (BPF's table of invalidating "
+			"tasks was full)\n  page cache they dropped was not judged "
+			"(invalidation-unlocked): the run is incomplete\n",
+			total.c[FL_CNT_INVAL_FULL]);
+	if (total.c[FL_CNT_STACK_UNKEYED])
+		fprintf(out, "note: %" PRIu64 " candidates got no stack id (the stack map was "
+			"full, or their bucket taken): sent each time instead of counted in "
+			"BPF; nothing is missed, the ring buffer carries more\n",
+			total.c[FL_CNT_STACK_UNKEYED]);
+	if (e->windows_unended)
+		fprintf(out, "note: %" PRIu64 " invalidation windows ended without their end "
+			"event (lost): closed at a later event, or when their task was found gone\n",
+			e->windows_unended);
 	if (total.c[FL_CNT_INVAL_UNTRACKED])
 		fprintf(out, "note: %" PRIu64 " invalidations ran outside a traced syscall "
 			"(ioctl or fs-internal) and have no window\n",

@@ -315,6 +315,8 @@ const char *fl_counter_name(unsigned int counter)
 		[FL_CNT_LOST_WINDOWS] = "lost_windows",
 		[FL_CNT_LOST_MAPS] = "lost_maps",
 		[FL_CNT_LOST_LOCKS] = "lost_lock_order",
+		[FL_CNT_STACK_UNKEYED] = "candidates_unkeyed",
+		[FL_CNT_INVAL_FULL] = "invalidations_not_followed",
 	};
 
 	/* the lock-order counters are reported under lock_order, not counts */

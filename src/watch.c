@@ -7,18 +7,25 @@
  */
 #include <errno.h>
 #include <inttypes.h>
+#include <bpf/libbpf.h>
 #include <json-c/json.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 #include "cli.h"
+#include "loader.h"
 #include "outputs.h"
 #include "rules.h"
 #include "signature.h"
+#include "sigset.h"
 #include "util.h"
 #include "watch.h"
 
+/*
+ * One alert per signature: the engine keeps at most FL_MAX_VIOLATIONS, so
+ * as many signatures fit.  The set has its own bound all the same.
+ */
 #define FL_WATCH_MAX_ALERTS	FL_MAX_VIOLATIONS
 
 struct fl_watch {
@@ -27,8 +34,7 @@ struct fl_watch {
 	FILE *text;			/* the text blocks: stdout, stderr when NDJSON is there */
 	struct fl_kmsg *kmsg;
 	bool journal;
-	char (*alerted)[FL_SIG_LEN];	/* signatures already alerted */
-	size_t nalerted;
+	struct fl_sigset alerted;	/* signatures already alerted */
 	uint64_t start_ns, last_stats, last_metrics, ticks;
 	bool watchdog;
 };
@@ -82,7 +88,7 @@ struct fl_watch *fl_watch_new(const struct fl_watch_opts *o)
 		fl_err("--journal: this build has no libsystemd (the static build)");
 		goto fail;
 	}
-	w->alerted = fl_xcalloc(FL_WATCH_MAX_ALERTS, FL_SIG_LEN);
+	fl_sigset_init(&w->alerted, FL_WATCH_MAX_ALERTS);
 	return w;
 fail:
 	fl_watch_free(w);
@@ -96,7 +102,7 @@ void fl_watch_free(struct fl_watch *w)
 	if (w->events && w->events != stdout)
 		fclose(w->events);
 	fl_kmsg_close(w->kmsg);
-	free(w->alerted);
+	fl_sigset_free(&w->alerted);
 	free(w);
 }
 
@@ -110,7 +116,8 @@ static void by_rule(const struct fl_engine *e, uint64_t *n)
 {
 	memset(n, 0, FL_R_MAX * FL_EVID_MAX * sizeof(*n));
 	for (size_t i = 0; i < e->nviol; i++)
-		n[e->viol[i].rule * FL_EVID_MAX + e->viol[i].evidence] += e->viol[i].count;
+		n[e->viol[i].rule * FL_EVID_MAX + e->viol[i].evidence] +=
+			e->viol[i].count + e->viol[i].other_files;
 }
 
 static void metrics(struct fl_watch *w, const struct fl_engine *e, const struct fl_run_info *ri,
@@ -146,26 +153,22 @@ static void ndjson(struct fl_watch *w, json_object *o)
 	json_object_put(o);
 }
 
-static bool alerted_before(struct fl_watch *w, const char *sig)
-{
-	for (size_t i = 0; i < w->nalerted; i++)
-		if (!strcmp(w->alerted[i], sig))
-			return true;
-	if (w->nalerted < FL_WATCH_MAX_ALERTS)
-		memcpy(w->alerted[w->nalerted++], sig, FL_SIG_LEN);
-	return false;
-}
-
 void fl_watch_violation(struct fl_watch *w, const struct fl_engine *e,
 			const struct fl_run_info *ri, const struct fl_violation *v)
 {
+	uint64_t dropped = w->alerted.dropped;
 	char sig[FL_SIG_LEN];
 	json_object *o;
 
 	fl_signature(e, ri, v, sig);
 	/* the same bug on another inode: its count grows, nobody is paged again */
-	if (alerted_before(w, sig))
+	if (!fl_sigset_first(&w->alerted, sig)) {
+		if (!dropped && w->alerted.dropped)
+			fl_warn("%zu signatures alerted, the most a watch remembers: "
+				"new ones are no longer alerted (counted in alerts_dropped; "
+				"the report lists them)", w->alerted.n);
 		return;
+	}
 	fl_report_text_violation(w->text, e, ri, v, v - e->viol);
 	fflush(w->text);
 	o = fl_report_violation_json(e, ri, v);
@@ -180,7 +183,72 @@ void fl_watch_violation(struct fl_watch *w, const struct fl_engine *e,
 		fl_kmsg_violation(w->kmsg, e, ri, v, sig);
 }
 
-static void stats(struct fl_watch *w, const struct fl_engine *e, const struct fl_run_info *ri)
+static json_object *fill_obj(int64_t entries, uint64_t max)
+{
+	json_object *o = json_object_new_object();
+
+	json_object_object_add(o, "entries", entries < 0 ? NULL : json_object_new_int64(entries));
+	json_object_object_add(o, "max_entries", json_object_new_uint64(max));
+	return o;
+}
+
+/* BPF's maps, as full as they are now: a service must not grow. */
+static json_object *maps_obj(struct fl_loader *l)
+{
+	struct fl_map_fill f[FL_MAX_MAP_FILL];
+	json_object *o = json_object_new_object();
+	int n = l ? fl_loader_map_fill(l, f, FL_MAX_MAP_FILL) : 0;
+
+	for (int i = 0; i < n; i++) {
+		json_object *m = fill_obj(f[i].entries, f[i].max_entries);
+		const char *type = libbpf_bpf_map_type_str(f[i].type);
+
+		json_object_object_add(m, "type", json_object_new_string(type ? type : "?"));
+		json_object_object_add(o, f[i].name, m);
+	}
+	return o;
+}
+
+/* The engine's and the watch's own tables, each with its bound. */
+static json_object *tables_obj(const struct fl_watch *w, const struct fl_engine *e)
+{
+	json_object *o = json_object_new_object();
+
+	json_object_object_add(o, "violations", fill_obj(e->nviol, FL_MAX_VIOLATIONS));
+	json_object_object_add(o, "alerts", fill_obj(w->alerted.n, FL_WATCH_MAX_ALERTS));
+	json_object_object_add(o, "open_windows", fill_obj(e->nopen, FL_MAX_OPEN_WINDOWS));
+	json_object_object_add(o, "stale_waiting", fill_obj(e->nunseen, FL_MAX_STALE_UNSEEN));
+	json_object_object_add(o, "lock_order_tasks", fill_obj(e->lo->ntasks, FL_LO_MAX_TASKS));
+	json_object_object_add(o, "lock_order_edges", fill_obj(e->lo->nedges, FL_LO_MAX_EDGES));
+	json_object_object_add(o, "lock_order_classes",
+			       fill_obj(e->lo->ncls, FL_LO_MAX_CLASSES));
+	json_object_object_add(o, "lock_order_cycles", fill_obj(e->lo->ncycles, FL_LO_MAX_CYCLES));
+	return o;
+}
+
+/* VmRSS and VmHWM of this process, in KiB (0 if /proc says nothing). */
+static json_object *memory_obj(void)
+{
+	json_object *o = json_object_new_object();
+	uint64_t rss = 0, hwm = 0;
+	char line[128];
+	FILE *f = fopen("/proc/self/status", "re");
+
+	while (f && fgets(line, sizeof(line), f)) {
+		if (!strncmp(line, "VmRSS:", 6))
+			rss = strtoull(line + 6, NULL, 10);
+		else if (!strncmp(line, "VmHWM:", 6))
+			hwm = strtoull(line + 6, NULL, 10);
+	}
+	if (f)
+		fclose(f);
+	json_object_object_add(o, "rss_kib", json_object_new_uint64(rss));
+	json_object_object_add(o, "peak_rss_kib", json_object_new_uint64(hwm));
+	return o;
+}
+
+static void stats(struct fl_watch *w, const struct fl_engine *e, const struct fl_run_info *ri,
+		  struct fl_loader *l)
 {
 	json_object *o = json_object_new_object(), *c = json_object_new_object();
 	struct fl_counts t;
@@ -197,25 +265,31 @@ static void stats(struct fl_watch *w, const struct fl_engine *e, const struct fl
 	json_object_object_add(o, "lost", json_object_new_uint64(fl_report_lost(e, ri)));
 	json_object_object_add(o, "unknown", json_object_new_uint64(t.c[FL_CNT_UNKNOWN]));
 	json_object_object_add(o, "violations", json_object_new_uint64(e->nviol));
-	json_object_object_add(o, "alerts", json_object_new_uint64(w->nalerted));
+	json_object_object_add(o, "alerts", json_object_new_uint64(w->alerted.n));
+	json_object_object_add(o, "alerts_dropped", json_object_new_uint64(w->alerted.dropped));
+	json_object_object_add(o, "memory", memory_obj());
+	json_object_object_add(o, "tables", tables_obj(w, e));
+	json_object_object_add(o, "maps", maps_obj(l));
 	ndjson(w, o);
 }
 
-void fl_watch_tick(struct fl_watch *w, const struct fl_engine *e, const struct fl_run_info *ri)
+void fl_watch_tick(struct fl_watch *w, const struct fl_engine *e, const struct fl_run_info *ri,
+		   struct fl_loader *l)
 {
 	uint64_t now = fl_now_ns(), occ = 0;
-	char status[160];
+	char status[256];
 
 	w->ticks++;
 	for (size_t i = 0; i < e->nviol; i++)
-		occ += e->viol[i].count;
+		occ += e->viol[i].count + e->viol[i].other_files;
 	snprintf(status, sizeof(status), "STATUS=watching; %zu distinct violations (%" PRIu64
-		 " occurrences), %" PRIu64 " lost events", e->nviol, occ, fl_report_lost(e, ri));
+		 " occurrences), %" PRIu64 " lost events%s", e->nviol, occ, fl_report_lost(e, ri),
+		 w->alerted.dropped ? "; alert table full: new signatures not alerted" : "");
 	fl_notify(status);
 	if (w->watchdog)
 		fl_notify("WATCHDOG=1");
 	if (w->events && now - w->last_stats >= (uint64_t)(w->o.stats_every * 1e9)) {
-		stats(w, e, ri);
+		stats(w, e, ri, l);
 		w->last_stats = now;
 	}
 	if (w->o.metrics && now - w->last_metrics >= (uint64_t)(w->o.metrics_every * 1e9))
@@ -228,10 +302,11 @@ void fl_watch_tick(struct fl_watch *w, const struct fl_engine *e, const struct f
  * faultline_up 0, so that neither stream ends on numbers the report
  * contradicts, nor claims a watch that has ended.
  */
-void fl_watch_stopped(struct fl_watch *w, const struct fl_engine *e, const struct fl_run_info *ri)
+void fl_watch_stopped(struct fl_watch *w, const struct fl_engine *e, const struct fl_run_info *ri,
+		      struct fl_loader *l)
 {
 	if (w->events)
-		stats(w, e, ri);
+		stats(w, e, ri, l);
 	if (w->o.metrics)
 		metrics(w, e, ri, false);
 }

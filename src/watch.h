@@ -35,10 +35,12 @@ void fl_watch_started(struct fl_watch *w, struct fl_engine *e, struct fl_run_inf
 /* A violation the engine just found (new to it): alert once per signature. */
 void fl_watch_violation(struct fl_watch *w, const struct fl_engine *e,
 			const struct fl_run_info *ri, const struct fl_violation *v);
-/* Once a second: counts synced into @e, stats, metrics, watchdog. */
-void fl_watch_tick(struct fl_watch *w, const struct fl_engine *e, const struct fl_run_info *ri);
-/* Tracing ended, @e has the final counts: last stats, last metrics (down). */
-void fl_watch_stopped(struct fl_watch *w, const struct fl_engine *e, const struct fl_run_info *ri);
+/* Once a second: counts synced into @e, stats (with @l's map fill), metrics, watchdog. */
+void fl_watch_tick(struct fl_watch *w, const struct fl_engine *e, const struct fl_run_info *ri,
+		   struct fl_loader *l);
+/* Tracing ended, @e has the final counts: last stats (@l's map fill), last metrics (down). */
+void fl_watch_stopped(struct fl_watch *w, const struct fl_engine *e, const struct fl_run_info *ri,
+		      struct fl_loader *l);
 /* Where the text reports go: stdout, or stderr when stdout is the NDJSON. */
 FILE *fl_watch_text(const struct fl_watch *w);
 /* SIGHUP: the report so far, text (fl_watch_text) and (json_path) the JSON file. */

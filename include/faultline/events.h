@@ -254,6 +254,10 @@ enum fl_counter {
 	FL_CNT_LOST_WINDOWS,	/* invalidation windows (begin, step, end) */
 	FL_CNT_LOST_MAPS,	/* extent maps and stale finds */
 	FL_CNT_LOST_LOCKS,	/* lock-order acquisitions, releases, syncs */
+	/* BPF tables that were full: bounded state, its overflow counted */
+	FL_CNT_STACK_UNKEYED,	/* candidates without a stack id (fl_stackmap full, or
+				 * their bucket taken): sent each time, not gated */
+	FL_CNT_INVAL_FULL,	/* invalidations not followed: fl_tasks was full */
 	FL_CNT_MAX,
 };
 

@@ -1564,12 +1564,65 @@ static void test_stack_classification(void **state)
 
 /* ---- 12. violation cap ----------------------------------------------- */
 
+/* Distinct violations: each on a file and a code path of its own. */
 static void feed_distinct(struct fl_engine *e, unsigned int i, uint64_t ts)
 {
 	struct fl_event ev = fault_insert(EXT4_MAGIC, FL_LOCK_FREE, FL_LOCK_FREE, ts);
 
 	ev.inode.ino = 1000 + i;
+	/* an outer frame no symbol names: another caller */
+	ev.frames[ev.nr_frames++] = 0xffffffff81000000ull + i;
 	fl_engine_feed(e, &ev);
+}
+
+/* The same code path on file @ino. */
+static void feed_on_file(struct fl_engine *e, uint64_t ino, uint64_t ts)
+{
+	struct fl_event ev = fault_insert(EXT4_MAGIC, FL_LOCK_FREE, FL_LOCK_FREE, ts);
+
+	ev.inode.ino = ino;
+	fl_engine_feed(e, &ev);
+}
+
+/*
+ * Weeks of a bug on a path every file takes: the path keeps
+ * FL_VIOL_FILES_PER_PATH files, counts the rest on its first entry, and
+ * the table keeps room for a different bug that comes after (before the
+ * bound, the files filled it and the new bug was dropped unreported).
+ */
+static void test_violation_files_per_path(void **state)
+{
+	struct fl_engine *e = *state;
+	const unsigned int files = FL_MAX_VIOLATIONS + 100;
+	struct fl_event ev;
+
+	for (unsigned int i = 0; i < files; i++)
+		feed_on_file(e, 5000 + i, 1000 + i);
+	assert_int_equal(e->nviol, FL_VIOL_FILES_PER_PATH);
+	assert_int_equal(e->viol_dropped, 0);
+	assert_int_equal(e->viol[0].ev.inode.ino, 5000);
+	assert_int_equal(e->viol[0].count, 1);
+	assert_int_equal(e->viol[0].other_files, files - FL_VIOL_FILES_PER_PATH);
+	for (unsigned int i = 1; i < FL_VIOL_FILES_PER_PATH; i++) {
+		assert_int_equal(e->viol[i].ev.inode.ino, 5000 + i);
+		assert_int_equal(e->viol[i].other_files, 0);
+	}
+	/* a file kept counts as its own entry, not as another file */
+	feed_on_file(e, 5001, 90000);
+	assert_int_equal(e->viol[1].count, 2);
+	assert_int_equal(e->viol[0].other_files, files - FL_VIOL_FILES_PER_PATH);
+
+	/* a different bug afterwards is a new violation */
+	ev = mk_event(FL_EV_MAP_PAGES, PID_A, 5000, 0, 4 * KiB, 100000);
+	ev.fs_magic = XFS_MAGIC;
+	fl_rules_set_flags(XFS_MAGIC, fl_fs_flags(XFS_MAGIC) | FL_RULE_MAP_PAGES_LOCKED);
+	set_locks(&ev, FL_LOCK_FREE, FL_LOCK_FREE);
+	set_stack(&ev, ST_MAP_PAGES, NULL);
+	fl_engine_feed(e, &ev);
+	assert_int_equal(e->nviol, FL_VIOL_FILES_PER_PATH + 1);
+	assert_int_equal(e->viol[FL_VIOL_FILES_PER_PATH].rule, FL_R_FAULT_UNLOCKED);
+	assert_int_equal(e->viol[FL_VIOL_FILES_PER_PATH].ev.type, FL_EV_MAP_PAGES);
+	assert_int_equal(e->viol_dropped, 0);
 }
 
 static void test_violation_cap(void **state)
@@ -2010,7 +2063,166 @@ static void test_stale_window_not_judged(void **state)
 	no_violation(e);
 }
 
-/* ---- 13. check's race partners (FL_EV_RACE) --------------------------- */
+/* ---- 13. bounded state (watch runs for weeks) ------------------------ */
+
+/*
+ * BPF's fl_seen is an LRU map: an entry evicted and made again counts
+ * from zero.  Its running total then falls below the one synced last; all
+ * of it is new (before, nothing was added until it passed the old total).
+ */
+static void test_repeats_after_eviction(void **state)
+{
+	struct fl_engine *e = *state;
+	struct fl_event ev = fault_insert(EXT4_MAGIC, FL_LOCK_FREE, FL_LOCK_FREE, 2000);
+	struct fl_seen_key k = { .type = FL_EV_INSERT, .stack_id = 42 };
+	const struct fl_violation *v;
+
+	ev.stack_id = 42;
+	fl_engine_feed(e, &ev);
+	k.inode = ev.inode;
+	assert_int_equal(fl_engine_sync_repeats(e, &k, 10), 10);
+	assert_int_equal(fl_engine_sync_repeats(e, &k, 10), 0);
+	assert_int_equal(fl_engine_sync_repeats(e, &k, 15), 5);
+	/* evicted, made again, counted 3 since */
+	assert_int_equal(fl_engine_sync_repeats(e, &k, 3), 3);
+	assert_int_equal(fl_engine_sync_repeats(e, &k, 7), 4);
+	v = only_violation(e, FL_R_FAULT_UNLOCKED, FL_EVID_DEFINITE);
+	assert_int_equal(v->count, 1 + 15 + 7);
+	assert_int_equal(v->repeats, 15 + 7);
+	/* another path's repeats are not this one's */
+	k.stack_id = 43;
+	assert_int_equal(fl_engine_sync_repeats(e, &k, 100), 0);
+}
+
+/*
+ * One open window per invalidating task: more means their ENDs were lost.
+ * The table is bounded; the oldest window goes, counted.
+ */
+static void test_open_windows_bounded(void **state)
+{
+	struct fl_engine *e = *state;
+	const unsigned int n = FL_MAX_OPEN_WINDOWS + 10;
+	struct fl_event ev;
+
+	for (unsigned int i = 0; i < n; i++)
+		begin_window(e, EXT4_MAGIC, 10000 + i, INO, 0, MiB, 1000 + i);
+	assert_int_equal(e->nopen, FL_MAX_OPEN_WINDOWS);
+	assert_int_equal(e->windows_unended, 10);
+	for (size_t i = 0; i < e->nopen; i++)
+		assert_true(e->open[i].begin.pid >= 10010);
+	/* the oldest ones ended no later than the begin that pushed them out */
+	assert_int_equal(e->closed[(e->closed_next + FL_CLOSED_WINDOWS - 1) % FL_CLOSED_WINDOWS]
+			 .ts_end, 1000 + n - 1);
+	/* a task's own next invalidation ends its lost one: counted too */
+	begin_window(e, EXT4_MAGIC, 10010, INO, 0, MiB, 90000);
+	assert_int_equal(e->windows_unended, 11);
+	assert_int_equal(e->nopen, FL_MAX_OPEN_WINDOWS);
+	/* the newest windows still pair with an event */
+	ev = mk_event(FL_EV_INSERT, PID_A, INO, 4 * KiB, 8 * KiB, 90001);
+	set_stack(&ev, ST_READ_INSERT, NULL);
+	fl_engine_feed(e, &ev);
+	only_violation(e, FL_R_INSERT_UNLOCKED, FL_EVID_OBSERVED_RACE);
+}
+
+static uint32_t gone_pids[4];
+
+static bool alive_unless_gone(void *ctx, uint32_t pid)
+{
+	(void)ctx;
+	for (size_t i = 0; i < ARRAY_SIZE(gone_pids); i++)
+		if (gone_pids[i] == pid)
+			return false;
+	return true;
+}
+
+static void lock_ev(struct fl_engine *e, uint16_t type, uint32_t pid, unsigned int kind,
+		    uint64_t ino, uint64_t ts)
+{
+	struct fl_event ev = mk_event(type, pid, ino, 0, 0, ts);
+
+	ev.fs_magic = XFS_MAGIC;
+	ev.op = kind;
+	ev.kaddr = (ino << 8) | kind;
+	ev.aux = type == FL_EV_LOCK_ACQ ? FL_LKM_EXCL : 0;
+	fl_engine_feed(e, &ev);
+}
+
+/*
+ * Tasks that went away with their last events lost: their open windows
+ * and lock-order holds go (windows close at the newest event seen), the
+ * state of tasks still there stays.
+ */
+static void test_tasks_gone(void **state)
+{
+	struct fl_engine *e = *state;
+	struct fl_event ev;
+
+	memset(gone_pids, 0, sizeof(gone_pids));
+	begin_window(e, EXT4_MAGIC, PID_B, INO, 0, MiB, 1000);
+	begin_window(e, EXT4_MAGIC, PID_C, INO, 2 * MiB, 3 * MiB, 1100);
+	lock_ev(e, FL_EV_LOCK_ACQ, PID_B, FL_LK_I_RWSEM, INO, 1200);
+	lock_ev(e, FL_EV_LOCK_ACQ, PID_D, FL_LK_I_RWSEM, INO + 1, 1300);
+	assert_int_equal(e->lo->ntasks, 2);
+	assert_int_equal(fl_engine_tasks_gone(e, alive_unless_gone, NULL), 0);
+	assert_int_equal(e->nopen, 2);
+
+	gone_pids[0] = PID_B;
+	assert_int_equal(fl_engine_tasks_gone(e, alive_unless_gone, NULL), 2);
+	assert_int_equal(e->nopen, 1);
+	assert_int_equal(e->open[0].begin.pid, PID_C);
+	assert_int_equal(e->windows_unended, 1);
+	assert_int_equal(e->nclosed, 1);
+	assert_int_equal(e->closed[0].ts_end, 1300);
+	assert_int_equal(e->lo->ntasks, 1);
+	assert_int_equal(e->lo->tasks[0].pid, PID_D);
+	assert_int_equal(e->lo->gone_dropped, 1);
+
+	/* the closed window no longer pairs with what comes after its end */
+	ev = mk_event(FL_EV_INSERT, PID_A, INO, 4 * KiB, 8 * KiB, 2000);
+	set_stack(&ev, ST_READ_INSERT, NULL);
+	fl_engine_feed(e, &ev);
+	no_violation(e);
+	/* positive control: the window still open (PID_C) does */
+	ev.start = 2 * MiB;
+	ev.end = ev.start + 4 * KiB;
+	fl_engine_feed(e, &ev);
+	only_violation(e, FL_R_INSERT_UNLOCKED, FL_EVID_OBSERVED_RACE);
+	assert_int_equal(e->viol[0].partner.begin.pid, PID_C);
+}
+
+/*
+ * A watch settles the kernel's stale finds that waited long for their
+ * change's trace, as the end of a run does, and keeps the recent ones.
+ */
+static void test_stale_settle_before(void **state)
+{
+	struct fl_engine *e = *state;
+	struct fl_event ev;
+
+	memset(seq_table, 0, sizeof(seq_table));
+	seq_table[0][0] = 0xffff1000;
+	seq_table[0][1] = 5;
+	for (unsigned int i = 0; i < 3; i++) {
+		ev = mk_event(FL_EV_STALE_UNSEEN, PID_A, INO, 0, 4096, 1000 + i * 1000);
+		ev.kaddr = i == 1 ? 0xffff2000 : 0xffff1000;
+		ev.aux = 4;
+		ev.op = 1;
+		fl_engine_feed(e, &ev);
+	}
+	assert_int_equal(e->nunseen, 3);
+	fl_engine_settle_stale_before(e, 2500, seq_now, NULL);
+	assert_int_equal(e->nunseen, 1);
+	assert_int_equal(e->unseen[0].ev.ts, 3000);
+	assert_int_equal(e->stale.seen_late, 1);	/* 0xffff1000: 5 > 4 */
+	assert_int_equal(e->stale.missed, 1);		/* 0xffff2000: nothing traced */
+	/* the end settles the rest, and keeps what was settled before */
+	fl_engine_settle_stale(e, seq_now, NULL);
+	assert_int_equal(e->nunseen, 0);
+	assert_int_equal(e->stale.seen_late, 2);
+	assert_int_equal(e->stale.missed, 1);
+}
+
+/* ---- 14. check's race partners (FL_EV_RACE) --------------------------- */
 
 /*
  * check sends no windows: BPF sends the window @pid has open on @ino just
@@ -2295,9 +2507,15 @@ int main(void)
 		T(test_violation_cap),
 		T(test_race_ignores_shared_other),
 		T(test_cap_dropped_counts_occurrences),
+		T(test_violation_files_per_path),
+		/* 13 */
+		T(test_repeats_after_eviction),
+		T(test_open_windows_bounded),
+		T(test_tasks_gone),
+		T(test_stale_settle_before),
 		T(test_reclaim_in_own_window),
 		T(test_inverted_event_range),
-		/* 13 */
+		/* 14 */
 		T(test_race_partner),
 		T(test_race_partner_negative),
 	};
