@@ -100,7 +100,8 @@ struct {
 
 /*
  * check, window form: the invalidation a stale use waits with, sent just
- * before it as its race partner (FL_EV_RACE; .type 0: none).
+ * before it as its race partner (FL_EV_RACE; .type 0: none).  Per task
+ * like fl_stale_use, and goes with it at the task's exit.
  */
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
@@ -717,6 +718,7 @@ int BPF_PROG(fl_task_exit, struct task_struct *p)
 
 	bpf_map_delete_elem(&fl_curmap, &pid);
 	bpf_map_delete_elem(&fl_stale_use, &pid);
+	bpf_map_delete_elem(&fl_stale_race, &pid);
 	return 0;
 }
 
