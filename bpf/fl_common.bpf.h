@@ -612,6 +612,68 @@ static __always_inline void fl_precise_own_off(void)
 }
 
 /*
+ * The PREEMPT_RT shape of an rw_semaphore: upstream 42254105dfe8
+ * ("locking/rwsem: Add rtmutex based R/W semaphore implementation", 5.15)
+ * builds it on rwbase_rt from 943f0edb754f ("locking/rt: Add base code for
+ * RT rw_semaphore and rwlock"): struct rw_semaphore { struct rwbase_rt
+ * rwbase; } with rwbase.readers an atomic_t and rwbase.rtmutex an
+ * rt_mutex_base whose owner is the writer (bit 0: RT_MUTEX_HAS_WAITERS).
+ * The same in 6.1 and 6.12 (kernel/locking/rwbase_rt.c):
+ *
+ *   readers == READER_BIAS          free
+ *   readers == READER_BIAS + n      n readers (fast path), no writer
+ *   readers == n (bias removed)     a writer owns the rtmutex and waits
+ *                                   for the n readers left (n == 0: for
+ *                                   nobody; it does not hold the lock yet)
+ *   readers == WRITER_BIAS          write-locked by the rtmutex owner
+ *
+ * downgrade_write leaves READER_BIAS + 1.  No field names a reader.  Local
+ * flavours (the build's vmlinux.h is not an RT kernel's); chosen by BTF at
+ * load: bpf_core_field_exists(rwbase) is true exactly on RT kernels.
+ */
+struct rt_mutex_base___fl {
+	struct task_struct *owner;
+} __attribute__((preserve_access_index));
+
+struct rwbase_rt___fl {
+	atomic_t readers;
+	struct rt_mutex_base___fl rtmutex;
+} __attribute__((preserve_access_index));
+
+struct rw_semaphore___rt {
+	struct rwbase_rt___fl rwbase;
+} __attribute__((preserve_access_index));
+
+#define FL_RT_READER_BIAS	(1U << 31)
+#define FL_RT_WRITER_BIAS	(1U << 30)
+
+/*
+ * The RT lock word of @sem: false on a kernel without that shape.  *writer
+ * is the task holding it for writing (0: none), *readers how many hold it
+ * for reading.
+ */
+static __always_inline bool fl_rwsem_rt_word(struct rw_semaphore *sem, __u64 *writer,
+					     __u64 *readers)
+{
+	struct rw_semaphore___rt *rt = (void *)sem;
+	__u32 r;
+
+	if (!bpf_core_field_exists(rt->rwbase))
+		return false;
+	/* no RT field's offset computed above the test (a global function's
+	 * verifier walks every path: a hoisted, poisoned relocation fails) */
+	barrier_var(rt);
+	r = (__u32)BPF_CORE_READ(rt, rwbase.readers.counter);
+	*writer = 0;
+	*readers = 0;
+	if (r == FL_RT_WRITER_BIAS)
+		*writer = (__u64)BPF_CORE_READ(rt, rwbase.rtmutex.owner) & ~1UL;
+	else
+		*readers = r & ~FL_RT_READER_BIAS;
+	return true;
+}
+
+/*
  * The owner hint cannot say whether we are among the readers (it names the
  * last reader, and is not cleared when that reader leaves); our own
  * recorded acquisitions can.  "Not me" needs more than a missing record: a
@@ -637,23 +699,30 @@ static __always_inline void fl_precise_own_off(void)
 static __always_inline __u8 fl_precise_try(struct rw_semaphore *sem, __u64 *rec,
 					   __u64 *owner, __u64 *word)
 {
-	unsigned long count;
-	__u64 v, task;
+	__u64 v, task = 0, count;
+	bool wlocked;
 
 	v = *(volatile __u64 *)rec;
 	/* a helper call: neither merged with the caller's read nor moved */
-	count = BPF_CORE_READ(sem, count.counter);
+	if (fl_rwsem_rt_word(sem, &task, &count)) {
+		wlocked = task != 0;
+	} else {
+		barrier_var(sem);	/* as in fl_rwsem_rt_word, for RT kernels */
+		count = BPF_CORE_READ(sem, count.counter);
+		wlocked = count & 1;
+		if (wlocked)
+			task = BPF_CORE_READ(sem, owner.counter) & ~0x7UL;
+		count = (count >> 8) & ((1UL << 55) - 1);
+	}
 	*word = v;
-	if (count & 1) {
+	if (wlocked) {
 		/* a writer, not we (we held nothing as writer a moment ago),
 		 * and readers cannot hold it with a writer */
-		task = BPF_CORE_READ(sem, owner.counter) & ~0x7UL;
 		if (task == bpf_get_current_task())
 			return FL_LOCK_SHARED_OTHER;
 		*owner = task;
 		return FL_LOCK_EXCL_OTHER;
 	}
-	count = (count >> 8) & ((1UL << 55) - 1);
 	if (!count)
 		return FL_LOCK_FREE;
 	if (*(volatile __u64 *)rec == v && (__u32)v == count)
@@ -723,9 +792,39 @@ static __always_inline __u8 fl_precise_wait(struct rw_semaphore *sem, __u8 state
 	if (!fl_cfg.precise || state != FL_LOCK_SHARED_OTHER)
 		return state;
 	state = fl_precise_settle(fl_addr(sem));
-	if (state == FL_LOCK_EXCL_OTHER)
-		*owner = BPF_CORE_READ(sem, owner.counter) & ~0x7UL;
+	if (state == FL_LOCK_EXCL_OTHER) {
+		__u64 writer, readers;
+
+		if (fl_rwsem_rt_word(sem, &writer, &readers)) {
+			*owner = writer;
+		} else {
+			barrier_var(sem);
+			*owner = BPF_CORE_READ(sem, owner.counter) & ~0x7UL;
+		}
+	}
 	return state;
+}
+
+/*
+ * fl_rwsem_state on PREEMPT_RT: free and write-locked are read as on other
+ * kernels; readers are counted but not named, so a shared hold is unknown
+ * ("shared-owner-other" without an owner) unless precise tracking knows.
+ */
+static __always_inline __u8 fl_rwsem_rt_state(struct rw_semaphore *sem, __u64 *owner)
+{
+	__u64 writer, readers;
+
+	if (!fl_rwsem_rt_word(sem, &writer, &readers))
+		return FL_LOCK_NA;
+	if (writer) {
+		if (writer == bpf_get_current_task())
+			return FL_LOCK_EXCL_ME;
+		*owner = writer;
+		return FL_LOCK_EXCL_OTHER;
+	}
+	if (!readers)
+		return FL_LOCK_FREE;
+	return fl_precise_refine(sem, FL_LOCK_SHARED_OTHER, owner);
 }
 
 /*
@@ -734,7 +833,7 @@ static __always_inline __u8 fl_precise_wait(struct rw_semaphore *sem, __u8 state
  * whose bit 0 marks reader ownership.  The reader owner is only a hint
  * (set by the last reader, never cleared on up_read).  *owner gets the
  * other task named by the owner field; fl_task_pid() names it, only for
- * events that are sent.
+ * events that are sent.  PREEMPT_RT kernels: fl_rwsem_rt_state.
  */
 static __always_inline __u8 fl_rwsem_state(struct rw_semaphore *sem, __u64 *owner)
 {
@@ -743,7 +842,7 @@ static __always_inline __u8 fl_rwsem_state(struct rw_semaphore *sem, __u64 *owne
 	__u64 task;
 
 	if (!bpf_core_field_exists(sem->count))
-		return FL_LOCK_NA;
+		return fl_rwsem_rt_state(sem, owner);
 	count = FL_RD(sem, count.counter);
 	word = FL_RD(sem, owner.counter);
 	task = word & ~0x7UL;
@@ -1104,6 +1203,78 @@ static __always_inline __u64 fl_folio_nr_pages(struct folio *folio)
 	return 1ULL << (flags1 & 0xff);
 }
 
+/*
+ * The last invalidation that began on each inode (by inode address), for
+ * the window form of the stale-map rule (iomap.bpf.c): its range, its task
+ * and when it began and ended.  A write's folio in that range is sent only
+ * when it began after the write's map was taken, and check sends this
+ * window as the folio's race partner (FL_EV_RACE with FL_F_ENDED when it
+ * had ended): by then it may have left fl_tasks.  Written whole at open
+ * (an update replaces the element), ended in place at the syscall's exit by
+ * its own task.  LRU: an evicted inode's entry is one no write waits on.
+ */
+struct fl_inval_last {
+	__u64 ts;		/* the window opened */
+	__u64 ts_end;		/* it closed, successfully (0: running, or failed) */
+	__u64 start, end;
+	__u32 pid, tgid;
+	__u32 magic;
+	__u8 op;
+	__u8 pad[3];
+	struct fl_inode_key key;
+	char comm[FL_COMM_LEN];
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 4096);
+	__type(key, __u64);
+	__type(value, struct fl_inval_last);
+} fl_inval_last SEC(".maps");
+
+/* Where an fl_inval_last is put together before it replaces the old one. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct fl_inval_last);
+} fl_inval_last_scratch SEC(".maps");
+
+/* @t's window opened on its inode: it is now the inode's last. */
+static __always_inline void fl_inval_last_open(struct fl_task_inval *t)
+{
+	struct fl_inval_last *l;
+	__u32 zero = 0;
+
+	l = bpf_map_lookup_elem(&fl_inval_last_scratch, &zero);
+	if (!l)
+		return;
+	l->ts = t->ts;
+	l->ts_end = 0;
+	l->start = t->start;
+	l->end = t->end;
+	l->pid = t->pid;
+	l->tgid = t->tgid;
+	l->magic = t->magic;
+	l->op = t->op;
+	l->key = t->key;
+	__builtin_memcpy(l->comm, t->comm, sizeof(l->comm));
+	bpf_map_update_elem(&fl_inval_last, &t->inode, l, BPF_ANY);
+}
+
+/*
+ * @t's syscall returned @ret: if its window is still the inode's last,
+ * it ended (a failed one stays "running": neither can be judged).
+ */
+static __always_inline void fl_inval_last_close(struct fl_task_inval *t, long ret)
+{
+	struct fl_inval_last *l = bpf_map_lookup_elem(&fl_inval_last, &t->inode);
+
+	if (!l || l->pid != t->pid || l->ts != t->ts || ret)
+		return;
+	l->ts_end = bpf_ktime_get_ns();
+}
+
 /* check: the invalidator's stack, kept for its race partners. */
 static __always_inline void fl_window_keep_stack(void *ctx, struct fl_task_inval *t)
 {
@@ -1144,6 +1315,8 @@ static __always_inline void fl_window_open(void *ctx, struct fl_task_inval *t,
 	fl_inode_key(inode, &t->key);
 	t->magic = BPF_CORE_READ(inode, i_sb, s_magic);
 	t->opened = 1;
+	if (fl_fs_rules_of(t->magic) & FL_RULE_STALE_WINDOW)
+		fl_inval_last_open(t);
 	if (!fl_cfg.emit_all) {
 		bpf_map_update_elem(&fl_inval_inodes, &key, &t->pid, BPF_ANY);
 		if (stack)

@@ -85,6 +85,8 @@ static __always_inline int fl_exit(struct syscall_trace_exit *ctx)
 		return 0;
 	if (ctx->ret == 0)
 		fl_count(copy.slot, FL_CNT_INVALIDATIONS);
+	if (fl_fs_rules_of(copy.magic) & FL_RULE_STALE_WINDOW)
+		fl_inval_last_close(&copy, ctx->ret);
 	if (!fl_cfg.emit_all) {
 		__u32 *owner = bpf_map_lookup_elem(&fl_inval_inodes, &copy.inode);
 

@@ -248,6 +248,8 @@ static int parse_header(const unsigned char *p, size_t len, struct fl_engine *e,
 	COPY(m->attach_mode, jstr(h, "attach_mode"));
 	m->page_shift = (uint32_t)jint(h, "page_shift", 12);
 	ri->lock_words = jbool(h, "lock_words_readable");
+	/* absent in older dumps: their kernels' words were count/owner or unread */
+	COPY(ri->lock_word_shape, jstr(h, "lock_word_shape"));
 	ri->locks = m->locks;
 	ri->attach_mode = m->attach_mode;
 	/* counts come from BPF's snapshots when the recorder wrote them */

@@ -232,6 +232,7 @@ static json_object *header_json(const struct fl_run_info *ri, const struct fl_du
 	json_object_object_add(h, "page_shift",
 			       json_object_new_int(__builtin_ctz(sysconf(_SC_PAGESIZE))));
 	json_object_object_add(h, "lock_words_readable", json_object_new_boolean(ri->lock_words));
+	json_object_object_add(h, "lock_word_shape", json_object_new_string(ri->lock_word_shape));
 	json_object_object_add(h, "lock_evidence", json_object_new_string(ri->locks));
 	json_object_object_add(h, "attach_mode", json_object_new_string(ri->attach_mode));
 	json_object_object_add(h, "ncpus", json_object_new_int(ri->ncpus));

@@ -214,8 +214,11 @@ static void window_end(struct fl_engine *e, const struct fl_event *ev)
 {
 	struct fl_window *w = find_open(e, ev->pid, &ev->inode);
 
-	if (w)
-		window_close(e, w, ev->ts);
+	if (!w)
+		return;
+	w->ret = (int64_t)ev->aux;
+	w->ended = true;
+	window_close(e, w, ev->ts);
 }
 
 static bool window_covers(const struct fl_window *w, const struct fl_event *ev)
@@ -284,6 +287,11 @@ static const struct fl_window *race_take(struct fl_engine *e, const struct fl_ev
 			w->step = r->ev;
 			w->step.type = FL_EV_INVAL_STEP;
 			w->has_step = true;
+		}
+		/* a window-form stale use's partner may have ended (ret 0) */
+		if (r->ev.flags & FL_F_ENDED) {
+			w->ts_end = r->ev.aux;
+			w->ended = true;
 		}
 		return w;
 	}
@@ -478,6 +486,35 @@ static void judge_map_pages(struct fl_engine *e, const struct fl_event *ev)
 		report(e, FL_R_FAULT_UNLOCKED, FL_EVID_OBSERVED_RACE, ev, partner);
 }
 
+/* The task is inside its own invalidation of the event's inode. */
+static bool in_own_window(struct fl_engine *e, const struct fl_event *ev)
+{
+	/*
+	 * Live, BPF knows the window exactly (FL_F_IN_WINDOW); the engine's
+	 * own windows stand in only for complete recordings, where no lost
+	 * END can leave one open by mistake.
+	 */
+	return (ev->flags & FL_F_IN_WINDOW) ||
+	       (e->count_events && find_open(e, ev->pid, &ev->inode));
+}
+
+/*
+ * fuse and gfs2 drop page cache in punch, zero range and truncate under
+ * i_rwsem (and gfs2's glock), never invalidate_lock: inside the task's own
+ * invalidation, a truncation without i_rwsem exclusive breaks that.
+ */
+static void judge_delete_irwsem(struct fl_engine *e, const struct fl_event *ev)
+{
+	if (ev->i_rwsem == FL_LOCK_EXCL_ME || ev->i_rwsem == FL_LOCK_NA)
+		return;
+	if (!fl_stack_truncates(e, ev)) {
+		e->not_truncation++;
+		return;
+	}
+	if (in_own_window(e, ev))
+		report(e, FL_R_INVAL_UNLOCKED, FL_EVID_DEFINITE, ev, NULL);
+}
+
 /*
  * Dropping page cache in an invalidation needs invalidate_lock exclusive.
  * Only a truncation stack makes a deletion such a drop: reclaim (direct
@@ -492,21 +529,20 @@ static void judge_map_pages(struct fl_engine *e, const struct fl_event *ev)
  */
 static void judge_delete(struct fl_engine *e, const struct fl_event *ev)
 {
-	if (!(fl_fs_flags(ev->fs_magic) & FL_RULE_INVAL_EXCL))
+	uint32_t flags = fl_fs_flags(ev->fs_magic);
+
+	if (!(flags & FL_RULE_INVAL_EXCL)) {
+		if (flags & FL_RULE_INVAL_IRWSEM)
+			judge_delete_irwsem(e, ev);
 		return;
+	}
 	if (ev->inval_lock == FL_LOCK_EXCL_ME || ev->inval_lock == FL_LOCK_NA)
 		return;
 	if (!fl_stack_truncates(e, ev)) {
 		e->not_truncation++;
 		return;
 	}
-	/*
-	 * Live, BPF knows the window exactly (FL_F_IN_WINDOW); the engine's
-	 * own windows stand in only for complete recordings, where no lost
-	 * END can leave one open by mistake.
-	 */
-	if ((ev->flags & FL_F_IN_WINDOW) ||
-	    (e->count_events && find_open(e, ev->pid, &ev->inode)))
+	if (in_own_window(e, ev))
 		report(e, FL_R_INVAL_UNLOCKED, FL_EVID_DEFINITE, ev, NULL);
 	else if (ev->inval_lock == FL_LOCK_SHARED_ME &&
 		 ((ev->flags & FL_F_PRECISE) || fl_stack_in_fault(e, ev)))
@@ -526,6 +562,75 @@ static void judge_iomap(struct fl_engine *e, const struct fl_event *ev)
 }
 
 /*
+ * How a window @w of another task relates to a map taken at @map_ts and
+ * used for @ev's folio at ev->ts: it ran whole in between (1: the map was
+ * held across it), only partly or not known to have ended well (-1: not
+ * decidable from the times), or not in between at all, or not on the
+ * folio's range (0).
+ */
+static int window_between(const struct fl_window *w, const struct fl_event *ev,
+			  uint64_t map_ts)
+{
+	if (w->begin.pid == ev->pid || !same_inode(&w->begin.inode, &ev->inode) ||
+	    !ranges_overlap(w->begin.start, w->begin.end, ev->start, ev->end))
+		return 0;
+	if ((w->ts_end && w->ts_end < map_ts) || w->begin.ts > ev->ts)
+		return 0;
+	if (w->begin.ts > map_ts && w->ts_end && w->ts_end < ev->ts && w->ended && !w->ret)
+		return 1;
+	return -1;
+}
+
+/*
+ * The window form of the stale-map rule, where no extent sequence is
+ * known (gfs2, zonefs): BPF sent a folio a buffered write instantiated
+ * under a map taken at ev->kaddr, because an invalidation of the folio's
+ * range began since.  If another task's invalidation of that range began
+ * after the map was taken and had ended, successfully, before the folio
+ * was instantiated, the map was held across it: going on past the folio
+ * (ev->aux beyond it) without a new map is a stale use, an observed race
+ * with that invalidation as its partner.  Windows that overlap the map's
+ * life only in part cannot say whether the change came before or after the
+ * map: undecided, counted, never reported.
+ */
+static void judge_folio_use_window(struct fl_engine *e, const struct fl_event *ev)
+{
+	const struct fl_window *across = NULL;
+	bool undecided = false, went_on = ev->aux > ev->start;
+	uint64_t map_ts = ev->kaddr;
+
+	if (!(fl_fs_flags(ev->fs_magic) & FL_RULE_STALE_WINDOW) || fl_stack_in_fault(e, ev))
+		return;
+	/* check: BPF sent the window with the use (FL_EV_RACE); record: all */
+	if (e->race_now) {
+		int r = window_between(e->race_now, ev, map_ts);
+
+		if (r > 0)
+			across = e->race_now;
+		else if (r < 0)
+			undecided = true;
+	}
+	for (size_t i = 0; i < e->nopen + e->nclosed && !across; i++) {
+		const struct fl_window *w = i < e->nopen ? &e->open[i] : &e->closed[i - e->nopen];
+		int r = window_between(w, ev, map_ts);
+
+		if (r > 0)
+			across = w;
+		else if (r < 0)
+			undecided = true;
+	}
+	if (across) {
+		e->stale_window.across++;
+		if (!went_on)
+			e->stale_window.revalidated++;
+		else
+			report(e, FL_R_STALE_MAP, FL_EVID_OBSERVED_RACE, ev, across);
+	} else if (undecided && went_on) {
+		e->stale_window.undecided++;
+	}
+}
+
+/*
  * BPF judged it: the write instantiated the folio under a map that had gone
  * stale, and went on past it (ev->aux) instead of stopping there for a new
  * map.  A folio faulted in from the write's own user buffer (an mmap of the
@@ -533,6 +638,10 @@ static void judge_iomap(struct fl_engine *e, const struct fl_event *ev)
  */
 static void judge_folio_use(struct fl_engine *e, const struct fl_event *ev)
 {
+	if (ev->op == FL_FOLIO_USE_WINDOW) {
+		judge_folio_use_window(e, ev);
+		return;
+	}
 	if (!(fl_fs_flags(ev->fs_magic) & FL_RULE_STALE_MAPS))
 		return;
 	if (ev->aux <= ev->start || fl_stack_in_fault(e, ev))

@@ -22,6 +22,8 @@ struct fl_window {
 	struct fl_event step;	/* the fs's own invalidation code, with stack */
 	bool has_step;
 	uint64_t ts_end;	/* 0 while open */
+	int64_t ret;		/* the syscall's return value, once closed by its END */
+	bool ended;		/* closed by its END (not by the task's next window) */
 };
 
 struct fl_violation {
@@ -69,6 +71,19 @@ struct fl_stale_unseen {
 	struct fl_event ev;
 };
 
+/*
+ * The window form of the stale-map rule (filesystems whose extent sequence
+ * faultline does not know): folios writes instantiated under a map that an
+ * invalidation of their range may have made stale.
+ */
+struct fl_stale_window_stats {
+	uint64_t across;	/* an invalidation of the folio's range ran whole
+				 * between the map and the folio */
+	uint64_t revalidated;	/* ... and the write stopped there for a new map */
+	uint64_t undecided;	/* one overlapped the map's life only in part (or
+				 * failed, or its end was lost): not judged */
+};
+
 /* Agreement with the filesystem's own stale-map detection. */
 struct fl_stale_stats {
 	uint64_t kernel_found;	/* maps the kernel found stale */
@@ -112,6 +127,7 @@ struct fl_engine {
 	struct fl_stale_unseen *unseen;
 	size_t nunseen, capunseen;
 	struct fl_stale_stats stale;
+	struct fl_stale_window_stats stale_window;
 	uint64_t events;
 	uint64_t not_truncation;	/* unlocked deletions that were not truncation */
 	uint64_t lockless_readers;	/* unlocked insertions by uprobes, fs-verity */

@@ -218,7 +218,7 @@ bool fl_kernel_can_kprobe(void)
 	return !access(path, F_OK);
 }
 
-static bool rwsem_has_member(const char *name)
+static bool struct_has(const char *type, const char *member)
 {
 	const struct btf_type *t;
 	const struct btf_member *m;
@@ -226,25 +226,36 @@ static bool rwsem_has_member(const char *name)
 
 	if (!kernel_btf())
 		return false;
-	id = btf__find_by_name_kind(vmlinux_btf, "rw_semaphore", BTF_KIND_STRUCT);
+	id = btf__find_by_name_kind(vmlinux_btf, type, BTF_KIND_STRUCT);
 	if (id <= 0)
 		return false;
 	t = btf__type_by_id(vmlinux_btf, id);
 	m = btf_members(t);
 	for (int i = 0; i < btf_vlen(t); i++, m++)
-		if (!strcmp(btf__name_by_offset(vmlinux_btf, m->name_off), name))
+		if (!strcmp(btf__name_by_offset(vmlinux_btf, m->name_off), member))
 			return true;
 	return false;
 }
 
+const char *fl_kernel_lock_word_shape(void)
+{
+	if (struct_has("rw_semaphore", "count"))
+		return "count/owner";
+	/* PREEMPT_RT: struct rw_semaphore { struct rwbase_rt rwbase; } */
+	if (struct_has("rw_semaphore", "rwbase") && struct_has("rwbase_rt", "readers") &&
+	    struct_has("rt_mutex_base", "owner"))
+		return "rwbase_rt";
+	return NULL;
+}
+
 bool fl_kernel_lock_words(void)
 {
-	return rwsem_has_member("count");
+	return fl_kernel_lock_word_shape() != NULL;
 }
 
 bool fl_kernel_rwsem_lockdep(void)
 {
-	return rwsem_has_member("dep_map");
+	return struct_has("rw_semaphore", "dep_map");
 }
 
 /* The mode in parentheses of debugfs sched/preempt: "none (voluntary) full". */

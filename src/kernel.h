@@ -30,9 +30,12 @@ void fl_kernel_forget_module(const char *mod);
 /* Can an fentry program be loaded here (BPF trampolines, ftrace not locked)? */
 bool fl_kernel_can_fentry(void);
 /*
- * Can lock states be read from rw_semaphore words?  Not on PREEMPT_RT
- * (rwbase_rt: no count, no reader identity).
+ * The shape of the rw_semaphore lock word BPF reads: "count/owner" (the
+ * 5.3+ encoding), "rwbase_rt" (PREEMPT_RT: readers counted, the writer
+ * named by the rtmutex, no reader named), NULL when neither is readable.
  */
+const char *fl_kernel_lock_word_shape(void);
+/* Can lock states be read from rw_semaphore words (either shape)? */
 bool fl_kernel_lock_words(void);
 /* Lockdep (rw_semaphore.dep_map): the _nested and _non_owner forms exist. */
 bool fl_kernel_rwsem_lockdep(void);

@@ -527,6 +527,9 @@ int fl_live_run(const struct fl_live_opts *o)
 
 	ri->mode = o->mode;
 	ri->lock_words = fl_kernel_lock_words();
+	if (ri->lock_words)
+		snprintf(ri->lock_word_shape, sizeof(ri->lock_word_shape), "%s",
+			 fl_kernel_lock_word_shape());
 	ri->locks = o->precise ? "precise" : "lock-word";
 	ri->lock_order = o->lock_order;
 	ri->attach_mode = fl_attach_mode_name(o->attach);
@@ -534,9 +537,12 @@ int fl_live_run(const struct fl_live_opts *o)
 	fl_kernel_release(ri->kernel, sizeof(ri->kernel));
 	if (fl_kernel_preflight())
 		goto out;
-	if (!fl_kernel_lock_words())
-		fl_warn("this kernel's rw_semaphore has no count (PREEMPT_RT): lock states "
-			"cannot be read, every lock rule is NOT CHECKED (counted as unknown)");
+	if (!ri->lock_words)
+		fl_warn("this kernel's rw_semaphore has neither known lock-word shape: lock "
+			"states cannot be read, every lock rule is NOT CHECKED (counted as unknown)");
+	else if (!strcmp(ri->lock_word_shape, "rwbase_rt") && !o->precise)
+		fl_info("PREEMPT_RT: the rw_semaphore word (rwbase_rt) proves free and exclusive "
+			"holds but names no reader; shared holds are unknown without --locks=precise");
 
 	fl_evq_init(&lc.parked, FL_PARKED_MAX);
 	fl_rules_init(fl_kernel_has_func, NULL);

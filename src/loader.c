@@ -114,7 +114,8 @@ static const char *const shared_maps[] = {
 	"fl_events", "fl_counts", "fl_tgids", "fl_fs_rules", "fl_tasks", "fl_held",
 	"fl_stackmap", "fl_seen", "fl_active", "fl_sem_readers", "fl_lo_tasks",
 	"fl_lo_edges", "fl_lo_classes", "fl_armed", "fl_slot_table", "fl_slot_claim",
-	"fl_other_magic", "fl_inval_stacks", "fl_inval_inodes", "fl_precise_ctl", "fl_own", NULL,
+	"fl_other_magic", "fl_inval_stacks", "fl_inval_inodes", "fl_precise_ctl", "fl_own",
+	"fl_inval_last", NULL,
 };
 
 static const char *const mode_names[] = {

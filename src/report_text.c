@@ -201,6 +201,8 @@ static const char *what_happened(const struct fl_event *ev)
 		return "ran a write-type iomap step";
 	case FL_EV_FAULT:
 		return "faulted on a page";
+	case FL_EV_FOLIO_USE:
+		return "instantiated a folio for a buffered write";
 	default:
 		return "did something";
 	}
@@ -235,6 +237,12 @@ void fl_report_text_violation(FILE *out, const struct fl_engine *e,
 		fprintf(out, "    and %" PRIu64 " time%s on other files than the %d listed for "
 			"this code path\n", v->other_files, v->other_files == 1 ? "" : "s",
 			FL_VIOL_FILES_PER_PATH);
+	if (ev->type == FL_EV_FOLIO_USE && ev->op == FL_FOLIO_USE_WINDOW)
+		fprintf(out, "    under a map handed out at +%.6fs, and went on to byte %" PRIu64
+			" without a new one\n", rel_s(e, ev->kaddr), (uint64_t)ev->aux);
+	else if (ev->type == FL_EV_FOLIO_USE)
+		fprintf(out, "    under a map gone stale (the filesystem's extent sequence moved), "
+			"and went on to byte %" PRIu64 " without a new one\n", (uint64_t)ev->aux);
 	fprintf(out, "    invalidate_lock: %s", fl_lock_state_name(ev->inval_lock));
 	if (ev->inval_owner)
 		fprintf(out, " (owner pid %u)", ev->inval_owner);
@@ -317,7 +325,7 @@ static void print_counts_row(FILE *out, const char *label, const struct fl_count
 		c->c[FL_CNT_UNKNOWN], c->c[FL_CNT_LOST]);
 }
 
-/* "(not on a, b)" for the types in @types whose protocol lacks the rule. */
+/* "not on a, b" for the types in @types whose protocol lacks the rule. */
 static void not_on(char *off, size_t size, const struct fl_fs_type *types, int ntypes,
 		   enum fl_rule r)
 {
@@ -329,16 +337,53 @@ static void not_on(char *off, size_t size, const struct fl_fs_type *types, int n
 
 		if (fl_fs_flags(types[i].magic) & fl_rule_flag(r))
 			continue;
-		len += snprintf(off + len, size - len, "%s%s", len ? ", " : " (not on ",
+		len += snprintf(off + len, size - len, "%s%s", len ? ", " : "not on ",
 				ESC(name, types[i].name));
 	}
-	if (len && len < size)
-		snprintf(off + len, size - len, ")");
+}
+
+/*
+ * "sequence, else window: xfs; window: gfs2": the stale-map rule's form per
+ * filesystem (a filesystem with both uses the window form for a file whose
+ * sequence BPF cannot read).
+ */
+static void stale_forms(char *out, size_t size, const struct fl_fs_type *types, int ntypes)
+{
+	static const struct {
+		uint32_t flags;
+		const char *name;
+	} forms[] = {
+		{ FL_RULE_STALE_MAPS, "sequence" },
+		{ FL_RULE_STALE_MAPS | FL_RULE_STALE_WINDOW, "sequence, else window" },
+		{ FL_RULE_STALE_WINDOW, "window" },
+	};
+	const uint32_t both = FL_RULE_STALE_MAPS | FL_RULE_STALE_WINDOW;
+	size_t len = 0;
+
+	out[0] = 0;
+	for (size_t f = 0; f < ARRAY_SIZE(forms) && len < size; f++) {
+		bool first = true;
+
+		for (int i = 0; i < ntypes && len < size; i++) {
+			char name[FL_ESC_LEN(sizeof(types[i].name))];
+
+			if ((fl_fs_flags(types[i].magic) & both) != forms[f].flags)
+				continue;
+			len += snprintf(out + len, size - len, "%s%s%s", first ?
+					(len ? "; " : "") : ", ", first ? forms[f].name : "",
+					first ? ": " : "");
+			if (len < size)
+				len += snprintf(out + len, size - len, "%s", ESC(name, types[i].name));
+			first = false;
+		}
+	}
 }
 
 /*
  * What was checked where: only the filesystems the run watched or saw are
  * named, so a filesystem in a "not on" list is one whose events are here.
+ * Every filesystem a rule is not checked on gets its reason: the protocol
+ * table's (src/rules.c), or "no protocol known".
  */
 static void print_coverage(FILE *out, const struct fl_run_info *ri, bool lock_order)
 {
@@ -348,7 +393,7 @@ static void print_coverage(FILE *out, const struct fl_run_info *ri, bool lock_or
 	fprintf(out, "rules:\n");
 	for (int r = 0; r < FL_R_MAX; r++) {
 		const struct fl_rule_info *info = fl_rule_info(r);
-		char off[256] = "";
+		char off[256] = "", forms[256] = "";
 
 		if (r == FL_R_LOCK_ORDER && !lock_order) {
 			fprintf(out, "  %-22s NOT CHECKED (run with --lock-order)\n", info->name);
@@ -356,18 +401,31 @@ static void print_coverage(FILE *out, const struct fl_run_info *ri, bool lock_or
 		}
 		if (info->implemented && r != FL_R_LOCK_ORDER)
 			not_on(off, sizeof(off), types, ntypes, r);
-		fprintf(out, "  %-22s %s%s\n", info->name,
+		if (r == FL_R_STALE_MAP)
+			stale_forms(forms, sizeof(forms), types, ntypes);
+		fprintf(out, "  %-22s %s%s%s%s%s%s\n", info->name,
 			info->implemented ? "checked" : "NOT CHECKED (not implemented in this version)",
-			off);
+			forms[0] || off[0] ? " (" : "", forms, forms[0] && off[0] ? "; " : "", off,
+			forms[0] || off[0] ? ")" : "");
 	}
 	for (int i = 0; i < ntypes; i++) {
 		const struct fl_fs_proto *p = fl_fs_proto(types[i].magic);
 		char name[FL_ESC_LEN(sizeof(types[i].name))];
 
-		if (p && p->flags)
+		ESC(name, types[i].name);
+		/* one reason for a filesystem no rule is checked on */
+		if (!p || !p->flags) {
+			fprintf(out, "  on %-19s %s\n", name,
+				fl_fs_why_not(types[i].magic, FL_R_FAULT_UNLOCKED));
 			continue;
-		fprintf(out, "  on %-19s %s\n", ESC(name, types[i].name),
-			p ? p->note : "no protocol known to faultline: events counted, no rule checked");
+		}
+		for (int r = 0; r < FL_R_MAX; r++) {
+			const char *why = fl_fs_why_not(types[i].magic, r);
+
+			if (why && fl_rule_info(r)->implemented)
+				fprintf(out, "  on %-19s %s not checked: %s\n", name,
+					fl_rule_info(r)->name, why);
+		}
 	}
 }
 
@@ -459,10 +517,11 @@ void fl_report_text(FILE *out, const struct fl_engine *e, const struct fl_run_in
 
 	fl_engine_total(e, &total);
 	/* a dump's or trace.dat's header is as untrusted as the names in it */
-	fprintf(out, "faultline %s: %.1f s on Linux %s (attach %s, lock evidence: %s)\n",
+	fprintf(out, "faultline %s: %.1f s on Linux %s (attach %s, lock evidence: %s%s)\n",
 		ri->mode, ri->duration_s, ESC(kernel, ri->kernel),
 		ESC(attach, ri->attach_mode ? ri->attach_mode : "auto"),
-		ESC(locks, ri->locks ? ri->locks : "lock-word"));
+		ESC(locks, ri->locks ? ri->locks : "lock-word"),
+		fl_report_rt_words(ri) ? ", PREEMPT_RT rwbase_rt words" : "");
 	fprintf(out, "  %-34s %9s %9s %9s %9s %9s %9s %8s %6s\n", "filesystem", "faults",
 		"map_pages", "inserts", "deletes", "invals", "iomap", "unknown", "lost");
 	print_rows(out, e, ri);
@@ -471,8 +530,8 @@ void fl_report_text(FILE *out, const struct fl_engine *e, const struct fl_run_in
 	print_unknown(out, ri, &total);
 	print_coverage(out, ri, fl_report_lo_checked(e, ri));
 	if (!ri->lock_words)
-		fprintf(out, "LOCK RULES NOT CHECKED: this kernel's rw_semaphore has no readable "
-			"lock word (PREEMPT_RT)\n");
+		fprintf(out, "LOCK RULES NOT CHECKED: this kernel's rw_semaphore has no lock word "
+			"faultline can read (neither count/owner nor PREEMPT_RT's rwbase_rt)\n");
 	if (lost) {
 		fprintf(out, "LOST EVENTS: %" PRIu64 " (ring buffer full); per CPU:", lost);
 		for (int i = 0; i < ri->ncpus; i++)
@@ -517,6 +576,13 @@ void fl_report_text(FILE *out, const struct fl_engine *e, const struct fl_run_in
 			PRIu64 " go stale (%" PRIu64 " more when the change's trace arrived), "
 			"missed %" PRIu64 "\n", e->stale.kernel_found, e->stale.seen,
 			e->stale.seen_late, e->stale.missed);
+	if (e->stale_window.across || e->stale_window.undecided)
+		fprintf(out, "stale maps (window form): %" PRIu64 " folios instantiated under a map "
+			"that an invalidation of their range ran across (%" PRIu64 " of them where "
+			"the write stopped for a new map); %" PRIu64 " undecided (an invalidation "
+			"overlapped the map's life only in part: not judged)\n",
+			e->stale_window.across, e->stale_window.revalidated,
+			e->stale_window.undecided);
 	fl_report_lo_summary(out, e);
 	print_command(out, &ri->cmd);
 	fprintf(out, "violations: %zu distinct", e->nviol);

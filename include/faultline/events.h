@@ -137,7 +137,11 @@ enum fl_lock_kind {
  * owners are the lock states there and frames (FL_F_STACK) its stack (a
  * window opened by a page drop has the stack without the lock states).
  * kaddr is the pid of the candidate's task and stack_id its stack id.
- * record sends the windows themselves instead: no dump holds this event.
+ * Before a window-form FL_EV_FOLIO_USE it is the last invalidation of the
+ * inode, which began after the write's map was taken and may have ended by
+ * the folio: FL_F_ENDED says it had, successfully, at aux (ns); no lock
+ * states, no stack.  record sends the windows themselves instead: no dump
+ * holds this event.
  */
 
 /* fl_event.flags */
@@ -148,6 +152,17 @@ enum fl_lock_kind {
 #define FL_F_PRECISE	(1U << 4)	/* lock states from precise tracking */
 #define FL_F_NO_LOCKWORD (1U << 5)	/* imported: FL_LOCK_NA means "not recorded" */
 #define FL_F_STEPPED	(1U << 6)	/* RACE: the invalidator's fs code had run */
+#define FL_F_ENDED	(1U << 7)	/* RACE: the window had ended, successfully, at aux */
+
+/*
+ * FL_EV_FOLIO_USE.op: which form of the stale-map rule sent it.  Sequence
+ * (0): kaddr is the map's offset, sent only when the write went on past the
+ * folio.  Window: kaddr is when the map was handed out (ns), sent whenever
+ * an invalidation of the inode began after that, whatever the write did
+ * next (aux: where it went on to; aux <= start: it stopped for a new map).
+ */
+#define FL_FOLIO_USE_SEQ	0
+#define FL_FOLIO_USE_WINDOW	1
 
 /* iomap flags as the kernel defines them (stable since 4.x). */
 #define FL_IOMAP_WRITE	(1U << 0)
@@ -331,7 +346,11 @@ struct fl_extchg {
 #define FL_RULE_INVAL_EXCL	(1U << 1) /* page-cache truncation needs inval lock excl */
 #define FL_RULE_MAP_PAGES_LOCKED (1U << 2) /* ->map_pages takes inval lock shared */
 #define FL_RULE_WRITE_LOCKED	(1U << 3) /* buffered writes hold i_rwsem */
-#define FL_RULE_STALE_MAPS	(1U << 4) /* iomaps revalidated, extent changes traced */
+#define FL_RULE_STALE_MAPS	(1U << 4) /* iomaps revalidated: the fs's extent sequence */
+#define FL_RULE_INVAL_IRWSEM	(1U << 5) /* page-cache truncation needs i_rwsem excl
+					   * (fuse, gfs2: no invalidate_lock) */
+#define FL_RULE_STALE_WINDOW	(1U << 6) /* iomaps judged by invalidation windows
+					   * (no extent sequence known) */
 
 /* Global configuration, one entry in the cfg array map. */
 struct fl_config {

@@ -28,6 +28,9 @@
 #define TMPFS_MAGIC	0x01021994u
 #define BTRFS_MAGIC	0x9123683Eu
 #define F2FS_MAGIC	0xF2F52010u
+#define FUSE_MAGIC	0x65735546u
+#define GFS2_MAGIC	0x01161970u
+#define ZONEFS_MAGIC	0x5a4f4653u
 
 #define TEST_DEV	((8u << 20) | 1)	/* sda1, kernel encoding */
 #define TEST_GEN	7u
@@ -708,6 +711,71 @@ static void test_inval_in_window_not_reported(void **state)
 	set_stack(&ev, ST_PUNCH_DELETE, NULL);
 	fl_engine_feed(e, &ev);
 	no_violation(e);
+}
+
+/*
+ * fuse and gfs2 truncate page cache under i_rwsem, not invalidate_lock
+ * (fuse_file_fallocate, gfs2_fallocate @6.1, 6.12): their invalidations are
+ * judged on i_rwsem, so a free invalidate_lock is no violation there, and a
+ * drop without i_rwsem inside the task's own invalidation is.
+ */
+static void test_inval_irwsem_form(void **state)
+{
+	static const uint32_t fs[] = { FUSE_MAGIC, GFS2_MAGIC };
+	static const unsigned int unlocked[] = {
+		FL_LOCK_FREE, FL_LOCK_EXCL_OTHER, FL_LOCK_SHARED_ME, FL_LOCK_READERS_NOT_ME,
+	};
+	struct fl_engine *e;
+	struct fl_event ev;
+
+	for (size_t f = 0; f < ARRAY_SIZE(fs); f++) {
+		/* the healthy punch: i_rwsem held, invalidate_lock never taken */
+		e = reset(state);
+		begin_window(e, fs[f], PID_B, INO, 0, MiB, 1000);
+		ev = delete_event(fs[f], PID_B, FL_LOCK_FREE, 2000);
+		ev.i_rwsem = FL_LOCK_EXCL_ME;
+		set_stack(&ev, ST_PUNCH_DELETE, NULL);
+		fl_engine_feed(e, &ev);
+		/* and a fault truncating under a shared invalidate_lock has no meaning */
+		ev = delete_event(fs[f], PID_A, FL_LOCK_SHARED_ME, 2100);
+		set_stack(&ev, ST_MKWRITE_PUNCH, NULL);
+		fl_engine_feed(e, &ev);
+		no_violation(e);
+
+		for (size_t i = 0; i < ARRAY_SIZE(unlocked); i++) {
+			e = reset(state);
+			begin_window(e, fs[f], PID_B, INO, 0, MiB, 1000);
+			ev = delete_event(fs[f], PID_B, FL_LOCK_FREE, 2000);
+			ev.i_rwsem = unlocked[i];
+			ev.flags |= FL_F_IN_WINDOW;
+			set_stack(&ev, ST_PUNCH_DELETE, NULL);
+			fl_engine_feed(e, &ev);
+			only_violation(e, FL_R_INVAL_UNLOCKED, FL_EVID_DEFINITE);
+		}
+
+		/* reclaim inside the window is not the invalidation's drop */
+		e = reset(state);
+		ev = delete_event(fs[f], PID_B, FL_LOCK_FREE, 2000);
+		ev.i_rwsem = FL_LOCK_FREE;
+		ev.flags |= FL_F_IN_WINDOW;
+		set_stack(&ev, ST_KSWAPD, NULL);
+		fl_engine_feed(e, &ev);
+		/* nor is a drop outside any window of the task */
+		ev = delete_event(fs[f], PID_A, FL_LOCK_FREE, 2100);
+		ev.i_rwsem = FL_LOCK_FREE;
+		set_stack(&ev, ST_PUNCH_DELETE, NULL);
+		fl_engine_feed(e, &ev);
+		no_violation(e);
+	}
+
+	/* the generic protocol is not weakened: ext4 still needs invalidate_lock */
+	e = reset(state);
+	ev = delete_event(EXT4_MAGIC, PID_B, FL_LOCK_FREE, 2000);
+	ev.i_rwsem = FL_LOCK_EXCL_ME;
+	ev.flags |= FL_F_IN_WINDOW;
+	set_stack(&ev, ST_PUNCH_DELETE, NULL);
+	fl_engine_feed(e, &ev);
+	only_violation(e, FL_R_INVAL_UNLOCKED, FL_EVID_DEFINITE);
 }
 
 /* BPF knows the window when user space missed its BEGIN: trust the flag. */
@@ -1850,6 +1918,151 @@ static void test_stale_map_not_reported(void **state)
 	no_violation(e);
 }
 
+/*
+ * The window form of the stale-map rule (issue 10, point 5): on a
+ * filesystem whose extent sequence faultline does not know (gfs2, zonefs),
+ * BPF sends a folio a buffered write instantiated under a map taken at
+ * kaddr (ns) once an invalidation of it began since; aux says where the
+ * write went on to.
+ */
+static struct fl_event window_use(uint32_t magic, uint64_t map_ts, uint64_t ts,
+				  uint64_t pos, uint64_t went_to)
+{
+	struct fl_event ev = mk_event(FL_EV_FOLIO_USE, PID_A, INO, pos, pos + 4 * KiB, ts);
+
+	ev.fs_magic = magic;
+	ev.op = FL_FOLIO_USE_WINDOW;
+	ev.kaddr = map_ts;
+	ev.aux = went_to;
+	ev.flags |= FL_F_CANDIDATE;
+	set_locks(&ev, FL_LOCK_FREE, FL_LOCK_EXCL_ME);
+	set_stack(&ev, ST_WRITE_INSERT, NULL);
+	return ev;
+}
+
+/* PID_B punches [start, end) of INO from @begin to @end, returning @ret. */
+static void punch_window(struct fl_engine *e, uint32_t magic, uint64_t start, uint64_t end,
+			 uint64_t begin, uint64_t finish, int64_t ret)
+{
+	begin_window(e, magic, PID_B, INO, start, end, begin);
+	if (finish)
+		end_window(e, magic, PID_B, INO, finish, ret);
+}
+
+static void test_stale_window_across(void **state)
+{
+	static const uint32_t fs[] = { GFS2_MAGIC, ZONEFS_MAGIC };
+	struct fl_engine *e;
+	const struct fl_violation *v;
+	struct fl_event ev;
+
+	for (size_t f = 0; f < ARRAY_SIZE(fs); f++) {
+		/* map at 1000; the punch of its folio's range runs 2000..3000; folio at 4000 */
+		e = reset(state);
+		punch_window(e, fs[f], 900 * KiB, 964 * KiB, 2000, 3000, 0);
+		ev = window_use(fs[f], 1000, 4000, 900 * KiB, 1 * MiB);
+		fl_engine_feed(e, &ev);
+		v = only_violation(e, FL_R_STALE_MAP, FL_EVID_OBSERVED_RACE);
+		assert_true(v->has_partner);
+		assert_int_equal(v->partner.begin.pid, PID_B);
+		assert_int_equal(v->partner.begin.start, 900 * KiB);
+		assert_int_equal(e->stale_window.across, 1);
+		assert_int_equal(e->stale_window.revalidated, 0);
+
+		/* the write stopped at that folio for a new map: revalidated */
+		e = reset(state);
+		punch_window(e, fs[f], 900 * KiB, 964 * KiB, 2000, 3000, 0);
+		ev = window_use(fs[f], 1000, 4000, 900 * KiB, 900 * KiB);
+		fl_engine_feed(e, &ev);
+		no_violation(e);
+		assert_int_equal(e->stale_window.across, 1);
+		assert_int_equal(e->stale_window.revalidated, 1);
+	}
+}
+
+/* Times that cannot say whether the change came before or after the map. */
+static void test_stale_window_undecided(void **state)
+{
+	static const struct {
+		uint64_t begin, end;
+		int64_t ret;
+		const char *what;
+	} partial[] = {
+		{ 500, 1500, 0, "began before the map, ended after it" },
+		{ 2000, 0, 0, "still running when the folio came" },
+		{ 2000, 5000, 0, "ended after the folio" },
+		{ 2000, 3000, -22, "failed" },
+	};
+	struct fl_engine *e;
+	struct fl_event ev;
+
+	for (size_t i = 0; i < ARRAY_SIZE(partial); i++) {
+		e = reset(state);
+		punch_window(e, GFS2_MAGIC, 900 * KiB, 964 * KiB, partial[i].begin,
+			     partial[i].end, partial[i].ret);
+		ev = window_use(GFS2_MAGIC, 1000, 4000, 900 * KiB, 1 * MiB);
+		fl_engine_feed(e, &ev);
+		if (e->nviol)
+			fail_msg("window that %s reported", partial[i].what);
+		if (e->stale_window.undecided != 1 || e->stale_window.across)
+			fail_msg("window that %s: undecided %llu across %llu", partial[i].what,
+				 (unsigned long long)e->stale_window.undecided,
+				 (unsigned long long)e->stale_window.across);
+	}
+}
+
+/* Nothing to judge: no window on the folio, or not the rule's form here. */
+static void test_stale_window_not_judged(void **state)
+{
+	struct fl_engine *e;
+	struct fl_event ev;
+
+	/* the punch ended before the map was taken */
+	e = reset(state);
+	punch_window(e, GFS2_MAGIC, 900 * KiB, 964 * KiB, 200, 500, 0);
+	ev = window_use(GFS2_MAGIC, 1000, 4000, 900 * KiB, 1 * MiB);
+	fl_engine_feed(e, &ev);
+	/* another range of the file */
+	punch_window(e, GFS2_MAGIC, 0, 64 * KiB, 2000, 3000, 0);
+	fl_engine_feed(e, &ev);
+	/* the writer's own window (it cannot race itself) */
+	begin_window(e, GFS2_MAGIC, PID_A, INO, 900 * KiB, 964 * KiB, 2000);
+	end_window(e, GFS2_MAGIC, PID_A, INO, 3000, 0);
+	fl_engine_feed(e, &ev);
+	/* another inode */
+	begin_window(e, GFS2_MAGIC, PID_C, INO + 1, 900 * KiB, 964 * KiB, 2000);
+	end_window(e, GFS2_MAGIC, PID_C, INO + 1, 3000, 0);
+	fl_engine_feed(e, &ev);
+	no_violation(e);
+	assert_int_equal(e->stale_window.across + e->stale_window.undecided, 0);
+
+	/* ext4 has no iomap maps; xfs's sequence form does not take window events */
+	e = reset(state);
+	punch_window(e, EXT4_MAGIC, 900 * KiB, 964 * KiB, 2000, 3000, 0);
+	ev = window_use(EXT4_MAGIC, 1000, 4000, 900 * KiB, 1 * MiB);
+	fl_engine_feed(e, &ev);
+	no_violation(e);
+	/* a folio faulted in from the write's own user buffer */
+	e = reset(state);
+	punch_window(e, GFS2_MAGIC, 900 * KiB, 964 * KiB, 2000, 3000, 0);
+	ev = window_use(GFS2_MAGIC, 1000, 4000, 900 * KiB, 1 * MiB);
+	set_stack(&ev, ST_FAULT_INSERT, NULL);
+	fl_engine_feed(e, &ev);
+	no_violation(e);
+	/* a sequence-form event on a filesystem with only the window form */
+	e = reset(state);
+	ev = stale_use(GFS2_MAGIC, 64 * KiB, 1 * MiB);
+	fl_engine_feed(e, &ev);
+	no_violation(e);
+	/* the rule switched off for gfs2 (no map hook attached) */
+	e = reset(state);
+	fl_rules_set_flags(GFS2_MAGIC, fl_fs_flags(GFS2_MAGIC) & ~FL_RULE_STALE_WINDOW);
+	punch_window(e, GFS2_MAGIC, 900 * KiB, 964 * KiB, 2000, 3000, 0);
+	ev = window_use(GFS2_MAGIC, 1000, 4000, 900 * KiB, 1 * MiB);
+	fl_engine_feed(e, &ev);
+	no_violation(e);
+}
+
 /* ---- 13. bounded state (watch runs for weeks) ------------------------ */
 
 /*
@@ -2143,6 +2356,91 @@ static void test_race_partner_negative(void **state)
 	assert_int_equal(e->nclosed, 0);
 }
 
+/*
+ * check sends no windows: before a window-form stale use BPF sends the
+ * inode's last invalidation as its race partner (FL_EV_RACE), which had
+ * ended by then (FL_F_ENDED, aux: when) or not.
+ */
+static struct fl_event window_race(uint64_t begin, uint64_t ended_at, int32_t stack_id)
+{
+	struct fl_event ev = mk_event(FL_EV_RACE, PID_B, INO, 900 * KiB, 964 * KiB, begin);
+
+	ev.fs_magic = GFS2_MAGIC;
+	ev.op = FL_OP_PUNCH;
+	ev.kaddr = PID_A;
+	ev.stack_id = stack_id;
+	set_locks(&ev, FL_LOCK_NA, FL_LOCK_NA);
+	if (ended_at) {
+		ev.flags |= FL_F_ENDED;
+		ev.aux = ended_at;
+	}
+	return ev;
+}
+
+static void test_stale_window_race_partner(void **state)
+{
+	struct fl_engine *e;
+	const struct fl_violation *v;
+	struct fl_event ev;
+
+	/* ran whole between the map (1000) and the folio (4000): reported */
+	e = reset(state);
+	ev = window_race(2000, 3000, 5);
+	fl_engine_feed(e, &ev);
+	ev = window_use(GFS2_MAGIC, 1000, 4000, 900 * KiB, 1 * MiB);
+	ev.stack_id = 5;
+	fl_engine_feed(e, &ev);
+	v = only_violation(e, FL_R_STALE_MAP, FL_EVID_OBSERVED_RACE);
+	assert_true(v->has_partner);
+	assert_int_equal(v->partner.begin.pid, PID_B);
+	assert_int_equal(v->partner.begin.op, FL_OP_PUNCH);
+	assert_int_equal(v->partner.begin.ts, 2000);
+	assert_int_equal(v->partner.ts_end, 3000);
+	assert_int_equal(e->stale_window.across, 1);
+	assert_int_equal(e->nopen + e->nclosed, 0);
+
+	/* still running (or failed: BPF sends it as running): undecided */
+	e = reset(state);
+	ev = window_race(2000, 0, 5);
+	fl_engine_feed(e, &ev);
+	ev = window_use(GFS2_MAGIC, 1000, 4000, 900 * KiB, 1 * MiB);
+	ev.stack_id = 5;
+	fl_engine_feed(e, &ev);
+	no_violation(e);
+	assert_int_equal(e->stale_window.undecided, 1);
+	assert_int_equal(e->stale_window.across, 0);
+
+	/* began before the map: undecided, whenever it ended */
+	e = reset(state);
+	ev = window_race(500, 3000, 5);
+	fl_engine_feed(e, &ev);
+	ev = window_use(GFS2_MAGIC, 1000, 4000, 900 * KiB, 1 * MiB);
+	ev.stack_id = 5;
+	fl_engine_feed(e, &ev);
+	no_violation(e);
+	assert_int_equal(e->stale_window.undecided, 1);
+
+	/* the write stopped at the folio for a new map: revalidated */
+	e = reset(state);
+	ev = window_race(2000, 3000, 5);
+	fl_engine_feed(e, &ev);
+	ev = window_use(GFS2_MAGIC, 1000, 4000, 900 * KiB, 900 * KiB);
+	ev.stack_id = 5;
+	fl_engine_feed(e, &ev);
+	no_violation(e);
+	assert_int_equal(e->stale_window.revalidated, 1);
+
+	/* sent for another path's use: not this one's partner */
+	e = reset(state);
+	ev = window_race(2000, 3000, 9);
+	fl_engine_feed(e, &ev);
+	ev = window_use(GFS2_MAGIC, 1000, 4000, 900 * KiB, 1 * MiB);
+	ev.stack_id = 5;
+	fl_engine_feed(e, &ev);
+	no_violation(e);
+	assert_int_equal(e->stale_window.across + e->stale_window.undecided, 0);
+}
+
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
 
 int main(void)
@@ -2166,6 +2464,10 @@ int main(void)
 		T(test_stale_answered_by_its_inode),
 		T(test_seed002_stale_map_used),
 		T(test_stale_map_not_reported),
+		T(test_stale_window_across),
+		T(test_stale_window_undecided),
+		T(test_stale_window_not_judged),
+		T(test_stale_window_race_partner),
 		T(test_insert_lockless_reader),
 		T(test_delete_shared_by_reclaim),
 		T(test_delete_in_own_window_excl),
@@ -2173,6 +2475,7 @@ int main(void)
 		T(test_inval_unlocked_in_window),
 		T(test_inval_in_window_not_reported),
 		T(test_inval_unlocked_in_window_flag),
+		T(test_inval_irwsem_form),
 		/* 6 */
 		T(test_seed003_write_unlocked),
 		T(test_write_locked_or_exempt),

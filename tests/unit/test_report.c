@@ -26,6 +26,8 @@
 #define EXT4_MAGIC	0xEF53u
 #define TMPFS_MAGIC	0x01021994u
 #define MSDOS_MAGIC	0x4d44u
+#define GFS2_MAGIC	0x01161970u
+#define ORANGEFS_MAGIC	0x20030528u
 
 /* ---- fl_esc ------------------------------------------------------------ */
 
@@ -257,6 +259,84 @@ static void test_unknown_line(void **state)
 	fl_engine_free(e);
 }
 
+/*
+ * Every filesystem a rule is not checked on says why, from the protocol
+ * table (issue 10): a partial protocol per rule, a filesystem without any
+ * checked rule once, and one faultline knows nothing of as such.
+ */
+static void test_coverage_reasons(void **state)
+{
+	struct fl_engine *e = fl_engine_new(NULL, NULL);
+	struct fl_run_info *ri = run_info();
+	char *text, *rules;
+
+	(void)state;
+	ri->filtered = true;
+	slot(ri, 1, EXT4_MAGIC, "ext4", 7, 0);
+	slot(ri, 2, GFS2_MAGIC, "gfs2", 7, 1);
+	slot(ri, 3, ORANGEFS_MAGIC, "orangefs", 0, 40);
+	slot(ri, 4, MSDOS_MAGIC, "vfat", 8, 1);
+	slot(ri, 5, XFS_MAGIC, "xfs", 7, 2);
+	text = render(e, ri);
+	rules = rules_part(text);
+	assert_non_null(strstr(rules, "\n  on ext4                write-unlocked not checked: "
+				      "ext4's buffered writes do not go through iomap"));
+	assert_non_null(strstr(rules, "\n  on ext4                stale-map not checked: "));
+	assert_non_null(strstr(rules, "\n  on gfs2                invalidation-shared not checked: "
+				      "gfs2 takes no invalidate_lock"));
+	/* gfs2's invalidations are checked in their i_rwsem form */
+	assert_null(strstr(rules, "gfs2                invalidation-unlocked"));
+	assert_non_null(strstr(rules, "invalidation-unlocked  checked (not on orangefs, vfat)\n"));
+	assert_non_null(strstr(rules, "\n  on orangefs            not checked: no orangefs server"));
+	assert_non_null(strstr(rules, "\n  on vfat                no protocol known to faultline"));
+	/* the stale-map rule's form per filesystem */
+	assert_non_null(strstr(rules, "stale-map              checked (sequence, else window: xfs; window: gfs2; "
+				      "not on ext4, orangefs, vfat)\n"));
+	/* xfs follows every rule: no line of its own */
+	assert_null(strstr(rules, "on xfs"));
+	free(rules);
+	free(text);
+	free(ri->lost_per_cpu);
+	free(ri);
+	fl_engine_free(e);
+}
+
+/* PREEMPT_RT words: checked, and the unknowns explained for that shape. */
+static void test_rt_words(void **state)
+{
+	struct fl_engine *e = fl_engine_new(NULL, NULL);
+	struct fl_run_info *ri = run_info();
+	char *text;
+
+	(void)state;
+	snprintf(ri->lock_word_shape, sizeof(ri->lock_word_shape), "rwbase_rt");
+	e->slots[1].c[FL_CNT_INSERTIONS] = 400;
+	e->slots[1].c[FL_CNT_UNKNOWN] = 100;
+	text = render(e, ri);
+	assert_non_null(strstr(text, "(attach auto, lock evidence: lock-word, PREEMPT_RT rwbase_rt "
+				     "words)\n"));
+	assert_null(strstr(text, "NOT CHECKED: this kernel"));
+	assert_non_null(strstr(text, "counts its readers without naming any; counted, never "
+				     "reported; `--locks=precise` decides them"));
+	free(text);
+	/* precise tracking names the readers: the usual explanation */
+	ri->locks = "precise";
+	text = render(e, ri);
+	assert_null(strstr(text, "without naming any"));
+	assert_non_null(strstr(text, "precise tracking could not account for them"));
+	free(text);
+	/* neither shape readable: said loudly */
+	ri->locks = "lock-word";
+	ri->lock_words = false;
+	ri->lock_word_shape[0] = 0;
+	text = render(e, ri);
+	assert_non_null(strstr(text, "\nLOCK RULES NOT CHECKED: "));
+	free(text);
+	free(ri->lost_per_cpu);
+	free(ri);
+	fl_engine_free(e);
+}
+
 /* ---- bounded state: what overflowed is said ------------------------------ */
 
 /*
@@ -400,6 +480,8 @@ int main(void)
 		cmocka_unit_test(test_coverage_watched_only),
 		cmocka_unit_test(test_rows_unfiltered),
 		cmocka_unit_test(test_unknown_line),
+		cmocka_unit_test(test_coverage_reasons),
+		cmocka_unit_test(test_rt_words),
 		cmocka_unit_test(test_state_overflow),
 	};
 

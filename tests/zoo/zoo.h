@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * faultline bug zoo: what zoo.c (zoofs, classes 000 001 003 004 004t),
+ * faultline bug zoo: what zoo.c (zoofs, classes 000 001 003 004 004t 002w),
  * zoo_iomap.c (class 002, stale extent maps) and the ioctl classes
  * (zoo_lockorder.c, zoo_rdins.c) share.
  */
@@ -11,6 +11,7 @@
 #include <linux/list.h>
 #include <linux/pagemap.h>
 #include <linux/version.h>
+#include <linux/xarray.h>
 
 enum zoo_bug {
 	ZOO_BUG_000,
@@ -20,6 +21,7 @@ enum zoo_bug {
 	ZOO_BUG_004,
 	ZOO_BUG_004T,
 	ZOO_BUG_LO,
+	ZOO_BUG_002W,
 	ZOO_BUG_RDINS,
 	ZOO_BUG_MAX
 };
@@ -54,6 +56,7 @@ enum zoo_stat {
 	ZS_EXTENT_CHANGES,	/* extent changes: allocations, punches, truncations */
 	ZS_MAP_STALE,		/* ->iomap_valid found the write's map stale */
 	ZS_MAP_STALE_USED,	/*   ... and the write used it all the same (002) */
+	ZS_PUNCH_NOIRW,		/* punch / zero-range without i_rwsem (002w) */
 	ZS_RDINS_HOLD,		/* readers' holds of invalidate_lock (rdins) */
 	ZS_RDINS_NEW,		/* folios the rdins inserter instantiated */
 	ZS_RDINS_NEW_NOLOCK,	/*   ... without invalidate_lock (rdins) */
@@ -64,6 +67,8 @@ enum zoo_stat {
 struct zoo_sb {
 	unsigned long bugs;		/* ZOO_BUG_* bits; READ_ONCE: remount changes it */
 	bool iomap;			/* regular files are iomap files (class 002) */
+	bool nocookie;			/* ... whose maps carry no validity cookie */
+	struct xarray disks;		/* nocookie: i_ino -> struct zoo_disk */
 	dev_t dev;
 	struct list_head link;		/* zoo_mounts */
 	atomic_long_t stat[ZS_MAX];

@@ -5,11 +5,11 @@
  *
  *   zootrigger CLASS FILE [-n ITERATIONS] [-t SECONDS] [-c] [-q]
  *
- * CLASS is 000, 001, 002, 003, 004, 004t, lo, rdins, rdhold or all.  FILE is
- * created (or reused) on a zoofs mount; the same pattern runs against
- * healthy and buggy mounts.  fill and fill-bug (not in all) take FILE on
- * any filesystem (ext4, xfs): the module's page-cache filler, with and
- * without invalidate_lock, races a tight hole-punch loop there.
+ * CLASS is 000, 001, 002, 002w, 003, 004, 004t, lo, rdins, rdhold or all.
+ * FILE is created (or reused) on a zoofs mount; the same pattern runs
+ * against healthy and buggy mounts.  fill and fill-bug (not in all) take
+ * FILE on any filesystem (ext4, xfs): the module's page-cache filler, with
+ * and without invalidate_lock, races a tight hole-punch loop there.
  * Each class runs ITERATIONS rounds (default 300) or SECONDS (default 2.5),
  * whichever ends first, then prints one summary line and, when FILE is on
  * zoofs, how the module's counters for that mount moved
@@ -630,6 +630,71 @@ static void run_002(const char *path)
 	free(back);
 }
 
+/* ---- 002w: a write's map held across a punch of its range -------------- */
+
+static int puncher_fd;
+
+/* Punch 64 KiB windows of the map's upper half, one after another. */
+static void *punch_upper_loop(void *arg)
+{
+	long *punches = arg;
+	long off = MAP_BYTES / 2;
+
+	while (!atomic_load(&stop)) {
+		if (fallocate(puncher_fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, off,
+			      64 * 1024) < 0)
+			die("fallocate punch");
+		(*punches)++;
+		off += 64 * 1024;
+		if (off >= MAP_BYTES)
+			off = MAP_BYTES / 2;
+	}
+	return NULL;
+}
+
+/*
+ * The main thread writes 1 MiB with one pwrite() (one map, a folio at a
+ * time) over and over; a second thread punches 64 KiB ranges of its upper
+ * half.  Healthy, a punch takes i_rwsem and waits for the write to end;
+ * bug 002w punches without it, so a punch can begin after the write's map
+ * was handed out and end before the write reaches the punched range, whose
+ * folios the write then instantiates under the map from before the punch.
+ * On a "nocookie" mount nothing revalidates that map (as on gfs2 and
+ * zonefs): faultline's stale-map rule, window form, reports it.
+ */
+static void run_002w(const char *path)
+{
+	char *buf = aligned_alloc(PG, MAP_BYTES);
+	long rounds, punches = 0;
+	pthread_t tid;
+	double t0 = now();
+	int fd;
+
+	if (!buf)
+		die("malloc");
+	fd = open(path, O_RDWR | O_CREAT, 0644);
+	if (fd < 0)
+		die("open %s", path);
+	memset(buf, 0x57, MAP_BYTES);
+	if (pwrite(fd, buf, MAP_BYTES, 0) != MAP_BYTES)
+		die("pwrite %s", path);
+	puncher_fd = fd;
+	atomic_store(&stop, false);
+	if (pthread_create(&tid, NULL, punch_upper_loop, &punches))
+		die("pthread_create");
+	for (rounds = 0; budget_left(rounds, t0); rounds++) {
+		memset(buf, 0x41 + (int)(rounds % 26), MAP_BYTES);
+		if (pwrite(fd, buf, MAP_BYTES, 0) != MAP_BYTES)
+			die("pwrite %s", path);
+	}
+	atomic_store(&stop, true);
+	pthread_join(tid, NULL);
+	printf("zootrigger 002w: rounds=%ld punches=%ld elapsed=%.2fs\n", rounds, punches,
+	       now() - t0);
+	close(fd);
+	free(buf);
+}
+
 /*
  * Lock order ("lo"): the documented paths (i_rwsem or mmap_lock, then
  * invalidate_lock) and the paths bugs=lo inverts, one after the other in
@@ -867,6 +932,7 @@ static const struct {
 	{ "000", run_000 },
 	{ "001", run_001 },
 	{ "002", run_002 },
+	{ "002w", run_002w },
 	{ "003", run_003 },
 	{ "004", run_004 },
 	{ "004t", run_004t },
@@ -881,8 +947,8 @@ static void usage(void)
 {
 	fprintf(stderr,
 		"usage: zootrigger CLASS FILE [-n ITERATIONS] [-t SECONDS] [-c] [-q]\n"
-		"  CLASS: 000 001 002 003 004 004t lo rdins rdhold all (002 wants an iomap mount),\n"
-		"         fill fill-bug (FILE on any filesystem; not in all)\n"
+		"  CLASS: 000 001 002 002w 003 004 004t lo rdins rdhold all (002 and 002w want an\n"
+		"         iomap mount), fill fill-bug (FILE on any filesystem; not in all)\n"
 		"  -n  rounds per class (default 300)    -t  time limit per class (default 2.5)\n"
 		"  -c  exit 3 if data was lost            -q  no zoofs counter line\n");
 	exit(2);
