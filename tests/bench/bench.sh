@@ -66,6 +66,7 @@ WORK=
 MNT=
 MOUNTED=0
 CHILD=
+BT_PEER=
 
 say() { printf 'bench: %s\n' "$*" >&2; }
 die() { printf 'bench: error: %s\n' "$*" >&2; exit 1; }
@@ -74,6 +75,7 @@ cleanup() {
 	local rc=$?
 
 	trap - EXIT INT TERM
+	stop_peer
 	if [ -n "$CHILD" ] && kill -0 "$CHILD" 2>/dev/null; then
 		# faultline and bpftrace stop their own command on SIGTERM;
 		# faultloop dies with its parent (PR_SET_PDEATHSIG) anyway
@@ -98,6 +100,19 @@ cleanup() {
 trap cleanup EXIT
 trap 'say "interrupted"; exit 130' INT
 trap 'say "terminated"; exit 143' TERM
+
+# The floor leg's bpftrace peer, running beside faultline: stop it
+stop_peer() {
+	[ -n "$BT_PEER" ] || return 0
+	kill -INT "$BT_PEER" 2>/dev/null
+	for _ in $(seq 50); do
+		kill -0 "$BT_PEER" 2>/dev/null || break
+		sleep 0.1
+	done
+	kill -KILL "$BT_PEER" 2>/dev/null
+	wait "$BT_PEER" 2>/dev/null
+	BT_PEER=
+}
 
 # Run "$@" in the background with stdout/stderr to files, so that a signal
 # reaches our trap at once and the trap can stop it.  Returns its status.
@@ -380,7 +395,9 @@ done
 # hook faultline attached, turns the BPF run-time statistics on and runs the
 # workload; both sets of programs see the same events, so their ns per run
 # side by side, per hook, is the measure (issue 12).  One run per workload
-# and mode, the table per program in the summary.
+# and mode, the table per program in the summary.  The bpftrace peer, when
+# there is one, counts in the same run (flfloor -P): its programs next to
+# empty classic tracepoint programs on its hooks.
 FLOOR_DIR=$WORK/floor
 mkdir -p "$FLOOR_DIR"
 if [ "$FLOOR_MODE" = 1 ]; then
@@ -391,17 +408,38 @@ if [ "$FLOOR_MODE" = 1 ]; then
 			label=$c${opt:+ $opt}
 			md=$FLOOR_DIR/${c}${opt:+-lock-order}.md
 			prepare "$c"
+			peer=()
+			if [ -n "$BPFTRACE" ]; then
+				"$BPFTRACE" -e "$BT_PROG" >"$WORK/peer.out" 2>"$WORK/peer.err" &
+				BT_PEER=$!
+				for _ in $(seq 100); do
+					grep -q '^Attaching' "$WORK/peer.out" && break
+					sleep 0.1
+				done
+				# a moment for the probes after the message
+				sleep 0.5
+				if kill -0 "$BT_PEER" 2>/dev/null; then
+					# bpftrace 0.17 attaches without links: name its hooks
+					peer=(-P "$BT_PEER" -H tracepoint:filemap/mm_filemap_fault
+						-H tracepoint:filemap/mm_filemap_map_pages
+						-H tracepoint:filemap/mm_filemap_add_to_page_cache)
+				else
+					say "warning: the bpftrace peer did not start: $(tail -n 1 "$WORK/peer.err")"
+					BT_PEER=
+				fi
+			fi
 			run "$WORK/floor.out" "$WORK/floor.err" "$FAULTLINE" check --path "$MNT" \
-				--json "$WORK/floor.json" $opt -- "$FLFLOOR" -o "$md" \
+				--json "$WORK/floor.json" $opt -- "$FLFLOOR" -o "$md" "${peer[@]}" \
 				-l "check${opt:+ $opt}, $c:" -- "$LOOP" -t "$SECS" "$c" "$(target "$c")"
 			rc=$?
+			stop_peer
 			case $rc in
 			0|1|4|5) ;;
 			*)	sed 's/^/    /' "$WORK/floor.err" >&2
 				die "faultline check -- flfloor failed (exit $rc) on $label" ;;
 			esac
 			[ -s "$md" ] || die "flfloor wrote no table on $label: $(grep flfloor "$WORK/floor.err")"
-			printf '  %-35s %s\n' "$label" "$(grep '^| all ' "$md")"
+			printf '  %-35s %s\n' "$label" "$(grep -m1 '^| all ' "$md")"
 		done
 	done
 fi
@@ -485,20 +523,23 @@ if [ "$FLOOR_MODE" = 1 ]; then
 	echo "faultline's BPF programs next to the floor (empty programs of the same kind on the same"
 	echo "hooks, same run; kernel BPF statistics; $(uname -r), $(nproc) CPUs):"
 	echo
-	echo "| workload | mode | faultline runs | faultline ns per run | floor ns per run | ratio |"
-	echo "| --- | --- | ---: | ---: | ---: | ---: |"
+	echo "| workload | mode | faultline runs | faultline ns per run | floor ns per run | ratio | bpftrace runs | bpftrace ns per run | its floor | ratio |"
+	echo "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
 	for c in $CASES; do
 		for opt in "${COST_OPTS[@]}"; do
 			md=$FLOOR_DIR/${c}${opt:+-lock-order}.md
 			[ -s "$md" ] || continue
-			grep '^| all ' "$md" | awk -F' *[|] *' -v c="$c" -v m="check${opt:+ $opt}" \
-				'{ printf "| %s | %s | %s | %s | %s | %s |\n", c, m, $4, $5, $8, $9 }'
+			# the first "all" row is faultline's, the second the peer's
+			grep '^| all ' "$md" | awk -F' *[|] *' -v c="$c" -v m="check${opt:+ $opt}" '
+				{ r[NR] = $4 " | " $5 " | " $8 " | " $9 }
+				END { printf "| %s | %s | %s | %s |\n", c, m, r[1], (NR > 1 ? r[2] : "- | - | - | -") }'
 		done
 	done
 	echo
 	echo "per program (share: of faultline's BPF time in that run; floor: the empty program on"
 	echo "the program's hook; ratio: ns per run over the floor's; all: the floor weighted by each"
-	echo "program's runs, two programs on one hook count two floors):"
+	echo "program's runs, two programs on one hook count two floors; peer: bpftrace counting per"
+	echo "thread on the filemap tracepoints in the same run, on the whole host):"
 	for c in $CASES; do
 		for opt in "${COST_OPTS[@]}"; do
 			md=$FLOOR_DIR/${c}${opt:+-lock-order}.md

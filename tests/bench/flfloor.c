@@ -2,7 +2,8 @@
 /*
  * flfloor: faultline's BPF cost per hook, next to the floor, in one run.
  *
- *   faultline check [...] -- flfloor [-p PID] [-o FILE] [-l LABEL] -- CMD [ARG...]
+ *   faultline check [...] -- flfloor [-p PID] [-P PEER [-H KIND:TARGET]...] [-o FILE]
+ *                                      [-l LABEL] -- CMD [ARG...]
  *
  * Run as the command of `faultline check`, it finds the BPF links faultline
  * (PID, default the parent) holds, from /proc/PID/fdinfo, and attaches to
@@ -18,7 +19,14 @@
  * FILE (default stdout) gets a markdown table: one row per faultline program
  * that ran (program, hook, runs, ns per run, share of faultline's BPF time,
  * the floor's runs and ns per run on that hook, the ratio), the total, and
- * the hooks it could not put a floor on.  CMD's stdout and stderr are left
+ * the hooks it could not put a floor on.  -P PEER: the same for the programs
+ * of another tracer already running (bench.sh: a bpftrace one-liner that
+ * counts), in a second table, its hooks given floors of their own kind.
+ * A peer that attached with the perf_event ioctl (bpftrace 0.17) holds no
+ * link to name its hooks: -H names them (kinds as in the table, e.g.
+ * tracepoint:filemap/mm_filemap_fault); a program whose name is the start of
+ * exactly one of those events' names is put on it, the others are held
+ * against the floor over all of them together.  CMD's stdout and stderr are left
  * alone.  Exit status: CMD's (128 + signal if it was killed); 1 when the
  * statistics cannot be turned on, no faultline link is found, or CMD cannot
  * be started.  Not part of faultline: a bench tool (tests/bench/bench.sh,
@@ -77,6 +85,7 @@ struct hook {
 	struct fl_floor *skel;	/* its empty program, NULL when none */
 	struct bpf_link *link;
 	char why[NAME_LEN];	/* why there is none */
+	bool given;		/* -H: a peer's hook, given on the command line */
 	uint64_t runs[2], ns[2];
 };
 
@@ -85,6 +94,7 @@ struct prog {
 	int fd;
 	char name[BPF_OBJ_NAME_LEN];
 	int hook;		/* index into hooks */
+	int owner;		/* 0: faultline (-p), 1: the peer (-P) */
 	uint64_t runs[2], ns[2];
 };
 
@@ -96,7 +106,7 @@ static struct btf *vmlinux_btf;
 
 static int usage(void)
 {
-	fprintf(stderr, "usage: flfloor [-p PID] [-o FILE] [-l LABEL] -- CMD [ARG...]\n");
+	fprintf(stderr, "usage: flfloor [-p PID] [-P PEER [-H KIND:TARGET]...] [-o FILE] [-l LABEL] -- CMD [ARG...]\n");
 	return 2;
 }
 
@@ -235,10 +245,70 @@ static int find_hook(const char *kind, const char *target)
 	return nhooks++;
 }
 
-/* Every BPF link PID holds: its programs and their hooks. */
-static int find_links(pid_t pid)
+static bool have_prog(uint32_t id)
+{
+	for (int i = 0; i < nprogs; i++)
+		if (progs[i].id == id)
+			return true;
+	return false;
+}
+
+static int add_prog(uint32_t prog_id, int hook, int owner)
+{
+	if (nprogs == MAX_PROGS) {
+		fprintf(stderr, "flfloor: more than %d programs, the rest not measured\n", MAX_PROGS);
+		return -1;
+	}
+	progs[nprogs].id = prog_id;
+	progs[nprogs].hook = hook;
+	progs[nprogs].owner = owner;
+	progs[nprogs].fd = bpf_prog_get_fd_by_id(prog_id);
+	nprogs++;
+	return 0;
+}
+
+/*
+ * The -H hook a program without a link is on, when its name tells: bpftrace
+ * names a tracepoint probe's program after the event (truncated to 15).
+ */
+static int given_hook(uint32_t prog_id)
+{
+	struct bpf_prog_info info;
+	uint32_t len = sizeof(info);
+	int fd, found = -1;
+
+	fd = bpf_prog_get_fd_by_id(prog_id);
+	if (fd < 0)
+		return -1;
+	memset(&info, 0, sizeof(info));
+	if (bpf_obj_get_info_by_fd(fd, &info, &len) || !info.name[0]) {
+		close(fd);
+		return -1;
+	}
+	close(fd);
+	for (int i = 0; i < nhooks; i++) {
+		const char *ev = strrchr(hooks[i].target, '/');
+
+		ev = ev ? ev + 1 : hooks[i].target;
+		if (!hooks[i].given || strncmp(ev, info.name, strlen(info.name)))
+			continue;
+		if (found >= 0)
+			return -1;	/* two fit: say nothing */
+		found = i;
+	}
+	return found;
+}
+
+/*
+ * Every BPF link PID holds: its programs and their hooks.  The peer's
+ * programs without a link (attached with the perf_event ioctl, as older
+ * bpftrace does) are measured too, their hook unknown.
+ */
+static int find_links(pid_t pid, int owner)
 {
 	char dir[64], path[PATH_MAX], line[256];
+	uint32_t loose[MAX_PROGS];
+	int nloose = 0;
 	struct dirent *de;
 	DIR *d;
 
@@ -248,7 +318,7 @@ static int find_links(pid_t pid)
 		return -errno;
 	while ((de = readdir(d))) {
 		char kind[16], target[TARGET_LEN];
-		unsigned int link_id = 0;
+		unsigned int link_id = 0, id = 0;
 		uint32_t prog_id = 0;
 		int h, err;
 		FILE *f;
@@ -259,12 +329,16 @@ static int find_links(pid_t pid)
 		f = fopen(path, "r");
 		if (!f)
 			continue;
-		while (fgets(line, sizeof(line), f))
-			if (sscanf(line, "link_id: %u", &link_id) == 1)
-				break;
+		while (fgets(line, sizeof(line), f)) {
+			sscanf(line, "link_id: %u", &link_id);
+			sscanf(line, "prog_id: %u", &id);
+		}
 		fclose(f);
-		if (!link_id)
+		if (!link_id) {
+			if (id && owner && nloose < MAX_PROGS)
+				loose[nloose++] = id;
 			continue;
+		}
 		err = link_hook(link_id, &prog_id, kind, target);
 		if (err) {
 			fprintf(stderr, "flfloor: link %u of pid %d: no hook (%s)\n", link_id,
@@ -273,19 +347,15 @@ static int find_links(pid_t pid)
 			snprintf(target, sizeof(target), "link %u", link_id);
 		}
 		h = find_hook(kind, target);
-		if (h < 0 || nprogs == MAX_PROGS) {
-			fprintf(stderr, "flfloor: more than %d links, the rest not measured\n",
-				MAX_PROGS);
+		if (h < 0 || add_prog(prog_id, h, owner))
 			break;
-		}
 		if (err)
 			snprintf(hooks[h].why, sizeof(hooks[h].why), "%s", strerror(-err));
-		progs[nprogs].id = prog_id;
-		progs[nprogs].hook = h;
-		progs[nprogs].fd = bpf_prog_get_fd_by_id(prog_id);
-		nprogs++;
 	}
 	closedir(d);
+	for (int i = 0; i < nloose; i++)
+		if (!have_prog(loose[i]) && add_prog(loose[i], given_hook(loose[i]), owner))
+			break;
 	return 0;
 }
 
@@ -396,21 +466,42 @@ static int by_time(const void *a, const void *b)
 	return tx < ty ? 1 : tx > ty ? -1 : strcmp(x->name, y->name);
 }
 
-static void table(FILE *f, const char *label)
+/*
+ * The floor per run over the hooks given with -H: for a peer whose programs
+ * have no link to name their hooks, the hooks it is told it attaches to.
+ */
+static double given_floor(void)
+{
+	uint64_t runs = 0, ns = 0;
+
+	for (int i = 0; i < nhooks; i++)
+		if (hooks[i].given && hooks[i].skel) {
+			runs += hooks[i].runs[1] - hooks[i].runs[0];
+			ns += hooks[i].ns[1] - hooks[i].ns[0];
+		}
+	return per_run(ns, runs);
+}
+
+static void table(FILE *f, const char *label, int owner)
 {
 	uint64_t runs = 0, ns = 0, idle = 0;
-	double floor_ns = 0;
-	bool floorless = false;
+	bool floorless = false, hookless = false;
+	double floor_ns = 0, given = given_floor();
 	char ratio[32];
+	int n = 0;
 
-	qsort(progs, nprogs, sizeof(progs[0]), by_time);
 	for (int i = 0; i < nprogs; i++) {
-		const struct hook *h = &hooks[progs[i].hook];
+		const struct hook *h = progs[i].hook < 0 ? NULL : &hooks[progs[i].hook];
 		uint64_t r = progs[i].runs[1] - progs[i].runs[0];
 
+		if (progs[i].owner != owner)
+			continue;
+		n++;
 		runs += r;
 		ns += progs[i].ns[1] - progs[i].ns[0];
-		if (!h->skel)
+		if (!h && given > 0)
+			floor_ns += r * given, hookless = true;
+		else if (!h || !h->skel)
 			floorless |= r > 0;
 		else
 			floor_ns += r * per_run(h->ns[1] - h->ns[0], h->runs[1] - h->runs[0]);
@@ -421,22 +512,28 @@ static void table(FILE *f, const char *label)
 	fprintf(f, "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |\n");
 	for (int i = 0; i < nprogs; i++) {
 		const struct prog *p = &progs[i];
-		const struct hook *h = &hooks[p->hook];
+		const struct hook *h = p->hook < 0 ? NULL : &hooks[p->hook];
 		uint64_t r = p->runs[1] - p->runs[0], t = p->ns[1] - p->ns[0];
-		uint64_t fr = h->runs[1] - h->runs[0];
-		double fpr = per_run(h->ns[1] - h->ns[0], fr);
+		uint64_t fr = h ? h->runs[1] - h->runs[0] : 0;
+		double fpr = h ? per_run(h->ns[1] - h->ns[0], fr) : 0;
 
+		if (p->owner != owner)
+			continue;
 		if (!r) {
 			idle++;
 			continue;
 		}
-		fprintf(f, "| %s | %s:%s | %llu | %.0f | %.1f%% | ", p->name, h->kind, h->target,
+		fprintf(f, "| %s | %s%s%s | %llu | %.0f | %.1f%% | ", p->name,
+			h ? h->kind : "(no link)", h ? ":" : "", h ? h->target : "",
 			(unsigned long long)r, per_run(t, r), ns ? 100.0 * t / ns : 0);
-		if (h->skel && fr)
+		if (h && h->skel && fr)
 			fprintf(f, "%llu | %.0f | %.2f |\n", (unsigned long long)fr, fpr,
 				per_run(t, r) / fpr);
+		else if (!h && given > 0)
+			fprintf(f, "(-H) | %.0f | %.2f |\n", given, per_run(t, r) / given);
 		else
-			fprintf(f, "- | - | no floor%s%s |\n", h->why[0] ? ": " : "", h->why);
+			fprintf(f, "- | - | no floor%s%s |\n", h && h->why[0] ? ": " : "",
+				h ? h->why : "");
 	}
 	/*
 	 * The total's floor: the floor's ns per run on each program's hook,
@@ -446,10 +543,13 @@ static void table(FILE *f, const char *label)
 		snprintf(ratio, sizeof(ratio), "-");
 	else
 		snprintf(ratio, sizeof(ratio), "%.2f", (double)ns / floor_ns);
-	fprintf(f, "| all %d programs | | %llu | %.0f | 100%% | | %.0f | %s |\n", nprogs,
+	fprintf(f, "| all %d programs | | %llu | %.0f | 100%% | | %.0f | %s |\n", n,
 		(unsigned long long)runs, per_run(ns, runs), runs ? floor_ns / runs : 0, ratio);
 	fprintf(f, "\n%llu programs attached but not run in this window are not listed.\n",
 		(unsigned long long)idle);
+	if (hookless)
+		fprintf(f, "Programs without a link (attached by perf_event ioctl) are held against the "
+			"floor over the hooks given with -H, all together.\n");
 	if (floorless)
 		fprintf(f, "!!! some hooks have no floor: the total's floor and ratio are left out\n");
 }
@@ -457,15 +557,30 @@ static void table(FILE *f, const char *label)
 int main(int argc, char **argv)
 {
 	const char *out = NULL, *label = NULL;
-	pid_t pid = getppid(), child;
+	pid_t pid = getppid(), peer = 0, child;
 	char *buf = NULL;
 	size_t len = 0;
 	int c, status, stats_fd, nfloor = 0;
 	FILE *f;
 
-	while ((c = getopt(argc, argv, "+p:o:l:")) != -1) {
+	while ((c = getopt(argc, argv, "+p:P:H:o:l:")) != -1) {
+		char *colon;
+		int h;
+
 		switch (c) {
+		case 'H':
+			/* KIND:TARGET, e.g. tracepoint:filemap/mm_filemap_fault */
+			colon = strchr(optarg, ':');
+			if (!colon)
+				return usage();
+			*colon = '\0';
+			h = find_hook(optarg, colon + 1);
+			if (h < 0)
+				return usage();
+			hooks[h].given = true;
+			break;
 		case 'p': pid = atoi(optarg); break;
+		case 'P': peer = atoi(optarg); break;
 		case 'o': out = optarg; break;
 		case 'l': label = optarg; break;
 		default: return usage();
@@ -486,9 +601,17 @@ int main(int argc, char **argv)
 		fprintf(stderr, "flfloor: no kernel BTF: %s\n", strerror(errno));
 		return 1;
 	}
-	if (find_links(pid) || !nprogs) {
+	if (find_links(pid, 0) || !nprogs) {
 		fprintf(stderr, "flfloor: no BPF links held by pid %d\n", (int)pid);
 		return 1;
+	}
+	if (peer) {
+		int before = nprogs;
+
+		if (find_links(peer, 1) || nprogs == before) {
+			fprintf(stderr, "flfloor: no BPF links held by the peer, pid %d\n", (int)peer);
+			return 1;
+		}
 	}
 	for (int i = 0; i < nhooks; i++) {
 		int err = attach_floor(&hooks[i]);
@@ -519,7 +642,12 @@ int main(int argc, char **argv)
 	f = out ? open_memstream(&buf, &len) : stdout;
 	if (!f)
 		return 1;
-	table(f, label);
+	qsort(progs, nprogs, sizeof(progs[0]), by_time);
+	table(f, label, 0);
+	if (peer) {
+		fprintf(f, "\npeer, pid %d, same run:\n\n", (int)peer);
+		table(f, NULL, 1);
+	}
 	if (out) {
 		fclose(f);
 		if (fl_write_atomic(out, buf, len, NULL))
