@@ -86,7 +86,7 @@ struct hook {
 	struct bpf_link *link;
 	char why[NAME_LEN];	/* why there is none */
 	bool given;		/* -H: a peer's hook, given on the command line */
-	uint64_t runs[2], ns[2];
+	uint64_t runs[2], ns[2], miss[2];
 };
 
 struct prog {
@@ -95,7 +95,7 @@ struct prog {
 	char name[BPF_OBJ_NAME_LEN];
 	int hook;		/* index into hooks */
 	int owner;		/* 0: faultline (-p), 1: the peer (-P) */
-	uint64_t runs[2], ns[2];
+	uint64_t runs[2], ns[2], miss[2];
 };
 
 static struct hook hooks[MAX_PROGS];
@@ -430,7 +430,7 @@ static int floor_fd(const struct hook *h)
 	return -1;
 }
 
-static void stats(int fd, uint64_t *runs, uint64_t *ns, char *name)
+static void stats(int fd, uint64_t *runs, uint64_t *ns, uint64_t *miss, char *name)
 {
 	struct bpf_prog_info info;
 	uint32_t len = sizeof(info);
@@ -440,6 +440,7 @@ static void stats(int fd, uint64_t *runs, uint64_t *ns, char *name)
 		return;
 	*runs = info.run_cnt;
 	*ns = info.run_time_ns;
+	*miss = info.recursion_misses;
 	if (name)
 		snprintf(name, BPF_OBJ_NAME_LEN, "%s", info.name);
 }
@@ -447,10 +448,12 @@ static void stats(int fd, uint64_t *runs, uint64_t *ns, char *name)
 static void snapshot(int k)
 {
 	for (int i = 0; i < nprogs; i++)
-		stats(progs[i].fd, &progs[i].runs[k], &progs[i].ns[k], progs[i].name);
+		stats(progs[i].fd, &progs[i].runs[k], &progs[i].ns[k], &progs[i].miss[k],
+		      progs[i].name);
 	for (int i = 0; i < nhooks; i++)
 		if (hooks[i].skel)
-			stats(floor_fd(&hooks[i]), &hooks[i].runs[k], &hooks[i].ns[k], NULL);
+			stats(floor_fd(&hooks[i]), &hooks[i].runs[k], &hooks[i].ns[k],
+			      &hooks[i].miss[k], NULL);
 }
 
 static double per_run(uint64_t ns, uint64_t runs)
@@ -547,6 +550,24 @@ static void table(FILE *f, const char *label, int owner)
 		(unsigned long long)runs, per_run(ns, runs), runs ? floor_ns / runs : 0, ratio);
 	fprintf(f, "\n%llu programs attached but not run in this window are not listed.\n",
 		(unsigned long long)idle);
+	/*
+	 * A run the kernel skipped (the program already running on that CPU,
+	 * or, for kprobes and classic tracepoints, any such program) is not in
+	 * its run count: the reason two programs on one hook can differ.
+	 */
+	for (int i = 0; i < nprogs; i++) {
+		const struct prog *p = &progs[i];
+		const struct hook *h = p->hook < 0 ? NULL : &hooks[p->hook];
+
+		if (p->owner != owner)
+			continue;
+		if (p->miss[1] - p->miss[0])
+			fprintf(f, "%s: %llu runs missed (recursion)\n", p->name,
+				(unsigned long long)(p->miss[1] - p->miss[0]));
+		if (h && h->skel && h->miss[1] - h->miss[0])
+			fprintf(f, "floor on %s:%s: %llu runs missed (recursion)\n", h->kind, h->target,
+				(unsigned long long)(h->miss[1] - h->miss[0]));
+	}
 	if (hookless)
 		fprintf(f, "Programs without a link (attached by perf_event ioctl) are held against the "
 			"floor over the hooks given with -H, all together.\n");
