@@ -14,6 +14,13 @@
 #   uncached              the same, page cache dropped before every pass
 #   cached-private-write  MAP_PRIVATE write faults on the cached file
 #
+# Then, per workload and mode (check, check --lock-order), one run against
+# the floor: tests/bench/flfloor as check's command attaches an empty BPF
+# program of the same kind to each of faultline's hooks and reports, from
+# the kernel's BPF statistics of that run, each program's runs, ns per run
+# and share next to the empty program's ns per run on its hook (and the
+# bpftrace peer's programs against empty ones on theirs).
+#
 # Performance is reported as the median over pairs of (with / without)
 # throughput, never asserted: the exit status is non-zero only when something
 # broke (faultline or the workload failed to run, the scratch filesystem could
