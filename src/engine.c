@@ -180,15 +180,8 @@ static void window_begin(struct fl_engine *e, const struct fl_event *ev)
 				oldest = i;
 		window_unended(e, &e->open[oldest], ev->ts);
 	}
-	if (e->nopen == e->capopen) {
-		size_t cap = e->capopen ? e->capopen * 2 : 16;
-		struct fl_window *n = realloc(e->open, cap * sizeof(*n));
-
-		if (!n)
-			return;
-		e->open = n;
-		e->capopen = cap;
-	}
+	if (!fl_grow((void **)&e->open, &e->capopen, e->nopen, sizeof(*e->open), 16))
+		return;
 	w = &e->open[e->nopen++];
 	memset(w, 0, sizeof(*w));
 	w->begin = *ev;
@@ -376,16 +369,9 @@ static struct fl_violation *report_sig(struct fl_engine *e, enum fl_rule rule,
 		e->viol_dropped++;
 		return NULL;
 	}
-	if (e->nviol == e->capviol) {
-		size_t cap = e->capviol ? e->capviol * 2 : 16;
-		struct fl_violation *n = realloc(e->viol, cap * sizeof(*n));
-
-		if (!n) {
-			e->viol_dropped++;
-			return NULL;
-		}
-		e->viol = n;
-		e->capviol = cap;
+	if (!fl_grow((void **)&e->viol, &e->capviol, e->nviol, sizeof(*e->viol), 16)) {
+		e->viol_dropped++;
+		return NULL;
 	}
 	v = &e->viol[e->nviol++];
 	memset(v, 0, sizeof(*v));

@@ -180,6 +180,22 @@ int fl_run(const char *const argv[])
 	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 }
 
+bool fl_grow(void **arr, size_t *cap, size_t n, size_t size, size_t first)
+{
+	size_t c;
+	void *a;
+
+	if (n < *cap)
+		return true;
+	c = *cap ? *cap * 2 : first;
+	a = realloc(*arr, c * size);
+	if (!a)
+		return false;
+	*arr = a;
+	*cap = c;
+	return true;
+}
+
 void *fl_xcalloc(size_t n, size_t size)
 {
 	void *p = calloc(n, size);
