@@ -241,3 +241,26 @@ int fl_write_atomic(const char *path, const char *data, size_t len, const char *
 		unlink(tmp);
 	return err;
 }
+
+long fl_file_field(const char *path, const char *key)
+{
+	size_t cap = 0, klen = strlen(key);
+	char *line = NULL, *num, *end;
+	FILE *f = fopen(path, "re");
+	long v = -1;
+
+	if (!f)
+		return -1;
+	while (getline(&line, &cap, f) > 0) {
+		if (strncmp(line, key, klen) || line[klen] != ':')
+			continue;
+		num = line + klen + 1;
+		v = strtol(num, &end, 10);
+		if (end != num)
+			break;
+		v = -1;
+	}
+	fclose(f);
+	free(line);
+	return v;
+}

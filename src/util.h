@@ -66,5 +66,10 @@ bool fl_grow(void **arr, size_t *cap, size_t n, size_t size, size_t first);
  */
 int fl_write_atomic(const char *path, const char *data, size_t len, const char *tail);
 char *fl_xstrdup(const char *s);
+/*
+ * The number after "@key:" on the first line of @path that starts so, as
+ * /proc's status and fdinfo files write theirs; -1 without the file or line.
+ */
+long fl_file_field(const char *path, const char *key);
 
 #endif
