@@ -69,3 +69,18 @@ wait_tracing() {	# pid stderr-file [tries of 0.1 s]
 	done
 	grep -qE '^faultline: tracing[ ;]' "$err" || { cat "$err"; fail "faultline never started tracing"; }
 }
+
+# tests/live/tools/stale_heavy.c, the stale-map workload, as $TMP/stale_heavy.
+build_stale_heavy() {
+	gcc -O2 -D_GNU_SOURCE "$(dirname "${BASH_SOURCE[0]}")/tools/stale_heavy.c" -lpthread \
+		-o "$TMP/stale_heavy" || fail "cannot build the workload"
+}
+
+# The stale-map agreement with xfs's own check: the workload made xfs find
+# stale maps, and faultline saw each of them go stale, in time or late.
+assert_stale_agreement() {	# json [label]
+	local j=$1 l=${2:+$2: }
+	assert_json "$j" '.stale_maps.kernel_found > 0' "${l}the kernel found no stale map (workload ineffective)"
+	assert_json "$j" '.stale_maps.missed == 0' "${l}the kernel found stale maps faultline had not seen go stale"
+	assert_json "$j" '.stale_maps.faultline_saw + .stale_maps.faultline_saw_late == .stale_maps.kernel_found' "${l}agreement counts do not add up"
+}
