@@ -84,3 +84,16 @@ assert_stale_agreement() {	# json [label]
 	assert_json "$j" '.stale_maps.missed == 0' "${l}the kernel found stale maps faultline had not seen go stale"
 	assert_json "$j" '.stale_maps.faultline_saw + .stale_maps.faultline_saw_late == .stale_maps.kernel_found' "${l}agreement counts do not add up"
 }
+
+# A script of I/O for a command under check, run as `bash FILE DIR`: a file
+# of SIZE MiB read back after dropping the caches (faults, insertions) and a
+# hole punched in it (an invalidation).  Further steps may be appended.
+io_script() {	# file size-in-MiB
+	cat >"$1" <<W
+set -e
+dd if=/dev/urandom of="\$1/f" bs=1M count=$2 status=none
+sync; echo 3 > /proc/sys/vm/drop_caches
+cat "\$1/f" >/dev/null
+fallocate -p -o 0 -l 1M "\$1/f"
+W
+}
