@@ -44,6 +44,17 @@ run_fl() {	# out-prefix args...
 	return $rc
 }
 
+# run_fl, and fail unless faultline exits WANT, the end of its output shown.
+run_fl_expect() {	# want out-prefix args...
+	local want=$1 out=$2 rc
+	shift
+	run_fl "$@"
+	rc=$?
+	[ $rc = "$want" ] && return 0
+	tail -n 20 "$out.stdout" "$out.stderr"
+	fail "faultline ${*:2}: exit $rc, expected $want"
+}
+
 # A scratch filesystem under $TMP; sets MNT.  Cleaned up on exit.  The
 # image is sparse: SIZE only bounds what a workload may fill.
 scratch_fs() {	# fstype [size]
