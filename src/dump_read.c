@@ -301,16 +301,9 @@ static int sym_add(struct fl_dump_meta_in *m, const unsigned char *p, size_t len
 		free(name);
 		return 0;
 	}
-	if (ks->n == ks->cap) {
-		size_t cap = ks->cap ? ks->cap * 2 : 256;
-		struct fl_ksym *n = realloc(ks->syms, cap * sizeof(*n));
-
-		if (!n) {
-			free(name);
-			return -1;
-		}
-		ks->syms = n;
-		ks->cap = cap;
+	if (!fl_grow((void **)&ks->syms, &ks->cap, ks->n, sizeof(*ks->syms), 256)) {
+		free(name);
+		return -1;
 	}
 	memmove(&ks->syms[lo + 1], &ks->syms[lo], (ks->n - lo) * sizeof(ks->syms[0]));
 	ks->syms[lo].addr = addr;

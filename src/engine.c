@@ -180,15 +180,8 @@ static void window_begin(struct fl_engine *e, const struct fl_event *ev)
 				oldest = i;
 		window_unended(e, &e->open[oldest], ev->ts);
 	}
-	if (e->nopen == e->capopen) {
-		size_t cap = e->capopen ? e->capopen * 2 : 16;
-		struct fl_window *n = realloc(e->open, cap * sizeof(*n));
-
-		if (!n)
-			return;
-		e->open = n;
-		e->capopen = cap;
-	}
+	if (!fl_grow((void **)&e->open, &e->capopen, e->nopen, sizeof(*e->open), 16))
+		return;
 	w = &e->open[e->nopen++];
 	memset(w, 0, sizeof(*w));
 	w->begin = *ev;
@@ -376,16 +369,9 @@ static struct fl_violation *report_sig(struct fl_engine *e, enum fl_rule rule,
 		e->viol_dropped++;
 		return NULL;
 	}
-	if (e->nviol == e->capviol) {
-		size_t cap = e->capviol ? e->capviol * 2 : 16;
-		struct fl_violation *n = realloc(e->viol, cap * sizeof(*n));
-
-		if (!n) {
-			e->viol_dropped++;
-			return NULL;
-		}
-		e->viol = n;
-		e->capviol = cap;
+	if (!fl_grow((void **)&e->viol, &e->capviol, e->nviol, sizeof(*e->viol), 16)) {
+		e->viol_dropped++;
+		return NULL;
 	}
 	v = &e->viol[e->nviol++];
 	memset(v, 0, sizeof(*v));
@@ -499,20 +485,24 @@ static bool in_own_window(struct fl_engine *e, const struct fl_event *ev)
 }
 
 /*
- * fuse and gfs2 drop page cache in punch, zero range and truncate under
- * i_rwsem (and gfs2's glock), never invalidate_lock: inside the task's own
- * invalidation, a truncation without i_rwsem exclusive breaks that.
+ * A deletion that should hold, exclusive, a lock now in state @lock: one
+ * without it and from a truncation stack is reported when inside the task's
+ * own invalidation.  True for such a drop outside one, which the caller may
+ * still judge.
  */
-static void judge_delete_irwsem(struct fl_engine *e, const struct fl_event *ev)
+static bool judge_drop(struct fl_engine *e, const struct fl_event *ev, unsigned int lock)
 {
-	if (ev->i_rwsem == FL_LOCK_EXCL_ME || ev->i_rwsem == FL_LOCK_NA)
-		return;
+	if (lock == FL_LOCK_EXCL_ME || lock == FL_LOCK_NA)
+		return false;
 	if (!fl_stack_truncates(e, ev)) {
 		e->not_truncation++;
-		return;
+		return false;
 	}
-	if (in_own_window(e, ev))
+	if (in_own_window(e, ev)) {
 		report(e, FL_R_INVAL_UNLOCKED, FL_EVID_DEFINITE, ev, NULL);
+		return false;
+	}
+	return true;
 }
 
 /*
@@ -526,6 +516,10 @@ static void judge_delete_irwsem(struct fl_engine *e, const struct fl_event *ev)
  * lock shared is the fault path's bug (seed 000); the lock word's reader
  * hint survives up_read, so "shared by me" counts only from a fault path
  * or from precise tracking.
+ *
+ * fuse and gfs2 drop page cache in punch, zero range and truncate under
+ * i_rwsem (and gfs2's glock), never invalidate_lock: inside the task's own
+ * invalidation, a truncation without i_rwsem exclusive breaks that.
  */
 static void judge_delete(struct fl_engine *e, const struct fl_event *ev)
 {
@@ -533,19 +527,13 @@ static void judge_delete(struct fl_engine *e, const struct fl_event *ev)
 
 	if (!(flags & FL_RULE_INVAL_EXCL)) {
 		if (flags & FL_RULE_INVAL_IRWSEM)
-			judge_delete_irwsem(e, ev);
+			judge_drop(e, ev, ev->i_rwsem);
 		return;
 	}
-	if (ev->inval_lock == FL_LOCK_EXCL_ME || ev->inval_lock == FL_LOCK_NA)
+	if (!judge_drop(e, ev, ev->inval_lock))
 		return;
-	if (!fl_stack_truncates(e, ev)) {
-		e->not_truncation++;
-		return;
-	}
-	if (in_own_window(e, ev))
-		report(e, FL_R_INVAL_UNLOCKED, FL_EVID_DEFINITE, ev, NULL);
-	else if (ev->inval_lock == FL_LOCK_SHARED_ME &&
-		 ((ev->flags & FL_F_PRECISE) || fl_stack_in_fault(e, ev)))
+	if (ev->inval_lock == FL_LOCK_SHARED_ME &&
+	    ((ev->flags & FL_F_PRECISE) || fl_stack_in_fault(e, ev)))
 		report(e, FL_R_INVAL_SHARED, FL_EVID_DEFINITE, ev, NULL);
 }
 
@@ -737,20 +725,34 @@ void fl_engine_settle_stale(struct fl_engine *e, fl_seq_now_fn seq_now, void *ct
 	fl_engine_settle_stale_before(e, UINT64_MAX, seq_now, ctx);
 }
 
+/*
+ * Per kind of event: the counter it adds to (counted before any filter),
+ * and what judges it, or what it tells the judges.
+ */
+static const struct {
+	int counter;
+	void (*judge)(struct fl_engine *e, const struct fl_event *ev);
+} event_kind[FL_EV_TYPE_MAX] = {
+	[FL_EV_FAULT] = { FL_CNT_FAULTS, NULL },
+	[FL_EV_MAP_PAGES] = { FL_CNT_MAP_PAGES, judge_map_pages },
+	[FL_EV_INSERT] = { FL_CNT_INSERTIONS, judge_insert },
+	[FL_EV_DELETE] = { FL_CNT_DELETIONS, judge_delete },
+	[FL_EV_IOMAP] = { FL_CNT_IOMAP, judge_iomap },
+	[FL_EV_IOMAP_MAP] = { FL_CNT_IOMAP_MAPS, NULL },
+	[FL_EV_INVAL_BEGIN] = { 0, window_begin },
+	[FL_EV_INVAL_STEP] = { 0, window_step },
+	[FL_EV_INVAL_END] = { 0, window_end },
+	[FL_EV_STALE_UNSEEN] = { 0, stale_unseen },
+	[FL_EV_STALE_ANSWER] = { 0, stale_answer },
+	[FL_EV_FOLIO_USE] = { 0, judge_folio_use },
+};
+
 static void count_event(struct fl_engine *e, const struct fl_event *ev)
 {
-	static const int counter_of[FL_EV_TYPE_MAX] = {
-		[FL_EV_FAULT] = FL_CNT_FAULTS,
-		[FL_EV_MAP_PAGES] = FL_CNT_MAP_PAGES,
-		[FL_EV_INSERT] = FL_CNT_INSERTIONS,
-		[FL_EV_DELETE] = FL_CNT_DELETIONS,
-		[FL_EV_IOMAP] = FL_CNT_IOMAP,
-		[FL_EV_IOMAP_MAP] = FL_CNT_IOMAP_MAPS,
-	};
 	unsigned int slot = ev->slot < FL_MAX_SLOTS ? ev->slot : 0;
 
-	if (ev->type < FL_EV_TYPE_MAX && counter_of[ev->type])
-		e->slots[slot].c[counter_of[ev->type]]++;
+	if (ev->type < FL_EV_TYPE_MAX && event_kind[ev->type].counter)
+		e->slots[slot].c[event_kind[ev->type].counter]++;
 	else if (ev->type == FL_EV_FAULT)
 		e->slots[slot].c[FL_CNT_FAULTS]++;
 	else if (ev->type == FL_EV_INVAL_END && ev->aux == 0)
@@ -790,40 +792,8 @@ void fl_engine_feed(struct fl_engine *e, const struct fl_event *ev)
 	}
 	/* a candidate takes the partner sent for it, judged or not */
 	e->race_now = (ev->flags & FL_F_CANDIDATE) ? race_take(e, ev) : NULL;
-	switch (ev->type) {
-	case FL_EV_INVAL_BEGIN:
-		window_begin(e, ev);
-		break;
-	case FL_EV_INVAL_STEP:
-		window_step(e, ev);
-		break;
-	case FL_EV_INVAL_END:
-		window_end(e, ev);
-		break;
-	case FL_EV_INSERT:
-		judge_insert(e, ev);
-		break;
-	case FL_EV_MAP_PAGES:
-		judge_map_pages(e, ev);
-		break;
-	case FL_EV_DELETE:
-		judge_delete(e, ev);
-		break;
-	case FL_EV_IOMAP:
-		judge_iomap(e, ev);
-		break;
-	case FL_EV_STALE_UNSEEN:
-		stale_unseen(e, ev);
-		break;
-	case FL_EV_STALE_ANSWER:
-		stale_answer(e, ev);
-		break;
-	case FL_EV_FOLIO_USE:
-		judge_folio_use(e, ev);
-		break;
-	default:
-		break;
-	}
+	if (ev->type < FL_EV_TYPE_MAX && event_kind[ev->type].judge)
+		event_kind[ev->type].judge(e, ev);
 	e->race_now = NULL;
 }
 

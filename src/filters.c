@@ -136,11 +136,8 @@ int fl_filter_path(struct fl_live_opts *o, const char *path)
 /* --pid takes a process (thread group) that exists: BPF compares tgids. */
 int fl_filter_pid(struct fl_live_opts *o, const char *pid)
 {
-	char path[64], *line = NULL;
-	size_t cap = 0;
-	long v, tgid = -1;
-	char *end;
-	FILE *f;
+	char path[64], *end;
+	long v, tgid;
 
 	errno = 0;
 	v = strtol(pid, &end, 10);
@@ -149,13 +146,7 @@ int fl_filter_pid(struct fl_live_opts *o, const char *pid)
 		return -EINVAL;
 	}
 	snprintf(path, sizeof(path), "/proc/%ld/status", v);
-	f = fopen(path, "re");
-	while (f && getline(&line, &cap, f) > 0)
-		if (sscanf(line, "Tgid: %ld", &tgid) == 1)
-			break;
-	if (f)
-		fclose(f);
-	free(line);
+	tgid = fl_file_field(path, "Tgid");
 	if (tgid < 0) {
 		fl_err("--pid %s: no such process", pid);
 		return -ESRCH;

@@ -20,15 +20,8 @@ static int cmp_addr(const void *a, const void *b)
 
 int fl_ksyms_add(struct fl_ksyms *ks, uint64_t addr, const char *name)
 {
-	if (ks->n == ks->cap) {
-		size_t cap = ks->cap ? ks->cap * 2 : 4096;
-		struct fl_ksym *n = realloc(ks->syms, cap * sizeof(*n));
-
-		if (!n)
-			return -ENOMEM;
-		ks->syms = n;
-		ks->cap = cap;
-	}
+	if (!fl_grow((void **)&ks->syms, &ks->cap, ks->n, sizeof(*ks->syms), 4096))
+		return -ENOMEM;
 	ks->syms[ks->n].addr = addr;
 	ks->syms[ks->n].name = fl_xstrdup(name);
 	ks->n++;
@@ -130,15 +123,8 @@ struct fl_ksyms *fl_ksyms_load(const char *path)
 			goto next;
 		stop = *p;
 		*p = '\0';	/* the name ends in place (before a module's "\t[name]") */
-		if (ks->n == ks->cap) {
-			size_t cap = ks->cap ? ks->cap * 2 : 65536;
-			struct fl_ksym *n = realloc(ks->syms, cap * sizeof(*n));
-
-			if (!n)
-				break;
-			ks->syms = n;
-			ks->cap = cap;
-		}
+		if (!fl_grow((void **)&ks->syms, &ks->cap, ks->n, sizeof(*ks->syms), 65536))
+			break;
 		if (ks->n && addr < ks->syms[ks->n - 1].addr)
 			sorted = false;
 		ks->syms[ks->n].addr = addr;

@@ -34,6 +34,18 @@ static const char usage[] =
 "\n"
 "Run `faultline <command> --help` for the options of each command.\n";
 
+static const struct {
+	const char *name;
+	int (*run)(int argc, char **argv);
+} commands[] = {
+	{ "check", fl_cmd_check },
+	{ "record", fl_cmd_record },
+	{ "report", fl_cmd_report },
+	{ "probe", fl_cmd_probe },
+	{ "watch", fl_cmd_watch },
+	{ "demo", fl_cmd_demo },
+};
+
 int main(int argc, char **argv)
 {
 	if (argc < 2 || !strcmp(argv[1], "-h") || !strcmp(argv[1], "--help") ||
@@ -45,18 +57,9 @@ int main(int argc, char **argv)
 		printf("faultline %s (event ABI %d)\n", FL_VERSION, FL_ABI_VERSION);
 		return 0;
 	}
-	if (!strcmp(argv[1], "check"))
-		return fl_cmd_check(argc - 1, argv + 1);
-	if (!strcmp(argv[1], "record"))
-		return fl_cmd_record(argc - 1, argv + 1);
-	if (!strcmp(argv[1], "report"))
-		return fl_cmd_report(argc - 1, argv + 1);
-	if (!strcmp(argv[1], "probe"))
-		return fl_cmd_probe(argc - 1, argv + 1);
-	if (!strcmp(argv[1], "watch"))
-		return fl_cmd_watch(argc - 1, argv + 1);
-	if (!strcmp(argv[1], "demo"))
-		return fl_cmd_demo(argc - 1, argv + 1);
+	for (size_t i = 0; i < ARRAY_SIZE(commands); i++)
+		if (!strcmp(argv[1], commands[i].name))
+			return commands[i].run(argc - 1, argv + 1);
 	fl_err("unknown command '%s'", argv[1]);
 	fprintf(stderr, "\n%s", usage);
 	return FL_EXIT_ENV;

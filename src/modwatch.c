@@ -43,15 +43,8 @@ static bool list_has(const struct name_list *l, const char *name)
 
 static bool list_add(struct name_list *l, const char *name)
 {
-	if (l->n == l->cap) {
-		size_t cap = l->cap ? 2 * l->cap : 64;
-		void *v = realloc(l->v, cap * sizeof(*l->v));
-
-		if (!v)
-			return false;
-		l->v = v;
-		l->cap = cap;
-	}
+	if (!fl_grow((void **)&l->v, &l->cap, l->n, sizeof(*l->v), 64))
+		return false;
 	snprintf(l->v[l->n++], FL_MODNAME_LEN, "%s", name);
 	return true;
 }

@@ -141,23 +141,15 @@ int fl_dev_find(uint32_t dev, struct fl_mount *m)
 
 int fl_path_mount(const char *path, struct fl_mount *m)
 {
-	char info[64], *line = NULL;
-	size_t cap = 0;
-	int fd, id = -1;
-	FILE *f;
+	char info[64];
+	int fd, id;
 
 	/* the mount that holds the path itself, not one the name crosses */
 	fd = open(path, O_PATH | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
 	snprintf(info, sizeof(info), "/proc/self/fdinfo/%d", fd);
-	f = fopen(info, "re");
-	while (f && getline(&line, &cap, f) > 0)
-		if (sscanf(line, "mnt_id: %d", &id) == 1)
-			break;
-	if (f)
-		fclose(f);
-	free(line);
+	id = fl_file_field(info, "mnt_id");
 	close(fd);
 	if (id < 0)
 		return -ENOTSUP;

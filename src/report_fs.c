@@ -81,31 +81,54 @@ bool fl_report_rt_words(const struct fl_run_info *ri)
 	return !strcmp(ri->lock_word_shape, "rwbase_rt");
 }
 
+/*
+ * Why readers' holds stayed unknown, and what would decide them: one case
+ * each, picked by unknown_case() in this order.
+ */
+enum unknown_case { UNK_TRACEPOINTS, UNK_NO_WORDS, UNK_RT, UNK_PRECISE, UNK_HINT };
+
+static enum unknown_case unknown_case(const struct fl_run_info *ri)
+{
+	bool precise = ri->locks && !strcmp(ri->locks, "precise");
+
+	if (ri->locks && !strcmp(ri->locks, "tracepoints"))
+		return UNK_TRACEPOINTS;
+	if (!ri->lock_words)
+		return UNK_NO_WORDS;
+	if (fl_report_rt_words(ri) && !precise)
+		return UNK_RT;
+	return precise ? UNK_PRECISE : UNK_HINT;
+}
+
 const char *fl_report_unknown_why(const struct fl_run_info *ri)
 {
-	if (ri->locks && !strcmp(ri->locks, "tracepoints"))
-		return "tracepoints carry no lock words (xfs's lock tracepoints decide xfs's own)";
-	if (!ri->lock_words)
-		return "this kernel's rw_semaphore has no lock word faultline can read";
-	if (fl_report_rt_words(ri) && !(ri->locks && !strcmp(ri->locks, "precise")))
-		return "readers held the lock, and a PREEMPT_RT rw_semaphore (rwbase_rt) counts "
-		       "its readers without naming any";
-	if (ri->locks && !strcmp(ri->locks, "precise"))
-		return "readers held the lock and precise tracking could not account for them "
-		       "(holds taken before it attached, or on paths it does not hook)";
-	return "readers held the lock and the owner hint (which outlives up_read) named "
-	       "another task";
+	static const char *const why[] = {
+		[UNK_TRACEPOINTS] = "tracepoints carry no lock words (xfs's lock tracepoints "
+				    "decide xfs's own)",
+		[UNK_NO_WORDS] = "this kernel's rw_semaphore has no lock word faultline can read",
+		[UNK_RT] = "readers held the lock, and a PREEMPT_RT rw_semaphore (rwbase_rt) "
+			   "counts its readers without naming any",
+		[UNK_PRECISE] = "readers held the lock and precise tracking could not account "
+				"for them (holds taken before it attached, or on paths it does "
+				"not hook)",
+		[UNK_HINT] = "readers held the lock and the owner hint (which outlives up_read) "
+			     "named another task",
+	};
+
+	return why[unknown_case(ri)];
 }
 
 const char *fl_report_unknown_remedy(const struct fl_run_info *ri)
 {
-	if (ri->locks && !strcmp(ri->locks, "tracepoints"))
-		return "`faultline record`, where BPF can load, reads the lock words";
-	if (!ri->lock_words)
-		return "nothing decides them on this kernel";
-	if (fl_report_rt_words(ri) && !(ri->locks && !strcmp(ri->locks, "precise")))
-		return "`--locks=precise` decides them where fentry is allowed (see `faultline probe`)";
-	if (ri->locks && !strcmp(ri->locks, "precise"))
-		return "start faultline before the workload takes its locks";
-	return "`--locks=precise` decides them where fentry is allowed (see `faultline probe`)";
+	static const char *const remedy[] = {
+		[UNK_TRACEPOINTS] = "`faultline record`, where BPF can load, reads the lock words",
+		[UNK_NO_WORDS] = "nothing decides them on this kernel",
+		[UNK_RT] = "`--locks=precise` decides them where fentry is allowed "
+			   "(see `faultline probe`)",
+		[UNK_PRECISE] = "start faultline before the workload takes its locks",
+		[UNK_HINT] = "`--locks=precise` decides them where fentry is allowed "
+			     "(see `faultline probe`)",
+	};
+
+	return remedy[unknown_case(ri)];
 }

@@ -144,15 +144,8 @@ static void lane(struct fl_timeline *tl, uint32_t track, const struct fl_event *
 			return;
 	if (tl->nlanes >= FL_TIMELINE_MAX_INODES)
 		return;		/* unnamed lanes beyond this: still drawn */
-	if (tl->nlanes == tl->caplanes) {
-		size_t cap = tl->caplanes ? tl->caplanes * 2 : 64;
-		struct tl_lane *n = realloc(tl->lanes, cap * sizeof(*n));
-
-		if (!n)
-			return;
-		tl->lanes = n;
-		tl->caplanes = cap;
-	}
+	if (!fl_grow((void **)&tl->lanes, &tl->caplanes, tl->nlanes, sizeof(*tl->lanes), 64))
+		return;
 	tl->lanes[tl->nlanes++] = (struct tl_lane){ track, ev->pid };
 	snprintf(name, sizeof(name), "%.16s %u", ev->comm, ev->pid);
 	meta(tl, "thread_name", track, ev->pid, name);
@@ -208,15 +201,8 @@ static void window_begin(struct fl_timeline *tl, uint32_t track, const struct fl
 {
 	/* one syscall per task: a window still open lost its END */
 	window_end(tl, ev, true);
-	if (tl->nopen == tl->capopen) {
-		size_t cap = tl->capopen ? tl->capopen * 2 : 16;
-		struct tl_window *n = realloc(tl->open, cap * sizeof(*n));
-
-		if (!n)
-			return;
-		tl->open = n;
-		tl->capopen = cap;
-	}
+	if (!fl_grow((void **)&tl->open, &tl->capopen, tl->nopen, sizeof(*tl->open), 16))
+		return;
 	tl->open[tl->nopen++] = (struct tl_window){ ev->pid, track, *ev };
 }
 

@@ -180,6 +180,22 @@ int fl_run(const char *const argv[])
 	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 }
 
+bool fl_grow(void **arr, size_t *cap, size_t n, size_t size, size_t first)
+{
+	size_t c;
+	void *a;
+
+	if (n < *cap)
+		return true;
+	c = *cap ? *cap * 2 : first;
+	a = realloc(*arr, c * size);
+	if (!a)
+		return false;
+	*arr = a;
+	*cap = c;
+	return true;
+}
+
 void *fl_xcalloc(size_t n, size_t size)
 {
 	void *p = calloc(n, size);
@@ -224,4 +240,27 @@ int fl_write_atomic(const char *path, const char *data, size_t len, const char *
 	if (err)
 		unlink(tmp);
 	return err;
+}
+
+long fl_file_field(const char *path, const char *key)
+{
+	size_t cap = 0, klen = strlen(key);
+	char *line = NULL, *num, *end;
+	FILE *f = fopen(path, "re");
+	long v = -1;
+
+	if (!f)
+		return -1;
+	while (getline(&line, &cap, f) > 0) {
+		if (strncmp(line, key, klen) || line[klen] != ':')
+			continue;
+		num = line + klen + 1;
+		v = strtol(num, &end, 10);
+		if (end != num)
+			break;
+		v = -1;
+	}
+	fclose(f);
+	free(line);
+	return v;
 }

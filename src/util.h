@@ -54,10 +54,22 @@ const char *fl_esc(char *buf, size_t len, const char *s, size_t max);
 
 void *fl_xcalloc(size_t n, size_t size);
 /*
+ * Room for one more element in the array *@arr of @n used and *@cap
+ * allocated elements of @size bytes: when full, the capacity doubles (from
+ * @first).  False when out of memory, the array left as it was.  Callers
+ * pass (void **)&their_array, as dump_read.c's grow() does.
+ */
+bool fl_grow(void **arr, size_t *cap, size_t n, size_t size, size_t first);
+/*
  * Write @data (and @tail) to @path whole or not at all: a temporary file
  * beside it, fsync, rename.  Mode 0644.  0 or -errno.
  */
 int fl_write_atomic(const char *path, const char *data, size_t len, const char *tail);
 char *fl_xstrdup(const char *s);
+/*
+ * The number after "@key:" on the first line of @path that starts so, as
+ * /proc's status and fdinfo files write theirs; -1 without the file or line.
+ */
+long fl_file_field(const char *path, const char *key);
 
 #endif

@@ -75,7 +75,6 @@ MOUNTED=0
 CHILD=
 BT_PEER=
 
-say() { printf 'bench: %s\n' "$*" >&2; }
 die() { printf 'bench: error: %s\n' "$*" >&2; exit 1; }
 
 cleanup() {
@@ -86,27 +85,15 @@ cleanup() {
 	if [ -n "$CHILD" ] && kill -0 "$CHILD" 2>/dev/null; then
 		# faultline and bpftrace stop their own command on SIGTERM;
 		# faultloop dies with its parent (PR_SET_PDEATHSIG) anyway
-		kill -TERM "$CHILD" 2>/dev/null
-		for _ in $(seq 50); do
-			kill -0 "$CHILD" 2>/dev/null || break
-			sleep 0.1
-		done
-		kill -KILL "$CHILD" 2>/dev/null
+		stop_pid "$CHILD" 50
 		wait "$CHILD" 2>/dev/null
 	fi
-	if [ "$MOUNTED" = 1 ]; then
-		# mount -o loop sets autoclear: the loop device goes with the mount
-		umount "$MNT" 2>/dev/null || umount -l "$MNT" ||
-			say "warning: could not unmount $MNT"
-	fi
-	if [ -n "$WORK" ] && [ -d "$WORK" ]; then
-		rm -rf --one-file-system "$WORK" || say "warning: could not remove $WORK"
-	fi
+	[ "$MOUNTED" = 1 ] && unmount_scratch "$MNT"
+	remove_work
 	exit "$rc"
 }
-trap cleanup EXIT
-trap 'say "interrupted"; exit 130' INT
-trap 'say "terminated"; exit 143' TERM
+BENCH_NAME=bench
+. "$SRC_DIR/lib.sh"
 
 # The floor leg's bpftrace peer, running beside faultline: stop it
 stop_peer() {

@@ -78,7 +78,6 @@ STAMP_PID=
 LOADS=()
 MOUNTS=()
 
-say() { printf 'soak: %s\n' "$*" >&2; }
 die() { printf 'soak: error: %s\n' "$*" >&2; exit 2; }
 
 # Stop what this script started, by process id (each workload leads its
@@ -106,27 +105,18 @@ cleanup() {
 	trap - EXIT INT TERM
 	stop_loads
 	if [ -n "$FL_PID" ] && kill -0 "$FL_PID" 2>/dev/null; then
-		kill -TERM "$FL_PID"
-		for _ in $(seq 100); do
-			kill -0 "$FL_PID" 2>/dev/null || break
-			sleep 0.1
-		done
-		kill -KILL "$FL_PID" 2>/dev/null
+		stop_pid "$FL_PID" 100
 	fi
 	[ -n "$STAMP_PID" ] && kill "$STAMP_PID" 2>/dev/null
 	wait 2>/dev/null
 	for m in "${MOUNTS[@]}"; do
-		# mount -o loop sets autoclear: the loop device goes with the mount
-		umount "$m" 2>/dev/null || umount -l "$m" || say "warning: could not unmount $m"
+		unmount_scratch "$m"
 	done
-	if [ -n "$WORK" ] && [ -d "$WORK" ]; then
-		rm -rf --one-file-system "$WORK" || say "warning: could not remove $WORK"
-	fi
+	remove_work
 	exit "$rc"
 }
-trap cleanup EXIT
-trap 'say "interrupted"; exit 130' INT
-trap 'say "terminated"; exit 143' TERM
+BENCH_NAME=soak
+. "$SRC_DIR/lib.sh"
 
 # ---- preflight --------------------------------------------------------------
 

@@ -44,6 +44,17 @@ run_fl() {	# out-prefix args...
 	return $rc
 }
 
+# run_fl, and fail unless faultline exits WANT, the end of its output shown.
+run_fl_expect() {	# want out-prefix args...
+	local want=$1 out=$2 rc
+	shift
+	run_fl "$@"
+	rc=$?
+	[ $rc = "$want" ] && return 0
+	tail -n 20 "$out.stdout" "$out.stderr"
+	fail "faultline ${*:2}: exit $rc, expected $want"
+}
+
 # A scratch filesystem under $TMP; sets MNT.  Cleaned up on exit.  The
 # image is sparse: SIZE only bounds what a workload may fill.
 scratch_fs() {	# fstype [size]
@@ -68,4 +79,32 @@ wait_tracing() {	# pid stderr-file [tries of 0.1 s]
 		sleep 0.1
 	done
 	grep -qE '^faultline: tracing[ ;]' "$err" || { cat "$err"; fail "faultline never started tracing"; }
+}
+
+# tests/live/tools/stale_heavy.c, the stale-map workload, as $TMP/stale_heavy.
+build_stale_heavy() {
+	gcc -O2 -D_GNU_SOURCE "$(dirname "${BASH_SOURCE[0]}")/tools/stale_heavy.c" -lpthread \
+		-o "$TMP/stale_heavy" || fail "cannot build the workload"
+}
+
+# The stale-map agreement with xfs's own check: the workload made xfs find
+# stale maps, and faultline saw each of them go stale, in time or late.
+assert_stale_agreement() {	# json [label]
+	local j=$1 l=${2:+$2: }
+	assert_json "$j" '.stale_maps.kernel_found > 0' "${l}the kernel found no stale map (workload ineffective)"
+	assert_json "$j" '.stale_maps.missed == 0' "${l}the kernel found stale maps faultline had not seen go stale"
+	assert_json "$j" '.stale_maps.faultline_saw + .stale_maps.faultline_saw_late == .stale_maps.kernel_found' "${l}agreement counts do not add up"
+}
+
+# A script of I/O for a command under check, run as `bash FILE DIR`: a file
+# of SIZE MiB read back after dropping the caches (faults, insertions) and a
+# hole punched in it (an invalidation).  Further steps may be appended.
+io_script() {	# file size-in-MiB
+	cat >"$1" <<W
+set -e
+dd if=/dev/urandom of="\$1/f" bs=1M count=$2 status=none
+sync; echo 3 > /proc/sys/vm/drop_caches
+cat "\$1/f" >/dev/null
+fallocate -p -o 0 -l 1M "\$1/f"
+W
 }

@@ -9,14 +9,8 @@ require_live
 scratch_fs ext4
 
 # A command run under check: faults and an insertion-heavy read on ext4.
-cat >"$TMP/work.sh" <<'W'
-set -e
-dd if=/dev/urandom of="$1/f" bs=1M count=8 status=none
-sync; echo 3 > /proc/sys/vm/drop_caches
-cat "$1/f" >/dev/null
-fallocate -p -o 0 -l 1M "$1/f"
-truncate -s 4M "$1/f"
-W
+io_script "$TMP/work.sh" 8
+echo 'truncate -s 4M "$1/f"' >>"$TMP/work.sh"
 run_fl "$TMP/c1" check --path "$MNT" --json "$TMP/c1.json" -- bash "$TMP/work.sh" "$MNT"
 [ $? = 0 ] || { cat "$TMP/c1.stderr"; fail "check of a clean command did not exit 0"; }
 assert_json "$TMP/c1.json" '.counts.insertions > 0 and .counts.invalidations >= 2' "command's I/O not seen"

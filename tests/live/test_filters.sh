@@ -28,13 +28,7 @@ note "btrfs on $LOOP: s_dev $DEV (mountinfo); st_dev of $B $(stat -c %Hd:%Ld "$B
 
 # I/O the filters must see: insertions (a read after dropping caches)
 # and an invalidation (a hole punch)
-cat >"$TMP/io.sh" <<'W'
-set -e
-dd if=/dev/urandom of="$1/f" bs=1M count=4 status=none
-sync; echo 3 > /proc/sys/vm/drop_caches
-cat "$1/f" >/dev/null
-fallocate -p -o 0 -l 1M "$1/f"
-W
+io_script "$TMP/io.sh" 4
 watch_btrfs() {	# name dir-for-the-io filter...
 	local name=$1 dir=$2
 	shift 2

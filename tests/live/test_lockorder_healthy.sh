@@ -18,10 +18,8 @@ grep -qx 'xfs:xfs_ilock' /sys/kernel/tracing/available_events ||
 grep -qx 'xfs:xfs_ilock' /sys/kernel/tracing/available_events ||
 	skip "no xfs_ilock tracepoint (xfs not available)"
 
-run_fl "$TMP/demo" demo --lock-order --seconds 3 --json "$TMP/demo.json"
-rc=$?
+run_fl_expect 0 "$TMP/demo" demo --lock-order --seconds 3 --json "$TMP/demo.json"
 sed -n '/^lock order:/,/^violations:/p' "$TMP/demo.stdout"
-[ $rc = 0 ] || { cat "$TMP/demo.stdout" "$TMP/demo.stderr"; fail "demo --lock-order exited $rc, expected 0"; }
 J=$TMP/demo.json
 assert_json "$J" '.violations | length == 0' "violations (lock-order or other) on a healthy kernel"
 assert_json "$J" '.counts.lost == 0 and .complete' "events were lost"
@@ -42,9 +40,7 @@ fi
 assert_json "$J" '[.lock_order.edges[] | select(.to == "ILOCK (xfs)") | .acquired.stack | length > 0] | all' "edge without the acquisition's stack"
 note "demo: $(jq -c '[.lock_order.edges[] | "\(.from) -> \(.to) x\(.count)"]' "$J")"
 
-run_fl "$TMP/stale" demo --lock-order --fs xfs --stale-maps --seconds 3 --json "$TMP/stale.json"
-rc=$?
-[ $rc = 0 ] || { cat "$TMP/stale.stdout" "$TMP/stale.stderr"; fail "stale-maps workload --lock-order exited $rc, expected 0"; }
+run_fl_expect 0 "$TMP/stale" demo --lock-order --fs xfs --stale-maps --seconds 3 --json "$TMP/stale.json"
 J=$TMP/stale.json
 assert_json "$J" '.violations | length == 0' "violations on the heavier xfs workload"
 assert_json "$J" '.counts.lost == 0' "events were lost (heavier xfs workload)"

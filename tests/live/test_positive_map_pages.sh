@@ -7,9 +7,7 @@
 . "$(dirname "$0")/lib.sh"
 require_live
 
-run_fl "$TMP/pos" demo --fs xfs --seconds 2 --assume-protocol xfs:map-pages-locked --json "$TMP/pos.json"
-rc=$?
-[ $rc = 1 ] || { cat "$TMP/pos.stderr"; fail "expected exit 1 (violations), got $rc"; }
+run_fl_expect 1 "$TMP/pos" demo --fs xfs --seconds 2 --assume-protocol xfs:map-pages-locked --json "$TMP/pos.json"
 J=$TMP/pos.json
 assert_json "$J" '[.violations[] | select(.rule == "fault-unlocked" and .evidence == "definite" and .fs == "xfs" and .event == "map_pages")] | length > 0' "no definite fault-unlocked on xfs map_pages"
 assert_json "$J" '[.violations[] | select(.rule == "fault-unlocked") | .stack | map(startswith("filemap_map_pages")) | any] | all' "fault-unlocked without filemap_map_pages on the stack"

@@ -2377,19 +2377,32 @@ static struct fl_event window_race(uint64_t begin, uint64_t ended_at, int32_t st
 	return ev;
 }
 
+/*
+ * A fresh engine given a punch sent as a race partner (@begin, @ended_at,
+ * for the use of @race_stack), then gfs2's write of a folio at 900 KiB
+ * under a map made at 1000, the folio at 4000, the write going to @went_to
+ * (its stack id 5).
+ */
+static struct fl_engine *race_then_use(void **state, uint64_t begin, uint64_t ended_at,
+				       int32_t race_stack, uint64_t went_to)
+{
+	struct fl_engine *e = reset(state);
+	struct fl_event ev = window_race(begin, ended_at, race_stack);
+
+	fl_engine_feed(e, &ev);
+	ev = window_use(GFS2_MAGIC, 1000, 4000, 900 * KiB, went_to);
+	ev.stack_id = 5;
+	fl_engine_feed(e, &ev);
+	return e;
+}
+
 static void test_stale_window_race_partner(void **state)
 {
 	struct fl_engine *e;
 	const struct fl_violation *v;
-	struct fl_event ev;
 
 	/* ran whole between the map (1000) and the folio (4000): reported */
-	e = reset(state);
-	ev = window_race(2000, 3000, 5);
-	fl_engine_feed(e, &ev);
-	ev = window_use(GFS2_MAGIC, 1000, 4000, 900 * KiB, 1 * MiB);
-	ev.stack_id = 5;
-	fl_engine_feed(e, &ev);
+	e = race_then_use(state, 2000, 3000, 5, 1 * MiB);
 	v = only_violation(e, FL_R_STALE_MAP, FL_EVID_OBSERVED_RACE);
 	assert_true(v->has_partner);
 	assert_int_equal(v->partner.begin.pid, PID_B);
@@ -2400,43 +2413,23 @@ static void test_stale_window_race_partner(void **state)
 	assert_int_equal(e->nopen + e->nclosed, 0);
 
 	/* still running (or failed: BPF sends it as running): undecided */
-	e = reset(state);
-	ev = window_race(2000, 0, 5);
-	fl_engine_feed(e, &ev);
-	ev = window_use(GFS2_MAGIC, 1000, 4000, 900 * KiB, 1 * MiB);
-	ev.stack_id = 5;
-	fl_engine_feed(e, &ev);
+	e = race_then_use(state, 2000, 0, 5, 1 * MiB);
 	no_violation(e);
 	assert_int_equal(e->stale_window.undecided, 1);
 	assert_int_equal(e->stale_window.across, 0);
 
 	/* began before the map: undecided, whenever it ended */
-	e = reset(state);
-	ev = window_race(500, 3000, 5);
-	fl_engine_feed(e, &ev);
-	ev = window_use(GFS2_MAGIC, 1000, 4000, 900 * KiB, 1 * MiB);
-	ev.stack_id = 5;
-	fl_engine_feed(e, &ev);
+	e = race_then_use(state, 500, 3000, 5, 1 * MiB);
 	no_violation(e);
 	assert_int_equal(e->stale_window.undecided, 1);
 
 	/* the write stopped at the folio for a new map: revalidated */
-	e = reset(state);
-	ev = window_race(2000, 3000, 5);
-	fl_engine_feed(e, &ev);
-	ev = window_use(GFS2_MAGIC, 1000, 4000, 900 * KiB, 900 * KiB);
-	ev.stack_id = 5;
-	fl_engine_feed(e, &ev);
+	e = race_then_use(state, 2000, 3000, 5, 900 * KiB);
 	no_violation(e);
 	assert_int_equal(e->stale_window.revalidated, 1);
 
 	/* sent for another path's use: not this one's partner */
-	e = reset(state);
-	ev = window_race(2000, 3000, 9);
-	fl_engine_feed(e, &ev);
-	ev = window_use(GFS2_MAGIC, 1000, 4000, 900 * KiB, 1 * MiB);
-	ev.stack_id = 5;
-	fl_engine_feed(e, &ev);
+	e = race_then_use(state, 2000, 3000, 9, 1 * MiB);
 	no_violation(e);
 	assert_int_equal(e->stale_window.across + e->stale_window.undecided, 0);
 }

@@ -22,6 +22,7 @@
 #include "lockorder.h"
 #include "report.h"
 #include "rules.h"
+#include "report_util.h"
 
 #define XFS_MAGIC	0x58465342u
 #define EXT4_MAGIC	0xEF53u
@@ -578,13 +579,10 @@ static void test_reports(void **state)
 {
 	struct fl_engine *e = fl_engine_new(NULL, NULL);
 	struct fl_run_info *ri = calloc(1, sizeof(*ri));
-	char path[] = "/tmp/fl-test-lockorder.XXXXXX", *text = NULL;
 	json_object *root, *lo, *v, *x;
-	size_t len = 0;
 	uint64_t lost = 0;
 	struct fl_event ev;
-	FILE *out;
-	int fd;
+	char *text;
 
 	(void)state;
 	ri->mode = "check";
@@ -600,21 +598,13 @@ static void test_reports(void **state)
 	ev = lk(FL_EV_LOCK_ACQ, 2, FL_LK_I_RWSEM, ZOO_MAGIC, 20, FL_LKM_EXCL);
 	fl_engine_feed(e, &ev);
 
-	out = open_memstream(&text, &len);
-	fl_report_text(out, e, ri);
-	fclose(out);
+	text = render(e, ri);
 	assert_non_null(strstr(text, "possible circular locking dependency detected"));
 	assert_non_null(strstr(text, "lock-order (observed-inversion)"));
 	assert_non_null(strstr(text, "*** DEADLOCK ***"));
 	free(text);
 
-	fd = mkstemp(path);
-	assert_true(fd >= 0);
-	close(fd);
-	assert_int_equal(fl_report_json(path, e, ri), 0);
-	root = json_object_from_file(path);
-	unlink(path);
-	assert_non_null(root);
+	root = render_json(e, ri);
 	assert_true(json_object_object_get_ex(root, "lock_order", &lo));
 	assert_true(json_object_object_get_ex(lo, "edges", &x));
 	assert_int_equal(json_object_array_length(x), 2);

@@ -21,6 +21,7 @@
 #include "report.h"
 #include "rules.h"
 #include "util.h"
+#include "report_util.h"
 
 #define XFS_MAGIC	0x58465342u
 #define EXT4_MAGIC	0xEF53u
@@ -88,16 +89,28 @@ static struct fl_run_info *run_info(void)
 	return ri;
 }
 
-static char *render(const struct fl_engine *e, const struct fl_run_info *ri)
+static void run_free(struct fl_engine *e, struct fl_run_info *ri)
 {
-	char *text = NULL;
-	size_t len = 0;
-	FILE *f = open_memstream(&text, &len);
+	free(ri->lost_per_cpu);
+	free(ri);
+	fl_engine_free(e);
+}
 
-	assert_non_null(f);
-	fl_report_text(f, e, ri);
-	fclose(f);
-	return text;
+/* One definite fault-unlocked violation, a map_pages on xfs, @count times. */
+static struct fl_violation *one_violation(struct fl_engine *e, uint64_t count)
+{
+	struct fl_violation *v;
+
+	e->viol = fl_xcalloc(1, sizeof(*e->viol));
+	e->capviol = e->nviol = 1;
+	v = &e->viol[0];
+	v->rule = FL_R_FAULT_UNLOCKED;
+	v->evidence = FL_EVID_DEFINITE;
+	v->count = count;
+	v->lo_edge = v->lo_cycle = -1;
+	v->ev.type = FL_EV_MAP_PAGES;
+	v->ev.fs_magic = XFS_MAGIC;
+	return v;
 }
 
 static int count_lines_starting(const char *text, const char *prefix)
@@ -118,15 +131,7 @@ static void test_text_names_escaped(void **state)
 	char *text;
 
 	(void)state;
-	e->viol = fl_xcalloc(1, sizeof(*e->viol));
-	e->capviol = e->nviol = 1;
-	v = &e->viol[0];
-	v->rule = FL_R_FAULT_UNLOCKED;
-	v->evidence = FL_EVID_DEFINITE;
-	v->count = 1;
-	v->lo_edge = v->lo_cycle = -1;
-	v->ev.type = FL_EV_MAP_PAGES;
-	v->ev.fs_magic = XFS_MAGIC;
+	v = one_violation(e, 1);
 	v->ev.pid = 42;
 	memcpy(v->ev.comm, "x\nviolations: 0", 16);
 	v->path = fl_xstrdup("/mnt/f\n\x1b[31mred");
@@ -142,9 +147,7 @@ static void test_text_names_escaped(void **state)
 	assert_non_null(strstr(text, "/mnt/f\\n\\x1b[31mred\n"));
 	assert_non_null(strstr(text, "(\\x1b]0;pwned\\x07zzzzzz) punch"));
 	free(text);
-	free(ri->lost_per_cpu);
-	free(ri);
-	fl_engine_free(e);
+	run_free(e, ri);
 }
 
 /* ---- per filesystem ------------------------------------------------------ */
@@ -192,9 +195,7 @@ static void test_coverage_watched_only(void **state)
 	assert_non_null(strstr(text, "write-unlocked         checked (not on ext4)\n"));
 	assert_null(strstr(text, "f2fs"));
 	free(text);
-	free(ri->lost_per_cpu);
-	free(ri);
-	fl_engine_free(e);
+	run_free(e, ri);
 }
 
 /* Unfiltered: a row per slot given out, the rest in "other", all named. */
@@ -226,9 +227,7 @@ static void test_rows_unfiltered(void **state)
 	assert_null(strstr(rules, "f2fs"));
 	free(rules);
 	free(text);
-	free(ri->lost_per_cpu);
-	free(ri);
-	fl_engine_free(e);
+	run_free(e, ri);
 }
 
 /* The unknown count: its share, what it means, what decides it. */
@@ -254,9 +253,7 @@ static void test_unknown_line(void **state)
 	assert_non_null(strstr(text, "tracepoints carry no lock words"));
 	assert_non_null(strstr(text, "`faultline record`"));
 	free(text);
-	free(ri->lost_per_cpu);
-	free(ri);
-	fl_engine_free(e);
+	run_free(e, ri);
 }
 
 /*
@@ -296,9 +293,7 @@ static void test_coverage_reasons(void **state)
 	assert_null(strstr(rules, "on xfs"));
 	free(rules);
 	free(text);
-	free(ri->lost_per_cpu);
-	free(ri);
-	fl_engine_free(e);
+	run_free(e, ri);
 }
 
 /* PREEMPT_RT words: checked, and the unknowns explained for that shape. */
@@ -332,9 +327,7 @@ static void test_rt_words(void **state)
 	text = render(e, ri);
 	assert_non_null(strstr(text, "\nLOCK RULES NOT CHECKED: "));
 	free(text);
-	free(ri->lost_per_cpu);
-	free(ri);
-	fl_engine_free(e);
+	run_free(e, ri);
 }
 
 /* ---- bounded state: what overflowed is said ------------------------------ */
@@ -349,11 +342,9 @@ static void test_state_overflow(void **state)
 {
 	struct fl_engine *e = fl_engine_new(NULL, NULL);
 	struct fl_run_info *ri = run_info();
-	char path[] = "/tmp/faultline-test-report.XXXXXX";
 	struct fl_violation *v;
 	json_object *root, *o;
 	char *text;
-	int fd;
 
 	(void)state;
 	text = render(e, ri);
@@ -365,16 +356,8 @@ static void test_state_overflow(void **state)
 
 	e->slots[1].c[FL_CNT_STACK_UNKEYED] = 3;
 	e->windows_unended = 2;
-	e->viol = fl_xcalloc(1, sizeof(*e->viol));
-	e->capviol = e->nviol = 1;
-	v = &e->viol[0];
-	v->rule = FL_R_FAULT_UNLOCKED;
-	v->evidence = FL_EVID_DEFINITE;
-	v->count = 2;
+	v = one_violation(e, 2);
 	v->other_files = 40;
-	v->lo_edge = v->lo_cycle = -1;
-	v->ev.type = FL_EV_MAP_PAGES;
-	v->ev.fs_magic = XFS_MAGIC;
 	text = render(e, ri);
 	assert_non_null(strstr(text, "\nnote: 3 candidates got no stack id"));
 	assert_non_null(strstr(text, "\nnote: 2 invalidation windows ended without their end"));
@@ -390,13 +373,7 @@ static void test_state_overflow(void **state)
 	free(text);
 	assert_false(fl_report_complete(e, ri));
 
-	fd = mkstemp(path);
-	assert_true(fd >= 0);
-	close(fd);
-	assert_int_equal(fl_report_json(path, e, ri), 0);
-	root = json_object_from_file(path);
-	unlink(path);
-	assert_non_null(root);
+	root = render_json(e, ri);
 	assert_true(json_object_object_get_ex(root, "complete", &o));
 	assert_false(json_object_get_boolean(o));
 	assert_true(json_object_object_get_ex(root, "windows_unended", &o));
@@ -412,9 +389,7 @@ static void test_state_overflow(void **state)
 	assert_true(json_object_object_get_ex(o, "count_other_files", &o));
 	assert_int_equal(json_object_get_uint64(o), 40);
 	json_object_put(root);
-	free(ri->lost_per_cpu);
-	free(ri);
-	fl_engine_free(e);
+	run_free(e, ri);
 }
 
 /* ---- trace.dat CPU statistics ------------------------------------------ */

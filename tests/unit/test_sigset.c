@@ -25,6 +25,17 @@ static void sig_of(uint64_t i, char out[FL_SIG_LEN])
 	snprintf(out, FL_SIG_LEN, "%016" PRIx64, h);
 }
 
+/* Signatures @from up to @to (not included) are, or are not, each first seen. */
+static void expect_first(struct fl_sigset *s, uint64_t from, uint64_t to, bool first)
+{
+	char sig[FL_SIG_LEN];
+
+	for (uint64_t i = from; i < to; i++) {
+		sig_of(i, sig);
+		assert_int_equal(fl_sigset_first(s, sig), first);
+	}
+}
+
 static void test_once_per_signature(void **state)
 {
 	struct fl_sigset s;
@@ -53,10 +64,7 @@ static void test_full_never_realerts(void **state)
 
 	(void)state;
 	fl_sigset_init(&s, MAX);
-	for (uint64_t i = 0; i < MAX; i++) {
-		sig_of(i, sig);
-		assert_true(fl_sigset_first(&s, sig));
-	}
+	expect_first(&s, 0, MAX, true);
 	assert_int_equal(s.n, MAX);
 	/* full: a new signature seen 50 times pages nobody, not even once */
 	sig_of(MAX, sig);
@@ -68,10 +76,7 @@ static void test_full_never_realerts(void **state)
 	assert_false(fl_sigset_first(&s, sig));
 	assert_int_equal(s.dropped, 51);
 	/* the remembered ones stay silent, and are not counted as dropped */
-	for (uint64_t i = 0; i < MAX; i++) {
-		sig_of(i, sig);
-		assert_false(fl_sigset_first(&s, sig));
-	}
+	expect_first(&s, 0, MAX, false);
 	assert_int_equal(s.n, MAX);
 	assert_int_equal(s.dropped, 51);
 	fl_sigset_free(&s);
@@ -81,22 +86,12 @@ static void test_full_never_realerts(void **state)
 static void test_small_set(void **state)
 {
 	struct fl_sigset s;
-	char sig[FL_SIG_LEN];
 
 	(void)state;
 	fl_sigset_init(&s, 3);
-	for (uint64_t i = 0; i < 3; i++) {
-		sig_of(i, sig);
-		assert_true(fl_sigset_first(&s, sig));
-	}
-	for (uint64_t i = 3; i < 40; i++) {
-		sig_of(i, sig);
-		assert_false(fl_sigset_first(&s, sig));
-	}
-	for (uint64_t i = 0; i < 3; i++) {
-		sig_of(i, sig);
-		assert_false(fl_sigset_first(&s, sig));
-	}
+	expect_first(&s, 0, 3, true);
+	expect_first(&s, 3, 40, false);
+	expect_first(&s, 0, 3, false);
 	assert_int_equal(s.dropped, 37);
 	fl_sigset_free(&s);
 }

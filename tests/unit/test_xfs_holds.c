@@ -19,7 +19,8 @@
 #define ME	100
 #define OTHER	200
 
-static struct fl_event ev_of(unsigned int type, uint32_t pid)
+/* An event of @type by @pid on the test inode, its lock states from @hs. */
+static struct fl_event states_of(struct fl_xfs_holds *hs, unsigned int type, uint32_t pid)
 {
 	struct fl_event ev;
 
@@ -28,6 +29,7 @@ static struct fl_event ev_of(unsigned int type, uint32_t pid)
 	ev.pid = pid;
 	ev.inode.dev = DEV;
 	ev.inode.ino = INO;
+	fl_xfs_holds_states(hs, &ev);
 	return ev;
 }
 
@@ -50,15 +52,13 @@ static void test_held_by_me(void **state)
 
 	fl_xfs_holds_record(hs, FL_XFS_LOCK, ME, DEV, INO,
 			    FL_XFS_IOLOCK_EXCL | FL_XFS_MMAPLOCK_EXCL);
-	ev = ev_of(FL_EV_INSERT, ME);
-	fl_xfs_holds_states(hs, &ev);
+	ev = states_of(hs, FL_EV_INSERT, ME);
 	assert_int_equal(ev.inval_lock, FL_LOCK_EXCL_ME);
 	assert_int_equal(ev.i_rwsem, FL_LOCK_EXCL_ME);
 
 	fl_xfs_holds_record(hs, FL_XFS_DEMOTE, ME, DEV, INO,
 			    FL_XFS_IOLOCK_EXCL | FL_XFS_MMAPLOCK_EXCL);
-	ev = ev_of(FL_EV_INSERT, ME);
-	fl_xfs_holds_states(hs, &ev);
+	ev = states_of(hs, FL_EV_INSERT, ME);
 	assert_int_equal(ev.inval_lock, FL_LOCK_SHARED_ME);
 	assert_int_equal(ev.i_rwsem, FL_LOCK_SHARED_ME);
 
@@ -74,35 +74,29 @@ static void test_not_held(void **state)
 	struct fl_xfs_holds *hs = *state;
 	struct fl_event ev;
 
-	ev = ev_of(FL_EV_INSERT, ME);
-	fl_xfs_holds_states(hs, &ev);
+	ev = states_of(hs, FL_EV_INSERT, ME);
 	assert_int_equal(ev.inval_lock, FL_LOCK_NA);
 	assert_int_equal(ev.i_rwsem, FL_LOCK_NA);
 
-	ev = ev_of(FL_EV_MAP_PAGES, ME);
-	fl_xfs_holds_states(hs, &ev);
+	ev = states_of(hs, FL_EV_MAP_PAGES, ME);
 	assert_int_equal(ev.inval_lock, FL_LOCK_FREE);
 	assert_int_equal(ev.i_rwsem, FL_LOCK_NA);
 
 	/* another task's hold, on this inode only */
 	fl_xfs_holds_record(hs, FL_XFS_LOCK, OTHER, DEV, INO + 1, FL_XFS_MMAPLOCK_EXCL);
-	ev = ev_of(FL_EV_MAP_PAGES, ME);
-	fl_xfs_holds_states(hs, &ev);
+	ev = states_of(hs, FL_EV_MAP_PAGES, ME);
 	assert_int_equal(ev.inval_lock, FL_LOCK_FREE);
 	fl_xfs_holds_record(hs, FL_XFS_LOCK, OTHER, DEV, INO, FL_XFS_MMAPLOCK_SHARED);
-	ev = ev_of(FL_EV_MAP_PAGES, ME);
-	fl_xfs_holds_states(hs, &ev);
+	ev = states_of(hs, FL_EV_MAP_PAGES, ME);
 	assert_int_equal(ev.inval_lock, FL_LOCK_READERS_NOT_ME);
 	fl_xfs_holds_record(hs, FL_XFS_UNLOCK, OTHER, DEV, INO, FL_XFS_MMAPLOCK_SHARED);
 	fl_xfs_holds_record(hs, FL_XFS_LOCK, OTHER, DEV, INO, FL_XFS_MMAPLOCK_EXCL);
-	ev = ev_of(FL_EV_MAP_PAGES, ME);
-	fl_xfs_holds_states(hs, &ev);
+	ev = states_of(hs, FL_EV_MAP_PAGES, ME);
 	assert_int_equal(ev.inval_lock, FL_LOCK_EXCL_OTHER);
 	assert_int_equal(ev.inval_owner, OTHER);
 
 	/* the holder itself is "by me" */
-	ev = ev_of(FL_EV_MAP_PAGES, OTHER);
-	fl_xfs_holds_states(hs, &ev);
+	ev = states_of(hs, FL_EV_MAP_PAGES, OTHER);
 	assert_int_equal(ev.inval_lock, FL_LOCK_EXCL_ME);
 }
 
@@ -119,8 +113,7 @@ static void test_robust(void **state)
 	fl_xfs_holds_record(hs, FL_XFS_LOCK, ME, DEV, INO, FL_XFS_MMAPLOCK_SHARED);
 	fl_xfs_holds_record(hs, FL_XFS_LOCK, ME, DEV, INO, FL_XFS_MMAPLOCK_SHARED);
 	fl_xfs_holds_record(hs, FL_XFS_UNLOCK, ME, DEV, INO, FL_XFS_MMAPLOCK_SHARED);
-	ev = ev_of(FL_EV_MAP_PAGES, ME);
-	fl_xfs_holds_states(hs, &ev);
+	ev = states_of(hs, FL_EV_MAP_PAGES, ME);
 	assert_int_equal(ev.inval_lock, FL_LOCK_SHARED_ME);
 	fl_xfs_holds_record(hs, FL_XFS_UNLOCK, ME, DEV, INO, FL_XFS_MMAPLOCK_SHARED);
 	assert_int_equal(hs->n, 0);
