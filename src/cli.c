@@ -155,7 +155,7 @@ static int apply(struct fl_cli *c, const struct fl_opt *o, const char *arg)
 	case FL_STORE_SECS:
 		if (!fl_cli_seconds(arg, (double *)(base + o->off)))
 			return 0;
-		fl_err("--%s %s: not a positive number of seconds", o->name, arg);
+		fl_err("--%s %s: not a number of seconds above 0 and up to 10000000", o->name, arg);
 		return -1;
 	default:
 		return o->set(c, arg);
