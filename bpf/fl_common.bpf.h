@@ -7,9 +7,12 @@
  *
  * The hot path (every fault, insertion, deletion, iomap step) reads kernel
  * memory through FL_RD: plain loads through BTF-typed pointers in tp_btf and
- * fentry programs, BPF_CORE_READ (a helper call per step) when the object
- * is built for kprobes (-DFL_KPROBE), whose arguments are untyped.  The
- * rare path that builds an event always uses BPF_CORE_READ.
+ * fentry programs, BPF_CORE_READ (a helper call per step) in kprobe
+ * programs, whose arguments are untyped.  Both forms of a hook live in one
+ * object: the shared bodies are always inlined and take a constant @kp
+ * (FL_KP or FL_BTF), which clang folds, so each program has only its own
+ * form's instructions.  The rare path that builds an event always uses
+ * BPF_CORE_READ.
  */
 #ifndef FL_COMMON_BPF_H
 #define FL_COMMON_BPF_H
@@ -20,11 +23,10 @@
 #include <bpf/bpf_tracing.h>
 #include "faultline/events.h"
 
-#ifdef FL_KPROBE
-#define FL_RD(src, a, ...) BPF_CORE_READ(src, a, ##__VA_ARGS__)
-#else
-#define FL_RD(src, a, ...) (___arrow((src), a, ##__VA_ARGS__))
-#endif
+#define FL_BTF	false	/* tp_btf, fentry/fexit: BTF-typed pointers */
+#define FL_KP	true	/* kprobe/kretprobe: untyped pointers */
+#define FL_RD(kp, src, a, ...) \
+	((kp) ? BPF_CORE_READ(src, a, ##__VA_ARGS__) : (___arrow((src), a, ##__VA_ARGS__)))
 
 #define S_IFMT_	00170000
 #define S_IFREG_	0100000
@@ -503,11 +505,12 @@ static __always_inline bool fl_watched_vals(umode_t mode, __u32 dev, struct inod
  * BTF-typed pointers of tp_btf/fentry programs: plain loads, no helper
  * (but on a filesystem's first event, fl_slot_new).
  */
-static __always_inline bool fl_watched(struct inode *inode, __u32 *slot)
+static __always_inline bool fl_watched(bool kp, struct inode *inode, __u32 *slot)
 {
 	if (!inode)
 		return false;
-	return fl_watched_vals(FL_RD(inode, i_mode), FL_RD(inode, i_sb, s_dev), inode, 0, slot);
+	return fl_watched_vals(FL_RD(kp, inode, i_mode), FL_RD(kp, inode, i_sb, s_dev), inode, 0,
+			       slot);
 }
 
 /* The same for an inode pointer read from memory (not BTF-typed). */
@@ -835,7 +838,7 @@ static __always_inline __u8 fl_rwsem_rt_state(struct rw_semaphore *sem, __u64 *o
  * other task named by the owner field; fl_task_pid() names it, only for
  * events that are sent.  PREEMPT_RT kernels: fl_rwsem_rt_state.
  */
-static __always_inline __u8 fl_rwsem_state(struct rw_semaphore *sem, __u64 *owner)
+static __always_inline __u8 fl_rwsem_state(bool kp, struct rw_semaphore *sem, __u64 *owner)
 {
 	__u64 me = bpf_get_current_task();
 	unsigned long count, word, readers;
@@ -843,8 +846,8 @@ static __always_inline __u8 fl_rwsem_state(struct rw_semaphore *sem, __u64 *owne
 
 	if (!bpf_core_field_exists(sem->count))
 		return fl_rwsem_rt_state(sem, owner);
-	count = FL_RD(sem, count.counter);
-	word = FL_RD(sem, owner.counter);
+	count = FL_RD(kp, sem, count.counter);
+	word = FL_RD(kp, sem, owner.counter);
 	task = word & ~0x7UL;
 
 	if (count & 1) {
@@ -879,11 +882,12 @@ static __always_inline bool fl_held_by_me(__u8 state)
 	return state == FL_LOCK_EXCL_ME || state == FL_LOCK_SHARED_ME;
 }
 
-static __always_inline __u8 fl_inval_lock_state(struct address_space *mapping, __u64 *owner)
+static __always_inline __u8 fl_inval_lock_state(bool kp, struct address_space *mapping,
+						 __u64 *owner)
 {
 	if (!bpf_core_field_exists(mapping->invalidate_lock))
 		return FL_LOCK_NA;
-	return fl_rwsem_state(&mapping->invalidate_lock, owner);
+	return fl_rwsem_state(kp, &mapping->invalidate_lock, owner);
 }
 
 static __always_inline __u8 fl_inval_lock_wait(struct address_space *mapping, __u8 state,

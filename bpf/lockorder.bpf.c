@@ -50,8 +50,8 @@ static __always_inline void xfs_one(void *ctx, __u16 type, __u8 kind, __u32 slot
 
 	/* the inode's own lock words: the VFS's inode_lock is no xfs_ilock */
 	if (type == FL_EV_LOCK_ACQ && !(mode & FL_LKM_DOWNGRADE)) {
-		op.irw = fl_rwsem_state(&ip->i_vnode.i_rwsem, &owner);
-		op.inval = fl_inval_lock_state(ip->i_vnode.i_mapping, &owner);
+		op.irw = fl_rwsem_state(FL_BTF, &ip->i_vnode.i_rwsem, &owner);
+		op.inval = fl_inval_lock_state(FL_BTF, ip->i_vnode.i_mapping, &owner);
 	}
 	fl_lo_op(ctx, type, &op, followed);
 }
