@@ -258,7 +258,7 @@ int BPF_PROG(fl_ext4_truncate, struct inode *inode)
 SEC("tp_btf/xfs_free_file_space")
 int BPF_PROG(fl_xfs_free, struct xfs_inode *ip)
 {
-	/* 6.12+ types tracepoint arguments as maybe-NULL */
+	/* maybe-NULL tracepoint argument (fl_core_fixes.bpf.h) */
 	if (!ip)
 		return 0;
 	return fl_fs_step(ctx, &ip->i_vnode, FL_OP_PUNCH);
@@ -267,7 +267,7 @@ int BPF_PROG(fl_xfs_free, struct xfs_inode *ip)
 SEC("tp_btf/xfs_zero_file_space")
 int BPF_PROG(fl_xfs_zero, struct xfs_inode *ip)
 {
-	/* 6.12+ types tracepoint arguments as maybe-NULL */
+	/* maybe-NULL tracepoint argument (fl_core_fixes.bpf.h) */
 	if (!ip)
 		return 0;
 	return fl_fs_step(ctx, &ip->i_vnode, FL_OP_ZERO);
@@ -276,7 +276,7 @@ int BPF_PROG(fl_xfs_zero, struct xfs_inode *ip)
 SEC("tp_btf/xfs_collapse_file_space")
 int BPF_PROG(fl_xfs_collapse, struct xfs_inode *ip)
 {
-	/* 6.12+ types tracepoint arguments as maybe-NULL */
+	/* maybe-NULL tracepoint argument (fl_core_fixes.bpf.h) */
 	if (!ip)
 		return 0;
 	return fl_fs_step(ctx, &ip->i_vnode, FL_OP_COLLAPSE);
@@ -285,7 +285,7 @@ int BPF_PROG(fl_xfs_collapse, struct xfs_inode *ip)
 SEC("tp_btf/xfs_insert_file_space")
 int BPF_PROG(fl_xfs_insert, struct xfs_inode *ip)
 {
-	/* 6.12+ types tracepoint arguments as maybe-NULL */
+	/* maybe-NULL tracepoint argument (fl_core_fixes.bpf.h) */
 	if (!ip)
 		return 0;
 	return fl_fs_step(ctx, &ip->i_vnode, FL_OP_INSERT);
@@ -294,7 +294,7 @@ int BPF_PROG(fl_xfs_insert, struct xfs_inode *ip)
 SEC("tp_btf/xfs_itruncate_extents_start")
 int BPF_PROG(fl_xfs_truncate, struct xfs_inode *ip, xfs_fsize_t new_size)
 {
-	/* 6.12+ types tracepoint arguments as maybe-NULL */
+	/* maybe-NULL tracepoint argument (fl_core_fixes.bpf.h) */
 	if (!ip)
 		return 0;
 	return fl_fs_step(ctx, &ip->i_vnode, FL_OP_TRUNCATE);

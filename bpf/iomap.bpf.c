@@ -142,11 +142,6 @@ static __always_inline bool fl_fs_seq(struct inode *inode, bool shared, __u64 *s
 	return false;
 }
 
-/* 6.1 .. 6.14: the step's progress; 6.15+ advances pos itself. */
-struct iomap_iter___processed {
-	__s64 processed;
-} __attribute__((preserve_access_index));
-
 /*
  * A new iomap_iter step: the previous map is done with.  If a folio was
  * instantiated under it after it had gone stale, the step's progress says
@@ -158,7 +153,6 @@ static __always_inline void fl_step_begins(struct iomap_iter *iter, struct inode
 {
 	__u32 pid = (__u32)bpf_get_current_pid_tgid();
 	struct fl_map_state *st = bpf_map_lookup_elem(&fl_curmap, &pid);
-	struct iomap_iter___processed *old = (void *)iter;
 	bool write = (flags & FL_IOMAP_WRITE_LIKE) && !(flags & (FL_IOMAP_FAULT | FL_IOMAP_DIRECT));
 	struct fl_map_state fresh = {};
 	struct fl_event *use;
@@ -174,8 +168,8 @@ static __always_inline void fl_step_begins(struct iomap_iter *iter, struct inode
 			return;
 	}
 	if (st->pending && st->inode == (__u64)inode) {
-		if (bpf_core_field_exists(old->processed))
-			processed = BPF_CORE_READ(old, processed);
+		/* 6.1 .. 6.14 (fl_core_fixes.bpf.h) */
+		processed = fl_iomap_iter_processed(iter);
 		done = BPF_CORE_READ(iter, pos) + (processed > 0 ? processed : 0);
 		use = bpf_map_lookup_elem(&fl_stale_use, &pid);
 		if (st->form == FL_FORM_WINDOW) {
@@ -650,7 +644,7 @@ static __always_inline int fl_kernel_found_stale(struct xfs_inode *ip, __u64 sna
 	__u64 key;
 	__u32 slot;
 
-	/* 6.12+ types tracepoint arguments as maybe-NULL */
+	/* maybe-NULL tracepoint argument (fl_core_fixes.bpf.h) */
 	if (!ip || !fl_watched(FL_BTF, &ip->i_vnode, &slot))
 		return 0;
 	fl_count(slot, FL_CNT_STALE_KERNEL);

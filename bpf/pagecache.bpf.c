@@ -167,16 +167,15 @@ int BPF_PROG(fl_fe_delete, struct folio *folio)
 }
 
 /*
- * The batch holds 15 folios on 6.1 and 31 later: index it by byte offset
- * from the relocated start of folios[] (a CO-RE access to folios[i] past
- * the running kernel's array size would fail to relocate), and let the
- * relocated array size bound the loop so the verifier drops the rest.
+ * The batch holds 15 folios on 6.1 and 31 later (fl_core_fixes.bpf.h):
+ * indexed by byte offset, bounded by the relocated array size so the
+ * verifier drops the rest.
  */
 SEC("fentry/delete_from_page_cache_batch")
 int BPF_PROG(fl_fe_delete_batch, struct address_space *mapping, struct folio_batch *fbatch)
 {
-	__u32 off = bpf_core_field_offset(fbatch->folios);
-	__u32 max = bpf_core_field_size(fbatch->folios) / sizeof(void *);
+	__u32 off = fl_fbatch_off(fbatch);
+	__u32 max = fl_fbatch_max(fbatch);
 	unsigned int nr = fbatch->nr;
 
 	for (int i = 0; i < FL_BATCH_MAX; i++) {
@@ -202,8 +201,8 @@ int BPF_KPROBE(fl_kp_delete, struct folio *folio)
 SEC("kprobe/delete_from_page_cache_batch")
 int BPF_KPROBE(fl_kp_delete_batch, struct address_space *mapping, struct folio_batch *fbatch)
 {
-	__u32 off = bpf_core_field_offset(fbatch->folios);
-	__u32 max = bpf_core_field_size(fbatch->folios) / sizeof(void *);
+	__u32 off = fl_fbatch_off(fbatch);
+	__u32 max = fl_fbatch_max(fbatch);
 	unsigned int nr = BPF_CORE_READ(fbatch, nr);
 
 	for (int i = 0; i < FL_BATCH_MAX; i++) {
