@@ -228,7 +228,8 @@ static __always_inline int fl_iomap_iter_common(void *ctx, bool kp, struct iomap
 	    !(flags & (FL_IOMAP_FAULT | FL_IOMAP_DIRECT))) {
 		irw = fl_rwsem_state(kp, &inode->i_rwsem, &irw_owner);
 		if (!fl_held_by_me(irw)) {
-			if (!(fl_fs_rules_of(FL_RD(kp, inode, i_sb, s_magic)) & FL_RULE_WRITE_LOCKED) ||
+			if (!(fl_fs_rules_of(FL_RD(kp, inode, i_sb, s_magic)) &
+			      FL_RULE_WRITE_LOCKED) ||
 			    fl_is_internal(inode))
 				fl_count(slot, FL_CNT_UNCHECKED);
 			else if ((irw = fl_precise_wait(&inode->i_rwsem, irw, &irw_owner)) ==

@@ -34,7 +34,8 @@ static __always_inline int fl_insert_common(void *ctx, bool kp, struct address_s
 	if (!fl_held_by_me(inval)) {
 		irw = fl_rwsem_state(kp, &host->i_rwsem, &irw_owner);
 		if (!fl_held_by_me(irw)) {
-			if (!(fl_fs_rules_of(FL_RD(kp, host, i_sb, s_magic)) & FL_RULE_INSERT_LOCKED) ||
+			if (!(fl_fs_rules_of(FL_RD(kp, host, i_sb, s_magic)) &
+			      FL_RULE_INSERT_LOCKED) ||
 			    fl_is_internal(host)) {
 				fl_count(slot, FL_CNT_UNCHECKED);
 			} else {
