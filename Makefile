@@ -23,12 +23,10 @@ LDLIBS		+= -lbpf -lelf -lz -ljson-c -lpthread
 BPF_CFLAGS	:= -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Wall \
 		   -Ivmlinux -Iinclude -Ibpf
 
-# One object per concern; the hooks that have a function form are built a
-# second time for kprobes (-DFL_KPROBE: probe reads instead of BTF loads).
+# One object per concern; a hook's tracepoint, fentry and kprobe forms are
+# programs of the same object, the loader autoloads the one it plans.
 BPF_OBJS	:= faults pagecache inval iomap locks lockorder
-BPF_KP_OBJS	:= faults pagecache iomap
-SKELS		:= $(patsubst %,$(OUT)/%.skel.h,$(BPF_OBJS)) \
-		   $(patsubst %,$(OUT)/%_kp.skel.h,$(BPF_KP_OBJS))
+SKELS		:= $(patsubst %,$(OUT)/%.skel.h,$(BPF_OBJS))
 
 # The engine and everything it needs, without BPF: shared by the binary
 # and the unit tests.
@@ -66,7 +64,7 @@ DEB_TEST	:= man-db libcmocka-dev jq clang-14 libclang-rt-14-dev time trace-cmd b
 		   python3 prometheus-node-exporter curl
 
 # BPF objects are intermediates of the skeletons; keep them for llvm-objdump and bpftool
-.SECONDARY: $(OUT)/floor.bpf.o $(patsubst %,$(OUT)/%.bpf.o,$(BPF_OBJS)) $(patsubst %,$(OUT)/%_kp.bpf.o,$(BPF_KP_OBJS))
+.SECONDARY: $(OUT)/floor.bpf.o $(patsubst %,$(OUT)/%.bpf.o,$(BPF_OBJS))
 
 .PHONY: all clean install uninstall deps deps-test demo test test-unit test-live test-dump bench bench-soak \
 	vmlinux static \
@@ -82,10 +80,6 @@ vmlinux/vmlinux.h:
 
 $(OUT)/%.bpf.o: bpf/%.bpf.c $(wildcard bpf/*.bpf.h) include/faultline/events.h vmlinux/vmlinux.h | $(OUT)
 	$(CLANG) $(BPF_CFLAGS) -c $< -o $@
-	$(LLVM_STRIP) -g $@
-
-$(OUT)/%_kp.bpf.o: bpf/%.bpf.c $(wildcard bpf/*.bpf.h) include/faultline/events.h vmlinux/vmlinux.h | $(OUT)
-	$(CLANG) $(BPF_CFLAGS) -DFL_KPROBE -c $< -o $@
 	$(LLVM_STRIP) -g $@
 
 $(OUT)/%.skel.h: $(OUT)/%.bpf.o

@@ -9,12 +9,12 @@
  * the filesystem and kernel (fl_fs_rules), e.g. xfs wrapped it in
  * MMAPLOCK_SHARED from 5.10 to 6.3.
  *
- * Each hook has a tracepoint program (6.12+), an fentry program and, in
- * the -DFL_KPROBE build, a kprobe program; the loader loads one of them.
+ * Each hook has a tracepoint program (6.12+), an fentry program and a
+ * kprobe program; the loader autoloads one of them.
  */
 #include "fl_common.bpf.h"
 
-static __always_inline int fl_fault_common(void *ctx, __u16 type,
+static __always_inline int fl_fault_common(void *ctx, bool kp, __u16 type,
 					   struct address_space *mapping,
 					   __u64 first, __u64 last)
 {
@@ -28,17 +28,17 @@ static __always_inline int fl_fault_common(void *ctx, __u16 type,
 
 	if (!mapping)
 		return 0;
-	host = FL_RD(mapping, host);
-	if (!fl_watched(host, &slot))
+	host = FL_RD(kp, mapping, host);
+	if (!fl_watched(kp, host, &slot))
 		return 0;
 
 	fl_count(slot, type == FL_EV_FAULT ? FL_CNT_FAULTS : FL_CNT_MAP_PAGES);
-	inval = fl_inval_lock_state(mapping, &inval_owner);
+	inval = fl_inval_lock_state(kp, mapping, &inval_owner);
 	if (fl_held_by_me(inval)) {
 		if (type == FL_EV_FAULT)
 			fl_count(slot, FL_CNT_FAULT_LOCKED);
 	} else if (type == FL_EV_MAP_PAGES &&
-		   (fl_fs_rules_of(FL_RD(host, i_sb, s_magic)) & FL_RULE_MAP_PAGES_LOCKED) &&
+		   (fl_fs_rules_of(FL_RD(kp, host, i_sb, s_magic)) & FL_RULE_MAP_PAGES_LOCKED) &&
 		   !fl_is_internal(host)) {
 		inval = fl_inval_lock_wait(mapping, inval, &inval_owner);
 		if (inval == FL_LOCK_SHARED_OTHER || inval == FL_LOCK_NA)
@@ -51,7 +51,7 @@ static __always_inline int fl_fault_common(void *ctx, __u16 type,
 		return 0;
 	e->start = first << fl_cfg.page_shift;
 	e->end = (last + 1) << fl_cfg.page_shift;
-	irw = fl_rwsem_state(&host->i_rwsem, &irw_owner);
+	irw = fl_rwsem_state(kp, &host->i_rwsem, &irw_owner);
 	fl_event_locks(e, inval, inval_owner, irw, irw_owner);
 	fl_event_submit(ctx, e, slot, candidate, stack_id);
 	return 0;
@@ -60,47 +60,47 @@ static __always_inline int fl_fault_common(void *ctx, __u16 type,
 SEC("tp_btf/mm_filemap_fault")
 int BPF_PROG(fl_tp_fault, struct address_space *mapping, unsigned long index)
 {
-	return fl_fault_common(ctx, FL_EV_FAULT, mapping, index, index);
+	return fl_fault_common(ctx, FL_BTF, FL_EV_FAULT, mapping, index, index);
 }
 
 SEC("tp_btf/mm_filemap_map_pages")
 int BPF_PROG(fl_tp_map_pages, struct address_space *mapping,
 	     unsigned long start, unsigned long end)
 {
-	return fl_fault_common(ctx, FL_EV_MAP_PAGES, mapping, start, end);
+	return fl_fault_common(ctx, FL_BTF, FL_EV_MAP_PAGES, mapping, start, end);
 }
 
-#ifndef FL_KPROBE
 SEC("fentry/filemap_fault")
 int BPF_PROG(fl_fe_fault, struct vm_fault *vmf)
 {
 	__u64 index = vmf->pgoff;
 
-	return fl_fault_common(ctx, FL_EV_FAULT, vmf->vma->vm_file->f_mapping, index, index);
+	return fl_fault_common(ctx, FL_BTF, FL_EV_FAULT, vmf->vma->vm_file->f_mapping, index,
+			       index);
 }
 
 SEC("fentry/filemap_map_pages")
 int BPF_PROG(fl_fe_map_pages, struct vm_fault *vmf, unsigned long start, unsigned long end)
 {
-	return fl_fault_common(ctx, FL_EV_MAP_PAGES, vmf->vma->vm_file->f_mapping, start, end);
+	return fl_fault_common(ctx, FL_BTF, FL_EV_MAP_PAGES, vmf->vma->vm_file->f_mapping,
+			       start, end);
 }
-#else
+
 SEC("kprobe/filemap_fault")
 int BPF_KPROBE(fl_kp_fault, struct vm_fault *vmf)
 {
 	__u64 index = BPF_CORE_READ(vmf, pgoff);
 
-	return fl_fault_common(ctx, FL_EV_FAULT, BPF_CORE_READ(vmf, vma, vm_file, f_mapping),
-			       index, index);
+	return fl_fault_common(ctx, FL_KP, FL_EV_FAULT,
+			       BPF_CORE_READ(vmf, vma, vm_file, f_mapping), index, index);
 }
 
 SEC("kprobe/filemap_map_pages")
 int BPF_KPROBE(fl_kp_map_pages, struct vm_fault *vmf, unsigned long start, unsigned long end)
 {
-	return fl_fault_common(ctx, FL_EV_MAP_PAGES, BPF_CORE_READ(vmf, vma, vm_file, f_mapping),
-			       start, end);
+	return fl_fault_common(ctx, FL_KP, FL_EV_MAP_PAGES,
+			       BPF_CORE_READ(vmf, vma, vm_file, f_mapping), start, end);
 }
-#endif
 
 /*
  * shmem has its own ->fault that bypasses filemap_fault and its
@@ -113,14 +113,14 @@ int BPF_KPROBE(fl_kp_map_pages, struct vm_fault *vmf, unsigned long start, unsig
 
 static long fl_vma_cb(struct task_struct *task, struct vm_area_struct *vma, void *data)
 {
-	struct file *file = FL_RD(vma, vm_file);
+	struct file *file = vma->vm_file;
 	struct inode *host;
 	__u32 slot;
 
 	if (!file)
 		return 0;
-	host = FL_RD(file, f_mapping, host);
-	if (!host || FL_RD(host, i_sb, s_magic) != TMPFS_MAGIC_ || !fl_watched(host, &slot))
+	host = file->f_mapping->host;
+	if (!host || host->i_sb->s_magic != TMPFS_MAGIC_ || !fl_watched(FL_BTF, host, &slot))
 		return 0;
 	fl_count(slot, FL_CNT_FAULTS);
 	return 0;

@@ -183,7 +183,7 @@ static __always_inline int fl_fs_step(void *ctx, struct inode *inode, __u8 op)
 	struct fl_event *e;
 	__u32 slot;
 
-	if (!inode || !fl_watched(inode, &slot))
+	if (!inode || !fl_watched(FL_BTF, inode, &slot))
 		return 0;
 	t = bpf_map_lookup_elem(&fl_tasks, &pid);
 	if (!t) {
@@ -201,9 +201,9 @@ static __always_inline int fl_fs_step(void *ctx, struct inode *inode, __u8 op)
 		__u64 key = (__u64)inode;
 
 		/* kept for the race partners of candidates (fl_race_send) */
-		t->step_inval = fl_inval_lock_state(inode->i_mapping, &inval_owner);
+		t->step_inval = fl_inval_lock_state(FL_BTF, inode->i_mapping, &inval_owner);
 		t->step_inval_owner = fl_task_pid(inval_owner);
-		t->step_irw = fl_rwsem_state(&inode->i_rwsem, &irw_owner);
+		t->step_irw = fl_rwsem_state(FL_BTF, &inode->i_rwsem, &irw_owner);
 		t->step_irw_owner = fl_task_pid(irw_owner);
 		t->step_precise = fl_cfg.precise;
 		fl_window_keep_stack(ctx, t);
@@ -218,8 +218,8 @@ static __always_inline int fl_fs_step(void *ctx, struct inode *inode, __u8 op)
 	e->op = op;
 	e->start = t->start;
 	e->end = t->end;
-	fl_event_locks(e, fl_inval_lock_state(inode->i_mapping, &inval_owner), inval_owner,
-		       fl_rwsem_state(&inode->i_rwsem, &irw_owner), irw_owner);
+	fl_event_locks(e, fl_inval_lock_state(FL_BTF, inode->i_mapping, &inval_owner), inval_owner,
+		       fl_rwsem_state(FL_BTF, &inode->i_rwsem, &irw_owner), irw_owner);
 	fl_event_stack(ctx, e);
 	bpf_ringbuf_submit(e, 0);
 	return 0;
@@ -258,7 +258,7 @@ int BPF_PROG(fl_ext4_truncate, struct inode *inode)
 SEC("tp_btf/xfs_free_file_space")
 int BPF_PROG(fl_xfs_free, struct xfs_inode *ip)
 {
-	/* 6.12+ types tracepoint arguments as maybe-NULL */
+	/* maybe-NULL tracepoint argument (fl_core_fixes.bpf.h) */
 	if (!ip)
 		return 0;
 	return fl_fs_step(ctx, &ip->i_vnode, FL_OP_PUNCH);
@@ -267,7 +267,7 @@ int BPF_PROG(fl_xfs_free, struct xfs_inode *ip)
 SEC("tp_btf/xfs_zero_file_space")
 int BPF_PROG(fl_xfs_zero, struct xfs_inode *ip)
 {
-	/* 6.12+ types tracepoint arguments as maybe-NULL */
+	/* maybe-NULL tracepoint argument (fl_core_fixes.bpf.h) */
 	if (!ip)
 		return 0;
 	return fl_fs_step(ctx, &ip->i_vnode, FL_OP_ZERO);
@@ -276,7 +276,7 @@ int BPF_PROG(fl_xfs_zero, struct xfs_inode *ip)
 SEC("tp_btf/xfs_collapse_file_space")
 int BPF_PROG(fl_xfs_collapse, struct xfs_inode *ip)
 {
-	/* 6.12+ types tracepoint arguments as maybe-NULL */
+	/* maybe-NULL tracepoint argument (fl_core_fixes.bpf.h) */
 	if (!ip)
 		return 0;
 	return fl_fs_step(ctx, &ip->i_vnode, FL_OP_COLLAPSE);
@@ -285,7 +285,7 @@ int BPF_PROG(fl_xfs_collapse, struct xfs_inode *ip)
 SEC("tp_btf/xfs_insert_file_space")
 int BPF_PROG(fl_xfs_insert, struct xfs_inode *ip)
 {
-	/* 6.12+ types tracepoint arguments as maybe-NULL */
+	/* maybe-NULL tracepoint argument (fl_core_fixes.bpf.h) */
 	if (!ip)
 		return 0;
 	return fl_fs_step(ctx, &ip->i_vnode, FL_OP_INSERT);
@@ -294,7 +294,7 @@ int BPF_PROG(fl_xfs_insert, struct xfs_inode *ip)
 SEC("tp_btf/xfs_itruncate_extents_start")
 int BPF_PROG(fl_xfs_truncate, struct xfs_inode *ip, xfs_fsize_t new_size)
 {
-	/* 6.12+ types tracepoint arguments as maybe-NULL */
+	/* maybe-NULL tracepoint argument (fl_core_fixes.bpf.h) */
 	if (!ip)
 		return 0;
 	return fl_fs_step(ctx, &ip->i_vnode, FL_OP_TRUNCATE);

@@ -142,11 +142,6 @@ static __always_inline bool fl_fs_seq(struct inode *inode, bool shared, __u64 *s
 	return false;
 }
 
-/* 6.1 .. 6.14: the step's progress; 6.15+ advances pos itself. */
-struct iomap_iter___processed {
-	__s64 processed;
-} __attribute__((preserve_access_index));
-
 /*
  * A new iomap_iter step: the previous map is done with.  If a folio was
  * instantiated under it after it had gone stale, the step's progress says
@@ -158,7 +153,6 @@ static __always_inline void fl_step_begins(struct iomap_iter *iter, struct inode
 {
 	__u32 pid = (__u32)bpf_get_current_pid_tgid();
 	struct fl_map_state *st = bpf_map_lookup_elem(&fl_curmap, &pid);
-	struct iomap_iter___processed *old = (void *)iter;
 	bool write = (flags & FL_IOMAP_WRITE_LIKE) && !(flags & (FL_IOMAP_FAULT | FL_IOMAP_DIRECT));
 	struct fl_map_state fresh = {};
 	struct fl_event *use;
@@ -174,8 +168,8 @@ static __always_inline void fl_step_begins(struct iomap_iter *iter, struct inode
 			return;
 	}
 	if (st->pending && st->inode == (__u64)inode) {
-		if (bpf_core_field_exists(old->processed))
-			processed = BPF_CORE_READ(old, processed);
+		/* 6.1 .. 6.14 (fl_core_fixes.bpf.h) */
+		processed = fl_iomap_iter_processed(iter);
 		done = BPF_CORE_READ(iter, pos) + (processed > 0 ? processed : 0);
 		use = bpf_map_lookup_elem(&fl_stale_use, &pid);
 		if (st->form == FL_FORM_WINDOW) {
@@ -214,27 +208,28 @@ static __always_inline void fl_step_begins(struct iomap_iter *iter, struct inode
 	st->wend = st->wpos + BPF_CORE_READ(iter, len);
 }
 
-static __always_inline int fl_iomap_iter_common(void *ctx, struct iomap_iter *iter)
+static __always_inline int fl_iomap_iter_common(void *ctx, bool kp, struct iomap_iter *iter)
 {
 	__u64 inval_owner = 0, irw_owner = 0;
-	struct inode *inode = FL_RD(iter, inode);
+	struct inode *inode = FL_RD(kp, iter, inode);
 	struct fl_event *e;
 	__u32 slot, flags;
 	__u8 irw = FL_LOCK_NA;
 	bool candidate = false;
 	__s32 stack_id = -1;
 
-	if (!fl_watched(inode, &slot))
+	if (!fl_watched(kp, inode, &slot))
 		return 0;
 	fl_count(slot, FL_CNT_IOMAP);
 
-	flags = FL_RD(iter, flags);
+	flags = FL_RD(kp, iter, flags);
 	fl_step_begins(iter, inode, flags);
 	if ((flags & FL_IOMAP_WRITE_LIKE) &&
 	    !(flags & (FL_IOMAP_FAULT | FL_IOMAP_DIRECT))) {
-		irw = fl_rwsem_state(&inode->i_rwsem, &irw_owner);
+		irw = fl_rwsem_state(kp, &inode->i_rwsem, &irw_owner);
 		if (!fl_held_by_me(irw)) {
-			if (!(fl_fs_rules_of(FL_RD(inode, i_sb, s_magic)) & FL_RULE_WRITE_LOCKED) ||
+			if (!(fl_fs_rules_of(FL_RD(kp, inode, i_sb, s_magic)) &
+			      FL_RULE_WRITE_LOCKED) ||
 			    fl_is_internal(inode))
 				fl_count(slot, FL_CNT_UNCHECKED);
 			else if ((irw = fl_precise_wait(&inode->i_rwsem, irw, &irw_owner)) ==
@@ -251,8 +246,8 @@ static __always_inline int fl_iomap_iter_common(void *ctx, struct iomap_iter *it
 	e->end = e->start + BPF_CORE_READ(iter, len);
 	e->aux = flags;
 	if (irw == FL_LOCK_NA)
-		irw = fl_rwsem_state(&inode->i_rwsem, &irw_owner);
-	fl_event_locks(e, fl_inval_lock_state(FL_RD(inode, i_mapping), &inval_owner),
+		irw = fl_rwsem_state(kp, &inode->i_rwsem, &irw_owner);
+	fl_event_locks(e, fl_inval_lock_state(kp, FL_RD(kp, inode, i_mapping), &inval_owner),
 		       inval_owner, irw, irw_owner);
 	fl_event_submit(ctx, e, slot, candidate, stack_id);
 	return 0;
@@ -293,12 +288,13 @@ static __always_inline void fl_map_for_write(struct inode *inode, struct iomap *
 	st->active = 1;
 }
 
-static __always_inline int fl_iomap_map_common(struct inode *inode, struct iomap *iomap)
+static __always_inline int fl_iomap_map_common(bool kp, struct inode *inode,
+					       struct iomap *iomap)
 {
 	struct fl_event *e;
 	__u32 slot;
 
-	if (!iomap || !fl_watched(inode, &slot))
+	if (!iomap || !fl_watched(kp, inode, &slot))
 		return 0;
 	fl_count(slot, FL_CNT_IOMAP_MAPS);
 	fl_map_for_write(inode, iomap, slot);
@@ -318,20 +314,19 @@ SEC("tp_btf/iomap_iter")
 int BPF_PROG(fl_tp_iomap_iter, struct iomap_iter *iter, const void *ops,
 	     unsigned long caller)
 {
-	return fl_iomap_iter_common(ctx, iter);
+	return fl_iomap_iter_common(ctx, FL_BTF, iter);
 }
 
 SEC("tp_btf/iomap_iter_dstmap")
 int BPF_PROG(fl_tp_iomap_dstmap, struct inode *inode, struct iomap *iomap)
 {
-	return fl_iomap_map_common(inode, iomap);
+	return fl_iomap_map_common(FL_BTF, inode, iomap);
 }
 
-#ifndef FL_KPROBE
 SEC("fentry/iomap_iter")
 int BPF_PROG(fl_fe_iomap_iter, struct iomap_iter *iter, const void *ops)
 {
-	return fl_iomap_iter_common(ctx, iter);
+	return fl_iomap_iter_common(ctx, FL_BTF, iter);
 }
 
 /* iomap_iter() returns > 0 when ->iomap_begin handed out a new map. */
@@ -340,18 +335,19 @@ int BPF_PROG(fl_fx_iomap_map, struct iomap_iter *iter, const void *ops, int ret)
 {
 	if (ret <= 0)
 		return 0;
-	return fl_iomap_map_common(iter->inode, &iter->iomap);
+	return fl_iomap_map_common(FL_BTF, iter->inode, &iter->iomap);
 }
-#else
+
 SEC("kprobe/iomap_iter")
 int BPF_KPROBE(fl_kp_iomap_iter, struct iomap_iter *iter, const void *ops)
 {
-	return fl_iomap_iter_common(ctx, iter);
+	return fl_iomap_iter_common(ctx, FL_KP, iter);
 }
 
 /*
  * A kretprobe sees only the return value: the map's iterator is kept from
- * the entry, per task (iomap_iter does not nest within a task).
+ * the entry, per task (iomap_iter does not nest within a task).  Created
+ * only when the kprobe form is loaded (the loader's autocreate).
  */
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
@@ -381,16 +377,15 @@ int BPF_KRETPROBE(fl_kr_iomap_map, int ret)
 	bpf_map_delete_elem(&fl_kp_iter, &id);
 	if (ret <= 0)
 		return 0;
-	return fl_iomap_map_common(BPF_CORE_READ(iter, inode), &iter->iomap);
+	return fl_iomap_map_common(FL_KP, BPF_CORE_READ(iter, inode), &iter->iomap);
 }
-#endif
 
 /* The inode as events name it (fl_inode_key), from a BTF-typed pointer. */
 static __always_inline void fl_xfs_who(struct xfs_inode *ip, struct fl_inode_key *who)
 {
-	who->dev = FL_RD(ip, i_vnode.i_sb, s_dev);
-	who->gen = FL_RD(ip, i_vnode.i_generation);
-	who->ino = FL_RD(ip, i_vnode.i_ino);
+	who->dev = ip->i_vnode.i_sb->s_dev;
+	who->gen = ip->i_vnode.i_generation;
+	who->ino = ip->i_vnode.i_ino;
 }
 
 static __always_inline bool fl_same_inode(const struct fl_inode_key *a,
@@ -459,13 +454,13 @@ static __always_inline int fl_extent_changed(struct xfs_inode *ip, int state, bo
 
 	if (!ip || (state & BMAP_ATTRFORK_))
 		return 0;
-	if (!fl_file_watched(FL_RD(ip, i_vnode.i_mode), FL_RD(ip, i_vnode.i_sb, s_dev),
+	if (!fl_file_watched(ip->i_vnode.i_mode, ip->i_vnode.i_sb->s_dev,
 			     &ip->i_vnode, 0, fl_task_watched(), &slot))
 		return 0;
 	key = (__u64)&ip->i_vnode;
-	cow = FL_RD(ip, i_cowfp);
-	data = FL_RD(ip, i_df.if_seq);
-	cows = cow ? FL_RD(cow, if_seq) : 0;
+	cow = ip->i_cowfp;
+	data = ip->i_df.if_seq;
+	cows = cow ? cow->if_seq : 0;
 	if (before_bump) {
 		if (state & BMAP_COWFORK_)
 			cows++;
@@ -550,10 +545,10 @@ static __always_inline int fl_folio_instantiated(void *ctx, struct folio *folio)
 
 	if (!st || !st->active || st->pending || !folio)
 		return 0;
-	mapping = FL_RD(folio, mapping);
+	mapping = folio->mapping;
 	if (!mapping)
 		return 0;
-	inode = FL_RD(mapping, host);
+	inode = mapping->host;
 	if ((__u64)inode != st->inode)
 		return 0;
 	pos = BPF_CORE_READ(folio, index) << fl_cfg.page_shift;
@@ -591,8 +586,8 @@ static __always_inline int fl_folio_instantiated(void *ctx, struct folio *folio)
 		e->kaddr = st->mpos;
 	}
 	e->flags |= FL_F_CANDIDATE;
-	fl_event_locks(e, fl_inval_lock_state(mapping, &inval_owner), inval_owner,
-		       fl_rwsem_state(&inode->i_rwsem, &irw_owner), irw_owner);
+	fl_event_locks(e, fl_inval_lock_state(FL_BTF, mapping, &inval_owner), inval_owner,
+		       fl_rwsem_state(FL_BTF, &inode->i_rwsem, &irw_owner), irw_owner);
 	fl_event_stack(ctx, e);
 	if (last && !fl_cfg.emit_all)
 		fl_stale_race_keep(e, last);
@@ -650,8 +645,8 @@ static __always_inline int fl_kernel_found_stale(struct xfs_inode *ip, __u64 sna
 	__u64 key;
 	__u32 slot;
 
-	/* 6.12+ types tracepoint arguments as maybe-NULL */
-	if (!ip || !fl_watched(&ip->i_vnode, &slot))
+	/* maybe-NULL tracepoint argument (fl_core_fixes.bpf.h) */
+	if (!ip || !fl_watched(FL_BTF, &ip->i_vnode, &slot))
 		return 0;
 	fl_count(slot, FL_CNT_STALE_KERNEL);
 	key = (__u64)&ip->i_vnode;

@@ -50,8 +50,8 @@ static __always_inline void xfs_one(void *ctx, __u16 type, __u8 kind, __u32 slot
 
 	/* the inode's own lock words: the VFS's inode_lock is no xfs_ilock */
 	if (type == FL_EV_LOCK_ACQ && !(mode & FL_LKM_DOWNGRADE)) {
-		op.irw = fl_rwsem_state(&ip->i_vnode.i_rwsem, &owner);
-		op.inval = fl_inval_lock_state(ip->i_vnode.i_mapping, &owner);
+		op.irw = fl_rwsem_state(FL_BTF, &ip->i_vnode.i_rwsem, &owner);
+		op.inval = fl_inval_lock_state(FL_BTF, ip->i_vnode.i_mapping, &owner);
 	}
 	fl_lo_op(ctx, type, &op, followed);
 }
@@ -100,7 +100,7 @@ static __always_inline void xfs_locks(void *ctx, __u16 type, struct xfs_inode *i
 	umode_t mode;
 	__u32 slot;
 
-	/* maybe-NULL tracepoint argument (6.12's BTF says so) */
+	/* maybe-NULL tracepoint argument (fl_core_fixes.bpf.h) */
 	if (!ip)
 		return;
 	inode = &ip->i_vnode;
@@ -221,7 +221,7 @@ static __always_inline void jbd2_handle(void *ctx, __u16 type, dev_t dev)
 
 		op.inode = inode;
 		op.irw = sem_excl_me((void *)(w->inode + bpf_core_field_offset(struct inode, i_rwsem)));
-		if (m && bpf_core_field_exists(m->invalidate_lock))
+		if (m && fl_has_invalidate_lock(m))
 			op.inval = sem_excl_me((void *)((__u64)m +
 				bpf_core_field_offset(struct address_space, invalidate_lock)));
 	}
@@ -251,8 +251,8 @@ int BPF_PROG(fl_lo_jbd2_stats, dev_t dev, tid_t tid, unsigned int type, unsigned
  * traces start_locking before it may wait; a trylock only returns;
  * mmap_write_downgrade returns a read acquisition under the task's write
  * hold.  Older kernels (6.1, 6.12) pass the memcg path as second argument,
- * newer ones (6.18) do not: each program below fits one form, and the
- * loader loads the form the kernel's BTF has.
+ * newer ones (6.18) do not (fl_core_fixes.bpf.h): each program below fits
+ * one form, and the loader loads the form the kernel's BTF has.
  */
 static __always_inline void mmap_starting(struct mm_struct *mm)
 {

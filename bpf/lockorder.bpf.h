@@ -409,7 +409,7 @@ static __noinline void fl_lo_acquire(void *ctx, struct fl_lo_op *op)
 	/* mmap_lock held for writing is a holder even where its hooks are off */
 	task = bpf_get_current_task_btf();
 	if (op->kind != FL_LK_MMAP && task->mm &&
-	    fl_rwsem_state(&task->mm->mmap_lock, &owner) == FL_LOCK_EXCL_ME)
+	    fl_rwsem_state(FL_BTF, &task->mm->mmap_lock, &owner) == FL_LOCK_EXCL_ME)
 		op->mode |= FL_LKM_MMAP_EXCL;
 	found = fl_lo_walk(t, op, FL_LO_PROBE);
 	if (found & FL_LO_NEW) {

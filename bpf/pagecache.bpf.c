@@ -12,7 +12,7 @@
 #include "fl_common.bpf.h"
 
 /* @mapping and @index are passed: at fentry the folio is not yet set up. */
-static __always_inline int fl_insert_common(void *ctx, struct address_space *mapping,
+static __always_inline int fl_insert_common(void *ctx, bool kp, struct address_space *mapping,
 					    struct folio *folio, __u64 index)
 {
 	__u64 inval_owner = 0, irw_owner = 0;
@@ -25,16 +25,17 @@ static __always_inline int fl_insert_common(void *ctx, struct address_space *map
 
 	if (!mapping)
 		return 0;
-	host = FL_RD(mapping, host);
-	if (!fl_watched(host, &slot))
+	host = FL_RD(kp, mapping, host);
+	if (!fl_watched(kp, host, &slot))
 		return 0;
 	fl_count(slot, FL_CNT_INSERTIONS);
 
-	inval = fl_inval_lock_state(mapping, &inval_owner);
+	inval = fl_inval_lock_state(kp, mapping, &inval_owner);
 	if (!fl_held_by_me(inval)) {
-		irw = fl_rwsem_state(&host->i_rwsem, &irw_owner);
+		irw = fl_rwsem_state(kp, &host->i_rwsem, &irw_owner);
 		if (!fl_held_by_me(irw)) {
-			if (!(fl_fs_rules_of(FL_RD(host, i_sb, s_magic)) & FL_RULE_INSERT_LOCKED) ||
+			if (!(fl_fs_rules_of(FL_RD(kp, host, i_sb, s_magic)) &
+			      FL_RULE_INSERT_LOCKED) ||
 			    fl_is_internal(host)) {
 				fl_count(slot, FL_CNT_UNCHECKED);
 			} else {
@@ -55,14 +56,13 @@ static __always_inline int fl_insert_common(void *ctx, struct address_space *map
 	e->start = index << fl_cfg.page_shift;
 	e->end = e->start + (fl_folio_nr_pages(folio) << fl_cfg.page_shift);
 	if (irw == FL_LOCK_NA)
-		irw = fl_rwsem_state(&host->i_rwsem, &irw_owner);
+		irw = fl_rwsem_state(kp, &host->i_rwsem, &irw_owner);
 	fl_event_locks(e, inval, inval_owner, irw, irw_owner);
 	fl_event_submit(ctx, e, slot, candidate, stack_id);
 	return 0;
 }
 
-/* Not inlined: the batch programs call it once per folio. */
-static __noinline int fl_delete_common(void *ctx, struct folio *folio)
+static __always_inline int fl_delete_common(void *ctx, bool kp, struct folio *folio)
 {
 	__u64 inval_owner = 0, irw_owner = 0;
 	struct address_space *mapping;
@@ -76,11 +76,11 @@ static __noinline int fl_delete_common(void *ctx, struct folio *folio)
 
 	if (!folio)
 		return 0;
-	mapping = FL_RD(folio, mapping);
+	mapping = FL_RD(kp, folio, mapping);
 	if (!mapping)
 		return 0;
-	host = FL_RD(mapping, host);
-	if (!fl_watched(host, &slot))
+	host = FL_RD(kp, mapping, host);
+	if (!fl_watched(kp, host, &slot))
 		return 0;
 	fl_count(slot, FL_CNT_DELETIONS);
 
@@ -100,17 +100,17 @@ static __noinline int fl_delete_common(void *ctx, struct folio *folio)
 	 * that truncate under i_rwsem instead (fuse, gfs2: FL_RULE_INVAL_IRWSEM)
 	 * are judged on it, inside their own invalidation only.
 	 */
-	inval = fl_inval_lock_state(mapping, &inval_owner);
+	inval = fl_inval_lock_state(kp, mapping, &inval_owner);
 	if (inval != FL_LOCK_EXCL_ME && inval != FL_LOCK_NA &&
 	    (in_window || inval == FL_LOCK_SHARED_ME) &&
-	    (fl_fs_rules_of(FL_RD(host, i_sb, s_magic)) & FL_RULE_INVAL_EXCL) &&
+	    (fl_fs_rules_of(FL_RD(kp, host, i_sb, s_magic)) & FL_RULE_INVAL_EXCL) &&
 	    !fl_is_internal(host))
 		candidate = true;
 	irw = FL_LOCK_NA;
 	if (in_window && !candidate) {
-		rules = fl_fs_rules_of(FL_RD(host, i_sb, s_magic));
+		rules = fl_fs_rules_of(FL_RD(kp, host, i_sb, s_magic));
 		if ((rules & FL_RULE_INVAL_IRWSEM) && !(rules & FL_RULE_INVAL_EXCL)) {
-			irw = fl_rwsem_state(&host->i_rwsem, &irw_owner);
+			irw = fl_rwsem_state(kp, &host->i_rwsem, &irw_owner);
 			candidate = irw != FL_LOCK_EXCL_ME && irw != FL_LOCK_NA &&
 				    !fl_is_internal(host);
 		}
@@ -121,7 +121,7 @@ static __noinline int fl_delete_common(void *ctx, struct folio *folio)
 	e->start = BPF_CORE_READ(folio, index) << fl_cfg.page_shift;
 	e->end = e->start + (fl_folio_nr_pages(folio) << fl_cfg.page_shift);
 	if (irw == FL_LOCK_NA)
-		irw = fl_rwsem_state(&host->i_rwsem, &irw_owner);
+		irw = fl_rwsem_state(kp, &host->i_rwsem, &irw_owner);
 	fl_event_locks(e, inval, inval_owner, irw, irw_owner);
 	if (in_window)
 		e->flags |= FL_F_IN_WINDOW;
@@ -129,10 +129,21 @@ static __noinline int fl_delete_common(void *ctx, struct folio *folio)
 	return 0;
 }
 
+/* Not inlined: the batch programs call them once per folio. */
+static __noinline int fl_delete_btf(void *ctx, struct folio *folio)
+{
+	return fl_delete_common(ctx, FL_BTF, folio);
+}
+
+static __noinline int fl_delete_kp(void *ctx, struct folio *folio)
+{
+	return fl_delete_common(ctx, FL_KP, folio);
+}
+
 SEC("tp_btf/mm_filemap_add_to_page_cache")
 int BPF_PROG(fl_tp_insert, struct folio *folio)
 {
-	return fl_insert_common(ctx, FL_RD(folio, mapping), folio, FL_RD(folio, index));
+	return fl_insert_common(ctx, FL_BTF, folio->mapping, folio, folio->index);
 }
 
 /* Truncation removes folios in batches, reclaim and invalidation one by one. */
@@ -141,60 +152,58 @@ int BPF_PROG(fl_tp_insert, struct folio *folio)
 SEC("tp_btf/mm_filemap_delete_from_page_cache")
 int BPF_PROG(fl_tp_delete, struct folio *folio)
 {
-	return fl_delete_common(ctx, folio);
+	return fl_delete_btf(ctx, folio);
 }
 
-#ifndef FL_KPROBE
 SEC("fentry/__filemap_add_folio")
 int BPF_PROG(fl_fe_insert, struct address_space *mapping, struct folio *folio, unsigned long index)
 {
-	return fl_insert_common(ctx, mapping, folio, index);
+	return fl_insert_common(ctx, FL_BTF, mapping, folio, index);
 }
 
 SEC("fentry/__filemap_remove_folio")
 int BPF_PROG(fl_fe_delete, struct folio *folio)
 {
-	return fl_delete_common(ctx, folio);
+	return fl_delete_btf(ctx, folio);
 }
 
 /*
- * The batch holds 15 folios on 6.1 and 31 later: index it by byte offset
- * from the relocated start of folios[] (a CO-RE access to folios[i] past
- * the running kernel's array size would fail to relocate), and let the
- * relocated array size bound the loop so the verifier drops the rest.
+ * The batch holds 15 folios on 6.1 and 31 later (fl_core_fixes.bpf.h):
+ * indexed by byte offset, bounded by the relocated array size so the
+ * verifier drops the rest.
  */
 SEC("fentry/delete_from_page_cache_batch")
 int BPF_PROG(fl_fe_delete_batch, struct address_space *mapping, struct folio_batch *fbatch)
 {
-	__u32 off = bpf_core_field_offset(fbatch->folios);
-	__u32 max = bpf_core_field_size(fbatch->folios) / sizeof(void *);
+	__u32 off = fl_fbatch_off(fbatch);
+	__u32 max = fl_fbatch_max(fbatch);
 	unsigned int nr = fbatch->nr;
 
 	for (int i = 0; i < FL_BATCH_MAX; i++) {
 		if (i >= max || i >= nr)
 			break;
-		fl_delete_common(ctx, *(struct folio **)((void *)fbatch + off + i * sizeof(void *)));
+		fl_delete_btf(ctx, *(struct folio **)((void *)fbatch + off + i * sizeof(void *)));
 	}
 	return 0;
 }
-#else
+
 SEC("kprobe/__filemap_add_folio")
 int BPF_KPROBE(fl_kp_insert, struct address_space *mapping, struct folio *folio, unsigned long index)
 {
-	return fl_insert_common(ctx, mapping, folio, index);
+	return fl_insert_common(ctx, FL_KP, mapping, folio, index);
 }
 
 SEC("kprobe/__filemap_remove_folio")
 int BPF_KPROBE(fl_kp_delete, struct folio *folio)
 {
-	return fl_delete_common(ctx, folio);
+	return fl_delete_kp(ctx, folio);
 }
 
 SEC("kprobe/delete_from_page_cache_batch")
 int BPF_KPROBE(fl_kp_delete_batch, struct address_space *mapping, struct folio_batch *fbatch)
 {
-	__u32 off = bpf_core_field_offset(fbatch->folios);
-	__u32 max = bpf_core_field_size(fbatch->folios) / sizeof(void *);
+	__u32 off = fl_fbatch_off(fbatch);
+	__u32 max = fl_fbatch_max(fbatch);
 	unsigned int nr = BPF_CORE_READ(fbatch, nr);
 
 	for (int i = 0; i < FL_BATCH_MAX; i++) {
@@ -204,11 +213,10 @@ int BPF_KPROBE(fl_kp_delete_batch, struct address_space *mapping, struct folio_b
 			break;
 		bpf_probe_read_kernel(&folio, sizeof(folio),
 				      (void *)fbatch + off + i * sizeof(void *));
-		fl_delete_common(ctx, folio);
+		fl_delete_kp(ctx, folio);
 	}
 	return 0;
 }
-#endif
 
 /*
  * shmem inserts folios with its own code and no tracepoint; the LRU

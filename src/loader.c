@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <bpf/bpf.h>
-#include <bpf/btf.h>
 #include <bpf/libbpf.h>
 #include <errno.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,14 +10,11 @@
 
 #include "faultline/events.h"	/* types the skeletons' rodata uses */
 #include "faults.skel.h"
-#include "faults_kp.skel.h"
 #include "inval.skel.h"
 #include "iomap.skel.h"
-#include "iomap_kp.skel.h"
 #include "lockorder.skel.h"
 #include "locks.skel.h"
 #include "pagecache.skel.h"
-#include "pagecache_kp.skel.h"
 
 #include "kernel.h"
 #include "loader.h"
@@ -27,96 +24,238 @@
 #include "util.h"
 
 /*
- * One object per concern, each built twice: with BTF-typed programs
- * (tp_btf, fentry) and for kprobes (-DFL_KPROBE, probe reads).  The
- * pagecache object comes first: it creates the maps the others share.
+ * The maps every object declares (bpf/fl_maps.bpf.h) that all objects
+ * share: the pagecache object creates them, the others reuse its fds.
+ * Each skeleton has them all, so a map missing from one fails the build.
  */
+#define FL_SHARED_MAPS(X)						\
+	X(fl_events) X(fl_counts) X(fl_tgids) X(fl_fs_rules) X(fl_tasks)	\
+	X(fl_held) X(fl_stackmap) X(fl_seen) X(fl_active) X(fl_sem_readers)	\
+	X(fl_lo_tasks) X(fl_lo_edges) X(fl_lo_classes) X(fl_armed)		\
+	X(fl_slot_table) X(fl_slot_claim) X(fl_other_magic) X(fl_inval_stacks)	\
+	X(fl_inval_inodes) X(fl_precise_ctl) X(fl_own) X(fl_inval_last)
+
+#define FL_COUNT_MAP(m) + 1
+#define FL_NR_SHARED (0 FL_SHARED_MAPS(FL_COUNT_MAP))
+
+/*
+ * What the loader does with any of the skeletons, typed once per object:
+ * open (a second instance too, for loader_late.c), write the .rodata
+ * configuration, name the shared maps, load, destroy.
+ */
+#define FL_SKEL_OPS(n)								\
+static void *n##_open(void)							\
+{										\
+	return fl_##n##__open();						\
+}										\
+										\
+static int n##_load(void *skel)							\
+{										\
+	return fl_##n##__load(skel);						\
+}										\
+										\
+static void n##_destroy(void *skel)						\
+{										\
+	fl_##n##__destroy(skel);						\
+}										\
+										\
+static struct bpf_object *n##_obj(void *skel)					\
+{										\
+	return ((struct fl_##n *)skel)->obj;					\
+}										\
+										\
+static void n##_configure(void *skel, const struct fl_config *cfg,		\
+			  const uint32_t devs[FL_MAX_DEVS])			\
+{										\
+	struct fl_##n *s = skel;						\
+										\
+	_Static_assert(sizeof(s->rodata->fl_watch_devs) ==			\
+		       FL_MAX_DEVS * sizeof(uint32_t), "fl_watch_devs");	\
+	s->rodata->fl_cfg = *cfg;						\
+	memcpy(s->rodata->fl_watch_devs, devs, sizeof(s->rodata->fl_watch_devs)); \
+}										\
+										\
+static void n##_shared(void *skel, struct bpf_map *maps[FL_NR_SHARED])		\
+{										\
+	struct fl_##n *s = skel;						\
+	int i = 0;								\
+										\
+	FL_SHARED_MAPS(FL_SHARED_OF)						\
+}
+#define FL_SHARED_OF(m) maps[i++] = s->maps.m;
+
+FL_SKEL_OPS(pagecache)
+FL_SKEL_OPS(faults)
+FL_SKEL_OPS(inval)
+FL_SKEL_OPS(iomap)
+FL_SKEL_OPS(locks)
+FL_SKEL_OPS(lockorder)
+
+/* loader.h's FL_NR_OBJS, in this order */
+enum { OBJ_PAGECACHE, OBJ_FAULTS, OBJ_INVAL, OBJ_IOMAP, OBJ_LOCKS, OBJ_LOCKORDER };
+
+/* One object per concern; pagecache first: it creates the shared maps. */
 static const struct fl_obj_desc {
 	const char *name;
-	const void *(*elf)(size_t *sz);
-	const void *(*elf_kp)(size_t *sz);
+	void *(*open)(void);
+	int (*load)(void *skel);
+	void (*destroy)(void *skel);
+	struct bpf_object *(*obj)(void *skel);
+	void (*configure)(void *skel, const struct fl_config *cfg,
+			  const uint32_t devs[FL_MAX_DEVS]);
+	void (*shared)(void *skel, struct bpf_map *maps[FL_NR_SHARED]);
 } obj_descs[FL_NR_OBJS] = {
-	{ "pagecache", fl_pagecache__elf_bytes, fl_pagecache_kp__elf_bytes },
-	{ "faults", fl_faults__elf_bytes, fl_faults_kp__elf_bytes },
-	{ "inval", fl_inval__elf_bytes, NULL },
-	{ "iomap", fl_iomap__elf_bytes, fl_iomap_kp__elf_bytes },
+#define FL_OBJ(n) { #n, n##_open, n##_load, n##_destroy, n##_obj, n##_configure, n##_shared }
+	[OBJ_PAGECACHE] = FL_OBJ(pagecache),
+	[OBJ_FAULTS] = FL_OBJ(faults),
+	[OBJ_INVAL] = FL_OBJ(inval),
+	[OBJ_IOMAP] = FL_OBJ(iomap),
 	/* loaded only for --locks=precise */
-	{ "locks", fl_locks__elf_bytes, NULL },
+	[OBJ_LOCKS] = FL_OBJ(locks),
 	/* loaded only for --lock-order */
-	{ "lockorder", fl_lockorder__elf_bytes, NULL },
+	[OBJ_LOCKORDER] = FL_OBJ(lockorder),
+#undef FL_OBJ
 };
+
+/* The first object's skeleton: the shared maps, typed. */
+static struct fl_pagecache *pagecache(const struct fl_loader *l)
+{
+	return l->skels[OBJ_PAGECACHE];
+}
+
+/*
+ * A program of a skeleton, named by its place in the skeleton's progs
+ * (PROG below): the hook and rule tables hold these, never names.  0 is
+ * no program (a skeleton's first member is not one).
+ */
+#define PROG(obj, prog) offsetof(struct fl_##obj, progs.prog)
+
+static struct bpf_program *prog_at(void *skel, size_t off)
+{
+	return skel && off ? *(struct bpf_program **)((char *)skel + off) : NULL;
+}
 
 enum fl_mech { MECH_NONE, MECH_TP, MECH_FENTRY, MECH_KPROBE };
 
 /*
- * The hooks that have a function form besides their tracepoint.  A
+ * The hooks that have a function form besides their tracepoint, one row
+ * each: adding one is a row here and its programs in the object.  A
  * tracepoint takes one program; a function form may need two (deletions
- * happen one by one and in truncation batches).
+ * happen one by one and in truncation batches).  The forms are programs of
+ * one object; the plan autoloads one form per hook.
  */
 static const struct fl_hook {
-	const char *obj;
-	const char *tp;		/* program */
+	int obj;
 	const char *tp_target;
-	const char *fentry[2];
-	const char *kprobe[2];
+	size_t tp;		/* PROG() */
+	size_t fentry[2];
+	size_t kprobe[2];
 	const char *func[2];	/* kernel functions behind fentry/kprobe */
 } hooks[] = {
-	{ "faults", "fl_tp_fault", "mm_filemap_fault",
-	  { "fl_fe_fault" }, { "fl_kp_fault" }, { "filemap_fault" } },
-	{ "faults", "fl_tp_map_pages", "mm_filemap_map_pages",
-	  { "fl_fe_map_pages" }, { "fl_kp_map_pages" }, { "filemap_map_pages" } },
-	{ "pagecache", "fl_tp_insert", "mm_filemap_add_to_page_cache",
-	  { "fl_fe_insert" }, { "fl_kp_insert" }, { "__filemap_add_folio" } },
-	{ "pagecache", "fl_tp_delete", "mm_filemap_delete_from_page_cache",
-	  { "fl_fe_delete", "fl_fe_delete_batch" }, { "fl_kp_delete", "fl_kp_delete_batch" },
+	{ OBJ_FAULTS, "mm_filemap_fault", PROG(faults, fl_tp_fault),
+	  { PROG(faults, fl_fe_fault) }, { PROG(faults, fl_kp_fault) }, { "filemap_fault" } },
+	{ OBJ_FAULTS, "mm_filemap_map_pages", PROG(faults, fl_tp_map_pages),
+	  { PROG(faults, fl_fe_map_pages) }, { PROG(faults, fl_kp_map_pages) },
+	  { "filemap_map_pages" } },
+	{ OBJ_PAGECACHE, "mm_filemap_add_to_page_cache", PROG(pagecache, fl_tp_insert),
+	  { PROG(pagecache, fl_fe_insert) }, { PROG(pagecache, fl_kp_insert) },
+	  { "__filemap_add_folio" } },
+	{ OBJ_PAGECACHE, "mm_filemap_delete_from_page_cache", PROG(pagecache, fl_tp_delete),
+	  { PROG(pagecache, fl_fe_delete), PROG(pagecache, fl_fe_delete_batch) },
+	  { PROG(pagecache, fl_kp_delete), PROG(pagecache, fl_kp_delete_batch) },
 	  { "__filemap_remove_folio", "delete_from_page_cache_batch" } },
-	{ "iomap", "fl_tp_iomap_iter", "iomap_iter",
-	  { "fl_fe_iomap_iter" }, { "fl_kp_iomap_iter" }, { "iomap_iter" } },
+	{ OBJ_IOMAP, "iomap_iter", PROG(iomap, fl_tp_iomap_iter),
+	  { PROG(iomap, fl_fe_iomap_iter) }, { PROG(iomap, fl_kp_iomap_iter) }, { "iomap_iter" } },
 	/* the kretprobe finds the iterator its entry kprobe kept */
-	{ "iomap", "fl_tp_iomap_dstmap", "iomap_iter_dstmap",
-	  { "fl_fx_iomap_map" }, { "fl_kp_iomap_map_entry", "fl_kr_iomap_map" }, { "iomap_iter" } },
+	{ OBJ_IOMAP, "iomap_iter_dstmap", PROG(iomap, fl_tp_iomap_dstmap),
+	  { PROG(iomap, fl_fx_iomap_map) },
+	  { PROG(iomap, fl_kp_iomap_map_entry), PROG(iomap, fl_kr_iomap_map) }, { "iomap_iter" } },
 };
 
-/*
- * Tracepoints whose arguments changed between kernels: each program fits
- * one form, known by its argument count (the mmap_lock events pass a memcg
- * path in 6.1 and 6.12, not in 6.18).
- */
-static const struct tp_form {
-	const char *prog;
+/* What the plan and the attach order must know about other programs. */
+enum {
+	/*
+	 * Ends what others begin: attached before them.  A lock taken while
+	 * its release hook was not attached yet would be held forever in
+	 * BPF's bookkeeping (and in user space's), an invalidation window
+	 * opened without its sys_exit would never close.  Attached first,
+	 * the worst a start-up race leaves is a release whose acquisition was
+	 * not seen, which is counted.
+	 */
+	RULE_END = 1 << 0,
+	/*
+	 * Precise mode's grant records (locks.bpf.c) use the BPF atomic
+	 * exchanges (5.12+).
+	 */
+	RULE_ATOMIC = 1 << 1,
+	/* Only serves tmpfs and runs on every user fault / LRU add. */
+	RULE_TMPFS = 1 << 2,
+	/* Precise mode: a read acquisition a task's own record needs. */
+	RULE_READER = 1 << 3,
+};
+
+static const struct fl_prog_rule {
+	int obj;
+	size_t prog;		/* PROG() */
+	unsigned int flags;	/* RULE_* */
+	/*
+	 * A tracepoint whose arguments changed between kernels: this program
+	 * fits the form with @nargs arguments (bpf/fl_core_fixes.bpf.h).
+	 */
 	int nargs;
-} tp_forms[] = {
-	{ "fl_lo_mmap_start", 2 }, { "fl_lo_mmap_start_memcg", 3 },
-	{ "fl_lo_mmap_acq", 3 }, { "fl_lo_mmap_acq_memcg", 4 },
-	{ "fl_lo_mmap_rel", 2 }, { "fl_lo_mmap_rel_memcg", 3 },
+	/*
+	 * Attached only after this program of the same object: the slow-path
+	 * entry after its exit, or an entry granted and never left would be
+	 * counted as a reader forever.
+	 */
+	size_t needs;
+} prog_rules[] = {
+#define RULE(o, p, ...) { .obj = (o), .prog = (p), __VA_ARGS__ }
+	RULE(OBJ_FAULTS, PROG(faults, fl_tp_user_fault), .flags = RULE_TMPFS),
+	RULE(OBJ_PAGECACHE, PROG(pagecache, fl_tp_lru_insert), .flags = RULE_TMPFS),
+	RULE(OBJ_INVAL, PROG(inval, fl_sys_exit_fallocate), .flags = RULE_END),
+	RULE(OBJ_INVAL, PROG(inval, fl_sys_exit_ftruncate), .flags = RULE_END),
+	RULE(OBJ_INVAL, PROG(inval, fl_sys_exit_truncate), .flags = RULE_END),
+	RULE(OBJ_LOCKS, PROG(locks, fl_lk_up_read), .flags = RULE_END),
+	RULE(OBJ_LOCKS, PROG(locks, fl_lk_up_write), .flags = RULE_END),
+	/* the readers in the order precise_own names the first one missing */
+	RULE(OBJ_LOCKS, PROG(locks, fl_lk_down_read), .flags = RULE_READER),
+	RULE(OBJ_LOCKS, PROG(locks, fl_lk_down_read_killable), .flags = RULE_READER),
+	RULE(OBJ_LOCKS, PROG(locks, fl_lk_down_read_intr), .flags = RULE_READER),
+	RULE(OBJ_LOCKS, PROG(locks, fl_lk_down_read_trylock), .flags = RULE_READER),
+	RULE(OBJ_LOCKS, PROG(locks, fl_lk_downgrade), .flags = RULE_END | RULE_READER),
+	RULE(OBJ_LOCKS, PROG(locks, fl_lk_rd_slow_exit), .flags = RULE_END | RULE_ATOMIC),
+	RULE(OBJ_LOCKS, PROG(locks, fl_lk_rd_slow_enter), .flags = RULE_ATOMIC,
+	     .needs = PROG(locks, fl_lk_rd_slow_exit)),
+	RULE(OBJ_LOCKS, PROG(locks, fl_lk_wake_enter), .flags = RULE_ATOMIC),
+	RULE(OBJ_LOCKS, PROG(locks, fl_lk_wake_exit), .flags = RULE_ATOMIC),
+	RULE(OBJ_LOCKORDER, PROG(lockorder, fl_lo_xfs_iunlock), .flags = RULE_END),
+	RULE(OBJ_LOCKORDER, PROG(lockorder, fl_lo_xfs_ilock_demote), .flags = RULE_END),
+	RULE(OBJ_LOCKORDER, PROG(lockorder, fl_lo_jbd2_stats), .flags = RULE_END),
+	RULE(OBJ_LOCKORDER, PROG(lockorder, fl_lo_mmap_start), .nargs = 2),
+	RULE(OBJ_LOCKORDER, PROG(lockorder, fl_lo_mmap_start_memcg), .nargs = 3),
+	RULE(OBJ_LOCKORDER, PROG(lockorder, fl_lo_mmap_acq), .nargs = 3),
+	RULE(OBJ_LOCKORDER, PROG(lockorder, fl_lo_mmap_acq_memcg), .nargs = 4),
+	RULE(OBJ_LOCKORDER, PROG(lockorder, fl_lo_mmap_rel), .flags = RULE_END, .nargs = 2),
+	RULE(OBJ_LOCKORDER, PROG(lockorder, fl_lo_mmap_rel_memcg), .flags = RULE_END, .nargs = 3),
+#undef RULE
 };
 
-/*
- * Precise mode's grant records (locks.bpf.c) use the BPF atomic exchanges
- * (5.12+).  Their slow-path entry is attached only after its exit: an
- * entry granted and never left would be counted as a reader forever.
- */
-static const char *const atomic_progs[] = {
-	"fl_lk_rd_slow_exit", "fl_lk_rd_slow_enter", "fl_lk_wake_enter", "fl_lk_wake_exit", NULL,
-};
+/* @prog's row of prog_rules; @skel is the instance of object @obj it is of. */
+static const struct fl_prog_rule *prog_rule(void *skel, int obj, const struct bpf_program *prog)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(prog_rules); i++)
+		if (prog_rules[i].obj == obj && prog_at(skel, prog_rules[i].prog) == prog)
+			return &prog_rules[i];
+	return NULL;
+}
 
-static const struct attach_need {
-	const char *prog;
-	const char *needs;
-} attach_needs[] = {
-	{ "fl_lk_rd_slow_enter", "fl_lk_rd_slow_exit" },
-};
+static unsigned int prog_flags(void *skel, int obj, const struct bpf_program *prog)
+{
+	const struct fl_prog_rule *r = prog_rule(skel, obj, prog);
 
-/* Programs that only serve tmpfs and run on every user fault / LRU add. */
-static const char *const tmpfs_only[] = { "fl_tp_user_fault", "fl_tp_lru_insert", NULL };
-
-static const char *const shared_maps[] = {
-	"fl_events", "fl_counts", "fl_tgids", "fl_fs_rules", "fl_tasks", "fl_held",
-	"fl_stackmap", "fl_seen", "fl_active", "fl_sem_readers", "fl_lo_tasks",
-	"fl_lo_edges", "fl_lo_classes", "fl_armed", "fl_slot_table", "fl_slot_claim",
-	"fl_other_magic", "fl_inval_stacks", "fl_inval_inodes", "fl_precise_ctl", "fl_own",
-	"fl_inval_last", NULL,
-};
+	return r ? r->flags : 0;
+}
 
 static const char *const mode_names[] = {
 	[FL_ATTACH_AUTO] = "auto", [FL_ATTACH_TP] = "tp",
@@ -247,53 +386,51 @@ static int plan_hooks(const struct fl_loader_opts *o, struct plan *p)
 			break;
 		}
 		if (p->mech[i] == MECH_KPROBE)
-			for (int j = 0; j < FL_NR_OBJS; j++)
-				if (!strcmp(obj_descs[j].name, h->obj))
-					p->kprobe_obj[j] = true;
+			p->kprobe_obj[h->obj] = true;
 	}
 	return 0;
 }
 
-static bool name_in(const char *name, const char *const *list, int n)
+/* Which form of hook @h @prog is, of the instance @skel; MECH_NONE: not of @h. */
+static enum fl_mech hook_mech(void *skel, const struct fl_hook *h, const struct bpf_program *prog)
 {
-	for (int i = 0; i < n; i++)
-		if (list[i] && !strcmp(list[i], name))
-			return true;
-	return false;
+	if (prog == prog_at(skel, h->tp))
+		return MECH_TP;
+	for (int k = 0; k < 2; k++) {
+		if (prog == prog_at(skel, h->fentry[k]))
+			return MECH_FENTRY;
+		if (prog == prog_at(skel, h->kprobe[k]))
+			return MECH_KPROBE;
+	}
+	return MECH_NONE;
 }
 
 /*
  * A hook's program: loaded iff the plan chose its mechanism.  Returns
- * false when @name belongs to no hook.
+ * false when @prog belongs to no hook.
  */
-static bool plan_hook_prog(struct fl_loader *l, const char *objname, const char *name,
+static bool plan_hook_prog(struct fl_loader *l, int obj, const struct bpf_program *prog,
 			   const char *label, const struct plan *p, bool *load)
 {
 	for (size_t i = 0; i < ARRAY_SIZE(hooks); i++) {
-		const struct fl_hook *h = &hooks[i];
 		enum fl_mech mech;
 
-		if (strcmp(h->obj, objname))
+		if (hooks[i].obj != obj)
 			continue;
-		if (!strcmp(name, h->tp))
-			mech = MECH_TP;
-		else if (name_in(name, h->fentry, 2))
-			mech = MECH_FENTRY;
-		else if (name_in(name, h->kprobe, 2))
-			mech = MECH_KPROBE;
-		else
+		mech = hook_mech(l->skels[obj], &hooks[i], prog);
+		if (mech == MECH_NONE)
 			continue;
 		*load = p->mech[i] == mech;
 		/* a hook nothing can attach is reported once, on its tracepoint */
 		if (p->mech[i] == MECH_NONE && mech == MECH_TP)
-			add_status(l, name, label, "missing", p->why[i]);
+			add_status(l, bpf_program__name(prog), label, "missing", p->why[i]);
 		return true;
 	}
 	return false;
 }
 
 /* Any other program: loaded when its attach point exists (and is wanted). */
-static bool plan_plain_prog(const char *name, const char *sec, const char *target,
+static bool plan_plain_prog(const struct fl_prog_rule *r, const char *sec, const char *target,
 			    const struct fl_loader_opts *o, const char **status, const char **why)
 {
 	bool exists;
@@ -311,20 +448,17 @@ static bool plan_plain_prog(const char *name, const char *sec, const char *targe
 	*status = "missing";
 	if (!exists)
 		return false;
-	for (size_t i = 0; i < ARRAY_SIZE(tp_forms); i++) {
-		if (strcmp(name, tp_forms[i].prog) ||
-		    fl_kernel_btf_tp_nargs(target) == tp_forms[i].nargs)
-			continue;
+	if (r && r->nargs && fl_kernel_btf_tp_nargs(target) != r->nargs) {
 		*status = "skipped";
 		*why = "the kernel's tracepoint has another argument form";
 		return false;
 	}
-	if (name_in(name, atomic_progs, ARRAY_SIZE(atomic_progs)) && !fl_kernel_bpf_atomics()) {
+	if (r && (r->flags & RULE_ATOMIC) && !fl_kernel_bpf_atomics()) {
 		*status = "skipped";
 		*why = "needs the BPF atomic exchanges (Linux 5.12+)";
 		return false;
 	}
-	if (name_in(name, tmpfs_only, ARRAY_SIZE(tmpfs_only)) && !o->watch_tmpfs) {
+	if (r && (r->flags & RULE_TMPFS) && !o->watch_tmpfs) {
 		*status = "skipped";
 		*why = "only needed when tmpfs is watched";
 		return false;
@@ -370,12 +504,12 @@ static void add_loaded(struct fl_loader *l, const struct plan *p,
 }
 
 /* Autoload exactly the programs the plan chose, and say why for the rest. */
-static void plan_object(struct fl_loader *l, struct bpf_object *obj, const char *objname,
-			const struct plan *p, const struct fl_loader_opts *o)
+static void plan_object(struct fl_loader *l, int obj, const struct plan *p,
+			const struct fl_loader_opts *o)
 {
 	struct bpf_program *prog;
 
-	bpf_object__for_each_program(prog, obj) {
+	bpf_object__for_each_program(prog, l->objs[obj]) {
 		const char *name = bpf_program__name(prog);
 		const char *sec = bpf_program__section_name(prog);
 		const char *slash = strchr(sec, '/');
@@ -387,13 +521,14 @@ static void plan_object(struct fl_loader *l, struct bpf_object *obj, const char 
 		/* "target (mechanism)", e.g. "filemap_fault (fentry)" */
 		snprintf(label, sizeof(label), "%s (%.*s)", target,
 			 (int)(slash ? slash - sec : (long)strlen(sec)), sec);
-		if (plan_hook_prog(l, objname, name, label, p, &load)) {
+		if (plan_hook_prog(l, obj, prog, label, p, &load)) {
 			bpf_program__set_autoload(prog, load);
 			if (load)
 				add_loaded(l, p, o, name, label, sec, "");
 			continue;
 		}
-		load = plan_plain_prog(name, sec, target, o, &status, &why);
+		load = plan_plain_prog(prog_rule(l->skels[obj], obj, prog), sec, target, o, &status,
+				       &why);
 		bpf_program__set_autoload(prog, load);
 		if (load)
 			add_loaded(l, p, o, name, label, sec, why);
@@ -402,62 +537,37 @@ static void plan_object(struct fl_loader *l, struct bpf_object *obj, const char 
 	}
 }
 
-static int share_maps(struct bpf_object *from, struct bpf_object *to)
+/*
+ * The kretprobe's iterator map (fl_kp_iter) serves only the kprobe form of
+ * iomap_iter_dstmap: created only when that form is loaded.
+ */
+static void plan_maps(struct fl_loader *l)
 {
-	for (const char *const *n = shared_maps; *n; n++) {
-		struct bpf_map *src = bpf_object__find_map_by_name(from, *n);
-		struct bpf_map *dst = bpf_object__find_map_by_name(to, *n);
-		int err;
+	struct fl_iomap *s = l->skels[OBJ_IOMAP];
 
-		if (!src || !dst)
-			continue;
-		err = bpf_map__reuse_fd(dst, bpf_map__fd(src));
+	if (s)
+		bpf_map__set_autocreate(s->maps.fl_kp_iter,
+					bpf_program__autoload(s->progs.fl_kp_iomap_map_entry));
+}
+
+/* Object @i's shared maps are the first object's. */
+static int share_maps(struct fl_loader *l, int i)
+{
+	struct bpf_map *from[FL_NR_SHARED], *to[FL_NR_SHARED];
+
+	obj_descs[OBJ_PAGECACHE].shared(l->skels[OBJ_PAGECACHE], from);
+	obj_descs[i].shared(l->skels[i], to);
+	for (int k = 0; k < FL_NR_SHARED; k++) {
+		int err = bpf_map__reuse_fd(to[k], bpf_map__fd(from[k]));
+
 		if (err)
 			return err;
 	}
 	return 0;
 }
 
-/*
- * Set a variable of an object's .rodata before load, found by name in the
- * object's BTF: the objects differ in layout, the variables do not.
- */
-static int set_rodata(struct bpf_object *obj, const char *var, const void *val, size_t len)
-{
-	const struct btf *btf = bpf_object__btf(obj);
-	const struct btf_var_secinfo *vs;
-	const struct btf_type *sec;
-	struct bpf_map *map;
-	size_t size;
-	char *data = NULL;
-	int id;
-
-	bpf_object__for_each_map(map, obj) {
-		const char *n = bpf_map__name(map);
-
-		if (bpf_map__is_internal(map) && strlen(n) >= 7 && !strcmp(n + strlen(n) - 7, ".rodata"))
-			/* writable until load, whatever libbpf's prototype says */
-			data = (char *)bpf_map__initial_value(map, &size);
-	}
-	id = btf ? btf__find_by_name_kind(btf, ".rodata", BTF_KIND_DATASEC) : -1;
-	if (!data || id < 0)
-		return -ENOENT;
-	sec = btf__type_by_id(btf, id);
-	vs = btf_var_secinfos(sec);
-	for (int i = 0; i < btf_vlen(sec); i++, vs++) {
-		const struct btf_type *v = btf__type_by_id(btf, vs->type);
-
-		if (strcmp(btf__name_by_offset(btf, v->name_off), var))
-			continue;
-		if (vs->size != len || vs->offset + len > size)
-			return -EINVAL;
-		memcpy(data + vs->offset, val, len);
-		return 0;
-	}
-	return -ENOENT;
-}
-
-static int configure(struct bpf_object *obj, const struct fl_loader_opts *o)
+/* The .rodata configuration of an instance of object @i, before its load. */
+static void configure(int i, void *skel, const struct fl_loader_opts *o)
 {
 	struct fl_config cfg = {
 		.filter_dev = o->ndevs > 0,
@@ -468,50 +578,25 @@ static int configure(struct bpf_object *obj, const struct fl_loader_opts *o)
 		.precise = o->precise,
 		.lock_order = o->lock_order,
 	};
-	uint32_t devs[FL_MAX_DEVS] = { 0 };
 
-	memcpy(devs, o->devs, sizeof(devs));
-	return set_rodata(obj, "fl_cfg", &cfg, sizeof(cfg)) ?:
-	       set_rodata(obj, "fl_watch_devs", devs, sizeof(devs));
+	obj_descs[i].configure(skel, &cfg, o->devs);
 }
 
-static int write_maps(struct bpf_object *obj, const struct fl_loader_opts *o)
+static int write_maps(struct fl_loader *l, const struct fl_loader_opts *o)
 {
+	struct fl_pagecache *s = pagecache(l);
 	unsigned int nprotos;
 	const struct fl_fs_proto *p = fl_fs_protos(&nprotos);
 	__u8 one = 1;
 	int err = 0;
 
 	for (int i = 0; !err && i < o->ntgids; i++)
-		err = bpf_map__update_elem(bpf_object__find_map_by_name(obj, "fl_tgids"),
-					   &o->tgids[i], sizeof(__u32), &one, sizeof(one), BPF_ANY);
+		err = bpf_map__update_elem(s->maps.fl_tgids, &o->tgids[i], sizeof(__u32), &one,
+					   sizeof(one), BPF_ANY);
 	for (unsigned int i = 0; !err && i < nprotos; i++)
-		err = bpf_map__update_elem(bpf_object__find_map_by_name(obj, "fl_fs_rules"),
-					   &p[i].magic, sizeof(__u32), &p[i].flags,
-					   sizeof(__u32), BPF_ANY);
+		err = bpf_map__update_elem(s->maps.fl_fs_rules, &p[i].magic, sizeof(__u32),
+					   &p[i].flags, sizeof(__u32), BPF_ANY);
 	return err;
-}
-
-/*
- * Programs that end what others begin attach before them: a lock taken
- * while its release hook was not attached yet would be held forever in
- * BPF's bookkeeping (and in user space's), an invalidation window opened
- * without its sys_exit would never close.  Attached first, the worst a
- * start-up race leaves is a release whose acquisition was not seen, which
- * is counted.
- */
-static const char *const ends[] = {
-	"fl_lo_xfs_iunlock", "fl_lo_xfs_ilock_demote", "fl_lo_jbd2_stats", "fl_lo_mmap_rel",
-	"fl_lo_mmap_rel_memcg", "fl_lk_up_read", "fl_lk_up_write", "fl_lk_downgrade",
-	"fl_lk_rd_slow_exit", NULL,
-};
-
-static bool ends_something(const char *name)
-{
-	for (const char *const *e = ends; *e; e++)
-		if (!strcmp(*e, name))
-			return true;
-	return !strncmp(name, "fl_sys_exit_", 12);
 }
 
 static struct fl_attach_status *attach_status(struct fl_loader *l, const char *prog)
@@ -522,27 +607,27 @@ static struct fl_attach_status *attach_status(struct fl_loader *l, const char *p
 	return NULL;
 }
 
-/* A program attached only after another (attach_needs): is that one? */
-static bool attach_needs_met(struct fl_loader *l, const char *name)
+/* A program attached only after another (prog_rules' needs): is that one? */
+static bool attach_needs_met(struct fl_loader *l, void *skel, int obj,
+			     const struct bpf_program *prog)
 {
-	for (size_t i = 0; i < ARRAY_SIZE(attach_needs); i++) {
-		struct fl_attach_status *need, *me;
+	const struct fl_prog_rule *r = prog_rule(skel, obj, prog);
+	const char *name = bpf_program__name(prog), *needs;
+	struct fl_attach_status *need, *me;
 
-		if (strcmp(attach_needs[i].prog, name))
-			continue;
-		need = attach_status(l, attach_needs[i].needs);
-		if (need && !strcmp(need->status, "attached"))
-			continue;
-		me = attach_status(l, name);
-		if (me) {
-			snprintf(me->status, sizeof(me->status), "skipped");
-			snprintf(me->why, sizeof(me->why), "%s is not attached",
-				 attach_needs[i].needs);
-		}
-		fl_warn("not attaching %s: %s is not attached", name, attach_needs[i].needs);
-		return false;
+	if (!r || !r->needs)
+		return true;
+	needs = bpf_program__name(prog_at(skel, r->needs));
+	need = attach_status(l, needs);
+	if (need && !strcmp(need->status, "attached"))
+		return true;
+	me = attach_status(l, name);
+	if (me) {
+		snprintf(me->status, sizeof(me->status), "skipped");
+		snprintf(me->why, sizeof(me->why), "%s is not attached", needs);
 	}
-	return true;
+	fl_warn("not attaching %s: %s is not attached", name, needs);
+	return false;
 }
 
 /* A program that cannot attach lowers coverage; it is reported, not fatal. */
@@ -567,15 +652,17 @@ static void attach_one(struct fl_loader *l, struct bpf_program *prog)
 	bpf_link__destroy(link);
 }
 
-static void attach_object(struct fl_loader *l, struct bpf_object *obj)
+/* An instance @skel of object @i: the programs that end something first. */
+static void attach_object(struct fl_loader *l, int i, void *skel)
 {
 	struct bpf_program *prog;
 
 	for (int pass = 0; pass < 2; pass++) {
-		bpf_object__for_each_program(prog, obj) {
-			if (!bpf_program__autoload(prog) ||
-			    ends_something(bpf_program__name(prog)) != (pass == 0) ||
-			    !attach_needs_met(l, bpf_program__name(prog)))
+		bpf_object__for_each_program(prog, obj_descs[i].obj(skel)) {
+			bool end = prog_flags(skel, i, prog) & RULE_END;
+
+			if (!bpf_program__autoload(prog) || end != (pass == 0) ||
+			    !attach_needs_met(l, skel, i, prog))
 				continue;
 			attach_one(l, prog);
 		}
@@ -591,21 +678,22 @@ static void attach_object(struct fl_loader *l, struct bpf_object *obj)
  */
 static void precise_own(struct fl_loader *l)
 {
-	static const char *const readers[] = {
-		"fl_lk_down_read", "fl_lk_down_read_killable", "fl_lk_down_read_intr",
-		"fl_lk_down_read_trylock", "fl_lk_downgrade",
-	};
-	struct bpf_map *map = bpf_object__find_map_by_name(l->objs[0], "fl_precise_ctl");
+	struct bpf_map *map = pagecache(l)->maps.fl_precise_ctl;
 	struct fl_precise_ctl c = { 0 };
 	struct fl_attach_status *st;
 	__u32 zero = 0;
 	int pre;
 
 	l->own_why[0] = '\0';
-	for (size_t i = 0; i < ARRAY_SIZE(readers) && !l->own_why[0]; i++) {
-		st = attach_status(l, readers[i]);
+	for (size_t i = 0; i < ARRAY_SIZE(prog_rules) && !l->own_why[0]; i++) {
+		const char *name;
+
+		if (!(prog_rules[i].flags & RULE_READER))
+			continue;
+		name = bpf_program__name(prog_at(l->skels[prog_rules[i].obj], prog_rules[i].prog));
+		st = attach_status(l, name);
 		if (!st || strcmp(st->status, "attached"))
-			snprintf(l->own_why, sizeof(l->own_why), "%s is not attached", readers[i]);
+			snprintf(l->own_why, sizeof(l->own_why), "%s is not attached", name);
 	}
 	if (!l->own_why[0] && fl_kernel_rwsem_lockdep())
 		snprintf(l->own_why, sizeof(l->own_why),
@@ -615,8 +703,7 @@ static void precise_own(struct fl_loader *l)
 			 pre > 0 ? "the kernel preempts BPF programs (a busy hook can be skipped)" :
 				   "cannot tell whether the kernel preempts BPF programs");
 	c.own = !l->own_why[0];
-	if (c.own && (!map || bpf_map__update_elem(map, &zero, sizeof(zero), &c, sizeof(c),
-						   BPF_ANY)))
+	if (c.own && bpf_map__update_elem(map, &zero, sizeof(zero), &c, sizeof(c), BPF_ANY))
 		snprintf(l->own_why, sizeof(l->own_why), "cannot set fl_precise_ctl");
 	if (l->own_why[0])
 		fl_warn("--locks=precise: a task's own record does not decide here (%s); "
@@ -643,20 +730,9 @@ static int on_sample(void *ctx, void *data, size_t size)
 	return l->fn(l->fn_ctx, &ev);
 }
 
-static struct bpf_object *open_object(const struct fl_obj_desc *d, bool kprobe)
-{
-	LIBBPF_OPTS(bpf_object_open_opts, opts, .object_name = d->name);
-	size_t sz;
-	const void *elf = (kprobe ? d->elf_kp : d->elf)(&sz);
-
-	return bpf_object__open_mem(elf, sz, &opts);
-}
-
 int fl_loader_open(struct fl_loader *l, const struct fl_loader_opts *o,
 		   fl_event_fn fn, void *ctx)
 {
-	uint64_t armed;
-	__u32 zero = 0;
 	struct plan p;
 	int err;
 
@@ -671,46 +747,40 @@ int fl_loader_open(struct fl_loader *l, const struct fl_loader_opts *o,
 	err = plan_hooks(o, &p);
 	if (err)
 		goto fail;
-	memcpy(l->kprobe_obj, p.kprobe_obj, sizeof(l->kprobe_obj));
 	for (int i = 0; i < FL_NR_OBJS; i++) {
 		const struct fl_obj_desc *d = &obj_descs[i];
 
-		if (!strcmp(d->name, "locks") && !o->precise)
+		if ((i == OBJ_LOCKS && !o->precise) || (i == OBJ_LOCKORDER && !o->lock_order))
 			continue;
-		if (!strcmp(d->name, "lockorder") && !o->lock_order)
-			continue;
-		l->objs[i] = open_object(d, p.kprobe_obj[i]);
-		if (!l->objs[i]) {
+		l->skels[i] = d->open();
+		if (!l->skels[i]) {
 			err = -errno;
 			fl_err("cannot open the %s BPF object: %s", d->name, strerror(-err));
 			goto fail;
 		}
-		err = configure(l->objs[i], o);
-		if (err) {
-			fl_err("cannot configure the %s BPF object: %s", d->name, strerror(-err));
-			goto fail;
-		}
-		plan_object(l, l->objs[i], d->name, &p, o);
+		l->objs[i] = d->obj(l->skels[i]);
+		configure(i, l->skels[i], o);
+		plan_object(l, i, &p, o);
 	}
+	plan_maps(l);
 	fl_late_explain(l);
 	if (o->ring_bytes)
-		bpf_map__set_max_entries(bpf_object__find_map_by_name(l->objs[0], "fl_events"),
-					 o->ring_bytes);
+		bpf_map__set_max_entries(pagecache(l)->maps.fl_events, o->ring_bytes);
 	for (int i = 0; i < FL_NR_OBJS; i++) {
 		if (!l->objs[i])
 			continue;
-		if (i > 0) {
-			err = share_maps(l->objs[0], l->objs[i]);
+		if (i != OBJ_PAGECACHE) {
+			err = share_maps(l, i);
 			if (err) {
 				fl_err("cannot share maps with %s: %s", obj_descs[i].name,
 				       strerror(-err));
 				goto fail;
 			}
 		}
-		err = bpf_object__load(l->objs[i]);
+		err = obj_descs[i].load(l->skels[i]);
 		if (err) {
 			fl_err("cannot load the %s BPF object%s: %s%s%s", obj_descs[i].name,
-			       p.kprobe_obj[i] ? " (kprobe build)" : "", strerror(-err),
+			       p.kprobe_obj[i] ? " (kprobe programs)" : "", strerror(-err),
 			       err != -EPERM ? "" : l->unattachable ?
 			       " (this kernel refuses the programs asked for, see above)" :
 			       " (need root / CAP_BPF and CAP_PERFMON)",
@@ -718,33 +788,29 @@ int fl_loader_open(struct fl_loader *l, const struct fl_loader_opts *o,
 			goto fail;
 		}
 	}
-	err = write_maps(l->objs[0], o);
+	err = write_maps(l, o);
 	if (err) {
 		fl_err("cannot configure the BPF maps: %s", strerror(-err));
 		goto fail;
 	}
-	l->counts_fd = bpf_map__fd(bpf_object__find_map_by_name(l->objs[0], "fl_counts"));
+	l->counts_fd = bpf_map__fd(pagecache(l)->maps.fl_counts);
 	l->ncpus = libbpf_num_possible_cpus();
 	if (o->no_attach)
 		return 0;
 
 	l->fn = fn;
 	l->fn_ctx = ctx;
-	l->rb = ring_buffer__new(bpf_map__fd(bpf_object__find_map_by_name(l->objs[0], "fl_events")),
-				 on_sample, l, NULL);
+	l->rb = ring_buffer__new(bpf_map__fd(pagecache(l)->maps.fl_events), on_sample, l, NULL);
 	if (!l->rb) {
 		err = -errno;
 		fl_err("cannot set up the ring buffer: %s", strerror(-err));
 		goto fail;
 	}
 	for (int i = 0; i < FL_NR_OBJS; i++)
-		if (l->objs[i])
-			attach_object(l, l->objs[i]);
+		if (l->skels[i])
+			attach_object(l, i, l->skels[i]);
 	/* from now on a release without its acquisition is no attach race */
-	armed = fl_now_ns();
-	bpf_map__update_elem(bpf_object__find_map_by_name(l->objs[0], "fl_armed"), &zero,
-			     sizeof(zero), &armed, sizeof(armed), BPF_ANY);
-	l->start_ns = armed;
+	l->start_ns = fl_loader_arm(l);
 	if (o->precise)
 		precise_own(l);
 	return 0;
@@ -763,7 +829,9 @@ void fl_loader_close(struct fl_loader *l)
 	ring_buffer__free(l->rb);
 	l->rb = NULL;
 	for (int i = FL_NR_OBJS - 1; i >= 0; i--) {
-		bpf_object__close(l->objs[i]);
+		if (l->skels[i])
+			obj_descs[i].destroy(l->skels[i]);
+		l->skels[i] = NULL;
 		l->objs[i] = NULL;
 	}
 }
@@ -801,13 +869,13 @@ int fl_loader_counts(struct fl_loader *l, struct fl_counts slots[FL_MAX_SLOTS],
 
 int fl_loader_slots(struct fl_loader *l, struct fl_slot_table *t, uint32_t *other, int max)
 {
-	struct bpf_map *tm = bpf_object__find_map_by_name(l->objs[0], "fl_slot_table");
-	struct bpf_map *om = bpf_object__find_map_by_name(l->objs[0], "fl_other_magic");
+	struct bpf_map *tm = pagecache(l)->maps.fl_slot_table;
+	struct bpf_map *om = pagecache(l)->maps.fl_other_magic;
 	uint32_t zero = 0, key, next, *prev = NULL;
 	int n = 0;
 
 	memset(t, 0, sizeof(*t));
-	if (!tm || !om || bpf_map_lookup_elem(bpf_map__fd(tm), &zero, t))
+	if (bpf_map_lookup_elem(bpf_map__fd(tm), &zero, t))
 		return -ENOENT;
 	while (!bpf_map_get_next_key(bpf_map__fd(om), prev, &next)) {
 		if (n < max)
@@ -821,7 +889,7 @@ int fl_loader_slots(struct fl_loader *l, struct fl_slot_table *t, uint32_t *othe
 int fl_loader_repeats(struct fl_loader *l, void (*fn)(void *ctx, const struct fl_seen_key *k,
 						      uint64_t repeats), void *ctx)
 {
-	int fd = bpf_map__fd(bpf_object__find_map_by_name(l->objs[0], "fl_seen"));
+	int fd = bpf_map__fd(pagecache(l)->maps.fl_seen);
 	struct fl_seen_key key, next;
 	struct fl_seen val;
 	void *prev = NULL;
@@ -839,8 +907,8 @@ int fl_loader_repeats(struct fl_loader *l, void (*fn)(void *ctx, const struct fl
 
 int fl_loader_lo_counted(struct fl_loader *l, const struct fl_lo_counted_fns *fns, void *ctx)
 {
-	int efd = bpf_map__fd(bpf_object__find_map_by_name(l->objs[0], "fl_lo_edges"));
-	int cfd = bpf_map__fd(bpf_object__find_map_by_name(l->objs[0], "fl_lo_classes"));
+	int efd = bpf_map__fd(pagecache(l)->maps.fl_lo_edges);
+	int cfd = bpf_map__fd(pagecache(l)->maps.fl_lo_classes);
 	struct fl_lo_edge_key ek, enext;
 	struct fl_lo_class_key ck, cnext;
 	struct fl_lo_class_count cc;
@@ -869,10 +937,10 @@ bool fl_loader_extent_changes(void *ctx, uint64_t kaddr, const struct fl_inode_k
 			      uint64_t *n)
 {
 	struct fl_loader *l = ctx;
-	struct bpf_map *m = l->objs[3] ? bpf_object__find_map_by_name(l->objs[3], "fl_extchg") : NULL;
+	struct fl_iomap *s = l->skels[OBJ_IOMAP];
 	struct fl_extchg x;
 
-	if (!m || bpf_map_lookup_elem(bpf_map__fd(m), &kaddr, &x))
+	if (!s || bpf_map_lookup_elem(bpf_map__fd(s->maps.fl_extchg), &kaddr, &x))
 		return false;
 	/* inode memory is reused: another inode's sequences say nothing */
 	if (x.inode.dev != who->dev || x.inode.ino != who->ino || x.inode.gen != who->gen ||
@@ -913,41 +981,68 @@ const char *fl_loader_obj_name(int i)
 }
 
 /* Another instance of object @i, opened and configured as the start's. */
-struct bpf_object *fl_loader_reopen(const struct fl_loader *l, int i)
+void *fl_loader_reopen(const struct fl_loader *l, int i)
 {
-	struct bpf_object *obj = open_object(&obj_descs[i], l->kprobe_obj[i]);
-	int err;
+	void *skel = obj_descs[i].open();
 
-	if (!obj)
-		return NULL;
-	err = configure(obj, &l->opts);
-	if (err) {
-		bpf_object__close(obj);
-		errno = -err;
-		return NULL;
-	}
-	return obj;
+	if (skel)
+		configure(i, skel, &l->opts);
+	return skel;
+}
+
+struct bpf_object *fl_loader_obj_of(int i, void *skel)
+{
+	return obj_descs[i].obj(skel);
+}
+
+int fl_loader_load(int i, void *skel)
+{
+	return obj_descs[i].load(skel);
+}
+
+void fl_loader_destroy(int i, void *skel)
+{
+	if (skel)
+		obj_descs[i].destroy(skel);
 }
 
 bool fl_loader_plan_late(const struct fl_loader *l, int i, struct bpf_program *prog,
 			 const char **status, const char **why)
 {
-	const char *name = bpf_program__name(prog), *sec = bpf_program__section_name(prog);
+	const char *sec = bpf_program__section_name(prog);
 	const char *slash = strchr(sec, '/');
 
 	*status = NULL;
 	/* the hooks' targets are the kernel's own functions and tracepoints */
 	for (size_t h = 0; h < ARRAY_SIZE(hooks); h++)
-		if (!strcmp(hooks[h].obj, obj_descs[i].name) &&
-		    (!strcmp(name, hooks[h].tp) || name_in(name, hooks[h].fentry, 2) ||
-		     name_in(name, hooks[h].kprobe, 2)))
+		if (hooks[h].obj == i && hook_mech(l->skels[i], &hooks[h], prog) != MECH_NONE)
 			return false;
-	return plan_plain_prog(name, sec, slash ? slash + 1 : sec, &l->opts, status, why);
+	return plan_plain_prog(prog_rule(l->skels[i], i, prog), sec, slash ? slash + 1 : sec,
+			       &l->opts, status, why);
 }
 
-void fl_loader_attach_late(struct fl_loader *l, struct bpf_object *obj)
+void fl_loader_attach_late(struct fl_loader *l, int i, void *skel)
 {
-	attach_object(l, obj);
+	attach_object(l, i, skel);
+}
+
+/*
+ * From now on a release without its acquisition may be an attach race (a
+ * lock taken before the hooks attached): counted as such for a second.
+ */
+uint64_t fl_loader_arm(struct fl_loader *l)
+{
+	uint64_t now = fl_now_ns();
+	__u32 zero = 0;
+
+	bpf_map__update_elem(pagecache(l)->maps.fl_armed, &zero, sizeof(zero), &now, sizeof(now),
+			     BPF_ANY);
+	return now;
+}
+
+struct bpf_map *fl_loader_fs_rules(const struct fl_loader *l)
+{
+	return pagecache(l)->maps.fl_fs_rules;
 }
 
 /*

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * Loads the BPF objects (one per concern), shares their maps, plans per
- * hook which mechanism attaches it on this kernel (tracepoint, fentry,
- * kprobe), and attaches.
+ * Loads the BPF objects (one per concern) through their skeletons, shares
+ * their maps, plans per hook which mechanism attaches it on this kernel
+ * (tracepoint, fentry, kprobe: programs of the same object, one
+ * autoloaded), and attaches.
  */
 #ifndef FL_LOADER_H
 #define FL_LOADER_H
@@ -43,7 +44,8 @@ struct fl_late;
 struct fl_loader {
 	fl_event_fn fn;
 	void *fn_ctx;
-	struct bpf_object *objs[FL_NR_OBJS];
+	void *skels[FL_NR_OBJS];	/* struct fl_pagecache *, ... (loader.c's obj_descs) */
+	struct bpf_object *objs[FL_NR_OBJS];	/* their objects */
 	struct ring_buffer *rb;
 	struct bpf_link *links[FL_MAX_ATTACH];
 	int nlinks;
@@ -55,7 +57,6 @@ struct fl_loader {
 	char own_why[96];	/* --locks=precise: why a task's own record cannot decide */
 	/* for the hooks of modules loaded after the start (loader_late.c) */
 	struct fl_loader_opts opts;
-	bool kprobe_obj[FL_NR_OBJS];	/* built for kprobes: a late instance is too */
 	uint64_t start_ns;		/* the start's hooks were all attached */
 	struct fl_late *late;
 	unsigned int modules_loaded;	/* since the start (kallsyms changed) */

@@ -34,8 +34,10 @@
 /* One object's programs for a module, in a second instance of it. */
 struct late_obj {
 	int i;				/* the object (loader.c's index) */
-	struct bpf_object *obj;		/* NULL: why says why not */
+	void *skel;			/* the instance; NULL: why says why not */
+	struct bpf_object *obj;		/* its object */
 	const char *want[FL_MAX_ATTACH];	/* its programs to load (the first's names) */
+	int want_idx[FL_MAX_ATTACH];	/* ... and places in the object */
 	int n;
 	int err;			/* the load's */
 	uint64_t load_ns;
@@ -53,9 +55,16 @@ struct late_job {
 	atomic_bool done;
 };
 
+/* A loaded second instance of object @i. */
+struct late_inst {
+	int i;
+	void *skel;
+	struct bpf_object *obj;
+};
+
 struct fl_late {
 	struct fl_modwatch *mw;
-	struct bpf_object *objs[FL_MAX_LATE];
+	struct late_inst objs[FL_MAX_LATE];
 	int nobjs;
 	struct late_job *job;		/* loading, or NULL */
 };
@@ -82,11 +91,11 @@ void fl_late_free(struct fl_late *lt)
 		if (lt->job->thread)
 			pthread_join(lt->job->tid, NULL);
 		for (int k = 0; k < lt->job->n; k++)
-			bpf_object__close(lt->job->o[k].obj);
+			fl_loader_destroy(lt->job->o[k].i, lt->job->o[k].skel);
 		free(lt->job);
 	}
 	for (int i = 0; i < lt->nobjs; i++)
-		bpf_object__close(lt->objs[i]);
+		fl_loader_destroy(lt->objs[i].i, lt->objs[i].skel);
 	fl_modwatch_free(lt->mw);
 	free(lt);
 }
@@ -96,7 +105,7 @@ void fl_late_self_cost(const struct fl_late *lt, uint64_t *run_ns, uint64_t *run
 	for (int i = 0; lt && i < lt->nobjs; i++) {
 		struct bpf_program *prog;
 
-		bpf_object__for_each_program(prog, lt->objs[i]) {
+		bpf_object__for_each_program(prog, lt->objs[i].obj) {
 			struct bpf_prog_info info = {};
 			__u32 len = sizeof(info);
 
@@ -224,7 +233,11 @@ void fl_late_explain(struct fl_loader *l)
 	}
 }
 
-/* Every map of @to is @from's, pairwise: both instances come from one ELF. */
+/*
+ * Every map of @to is @from's, pairwise: both instances come from one ELF.
+ * One the start did not create (a kprobe form's, not loaded) is not
+ * created here either.
+ */
 static int reuse_maps(struct bpf_object *from, struct bpf_object *to)
 {
 	struct bpf_map *a = bpf_object__next_map(from, NULL);
@@ -232,6 +245,10 @@ static int reuse_maps(struct bpf_object *from, struct bpf_object *to)
 	int err;
 
 	for (; a && b; a = bpf_object__next_map(from, a), b = bpf_object__next_map(to, b)) {
+		if (!bpf_map__autocreate(a)) {
+			bpf_map__set_autocreate(b, false);
+			continue;
+		}
 		if (bpf_map__type(a) != bpf_map__type(b) ||
 		    bpf_map__key_size(a) != bpf_map__key_size(b) ||
 		    bpf_map__value_size(a) != bpf_map__value_size(b))
@@ -243,10 +260,10 @@ static int reuse_maps(struct bpf_object *from, struct bpf_object *to)
 	return a || b ? -EINVAL : 0;
 }
 
-static bool name_listed(const char *name, const char **names, int n)
+static bool idx_listed(int idx, const int *list, int n)
 {
 	for (int i = 0; i < n; i++)
-		if (!strcmp(names[i], name))
+		if (list[i] == idx)
 			return true;
 	return false;
 }
@@ -260,7 +277,7 @@ static bool late_plan(struct fl_loader *l, int i, const char *mod, int room, str
 {
 	struct bpf_program *prog;
 	char m[FL_MODNAME_LEN], loading[128];
-	int err;
+	int err, idx = 0;
 
 	/* what the row says if tracing ends before the load does */
 	snprintf(loading, sizeof(loading), "module %.24s loaded at +%.1f s: its programs were "
@@ -271,12 +288,15 @@ static bool late_plan(struct fl_loader *l, int i, const char *mod, int room, str
 		struct fl_attach_status *st = row(l, bpf_program__name(prog));
 		const char *status, *why;
 
+		idx++;
 		if (!st || strcmp(st->status, "missing") || !label_module(st->target, m) ||
 		    strcmp(m, mod))
 			continue;
 		if (fl_loader_plan_late(l, i, prog, &status, &why)) {
-			if (lo->n < (int)ARRAY_SIZE(lo->want))
+			if (lo->n < (int)ARRAY_SIZE(lo->want)) {
+				lo->want_idx[lo->n] = idx - 1;
 				lo->want[lo->n++] = bpf_program__name(prog);
+			}
 			set_row(st, "missing", loading);
 		} else if (status) {
 			/* not in the module either: the start's words again */
@@ -289,19 +309,22 @@ static bool late_plan(struct fl_loader *l, int i, const char *mod, int room, str
 		snprintf(lo->why, sizeof(lo->why), "more than %d late instances", FL_MAX_LATE);
 		return true;
 	}
-	lo->obj = fl_loader_reopen(l, i);
-	if (!lo->obj) {
+	lo->skel = fl_loader_reopen(l, i);
+	if (!lo->skel) {
 		snprintf(lo->why, sizeof(lo->why), "cannot open another instance: %s",
 			 strerror(errno));
 		return true;
 	}
+	lo->obj = fl_loader_obj_of(i, lo->skel);
+	/* the same ELF: its programs come in the start's order */
+	idx = 0;
 	bpf_object__for_each_program(prog, lo->obj)
-		bpf_program__set_autoload(prog, name_listed(bpf_program__name(prog), lo->want,
-							    lo->n));
+		bpf_program__set_autoload(prog, idx_listed(idx++, lo->want_idx, lo->n));
 	err = reuse_maps(l->objs[i], lo->obj);
 	if (err) {
 		snprintf(lo->why, sizeof(lo->why), "cannot share the maps: %s", strerror(-err));
-		bpf_object__close(lo->obj);
+		fl_loader_destroy(i, lo->skel);
+		lo->skel = NULL;
 		lo->obj = NULL;
 	}
 	return true;
@@ -320,8 +343,8 @@ static void *late_load(void *arg)
 	for (int k = 0; k < job->n; k++) {
 		uint64_t t = fl_now_ns();
 
-		if (job->o[k].obj)
-			job->o[k].err = bpf_object__load(job->o[k].obj);
+		if (job->o[k].skel)
+			job->o[k].err = fl_loader_load(job->o[k].i, job->o[k].skel);
 		job->o[k].load_ns = fl_now_ns() - t;
 	}
 	atomic_store(&job->done, true);
@@ -359,33 +382,18 @@ static void late_start(struct fl_loader *l, const char *mod)
 }
 
 /*
- * From now on a release without its acquisition may be the new hooks'
- * attach race (a lock taken before they attached): counted as such for a
- * second, as at the start.
- */
-static void rearm(struct fl_loader *l)
-{
-	struct bpf_map *m = bpf_object__find_map_by_name(l->objs[0], "fl_armed");
-	uint64_t now = fl_now_ns();
-	__u32 zero = 0;
-
-	if (m)
-		bpf_map__update_elem(m, &zero, sizeof(zero), &now, sizeof(now), BPF_ANY);
-}
-
-/*
  * The protocol table depends on the kernel's functions, a module's too:
  * xfs 5.10..6.3 takes MMAPLOCK in ->map_pages (xfs_filemap_map_pages).
  * Asked again now; what it adds goes to BPF's copy as well.
  */
 static void late_rules(struct fl_loader *l)
 {
-	struct bpf_map *map = bpf_object__find_map_by_name(l->objs[0], "fl_fs_rules");
+	struct bpf_map *map = fl_loader_fs_rules(l);
 	uint32_t before[32];
 	unsigned int n;
 	const struct fl_fs_proto *p = fl_fs_protos(&n);
 
-	if (!map || n > ARRAY_SIZE(before))
+	if (n > ARRAY_SIZE(before))
 		return;
 	for (unsigned int i = 0; i < n; i++)
 		before[i] = p[i].flags;
@@ -413,11 +421,12 @@ static int late_attach(struct fl_loader *l, struct late_obj *lo, const char *mod
 	if (lo->obj && lo->err) {
 		snprintf(lo->why, sizeof(lo->why), "cannot load its programs: %s",
 			 strerror(-lo->err));
-		bpf_object__close(lo->obj);
+		fl_loader_destroy(lo->i, lo->skel);
+		lo->skel = NULL;
 		lo->obj = NULL;
 	}
 	if (lo->obj) {
-		lt->objs[lt->nobjs++] = lo->obj;
+		lt->objs[lt->nobjs++] = (struct late_inst){ lo->i, lo->skel, lo->obj };
 		/* a name longer than this is no module of ours (xfs, ext4, jbd2) */
 		snprintf(why, sizeof(why), "module %.24s loaded after the start: attached at "
 			 "+%.1f s", mod, at);
@@ -438,7 +447,7 @@ static int late_attach(struct fl_loader *l, struct late_obj *lo, const char *mod
 	}
 	/* the ends first; a failure makes its row "failed", with the reason */
 	if (lo->obj)
-		fl_loader_attach_late(l, lo->obj);
+		fl_loader_attach_late(l, lo->i, lo->skel);
 	return lo->n;
 }
 
@@ -461,7 +470,12 @@ static int late_finish(struct fl_loader *l, char *module, size_t len)
 			 fl_loader_obj_name(job->o[k].i), job->o[k].load_ns / 1e9);
 		changed += late_attach(l, &job->o[k], job->mod, at);
 	}
-	rearm(l);
+	/*
+	 * From now on a release without its acquisition may be the new
+	 * hooks' attach race (a lock taken before they attached): counted as
+	 * such for a second, as at the start.
+	 */
+	fl_loader_arm(l);
 	late_rules(l);
 	snprintf(module, len, "%s", job->mod);
 	free(job);

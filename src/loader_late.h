@@ -11,6 +11,7 @@
 
 #include "loader.h"
 
+struct bpf_map;
 struct bpf_object;
 struct bpf_program;
 
@@ -25,8 +26,11 @@ void fl_late_explain(struct fl_loader *l);
 
 /* loader.c, for loader_late.c */
 const char *fl_loader_obj_name(int i);
-/* Another instance of object @i, of the start's build and configuration. */
-struct bpf_object *fl_loader_reopen(const struct fl_loader *l, int i);
+/* Another instance (skeleton) of object @i, with the start's configuration. */
+void *fl_loader_reopen(const struct fl_loader *l, int i);
+struct bpf_object *fl_loader_obj_of(int i, void *skel);
+int fl_loader_load(int i, void *skel);
+void fl_loader_destroy(int i, void *skel);
 /*
  * The start's verdict on @prog of object @i, asked again now: true if it
  * would be loaded; else *status ("missing", "skipped") and *why, or
@@ -34,7 +38,11 @@ struct bpf_object *fl_loader_reopen(const struct fl_loader *l, int i);
  */
 bool fl_loader_plan_late(const struct fl_loader *l, int i, struct bpf_program *prog,
 			 const char **status, const char **why);
-/* Attach @obj's loaded programs as the start's: the ends first. */
-void fl_loader_attach_late(struct fl_loader *l, struct bpf_object *obj);
+/* Attach the loaded programs of @skel, an instance of object @i, as the start's. */
+void fl_loader_attach_late(struct fl_loader *l, int i, void *skel);
+/* Stamp fl_armed (see fl_loader_open); returns the time stamped. */
+uint64_t fl_loader_arm(struct fl_loader *l);
+/* The shared map of protocol rules (s_magic -> FL_RULE_*). */
+struct bpf_map *fl_loader_fs_rules(const struct fl_loader *l);
 
 #endif

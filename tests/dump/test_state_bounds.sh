@@ -38,7 +38,7 @@ awk -F' \\| ' '
 nobj=0
 for src in "$ROOT"/bpf/*.bpf.c; do
 	base=$(basename "$src" .bpf.c)
-	for obj in "$ROOT/build/$base.bpf.o" "$ROOT/build/${base}_kp.bpf.o"; do
+	for obj in "$ROOT/build/$base.bpf.o"; do
 		[ -e "$obj" ] || continue
 		nobj=$((nobj + 1))
 		bpftool btf dump file "$obj" -j | jq -r '
