@@ -3,7 +3,8 @@
 #   make demo      install Debian deps, build, run the built-in demo (root)
 #   make test      install Debian deps, build, run every test (root)
 #   make           build ./faultline
-#   make bench     overhead of faultline check on fault-heavy workloads
+#   make bench     overhead of faultline check on fault-heavy workloads, and a soak
+#   make bench-soak  the soak alone: watch for FL_SOAK_MINUTES (20) over a mixed load
 #   make test-guests  the guest-kernel tests under QEMU (Debian 6.1 and 6.12; root)
 #   make vmlinux   regenerate vmlinux/vmlinux_$(ARCH).h from the running kernel
 
@@ -31,14 +32,14 @@ SKELS		:= $(patsubst %,$(OUT)/%.skel.h,$(BPF_OBJS)) \
 
 # The engine and everything it needs, without BPF: shared by the binary
 # and the unit tests.
-CORE_SRCS	:= src/engine.c src/signature.c src/cli.c src/exit.c src/outputs.c src/lockorder.c src/lock_hierarchy.c src/rules.c src/ksyms.c src/util.c src/report_text.c \
+CORE_SRCS	:= src/engine.c src/evqueue.c src/signature.c src/sigset.c src/cli.c src/exit.c src/outputs.c src/lockorder.c src/lock_hierarchy.c src/rules.c src/ksyms.c src/util.c src/report_text.c \
 		   src/report_json.c src/dump_write.c src/dump_read.c src/timeline.c \
 		   src/report_cmd.c src/xfs_holds.c src/report_lockorder.c src/tracedat_cpustats.c \
 		   src/report_fs.c
 APP_SRCS	:= src/main.c src/cli_live.c src/filters.c src/check.c src/watch.c src/sink_kmsg.c \
 		   src/sink_metrics.c src/sink_journal.c src/probe.c src/demo.c src/loader.c src/record.c \
 		   src/tracefs.c src/scratch.c src/scratch_zoned.c src/workload.c src/pathres.c \
-		   src/live.c src/kernel.c
+		   src/live.c src/kernel.c src/loader_late.c src/modwatch.c
 # trace-cmd import (`report trace.dat`, libtracecmd): in ./faultline; the
 # static build and the test helpers link the stub that says it is missing
 # (Debian has no static libtracecmd).
@@ -61,12 +62,14 @@ DEB_BUILD	:= clang llvm gcc make libbpf-dev bpftool libelf-dev zlib1g-dev \
 		   libjson-c-dev pkg-config libisal-dev libtracecmd-dev libtraceevent-dev \
 		   libtracefs-dev libsystemd-dev
 DEB_RUN		:= xfsprogs e2fsprogs util-linux mount
-DEB_TEST	:= man-db libcmocka-dev jq clang-14 libclang-rt-14-dev time trace-cmd btrfs-progs stress-ng
+DEB_TEST	:= man-db libcmocka-dev jq clang-14 libclang-rt-14-dev time trace-cmd btrfs-progs stress-ng \
+		   python3 prometheus-node-exporter
 
 # BPF objects are intermediates of the skeletons; keep them for llvm-objdump and bpftool
 .SECONDARY: $(patsubst %,$(OUT)/%.bpf.o,$(BPF_OBJS)) $(patsubst %,$(OUT)/%_kp.bpf.o,$(BPF_KP_OBJS))
 
-.PHONY: all clean install deps deps-test demo test test-unit test-live test-dump bench vmlinux static \
+.PHONY: all clean install uninstall deps deps-test demo test test-unit test-live test-dump bench bench-soak \
+	vmlinux static \
 	tracedat-tools
 
 all: faultline
@@ -163,12 +166,47 @@ tracedat-tools: $(TRACEDAT_TOOLS)
 $(OUT)/tests/evilname: tests/tools/evilname.c | $(OUT)/tests
 	$(CC) $(CFLAGS) $< -o $@
 
-LIVE_TOOLS	:= $(OUT)/tests/evilname
+# The service manager's end of sd_notify, for the unit's protocol test.
+$(OUT)/tests/notify_listen: tests/tools/notify_listen.c | $(OUT)/tests
+	$(CC) $(CFLAGS) $< -o $@
+
+LIVE_TOOLS	:= $(OUT)/tests/evilname $(OUT)/tests/notify_listen
+
+# Is the CPU (QEMU's TCG in the guest tests) right about setcc on a fault?
+# Static: it runs in the guests' busybox initramfs.
+$(OUT)/tests/tcg_setcc: tests/tools/tcg_setcc.c | $(OUT)/tests
+	$(CC) $(CFLAGS) -static $< -o $@
+
+# The systemd unit goes where Debian's systemd.pc says for PREFIX=/usr
+# (/lib/systemd/system on Debian 12), else to $(PREFIX)/lib/systemd/system
+# (systemd reads /usr/local/lib/systemd/system too).  Its ExecStart and
+# EnvironmentFile follow PREFIX and SYSCONFDIR; /etc/default/faultline is
+# an operator's file: installed once, never overwritten, kept by uninstall.
+SYSCONFDIR	?= /etc
+ifeq ($(PREFIX),/usr)
+UNITDIR		?= $(shell pkg-config --variable=systemdsystemunitdir systemd 2>/dev/null || \
+			   echo /lib/systemd/system)
+else
+UNITDIR		?= $(PREFIX)/lib/systemd/system
+endif
+MAN_PAGES	:= $(notdir $(wildcard docs/man/*.8))
 
 install: faultline
 	install -D -m 0755 faultline $(DESTDIR)$(PREFIX)/sbin/faultline
 	install -d $(DESTDIR)$(PREFIX)/share/man/man8
 	install -m 0644 docs/man/*.8 $(DESTDIR)$(PREFIX)/share/man/man8/
+	install -d $(DESTDIR)$(UNITDIR)
+	sed -e 's|/usr/local/sbin/faultline|$(PREFIX)/sbin/faultline|' \
+	    -e 's|/etc/default/faultline|$(SYSCONFDIR)/default/faultline|' \
+	    src/faultline.service >$(DESTDIR)$(UNITDIR)/faultline.service
+	chmod 0644 $(DESTDIR)$(UNITDIR)/faultline.service
+	[ -e $(DESTDIR)$(SYSCONFDIR)/default/faultline ] || \
+		install -D -m 0644 src/faultline.default $(DESTDIR)$(SYSCONFDIR)/default/faultline
+
+uninstall:
+	rm -f $(DESTDIR)$(PREFIX)/sbin/faultline $(DESTDIR)$(UNITDIR)/faultline.service
+	rm -f $(addprefix $(DESTDIR)$(PREFIX)/share/man/man8/,$(MAN_PAGES))
+	@echo "kept $(DESTDIR)$(SYSCONFDIR)/default/faultline (operator settings): remove it by hand"
 
 # Debian packages, installed only when missing (apt-get update once).
 deps:
@@ -216,6 +254,11 @@ bench: deps-test
 	@echo "== precise lock tracking, in a guest kernel (fentry) =="
 	FL_FAULTLINE=$(CURDIR)/$(OUT)/faultline-static FL_GUEST_SCENARIO_DIR=$(CURDIR)/tests/bench/guest \
 		tests/guest/run.sh --kernel 6.12 --scenario lockcost -v
+
+# The soak leg of bench alone (tests/bench/soak.sh; FL_SOAK_MINUTES=20).
+bench-soak: deps-test
+	$(MAKE) faultline $(OUT)/tests/workload_run
+	tests/bench/soak.sh
 
 vmlinux:
 	$(BPFTOOL) btf dump file /sys/kernel/btf/vmlinux format c > vmlinux/vmlinux_$(VMLINUX_ARCH).h

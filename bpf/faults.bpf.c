@@ -40,6 +40,7 @@ static __always_inline int fl_fault_common(void *ctx, __u16 type,
 	} else if (type == FL_EV_MAP_PAGES &&
 		   (fl_fs_rules_of(FL_RD(host, i_sb, s_magic)) & FL_RULE_MAP_PAGES_LOCKED) &&
 		   !fl_is_internal(host)) {
+		inval = fl_inval_lock_wait(mapping, inval, &inval_owner);
 		if (inval == FL_LOCK_SHARED_OTHER || inval == FL_LOCK_NA)
 			fl_count(slot, FL_CNT_UNKNOWN);
 		else

@@ -119,12 +119,41 @@ struct {
 	__type(value, struct fl_held);
 } fl_held SEC(".maps");
 
-/* Read holds recorded per semaphore, over all tasks. */
+/* A task's own record (fl_precise_own): the loader's word on it. */
 struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct fl_precise_ctl);
+} fl_precise_ctl SEC(".maps");
+
+/* (task, semaphore): the lock word showed the task holding none of it. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 16384);
+	__type(key, struct fl_held_key);
+	__type(value, __u8);
+} fl_own SEC(".maps");
+
+/*
+ * Read holds recorded per semaphore, over all tasks: the low 32 bits count
+ * them, the high 32 bits are a generation that every change moves (one
+ * atomic add of FL_SEM_GEN +/- 1), so that a reader can tell that nothing
+ * was recorded or released while it compared them with the lock word.
+ *
+ * LRU: an entry is never deleted (a count at zero may rise again), and the
+ * semaphores of inodes long gone make room.  An evicted count starts again
+ * below the truth (the holds recorded before the eviction are missing from
+ * it), which never equals the lock word's reader count by mistake:
+ * fl_precise_try then says "unknown", never "not me".
+ */
+#define FL_SEM_GEN	(1ULL << 32)
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
 	__uint(max_entries, 16384);
 	__type(key, __u64);
-	__type(value, __s64);
+	__type(value, __u64);
 } fl_sem_readers SEC(".maps");
 
 /*
@@ -215,19 +244,35 @@ struct {
 	__type(value, struct fl_seen);
 } fl_seen SEC(".maps");
 
-/* A task inside an invalidating syscall (fallocate/ftruncate/truncate). */
+/*
+ * A task inside an invalidating syscall (fallocate/ftruncate/truncate).
+ * record sends its window (INVAL_BEGIN, _STEP, _END); check keeps it here
+ * and sends it only as the race partner of a candidate (fl_race_send).
+ */
 struct fl_task_inval {
 	__u64 inode;		/* struct inode *, 0 until known */
 	__u64 start;
 	__u64 end;
 	__u64 mode;
+	__u64 ts;		/* the window opened */
 	__u32 slot;
+	__u32 pid;		/* whose: other tasks read it (fl_race_send) */
+	__u32 tgid;
 	__u8 op;
-	__u8 opened;		/* INVAL_BEGIN sent */
-	__u8 stepped;		/* INVAL_STEP (with stack) sent */
+	__u8 opened;		/* the inode is known: the window is open */
+	__u8 stepped;		/* the fs's invalidation code ran */
+	__u8 has_stack;		/* check: fl_inval_stacks holds its stack */
+	__u32 step_done;	/* check: the step's fields below are set (atomic,
+				 * after them: fl_race_send reads it first) */
+	__u8 step_inval;	/* check: the lock states at the step */
+	__u8 step_irw;
+	__u8 step_precise;
 	__u8 pad;
+	__u32 step_inval_owner;	/* ... and the pids their owner fields named */
+	__u32 step_irw_owner;
 	struct fl_inode_key key;
 	__u32 magic;
+	char comm[FL_COMM_LEN];
 };
 
 struct {
@@ -236,6 +281,40 @@ struct {
 	__type(key, __u32);
 	__type(value, struct fl_task_inval);
 } fl_tasks SEC(".maps");
+
+/* check: the invalidator's stack, at its fs step (or the first page it dropped) */
+struct fl_inval_stack {
+	__u64 frames[FL_MAX_FRAMES];
+	__u32 nr;
+	__u32 pad;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 4096);
+	__type(key, __u32);
+	__type(value, struct fl_inval_stack);
+} fl_inval_stacks SEC(".maps");
+
+/*
+ * check: which task is invalidating an inode (struct inode * -> pid): the
+ * last to open a window on it or to reach its fs step.  Concurrent
+ * invalidators of one file queue on its i_rwsem, so one is enough.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 4096);
+	__type(key, __u64);
+	__type(value, __u32);
+} fl_inval_inodes SEC(".maps");
+
+/* A zeroed fl_inval_stack to insert before filling it in place. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct fl_inval_stack);
+} fl_inval_stack_zero SEC(".maps");
 
 /*
  * How many tasks fl_tasks holds: every page-cache deletion would otherwise
@@ -324,6 +403,20 @@ __noinline __u32 fl_slot_find(__u32 dev)
 	return FL_SLOT_OTHER;
 }
 
+/*
+ * --dev/--path: the slot of a watched filesystem, 0 for any other.  Global
+ * for the same reason as fl_slot_find: inlined, each watched device was a
+ * slot of its own to the verifier, and with two of them 6.1's gave up on
+ * fl_lo_xfs_ilock (a million instructions processed).
+ */
+__noinline __u32 fl_slot_filtered(__u32 dev)
+{
+	for (int i = 0; i < FL_MAX_DEVS; i++)
+		if (fl_watch_devs[i] && fl_watch_devs[i] == dev)
+			return i + 1;
+	return 0;
+}
+
 /* A filesystem beyond the last slot: its type, for the report's coverage. */
 __noinline __u32 fl_slot_other(__u32 magic)
 {
@@ -370,10 +463,13 @@ __noinline __u32 fl_slot_claim_dev(__u32 dev, __u32 magic)
 /*
  * Is a regular file of filesystem @dev watched, whichever task touches it,
  * and in which counter slot?  @inode (or, without one, @magic) names the
- * filesystem's type when a slot is given out.
+ * filesystem's type when a slot is given out.  Only a watched task gives
+ * a filesystem its slot (@may_claim): with --pid, a filesystem that no
+ * watched task has touched holds no map of theirs to follow, and other
+ * tasks' work there is not this run's.
  */
 static __always_inline bool fl_file_watched(umode_t mode, __u32 dev, struct inode *inode,
-					    __u32 magic, __u32 *slot)
+					    __u32 magic, bool may_claim, __u32 *slot)
 {
 	/* regular files: block-device and directory mappings have other rules */
 	if ((mode & S_IFMT_) != S_IFREG_)
@@ -381,6 +477,8 @@ static __always_inline bool fl_file_watched(umode_t mode, __u32 dev, struct inod
 	if (!fl_cfg.filter_dev) {
 		__u32 s = fl_slot_find(dev);
 
+		if (s >= FL_SLOT_NEW && !may_claim)
+			return false;
 		if (s >= FL_SLOT_NEW) {
 			/* rare: a new filesystem, or one beyond the last slot */
 			if (inode)
@@ -390,20 +488,14 @@ static __always_inline bool fl_file_watched(umode_t mode, __u32 dev, struct inod
 		*slot = s;
 		return true;
 	}
-	*slot = 0;
-	for (int i = 0; i < FL_MAX_DEVS; i++) {
-		if (fl_watch_devs[i] && fl_watch_devs[i] == dev) {
-			*slot = i + 1;
-			return true;
-		}
-	}
-	return false;
+	*slot = fl_slot_filtered(dev);
+	return *slot != 0;
 }
 
 static __always_inline bool fl_watched_vals(umode_t mode, __u32 dev, struct inode *inode,
 					    __u32 magic, __u32 *slot)
 {
-	return fl_task_watched() && fl_file_watched(mode, dev, inode, magic, slot);
+	return fl_task_watched() && fl_file_watched(mode, dev, inode, magic, true, slot);
 }
 
 /*
@@ -446,19 +538,205 @@ static __always_inline __u32 fl_fs_rules_of(__u32 magic)
 }
 
 /*
+ * Is the current task's record of @k->sem complete, every hold it has of
+ * it recorded by the lock hooks?  Yes if the task began after the hooks
+ * were in place (it took every hold through them), or if the lock word
+ * has shown it holding none of @k->sem since then (fl_own, set by
+ * fl_precise_none): any hold it has now came later, through the hooks.
+ * Their programs run to the end in the task before it goes on, unless
+ * the kernel preempts BPF programs (another task could find one busy and
+ * skip it): the loader enables this only where the kernel does not, no
+ * acquisition path is left unhooked (no lockdep _nested forms) and every
+ * read acquisition hook attached.
+ */
+static __always_inline struct fl_precise_ctl *fl_precise_ctl_get(void)
+{
+	__u32 zero = 0;
+	struct fl_precise_ctl *c = bpf_map_lookup_elem(&fl_precise_ctl, &zero);
+
+	if (!c || !c->own)
+		return NULL;
+	/*
+	 * The loader says "on" once the hooks are attached; the first program
+	 * to see it stamps the time, on the kernel's clock (task start_time
+	 * is ktime_get_ns; the loader's clock may sit in a time namespace).
+	 */
+	if (!c->ready_ns)
+		c->ready_ns = bpf_ktime_get_ns();
+	return c;
+}
+
+/* Did the current task begin after the hooks were in place? */
+static __always_inline bool fl_precise_new_task(struct fl_precise_ctl *c)
+{
+	struct task_struct *t = (void *)bpf_get_current_task();
+
+	return BPF_CORE_READ(t, start_time) > c->ready_ns;
+}
+
+static __always_inline bool fl_precise_own(struct fl_held_key *k)
+{
+	struct fl_precise_ctl *c = fl_precise_ctl_get();
+
+	if (!c)
+		return false;
+	return fl_precise_new_task(c) || bpf_map_lookup_elem(&fl_own, k);
+}
+
+/* The lock word shows the current task holding none of @sem: note it. */
+static __always_inline void fl_precise_none(struct rw_semaphore *sem)
+{
+	struct fl_held_key k = { .sem = (__u64)sem };
+	struct fl_precise_ctl *c;
+	__u8 one = 1;
+
+	if (!fl_cfg.precise)
+		return;
+	c = fl_precise_ctl_get();
+	/* a task begun since the hooks were in place needs no note */
+	if (!c || fl_precise_new_task(c))
+		return;
+	k.pid = (__u32)bpf_get_current_pid_tgid();
+	if (!bpf_map_lookup_elem(&fl_own, &k))
+		bpf_map_update_elem(&fl_own, &k, &one, BPF_ANY);
+}
+
+/* A hold went unrecorded: no task's own record can be trusted from now. */
+static __always_inline void fl_precise_own_off(void)
+{
+	__u32 zero = 0;
+	struct fl_precise_ctl *c = bpf_map_lookup_elem(&fl_precise_ctl, &zero);
+
+	if (c)
+		c->own = 0;
+}
+
+/*
+ * The PREEMPT_RT shape of an rw_semaphore: upstream 42254105dfe8
+ * ("locking/rwsem: Add rtmutex based R/W semaphore implementation", 5.15)
+ * builds it on rwbase_rt from 943f0edb754f ("locking/rt: Add base code for
+ * RT rw_semaphore and rwlock"): struct rw_semaphore { struct rwbase_rt
+ * rwbase; } with rwbase.readers an atomic_t and rwbase.rtmutex an
+ * rt_mutex_base whose owner is the writer (bit 0: RT_MUTEX_HAS_WAITERS).
+ * The same in 6.1 and 6.12 (kernel/locking/rwbase_rt.c):
+ *
+ *   readers == READER_BIAS          free
+ *   readers == READER_BIAS + n      n readers (fast path), no writer
+ *   readers == n (bias removed)     a writer owns the rtmutex and waits
+ *                                   for the n readers left (n == 0: for
+ *                                   nobody; it does not hold the lock yet)
+ *   readers == WRITER_BIAS          write-locked by the rtmutex owner
+ *
+ * downgrade_write leaves READER_BIAS + 1.  No field names a reader.  Local
+ * flavours (the build's vmlinux.h is not an RT kernel's); chosen by BTF at
+ * load: bpf_core_field_exists(rwbase) is true exactly on RT kernels.
+ */
+struct rt_mutex_base___fl {
+	struct task_struct *owner;
+} __attribute__((preserve_access_index));
+
+struct rwbase_rt___fl {
+	atomic_t readers;
+	struct rt_mutex_base___fl rtmutex;
+} __attribute__((preserve_access_index));
+
+struct rw_semaphore___rt {
+	struct rwbase_rt___fl rwbase;
+} __attribute__((preserve_access_index));
+
+#define FL_RT_READER_BIAS	(1U << 31)
+#define FL_RT_WRITER_BIAS	(1U << 30)
+
+/*
+ * The RT lock word of @sem: false on a kernel without that shape.  *writer
+ * is the task holding it for writing (0: none), *readers how many hold it
+ * for reading.
+ */
+static __always_inline bool fl_rwsem_rt_word(struct rw_semaphore *sem, __u64 *writer,
+					     __u64 *readers)
+{
+	struct rw_semaphore___rt *rt = (void *)sem;
+	__u32 r;
+
+	if (!bpf_core_field_exists(rt->rwbase))
+		return false;
+	/* no RT field's offset computed above the test (a global function's
+	 * verifier walks every path: a hoisted, poisoned relocation fails) */
+	barrier_var(rt);
+	r = (__u32)BPF_CORE_READ(rt, rwbase.readers.counter);
+	*writer = 0;
+	*readers = 0;
+	if (r == FL_RT_WRITER_BIAS)
+		*writer = (__u64)BPF_CORE_READ(rt, rwbase.rtmutex.owner) & ~1UL;
+	else
+		*readers = r & ~FL_RT_READER_BIAS;
+	return true;
+}
+
+/*
  * The owner hint cannot say whether we are among the readers (it names the
  * last reader, and is not cleared when that reader leaves); our own
  * recorded acquisitions can.  "Not me" needs more than a missing record: a
  * hold taken before tracking attached, or by a path the hooks do not see,
  * would look the same.  So it is claimed only when the recorded read holds
  * of this semaphore account for every reader the lock word counts.
+ *
+ * Every recorded hold is in the lock word (an acquisition is recorded
+ * after the kernel counted it, a release before the kernel uncounts it,
+ * a grant after rwsem_mark_wake() counted it: locks.bpf.c), so if the
+ * records equal the count at one moment, no unrecorded reader, such as we,
+ * is among them.  That moment must be the same for both: the count is
+ * read between two reads of the records' word, and a generation that
+ * moved in between (an acquisition recorded after the count was read
+ * could make up for an unrecorded hold of ours) sends us round again.
+ * The loads are not reordered on x86; a weakly ordered machine would need
+ * a barrier BPF does not have before 6.15.
+ *
+ * fl_precise_try looks once: FREE or EXCL_OTHER if the lock word now
+ * proves we hold nothing, READERS_NOT_ME if the records account for it,
+ * SHARED_OTHER if they do not (yet).
  */
+static __always_inline __u8 fl_precise_try(struct rw_semaphore *sem, __u64 *rec,
+					   __u64 *owner, __u64 *word)
+{
+	__u64 v, task = 0, count;
+	bool wlocked;
+
+	v = *(volatile __u64 *)rec;
+	/* a helper call: neither merged with the caller's read nor moved */
+	if (fl_rwsem_rt_word(sem, &task, &count)) {
+		wlocked = task != 0;
+	} else {
+		barrier_var(sem);	/* as in fl_rwsem_rt_word, for RT kernels */
+		count = BPF_CORE_READ(sem, count.counter);
+		wlocked = count & 1;
+		if (wlocked)
+			task = BPF_CORE_READ(sem, owner.counter) & ~0x7UL;
+		count = (count >> 8) & ((1UL << 55) - 1);
+	}
+	*word = v;
+	if (wlocked) {
+		/* a writer, not we (we held nothing as writer a moment ago),
+		 * and readers cannot hold it with a writer */
+		if (task == bpf_get_current_task())
+			return FL_LOCK_SHARED_OTHER;
+		*owner = task;
+		return FL_LOCK_EXCL_OTHER;
+	}
+	if (!count)
+		return FL_LOCK_FREE;
+	if (*(volatile __u64 *)rec == v && (__u32)v == count)
+		return FL_LOCK_READERS_NOT_ME;
+	return FL_LOCK_SHARED_OTHER;
+}
+
 static __always_inline __u8 fl_precise_refine(struct rw_semaphore *sem, __u8 state,
-					      unsigned long readers)
+					      __u64 *owner)
 {
 	struct fl_held_key k = { .sem = (__u64)sem };
+	__u64 *rec;
 	struct fl_held *h;
-	__s64 *recorded;
+	__u64 word;
 
 	if (!fl_cfg.precise || (state != FL_LOCK_SHARED_OTHER && state != FL_LOCK_SHARED_ME))
 		return state;
@@ -466,10 +744,87 @@ static __always_inline __u8 fl_precise_refine(struct rw_semaphore *sem, __u8 sta
 	h = bpf_map_lookup_elem(&fl_held, &k);
 	if (h && h->readers)
 		return FL_LOCK_SHARED_ME;
-	recorded = bpf_map_lookup_elem(&fl_sem_readers, &k.sem);
-	if (recorded && *recorded == (__s64)readers)
+	/* records exist only for the locks the hooks track (fl_sem_watched) */
+	rec = bpf_map_lookup_elem(&fl_sem_readers, &k.sem);
+	if (!rec)
+		return FL_LOCK_SHARED_OTHER;
+	if (fl_precise_own(&k))
 		return FL_LOCK_READERS_NOT_ME;
-	return FL_LOCK_SHARED_OTHER;
+	return fl_precise_try(sem, rec, owner, &word);
+}
+
+/*
+ * A check that would otherwise count "unknown" looks again, a bounded
+ * number of times: another reader may be between the kernel's change of
+ * the lock word and the hook that records it (well under a microsecond
+ * on hardware).  A global function: the verifier walks the loop once per
+ * program, not once per caller.
+ */
+#define FL_PRECISE_TRIES 256
+
+__noinline int fl_precise_settle(__u64 addr)
+{
+	__u64 *rec = bpf_map_lookup_elem(&fl_sem_readers, &addr);
+	struct rw_semaphore *sem = (void *)addr;
+	__u64 word, owner;
+	int state = FL_LOCK_SHARED_OTHER;
+
+	if (!rec)
+		return state;
+	for (int i = 0; i < FL_PRECISE_TRIES && state == FL_LOCK_SHARED_OTHER; i++)
+		state = fl_precise_try(sem, rec, &owner, &word);
+	return state;
+}
+
+/* A pointer's value as a plain number, for a global function's argument. */
+static __always_inline __u64 fl_addr(void *p)
+{
+	__u64 a = 0;
+
+	bpf_probe_read_kernel(&a, sizeof(a), &p);
+	return a;
+}
+
+/* SHARED_OTHER, about to be counted unknown: wait for precise tracking. */
+static __always_inline __u8 fl_precise_wait(struct rw_semaphore *sem, __u8 state,
+					    __u64 *owner)
+{
+	if (!fl_cfg.precise || state != FL_LOCK_SHARED_OTHER)
+		return state;
+	state = fl_precise_settle(fl_addr(sem));
+	if (state == FL_LOCK_EXCL_OTHER) {
+		__u64 writer, readers;
+
+		if (fl_rwsem_rt_word(sem, &writer, &readers)) {
+			*owner = writer;
+		} else {
+			barrier_var(sem);
+			*owner = BPF_CORE_READ(sem, owner.counter) & ~0x7UL;
+		}
+	}
+	return state;
+}
+
+/*
+ * fl_rwsem_state on PREEMPT_RT: free and write-locked are read as on other
+ * kernels; readers are counted but not named, so a shared hold is unknown
+ * ("shared-owner-other" without an owner) unless precise tracking knows.
+ */
+static __always_inline __u8 fl_rwsem_rt_state(struct rw_semaphore *sem, __u64 *owner)
+{
+	__u64 writer, readers;
+
+	if (!fl_rwsem_rt_word(sem, &writer, &readers))
+		return FL_LOCK_NA;
+	if (writer) {
+		if (writer == bpf_get_current_task())
+			return FL_LOCK_EXCL_ME;
+		*owner = writer;
+		return FL_LOCK_EXCL_OTHER;
+	}
+	if (!readers)
+		return FL_LOCK_FREE;
+	return fl_precise_refine(sem, FL_LOCK_SHARED_OTHER, owner);
 }
 
 /*
@@ -478,7 +833,7 @@ static __always_inline __u8 fl_precise_refine(struct rw_semaphore *sem, __u8 sta
  * whose bit 0 marks reader ownership.  The reader owner is only a hint
  * (set by the last reader, never cleared on up_read).  *owner gets the
  * other task named by the owner field; fl_task_pid() names it, only for
- * events that are sent.
+ * events that are sent.  PREEMPT_RT kernels: fl_rwsem_rt_state.
  */
 static __always_inline __u8 fl_rwsem_state(struct rw_semaphore *sem, __u64 *owner)
 {
@@ -487,7 +842,7 @@ static __always_inline __u8 fl_rwsem_state(struct rw_semaphore *sem, __u64 *owne
 	__u64 task;
 
 	if (!bpf_core_field_exists(sem->count))
-		return FL_LOCK_NA;
+		return fl_rwsem_rt_state(sem, owner);
 	count = FL_RD(sem, count.counter);
 	word = FL_RD(sem, owner.counter);
 	task = word & ~0x7UL;
@@ -495,17 +850,21 @@ static __always_inline __u8 fl_rwsem_state(struct rw_semaphore *sem, __u64 *owne
 	if (count & 1) {
 		if (task == me)
 			return FL_LOCK_EXCL_ME;
+		/* a writer that is not we: no reader holds it either */
+		fl_precise_none(sem);
 		*owner = task;
 		return FL_LOCK_EXCL_OTHER;
 	}
 	readers = (count >> 8) & ((1UL << 55) - 1);
-	if (!readers)
+	if (!readers) {
+		fl_precise_none(sem);
 		return FL_LOCK_FREE;
+	}
 	/* the hint survives up_read: "me" may be a read lock long released */
 	if ((word & 1) && task == me)
-		return fl_precise_refine(sem, FL_LOCK_SHARED_ME, readers);
+		return fl_precise_refine(sem, FL_LOCK_SHARED_ME, owner);
 	*owner = task;
-	return fl_precise_refine(sem, FL_LOCK_SHARED_OTHER, readers);
+	return fl_precise_refine(sem, FL_LOCK_SHARED_OTHER, owner);
 }
 
 static __always_inline __u32 fl_task_pid(__u64 task)
@@ -525,6 +884,14 @@ static __always_inline __u8 fl_inval_lock_state(struct address_space *mapping, _
 	if (!bpf_core_field_exists(mapping->invalidate_lock))
 		return FL_LOCK_NA;
 	return fl_rwsem_state(&mapping->invalidate_lock, owner);
+}
+
+static __always_inline __u8 fl_inval_lock_wait(struct address_space *mapping, __u8 state,
+					       __u64 *owner)
+{
+	if (!bpf_core_field_exists(mapping->invalidate_lock))
+		return state;
+	return fl_precise_wait(&mapping->invalidate_lock, state, owner);
 }
 
 /* Lock evidence into an event that is about to be sent. */
@@ -590,6 +957,7 @@ static __always_inline __u32 fl_lost_kind(__u16 type)
 	case FL_EV_INVAL_BEGIN:
 	case FL_EV_INVAL_STEP:
 	case FL_EV_INVAL_END:
+	case FL_EV_RACE:
 		return FL_CNT_LOST_WINDOWS;
 	case FL_EV_IOMAP_MAP:
 	case FL_EV_STALE_UNSEEN:
@@ -669,8 +1037,13 @@ static __always_inline bool fl_candidate_gate(void *ctx, __u16 type, __u32 slot,
 	/* no REUSE: a hash collision returns -EEXIST and the event is sent,
 	 * rather than one path's repeats counted under another's id */
 	*stack_id = bpf_get_stackid(ctx, &fl_stackmap, 0);
-	if (fl_cfg.emit_all || *stack_id < 0)
+	if (fl_cfg.emit_all)
 		return true;
+	if (*stack_id < 0) {
+		/* the map is never emptied: a full one sends, and says so */
+		fl_count(slot, FL_CNT_STACK_UNKEYED);
+		return true;
+	}
 	key.stack_id = *stack_id;
 	fl_inode_key(inode, &key.inode);
 	now = bpf_ktime_get_ns();
@@ -690,9 +1063,81 @@ static __always_inline bool fl_candidate_gate(void *ctx, __u16 type, __u32 slot,
 }
 
 /*
+ * check: the invalidation another task has in progress on @inode, sent
+ * just before a candidate on it as its race partner (FL_EV_RACE).  check
+ * sends no window of its own: a window matters only to a candidate that
+ * races it, and a punch storm would otherwise send three events a punch
+ * (the storm scenario: up to 10,000 punches a second in a TCG guest,
+ * 22,000 on the host, most of the ring's traffic).  Read here, at the
+ * candidate, whether the window is open is exact, where user space could
+ * only match times and ranges.  The entry belongs to another task, which
+ * may be leaving its syscall: it is copied, then checked to be that
+ * task's window on this inode.
+ */
+static __always_inline void fl_race_send(struct inode *inode, __u32 slot, __s32 stack_id)
+{
+	__u64 key = (__u64)inode;
+	__u32 me = (__u32)bpf_get_current_pid_tgid(), pid, stepped, *owner;
+	struct fl_inval_stack *st = NULL;
+	struct fl_task_inval *t, w;
+	struct fl_event *e;
+
+	owner = bpf_map_lookup_elem(&fl_inval_inodes, &key);
+	if (!owner)
+		return;
+	pid = *owner;
+	if (pid == me)
+		return;
+	t = bpf_map_lookup_elem(&fl_tasks, &pid);
+	if (!t)
+		return;
+	/* the step's fields were set before it (x86: loads stay in order) */
+	stepped = *(volatile __u32 *)&t->step_done;
+	__builtin_memcpy(&w, t, sizeof(w));
+	if (w.pid != pid || w.inode != key || !w.opened)
+		return;
+	if (w.has_stack)
+		st = bpf_map_lookup_elem(&fl_inval_stacks, &pid);
+	e = fl_event_reserve(FL_EV_RACE, slot, NULL, st != NULL);
+	if (!e)
+		return;
+	e->ts = w.ts;
+	e->pid = pid;
+	e->tgid = w.tgid;
+	__builtin_memcpy(e->comm, w.comm, sizeof(e->comm));
+	e->inode = w.key;
+	e->fs_magic = w.magic;
+	e->op = w.op;
+	e->start = w.start;
+	e->end = w.end;
+	e->aux = w.mode;
+	e->kaddr = me;
+	e->stack_id = stack_id;
+	if (stepped) {
+		e->flags |= FL_F_STEPPED | (w.step_precise ? FL_F_PRECISE : 0);
+		e->inval_lock = w.step_inval;
+		e->inval_owner = w.step_inval_owner;
+		e->i_rwsem = w.step_irw;
+		e->i_rwsem_owner = w.step_irw_owner;
+	}
+	if (st) {
+		__u32 n = st->nr;
+
+		if (n > FL_MAX_FRAMES)
+			n = FL_MAX_FRAMES;
+		if (!bpf_probe_read_kernel(e->frames, sizeof(e->frames), st->frames)) {
+			e->nr_frames = n;
+			e->flags |= FL_F_STACK;
+		}
+	}
+	bpf_ringbuf_submit(e, 0);
+}
+
+/*
  * The event for a judged hook, or NULL when nothing is to be sent: not a
  * candidate (unless every event is recorded), a repeat the gate counted, or
- * a full ring buffer.
+ * a full ring buffer.  check sends an insertion's, fault-around's or
+ * write's race partner first.
  */
 static __always_inline struct fl_event *fl_event_for(void *ctx, __u16 type, __u32 slot,
 						     struct inode *inode, bool candidate,
@@ -702,6 +1147,8 @@ static __always_inline struct fl_event *fl_event_for(void *ctx, __u16 type, __u3
 		return NULL;
 	if (candidate && !fl_candidate_gate(ctx, type, slot, inode, stack_id))
 		return NULL;
+	if (candidate && !fl_cfg.emit_all && type != FL_EV_DELETE)
+		fl_race_send(inode, slot, *stack_id);
 	return fl_event_reserve(type, slot, inode, candidate);
 }
 
@@ -756,17 +1203,126 @@ static __always_inline __u64 fl_folio_nr_pages(struct folio *folio)
 	return 1ULL << (flags1 & 0xff);
 }
 
-/* Open the task's invalidation window on @inode (once per syscall). */
-static __always_inline void fl_window_open(void *ctx, struct fl_task_inval *t,
-					   struct inode *inode, __u32 slot)
+/*
+ * The last invalidation that began on each inode (by inode address), for
+ * the window form of the stale-map rule (iomap.bpf.c): its range, its task
+ * and when it began and ended.  A write's folio in that range is sent only
+ * when it began after the write's map was taken, and check sends this
+ * window as the folio's race partner (FL_EV_RACE with FL_F_ENDED when it
+ * had ended): by then it may have left fl_tasks.  Written whole at open
+ * (an update replaces the element), ended in place at the syscall's exit by
+ * its own task.  LRU: an evicted inode's entry is one no write waits on.
+ */
+struct fl_inval_last {
+	__u64 ts;		/* the window opened */
+	__u64 ts_end;		/* it closed, successfully (0: running, or failed) */
+	__u64 start, end;
+	__u32 pid, tgid;
+	__u32 magic;
+	__u8 op;
+	__u8 pad[3];
+	struct fl_inode_key key;
+	char comm[FL_COMM_LEN];
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 4096);
+	__type(key, __u64);
+	__type(value, struct fl_inval_last);
+} fl_inval_last SEC(".maps");
+
+/* Where an fl_inval_last is put together before it replaces the old one. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct fl_inval_last);
+} fl_inval_last_scratch SEC(".maps");
+
+/* @t's window opened on its inode: it is now the inode's last. */
+static __always_inline void fl_inval_last_open(struct fl_task_inval *t)
 {
+	struct fl_inval_last *l;
+	__u32 zero = 0;
+
+	l = bpf_map_lookup_elem(&fl_inval_last_scratch, &zero);
+	if (!l)
+		return;
+	l->ts = t->ts;
+	l->ts_end = 0;
+	l->start = t->start;
+	l->end = t->end;
+	l->pid = t->pid;
+	l->tgid = t->tgid;
+	l->magic = t->magic;
+	l->op = t->op;
+	l->key = t->key;
+	__builtin_memcpy(l->comm, t->comm, sizeof(l->comm));
+	bpf_map_update_elem(&fl_inval_last, &t->inode, l, BPF_ANY);
+}
+
+/*
+ * @t's syscall returned @ret: if its window is still the inode's last,
+ * it ended (a failed one stays "running": neither can be judged).
+ */
+static __always_inline void fl_inval_last_close(struct fl_task_inval *t, long ret)
+{
+	struct fl_inval_last *l = bpf_map_lookup_elem(&fl_inval_last, &t->inode);
+
+	if (!l || l->pid != t->pid || l->ts != t->ts || ret)
+		return;
+	l->ts_end = bpf_ktime_get_ns();
+}
+
+/* check: the invalidator's stack, kept for its race partners. */
+static __always_inline void fl_window_keep_stack(void *ctx, struct fl_task_inval *t)
+{
+	struct fl_inval_stack *st;
+	__u32 pid = t->pid, zero = 0;
+	long n;
+
+	st = bpf_map_lookup_elem(&fl_inval_stacks, &pid);
+	if (!st) {
+		st = bpf_map_lookup_elem(&fl_inval_stack_zero, &zero);
+		if (!st || bpf_map_update_elem(&fl_inval_stacks, &pid, st, BPF_ANY))
+			return;
+		st = bpf_map_lookup_elem(&fl_inval_stacks, &pid);
+		if (!st)
+			return;
+	}
+	n = bpf_get_stack(ctx, st->frames, sizeof(st->frames), 0);
+	if (n <= 0)
+		return;
+	st->nr = n / sizeof(__u64);
+	t->has_stack = 1;
+}
+
+/*
+ * Open the task's invalidation window on @inode (once per syscall).
+ * record sends it; check only notes who invalidates the inode, with the
+ * stack when @stack (the syscall's entry has none worth keeping).
+ */
+static __always_inline void fl_window_open(void *ctx, struct fl_task_inval *t,
+					   struct inode *inode, __u32 slot, bool stack)
+{
+	__u64 key = (__u64)inode;
 	struct fl_event *e;
 
-	t->inode = (__u64)inode;
+	t->inode = key;
 	t->slot = slot;
+	t->ts = bpf_ktime_get_ns();
 	fl_inode_key(inode, &t->key);
 	t->magic = BPF_CORE_READ(inode, i_sb, s_magic);
 	t->opened = 1;
+	if (fl_fs_rules_of(t->magic) & FL_RULE_STALE_WINDOW)
+		fl_inval_last_open(t);
+	if (!fl_cfg.emit_all) {
+		bpf_map_update_elem(&fl_inval_inodes, &key, &t->pid, BPF_ANY);
+		if (stack)
+			fl_window_keep_stack(ctx, t);
+		return;
+	}
 	e = fl_event_new_stack(FL_EV_INVAL_BEGIN, slot, inode);
 	if (!e)
 		return;

@@ -46,13 +46,19 @@ static __always_inline int fl_enter(void *ctx, struct inode *inode, __u8 op,
 	t.start = start;
 	t.end = end;
 	t.mode = mode;
-	if (!bpf_map_update_elem(&fl_tasks, &pid, &t, BPF_NOEXIST))
+	t.pid = pid;
+	t.tgid = bpf_get_current_pid_tgid() >> 32;
+	bpf_get_current_comm(t.comm, sizeof(t.comm));
+	if (!bpf_map_update_elem(&fl_tasks, &pid, &t, BPF_NOEXIST)) {
 		fl_active_add(1);
-	else if (bpf_map_update_elem(&fl_tasks, &pid, &t, BPF_ANY))
-		return 0;	/* full: this invalidation goes untracked */
+	} else if (bpf_map_update_elem(&fl_tasks, &pid, &t, BPF_ANY)) {
+		/* full: this invalidation goes untracked, and the verdict says so */
+		fl_count(slot, FL_CNT_INVAL_FULL);
+		return 0;
+	}
 	tp = bpf_map_lookup_elem(&fl_tasks, &pid);
 	if (tp && inode)
-		fl_window_open(ctx, tp, inode, slot);
+		fl_window_open(ctx, tp, inode, slot, false);
 	return 0;
 }
 
@@ -79,6 +85,17 @@ static __always_inline int fl_exit(struct syscall_trace_exit *ctx)
 		return 0;
 	if (ctx->ret == 0)
 		fl_count(copy.slot, FL_CNT_INVALIDATIONS);
+	if (fl_fs_rules_of(copy.magic) & FL_RULE_STALE_WINDOW)
+		fl_inval_last_close(&copy, ctx->ret);
+	if (!fl_cfg.emit_all) {
+		__u32 *owner = bpf_map_lookup_elem(&fl_inval_inodes, &copy.inode);
+
+		/* another task's window on the inode stays its */
+		if (owner && *owner == pid)
+			bpf_map_delete_elem(&fl_inval_inodes, &copy.inode);
+		bpf_map_delete_elem(&fl_inval_stacks, &pid);
+		return 0;
+	}
 	e = fl_event_new(FL_EV_INVAL_END, copy.slot, NULL);
 	if (!e)
 		return 0;
@@ -176,10 +193,25 @@ static __always_inline int fl_fs_step(void *ctx, struct inode *inode, __u8 op)
 		return 0;
 	}
 	if (!t->opened)
-		fl_window_open(ctx, t, inode, slot);
+		fl_window_open(ctx, t, inode, slot, false);
 	if (t->stepped || t->inode != (__u64)inode)
 		return 0;
 	t->stepped = 1;
+	if (!fl_cfg.emit_all) {
+		__u64 key = (__u64)inode;
+
+		/* kept for the race partners of candidates (fl_race_send) */
+		t->step_inval = fl_inval_lock_state(inode->i_mapping, &inval_owner);
+		t->step_inval_owner = fl_task_pid(inval_owner);
+		t->step_irw = fl_rwsem_state(&inode->i_rwsem, &irw_owner);
+		t->step_irw_owner = fl_task_pid(irw_owner);
+		t->step_precise = fl_cfg.precise;
+		fl_window_keep_stack(ctx, t);
+		/* after the fields: another task's fl_race_send reads it first */
+		__sync_fetch_and_add(&t->step_done, 1);
+		bpf_map_update_elem(&fl_inval_inodes, &key, &pid, BPF_ANY);
+		return 0;
+	}
 	e = fl_event_new_stack(FL_EV_INVAL_STEP, slot, inode);
 	if (!e)
 		return 0;

@@ -31,6 +31,12 @@
  * map for it; the fs's ->iomap_valid runs after the folio is in the cache,
  * so a healthy fs remaps at that very folio, a buggy one writes it and
  * moves past it.
+ *
+ * Where faultline knows no sequence (gfs2, zonefs: FL_RULE_STALE_WINDOW),
+ * the rule is judged by invalidation windows instead: a folio the write
+ * instantiates after an invalidation of the inode began since its map was
+ * handed out goes to user space with when the map was taken, whatever the
+ * write does next; the engine finds the invalidation and decides.
  */
 #define BMAP_ATTRFORK_ (1U << 8)
 #define BMAP_COWFORK_ (1U << 9)
@@ -38,9 +44,13 @@
 #define XFS_MAGIC_ 0x58465342
 #define ZOOFS_MAGIC_ 0x7a6f6f66
 
+#define FL_FORM_SEQ	1	/* the fs's extent sequence decides */
+#define FL_FORM_WINDOW	2	/* invalidation windows decide (user space) */
+
 struct fl_map_state {
 	__u64 inode;
-	__u64 seq;		/* the fs's extent sequence just after mapping */
+	__u64 seq;		/* FL_FORM_SEQ: the fs's extent sequence just after mapping */
+	__u64 map_ts;		/* FL_FORM_WINDOW: when the map was handed out */
 	__u64 wpos, wend;	/* the write's range, from its iomap_iter step */
 	__u64 mpos, mend;	/* the map's range */
 	__u64 use_pos;		/* the folio instantiated under the stale map */
@@ -48,6 +58,8 @@ struct fl_map_state {
 	__u8 active;		/* between the map and the next iomap_iter step */
 	__u8 shared;		/* IOMAP_F_SHARED: the COW fork counts too */
 	__u8 pending;		/* use_pos waits for the verdict */
+	__u8 form;		/* FL_FORM_*, 0: the map is not followed */
+	__u8 pad[3];
 	__u32 slot;
 };
 
@@ -67,7 +79,10 @@ struct {
 	__type(value, struct fl_extchg);
 } fl_extchg SEC(".maps");
 
-/* Each task's current buffered-write map. */
+/*
+ * Each task's current buffered-write map.  A task's entry goes when it
+ * exits (fl_task_exit); LRU only in case an exit was not seen (attach).
+ */
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
 	__uint(max_entries, 8192);
@@ -75,13 +90,25 @@ struct {
 	__type(value, struct fl_map_state);
 } fl_curmap SEC(".maps");
 
-/* The stale use waiting for its verdict, with the stack that made it. */
+/* The stale use waiting for its verdict, with the stack that made it (per task). */
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
 	__uint(max_entries, 1024);
 	__type(key, __u32);
 	__type(value, struct fl_event);
 } fl_stale_use SEC(".maps");
+
+/*
+ * check, window form: the invalidation a stale use waits with, sent just
+ * before it as its race partner (FL_EV_RACE; .type 0: none).  Per task
+ * like fl_stale_use, and goes with it at the task's exit.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 1024);
+	__type(key, __u32);
+	__type(value, struct fl_event);
+} fl_stale_race SEC(".maps");
 
 /*
  * The filesystem's own extent sequence, as its ->iomap_valid compares it:
@@ -151,7 +178,25 @@ static __always_inline void fl_step_begins(struct iomap_iter *iter, struct inode
 			processed = BPF_CORE_READ(old, processed);
 		done = BPF_CORE_READ(iter, pos) + (processed > 0 ? processed : 0);
 		use = bpf_map_lookup_elem(&fl_stale_use, &pid);
-		if (done <= st->use_pos) {
+		if (st->form == FL_FORM_WINDOW) {
+			/* both verdicts go to user space: it knows the windows */
+			if (use) {
+				struct fl_event *race = bpf_map_lookup_elem(&fl_stale_race, &pid);
+
+				if (race && race->type == FL_EV_RACE) {
+					if (bpf_ringbuf_output(&fl_events, race, sizeof(*race), 0))
+						fl_count(st->slot, FL_CNT_LOST);
+					race->type = 0;
+				}
+				use->aux = done;
+				if (bpf_ringbuf_output(&fl_events, use, sizeof(*use), 0)) {
+					fl_count(st->slot, FL_CNT_LOST);
+					fl_count(st->slot, FL_CNT_LOST_MAPS);
+				} else {
+					fl_count(st->slot, FL_CNT_CANDIDATES);
+				}
+			}
+		} else if (done <= st->use_pos) {
 			fl_count(st->slot, FL_CNT_STALE_REVALIDATED);
 		} else if (use) {
 			use->aux = done;
@@ -192,7 +237,8 @@ static __always_inline int fl_iomap_iter_common(void *ctx, struct iomap_iter *it
 			if (!(fl_fs_rules_of(FL_RD(inode, i_sb, s_magic)) & FL_RULE_WRITE_LOCKED) ||
 			    fl_is_internal(inode))
 				fl_count(slot, FL_CNT_UNCHECKED);
-			else if (irw == FL_LOCK_SHARED_OTHER || irw == FL_LOCK_NA)
+			else if ((irw = fl_precise_wait(&inode->i_rwsem, irw, &irw_owner)) ==
+				 FL_LOCK_SHARED_OTHER || irw == FL_LOCK_NA)
 				fl_count(slot, FL_CNT_UNKNOWN);
 			else
 				candidate = true;
@@ -219,16 +265,28 @@ static __always_inline void fl_map_for_write(struct inode *inode, struct iomap *
 	__u32 pid = (__u32)bpf_get_current_pid_tgid();
 	struct fl_map_state *st = bpf_map_lookup_elem(&fl_curmap, &pid);
 
+	__u32 rules;
+
 	/* no step seen (attached mid-write): nothing to judge */
 	if (!st || st->inode != (__u64)inode)
 		return;
 	st->active = 0;
-	if (!st->write || !(fl_fs_rules_of(BPF_CORE_READ(inode, i_sb, s_magic)) & FL_RULE_STALE_MAPS))
+	st->form = 0;
+	if (!st->write)
+		return;
+	rules = fl_fs_rules_of(BPF_CORE_READ(inode, i_sb, s_magic));
+	if (!(rules & (FL_RULE_STALE_MAPS | FL_RULE_STALE_WINDOW)))
 		return;
 	st->shared = !!(BPF_CORE_READ(iomap, flags) & IOMAP_F_SHARED_);
 	/* read after ->iomap_begin: never older than the map's cookie */
-	if (!fl_fs_seq(inode, st->shared, &st->seq))
+	if ((rules & FL_RULE_STALE_MAPS) && fl_fs_seq(inode, st->shared, &st->seq)) {
+		st->form = FL_FORM_SEQ;
+	} else if (rules & FL_RULE_STALE_WINDOW) {
+		st->form = FL_FORM_WINDOW;
+		st->map_ts = bpf_ktime_get_ns();
+	} else {
 		return;
+	}
 	st->mpos = BPF_CORE_READ(iomap, offset);
 	st->mend = st->mpos + BPF_CORE_READ(iomap, length);
 	st->slot = slot;
@@ -402,7 +460,7 @@ static __always_inline int fl_extent_changed(struct xfs_inode *ip, int state, bo
 	if (!ip || (state & BMAP_ATTRFORK_))
 		return 0;
 	if (!fl_file_watched(FL_RD(ip, i_vnode.i_mode), FL_RD(ip, i_vnode.i_sb, s_dev),
-			     &ip->i_vnode, 0, &slot))
+			     &ip->i_vnode, 0, fl_task_watched(), &slot))
 		return 0;
 	key = (__u64)&ip->i_vnode;
 	cow = FL_RD(ip, i_cowfp);
@@ -434,6 +492,48 @@ static __always_inline int fl_extent_changed(struct xfs_inode *ip, int state, bo
 }
 
 /*
+ * check sends no windows: the invalidation that made a window-form use a
+ * candidate is kept to go with it as its race partner, as it was when the
+ * folio came (FL_F_ENDED: it had ended, successfully, at aux).  record
+ * sends every window itself.
+ */
+static __always_inline void fl_stale_race_keep(struct fl_event *use, struct fl_inval_last *last)
+{
+	__u32 pid = use->pid;
+	struct fl_event *r = bpf_map_lookup_elem(&fl_stale_race, &pid);
+
+	if (!r) {
+		bpf_map_update_elem(&fl_stale_race, &pid, use, BPF_ANY);
+		r = bpf_map_lookup_elem(&fl_stale_race, &pid);
+		if (!r)
+			return;
+	}
+	r->type = FL_EV_RACE;
+	r->flags = 0;
+	r->slot = use->slot;
+	r->cpu = use->cpu;
+	r->ts = last->ts;
+	r->pid = last->pid;
+	r->tgid = last->tgid;
+	__builtin_memcpy(r->comm, last->comm, sizeof(r->comm));
+	r->inode = last->key;
+	r->fs_magic = last->magic;
+	r->op = last->op;
+	r->start = last->start;
+	r->end = last->end;
+	r->inval_lock = FL_LOCK_NA;
+	r->i_rwsem = FL_LOCK_NA;
+	r->inval_owner = 0;
+	r->i_rwsem_owner = 0;
+	r->nr_frames = 0;
+	r->kaddr = pid;
+	r->stack_id = use->stack_id;
+	r->aux = *(volatile __u64 *)&last->ts_end;
+	if (r->aux)
+		r->flags |= FL_F_ENDED;
+}
+
+/*
  * A folio enters the page cache.  Instantiated by a task in the middle of
  * a buffered write under a map that has gone stale since it was handed
  * out, it is what the fs must revalidate: keep it for the verdict.
@@ -445,6 +545,7 @@ static __always_inline int fl_folio_instantiated(void *ctx, struct folio *folio)
 	struct address_space *mapping;
 	struct inode *inode;
 	__u64 pos, seq, inval_owner = 0, irw_owner = 0;
+	struct fl_inval_last *last = NULL;
 	struct fl_event *e;
 
 	if (!st || !st->active || st->pending || !folio)
@@ -458,9 +559,19 @@ static __always_inline int fl_folio_instantiated(void *ctx, struct folio *folio)
 	pos = BPF_CORE_READ(folio, index) << fl_cfg.page_shift;
 	if (pos < st->wpos || pos >= st->wend || pos < st->mpos || pos >= st->mend)
 		return 0;
-	if (!fl_fs_seq(inode, st->shared, &seq) || seq == st->seq)
+	if (st->form == FL_FORM_WINDOW) {
+		__u64 key = (__u64)inode, end;
+
+		last = bpf_map_lookup_elem(&fl_inval_last, &key);
+		end = pos + (fl_folio_nr_pages(folio) << fl_cfg.page_shift);
+		/* no invalidation of this folio began since the map: nothing to judge */
+		if (!last || last->ts <= st->map_ts || last->start >= end || pos >= last->end)
+			return 0;
+	} else if (!fl_fs_seq(inode, st->shared, &seq) || seq == st->seq) {
 		return 0;
-	fl_count(st->slot, FL_CNT_STALE_USES);
+	} else {
+		fl_count(st->slot, FL_CNT_STALE_USES);
+	}
 	e = bpf_map_lookup_elem(&fl_stale_use, &pid);
 	if (!e) {
 		struct fl_event zero = {};
@@ -473,11 +584,18 @@ static __always_inline int fl_folio_instantiated(void *ctx, struct folio *folio)
 	fl_event_init(e, FL_EV_FOLIO_USE, st->slot, inode);
 	e->start = pos;
 	e->end = pos + (fl_folio_nr_pages(folio) << fl_cfg.page_shift);
-	e->kaddr = st->mpos;
+	if (st->form == FL_FORM_WINDOW) {
+		e->op = FL_FOLIO_USE_WINDOW;
+		e->kaddr = st->map_ts;
+	} else {
+		e->kaddr = st->mpos;
+	}
 	e->flags |= FL_F_CANDIDATE;
 	fl_event_locks(e, fl_inval_lock_state(mapping, &inval_owner), inval_owner,
 		       fl_rwsem_state(&inode->i_rwsem, &irw_owner), irw_owner);
 	fl_event_stack(ctx, e);
+	if (last && !fl_cfg.emit_all)
+		fl_stale_race_keep(e, last);
 	st->use_pos = pos;
 	st->pending = 1;
 	return 0;
@@ -590,6 +708,18 @@ int BPF_PROG(fl_xfs_wb_cow_invalid, struct xfs_inode *ip, const struct iomap *io
 	     unsigned int wpcseq, int whichfork)
 {
 	return fl_kernel_found_stale(ip, (__u64)wpcseq << 32, 2);
+}
+
+/* A task exits: its write state goes with it, not when the LRU gets to it. */
+SEC("tp_btf/sched_process_exit")
+int BPF_PROG(fl_task_exit, struct task_struct *p)
+{
+	__u32 pid = (__u32)bpf_get_current_pid_tgid();
+
+	bpf_map_delete_elem(&fl_curmap, &pid);
+	bpf_map_delete_elem(&fl_stale_use, &pid);
+	bpf_map_delete_elem(&fl_stale_race, &pid);
+	return 0;
 }
 
 char LICENSE[] SEC("license") = "GPL";

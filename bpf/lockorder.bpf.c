@@ -181,9 +181,14 @@ int BPF_PROG(fl_lo_xfs_iunlock, struct xfs_inode *ip, unsigned int flags, unsign
 /* Exclusive-by-me from a probe read (an inode pointer kept in a map). */
 static __always_inline __u8 sem_excl_me(struct rw_semaphore *sem)
 {
-	long count = BPF_CORE_READ(sem, count.counter);
-	unsigned long word = BPF_CORE_READ(sem, owner.counter);
+	__u64 writer, readers;
+	long count;
+	unsigned long word;
 
+	if (fl_rwsem_rt_word(sem, &writer, &readers))
+		return writer == bpf_get_current_task() ? FL_LOCK_EXCL_ME : FL_LOCK_NA;
+	count = BPF_CORE_READ(sem, count.counter);
+	word = BPF_CORE_READ(sem, owner.counter);
 	if ((count & 1) && (word & ~0x7UL) == bpf_get_current_task())
 		return FL_LOCK_EXCL_ME;
 	return FL_LOCK_NA;

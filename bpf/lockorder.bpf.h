@@ -82,15 +82,20 @@ static __always_inline __u64 fl_lo_sem(const struct fl_lo_hold *h)
 
 /*
  * Does the lock word still show @h held?  Exclusive: the writer bit with
- * us as owner; shared: any reader (the owner hint cannot say which).
- * Unreadable words (PREEMPT_RT) and journal handles say yes.
+ * us as owner; shared: any reader (the owner hint cannot say which; on
+ * PREEMPT_RT no field names one).  Journal handles say yes.
  */
 static __always_inline bool fl_lo_still_held(const struct fl_lo_hold *h)
 {
 	struct rw_semaphore *sem = (void *)fl_lo_sem(h);
 	unsigned long count, owner;
+	__u64 writer, readers;
 
-	if (!sem || !bpf_core_field_exists(sem->count))
+	if (!sem)
+		return true;
+	if (fl_rwsem_rt_word(sem, &writer, &readers))
+		return (h->mode & FL_LKM_EXCL) ? writer == bpf_get_current_task() : readers != 0;
+	if (!bpf_core_field_exists(sem->count))
 		return true;
 	count = BPF_CORE_READ(sem, count.counter);
 	if (h->mode & FL_LKM_EXCL) {
@@ -320,6 +325,7 @@ static __noinline void fl_lo_resolve(struct fl_lo_task *t)
 		__u32 i = FL_LO_HELD - 1 - k;
 		struct rw_semaphore *sem;
 		unsigned long count, owner;
+		__u64 writer, readers;
 		struct fl_lo_hold *h;
 		bool held, known;
 
@@ -329,16 +335,25 @@ static __noinline void fl_lo_resolve(struct fl_lo_task *t)
 		if (!h->attempt)
 			continue;
 		sem = (void *)fl_lo_sem(h);
-		if (!sem || !bpf_core_field_exists(sem->count))
+		if (!sem)
 			continue;
-		count = BPF_CORE_READ(sem, count.counter);
-		owner = BPF_CORE_READ(sem, owner.counter);
-		if (h->mode & FL_LKM_EXCL) {
-			held = (count & 1) && (owner & ~0x7UL) == me;
-			known = true;
+		if (fl_rwsem_rt_word(sem, &writer, &readers)) {
+			/* RT: a shared attempt is settled only when no reader is left */
+			held = (h->mode & FL_LKM_EXCL) && writer == me;
+			known = (h->mode & FL_LKM_EXCL) || !readers;
 		} else {
-			held = !(count & 1) && (count >> 8) && (owner & 1) && (owner & ~0x7UL) == me;
-			known = held || !(count >> 8) || (count & 1);
+			if (!bpf_core_field_exists(sem->count))
+				continue;
+			count = BPF_CORE_READ(sem, count.counter);
+			owner = BPF_CORE_READ(sem, owner.counter);
+			if (h->mode & FL_LKM_EXCL) {
+				held = (count & 1) && (owner & ~0x7UL) == me;
+				known = true;
+			} else {
+				held = !(count & 1) && (count >> 8) && (owner & 1) &&
+				       (owner & ~0x7UL) == me;
+				known = held || !(count >> 8) || (count & 1);
+			}
 		}
 		if (!known)
 			continue;

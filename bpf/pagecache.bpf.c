@@ -35,13 +35,18 @@ static __always_inline int fl_insert_common(void *ctx, struct address_space *map
 		irw = fl_rwsem_state(&host->i_rwsem, &irw_owner);
 		if (!fl_held_by_me(irw)) {
 			if (!(fl_fs_rules_of(FL_RD(host, i_sb, s_magic)) & FL_RULE_INSERT_LOCKED) ||
-			    fl_is_internal(host))
+			    fl_is_internal(host)) {
 				fl_count(slot, FL_CNT_UNCHECKED);
-			else if (inval == FL_LOCK_NA || inval == FL_LOCK_SHARED_OTHER ||
-				 irw == FL_LOCK_SHARED_OTHER)
-				fl_count(slot, FL_CNT_UNKNOWN);
-			else
-				candidate = true;
+			} else {
+				/* neither held by me, as far as known: settle the rest */
+				inval = fl_inval_lock_wait(mapping, inval, &inval_owner);
+				irw = fl_precise_wait(&host->i_rwsem, irw, &irw_owner);
+				if (inval == FL_LOCK_NA || inval == FL_LOCK_SHARED_OTHER ||
+				    irw == FL_LOCK_SHARED_OTHER)
+					fl_count(slot, FL_CNT_UNKNOWN);
+				else
+					candidate = true;
+			}
 		}
 	}
 	e = fl_event_for(ctx, FL_EV_INSERT, slot, host, candidate, &stack_id);
@@ -64,8 +69,8 @@ static __noinline int fl_delete_common(void *ctx, struct folio *folio)
 	struct fl_task_inval *t;
 	struct inode *host;
 	struct fl_event *e;
-	__u32 slot;
-	__u8 inval;
+	__u32 slot, rules;
+	__u8 inval, irw;
 	bool candidate = false, in_window = false;
 	__s32 stack_id = -1;
 
@@ -83,7 +88,7 @@ static __noinline int fl_delete_common(void *ctx, struct folio *folio)
 	if (t) {
 		/* truncate(2) names a path: the inode shows up here first. */
 		if (!t->opened)
-			fl_window_open(ctx, t, host, slot);
+			fl_window_open(ctx, t, host, slot, true);
 		in_window = t->inode == (__u64)host;
 	}
 
@@ -91,7 +96,9 @@ static __noinline int fl_delete_common(void *ctx, struct folio *folio)
 	 * Inside its own invalidation, any state but "exclusive by me" proves
 	 * the task does not hold the lock exclusive (readers exclude a
 	 * writer).  Outside, a truncation under a shared hold is the fault
-	 * path's bug (seed 000): user space checks the stack.
+	 * path's bug (seed 000): user space checks the stack.  Filesystems
+	 * that truncate under i_rwsem instead (fuse, gfs2: FL_RULE_INVAL_IRWSEM)
+	 * are judged on it, inside their own invalidation only.
 	 */
 	inval = fl_inval_lock_state(mapping, &inval_owner);
 	if (inval != FL_LOCK_EXCL_ME && inval != FL_LOCK_NA &&
@@ -99,13 +106,23 @@ static __noinline int fl_delete_common(void *ctx, struct folio *folio)
 	    (fl_fs_rules_of(FL_RD(host, i_sb, s_magic)) & FL_RULE_INVAL_EXCL) &&
 	    !fl_is_internal(host))
 		candidate = true;
+	irw = FL_LOCK_NA;
+	if (in_window && !candidate) {
+		rules = fl_fs_rules_of(FL_RD(host, i_sb, s_magic));
+		if ((rules & FL_RULE_INVAL_IRWSEM) && !(rules & FL_RULE_INVAL_EXCL)) {
+			irw = fl_rwsem_state(&host->i_rwsem, &irw_owner);
+			candidate = irw != FL_LOCK_EXCL_ME && irw != FL_LOCK_NA &&
+				    !fl_is_internal(host);
+		}
+	}
 	e = fl_event_for(ctx, FL_EV_DELETE, slot, host, candidate, &stack_id);
 	if (!e)
 		return 0;
 	e->start = BPF_CORE_READ(folio, index) << fl_cfg.page_shift;
 	e->end = e->start + (fl_folio_nr_pages(folio) << fl_cfg.page_shift);
-	fl_event_locks(e, inval, inval_owner, fl_rwsem_state(&host->i_rwsem, &irw_owner),
-		       irw_owner);
+	if (irw == FL_LOCK_NA)
+		irw = fl_rwsem_state(&host->i_rwsem, &irw_owner);
+	fl_event_locks(e, inval, inval_owner, irw, irw_owner);
 	if (in_window)
 		e->flags |= FL_F_IN_WINDOW;
 	fl_event_submit(ctx, e, slot, candidate, stack_id);

@@ -39,19 +39,13 @@ static int set_assume(struct fl_cli *c, const char *arg)
 
 const struct fl_opt fl_opts_rules[] = {
 	{ "assume-protocol", 'A', "FS:RULE[,RULE]", "test faultline: add a requirement to a "
-	  "filesystem's protocol (e.g. xfs:map-pages-locked)", set_assume },
+	  "filesystem's protocol (e.g. xfs:map-pages-locked)", .set = set_assume },
 	{ NULL },
 };
 
-static int set_json(struct fl_cli *c, const char *arg)
-{
-	c->live.json_path = arg;
-	return 0;
-}
-
 const struct fl_opt fl_opts_json[] = {
 	{ "json", 'j', "FILE", "also write the report as JSON (a new or regular file)",
-	  set_json },
+	  FL_LIVE(FL_STORE_STR, json_path) },
 	{ NULL },
 };
 
@@ -65,8 +59,9 @@ static int set_verbose(struct fl_cli *c, const char *arg)
 }
 
 static const struct fl_opt general[] = {
-	{ "verbose", 'v', NULL, "more diagnostics (twice: libbpf's own)", set_verbose },
-	{ "help", 'h', NULL, "this help; the manual is faultline-<command>(8)", NULL },
+	{ "verbose", 'v', NULL, "more diagnostics (twice: libbpf's own)", .set = set_verbose },
+	{ "help", 'h', NULL, "this help; the manual is faultline-<command>(8)",
+	  .set = NULL },	/* the parser prints it */
 	{ NULL },
 };
 
@@ -146,6 +141,27 @@ static const struct fl_opt *find(const struct fl_cmd_spec *spec, int key)
 	return NULL;
 }
 
+static int apply(struct fl_cli *c, const struct fl_opt *o, const char *arg)
+{
+	char *base = o->in_live ? (char *)&c->live : c->cmd;
+
+	switch (o->store) {
+	case FL_STORE_STR:
+		*(const char **)(base + o->off) = arg;
+		return 0;
+	case FL_STORE_TRUE:
+		*(bool *)(base + o->off) = true;
+		return 0;
+	case FL_STORE_SECS:
+		if (!fl_cli_seconds(arg, (double *)(base + o->off)))
+			return 0;
+		fl_err("--%s %s: not a positive number of seconds", o->name, arg);
+		return -1;
+	default:
+		return o->set(c, arg);
+	}
+}
+
 int fl_cli_parse(const struct fl_cmd_spec *spec, int argc, char **argv, struct fl_cli *c,
 		 int *first)
 {
@@ -187,7 +203,7 @@ int fl_cli_parse(const struct fl_cmd_spec *spec, int argc, char **argv, struct f
 			fl_cli_usage(spec);
 			return -1;
 		}
-		if (o->set(c, optarg))
+		if (apply(c, o, optarg))
 			return -1;
 	}
 	*first = optind;

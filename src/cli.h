@@ -7,6 +7,8 @@
 #ifndef FL_CLI_H
 #define FL_CLI_H
 
+#include <stddef.h>
+
 #include "live.h"
 
 #define FL_VERSION	"0.2.0"
@@ -24,14 +26,33 @@ struct fl_cli {
 	void *cmd;
 };
 
-/* One option: --name [ARG], -key; set() says what is wrong before it fails. */
+/*
+ * What a row does with its argument: most rows only store it, in the live
+ * session's options or the command's own, at an offset (FL_LIVE, FL_CMD);
+ * the others have a set() that checks it and says what is wrong.
+ */
+enum fl_opt_store {
+	FL_STORE_FN,		/* set() */
+	FL_STORE_STR,		/* const char *: the argument */
+	FL_STORE_TRUE,		/* bool: true (no argument) */
+	FL_STORE_SECS,		/* double: a positive number of seconds */
+};
+
+/* One option: --name [ARG], -key. */
 struct fl_opt {
 	const char *name;
 	int key;		/* getopt's: a short letter */
 	const char *arg;	/* its argument's name in --help, NULL: none */
 	const char *help;	/* one line */
-	int (*set)(struct fl_cli *c, const char *arg);	/* 0, or -1 */
+	int (*set)(struct fl_cli *c, const char *arg);	/* 0, or -1 after saying why */
+	enum fl_opt_store store;
+	bool in_live;		/* stored in fl_cli.live, else in fl_cli.cmd */
+	size_t off;
 };
+
+#define FL_LIVE(kind, field) \
+	.store = (kind), .in_live = true, .off = offsetof(struct fl_live_opts, field)
+#define FL_CMD(kind, type, field) .store = (kind), .off = offsetof(type, field)
 
 /*
  * Option groups, each shared by the commands that take it (NULL-terminated

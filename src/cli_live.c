@@ -33,26 +33,18 @@ static int set_pid(struct fl_cli *c, const char *arg)
 
 const struct fl_opt fl_opts_filters[] = {
 	{ "dev", 'd', "DEV", "watch only this mounted filesystem: its block device or "
-	  "MAJ:MIN (repeatable, up to 7)", set_dev },
+	  "MAJ:MIN (repeatable, up to 7)", .set = set_dev },
 	{ "path", 'p', "DIR", "watch only the filesystem of the mount holding DIR "
-	  "(repeatable)", set_path },
-	{ "pid", 'P', "PID", "watch only this process (repeatable)", set_pid },
+	  "(repeatable)", .set = set_path },
+	{ "pid", 'P', "PID", "watch only this process (repeatable)", .set = set_pid },
 	{ NULL },
 };
 
 /* ---- the session ------------------------------------------------------ */
 
-static int set_duration(struct fl_cli *c, const char *arg)
-{
-	if (!fl_cli_seconds(arg, &c->live.duration))
-		return 0;
-	fl_err("--duration %s: not a positive number of seconds", arg);
-	return -1;
-}
-
 const struct fl_opt fl_opts_duration[] = {
 	{ "duration", 't', "SECS", "stop after SECS seconds (default: when CMD, if any, "
-	  "exits, or at SIGINT/SIGTERM)", set_duration },
+	  "exits, or at SIGINT/SIGTERM)", FL_LIVE(FL_STORE_SECS, duration) },
 	{ NULL },
 };
 
@@ -81,18 +73,11 @@ static int set_ring_size(struct fl_cli *c, const char *arg)
 	return 0;
 }
 
-static int set_self_cost(struct fl_cli *c, const char *arg)
-{
-	(void)arg;
-	c->live.self_cost = true;
-	return 0;
-}
-
 const struct fl_opt fl_opts_ring[] = {
 	{ "ring-size", 'r', "MIB", "BPF ring buffer: integer MiB, or KiB with K (4K..1024); "
-	  "what does not fit is lost, and said", set_ring_size },
+	  "what does not fit is lost, and said", .set = set_ring_size },
 	{ "self-cost", 'C', NULL, "measure faultline's own BPF run time (\"self_cost\" in "
-	  "the JSON)", set_self_cost },
+	  "the JSON)", FL_LIVE(FL_STORE_TRUE, self_cost) },
 	{ NULL },
 };
 
@@ -114,19 +99,12 @@ static int set_locks(struct fl_cli *c, const char *arg)
 	return 0;
 }
 
-static int set_lock_order(struct fl_cli *c, const char *arg)
-{
-	(void)arg;
-	c->live.lock_order = true;
-	return 0;
-}
-
 const struct fl_opt fl_opts_attach[] = {
 	{ "attach", 'a', "MODE", "auto (tracepoint, else fentry, else kprobe), or force tp, "
-	  "fentry or kprobe", set_attach },
+	  "fentry or kprobe", .set = set_attach },
 	{ "locks", 'L', "MODE", "lock evidence: word (the lock words) or precise (fentry on "
-	  "the rw_semaphore operations)", set_locks },
+	  "the rw_semaphore operations)", .set = set_locks },
 	{ "lock-order", 'O', NULL, "also verify lock order: cycles and inversions of the "
-	  "documented hierarchy", set_lock_order },
+	  "documented hierarchy", FL_LIVE(FL_STORE_TRUE, lock_order) },
 	{ NULL },
 };

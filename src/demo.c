@@ -131,14 +131,6 @@ static void say_skipped(const struct demo *d)
 		fl_warn("demo: %s was NOT RUN: %s", d->skipped[i], d->why[i]);
 }
 
-static int set_seconds(struct fl_cli *c, const char *arg)
-{
-	if (!fl_cli_seconds(arg, &((struct demo *)c->cmd)->seconds))
-		return 0;
-	fl_err("--duration %s: not a positive number of seconds", arg);
-	return -1;
-}
-
 static int set_fs(struct fl_cli *c, const char *arg)
 {
 	struct demo *d = c->cmd;
@@ -146,30 +138,18 @@ static int set_fs(struct fl_cli *c, const char *arg)
 	return parse_fs(arg, d->fstypes, &d->nfs);
 }
 
-static int set_faults_only(struct fl_cli *c, const char *arg)
-{
-	(void)arg;
-	((struct demo *)c->cmd)->faults_only = true;
-	return 0;
-}
-
-static int set_stale_maps(struct fl_cli *c, const char *arg)
-{
-	(void)arg;
-	((struct demo *)c->cmd)->stale_maps = true;
-	return 0;
-}
-
 static const struct fl_opt demo_opts[] = {
-	{ "duration", 't', "SECS", "workload time per filesystem (default 3)", set_seconds },
-	{ "seconds", 's', "SECS", "the same as --duration (older name)", set_seconds },
+	{ "duration", 't', "SECS", "workload time per filesystem (default 3)",
+	  FL_CMD(FL_STORE_SECS, struct demo, seconds) },
+	{ "seconds", 's', "SECS", "the same as --duration (older name)",
+	  FL_CMD(FL_STORE_SECS, struct demo, seconds) },
 	{ "fs", 'f', "LIST", "comma-separated list of ext4, xfs, tmpfs, f2fs, gfs2, zonefs, fuse "
 	  "(default ext4,xfs,tmpfs); one this machine cannot make is skipped, saying why",
-	  set_fs },
+	  .set = set_fs },
 	{ "faults-only", 'F', NULL, "only the mmap fault threads (what `make bench` measures)",
-	  set_faults_only },
+	  FL_CMD(FL_STORE_TRUE, struct demo, faults_only) },
 	{ "stale-maps", 'S', NULL, "instead: unaligned writes racing writeback, cache drops "
-	  "and punches (seed 002's conditions)", set_stale_maps },
+	  "and punches (seed 002's conditions)", FL_CMD(FL_STORE_TRUE, struct demo, stale_maps) },
 	{ NULL },
 };
 

@@ -44,6 +44,7 @@ enum fl_rec_type {
 	FL_REC_LO_EDGE,		/* struct fl_rec_lo_edge: lock-order repeats BPF counted */
 	FL_REC_LO_CLASS,	/* struct fl_rec_lo_class: ... and acquisitions */
 	FL_REC_SLOTS,		/* JSON: the filesystems unfiltered runs gave slots to */
+	FL_REC_ATTACH,		/* JSON: attach table and protocols, after a module's hooks attached */
 	FL_REC_TYPE_MAX,
 };
 
@@ -149,6 +150,10 @@ int fl_dump_lo_class(struct fl_dump_writer *w, const struct fl_lo_class_key *k,
  * filesystems appear): {"slots": [as the header's], "other_magics": [...]}.
  */
 int fl_dump_slots(struct fl_dump_writer *w, const struct fl_run_info *ri);
+/* A module loaded after the start brought hooks: the attach table and protocols again. */
+int fl_dump_attach(struct fl_dump_writer *w, const struct fl_run_info *ri);
+/* The kernel's symbols read again (a module loaded): stacks are named from @ks now. */
+void fl_dump_ksyms(struct fl_dump_writer *w, const struct fl_ksyms *ks);
 int fl_dump_settle(struct fl_dump_writer *w, uint64_t kaddr, bool present, uint64_t changes);
 /* The run is over: the room kept for the closing records may be used. */
 void fl_dump_closing(struct fl_dump_writer *w);

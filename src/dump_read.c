@@ -93,6 +93,16 @@ static int64_t jint(json_object *o, const char *key, int64_t dflt)
 	return json_object_get_int64(v);
 }
 
+static double jdouble(json_object *o, const char *key, double dflt)
+{
+	json_object *v;
+
+	if (!json_object_object_get_ex(o, key, &v) ||
+	    !(json_object_is_type(v, json_type_int) || json_object_is_type(v, json_type_double)))
+		return dflt;
+	return json_object_get_double(v);
+}
+
 static bool jbool(json_object *o, const char *key)
 {
 	json_object *v;
@@ -132,6 +142,59 @@ static void header_slots(json_object *h, struct fl_run_info *ri)
 }
 
 /* A SLOTS record: the slots an unfiltered run gave out so far. */
+static void header_attach(json_object *h, struct fl_run_info *ri)
+{
+	json_object *a = jarr(h, "attach");
+
+	for (size_t i = 0; a && i < json_object_array_length(a) && ri->nattach < FL_MAX_ATTACH; i++) {
+		json_object *o = json_object_array_get_idx(a, i);
+		struct fl_attach_status *st = &ri->attach[ri->nattach++];
+
+		COPY(st->prog, jstr(o, "program"));
+		COPY(st->target, jstr(o, "target"));
+		COPY(st->status, jstr(o, "status"));
+		COPY(st->why, jstr(o, "why"));
+		COPY(st->module, jstr(o, "module"));
+		st->late = jdouble(o, "late_s", -1) >= 0;
+		st->late_s = jdouble(o, "late_s", 0);
+	}
+}
+
+/* The recording kernel's protocol table replaces the local one. */
+static void header_protocols(json_object *h)
+{
+	json_object *a = jarr(h, "protocols");
+
+	for (size_t i = 0; a && i < json_object_array_length(a); i++) {
+		json_object *o = json_object_array_get_idx(a, i);
+		uint32_t magic = (uint32_t)jint(o, "magic", 0);
+
+		if (fl_fs_proto(magic))
+			fl_rules_set_flags(magic, (uint32_t)jint(o, "flags", 0));
+		else
+			fl_warn("dump: protocol of unknown filesystem %s (0x%x) ignored",
+				jstr(o, "name"), magic);
+	}
+}
+
+/* Hooks a module loaded after the start brought: the whole table again. */
+static int attach_rec(const unsigned char *p, size_t len, struct fl_run_info *ri)
+{
+	struct json_tokener *tok = json_tokener_new();
+	json_object *o = json_tokener_parse_ex(tok, (const char *)p, (int)len);
+
+	json_tokener_free(tok);
+	if (!o || !json_object_is_type(o, json_type_object) || !jarr(o, "attach")) {
+		json_object_put(o);
+		return -1;
+	}
+	ri->nattach = 0;
+	header_attach(o, ri);
+	header_protocols(o);
+	json_object_put(o);
+	return 0;
+}
+
 static int slots_rec(const unsigned char *p, size_t len, struct fl_run_info *ri)
 {
 	struct json_tokener *tok = json_tokener_new();
@@ -151,38 +214,6 @@ static int slots_rec(const unsigned char *p, size_t len, struct fl_run_info *ri)
 			(uint32_t)json_object_get_int64(json_object_array_get_idx(a, i));
 	json_object_put(o);
 	return 0;
-}
-
-static void header_attach(json_object *h, struct fl_run_info *ri)
-{
-	json_object *a = jarr(h, "attach");
-
-	for (size_t i = 0; a && i < json_object_array_length(a) && ri->nattach < FL_MAX_ATTACH; i++) {
-		json_object *o = json_object_array_get_idx(a, i);
-		struct fl_attach_status *st = &ri->attach[ri->nattach++];
-
-		COPY(st->prog, jstr(o, "program"));
-		COPY(st->target, jstr(o, "target"));
-		COPY(st->status, jstr(o, "status"));
-		COPY(st->why, jstr(o, "why"));
-	}
-}
-
-/* The recording kernel's protocol table replaces the local one. */
-static void header_protocols(json_object *h)
-{
-	json_object *a = jarr(h, "protocols");
-
-	for (size_t i = 0; a && i < json_object_array_length(a); i++) {
-		json_object *o = json_object_array_get_idx(a, i);
-		uint32_t magic = (uint32_t)jint(o, "magic", 0);
-
-		if (fl_fs_proto(magic))
-			fl_rules_set_flags(magic, (uint32_t)jint(o, "flags", 0));
-		else
-			fl_warn("dump: protocol of unknown filesystem %s (0x%x) ignored",
-				jstr(o, "name"), magic);
-	}
 }
 
 static int parse_header(const unsigned char *p, size_t len, struct fl_engine *e,
@@ -217,6 +248,8 @@ static int parse_header(const unsigned char *p, size_t len, struct fl_engine *e,
 	COPY(m->attach_mode, jstr(h, "attach_mode"));
 	m->page_shift = (uint32_t)jint(h, "page_shift", 12);
 	ri->lock_words = jbool(h, "lock_words_readable");
+	/* absent in older dumps: their kernels' words were count/owner or unread */
+	COPY(ri->lock_word_shape, jstr(h, "lock_word_shape"));
 	ri->locks = m->locks;
 	ri->attach_mode = m->attach_mode;
 	/* counts come from BPF's snapshots when the recorder wrote them */
@@ -432,6 +465,8 @@ static int one_record(uint32_t type, const unsigned char *p, size_t len, struct 
 		return 0;
 	case FL_REC_SLOTS:
 		return slots_rec(p, len, ri);
+	case FL_REC_ATTACH:
+		return attach_rec(p, len, ri);
 	case FL_REC_HEADER:
 		return -1;		/* only once, first */
 	default:

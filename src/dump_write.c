@@ -191,15 +191,30 @@ static json_object *slots_json(const struct fl_run_info *ri)
 	return slots;
 }
 
+/* The protocol table as resolved on this kernel (and --assume-protocol). */
+static json_object *protocols_json(void)
+{
+	json_object *protos = json_object_new_array();
+	unsigned int np;
+	const struct fl_fs_proto *p = fl_fs_protos(&np);
+
+	for (unsigned int i = 0; i < np; i++) {
+		json_object *o = json_object_new_object();
+
+		json_object_object_add(o, "magic", json_object_new_int64(p[i].magic));
+		json_object_object_add(o, "name", json_object_new_string(p[i].name));
+		json_object_object_add(o, "flags", json_object_new_int64(p[i].flags));
+		json_object_array_add(protos, o);
+	}
+	return protos;
+}
+
 static json_object *header_json(const struct fl_run_info *ri, const struct fl_dump_meta *m)
 {
 	json_object *h = json_object_new_object();
-	json_object *protos = json_object_new_array();
 	json_object *cmd = json_object_new_array();
 	json_object *filters = json_object_new_object();
 	char buf[256];
-	unsigned int np;
-	const struct fl_fs_proto *p = fl_fs_protos(&np);
 
 	json_object_object_add(h, "format", json_object_new_string("faultline-dump"));
 	json_object_object_add(h, "format_version", json_object_new_int(FL_DUMP_VERSION));
@@ -217,6 +232,7 @@ static json_object *header_json(const struct fl_run_info *ri, const struct fl_du
 	json_object_object_add(h, "page_shift",
 			       json_object_new_int(__builtin_ctz(sysconf(_SC_PAGESIZE))));
 	json_object_object_add(h, "lock_words_readable", json_object_new_boolean(ri->lock_words));
+	json_object_object_add(h, "lock_word_shape", json_object_new_string(ri->lock_word_shape));
 	json_object_object_add(h, "lock_evidence", json_object_new_string(ri->locks));
 	json_object_object_add(h, "attach_mode", json_object_new_string(ri->attach_mode));
 	json_object_object_add(h, "ncpus", json_object_new_int(ri->ncpus));
@@ -232,16 +248,7 @@ static json_object *header_json(const struct fl_run_info *ri, const struct fl_du
 	json_object_object_add(h, "command", cmd);
 	json_object_object_add(h, "slots", slots_json(ri));
 	json_object_object_add(h, "attach", fl_report_attach_json(ri));
-	/* the protocol table as resolved on this kernel (and --assume-protocol) */
-	for (unsigned int i = 0; i < np; i++) {
-		json_object *o = json_object_new_object();
-
-		json_object_object_add(o, "magic", json_object_new_int64(p[i].magic));
-		json_object_object_add(o, "name", json_object_new_string(p[i].name));
-		json_object_object_add(o, "flags", json_object_new_int64(p[i].flags));
-		json_object_array_add(protos, o);
-	}
-	json_object_object_add(h, "protocols", protos);
+	json_object_object_add(h, "protocols", protocols_json());
 	return h;
 }
 
@@ -319,6 +326,28 @@ int fl_dump_slots(struct fl_dump_writer *w, const struct fl_run_info *ri)
 	json_object_object_add(o, "other_magics", other);
 	text = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN);
 	err = fl_dump_record(w, FL_REC_SLOTS, text, strlen(text), NULL, 0);
+	json_object_put(o);
+	return err;
+}
+
+void fl_dump_ksyms(struct fl_dump_writer *w, const struct fl_ksyms *ks)
+{
+	/* a symbol written again replaces its name in the reader: harmless */
+	free(w->sym_done);
+	w->sym_done = ks ? fl_xcalloc(ks->n / 8 + 1, 1) : NULL;
+	w->ks = ks;
+}
+
+int fl_dump_attach(struct fl_dump_writer *w, const struct fl_run_info *ri)
+{
+	json_object *o = json_object_new_object();
+	const char *text;
+	int err;
+
+	json_object_object_add(o, "attach", fl_report_attach_json(ri));
+	json_object_object_add(o, "protocols", protocols_json());
+	text = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN);
+	err = fl_dump_record(w, FL_REC_ATTACH, text, strlen(text), NULL, 0);
 	json_object_put(o);
 	return err;
 }

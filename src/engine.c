@@ -150,9 +150,17 @@ static void window_close(struct fl_engine *e, struct fl_window *w, uint64_t ts)
 	*w = e->open[--e->nopen];
 }
 
+/* A window whose END was lost: it ended at @ts at the latest. */
+static void window_unended(struct fl_engine *e, struct fl_window *w, uint64_t ts)
+{
+	e->windows_unended++;
+	window_close(e, w, ts > w->begin.ts ? ts : w->begin.ts);
+}
+
 /*
  * A task is in one syscall at a time, so a new invalidation ends whatever
- * window it still had open: its END was lost (full ring buffer).
+ * window it still had open: its END was lost (full ring buffer).  So do
+ * windows beyond one per task the table can hold: the oldest goes.
  */
 static void window_begin(struct fl_engine *e, const struct fl_event *ev)
 {
@@ -160,9 +168,17 @@ static void window_begin(struct fl_engine *e, const struct fl_event *ev)
 
 	for (size_t i = 0; i < e->nopen;) {
 		if (e->open[i].begin.pid == ev->pid)
-			window_close(e, &e->open[i], ev->ts);
+			window_unended(e, &e->open[i], ev->ts);
 		else
 			i++;
+	}
+	if (e->nopen == FL_MAX_OPEN_WINDOWS) {
+		size_t oldest = 0;
+
+		for (size_t i = 1; i < e->nopen; i++)
+			if (e->open[i].begin.ts < e->open[oldest].begin.ts)
+				oldest = i;
+		window_unended(e, &e->open[oldest], ev->ts);
 	}
 	if (e->nopen == e->capopen) {
 		size_t cap = e->capopen ? e->capopen * 2 : 16;
@@ -198,8 +214,11 @@ static void window_end(struct fl_engine *e, const struct fl_event *ev)
 {
 	struct fl_window *w = find_open(e, ev->pid, &ev->inode);
 
-	if (w)
-		window_close(e, w, ev->ts);
+	if (!w)
+		return;
+	w->ret = (int64_t)ev->aux;
+	w->ended = true;
+	window_close(e, w, ev->ts);
 }
 
 static bool window_covers(const struct fl_window *w, const struct fl_event *ev)
@@ -234,6 +253,57 @@ static const struct fl_window *find_partner(const struct fl_engine *e,
 	return best;
 }
 
+/*
+ * check sends no windows: BPF sends a candidate's race partner just before
+ * it (FL_EV_RACE), for the candidate of task kaddr with that stack id.
+ */
+static void race_note(struct fl_engine *e, const struct fl_event *ev)
+{
+	struct fl_race *r = &e->races[e->race_next];
+
+	e->race_next = (e->race_next + 1) % FL_RACES;
+	r->used = true;
+	r->ev = *ev;
+}
+
+/* The candidate's partner BPF sent, as a window still open; taken once. */
+static const struct fl_window *race_take(struct fl_engine *e, const struct fl_event *ev)
+{
+	for (size_t i = 0; i < FL_RACES; i++) {
+		struct fl_race *r = &e->races[i];
+		struct fl_window *w = &e->race_win;
+
+		if (!r->used || r->ev.kaddr != ev->pid || r->ev.stack_id != ev->stack_id ||
+		    !same_inode(&r->ev.inode, &ev->inode))
+			continue;
+		r->used = false;
+		/* the same file, another part of it: no race */
+		if (!ranges_overlap(r->ev.start, r->ev.end, ev->start, ev->end))
+			return NULL;
+		memset(w, 0, sizeof(*w));
+		w->begin = r->ev;
+		w->begin.type = FL_EV_INVAL_BEGIN;
+		if (r->ev.flags & FL_F_STEPPED) {
+			w->step = r->ev;
+			w->step.type = FL_EV_INVAL_STEP;
+			w->has_step = true;
+		}
+		/* a window-form stale use's partner may have ended (ret 0) */
+		if (r->ev.flags & FL_F_ENDED) {
+			w->ts_end = r->ev.aux;
+			w->ended = true;
+		}
+		return w;
+	}
+	return NULL;
+}
+
+/* The race partner of a candidate: the one BPF sent, or from the windows. */
+static const struct fl_window *partner_of(const struct fl_engine *e, const struct fl_event *ev)
+{
+	return e->race_now ? e->race_now : find_partner(e, ev);
+}
+
 /* ---- violations ------------------------------------------------------ */
 
 static uint64_t fnv(uint64_t h, const void *p, size_t n)
@@ -245,27 +315,40 @@ static uint64_t fnv(uint64_t h, const void *p, size_t n)
 	return h;
 }
 
-/* One report per rule, inode and code path, however often it recurs. */
-static uint64_t signature(enum fl_rule rule, const struct fl_event *ev)
+/* The code path: the rule and the stack. */
+static uint64_t path_of(enum fl_rule rule, const struct fl_event *ev)
 {
 	uint64_t h = 0xcbf29ce484222325ull;
 	unsigned int n = ev->nr_frames < FL_MAX_FRAMES ? ev->nr_frames : FL_MAX_FRAMES;
 
 	h = fnv(h, &rule, sizeof(rule));
-	h = fnv(h, &ev->inode, sizeof(ev->inode));
 	h = fnv(h, ev->frames, n * sizeof(ev->frames[0]));
 	return h;
 }
 
-/* The new violation, or NULL when it repeats one (or the cap is reached). */
+/* One report per rule, inode and code path, however often it recurs. */
+static uint64_t signature(uint64_t path, const struct fl_event *ev)
+{
+	return fnv(path, &ev->inode, sizeof(ev->inode));
+}
+
+/*
+ * The new violation, or NULL when it repeats one, its code path already
+ * has FL_VIOL_FILES_PER_PATH files (counted on the first), or the cap is
+ * reached.
+ */
 static struct fl_violation *report_sig(struct fl_engine *e, enum fl_rule rule,
 				       enum fl_evidence evid, const struct fl_event *ev,
-				       const struct fl_window *partner, uint64_t sig)
+				       const struct fl_window *partner, uint64_t sig,
+				       uint64_t path)
 {
-	struct fl_violation *v;
+	struct fl_violation *v, *first = NULL;
+	unsigned int files = 0;
 
 	for (size_t i = 0; i < e->nviol; i++) {
 		v = &e->viol[i];
+		if (v->code_path == path && v->rule == rule && !files++)
+			first = v;
 		if (v->sig != sig || v->rule != rule)
 			continue;
 		v->count++;
@@ -282,6 +365,11 @@ static struct fl_violation *report_sig(struct fl_engine *e, enum fl_rule rule,
 			if (partner)
 				v->partner = *partner;
 		}
+		return NULL;
+	}
+	if (files >= FL_VIOL_FILES_PER_PATH) {
+		first->other_files++;
+		first->last_ts = ev->ts;
 		return NULL;
 	}
 	if (e->nviol >= FL_MAX_VIOLATIONS) {
@@ -307,6 +395,7 @@ static struct fl_violation *report_sig(struct fl_engine *e, enum fl_rule rule,
 	v->count = 1;
 	v->last_ts = ev->ts;
 	v->sig = sig;
+	v->code_path = path;
 	v->lo_edge = -1;
 	v->lo_cycle = -1;
 	if (partner) {
@@ -319,7 +408,9 @@ static struct fl_violation *report_sig(struct fl_engine *e, enum fl_rule rule,
 static void report(struct fl_engine *e, enum fl_rule rule, enum fl_evidence evid,
 		   const struct fl_event *ev, const struct fl_window *partner)
 {
-	report_sig(e, rule, evid, ev, partner, signature(rule, ev));
+	uint64_t path = path_of(rule, ev);
+
+	report_sig(e, rule, evid, ev, partner, signature(path, ev), path);
 }
 
 /*
@@ -334,8 +425,9 @@ static void lock_order_found(void *ctx, enum fl_lo_finding what, const struct fl
 	struct fl_violation *v;
 
 	sig = fnv(sig, what == FL_LO_CYCLE ? &cycle : &edge, sizeof(int));
+	/* each edge and cycle is its own path: one entry, whatever its inode */
 	v = report_sig(e, FL_R_LOCK_ORDER, what == FL_LO_CYCLE ? FL_EVID_CYCLE : FL_EVID_INVERSION,
-		       &lo->edges[edge].acq, NULL, sig);
+		       &lo->edges[edge].acq, NULL, sig, sig);
 	if (!v)
 		return;
 	v->lo_edge = edge;
@@ -363,7 +455,7 @@ static void judge_insert(struct fl_engine *e, const struct fl_event *ev)
 		e->lockless_readers++;
 		return;
 	}
-	partner = find_partner(e, ev);
+	partner = partner_of(e, ev);
 	rule = fl_stack_in_fault(e, ev) ? FL_R_FAULT_UNLOCKED : FL_R_INSERT_UNLOCKED;
 	if (proven_not_held(ev->inval_lock) && proven_not_held(ev->i_rwsem)) {
 		report(e, rule, FL_EVID_DEFINITE, ev, partner);
@@ -387,11 +479,40 @@ static void judge_map_pages(struct fl_engine *e, const struct fl_event *ev)
 		return;
 	if (held_by_me(ev->inval_lock))
 		return;
-	partner = find_partner(e, ev);
+	partner = partner_of(e, ev);
 	if (proven_not_held(ev->inval_lock))
 		report(e, FL_R_FAULT_UNLOCKED, FL_EVID_DEFINITE, ev, partner);
 	else if (ev->inval_lock == FL_LOCK_NA && partner && !(ev->flags & FL_F_NO_LOCKWORD))
 		report(e, FL_R_FAULT_UNLOCKED, FL_EVID_OBSERVED_RACE, ev, partner);
+}
+
+/* The task is inside its own invalidation of the event's inode. */
+static bool in_own_window(struct fl_engine *e, const struct fl_event *ev)
+{
+	/*
+	 * Live, BPF knows the window exactly (FL_F_IN_WINDOW); the engine's
+	 * own windows stand in only for complete recordings, where no lost
+	 * END can leave one open by mistake.
+	 */
+	return (ev->flags & FL_F_IN_WINDOW) ||
+	       (e->count_events && find_open(e, ev->pid, &ev->inode));
+}
+
+/*
+ * fuse and gfs2 drop page cache in punch, zero range and truncate under
+ * i_rwsem (and gfs2's glock), never invalidate_lock: inside the task's own
+ * invalidation, a truncation without i_rwsem exclusive breaks that.
+ */
+static void judge_delete_irwsem(struct fl_engine *e, const struct fl_event *ev)
+{
+	if (ev->i_rwsem == FL_LOCK_EXCL_ME || ev->i_rwsem == FL_LOCK_NA)
+		return;
+	if (!fl_stack_truncates(e, ev)) {
+		e->not_truncation++;
+		return;
+	}
+	if (in_own_window(e, ev))
+		report(e, FL_R_INVAL_UNLOCKED, FL_EVID_DEFINITE, ev, NULL);
 }
 
 /*
@@ -408,21 +529,20 @@ static void judge_map_pages(struct fl_engine *e, const struct fl_event *ev)
  */
 static void judge_delete(struct fl_engine *e, const struct fl_event *ev)
 {
-	if (!(fl_fs_flags(ev->fs_magic) & FL_RULE_INVAL_EXCL))
+	uint32_t flags = fl_fs_flags(ev->fs_magic);
+
+	if (!(flags & FL_RULE_INVAL_EXCL)) {
+		if (flags & FL_RULE_INVAL_IRWSEM)
+			judge_delete_irwsem(e, ev);
 		return;
+	}
 	if (ev->inval_lock == FL_LOCK_EXCL_ME || ev->inval_lock == FL_LOCK_NA)
 		return;
 	if (!fl_stack_truncates(e, ev)) {
 		e->not_truncation++;
 		return;
 	}
-	/*
-	 * Live, BPF knows the window exactly (FL_F_IN_WINDOW); the engine's
-	 * own windows stand in only for complete recordings, where no lost
-	 * END can leave one open by mistake.
-	 */
-	if ((ev->flags & FL_F_IN_WINDOW) ||
-	    (e->count_events && find_open(e, ev->pid, &ev->inode)))
+	if (in_own_window(e, ev))
 		report(e, FL_R_INVAL_UNLOCKED, FL_EVID_DEFINITE, ev, NULL);
 	else if (ev->inval_lock == FL_LOCK_SHARED_ME &&
 		 ((ev->flags & FL_F_PRECISE) || fl_stack_in_fault(e, ev)))
@@ -438,7 +558,76 @@ static void judge_iomap(struct fl_engine *e, const struct fl_event *ev)
 	if (!(fl_fs_flags(ev->fs_magic) & FL_RULE_WRITE_LOCKED))
 		return;
 	if (proven_not_held(ev->i_rwsem))
-		report(e, FL_R_WRITE_UNLOCKED, FL_EVID_DEFINITE, ev, find_partner(e, ev));
+		report(e, FL_R_WRITE_UNLOCKED, FL_EVID_DEFINITE, ev, partner_of(e, ev));
+}
+
+/*
+ * How a window @w of another task relates to a map taken at @map_ts and
+ * used for @ev's folio at ev->ts: it ran whole in between (1: the map was
+ * held across it), only partly or not known to have ended well (-1: not
+ * decidable from the times), or not in between at all, or not on the
+ * folio's range (0).
+ */
+static int window_between(const struct fl_window *w, const struct fl_event *ev,
+			  uint64_t map_ts)
+{
+	if (w->begin.pid == ev->pid || !same_inode(&w->begin.inode, &ev->inode) ||
+	    !ranges_overlap(w->begin.start, w->begin.end, ev->start, ev->end))
+		return 0;
+	if ((w->ts_end && w->ts_end < map_ts) || w->begin.ts > ev->ts)
+		return 0;
+	if (w->begin.ts > map_ts && w->ts_end && w->ts_end < ev->ts && w->ended && !w->ret)
+		return 1;
+	return -1;
+}
+
+/*
+ * The window form of the stale-map rule, where no extent sequence is
+ * known (gfs2, zonefs): BPF sent a folio a buffered write instantiated
+ * under a map taken at ev->kaddr, because an invalidation of the folio's
+ * range began since.  If another task's invalidation of that range began
+ * after the map was taken and had ended, successfully, before the folio
+ * was instantiated, the map was held across it: going on past the folio
+ * (ev->aux beyond it) without a new map is a stale use, an observed race
+ * with that invalidation as its partner.  Windows that overlap the map's
+ * life only in part cannot say whether the change came before or after the
+ * map: undecided, counted, never reported.
+ */
+static void judge_folio_use_window(struct fl_engine *e, const struct fl_event *ev)
+{
+	const struct fl_window *across = NULL;
+	bool undecided = false, went_on = ev->aux > ev->start;
+	uint64_t map_ts = ev->kaddr;
+
+	if (!(fl_fs_flags(ev->fs_magic) & FL_RULE_STALE_WINDOW) || fl_stack_in_fault(e, ev))
+		return;
+	/* check: BPF sent the window with the use (FL_EV_RACE); record: all */
+	if (e->race_now) {
+		int r = window_between(e->race_now, ev, map_ts);
+
+		if (r > 0)
+			across = e->race_now;
+		else if (r < 0)
+			undecided = true;
+	}
+	for (size_t i = 0; i < e->nopen + e->nclosed && !across; i++) {
+		const struct fl_window *w = i < e->nopen ? &e->open[i] : &e->closed[i - e->nopen];
+		int r = window_between(w, ev, map_ts);
+
+		if (r > 0)
+			across = w;
+		else if (r < 0)
+			undecided = true;
+	}
+	if (across) {
+		e->stale_window.across++;
+		if (!went_on)
+			e->stale_window.revalidated++;
+		else
+			report(e, FL_R_STALE_MAP, FL_EVID_OBSERVED_RACE, ev, across);
+	} else if (undecided && went_on) {
+		e->stale_window.undecided++;
+	}
 }
 
 /*
@@ -449,6 +638,10 @@ static void judge_iomap(struct fl_engine *e, const struct fl_event *ev)
  */
 static void judge_folio_use(struct fl_engine *e, const struct fl_event *ev)
 {
+	if (ev->op == FL_FOLIO_USE_WINDOW) {
+		judge_folio_use_window(e, ev);
+		return;
+	}
 	if (!(fl_fs_flags(ev->fs_magic) & FL_RULE_STALE_MAPS))
 		return;
 	if (ev->aux <= ev->start || fl_stack_in_fault(e, ev))
@@ -512,6 +705,28 @@ bool fl_stale_newer(uint64_t seen, uint64_t snap, unsigned int forks)
 	return (forks & 2) && (int32_t)((uint32_t)(seen >> 32) - (uint32_t)(snap >> 32)) > 0;
 }
 
+void fl_engine_settle_stale_before(struct fl_engine *e, uint64_t before, fl_seq_now_fn seq_now,
+				   void *ctx)
+{
+	size_t i = 0;
+
+	while (i < e->nunseen) {
+		const struct fl_stale_unseen *u = &e->unseen[i];
+		uint64_t seq;
+
+		if (u->ev.ts >= before) {
+			i++;
+			continue;
+		}
+		if (seq_now(ctx, u->kaddr, &u->ev.inode, &seq) &&
+		    fl_stale_newer(seq, u->snap, u->forks))
+			e->stale.seen_late++;
+		else
+			e->stale.missed++;
+		e->unseen[i] = e->unseen[--e->nunseen];
+	}
+}
+
 void fl_engine_settle_stale(struct fl_engine *e, fl_seq_now_fn seq_now, void *ctx)
 {
 	struct fl_counts t;
@@ -519,16 +734,7 @@ void fl_engine_settle_stale(struct fl_engine *e, fl_seq_now_fn seq_now, void *ct
 	fl_engine_total(e, &t);
 	e->stale.kernel_found = t.c[FL_CNT_STALE_KERNEL];
 	e->stale.seen = t.c[FL_CNT_STALE_SEEN];
-	for (size_t i = 0; i < e->nunseen; i++) {
-		const struct fl_stale_unseen *u = &e->unseen[i];
-		uint64_t seq;
-
-		if (seq_now(ctx, u->kaddr, &u->ev.inode, &seq) &&
-		    fl_stale_newer(seq, u->snap, u->forks))
-			e->stale.seen_late++;
-		else
-			e->stale.missed++;
-	}
+	fl_engine_settle_stale_before(e, UINT64_MAX, seq_now, ctx);
 }
 
 static void count_event(struct fl_engine *e, const struct fl_event *ev)
@@ -551,11 +757,22 @@ static void count_event(struct fl_engine *e, const struct fl_event *ev)
 		e->slots[slot].c[FL_CNT_INVALIDATIONS]++;
 }
 
+/* The judges that look at a stack: judge_insert, judge_delete, judge_folio_use. */
+bool fl_engine_names_frames(const struct fl_event *ev)
+{
+	if (!(ev->flags & FL_F_STACK) || (ev->flags & FL_F_INTERNAL))
+		return false;
+	return ev->type == FL_EV_INSERT || ev->type == FL_EV_DELETE ||
+	       ev->type == FL_EV_FOLIO_USE;
+}
+
 void fl_engine_feed(struct fl_engine *e, const struct fl_event *ev)
 {
 	if (!e->events)
 		e->first_ts = ev->ts;
 	e->events++;
+	if (ev->ts > e->last_ts)
+		e->last_ts = ev->ts;
 	if (e->count_events)
 		count_event(e, ev);
 	/* fs-internal inodes' locks order like any others */
@@ -567,6 +784,12 @@ void fl_engine_feed(struct fl_engine *e, const struct fl_event *ev)
 
 	if (ev->flags & FL_F_INTERNAL)
 		return;
+	if (ev->type == FL_EV_RACE) {
+		race_note(e, ev);
+		return;
+	}
+	/* a candidate takes the partner sent for it, judged or not */
+	e->race_now = (ev->flags & FL_F_CANDIDATE) ? race_take(e, ev) : NULL;
 	switch (ev->type) {
 	case FL_EV_INVAL_BEGIN:
 		window_begin(e, ev);
@@ -601,8 +824,14 @@ void fl_engine_feed(struct fl_engine *e, const struct fl_event *ev)
 	default:
 		break;
 	}
+	e->race_now = NULL;
 }
 
+/*
+ * fl_seen is an LRU map: a key evicted and made again starts its total
+ * from zero.  A total below the last one synced is such a new start, all
+ * of it new (what the old entry counted after the last sync is lost).
+ */
 uint64_t fl_engine_sync_repeats(struct fl_engine *e, const struct fl_seen_key *k,
 				uint64_t repeats)
 {
@@ -613,10 +842,37 @@ uint64_t fl_engine_sync_repeats(struct fl_engine *e, const struct fl_seen_key *k
 		if (v->ev.type != k->type || v->ev.stack_id != k->stack_id ||
 		    !same_inode(&v->ev.inode, &k->inode))
 			continue;
-		add = repeats > v->repeats ? repeats - v->repeats : 0;
+		add = repeats >= v->bpf_total ? repeats - v->bpf_total : repeats;
+		v->bpf_total = repeats;
 		v->count += add;
 		v->repeats += add;
 		return add;
 	}
 	return 0;
+}
+
+size_t fl_engine_tasks_gone(struct fl_engine *e, fl_task_alive_fn alive, void *ctx)
+{
+	size_t gone = 0;
+
+	for (size_t i = 0; i < e->nopen;) {
+		if (alive(ctx, e->open[i].begin.pid)) {
+			i++;
+			continue;
+		}
+		/* the task ended its syscall before exiting: by the newest event */
+		window_unended(e, &e->open[i], e->last_ts);
+		gone++;
+	}
+	for (size_t i = 0; e->lo && i < e->lo->ntasks;) {
+		uint32_t pid = e->lo->tasks[i].pid;
+
+		if (alive(ctx, pid)) {
+			i++;
+			continue;
+		}
+		fl_lo_task_gone(e->lo, pid);
+		gone++;
+	}
+	return gone;
 }

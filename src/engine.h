@@ -22,6 +22,8 @@ struct fl_window {
 	struct fl_event step;	/* the fs's own invalidation code, with stack */
 	bool has_step;
 	uint64_t ts_end;	/* 0 while open */
+	int64_t ret;		/* the syscall's return value, once closed by its END */
+	bool ended;		/* closed by its END (not by the task's next window) */
 };
 
 struct fl_violation {
@@ -32,8 +34,11 @@ struct fl_violation {
 	struct fl_window partner;
 	uint64_t count;		/* occurrences: seen, and the repeats BPF counted */
 	uint64_t repeats;	/* ... of which BPF counted (fl_seen, cumulative) */
+	uint64_t bpf_total;	/* BPF's running total for it when last synced */
+	uint64_t other_files;	/* occurrences on files beyond FL_VIOL_FILES_PER_PATH */
 	uint64_t last_ts;
-	uint64_t sig;
+	uint64_t sig;		/* rule, inode and stack: what one entry stands for */
+	uint64_t code_path;	/* rule and stack, whatever the file */
 	char *path;		/* resolved by the reporter, may stay NULL */
 	int lo_edge;		/* lock-order: the edge (fl_lo_graph.edges), else -1 */
 	int lo_cycle;		/* ... and the cycle it closed, else -1 */
@@ -47,6 +52,11 @@ struct fl_counts {
 typedef const char *(*fl_symname_fn)(void *ctx, uint64_t addr);
 
 #define FL_CLOSED_WINDOWS	64
+/*
+ * Open windows are one per invalidating task; more than this many means
+ * ENDs were lost (each task is in one syscall at a time).
+ */
+#define FL_MAX_OPEN_WINDOWS	1024
 #define FL_MAX_STALE_UNSEEN	4096
 
 /*
@@ -61,6 +71,19 @@ struct fl_stale_unseen {
 	struct fl_event ev;
 };
 
+/*
+ * The window form of the stale-map rule (filesystems whose extent sequence
+ * faultline does not know): folios writes instantiated under a map that an
+ * invalidation of their range may have made stale.
+ */
+struct fl_stale_window_stats {
+	uint64_t across;	/* an invalidation of the folio's range ran whole
+				 * between the map and the folio */
+	uint64_t revalidated;	/* ... and the write stopped there for a new map */
+	uint64_t undecided;	/* one overlapped the map's life only in part (or
+				 * failed, or its end was lost): not judged */
+};
+
 /* Agreement with the filesystem's own stale-map detection. */
 struct fl_stale_stats {
 	uint64_t kernel_found;	/* maps the kernel found stale */
@@ -69,6 +92,21 @@ struct fl_stale_stats {
 	uint64_t missed;	/* ... that faultline never saw change */
 };
 #define FL_MAX_VIOLATIONS	4096
+/*
+ * Files kept per code path: a bug on a path that every file takes (a
+ * service runs for weeks) would otherwise fill the table with one entry per
+ * file and leave no room for the next, different bug.  Occurrences on more
+ * files count on the path's first entry (other_files).
+ */
+#define FL_VIOL_FILES_PER_PATH	8
+
+/* check's race partners (FL_EV_RACE), each until its candidate comes */
+#define FL_RACES		16
+
+struct fl_race {
+	bool used;
+	struct fl_event ev;
+};
 
 struct fl_engine {
 	fl_symname_fn symname;
@@ -79,6 +117,7 @@ struct fl_engine {
 	size_t nopen, capopen;
 	struct fl_window closed[FL_CLOSED_WINDOWS];
 	size_t closed_next, nclosed;
+	uint64_t windows_unended;	/* closed without their END: it was lost */
 
 	struct fl_violation *viol;
 	size_t nviol, capviol;
@@ -88,16 +127,27 @@ struct fl_engine {
 	struct fl_stale_unseen *unseen;
 	size_t nunseen, capunseen;
 	struct fl_stale_stats stale;
+	struct fl_stale_window_stats stale_window;
 	uint64_t events;
 	uint64_t not_truncation;	/* unlocked deletions that were not truncation */
 	uint64_t lockless_readers;	/* unlocked insertions by uprobes, fs-verity */
 	uint64_t first_ts;
+	uint64_t last_ts;	/* the newest event's */
 	struct fl_lo_graph *lo;	/* lock-order graph (FL_EV_LOCK_ACQ/REL) */
+	struct fl_race races[FL_RACES];
+	size_t race_next;
+	struct fl_window race_win;	/* the candidate being judged: its partner */
+	const struct fl_window *race_now;
 };
 
 struct fl_engine *fl_engine_new(fl_symname_fn symname, void *symctx);
 void fl_engine_free(struct fl_engine *e);
 void fl_engine_feed(struct fl_engine *e, const struct fl_event *ev);
+/*
+ * Would feeding @ev name its frames (fl_stack_*: symname)?  Live, naming
+ * needs kallsyms, which a consumer must not stop to read (live.c).
+ */
+bool fl_engine_names_frames(const struct fl_event *ev);
 /*
  * After the run: settle the maps the kernel found stale whose change's
  * trace never answered (FL_EV_STALE_ANSWER).  @seq_now gives the
@@ -108,6 +158,21 @@ void fl_engine_feed(struct fl_engine *e, const struct fl_event *ev);
 typedef bool (*fl_seq_now_fn)(void *ctx, uint64_t kaddr, const struct fl_inode_key *who,
 			      uint64_t *seq);
 void fl_engine_settle_stale(struct fl_engine *e, fl_seq_now_fn seq_now, void *ctx);
+/*
+ * The same while the run goes on (watch), for the finds older than
+ * @before (CLOCK_MONOTONIC ns): an answer comes within microseconds, so a
+ * find still waiting long after will not get one, and need not be kept.
+ */
+void fl_engine_settle_stale_before(struct fl_engine *e, uint64_t before, fl_seq_now_fn seq_now,
+				   void *ctx);
+/*
+ * Live: forget what tasks that have gone away left behind because their
+ * last events were lost: open invalidation windows (closed as of the
+ * newest event) and lock-order holds.  @alive says whether a task (its
+ * thread id) still exists.  Returns how many tasks were found gone.
+ */
+typedef bool (*fl_task_alive_fn)(void *ctx, uint32_t pid);
+size_t fl_engine_tasks_gone(struct fl_engine *e, fl_task_alive_fn alive, void *ctx);
 /* Did a change leave a sequence newer than @snap in one of @forks? */
 bool fl_stale_newer(uint64_t seen, uint64_t snap, unsigned int forks);
 /*

@@ -3,8 +3,11 @@
 #include <bpf/btf.h>
 #include <linux/bpf.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/mount.h>
 #include <sys/utsname.h>
 #include <unistd.h>
 
@@ -48,16 +51,55 @@ static struct btf *kernel_btf(void)
 }
 
 /*
+ * Module BTFs parsed, kept: a plan asks about each module's names many
+ * times, and parsing xfs's takes a while.  Round robin when full.
+ */
+static struct {
+	char name[64];
+	struct btf *btf;
+} mod_btfs[8];
+static unsigned int mod_btf_next;
+
+static struct btf *module_btf(const char *mod)
+{
+	char path[128];
+	struct btf *split;
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(mod_btfs); i++)
+		if (mod_btfs[i].btf && !strcmp(mod_btfs[i].name, mod))
+			return mod_btfs[i].btf;
+	snprintf(path, sizeof(path), "/sys/kernel/btf/%s", mod);
+	split = btf__parse_split(path, vmlinux_btf);
+	if (!split)
+		return NULL;
+	i = mod_btf_next++ % ARRAY_SIZE(mod_btfs);
+	btf__free(mod_btfs[i].btf);
+	snprintf(mod_btfs[i].name, sizeof(mod_btfs[i].name), "%s", mod);
+	mod_btfs[i].btf = split;
+	return split;
+}
+
+void fl_kernel_forget_module(const char *mod)
+{
+	for (unsigned int i = 0; i < ARRAY_SIZE(mod_btfs); i++) {
+		if (!mod_btfs[i].btf || strcmp(mod_btfs[i].name, mod))
+			continue;
+		btf__free(mod_btfs[i].btf);
+		mod_btfs[i].btf = NULL;
+	}
+}
+
+/*
  * Look @name up in vmlinux BTF, then in the BTF of the module its prefix
  * names ("xfs_..." in /sys/kernel/btf/xfs): Debian builds xfs as a module,
  * other kernels build it in.
  */
 static bool btf_has(const char *name, const char *lookup, int kind)
 {
-	char mod[64], path[128];
+	char mod[64];
 	struct btf *split;
 	size_t n = strcspn(name, "_");
-	bool found;
 
 	if (!kernel_btf())
 		return false;
@@ -66,13 +108,8 @@ static bool btf_has(const char *name, const char *lookup, int kind)
 	if (!n || n >= sizeof(mod))
 		return false;
 	snprintf(mod, sizeof(mod), "%.*s", (int)n, name);
-	snprintf(path, sizeof(path), "/sys/kernel/btf/%s", mod);
-	split = btf__parse_split(path, vmlinux_btf);
-	if (!split)
-		return false;
-	found = btf__find_by_name_kind(split, lookup, kind) > 0;
-	btf__free(split);
-	return found;
+	split = module_btf(mod);
+	return split && btf__find_by_name_kind(split, lookup, kind) > 0;
 }
 
 bool fl_kernel_has_btf_tp(const char *name)
@@ -146,6 +183,30 @@ bool fl_kernel_can_fentry(void)
 	return cached;
 }
 
+bool fl_kernel_bpf_atomics(void)
+{
+	/* *(u64 *)(r10 - 8) = 0; r0 = 0; r1 = 1; r1 = xchg(r10 - 8, r1); exit */
+	const struct bpf_insn insns[] = {
+		{ .code = BPF_ST | BPF_MEM | BPF_DW, .dst_reg = BPF_REG_10, .off = -8, .imm = 0 },
+		{ .code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = BPF_REG_0, .imm = 0 },
+		{ .code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = BPF_REG_1, .imm = 1 },
+		{ .code = BPF_STX | BPF_ATOMIC | BPF_DW, .dst_reg = BPF_REG_10,
+		  .src_reg = BPF_REG_1, .off = -8, .imm = BPF_XCHG },
+		{ .code = BPF_JMP | BPF_EXIT },
+	};
+	static int cached = -1;
+	int fd;
+
+	if (cached >= 0)
+		return cached;
+	fd = bpf_prog_load(BPF_PROG_TYPE_SOCKET_FILTER, "fl_probe", "GPL", insns,
+			   ARRAY_SIZE(insns), NULL);
+	cached = fd >= 0;
+	if (fd >= 0)
+		close(fd);
+	return cached;
+}
+
 bool fl_kernel_can_kprobe(void)
 {
 	char path[256];
@@ -157,7 +218,7 @@ bool fl_kernel_can_kprobe(void)
 	return !access(path, F_OK);
 }
 
-bool fl_kernel_lock_words(void)
+static bool struct_has(const char *type, const char *member)
 {
 	const struct btf_type *t;
 	const struct btf_member *m;
@@ -165,13 +226,94 @@ bool fl_kernel_lock_words(void)
 
 	if (!kernel_btf())
 		return false;
-	id = btf__find_by_name_kind(vmlinux_btf, "rw_semaphore", BTF_KIND_STRUCT);
+	id = btf__find_by_name_kind(vmlinux_btf, type, BTF_KIND_STRUCT);
 	if (id <= 0)
 		return false;
 	t = btf__type_by_id(vmlinux_btf, id);
 	m = btf_members(t);
 	for (int i = 0; i < btf_vlen(t); i++, m++)
-		if (!strcmp(btf__name_by_offset(vmlinux_btf, m->name_off), "count"))
+		if (!strcmp(btf__name_by_offset(vmlinux_btf, m->name_off), member))
 			return true;
 	return false;
+}
+
+const char *fl_kernel_lock_word_shape(void)
+{
+	if (struct_has("rw_semaphore", "count"))
+		return "count/owner";
+	/* PREEMPT_RT: struct rw_semaphore { struct rwbase_rt rwbase; } */
+	if (struct_has("rw_semaphore", "rwbase") && struct_has("rwbase_rt", "readers") &&
+	    struct_has("rt_mutex_base", "owner"))
+		return "rwbase_rt";
+	return NULL;
+}
+
+bool fl_kernel_lock_words(void)
+{
+	return fl_kernel_lock_word_shape() != NULL;
+}
+
+bool fl_kernel_rwsem_lockdep(void)
+{
+	return struct_has("rw_semaphore", "dep_map");
+}
+
+/* The mode in parentheses of debugfs sched/preempt: "none (voluntary) full". */
+static int preempt_mode_in(const char *dir)
+{
+	char path[256], buf[128], *lp, *rp;
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/sched/preempt", dir);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return -1;
+	buf[n] = '\0';
+	lp = strchr(buf, '(');
+	rp = lp ? strchr(lp, ')') : NULL;
+	if (!rp)
+		return -1;
+	*rp = '\0';
+	if (!strcmp(lp + 1, "none") || !strcmp(lp + 1, "voluntary"))
+		return 0;
+	if (!strcmp(lp + 1, "full") || !strcmp(lp + 1, "lazy"))
+		return 1;
+	return -1;
+}
+
+int fl_kernel_bpf_preemptible(void)
+{
+	char dir[] = "/tmp/faultline-debugfs.XXXXXX", *tok, *save = NULL;
+	bool dynamic = false, preempt = false;
+	struct utsname u;
+	int mode;
+
+	/* "#1 SMP PREEMPT_DYNAMIC Debian ...": the build's preemption model */
+	if (uname(&u))
+		return -1;
+	for (tok = strtok_r(u.version, " ", &save); tok; tok = strtok_r(NULL, " ", &save)) {
+		if (!strcmp(tok, "PREEMPT_DYNAMIC"))
+			dynamic = true;
+		else if (!strncmp(tok, "PREEMPT", 7))
+			preempt = true;		/* PREEMPT, PREEMPT_RT, PREEMPT_LAZY */
+	}
+	if (preempt)
+		return 1;
+	if (!dynamic)
+		return 0;
+	/* chosen at boot: debugfs says which, mounted for a moment if need be */
+	mode = preempt_mode_in("/sys/kernel/debug");
+	if (mode >= 0 || !mkdtemp(dir))
+		return mode;
+	if (!mount("debugfs", dir, "debugfs", MS_NOSUID | MS_NODEV | MS_NOEXEC | MS_RDONLY, NULL)) {
+		mode = preempt_mode_in(dir);
+		umount2(dir, MNT_DETACH);
+	}
+	rmdir(dir);
+	return mode;
 }

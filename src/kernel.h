@@ -25,14 +25,28 @@ int fl_kernel_btf_tp_nargs(const char *name);
  * looked up in module mod's BTF.  Signature of fl_rules_init's callback.
  */
 bool fl_kernel_has_func(void *ctx, const char *name);
+/* A module (re)loaded: its BTF, if kept from before, is looked up again. */
+void fl_kernel_forget_module(const char *mod);
 /* Can an fentry program be loaded here (BPF trampolines, ftrace not locked)? */
 bool fl_kernel_can_fentry(void);
 /*
- * Can lock states be read from rw_semaphore words?  Not on PREEMPT_RT
- * (rwbase_rt: no count, no reader identity).
+ * The shape of the rw_semaphore lock word BPF reads: "count/owner" (the
+ * 5.3+ encoding), "rwbase_rt" (PREEMPT_RT: readers counted, the writer
+ * named by the rtmutex, no reader named), NULL when neither is readable.
  */
+const char *fl_kernel_lock_word_shape(void);
+/* Can lock states be read from rw_semaphore words (either shape)? */
 bool fl_kernel_lock_words(void);
+/* Lockdep (rw_semaphore.dep_map): the _nested and _non_owner forms exist. */
+bool fl_kernel_rwsem_lockdep(void);
+/*
+ * Can a BPF tracing program be preempted (CONFIG_PREEMPT, _RT, _LAZY, or a
+ * PREEMPT_DYNAMIC kernel booted full or lazy)?  1 yes, 0 no, -1 unknown.
+ */
+int fl_kernel_bpf_preemptible(void);
 /* Does the kernel offer kprobes (perf kprobe PMU or tracefs kprobe_events)? */
 bool fl_kernel_can_kprobe(void);
+/* Does its BPF have the atomic exchanges (BPF_XCHG, BPF_CMPXCHG: 5.12+)? */
+bool fl_kernel_bpf_atomics(void);
 
 #endif

@@ -11,11 +11,13 @@
 
 #include "dump.h"
 #include "engine.h"
+#include "evqueue.h"
 #include "exit.h"
 #include "kernel.h"
 #include "ksyms.h"
 #include "live.h"
 #include "loader.h"
+#include "modwatch.h"
 #include "pathres.h"
 #include "report.h"
 #include "rules.h"
@@ -44,19 +46,57 @@ struct live_ctx {
 	struct fl_run_info *ri;
 	struct fl_loader *l;
 	uint64_t *lost_prev;		/* record: lost per CPU at the last snapshot */
+	struct fl_symbolizer *sz;
+	struct fl_evq parked;		/* events waiting for the symbols (feed) */
+	unsigned int modules;		/* modules loaded since the start, as last seen */
+	bool syms_stale;		/* kallsyms is being read again */
 };
+
+/*
+ * A module loaded since the start: its functions are not in the symbols
+ * read before, and a frame in it would be named after whatever precedes
+ * it (and sign its violation so).  kallsyms is read again in the
+ * background; events that name frames wait for it (feed), and once it is
+ * there the reports and the dump name frames from the new table.
+ */
+static void syms_resync(struct live_ctx *c)
+{
+	const struct fl_ksyms *ks;
+
+	if (c->l->modules_loaded != c->modules) {
+		c->modules = c->l->modules_loaded;
+		if (fl_symbolizer_reload(c->sz))
+			c->syms_stale = true;
+	}
+	if (!c->syms_stale || !fl_symbolizer_ready(c->sz))
+		return;
+	c->syms_stale = false;
+	ks = fl_symbolizer_get(c->sz);
+	if (c->ri->ksyms)
+		c->ri->ksyms = ks;
+	if (c->rec)
+		fl_dump_ksyms(c->rec, ks);
+}
+
+/*
+ * Parked events take at most this much memory; beyond it the consumer
+ * waits for the symbols after all (and the ring buffer takes the rest).
+ */
+#define FL_PARKED_MAX	(64U << 20)
 
 /*
  * Resolve a violation's path as soon as it is found: the file may be
  * gone (unlinked, unmounted) by the time the run ends.  record: the event
  * goes to the dump first, the path after it.
  */
-static int feed(void *ctx, const struct fl_event *ev)
+static void consume(struct live_ctx *c, const struct fl_event *ev)
 {
-	struct live_ctx *c = ctx;
 	struct fl_engine *e = c->e;
-	size_t before = e->nviol;
+	size_t before;
 
+	if (c->syms_stale)
+		syms_resync(c);
+	before = e->nviol;
 	if (c->rec)
 		fl_dump_event(c->rec, ev);
 	fl_engine_feed(e, ev);
@@ -70,6 +110,50 @@ static int feed(void *ctx, const struct fl_event *ev)
 		if (c->watch)
 			fl_watch_violation(c->watch, e, c->ri, &e->viol[i]);
 	}
+}
+
+/*
+ * Parked events to the engine, at most @max, once the symbols are there
+ * (@wait: once they are, however long that takes).
+ */
+static void drain_parked(struct live_ctx *c, size_t max, bool wait)
+{
+	struct fl_event ev;
+
+	if (!c->parked.n)
+		return;
+	if (wait)
+		fl_symbolizer_get(c->sz);
+	else if (!fl_symbolizer_ready(c->sz))
+		return;
+	for (size_t n = 0; n < max && fl_evq_pop(&c->parked, &ev); n++)
+		consume(c, &ev);
+}
+
+/*
+ * Judging a candidate names its stack's frames, from kallsyms, which takes
+ * a second to read on a host and several in a slow guest: long enough for
+ * a bug storm to fill the ring buffer behind a consumer that stopped to
+ * read it (the first candidate of a storm in a 6.12 TCG guest lost 139,022
+ * events that way).  So the symbols load in a thread of their own, and
+ * such an event waits in the parked queue, with every event after it (the
+ * engine sees them in their order), while the consumer goes on draining
+ * the ring.  record has its symbols from the start and never parks.
+ */
+static int feed(void *ctx, const struct fl_event *ev)
+{
+	struct live_ctx *c = ctx;
+
+	if (!c->parked.n && (!fl_engine_names_frames(ev) || fl_symbolizer_ready(c->sz))) {
+		consume(c, ev);
+		return 0;
+	}
+	fl_symbolizer_start(c->sz);
+	if (!fl_evq_push(&c->parked, ev))
+		return 0;
+	/* out of room: wait after all; what the ring cannot hold is counted lost */
+	drain_parked(c, SIZE_MAX, true);
+	consume(c, ev);
 	return 0;
 }
 
@@ -324,6 +408,61 @@ static void sync_counts(struct live_ctx *c, const struct fl_live_opts *o, bool t
 		fl_loader_lo_counted(c->l, &lo_counted, c);
 }
 
+/*
+ * A module loaded after the start brought hooks (loader_late.c): the run's
+ * attach table follows, and the dump and the watch's stream say so.
+ */
+static void late_hooks(struct live_ctx *c, const char *mod)
+{
+	struct fl_run_info *ri = c->ri;
+	int attached = 0, failed = 0;
+	double at = 0;
+
+	memcpy(ri->attach, c->l->attach, sizeof(ri->attach));
+	ri->nattach = c->l->nattach;
+	for (int i = 0; i < ri->nattach; i++) {
+		if (!ri->attach[i].late || strcmp(ri->attach[i].module, mod))
+			continue;
+		if (ri->attach[i].late_s > at)
+			at = ri->attach[i].late_s;
+		if (!strcmp(ri->attach[i].status, "attached"))
+			attached++;
+		else
+			failed++;
+	}
+	fl_info("module %s loaded: %d hook%s attached at +%.1f s%s (its events before then "
+		"were not seen)", mod, attached, attached == 1 ? "" : "s", at,
+		failed ? ", some failed (see above)" : "");
+	if (c->rec)
+		fl_dump_attach(c->rec, ri);
+	if (c->watch)
+		fl_watch_hooks(c->watch, ri, mod);
+}
+
+/* A thread of the traced system still exists (its id in our pid namespace). */
+static bool task_alive(void *ctx, uint32_t pid)
+{
+	(void)ctx;
+	return !kill((pid_t)pid, 0) || errno != ESRCH;
+}
+
+/*
+ * A watch runs for weeks: what lost events left behind (windows and holds
+ * of tasks gone since, stale finds no answer came for) must not pile up.
+ * A find waits microseconds for its answer; after a minute it has none.
+ */
+#define STALE_WAIT_NS	60000000000ULL
+
+static void forget_stale_state(struct live_ctx *c)
+{
+	uint64_t now = fl_now_ns();
+
+	fl_engine_tasks_gone(c->e, task_alive, NULL);
+	if (now > STALE_WAIT_NS)
+		fl_engine_settle_stale_before(c->e, now - STALE_WAIT_NS, fl_loader_extent_changes,
+					      c->l);
+}
+
 static bool watches_tmpfs(const struct fl_run_info *ri)
 {
 	for (int s = 0; s < FL_MAX_SLOTS; s++)
@@ -374,7 +513,7 @@ int fl_live_run(const struct fl_live_opts *o)
 	struct fl_symbolizer sz = { .path = "/proc/kallsyms" };
 	struct fl_engine *eng = NULL;
 	struct fl_loader l;
-	struct live_ctx lc = { .rec = o->record, .watch = o->watch, .ri = ri, .l = &l };
+	struct live_ctx lc = { .rec = o->record, .watch = o->watch, .ri = ri, .l = &l, .sz = &sz };
 	uint64_t last_snap = 0;
 	int ret = FL_EXIT_ENV, err;
 	void (*old_int)(int) = SIG_ERR, (*old_term)(int) = SIG_ERR;
@@ -383,9 +522,14 @@ int fl_live_run(const struct fl_live_opts *o)
 	struct child child = { .pid = -1 };
 	const char *why_stop = NULL;	/* what ended tracing, if not the child */
 	bool loaded = false, slots_changed;
+	char mod[FL_MODNAME_LEN];
+	FILE *report;
 
 	ri->mode = o->mode;
 	ri->lock_words = fl_kernel_lock_words();
+	if (ri->lock_words)
+		snprintf(ri->lock_word_shape, sizeof(ri->lock_word_shape), "%s",
+			 fl_kernel_lock_word_shape());
 	ri->locks = o->precise ? "precise" : "lock-word";
 	ri->lock_order = o->lock_order;
 	ri->attach_mode = fl_attach_mode_name(o->attach);
@@ -393,10 +537,14 @@ int fl_live_run(const struct fl_live_opts *o)
 	fl_kernel_release(ri->kernel, sizeof(ri->kernel));
 	if (fl_kernel_preflight())
 		goto out;
-	if (!fl_kernel_lock_words())
-		fl_warn("this kernel's rw_semaphore has no count (PREEMPT_RT): lock states "
-			"cannot be read, every lock rule is NOT CHECKED (counted as unknown)");
+	if (!ri->lock_words)
+		fl_warn("this kernel's rw_semaphore has neither known lock-word shape: lock "
+			"states cannot be read, every lock rule is NOT CHECKED (counted as unknown)");
+	else if (!strcmp(ri->lock_word_shape, "rwbase_rt") && !o->precise)
+		fl_info("PREEMPT_RT: the rw_semaphore word (rwbase_rt) proves free and exclusive "
+			"holds but names no reader; shared holds are unknown without --locks=precise");
 
+	fl_evq_init(&lc.parked, FL_PARKED_MAX);
 	fl_rules_init(fl_kernel_has_func, NULL);
 	eng = fl_engine_new(fl_symbolizer_name, &sz);
 	lc.e = eng;
@@ -431,10 +579,11 @@ int fl_live_run(const struct fl_live_opts *o)
 				l.attach[i].status, l.attach[i].why[0] ? ": " : "", l.attach[i].why);
 	if (lc.rec && record_start(&lc, o, ri, &sz))
 		goto out;
-	/* module tracepoints are planned at start: a module loaded later is not seen */
+	/* its hooks attach when it loads; the iomap programs are loaded without its types */
 	if (!fl_kernel_has_btf_tp("xfs_free_file_space") && !o->ndevs)
-		fl_warn("the xfs module is not loaded: if an xfs filesystem is mounted during "
-			"this run, its invalidations and stale maps are not traced");
+		fl_warn("the xfs module is not loaded: if it loads during this run, its hooks "
+			"attach then (its events before that are not seen), and the stale-map "
+			"rule is not checked on xfs");
 
 	old_int = signal(SIGINT, on_signal);
 	old_term = signal(SIGTERM, on_signal);
@@ -461,7 +610,8 @@ int fl_live_run(const struct fl_live_opts *o)
 				   "faultline got SIGTERM";
 			break;
 		}
-		err = fl_loader_poll(&l, 100);
+		/* parked events to feed: come back at once */
+		err = fl_loader_poll(&l, lc.parked.n && fl_symbolizer_ready(&sz) ? 0 : 100);
 		if (err < 0 && err != -EINTR) {
 			fl_err("ring buffer poll failed: %s", strerror(-err));
 			why_stop = "faultline's ring buffer poll failed";
@@ -470,6 +620,11 @@ int fl_live_run(const struct fl_live_opts *o)
 		/* the command ended: stop now, whatever its group still runs */
 		if (child.pid > 0 && child_wait(&child, false))
 			break;
+		/* a slice at a time: the ring is drained between slices */
+		drain_parked(&lc, 4096, false);
+		if (fl_loader_late_poll(&l, mod, sizeof(mod)) > 0)
+			late_hooks(&lc, mod);
+		syms_resync(&lc);
 		if (deadline && fl_now_ns() >= deadline) {
 			why_stop = "--duration elapsed";
 			break;
@@ -483,9 +638,11 @@ int fl_live_run(const struct fl_live_opts *o)
 				bool totals = fl_now_ns() - last_totals >= 5000000000ULL;
 
 				sync_counts(&lc, o, totals);
-				if (totals)
+				if (totals) {
+					forget_stale_state(&lc);
 					last_totals = fl_now_ns();
-				fl_watch_tick(o->watch, eng, ri);
+				}
+				fl_watch_tick(o->watch, eng, ri, &l);
 			}
 			last_snap = fl_now_ns();
 		}
@@ -500,6 +657,8 @@ int fl_live_run(const struct fl_live_opts *o)
 			break;
 		}
 	}
+	if (o->watch)
+		fl_watch_stopping(o->watch);
 	if (child.pid > 0) {
 		if (stop_child(&child))
 			ri->cmd.stopped_by = why_stop;
@@ -510,7 +669,14 @@ int fl_live_run(const struct fl_live_opts *o)
 	/* drain what is left, bounded: a busy host never runs dry */
 	for (int i = 0; i < 100 && fl_loader_poll(&l, 0) > 0; i++)
 		;
+	drain_parked(&lc, SIZE_MAX, true);
+	if (lc.parked.peak)
+		fl_info("%zu events waited for the kernel's symbols (at most %zu at once)",
+			lc.parked.pushed, lc.parked.peak);
 	ri->duration_s = (fl_now_ns() - t0) / 1e9;
+	/* a module's programs may be loading still: their rows say so */
+	memcpy(ri->attach, l.attach, sizeof(ri->attach));
+	ri->nattach = l.nattach;
 
 	if (stats_fd >= 0) {
 		ri->self_cost = true;
@@ -540,8 +706,11 @@ int fl_live_run(const struct fl_live_opts *o)
 	 */
 	if (eng->nviol || (eng->lo && eng->lo->nedges))
 		ri->ksyms = fl_symbolizer_get(&sz);
-	fl_report_text(stdout, eng, ri);
-	fflush(stdout);
+	if (o->watch)
+		fl_watch_stopped(o->watch, eng, ri, &l);
+	report = o->watch ? fl_watch_text(o->watch) : stdout;
+	fl_report_text(report, eng, ri);
+	fflush(report);
 	if (o->json_path) {
 		err = fl_report_json(o->json_path, eng, ri);
 		if (err) {
@@ -562,6 +731,7 @@ out:
 	if (lc.rec && fl_dump_close(lc.rec, ri->duration_s))
 		ret = FL_EXIT_ENV;
 	free(lc.lost_prev);
+	fl_evq_free(&lc.parked);
 	if (loaded)
 		fl_loader_close(&l);
 	if (stats_fd >= 0)

@@ -21,6 +21,7 @@
 
 #include "kernel.h"
 #include "loader.h"
+#include "loader_late.h"
 #include "rules.h"
 #include "tracefs.h"
 #include "util.h"
@@ -90,6 +91,22 @@ static const struct tp_form {
 	{ "fl_lo_mmap_rel", 2 }, { "fl_lo_mmap_rel_memcg", 3 },
 };
 
+/*
+ * Precise mode's grant records (locks.bpf.c) use the BPF atomic exchanges
+ * (5.12+).  Their slow-path entry is attached only after its exit: an
+ * entry granted and never left would be counted as a reader forever.
+ */
+static const char *const atomic_progs[] = {
+	"fl_lk_rd_slow_exit", "fl_lk_rd_slow_enter", "fl_lk_wake_enter", "fl_lk_wake_exit", NULL,
+};
+
+static const struct attach_need {
+	const char *prog;
+	const char *needs;
+} attach_needs[] = {
+	{ "fl_lk_rd_slow_enter", "fl_lk_rd_slow_exit" },
+};
+
 /* Programs that only serve tmpfs and run on every user fault / LRU add. */
 static const char *const tmpfs_only[] = { "fl_tp_user_fault", "fl_tp_lru_insert", NULL };
 
@@ -97,7 +114,8 @@ static const char *const shared_maps[] = {
 	"fl_events", "fl_counts", "fl_tgids", "fl_fs_rules", "fl_tasks", "fl_held",
 	"fl_stackmap", "fl_seen", "fl_active", "fl_sem_readers", "fl_lo_tasks",
 	"fl_lo_edges", "fl_lo_classes", "fl_armed", "fl_slot_table", "fl_slot_claim",
-	"fl_other_magic", NULL,
+	"fl_other_magic", "fl_inval_stacks", "fl_inval_inodes", "fl_precise_ctl", "fl_own",
+	"fl_inval_last", NULL,
 };
 
 static const char *const mode_names[] = {
@@ -301,6 +319,11 @@ static bool plan_plain_prog(const char *name, const char *sec, const char *targe
 		*why = "the kernel's tracepoint has another argument form";
 		return false;
 	}
+	if (name_in(name, atomic_progs, ARRAY_SIZE(atomic_progs)) && !fl_kernel_bpf_atomics()) {
+		*status = "skipped";
+		*why = "needs the BPF atomic exchanges (Linux 5.12+)";
+		return false;
+	}
 	if (name_in(name, tmpfs_only, ARRAY_SIZE(tmpfs_only)) && !o->watch_tmpfs) {
 		*status = "skipped";
 		*why = "only needed when tmpfs is watched";
@@ -480,7 +503,7 @@ static int write_maps(struct bpf_object *obj, const struct fl_loader_opts *o)
 static const char *const ends[] = {
 	"fl_lo_xfs_iunlock", "fl_lo_xfs_ilock_demote", "fl_lo_jbd2_stats", "fl_lo_mmap_rel",
 	"fl_lo_mmap_rel_memcg", "fl_lk_up_read", "fl_lk_up_write", "fl_lk_downgrade",
-	NULL,
+	"fl_lk_rd_slow_exit", NULL,
 };
 
 static bool ends_something(const char *name)
@@ -489,6 +512,37 @@ static bool ends_something(const char *name)
 		if (!strcmp(*e, name))
 			return true;
 	return !strncmp(name, "fl_sys_exit_", 12);
+}
+
+static struct fl_attach_status *attach_status(struct fl_loader *l, const char *prog)
+{
+	for (int i = 0; i < l->nattach; i++)
+		if (!strcmp(l->attach[i].prog, prog))
+			return &l->attach[i];
+	return NULL;
+}
+
+/* A program attached only after another (attach_needs): is that one? */
+static bool attach_needs_met(struct fl_loader *l, const char *name)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(attach_needs); i++) {
+		struct fl_attach_status *need, *me;
+
+		if (strcmp(attach_needs[i].prog, name))
+			continue;
+		need = attach_status(l, attach_needs[i].needs);
+		if (need && !strcmp(need->status, "attached"))
+			continue;
+		me = attach_status(l, name);
+		if (me) {
+			snprintf(me->status, sizeof(me->status), "skipped");
+			snprintf(me->why, sizeof(me->why), "%s is not attached",
+				 attach_needs[i].needs);
+		}
+		fl_warn("not attaching %s: %s is not attached", name, attach_needs[i].needs);
+		return false;
+	}
+	return true;
 }
 
 /* A program that cannot attach lowers coverage; it is reported, not fatal. */
@@ -520,11 +574,56 @@ static void attach_object(struct fl_loader *l, struct bpf_object *obj)
 	for (int pass = 0; pass < 2; pass++) {
 		bpf_object__for_each_program(prog, obj) {
 			if (!bpf_program__autoload(prog) ||
-			    ends_something(bpf_program__name(prog)) != (pass == 0))
+			    ends_something(bpf_program__name(prog)) != (pass == 0) ||
+			    !attach_needs_met(l, bpf_program__name(prog)))
 				continue;
 			attach_one(l, prog);
 		}
 	}
+}
+
+/*
+ * Precise mode: may a task's own record decide "not me" (fl_precise_own)?
+ * Only if every read acquisition was recorded: each hook attached, no
+ * lockdep forms unhooked, and no program skipped because another task,
+ * preempted inside it on the same CPU, held it busy.  Written once every
+ * hook is attached; the first program to see it stamps the time.
+ */
+static void precise_own(struct fl_loader *l)
+{
+	static const char *const readers[] = {
+		"fl_lk_down_read", "fl_lk_down_read_killable", "fl_lk_down_read_intr",
+		"fl_lk_down_read_trylock", "fl_lk_downgrade",
+	};
+	struct bpf_map *map = bpf_object__find_map_by_name(l->objs[0], "fl_precise_ctl");
+	struct fl_precise_ctl c = { 0 };
+	struct fl_attach_status *st;
+	__u32 zero = 0;
+	int pre;
+
+	l->own_why[0] = '\0';
+	for (size_t i = 0; i < ARRAY_SIZE(readers) && !l->own_why[0]; i++) {
+		st = attach_status(l, readers[i]);
+		if (!st || strcmp(st->status, "attached"))
+			snprintf(l->own_why, sizeof(l->own_why), "%s is not attached", readers[i]);
+	}
+	if (!l->own_why[0] && fl_kernel_rwsem_lockdep())
+		snprintf(l->own_why, sizeof(l->own_why),
+			 "a lockdep kernel (its _nested and _non_owner forms are not all hooked)");
+	if (!l->own_why[0] && (pre = fl_kernel_bpf_preemptible()))
+		snprintf(l->own_why, sizeof(l->own_why), "%s",
+			 pre > 0 ? "the kernel preempts BPF programs (a busy hook can be skipped)" :
+				   "cannot tell whether the kernel preempts BPF programs");
+	c.own = !l->own_why[0];
+	if (c.own && (!map || bpf_map__update_elem(map, &zero, sizeof(zero), &c, sizeof(c),
+						   BPF_ANY)))
+		snprintf(l->own_why, sizeof(l->own_why), "cannot set fl_precise_ctl");
+	if (l->own_why[0])
+		fl_warn("--locks=precise: a task's own record does not decide here (%s); "
+			"the lock word and all tasks' records do", l->own_why);
+	else
+		fl_info("--locks=precise: a task's own record decides from now "
+			"(every read acquisition hooked, BPF programs not preempted)");
 }
 
 static int on_sample(void *ctx, void *data, size_t size)
@@ -563,11 +662,16 @@ int fl_loader_open(struct fl_loader *l, const struct fl_loader_opts *o,
 
 	memset(l, 0, sizeof(*l));
 	l->counts_fd = -1;
+	l->opts = *o;
 	libbpf_set_print(libbpf_print);
+	/* before the plan: a module loaded after this is news, none is lost */
+	if (!o->no_attach)
+		l->late = fl_late_new();
 
 	err = plan_hooks(o, &p);
 	if (err)
-		return err;
+		goto fail;
+	memcpy(l->kprobe_obj, p.kprobe_obj, sizeof(l->kprobe_obj));
 	for (int i = 0; i < FL_NR_OBJS; i++) {
 		const struct fl_obj_desc *d = &obj_descs[i];
 
@@ -588,6 +692,7 @@ int fl_loader_open(struct fl_loader *l, const struct fl_loader_opts *o,
 		}
 		plan_object(l, l->objs[i], d->name, &p, o);
 	}
+	fl_late_explain(l);
 	if (o->ring_bytes)
 		bpf_map__set_max_entries(bpf_object__find_map_by_name(l->objs[0], "fl_events"),
 					 o->ring_bytes);
@@ -639,6 +744,9 @@ int fl_loader_open(struct fl_loader *l, const struct fl_loader_opts *o,
 	armed = fl_now_ns();
 	bpf_map__update_elem(bpf_object__find_map_by_name(l->objs[0], "fl_armed"), &zero,
 			     sizeof(zero), &armed, sizeof(armed), BPF_ANY);
+	l->start_ns = armed;
+	if (o->precise)
+		precise_own(l);
 	return 0;
 fail:
 	fl_loader_close(l);
@@ -650,6 +758,8 @@ void fl_loader_close(struct fl_loader *l)
 	for (int i = 0; i < l->nlinks; i++)
 		bpf_link__destroy(l->links[i]);
 	l->nlinks = 0;
+	fl_late_free(l->late);
+	l->late = NULL;
 	ring_buffer__free(l->rb);
 	l->rb = NULL;
 	for (int i = FL_NR_OBJS - 1; i >= 0; i--) {
@@ -791,5 +901,118 @@ int fl_loader_self_cost(struct fl_loader *l, uint64_t *run_ns, uint64_t *runs)
 			*runs += info.run_cnt;
 		}
 	}
+	fl_late_self_cost(l->late, run_ns, runs);
 	return 0;
+}
+
+/* ---- for loader_late.c ------------------------------------------------ */
+
+const char *fl_loader_obj_name(int i)
+{
+	return i >= 0 && i < FL_NR_OBJS ? obj_descs[i].name : NULL;
+}
+
+/* Another instance of object @i, opened and configured as the start's. */
+struct bpf_object *fl_loader_reopen(const struct fl_loader *l, int i)
+{
+	struct bpf_object *obj = open_object(&obj_descs[i], l->kprobe_obj[i]);
+	int err;
+
+	if (!obj)
+		return NULL;
+	err = configure(obj, &l->opts);
+	if (err) {
+		bpf_object__close(obj);
+		errno = -err;
+		return NULL;
+	}
+	return obj;
+}
+
+bool fl_loader_plan_late(const struct fl_loader *l, int i, struct bpf_program *prog,
+			 const char **status, const char **why)
+{
+	const char *name = bpf_program__name(prog), *sec = bpf_program__section_name(prog);
+	const char *slash = strchr(sec, '/');
+
+	*status = NULL;
+	/* the hooks' targets are the kernel's own functions and tracepoints */
+	for (size_t h = 0; h < ARRAY_SIZE(hooks); h++)
+		if (!strcmp(hooks[h].obj, obj_descs[i].name) &&
+		    (!strcmp(name, hooks[h].tp) || name_in(name, hooks[h].fentry, 2) ||
+		     name_in(name, hooks[h].kprobe, 2)))
+			return false;
+	return plan_plain_prog(name, sec, slash ? slash + 1 : sec, &l->opts, status, why);
+}
+
+void fl_loader_attach_late(struct fl_loader *l, struct bpf_object *obj)
+{
+	attach_object(l, obj);
+}
+
+/*
+ * How full each map is, for a service that must not grow: the hash, LRU
+ * and stack maps are walked key by key (a syscall per entry: for periodic
+ * stats, not a hot path).  Arrays are full by construction, a ring buffer
+ * and task storage cannot be walked: entries -1.  Maps the objects share
+ * are counted once (by map id), the objects' own .rodata/.bss not at all.
+ * The late instances (loader_late.c) have only the start's maps: nothing
+ * more to count.
+ */
+int fl_loader_map_fill(struct fl_loader *l, struct fl_map_fill *out, int max)
+{
+	__u32 ids[FL_MAX_MAP_FILL];
+	char key[256], next[256];
+	int n = 0;
+
+	for (int i = 0; i < FL_NR_OBJS; i++) {
+		struct bpf_map *m;
+
+		if (!l->objs[i])
+			continue;
+		bpf_object__for_each_map(m, l->objs[i]) {
+			struct bpf_map_info info = {};
+			__u32 len = sizeof(info);
+			int fd = bpf_map__fd(m), k;
+			void *prev = NULL;
+
+			if (bpf_map__is_internal(m) || fd < 0 ||
+			    bpf_obj_get_info_by_fd(fd, &info, &len))
+				continue;
+			for (k = 0; k < n && ids[k] != info.id; k++)
+				;
+			if (k < n || n == max || n == FL_MAX_MAP_FILL)
+				continue;
+			ids[n] = info.id;
+			snprintf(out[n].name, sizeof(out[n].name), "%s", bpf_map__name(m));
+			out[n].type = info.type;
+			out[n].max_entries = info.max_entries;
+			out[n].entries = -1;
+			switch (info.type) {
+			case BPF_MAP_TYPE_HASH:
+			case BPF_MAP_TYPE_LRU_HASH:
+			case BPF_MAP_TYPE_PERCPU_HASH:
+			case BPF_MAP_TYPE_LRU_PERCPU_HASH:
+			case BPF_MAP_TYPE_STACK_TRACE:
+				if (info.key_size > sizeof(key))
+					break;
+				/*
+				 * a key deleted under the walk restarts it from the
+				 * first: a snapshot, bounded by the map's size
+				 */
+				out[n].entries = 0;
+				while (out[n].entries < info.max_entries &&
+				       !bpf_map_get_next_key(fd, prev, next)) {
+					out[n].entries++;
+					memcpy(key, next, info.key_size);
+					prev = key;
+				}
+				break;
+			default:
+				break;
+			}
+			n++;
+		}
+	}
+	return n;
 }

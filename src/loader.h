@@ -36,6 +36,8 @@ struct fl_loader_opts {
 
 typedef int (*fl_event_fn)(void *ctx, const struct fl_event *ev);
 
+struct fl_late;
+
 #define FL_NR_OBJS 6
 
 struct fl_loader {
@@ -50,6 +52,13 @@ struct fl_loader {
 	struct fl_attach_status attach[FL_MAX_ATTACH];
 	int nattach;
 	int unattachable;	/* no_attach: loaded, but this kernel cannot attach them */
+	char own_why[96];	/* --locks=precise: why a task's own record cannot decide */
+	/* for the hooks of modules loaded after the start (loader_late.c) */
+	struct fl_loader_opts opts;
+	bool kprobe_obj[FL_NR_OBJS];	/* built for kprobes: a late instance is too */
+	uint64_t start_ns;		/* the start's hooks were all attached */
+	struct fl_late *late;
+	unsigned int modules_loaded;	/* since the start (kallsyms changed) */
 };
 
 /* 0, or a negative errno with the reason already printed. */
@@ -58,6 +67,15 @@ int fl_loader_open(struct fl_loader *l, const struct fl_loader_opts *o,
 void fl_loader_close(struct fl_loader *l);
 /* Poll the ring buffer; returns events consumed or a negative errno. */
 int fl_loader_poll(struct fl_loader *l, int timeout_ms);
+/*
+ * A module loaded since the start (xfs, ext4 or jbd2 built as modules):
+ * load and attach the programs whose targets it brought, which the start
+ * reported missing.  Their rows of l->attach become attached (late, late_s,
+ * module) or failed.  Returns how many rows changed, with the module's
+ * name in @module, or 0 when no module with hooks of ours was loaded.
+ * Cheap to call often (loader_late.c).
+ */
+int fl_loader_late_poll(struct fl_loader *l, char *module, size_t len);
 /* Per-slot sums over CPUs, and lost events per CPU (array of ncpus). */
 int fl_loader_counts(struct fl_loader *l, struct fl_counts slots[FL_MAX_SLOTS],
 		     uint64_t *lost_per_cpu);
@@ -87,6 +105,16 @@ bool fl_loader_extent_changes(void *l, uint64_t kaddr, const struct fl_inode_key
 			      uint64_t *n);
 /* Run time and runs of our programs (kernel BPF stats must be on). */
 int fl_loader_self_cost(struct fl_loader *l, uint64_t *run_ns, uint64_t *runs);
+/* A map's fill: entries of max_entries (-1: arrays, ring buffer, task storage). */
+#define FL_MAX_MAP_FILL	64	/* room: the objects hold about 30 maps today */
+struct fl_map_fill {
+	char name[32];
+	uint32_t type;		/* BPF_MAP_TYPE_* */
+	uint32_t max_entries;
+	int64_t entries;
+};
+/* Each map's fill, up to @max; returns how many. */
+int fl_loader_map_fill(struct fl_loader *l, struct fl_map_fill *out, int max);
 /* "auto", "tp", "fentry", "kprobe" -> mode; -EINVAL otherwise. */
 int fl_attach_mode_parse(const char *s, enum fl_attach_mode *mode);
 const char *fl_attach_mode_name(enum fl_attach_mode mode);

@@ -462,6 +462,22 @@ static void sync(struct fl_lo_graph *lo, const struct fl_event *ev)
 		task_put(lo, t);
 }
 
+/*
+ * A task holds nothing when it exits: what is kept for one that is gone
+ * lost its releases (full ring buffer), and would otherwise stay until the
+ * pid is reused and its new task's first event syncs it.
+ */
+void fl_lo_task_gone(struct fl_lo_graph *lo, uint32_t pid)
+{
+	struct fl_lo_task *t = task_find(lo, pid);
+
+	if (!t)
+		return;
+	lo->gone_dropped += t->n;
+	t->n = 0;
+	task_put(lo, t);
+}
+
 void fl_lo_feed(struct fl_lo_graph *lo, const struct fl_event *ev,
 		fl_lo_report_fn report, void *ctx)
 {

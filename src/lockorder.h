@@ -81,6 +81,7 @@ struct fl_lo_graph {
 	uint64_t held_overflow;		/* holds beyond FL_LO_MAX_HELD */
 	uint64_t syncs;			/* FL_EV_LOCK_SYNC events */
 	uint64_t sync_dropped;		/* holds a sync showed gone: their release was lost */
+	uint64_t gone_dropped;		/* holds of tasks found gone: their release was lost */
 	uint64_t dropped;		/* classes, tasks, edges or cycles beyond the caps */
 	uint64_t dropped_counted;	/* ... of which BPF's totals, synced so far */
 	uint64_t try_failed_unknown;	/* attempts (FL_LKM_ATTEMPT) not kept as holds */
@@ -96,6 +97,8 @@ void fl_lo_free(struct fl_lo_graph *lo);
 /* FL_EV_LOCK_ACQ / _REL / _SYNC; other events are ignored. */
 void fl_lo_feed(struct fl_lo_graph *lo, const struct fl_event *ev,
 		fl_lo_report_fn report, void *ctx);
+/* Live: task @pid no longer exists; the holds kept for it go. */
+void fl_lo_task_gone(struct fl_lo_graph *lo, uint32_t pid);
 /*
  * Observations BPF counted instead of sending (fl_lo_edges, fl_lo_classes),
  * as its running totals: what was not synced before is added.

@@ -103,6 +103,8 @@ static void print_lock_fields(void)
 		{ "iomap_iter", "processed" },
 	};
 
+	const char *shape;
+
 	printf("kernel BTF fields (CO-RE):\n");
 	if (!btf) {
 		printf("  kernel BTF not readable\n");
@@ -114,8 +116,11 @@ static void print_lock_fields(void)
 		snprintf(label, sizeof(label), "%s.%s", fields[i][0], fields[i][1]);
 		printf("  %-34s %s\n", label, has_member(btf, fields[i][0], fields[i][1]) ? "yes" : "no");
 	}
-	printf("  %-34s %s\n", "rwsem layout", has_member(btf, "rw_semaphore", "rwbase") ?
-	       "PREEMPT_RT (no reader identity: shared states are unknown)" :
+	shape = fl_kernel_lock_word_shape();
+	printf("  %-34s %s\n", "rwsem layout", !shape ? "not readable: lock rules not checked" :
+	       !strcmp(shape, "rwbase_rt") ?
+	       "PREEMPT_RT rwbase_rt (free and exclusive read; shared holds name no "
+	       "reader: unknown without --locks=precise)" :
 	       "count/owner (5.3+ encoding)");
 	btf__free(btf);
 }

@@ -44,12 +44,6 @@ struct record_opts {
 	uint64_t max_size;
 };
 
-static int set_output(struct fl_cli *c, const char *arg)
-{
-	((struct record_opts *)c->cmd)->out = arg;
-	return 0;
-}
-
 static int set_max_size(struct fl_cli *c, const char *arg)
 {
 	if (!parse_size(arg, &((struct record_opts *)c->cmd)->max_size))
@@ -60,9 +54,9 @@ static int set_max_size(struct fl_cli *c, const char *arg)
 
 static const struct fl_opt record_opts[] = {
 	{ "output", 'o', "FILE", "the dump (mode 0600; replaced if it exists, unless it is "
-	  "another of this run's files)", set_output },
+	  "another of this run's files)", FL_CMD(FL_STORE_STR, struct record_opts, out) },
 	{ "max-size", 'M', "SIZE", "stop recording at SIZE bytes (K, M, G): the dump is "
-	  "marked as cut", set_max_size },
+	  "marked as cut", .set = set_max_size },
 	{ NULL },
 };
 

@@ -22,6 +22,10 @@ struct fl_attach_status {
 	char target[64];
 	char status[16];	/* attached, missing, failed, skipped */
 	char why[128];
+	/* missing at the start, tried when its module loaded (loader_late.c) */
+	bool late;
+	double late_s;		/* when, in seconds after the start's hooks attached */
+	char module[56];	/* MODULE_NAME_LEN */
 };
 
 /* The traced command (check, record): what ran and how it ended. */
@@ -41,7 +45,9 @@ struct fl_run_info {
 	const char *locks;		/* "lock-word" or "precise" */
 	bool lock_order;		/* --lock-order: the lock-order rule is checked */
 	const char *attach_mode;	/* --attach */
-	bool lock_words;		/* rw_semaphore words readable (not PREEMPT_RT) */
+	bool lock_words;		/* rw_semaphore words readable */
+	/* their shape: "count/owner", "rwbase_rt" (PREEMPT_RT); "" if not known */
+	char lock_word_shape[16];
 	bool self_cost;			/* bpf_run_ns / bpf_runs measured */
 	uint64_t bpf_run_ns, bpf_runs;
 	char kernel[128];
@@ -107,6 +113,8 @@ bool fl_report_other_row(const struct fl_engine *e, const struct fl_run_info *ri
  * stated for these only.  Returns how many (at most @max).
  */
 int fl_report_fs_types(const struct fl_run_info *ri, struct fl_fs_type *out, int max);
+/* The lock words were PREEMPT_RT's (rwbase_rt: readers counted, none named). */
+bool fl_report_rt_words(const struct fl_run_info *ri);
 /* What the "unknown" count means for this run's lock evidence, and the cure. */
 const char *fl_report_unknown_why(const struct fl_run_info *ri);
 const char *fl_report_unknown_remedy(const struct fl_run_info *ri);

@@ -102,12 +102,6 @@ struct report_opts {
 	bool import_opts;	/* --dev or --assume-protocol: trace.dat only */
 };
 
-static int set_timeline(struct fl_cli *c, const char *arg)
-{
-	((struct report_opts *)c->cmd)->timeline = arg;
-	return 0;
-}
-
 static int set_import_dev(struct fl_cli *c, const char *arg)
 {
 	struct report_opts *r = c->cmd;
@@ -124,11 +118,11 @@ static int set_import_assume(struct fl_cli *c, const char *arg)
 
 static const struct fl_opt report_opts[] = {
 	{ "timeline", 'T', "OUT", "write a Chrome/Perfetto trace-event JSON timeline",
-	  set_timeline },
+	  FL_CMD(FL_STORE_STR, struct report_opts, timeline) },
 	{ "dev", 'd', "MAJ:MIN", "trace.dat: import only this filesystem (repeatable)",
-	  set_import_dev },
+	  .set = set_import_dev },
 	{ "assume-protocol", 'A', "FS:RULE[,RULE]", "trace.dat: add a requirement to a "
-	  "filesystem's protocol, as check does", set_import_assume },
+	  "filesystem's protocol, as check does", .set = set_import_assume },
 	{ NULL },
 };
 

@@ -76,12 +76,20 @@ int fl_report_fs_types(const struct fl_run_info *ri, struct fl_fs_type *out, int
  * Why a lock check stays undecided, by where the lock evidence comes from,
  * and what decides it (README: Evidence, Importing trace-cmd recordings).
  */
+bool fl_report_rt_words(const struct fl_run_info *ri)
+{
+	return !strcmp(ri->lock_word_shape, "rwbase_rt");
+}
+
 const char *fl_report_unknown_why(const struct fl_run_info *ri)
 {
 	if (ri->locks && !strcmp(ri->locks, "tracepoints"))
 		return "tracepoints carry no lock words (xfs's lock tracepoints decide xfs's own)";
 	if (!ri->lock_words)
-		return "this kernel's rw_semaphore has no readable lock word (PREEMPT_RT)";
+		return "this kernel's rw_semaphore has no lock word faultline can read";
+	if (fl_report_rt_words(ri) && !(ri->locks && !strcmp(ri->locks, "precise")))
+		return "readers held the lock, and a PREEMPT_RT rw_semaphore (rwbase_rt) counts "
+		       "its readers without naming any";
 	if (ri->locks && !strcmp(ri->locks, "precise"))
 		return "readers held the lock and precise tracking could not account for them "
 		       "(holds taken before it attached, or on paths it does not hook)";
@@ -95,6 +103,8 @@ const char *fl_report_unknown_remedy(const struct fl_run_info *ri)
 		return "`faultline record`, where BPF can load, reads the lock words";
 	if (!ri->lock_words)
 		return "nothing decides them on this kernel";
+	if (fl_report_rt_words(ri) && !(ri->locks && !strcmp(ri->locks, "precise")))
+		return "`--locks=precise` decides them where fentry is allowed (see `faultline probe`)";
 	if (ri->locks && !strcmp(ri->locks, "precise"))
 		return "start faultline before the workload takes its locks";
 	return "`--locks=precise` decides them where fentry is allowed (see `faultline probe`)";

@@ -114,6 +114,7 @@ json_object *fl_report_violation_json(const struct fl_engine *e, const struct fl
 	json_object_object_add(o, "ts_ns", json_object_new_uint64(ev->ts));
 	json_object_object_add(o, "last_ts_ns", json_object_new_uint64(v->last_ts));
 	json_object_object_add(o, "count", json_object_new_uint64(v->count));
+	json_object_object_add(o, "count_other_files", json_object_new_uint64(v->other_files));
 	json_object_object_add(locks, "invalidate_lock",
 			       json_object_new_string(fl_lock_state_name(ev->inval_lock)));
 	json_object_object_add(locks, "invalidate_lock_owner", json_object_new_int64(ev->inval_owner));
@@ -124,6 +125,17 @@ json_object *fl_report_violation_json(const struct fl_engine *e, const struct fl
 	json_object_object_add(o, "race", v->has_partner ? window_obj(ri, &v->partner) : NULL);
 	if (v->rule == FL_R_LOCK_ORDER)
 		json_object_object_add(o, "lock_order", fl_report_lo_violation_json(e, ri, v));
+	if (v->rule == FL_R_STALE_MAP) {
+		json_object *m = json_object_new_object();
+		bool window = ev->op == FL_FOLIO_USE_WINDOW;
+
+		json_object_object_add(m, "form", json_object_new_string(window ? "window" :
+									 "sequence"));
+		json_object_object_add(m, "went_to", json_object_new_uint64(ev->aux));
+		json_object_object_add(m, "map_ts_ns", window ? json_object_new_uint64(ev->kaddr) :
+				       NULL);
+		json_object_object_add(o, "stale_map", m);
+	}
 	return o;
 }
 
@@ -139,6 +151,18 @@ static json_object *stale_obj(const struct fl_engine *e)
 	return o;
 }
 
+/* The stale-map rule's window form (filesystems without a known sequence). */
+static json_object *stale_window_obj(const struct fl_engine *e)
+{
+	json_object *o = json_object_new_object();
+
+	json_object_object_add(o, "across", json_object_new_uint64(e->stale_window.across));
+	json_object_object_add(o, "revalidated",
+			       json_object_new_uint64(e->stale_window.revalidated));
+	json_object_object_add(o, "undecided", json_object_new_uint64(e->stale_window.undecided));
+	return o;
+}
+
 /* As the text's coverage: the types this run watched or saw, only. */
 static json_object *coverage_arr(const struct fl_run_info *ri, bool lock_order)
 {
@@ -150,15 +174,54 @@ static json_object *coverage_arr(const struct fl_run_info *ri, bool lock_order)
 		const struct fl_rule_info *info = fl_rule_info(r);
 		json_object *o = json_object_new_object();
 		json_object *unchecked = json_object_new_array();
+		json_object *why = json_object_new_object();
+		json_object *forms = json_object_new_object();
 
 		json_object_object_add(o, "rule", json_object_new_string(info->name));
 		json_object_object_add(o, "seed", json_object_new_string(info->seed));
 		json_object_object_add(o, "checked", json_object_new_boolean(
 			info->implemented && (r != FL_R_LOCK_ORDER || lock_order)));
-		for (int i = 0; r != FL_R_LOCK_ORDER && i < n; i++)
-			if (!(fl_fs_flags(types[i].magic) & fl_rule_flag(r)))
-				json_object_array_add(unchecked, json_object_new_string(types[i].name));
+		for (int i = 0; r != FL_R_LOCK_ORDER && i < n; i++) {
+			const char *w = fl_fs_why_not(types[i].magic, r);
+
+			if (r == FL_R_STALE_MAP && !w)
+				json_object_object_add(forms, types[i].name, json_object_new_string(
+					fl_fs_stale_form(types[i].magic)));
+			if (!w)
+				continue;
+			json_object_array_add(unchecked, json_object_new_string(types[i].name));
+			json_object_object_add(why, types[i].name, json_object_new_string(w));
+		}
 		json_object_object_add(o, "not_checked_on", unchecked);
+		json_object_object_add(o, "not_checked_why", why);
+		if (r == FL_R_STALE_MAP)
+			json_object_object_add(o, "forms", forms);
+		else
+			json_object_put(forms);
+		json_object_array_add(a, o);
+	}
+	return a;
+}
+
+/* The protocol of each filesystem type the run watched or saw (src/rules.c). */
+static json_object *protocols_arr(const struct fl_run_info *ri)
+{
+	json_object *a = json_object_new_array();
+	struct fl_fs_type types[FL_MAX_SLOTS + FL_MAX_OTHER_FS];
+	int n = fl_report_fs_types(ri, types, ARRAY_SIZE(types));
+
+	for (int i = 0; i < n; i++) {
+		const struct fl_fs_proto *p = fl_fs_proto(types[i].magic);
+		json_object *o;
+
+		if (!p)
+			continue;
+		o = json_object_new_object();
+		json_object_object_add(o, "fs", json_object_new_string(p->name));
+		json_object_object_add(o, "protocol", json_object_new_string(p->note));
+		json_object_object_add(o, "since", json_object_new_string(p->since));
+		json_object_object_add(o, "source", json_object_new_string(p->source));
+		json_object_object_add(o, "reads", json_object_new_string(p->reads));
 		json_object_array_add(a, o);
 	}
 	return a;
@@ -234,6 +297,12 @@ json_object *fl_report_attach_json(const struct fl_run_info *ri)
 		json_object_object_add(o, "target", json_object_new_string(ri->attach[i].target));
 		json_object_object_add(o, "status", json_object_new_string(ri->attach[i].status));
 		json_object_object_add(o, "why", json_object_new_string(ri->attach[i].why));
+		/* missing at the start, tried when its module loaded: when, and which */
+		if (ri->attach[i].late) {
+			json_object_object_add(o, "late_s", json_object_new_double(ri->attach[i].late_s));
+			json_object_object_add(o, "module",
+					       json_object_new_string(ri->attach[i].module));
+		}
 		json_object_array_add(attach, o);
 	}
 	return attach;
@@ -258,6 +327,8 @@ int fl_report_json(const char *path, const struct fl_engine *e, const struct fl_
 	json_object_object_add(root, "attach_mode",
 			       json_object_new_string(ri->attach_mode ? ri->attach_mode : "auto"));
 	json_object_object_add(root, "lock_words_readable", json_object_new_boolean(ri->lock_words));
+	json_object_object_add(root, "lock_word_shape", ri->lock_word_shape[0] ?
+			       json_object_new_string(ri->lock_word_shape) : NULL);
 	json_object_object_add(root, "lock_evidence",
 			       json_object_new_string(ri->locks ? ri->locks : "lock-word"));
 	json_object_object_add(root, "duration_s", json_object_new_double(ri->duration_s));
@@ -289,11 +360,13 @@ int fl_report_json(const char *path, const struct fl_engine *e, const struct fl_
 	json_object_object_add(root, "other_filesystems", other_obj(e, ri));
 	json_object_object_add(root, "unknown", unknown_obj(ri, &total));
 	json_object_object_add(root, "rules", coverage_arr(ri, fl_report_lo_checked(e, ri)));
+	json_object_object_add(root, "protocols", protocols_arr(ri));
 	json_object_object_add(root, "attach", fl_report_attach_json(ri));
 	for (size_t i = 0; i < e->nviol; i++)
 		json_object_array_add(viols, fl_report_violation_json(e, ri, &e->viol[i]));
 	json_object_object_add(root, "violations", viols);
 	json_object_object_add(root, "stale_maps", stale_obj(e));
+	json_object_object_add(root, "stale_maps_window", stale_window_obj(e));
 	json_object_object_add(root, "lock_order", fl_report_lo_json(e, ri));
 	if (ri->self_cost) {
 		json_object *c = json_object_new_object();
@@ -303,6 +376,7 @@ int fl_report_json(const char *path, const struct fl_engine *e, const struct fl_
 		json_object_object_add(root, "self_cost", c);
 	}
 	json_object_object_add(root, "violations_dropped", json_object_new_uint64(e->viol_dropped));
+	json_object_object_add(root, "windows_unended", json_object_new_uint64(e->windows_unended));
 	json_object_object_add(root, "command", command_obj(&ri->cmd));
 
 	text = json_object_to_json_string_ext(root, JSON_C_TO_STRING_PRETTY |

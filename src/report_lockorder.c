@@ -190,6 +190,9 @@ void fl_report_lo_summary(FILE *out, const struct fl_engine *e)
 		fprintf(out, "  %" PRIu64 " holds dropped when their task's events were lost (%" PRIu64
 			" resyncs): no edge rests on them\n", lo->sync_dropped,
 			fl_engine_total_of(e, FL_CNT_LO_RESYNCS));
+	if (lo->gone_dropped)
+		fprintf(out, "  %" PRIu64 " holds dropped when their task was found gone (their "
+			"releases were lost): no edge rests on them\n", lo->gone_dropped);
 }
 
 /* ---- JSON ------------------------------------------------------------ */
@@ -277,6 +280,7 @@ json_object *fl_report_lo_json(const struct fl_engine *e, const struct fl_run_in
 	json_object_object_add(o, "resyncs",
 			       json_object_new_uint64(fl_engine_total_of(e, FL_CNT_LO_RESYNCS)));
 	json_object_object_add(o, "sync_dropped", json_object_new_uint64(lo->sync_dropped));
+	json_object_object_add(o, "gone_dropped", json_object_new_uint64(lo->gone_dropped));
 	json_object_object_add(o, "attempts_failed",
 			       json_object_new_uint64(fl_engine_total_of(e, FL_CNT_LO_ATTEMPT_FAILED)));
 	json_object_object_add(o, "not_followed", nf);

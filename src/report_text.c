@@ -46,9 +46,14 @@ uint64_t fl_report_lost(const struct fl_engine *e, const struct fl_run_info *ri)
 	return lost > t.c[FL_CNT_LOST] ? lost : t.c[FL_CNT_LOST];
 }
 
+/*
+ * Incomplete: events were lost, the input was cut, or a bounded BPF table
+ * was full where that hides findings (invalidations not followed).
+ */
 bool fl_report_complete(const struct fl_engine *e, const struct fl_run_info *ri)
 {
-	return !fl_report_lost(e, ri) && !ri->partial;
+	return !fl_report_lost(e, ri) && !ri->partial &&
+	       !fl_engine_total_of(e, FL_CNT_INVAL_FULL);
 }
 
 const char *fl_signal_name(int sig, char *buf, size_t len)
@@ -196,6 +201,8 @@ static const char *what_happened(const struct fl_event *ev)
 		return "ran a write-type iomap step";
 	case FL_EV_FAULT:
 		return "faulted on a page";
+	case FL_EV_FOLIO_USE:
+		return "instantiated a folio for a buffered write";
 	default:
 		return "did something";
 	}
@@ -226,6 +233,16 @@ void fl_report_text_violation(FILE *out, const struct fl_engine *e,
 	fprintf(out, "\n    task %u (%s) %s at +%.6fs; seen %" PRIu64 " time%s, last at +%.6fs\n",
 		ev->pid, fl_esc(comm, sizeof(comm), ev->comm, FL_COMM_LEN), what_happened(ev), rel_s(e, ev->ts), v->count,
 		v->count == 1 ? "" : "s", rel_s(e, v->last_ts));
+	if (v->other_files)
+		fprintf(out, "    and %" PRIu64 " time%s on other files than the %d listed for "
+			"this code path\n", v->other_files, v->other_files == 1 ? "" : "s",
+			FL_VIOL_FILES_PER_PATH);
+	if (ev->type == FL_EV_FOLIO_USE && ev->op == FL_FOLIO_USE_WINDOW)
+		fprintf(out, "    under a map handed out at +%.6fs, and went on to byte %" PRIu64
+			" without a new one\n", rel_s(e, ev->kaddr), (uint64_t)ev->aux);
+	else if (ev->type == FL_EV_FOLIO_USE)
+		fprintf(out, "    under a map gone stale (the filesystem's extent sequence moved), "
+			"and went on to byte %" PRIu64 " without a new one\n", (uint64_t)ev->aux);
 	fprintf(out, "    invalidate_lock: %s", fl_lock_state_name(ev->inval_lock));
 	if (ev->inval_owner)
 		fprintf(out, " (owner pid %u)", ev->inval_owner);
@@ -265,6 +282,40 @@ static void print_attach(FILE *out, const struct fl_attach_status *a)
 		ESC(status, a->status), ESC(why, a->why));
 }
 
+/*
+ * Hooks that attached only when their module loaded, after the start, one
+ * line per module: what it did before then was not seen.
+ */
+static void print_late(FILE *out, const struct fl_run_info *ri)
+{
+	for (int i = 0; i < ri->nattach; i++) {
+		const struct fl_attach_status *a = &ri->attach[i];
+		char mod[FL_ESC_LEN(sizeof(a->module))];
+		double at = 0;
+		int n = 0, j;
+
+		for (j = 0; j < i; j++)
+			if (ri->attach[j].late && !strcmp(ri->attach[j].module, a->module))
+				break;
+		/* once per module, at its first row */
+		if (!a->late || j < i)
+			continue;
+		/* the module's hooks were all in place at the last one's time */
+		for (j = i; j < ri->nattach; j++) {
+			const struct fl_attach_status *b = &ri->attach[j];
+
+			if (!b->late || strcmp(b->module, a->module))
+				continue;
+			n += !strcmp(b->status, "attached");
+			if (b->late_s > at)
+				at = b->late_s;
+		}
+		fprintf(out, "coverage: %s: %d hook%s attached at +%.1f s (module loaded after "
+			"start; its events before then were not seen)\n", ESC(mod, a->module), n,
+			n == 1 ? "" : "s", at);
+	}
+}
+
 static void print_counts_row(FILE *out, const char *label, const struct fl_counts *c)
 {
 	fprintf(out, "  %-34s %9" PRIu64 " %9" PRIu64 " %9" PRIu64 " %9" PRIu64
@@ -274,7 +325,7 @@ static void print_counts_row(FILE *out, const char *label, const struct fl_count
 		c->c[FL_CNT_UNKNOWN], c->c[FL_CNT_LOST]);
 }
 
-/* "(not on a, b)" for the types in @types whose protocol lacks the rule. */
+/* "not on a, b" for the types in @types whose protocol lacks the rule. */
 static void not_on(char *off, size_t size, const struct fl_fs_type *types, int ntypes,
 		   enum fl_rule r)
 {
@@ -286,16 +337,53 @@ static void not_on(char *off, size_t size, const struct fl_fs_type *types, int n
 
 		if (fl_fs_flags(types[i].magic) & fl_rule_flag(r))
 			continue;
-		len += snprintf(off + len, size - len, "%s%s", len ? ", " : " (not on ",
+		len += snprintf(off + len, size - len, "%s%s", len ? ", " : "not on ",
 				ESC(name, types[i].name));
 	}
-	if (len && len < size)
-		snprintf(off + len, size - len, ")");
+}
+
+/*
+ * "sequence, else window: xfs; window: gfs2": the stale-map rule's form per
+ * filesystem (a filesystem with both uses the window form for a file whose
+ * sequence BPF cannot read).
+ */
+static void stale_forms(char *out, size_t size, const struct fl_fs_type *types, int ntypes)
+{
+	static const struct {
+		uint32_t flags;
+		const char *name;
+	} forms[] = {
+		{ FL_RULE_STALE_MAPS, "sequence" },
+		{ FL_RULE_STALE_MAPS | FL_RULE_STALE_WINDOW, "sequence, else window" },
+		{ FL_RULE_STALE_WINDOW, "window" },
+	};
+	const uint32_t both = FL_RULE_STALE_MAPS | FL_RULE_STALE_WINDOW;
+	size_t len = 0;
+
+	out[0] = 0;
+	for (size_t f = 0; f < ARRAY_SIZE(forms) && len < size; f++) {
+		bool first = true;
+
+		for (int i = 0; i < ntypes && len < size; i++) {
+			char name[FL_ESC_LEN(sizeof(types[i].name))];
+
+			if ((fl_fs_flags(types[i].magic) & both) != forms[f].flags)
+				continue;
+			len += snprintf(out + len, size - len, "%s%s%s", first ?
+					(len ? "; " : "") : ", ", first ? forms[f].name : "",
+					first ? ": " : "");
+			if (len < size)
+				len += snprintf(out + len, size - len, "%s", ESC(name, types[i].name));
+			first = false;
+		}
+	}
 }
 
 /*
  * What was checked where: only the filesystems the run watched or saw are
  * named, so a filesystem in a "not on" list is one whose events are here.
+ * Every filesystem a rule is not checked on gets its reason: the protocol
+ * table's (src/rules.c), or "no protocol known".
  */
 static void print_coverage(FILE *out, const struct fl_run_info *ri, bool lock_order)
 {
@@ -305,7 +393,7 @@ static void print_coverage(FILE *out, const struct fl_run_info *ri, bool lock_or
 	fprintf(out, "rules:\n");
 	for (int r = 0; r < FL_R_MAX; r++) {
 		const struct fl_rule_info *info = fl_rule_info(r);
-		char off[256] = "";
+		char off[256] = "", forms[256] = "";
 
 		if (r == FL_R_LOCK_ORDER && !lock_order) {
 			fprintf(out, "  %-22s NOT CHECKED (run with --lock-order)\n", info->name);
@@ -313,18 +401,31 @@ static void print_coverage(FILE *out, const struct fl_run_info *ri, bool lock_or
 		}
 		if (info->implemented && r != FL_R_LOCK_ORDER)
 			not_on(off, sizeof(off), types, ntypes, r);
-		fprintf(out, "  %-22s %s%s\n", info->name,
+		if (r == FL_R_STALE_MAP)
+			stale_forms(forms, sizeof(forms), types, ntypes);
+		fprintf(out, "  %-22s %s%s%s%s%s%s\n", info->name,
 			info->implemented ? "checked" : "NOT CHECKED (not implemented in this version)",
-			off);
+			forms[0] || off[0] ? " (" : "", forms, forms[0] && off[0] ? "; " : "", off,
+			forms[0] || off[0] ? ")" : "");
 	}
 	for (int i = 0; i < ntypes; i++) {
 		const struct fl_fs_proto *p = fl_fs_proto(types[i].magic);
 		char name[FL_ESC_LEN(sizeof(types[i].name))];
 
-		if (p && p->flags)
+		ESC(name, types[i].name);
+		/* one reason for a filesystem no rule is checked on */
+		if (!p || !p->flags) {
+			fprintf(out, "  on %-19s %s\n", name,
+				fl_fs_why_not(types[i].magic, FL_R_FAULT_UNLOCKED));
 			continue;
-		fprintf(out, "  on %-19s %s\n", ESC(name, types[i].name),
-			p ? p->note : "no protocol known to faultline: events counted, no rule checked");
+		}
+		for (int r = 0; r < FL_R_MAX; r++) {
+			const char *why = fl_fs_why_not(types[i].magic, r);
+
+			if (why && fl_rule_info(r)->implemented)
+				fprintf(out, "  on %-19s %s not checked: %s\n", name,
+					fl_rule_info(r)->name, why);
+		}
 	}
 }
 
@@ -416,10 +517,11 @@ void fl_report_text(FILE *out, const struct fl_engine *e, const struct fl_run_in
 
 	fl_engine_total(e, &total);
 	/* a dump's or trace.dat's header is as untrusted as the names in it */
-	fprintf(out, "faultline %s: %.1f s on Linux %s (attach %s, lock evidence: %s)\n",
+	fprintf(out, "faultline %s: %.1f s on Linux %s (attach %s, lock evidence: %s%s)\n",
 		ri->mode, ri->duration_s, ESC(kernel, ri->kernel),
 		ESC(attach, ri->attach_mode ? ri->attach_mode : "auto"),
-		ESC(locks, ri->locks ? ri->locks : "lock-word"));
+		ESC(locks, ri->locks ? ri->locks : "lock-word"),
+		fl_report_rt_words(ri) ? ", PREEMPT_RT rwbase_rt words" : "");
 	fprintf(out, "  %-34s %9s %9s %9s %9s %9s %9s %8s %6s\n", "filesystem", "faults",
 		"map_pages", "inserts", "deletes", "invals", "iomap", "unknown", "lost");
 	print_rows(out, e, ri);
@@ -428,8 +530,8 @@ void fl_report_text(FILE *out, const struct fl_engine *e, const struct fl_run_in
 	print_unknown(out, ri, &total);
 	print_coverage(out, ri, fl_report_lo_checked(e, ri));
 	if (!ri->lock_words)
-		fprintf(out, "LOCK RULES NOT CHECKED: this kernel's rw_semaphore has no readable "
-			"lock word (PREEMPT_RT)\n");
+		fprintf(out, "LOCK RULES NOT CHECKED: this kernel's rw_semaphore has no lock word "
+			"faultline can read (neither count/owner nor PREEMPT_RT's rwbase_rt)\n");
 	if (lost) {
 		fprintf(out, "LOST EVENTS: %" PRIu64 " (ring buffer full); per CPU:", lost);
 		for (int i = 0; i < ri->ncpus; i++)
@@ -443,6 +545,20 @@ void fl_report_text(FILE *out, const struct fl_engine *e, const struct fl_run_in
 	if (ri->partial)
 		fprintf(out, "PARTIAL: %s\n  the report covers the input up to that point\n",
 			ri->partial);
+	if (total.c[FL_CNT_INVAL_FULL])
+		fprintf(out, "INVALIDATIONS NOT FOLLOWED: %" PRIu64 " (BPF's table of invalidating "
+			"tasks was full)\n  page cache they dropped was not judged "
+			"(invalidation-unlocked): the run is incomplete\n",
+			total.c[FL_CNT_INVAL_FULL]);
+	if (total.c[FL_CNT_STACK_UNKEYED])
+		fprintf(out, "note: %" PRIu64 " candidates got no stack id (the stack map was "
+			"full, or their bucket taken): sent each time instead of counted in "
+			"BPF; nothing is missed, the ring buffer carries more\n",
+			total.c[FL_CNT_STACK_UNKEYED]);
+	if (e->windows_unended)
+		fprintf(out, "note: %" PRIu64 " invalidation windows ended without their end "
+			"event (lost): closed at a later event, or when their task was found gone\n",
+			e->windows_unended);
 	if (total.c[FL_CNT_INVAL_UNTRACKED])
 		fprintf(out, "note: %" PRIu64 " invalidations ran outside a traced syscall "
 			"(ioctl or fs-internal) and have no window\n",
@@ -450,6 +566,7 @@ void fl_report_text(FILE *out, const struct fl_engine *e, const struct fl_run_in
 	for (int i = 0; i < ri->nattach; i++)
 		if (strcmp(ri->attach[i].status, "attached"))
 			print_attach(out, &ri->attach[i]);
+	print_late(out, ri);
 	if (ri->self_cost)
 		fprintf(out, "self cost: %" PRIu64 " BPF program runs, %.3f s in them (%.0f ns each)\n",
 			ri->bpf_runs, ri->bpf_run_ns / 1e9,
@@ -459,6 +576,13 @@ void fl_report_text(FILE *out, const struct fl_engine *e, const struct fl_run_in
 			PRIu64 " go stale (%" PRIu64 " more when the change's trace arrived), "
 			"missed %" PRIu64 "\n", e->stale.kernel_found, e->stale.seen,
 			e->stale.seen_late, e->stale.missed);
+	if (e->stale_window.across || e->stale_window.undecided)
+		fprintf(out, "stale maps (window form): %" PRIu64 " folios instantiated under a map "
+			"that an invalidation of their range ran across (%" PRIu64 " of them where "
+			"the write stopped for a new map); %" PRIu64 " undecided (an invalidation "
+			"overlapped the map's life only in part: not judged)\n",
+			e->stale_window.across, e->stale_window.revalidated,
+			e->stale_window.undecided);
 	fl_report_lo_summary(out, e);
 	print_command(out, &ri->cmd);
 	fprintf(out, "violations: %zu distinct", e->nviol);

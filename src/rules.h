@@ -36,15 +36,30 @@ struct fl_rule_info {
 	bool implemented;	/* false: reported as "not checked" */
 };
 
+/*
+ * A filesystem's locking protocol, read in its source (function@version;
+ * src/rules.c, docs/rules.md): which lock serialises faults and page-cache
+ * insertion against punch, truncate, collapse, insert and zero range, since
+ * when, and what of it faultline can read.  A rule the protocol does not
+ * make meaningful is not checked there, and why_not[rule] says why.
+ */
 struct fl_fs_proto {
 	uint32_t magic;
 	const char *name;
-	uint32_t flags;		/* FL_RULE_* */
-	const char *note;	/* why some checks do not apply */
+	uint32_t flags;		/* FL_RULE_*, adjusted for the running kernel */
+	const char *note;	/* the protocol in one line */
+	const char *since;	/* when the filesystem adopted it (upstream commits) */
+	const char *source;	/* where it was read: function@version, ... */
+	const char *reads;	/* what faultline reads of it */
+	const char *why_not[FL_R_MAX];	/* per rule: why not checked here */
 };
 
 const struct fl_rule_info *fl_rule_info(enum fl_rule r);
-/* The protocol flag that makes a rule checkable on a filesystem (0: none). */
+/*
+ * The protocol flags that make a rule checkable on a filesystem, any of
+ * them (0: none; invalidation-unlocked has an invalidate_lock and an
+ * i_rwsem form, stale-map a sequence and a window form).
+ */
 uint32_t fl_rule_flag(enum fl_rule r);
 const char *fl_evidence_name(enum fl_evidence ev);
 const char *fl_lock_state_name(unsigned int state);
@@ -60,6 +75,14 @@ uint32_t fl_fs_flags(uint32_t magic);
 const char *fl_fs_name(uint32_t magic);
 /* A filesystem type's name: the protocol table's, else its magic in hex, "?" for 0. */
 void fl_fs_label(uint32_t magic, char *buf, size_t len);
+/*
+ * Why rule @r is not checked on filesystem type @magic, or NULL when it is
+ * (the lock-order rule is not per filesystem: NULL).  Never an empty
+ * answer: a filesystem faultline knows no protocol of says so.
+ */
+const char *fl_fs_why_not(uint32_t magic, enum fl_rule r);
+/* The form of the stale-map rule on @magic: "sequence", "window" or NULL. */
+const char *fl_fs_stale_form(uint32_t magic);
 
 /*
  * Kernel-dependent parts of the protocol table.  @has_symbol answers

@@ -48,6 +48,9 @@ void fl_kmsg_close(struct fl_kmsg *k)
  * <4>: KERN_WARNING, as lockdep's splats.  The first line starts with
  * "WARNING: faultline:" as the harnesses' patterns expect, the rest with
  * "faultline:" so that `dmesg | grep faultline:` gives the whole splat.
+ * The newline ends the record: without it printk leaves the record open
+ * for a continuation, and readers (dmesg, the dmesg check) do not see it
+ * until the kernel logs something else.
  */
 static void line(struct fl_kmsg *k, bool first, const char *fmt, ...)
 {
@@ -59,8 +62,9 @@ static void line(struct fl_kmsg *k, bool first, const char *fmt, ...)
 	va_start(ap, fmt);
 	n += vsnprintf(buf + n, sizeof(buf) - n, fmt, ap);
 	va_end(ap);
-	if (n >= (int)sizeof(buf))
-		n = sizeof(buf) - 1;
+	if (n >= (int)sizeof(buf) - 1)
+		n = sizeof(buf) - 2;
+	buf[n++] = '\n';
 	if (write(k->fd, buf, n) < 0)
 		fl_debug("kmsg: %s", strerror(errno));
 }

@@ -66,8 +66,27 @@ static const enum fl_counter event_kinds[] = {
 	FL_CNT_INVALIDATIONS, FL_CNT_IOMAP, FL_CNT_IOMAP_MAPS,
 };
 
+/*
+ * The evidence each rule can report (the engine's report() calls).  Each
+ * pair is exported from the start, at 0: a series that appears only with
+ * its first violation hides exactly that one from increase() and rate(),
+ * which need two samples.
+ */
+static bool rule_has(int rule, int evidence)
+{
+	switch (rule) {
+	case FL_R_FAULT_UNLOCKED:
+	case FL_R_INSERT_UNLOCKED:
+		return evidence == FL_EVID_DEFINITE || evidence == FL_EVID_OBSERVED_RACE;
+	case FL_R_LOCK_ORDER:
+		return evidence == FL_EVID_INVERSION || evidence == FL_EVID_CYCLE;
+	default:
+		return evidence == FL_EVID_DEFINITE;
+	}
+}
+
 int fl_metrics_write(const char *path, const struct fl_engine *e, const struct fl_run_info *ri,
-		     const uint64_t *by_rule_evidence)
+		     const uint64_t *by_rule_evidence, bool up)
 {
 	struct buf b = { 0 };
 	struct fl_counts t;
@@ -94,7 +113,7 @@ int fl_metrics_write(const char *path, const struct fl_engine *e, const struct f
 		"evidence.\n# TYPE faultline_violations_total counter\n");
 	for (int r = 0; r < FL_R_MAX; r++)
 		for (int v = 0; v < FL_EVID_MAX; v++)
-			if (by_rule_evidence[r * FL_EVID_MAX + v])
+			if (rule_has(r, v) || by_rule_evidence[r * FL_EVID_MAX + v])
 				put(&b, "faultline_violations_total{rule=\"%s\",evidence=\"%s\"} %"
 					PRIu64 "\n", fl_rule_info(r)->name, fl_evidence_name(v),
 				    by_rule_evidence[r * FL_EVID_MAX + v]);
@@ -113,8 +132,8 @@ int fl_metrics_write(const char *path, const struct fl_engine *e, const struct f
 			"faultline_bpf_run_seconds_total %.9f\n# TYPE faultline_bpf_runs_total "
 			"counter\nfaultline_bpf_runs_total %" PRIu64 "\n", ri->bpf_run_ns / 1e9,
 		    ri->bpf_runs);
-	put(&b, "# HELP faultline_up 1 while faultline watches.\n# TYPE faultline_up gauge\n"
-		"faultline_up 1\n");
+	put(&b, "# HELP faultline_up 1 while faultline watches, 0 once it has stopped.\n"
+		"# TYPE faultline_up gauge\nfaultline_up %d\n", up);
 	err = fl_write_atomic(path, b.p, b.len, NULL);
 	free(b.p);
 	return err;

@@ -35,9 +35,19 @@ void fl_watch_started(struct fl_watch *w, struct fl_engine *e, struct fl_run_inf
 /* A violation the engine just found (new to it): alert once per signature. */
 void fl_watch_violation(struct fl_watch *w, const struct fl_engine *e,
 			const struct fl_run_info *ri, const struct fl_violation *v);
-/* Once a second: counts synced into @e, stats, metrics, watchdog. */
-void fl_watch_tick(struct fl_watch *w, const struct fl_engine *e, const struct fl_run_info *ri);
-/* SIGHUP: the report so far, text on stdout and (json_path) the JSON file. */
+/* A module loaded after the start: its hooks (late rows of @ri) to the NDJSON stream. */
+void fl_watch_hooks(struct fl_watch *w, const struct fl_run_info *ri, const char *module);
+/* Once a second: counts synced into @e, stats (with @l's map fill), metrics, watchdog. */
+void fl_watch_tick(struct fl_watch *w, const struct fl_engine *e, const struct fl_run_info *ri,
+		   struct fl_loader *l);
+/* Tracing ended, @e has the final counts: last stats (@l's map fill), last metrics (down). */
+void fl_watch_stopped(struct fl_watch *w, const struct fl_engine *e, const struct fl_run_info *ri,
+		      struct fl_loader *l);
+/* Where the text reports go: stdout, or stderr when stdout is the NDJSON. */
+FILE *fl_watch_text(const struct fl_watch *w);
+/* Tracing ends (a signal, --duration): systemd's STOPPING=1, a last ping. */
+void fl_watch_stopping(struct fl_watch *w);
+/* SIGHUP: the report so far, text (fl_watch_text) and (json_path) the JSON file. */
 void fl_watch_report(struct fl_watch *w, const struct fl_engine *e, const struct fl_run_info *ri,
 		     const char *json_path);
 void fl_watch_free(struct fl_watch *w);
@@ -57,6 +67,6 @@ void fl_notify(const char *state);	/* sd_notify, a no-op outside systemd */
 bool fl_notify_watchdog(void);		/* the unit asked for WATCHDOG=1 pings */
 
 int fl_metrics_write(const char *path, const struct fl_engine *e, const struct fl_run_info *ri,
-		     const uint64_t *by_rule_evidence);
+		     const uint64_t *by_rule_evidence, bool up);
 
 #endif

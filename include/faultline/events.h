@@ -43,6 +43,7 @@ enum fl_event_type {
 	FL_EV_LOCK_REL,		/* ... and released */
 	FL_EV_LOCK_SYNC,	/* the locks a task holds, as BPF knows them */
 	FL_EV_STALE_ANSWER,	/* a traced change answers STALE_UNSEEN of its inode */
+	FL_EV_RACE,		/* check: the invalidation a candidate races (below) */
 	FL_EV_TYPE_MAX,
 };
 
@@ -126,6 +127,23 @@ enum fl_lock_kind {
 #define FL_LKM_LATE	(1U << 6)	/* sent after the fact, because something
 					 * nested under it: a hold, not an observation */
 
+/*
+ * FL_EV_RACE: check sends no invalidation windows; when it sends a
+ * candidate (insertion, fault-around, write) on an inode another task is
+ * invalidating, this event comes first: the window as it is at that
+ * moment (still open).  pid, tgid, comm, op, start, end, aux (fallocate
+ * mode) and ts (when the window opened) are the invalidator's; with
+ * FL_F_STEPPED its fs invalidation code had run: inval_lock, i_rwsem and
+ * owners are the lock states there and frames (FL_F_STACK) its stack (a
+ * window opened by a page drop has the stack without the lock states).
+ * kaddr is the pid of the candidate's task and stack_id its stack id.
+ * Before a window-form FL_EV_FOLIO_USE it is the last invalidation of the
+ * inode, which began after the write's map was taken and may have ended by
+ * the folio: FL_F_ENDED says it had, successfully, at aux (ns); no lock
+ * states, no stack.  record sends the windows themselves instead: no dump
+ * holds this event.
+ */
+
 /* fl_event.flags */
 #define FL_F_CANDIDATE	(1U << 0)	/* BPF found the lock evidence wanting */
 #define FL_F_IN_WINDOW	(1U << 1)	/* task was inside its own invalidation */
@@ -133,6 +151,18 @@ enum fl_lock_kind {
 #define FL_F_INTERNAL	(1U << 3)	/* fs-internal inode (no dentry): no rules */
 #define FL_F_PRECISE	(1U << 4)	/* lock states from precise tracking */
 #define FL_F_NO_LOCKWORD (1U << 5)	/* imported: FL_LOCK_NA means "not recorded" */
+#define FL_F_STEPPED	(1U << 6)	/* RACE: the invalidator's fs code had run */
+#define FL_F_ENDED	(1U << 7)	/* RACE: the window had ended, successfully, at aux */
+
+/*
+ * FL_EV_FOLIO_USE.op: which form of the stale-map rule sent it.  Sequence
+ * (0): kaddr is the map's offset, sent only when the write went on past the
+ * folio.  Window: kaddr is when the map was handed out (ns), sent whenever
+ * an invalidation of the inode began after that, whatever the write did
+ * next (aux: where it went on to; aux <= start: it stopped for a new map).
+ */
+#define FL_FOLIO_USE_SEQ	0
+#define FL_FOLIO_USE_WINDOW	1
 
 /* iomap flags as the kernel defines them (stable since 4.x). */
 #define FL_IOMAP_WRITE	(1U << 0)
@@ -224,6 +254,10 @@ enum fl_counter {
 	FL_CNT_LOST_WINDOWS,	/* invalidation windows (begin, step, end) */
 	FL_CNT_LOST_MAPS,	/* extent maps and stale finds */
 	FL_CNT_LOST_LOCKS,	/* lock-order acquisitions, releases, syncs */
+	/* BPF tables that were full: bounded state, its overflow counted */
+	FL_CNT_STACK_UNKEYED,	/* candidates without a stack id (fl_stackmap full, or
+				 * their bucket taken): sent each time, not gated */
+	FL_CNT_INVAL_FULL,	/* invalidations not followed: fl_tasks was full */
 	FL_CNT_MAX,
 };
 
@@ -312,7 +346,11 @@ struct fl_extchg {
 #define FL_RULE_INVAL_EXCL	(1U << 1) /* page-cache truncation needs inval lock excl */
 #define FL_RULE_MAP_PAGES_LOCKED (1U << 2) /* ->map_pages takes inval lock shared */
 #define FL_RULE_WRITE_LOCKED	(1U << 3) /* buffered writes hold i_rwsem */
-#define FL_RULE_STALE_MAPS	(1U << 4) /* iomaps revalidated, extent changes traced */
+#define FL_RULE_STALE_MAPS	(1U << 4) /* iomaps revalidated: the fs's extent sequence */
+#define FL_RULE_INVAL_IRWSEM	(1U << 5) /* page-cache truncation needs i_rwsem excl
+					   * (fuse, gfs2: no invalidate_lock) */
+#define FL_RULE_STALE_WINDOW	(1U << 6) /* iomaps judged by invalidation windows
+					   * (no extent sequence known) */
 
 /* Global configuration, one entry in the cfg array map. */
 struct fl_config {
@@ -323,6 +361,16 @@ struct fl_config {
 	__u32 page_shift;
 	__u32 precise;		/* locks object tracks rwsem ownership */
 	__u32 lock_order;	/* send FL_EV_LOCK_ACQ/REL (lock-order tracking) */
+};
+
+/*
+ * Precise mode: whether a task's own record may decide "not me", set by
+ * the loader once every lock hook is attached (fl_precise_ctl map).
+ */
+struct fl_precise_ctl {
+	__u64 ready_ns;		/* 0; BPF stamps bpf_ktime_get_ns() once own is 1 */
+	__u32 own;		/* 1: it may; BPF drops it to 0 on a missed hold */
+	__u32 pad;
 };
 
 #endif /* FAULTLINE_EVENTS_H */

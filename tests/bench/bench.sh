@@ -20,7 +20,10 @@
 # not be made).  Lost events and violations are printed loudly, not failed on.
 #
 # Then `faultline report` throughput on a synthetic 20-million-event dump
-# (tests/bench/report_bench.sh; BENCH_REPORT_EVENTS changes the size).
+# (tests/bench/report_bench.sh; BENCH_REPORT_EVENTS changes the size), and
+# the soak: `faultline watch` over a mixed workload for FL_SOAK_MINUTES (20),
+# memory and BPF map fill sampled each minute and flat after the warm-up,
+# nothing lost, alert latency (tests/bench/soak.sh; alone: make bench-soak).
 #
 # Run as root from the repository root after `make faultline`.  Knobs:
 #   BENCH_PAIRS=9        alternating pairs per workload (this VM is noisy:
@@ -32,6 +35,7 @@
 #                        (apt-get, Debian); 0: skip the peer
 #   BENCH_LOCK_ORDER=1   also a leg under `faultline check --lock-order` (lock
 #                        acquisitions from the xfs_ilock tracepoints); 0: skip
+#   BENCH_SOAK=1         the soak leg (FL_SOAK_* knobs: soak.sh); 0: skip
 #   FAULTLINE=./faultline
 set -u -o pipefail
 
@@ -451,5 +455,14 @@ fi
 bash "$SRC_DIR/report_bench.sh" || die "report throughput bench failed"
 # ---- trace-cmd import speed (tests/bench/tracedat_bench.sh) ----------------
 "$SRC_DIR/tracedat_bench.sh" "$MNT" || die "trace.dat import bench failed"
+# ---- the soak (tests/bench/soak.sh): watch for FL_SOAK_MINUTES ---------------
+SOAK_RC=0
+if [ "${BENCH_SOAK:-1}" = 1 ]; then
+	FAULTLINE=$FAULTLINE "$SRC_DIR/soak.sh" || SOAK_RC=$?
+else
+	say "soak leg: skipped (BENCH_SOAK=0)"
+fi
 say "done in $(($(date +%s) - T0))s"
+# growth, losses or a missing alert in the soak are findings, not noise
+[ "$SOAK_RC" = 0 ] || die "the soak leg failed (exit $SOAK_RC; see its !!! lines)"
 exit 0

@@ -23,15 +23,16 @@ note() { echo "# $*"; }
 # Run faultline with its stdout and stderr kept as files (and shown on the
 # console); the exit status is returned and written to <name>.rc.
 fl_run() {	# name args...
-	local name=$1 rc
+	local name=$1 rc t0
 	shift
 	echo "# faultline $*"
+	t0=$(cut -d' ' -f1 /proc/uptime)
 	"$FL" "$@" >"$name.stdout" 2>"$name.stderr"
 	rc=$?
 	echo "$rc" >"$name.rc"
 	cat "$name.stdout"
 	sed 's/^/stderr: /' "$name.stderr"
-	echo "# faultline $1 -> exit $rc"
+	echo "# faultline $1 -> exit $rc ($(awk -v t0="$t0" '{ printf "%.1f", $1 - t0 }' /proc/uptime) s wall)"
 	return $rc
 }
 

@@ -67,6 +67,41 @@ assert_json "$TMP/ovl.json" ".filesystems[] | select(.fstype == \"btrfs\") | .co
 note "overlay: $(jq -c '[.filesystems[] | {dev, fstype, inserts: .counts.insertions}]' "$TMP/ovl.json")"
 umount "$TMP/ovl"
 
+# --pid watches that process's tasks: a busy xfs next door, whose extents
+# change in its writer and in kworkers (which faultline follows for any
+# watched file's maps), is not a filesystem of this run.  The watched
+# process writes with bash builtins only: its children would not be it.
+scratch_fs xfs; NB=$MNT
+NBDEV=$(awk -v m="$NB" '$5 == m { print $3 }' /proc/self/mountinfo)
+(
+	while [ ! -e "$TMP/nb.stop" ]; do
+		dd if=/dev/zero of="$NB/f" bs=64k count=64 conv=notrunc status=none
+		sync "$NB/f"
+		fallocate -p -o 65536 -l 1M "$NB/f"
+	done
+) &
+nbpid=$!
+cleanup_hooks=("touch '$TMP/nb.stop'; wait $nbpid 2>/dev/null" "${cleanup_hooks[@]}")
+mkfifo "$TMP/go"
+bash -c 'read -t 10 <"$1"; for i in {1..256}; do printf "%4096s" x >>"$2/pidfile"; done' \
+	_ "$TMP/go" "$B" &
+wpid=$!
+"$FL" check --pid $wpid --duration 6 --json "$TMP/pid.json" >"$TMP/pid.stdout" 2>"$TMP/pid.stderr" &
+flpid=$!
+wait_tracing $flpid "$TMP/pid.stderr"
+echo go >"$TMP/go"
+wait $flpid
+rc=$?
+wait $wpid
+touch "$TMP/nb.stop"
+wait $nbpid
+[ $rc = 0 ] || { cat "$TMP/pid.stderr"; fail "--pid: exit $rc"; }
+assert_json "$TMP/pid.json" "[.filesystems[] | select(.dev == \"$DEV\") | .counts.insertions > 0] == [true]" \
+	"--pid: the process's writes on btrfs $DEV were not seen"
+assert_json "$TMP/pid.json" ".filesystems | map(.dev) | index(\"$NBDEV\") == null" \
+	"--pid: the neighbour's xfs $NBDEV is in the report"
+note "--pid: $(jq -c '[.filesystems[] | {dev, fstype, ins: .counts.insertions}]' "$TMP/pid.json"), neighbour $NBDEV"
+
 # filters that match nothing: exit 2 with one line
 nothing() {	# what args...
 	local what=$1 rc

@@ -205,7 +205,23 @@ max=$(stat -c %s "$TMP/small6.dat")
 	-artifact_prefix="$TMP/artifacts/" "$TMP/corpus" > "$TMP/fuzz.log" 2>&1)
 rc=$?
 [ $rc = 0 ] || { grep -A30 "ERROR\|runtime error" "$TMP/fuzz.log" | head -60; fail "fuzzer exited $rc"; }
-ls "$TMP/artifacts" | grep -q . && fail "fuzzer left crash artifacts: $(ls "$TMP/artifacts")"
+# Kept for a post-mortem of the failure (TMP goes away).
+keep_artifacts() {
+	mkdir -p "$ROOT/build/fuzz-artifacts" && cp "$TMP"/artifacts/* "$ROOT/build/fuzz-artifacts/"
+	echo "artifacts kept in $ROOT/build/fuzz-artifacts/"
+}
+# A slow unit (over libFuzzer's 10 s) on a loaded machine may be the load:
+# run it again alone; still over 5 s, or failing, it is the input's.
+for a in "$TMP"/artifacts/slow-unit-*; do
+	[ -e "$a" ] || continue
+	t0=$(date +%s%N)
+	(cd "$TMP" && timeout 60 "$FUZZ" -rss_limit_mb=0 -malloc_limit_mb=0 "$a" >"$TMP/slow.log" 2>&1)
+	rc=$? ms=$((($(date +%s%N) - t0) / 1000000))
+	note "$(basename "$a"): $ms ms alone, exit $rc"
+	[ $rc = 0 ] && [ $ms -lt 5000 ] || { keep_artifacts; fail "fuzzer: a slow input ($(basename "$a"): $ms ms alone, exit $rc)"; }
+	rm -f "$a"
+done
+ls "$TMP/artifacts" | grep -q . && { keep_artifacts; fail "fuzzer left crash artifacts: $(ls "$TMP/artifacts")"; }
 note "fuzzer: $(grep -m1 -o "Done [0-9]* runs in [0-9]* second(s)" "$TMP/fuzz.log")"
 grep -q "Done [0-9]* runs" "$TMP/fuzz.log" || fail "fuzzer did not finish its budget"
 exit 0

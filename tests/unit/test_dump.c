@@ -17,6 +17,7 @@
 #include <cmocka.h>
 
 #include "dump.h"
+#include "rules.h"
 #include "util.h"
 
 #define NEV 200
@@ -261,6 +262,70 @@ static void test_settle_in_order(void **state)
 	unlink(path);
 }
 
+/*
+ * A module loaded during the recording: its hooks' rows (ATTACH record)
+ * and its symbols (the writer's table switched) reach the reader.
+ */
+static void test_late_module(void **state)
+{
+	static struct fl_ksym more[] = {
+		{ 0xffffffff81000000ULL, "filemap_fault" },
+		{ 0xffffffffc0100000ULL, "xfs_free_file_space" },
+	};
+	struct fl_run_info ri = { .kernel = "test", .locks = "lock-word", .attach_mode = "auto",
+				  .ncpus = 2 };
+	struct fl_ksyms ks = { .syms = syms, .n = 2 }, ks2 = { .syms = more, .n = 2 };
+	struct fl_dump_meta dm = { 0 };
+	struct fl_dump_writer *w;
+	struct fl_dump_meta_in m;
+	struct fl_engine *e;
+	struct fl_event ev;
+	uint32_t xfs = 0x58465342, flags = fl_fs_flags(xfs);
+
+	(void)state;
+	ri.nattach = 2;
+	snprintf(ri.attach[0].prog, sizeof(ri.attach[0].prog), "fl_tp_fault");
+	snprintf(ri.attach[0].status, sizeof(ri.attach[0].status), "attached");
+	snprintf(ri.attach[1].prog, sizeof(ri.attach[1].prog), "fl_xfs_free");
+	snprintf(ri.attach[1].status, sizeof(ri.attach[1].status), "missing");
+	snprintf(path, sizeof(path), "/tmp/fl-test-dump.XXXXXX");
+	close(mkstemp(path));
+	w = fl_dump_create(path, 0);
+	assert_non_null(w);
+	assert_int_equal(fl_dump_start(w, &ri, &dm, &ks), 0);
+	snprintf(ri.attach[1].status, sizeof(ri.attach[1].status), "attached");
+	ri.attach[1].late = true;
+	ri.attach[1].late_s = 12.5;
+	snprintf(ri.attach[1].module, sizeof(ri.attach[1].module), "xfs");
+	/* the protocol table asked again: a flag added with the module */
+	fl_rules_set_flags(xfs, flags | FL_RULE_MAP_PAGES_LOCKED);
+	assert_int_equal(fl_dump_attach(w, &ri), 0);
+	fl_rules_set_flags(xfs, flags & ~FL_RULE_MAP_PAGES_LOCKED);
+	fl_dump_ksyms(w, &ks2);
+	memset(&ev, 0, sizeof(ev));
+	ev.type = FL_EV_INSERT;
+	ev.slot = 1;
+	ev.nr_frames = 1;
+	ev.flags = FL_F_STACK;
+	ev.frames[0] = more[1].addr + 0x10;
+	fl_dump_event(w, &ev);
+	assert_int_equal(fl_dump_close(w, 1.0), 0);
+
+	assert_int_equal(read_dump(NULL, 0, &m, &ri, &e), 0);
+	assert_int_equal(ri.nattach, 2);
+	assert_string_equal(ri.attach[0].status, "attached");
+	assert_false(ri.attach[0].late);
+	assert_string_equal(ri.attach[1].status, "attached");
+	assert_true(ri.attach[1].late);
+	assert_true(ri.attach[1].late_s == 12.5);
+	assert_string_equal(ri.attach[1].module, "xfs");
+	assert_true(fl_fs_flags(xfs) & FL_RULE_MAP_PAGES_LOCKED);
+	assert_string_equal(fl_dump_symname(&m, more[1].addr + 0x10), "xfs_free_file_space");
+	done(&m, &ri, e);
+	fl_rules_set_flags(xfs, flags);
+	unlink(path);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -268,6 +333,7 @@ int main(void)
 		cmocka_unit_test(test_every_prefix),
 		cmocka_unit_test(test_max_size),
 		cmocka_unit_test(test_settle_in_order),
+		cmocka_unit_test(test_late_module),
 	};
 
 	make_events();

@@ -28,6 +28,9 @@
 #define TMPFS_MAGIC	0x01021994u
 #define BTRFS_MAGIC	0x9123683Eu
 #define F2FS_MAGIC	0xF2F52010u
+#define FUSE_MAGIC	0x65735546u
+#define GFS2_MAGIC	0x01161970u
+#define ZONEFS_MAGIC	0x5a4f4653u
 
 #define TEST_DEV	((8u << 20) | 1)	/* sda1, kernel encoding */
 #define TEST_GEN	7u
@@ -708,6 +711,71 @@ static void test_inval_in_window_not_reported(void **state)
 	set_stack(&ev, ST_PUNCH_DELETE, NULL);
 	fl_engine_feed(e, &ev);
 	no_violation(e);
+}
+
+/*
+ * fuse and gfs2 truncate page cache under i_rwsem, not invalidate_lock
+ * (fuse_file_fallocate, gfs2_fallocate @6.1, 6.12): their invalidations are
+ * judged on i_rwsem, so a free invalidate_lock is no violation there, and a
+ * drop without i_rwsem inside the task's own invalidation is.
+ */
+static void test_inval_irwsem_form(void **state)
+{
+	static const uint32_t fs[] = { FUSE_MAGIC, GFS2_MAGIC };
+	static const unsigned int unlocked[] = {
+		FL_LOCK_FREE, FL_LOCK_EXCL_OTHER, FL_LOCK_SHARED_ME, FL_LOCK_READERS_NOT_ME,
+	};
+	struct fl_engine *e;
+	struct fl_event ev;
+
+	for (size_t f = 0; f < ARRAY_SIZE(fs); f++) {
+		/* the healthy punch: i_rwsem held, invalidate_lock never taken */
+		e = reset(state);
+		begin_window(e, fs[f], PID_B, INO, 0, MiB, 1000);
+		ev = delete_event(fs[f], PID_B, FL_LOCK_FREE, 2000);
+		ev.i_rwsem = FL_LOCK_EXCL_ME;
+		set_stack(&ev, ST_PUNCH_DELETE, NULL);
+		fl_engine_feed(e, &ev);
+		/* and a fault truncating under a shared invalidate_lock has no meaning */
+		ev = delete_event(fs[f], PID_A, FL_LOCK_SHARED_ME, 2100);
+		set_stack(&ev, ST_MKWRITE_PUNCH, NULL);
+		fl_engine_feed(e, &ev);
+		no_violation(e);
+
+		for (size_t i = 0; i < ARRAY_SIZE(unlocked); i++) {
+			e = reset(state);
+			begin_window(e, fs[f], PID_B, INO, 0, MiB, 1000);
+			ev = delete_event(fs[f], PID_B, FL_LOCK_FREE, 2000);
+			ev.i_rwsem = unlocked[i];
+			ev.flags |= FL_F_IN_WINDOW;
+			set_stack(&ev, ST_PUNCH_DELETE, NULL);
+			fl_engine_feed(e, &ev);
+			only_violation(e, FL_R_INVAL_UNLOCKED, FL_EVID_DEFINITE);
+		}
+
+		/* reclaim inside the window is not the invalidation's drop */
+		e = reset(state);
+		ev = delete_event(fs[f], PID_B, FL_LOCK_FREE, 2000);
+		ev.i_rwsem = FL_LOCK_FREE;
+		ev.flags |= FL_F_IN_WINDOW;
+		set_stack(&ev, ST_KSWAPD, NULL);
+		fl_engine_feed(e, &ev);
+		/* nor is a drop outside any window of the task */
+		ev = delete_event(fs[f], PID_A, FL_LOCK_FREE, 2100);
+		ev.i_rwsem = FL_LOCK_FREE;
+		set_stack(&ev, ST_PUNCH_DELETE, NULL);
+		fl_engine_feed(e, &ev);
+		no_violation(e);
+	}
+
+	/* the generic protocol is not weakened: ext4 still needs invalidate_lock */
+	e = reset(state);
+	ev = delete_event(EXT4_MAGIC, PID_B, FL_LOCK_FREE, 2000);
+	ev.i_rwsem = FL_LOCK_EXCL_ME;
+	ev.flags |= FL_F_IN_WINDOW;
+	set_stack(&ev, ST_PUNCH_DELETE, NULL);
+	fl_engine_feed(e, &ev);
+	only_violation(e, FL_R_INVAL_UNLOCKED, FL_EVID_DEFINITE);
 }
 
 /* BPF knows the window when user space missed its BEGIN: trust the flag. */
@@ -1496,12 +1564,65 @@ static void test_stack_classification(void **state)
 
 /* ---- 12. violation cap ----------------------------------------------- */
 
+/* Distinct violations: each on a file and a code path of its own. */
 static void feed_distinct(struct fl_engine *e, unsigned int i, uint64_t ts)
 {
 	struct fl_event ev = fault_insert(EXT4_MAGIC, FL_LOCK_FREE, FL_LOCK_FREE, ts);
 
 	ev.inode.ino = 1000 + i;
+	/* an outer frame no symbol names: another caller */
+	ev.frames[ev.nr_frames++] = 0xffffffff81000000ull + i;
 	fl_engine_feed(e, &ev);
+}
+
+/* The same code path on file @ino. */
+static void feed_on_file(struct fl_engine *e, uint64_t ino, uint64_t ts)
+{
+	struct fl_event ev = fault_insert(EXT4_MAGIC, FL_LOCK_FREE, FL_LOCK_FREE, ts);
+
+	ev.inode.ino = ino;
+	fl_engine_feed(e, &ev);
+}
+
+/*
+ * Weeks of a bug on a path every file takes: the path keeps
+ * FL_VIOL_FILES_PER_PATH files, counts the rest on its first entry, and
+ * the table keeps room for a different bug that comes after (before the
+ * bound, the files filled it and the new bug was dropped unreported).
+ */
+static void test_violation_files_per_path(void **state)
+{
+	struct fl_engine *e = *state;
+	const unsigned int files = FL_MAX_VIOLATIONS + 100;
+	struct fl_event ev;
+
+	for (unsigned int i = 0; i < files; i++)
+		feed_on_file(e, 5000 + i, 1000 + i);
+	assert_int_equal(e->nviol, FL_VIOL_FILES_PER_PATH);
+	assert_int_equal(e->viol_dropped, 0);
+	assert_int_equal(e->viol[0].ev.inode.ino, 5000);
+	assert_int_equal(e->viol[0].count, 1);
+	assert_int_equal(e->viol[0].other_files, files - FL_VIOL_FILES_PER_PATH);
+	for (unsigned int i = 1; i < FL_VIOL_FILES_PER_PATH; i++) {
+		assert_int_equal(e->viol[i].ev.inode.ino, 5000 + i);
+		assert_int_equal(e->viol[i].other_files, 0);
+	}
+	/* a file kept counts as its own entry, not as another file */
+	feed_on_file(e, 5001, 90000);
+	assert_int_equal(e->viol[1].count, 2);
+	assert_int_equal(e->viol[0].other_files, files - FL_VIOL_FILES_PER_PATH);
+
+	/* a different bug afterwards is a new violation */
+	ev = mk_event(FL_EV_MAP_PAGES, PID_A, 5000, 0, 4 * KiB, 100000);
+	ev.fs_magic = XFS_MAGIC;
+	fl_rules_set_flags(XFS_MAGIC, fl_fs_flags(XFS_MAGIC) | FL_RULE_MAP_PAGES_LOCKED);
+	set_locks(&ev, FL_LOCK_FREE, FL_LOCK_FREE);
+	set_stack(&ev, ST_MAP_PAGES, NULL);
+	fl_engine_feed(e, &ev);
+	assert_int_equal(e->nviol, FL_VIOL_FILES_PER_PATH + 1);
+	assert_int_equal(e->viol[FL_VIOL_FILES_PER_PATH].rule, FL_R_FAULT_UNLOCKED);
+	assert_int_equal(e->viol[FL_VIOL_FILES_PER_PATH].ev.type, FL_EV_MAP_PAGES);
+	assert_int_equal(e->viol_dropped, 0);
 }
 
 static void test_violation_cap(void **state)
@@ -1797,6 +1918,529 @@ static void test_stale_map_not_reported(void **state)
 	no_violation(e);
 }
 
+/*
+ * The window form of the stale-map rule (issue 10, point 5): on a
+ * filesystem whose extent sequence faultline does not know (gfs2, zonefs),
+ * BPF sends a folio a buffered write instantiated under a map taken at
+ * kaddr (ns) once an invalidation of it began since; aux says where the
+ * write went on to.
+ */
+static struct fl_event window_use(uint32_t magic, uint64_t map_ts, uint64_t ts,
+				  uint64_t pos, uint64_t went_to)
+{
+	struct fl_event ev = mk_event(FL_EV_FOLIO_USE, PID_A, INO, pos, pos + 4 * KiB, ts);
+
+	ev.fs_magic = magic;
+	ev.op = FL_FOLIO_USE_WINDOW;
+	ev.kaddr = map_ts;
+	ev.aux = went_to;
+	ev.flags |= FL_F_CANDIDATE;
+	set_locks(&ev, FL_LOCK_FREE, FL_LOCK_EXCL_ME);
+	set_stack(&ev, ST_WRITE_INSERT, NULL);
+	return ev;
+}
+
+/* PID_B punches [start, end) of INO from @begin to @end, returning @ret. */
+static void punch_window(struct fl_engine *e, uint32_t magic, uint64_t start, uint64_t end,
+			 uint64_t begin, uint64_t finish, int64_t ret)
+{
+	begin_window(e, magic, PID_B, INO, start, end, begin);
+	if (finish)
+		end_window(e, magic, PID_B, INO, finish, ret);
+}
+
+static void test_stale_window_across(void **state)
+{
+	static const uint32_t fs[] = { GFS2_MAGIC, ZONEFS_MAGIC };
+	struct fl_engine *e;
+	const struct fl_violation *v;
+	struct fl_event ev;
+
+	for (size_t f = 0; f < ARRAY_SIZE(fs); f++) {
+		/* map at 1000; the punch of its folio's range runs 2000..3000; folio at 4000 */
+		e = reset(state);
+		punch_window(e, fs[f], 900 * KiB, 964 * KiB, 2000, 3000, 0);
+		ev = window_use(fs[f], 1000, 4000, 900 * KiB, 1 * MiB);
+		fl_engine_feed(e, &ev);
+		v = only_violation(e, FL_R_STALE_MAP, FL_EVID_OBSERVED_RACE);
+		assert_true(v->has_partner);
+		assert_int_equal(v->partner.begin.pid, PID_B);
+		assert_int_equal(v->partner.begin.start, 900 * KiB);
+		assert_int_equal(e->stale_window.across, 1);
+		assert_int_equal(e->stale_window.revalidated, 0);
+
+		/* the write stopped at that folio for a new map: revalidated */
+		e = reset(state);
+		punch_window(e, fs[f], 900 * KiB, 964 * KiB, 2000, 3000, 0);
+		ev = window_use(fs[f], 1000, 4000, 900 * KiB, 900 * KiB);
+		fl_engine_feed(e, &ev);
+		no_violation(e);
+		assert_int_equal(e->stale_window.across, 1);
+		assert_int_equal(e->stale_window.revalidated, 1);
+	}
+}
+
+/* Times that cannot say whether the change came before or after the map. */
+static void test_stale_window_undecided(void **state)
+{
+	static const struct {
+		uint64_t begin, end;
+		int64_t ret;
+		const char *what;
+	} partial[] = {
+		{ 500, 1500, 0, "began before the map, ended after it" },
+		{ 2000, 0, 0, "still running when the folio came" },
+		{ 2000, 5000, 0, "ended after the folio" },
+		{ 2000, 3000, -22, "failed" },
+	};
+	struct fl_engine *e;
+	struct fl_event ev;
+
+	for (size_t i = 0; i < ARRAY_SIZE(partial); i++) {
+		e = reset(state);
+		punch_window(e, GFS2_MAGIC, 900 * KiB, 964 * KiB, partial[i].begin,
+			     partial[i].end, partial[i].ret);
+		ev = window_use(GFS2_MAGIC, 1000, 4000, 900 * KiB, 1 * MiB);
+		fl_engine_feed(e, &ev);
+		if (e->nviol)
+			fail_msg("window that %s reported", partial[i].what);
+		if (e->stale_window.undecided != 1 || e->stale_window.across)
+			fail_msg("window that %s: undecided %llu across %llu", partial[i].what,
+				 (unsigned long long)e->stale_window.undecided,
+				 (unsigned long long)e->stale_window.across);
+	}
+}
+
+/* Nothing to judge: no window on the folio, or not the rule's form here. */
+static void test_stale_window_not_judged(void **state)
+{
+	struct fl_engine *e;
+	struct fl_event ev;
+
+	/* the punch ended before the map was taken */
+	e = reset(state);
+	punch_window(e, GFS2_MAGIC, 900 * KiB, 964 * KiB, 200, 500, 0);
+	ev = window_use(GFS2_MAGIC, 1000, 4000, 900 * KiB, 1 * MiB);
+	fl_engine_feed(e, &ev);
+	/* another range of the file */
+	punch_window(e, GFS2_MAGIC, 0, 64 * KiB, 2000, 3000, 0);
+	fl_engine_feed(e, &ev);
+	/* the writer's own window (it cannot race itself) */
+	begin_window(e, GFS2_MAGIC, PID_A, INO, 900 * KiB, 964 * KiB, 2000);
+	end_window(e, GFS2_MAGIC, PID_A, INO, 3000, 0);
+	fl_engine_feed(e, &ev);
+	/* another inode */
+	begin_window(e, GFS2_MAGIC, PID_C, INO + 1, 900 * KiB, 964 * KiB, 2000);
+	end_window(e, GFS2_MAGIC, PID_C, INO + 1, 3000, 0);
+	fl_engine_feed(e, &ev);
+	no_violation(e);
+	assert_int_equal(e->stale_window.across + e->stale_window.undecided, 0);
+
+	/* ext4 has no iomap maps; xfs's sequence form does not take window events */
+	e = reset(state);
+	punch_window(e, EXT4_MAGIC, 900 * KiB, 964 * KiB, 2000, 3000, 0);
+	ev = window_use(EXT4_MAGIC, 1000, 4000, 900 * KiB, 1 * MiB);
+	fl_engine_feed(e, &ev);
+	no_violation(e);
+	/* a folio faulted in from the write's own user buffer */
+	e = reset(state);
+	punch_window(e, GFS2_MAGIC, 900 * KiB, 964 * KiB, 2000, 3000, 0);
+	ev = window_use(GFS2_MAGIC, 1000, 4000, 900 * KiB, 1 * MiB);
+	set_stack(&ev, ST_FAULT_INSERT, NULL);
+	fl_engine_feed(e, &ev);
+	no_violation(e);
+	/* a sequence-form event on a filesystem with only the window form */
+	e = reset(state);
+	ev = stale_use(GFS2_MAGIC, 64 * KiB, 1 * MiB);
+	fl_engine_feed(e, &ev);
+	no_violation(e);
+	/* the rule switched off for gfs2 (no map hook attached) */
+	e = reset(state);
+	fl_rules_set_flags(GFS2_MAGIC, fl_fs_flags(GFS2_MAGIC) & ~FL_RULE_STALE_WINDOW);
+	punch_window(e, GFS2_MAGIC, 900 * KiB, 964 * KiB, 2000, 3000, 0);
+	ev = window_use(GFS2_MAGIC, 1000, 4000, 900 * KiB, 1 * MiB);
+	fl_engine_feed(e, &ev);
+	no_violation(e);
+}
+
+/* ---- 13. bounded state (watch runs for weeks) ------------------------ */
+
+/*
+ * BPF's fl_seen is an LRU map: an entry evicted and made again counts
+ * from zero.  Its running total then falls below the one synced last; all
+ * of it is new (before, nothing was added until it passed the old total).
+ */
+static void test_repeats_after_eviction(void **state)
+{
+	struct fl_engine *e = *state;
+	struct fl_event ev = fault_insert(EXT4_MAGIC, FL_LOCK_FREE, FL_LOCK_FREE, 2000);
+	struct fl_seen_key k = { .type = FL_EV_INSERT, .stack_id = 42 };
+	const struct fl_violation *v;
+
+	ev.stack_id = 42;
+	fl_engine_feed(e, &ev);
+	k.inode = ev.inode;
+	assert_int_equal(fl_engine_sync_repeats(e, &k, 10), 10);
+	assert_int_equal(fl_engine_sync_repeats(e, &k, 10), 0);
+	assert_int_equal(fl_engine_sync_repeats(e, &k, 15), 5);
+	/* evicted, made again, counted 3 since */
+	assert_int_equal(fl_engine_sync_repeats(e, &k, 3), 3);
+	assert_int_equal(fl_engine_sync_repeats(e, &k, 7), 4);
+	v = only_violation(e, FL_R_FAULT_UNLOCKED, FL_EVID_DEFINITE);
+	assert_int_equal(v->count, 1 + 15 + 7);
+	assert_int_equal(v->repeats, 15 + 7);
+	/* another path's repeats are not this one's */
+	k.stack_id = 43;
+	assert_int_equal(fl_engine_sync_repeats(e, &k, 100), 0);
+}
+
+/*
+ * One open window per invalidating task: more means their ENDs were lost.
+ * The table is bounded; the oldest window goes, counted.
+ */
+static void test_open_windows_bounded(void **state)
+{
+	struct fl_engine *e = *state;
+	const unsigned int n = FL_MAX_OPEN_WINDOWS + 10;
+	struct fl_event ev;
+
+	for (unsigned int i = 0; i < n; i++)
+		begin_window(e, EXT4_MAGIC, 10000 + i, INO, 0, MiB, 1000 + i);
+	assert_int_equal(e->nopen, FL_MAX_OPEN_WINDOWS);
+	assert_int_equal(e->windows_unended, 10);
+	for (size_t i = 0; i < e->nopen; i++)
+		assert_true(e->open[i].begin.pid >= 10010);
+	/* the oldest ones ended no later than the begin that pushed them out */
+	assert_int_equal(e->closed[(e->closed_next + FL_CLOSED_WINDOWS - 1) % FL_CLOSED_WINDOWS]
+			 .ts_end, 1000 + n - 1);
+	/* a task's own next invalidation ends its lost one: counted too */
+	begin_window(e, EXT4_MAGIC, 10010, INO, 0, MiB, 90000);
+	assert_int_equal(e->windows_unended, 11);
+	assert_int_equal(e->nopen, FL_MAX_OPEN_WINDOWS);
+	/* the newest windows still pair with an event */
+	ev = mk_event(FL_EV_INSERT, PID_A, INO, 4 * KiB, 8 * KiB, 90001);
+	set_stack(&ev, ST_READ_INSERT, NULL);
+	fl_engine_feed(e, &ev);
+	only_violation(e, FL_R_INSERT_UNLOCKED, FL_EVID_OBSERVED_RACE);
+}
+
+static uint32_t gone_pids[4];
+
+static bool alive_unless_gone(void *ctx, uint32_t pid)
+{
+	(void)ctx;
+	for (size_t i = 0; i < ARRAY_SIZE(gone_pids); i++)
+		if (gone_pids[i] == pid)
+			return false;
+	return true;
+}
+
+static void lock_ev(struct fl_engine *e, uint16_t type, uint32_t pid, unsigned int kind,
+		    uint64_t ino, uint64_t ts)
+{
+	struct fl_event ev = mk_event(type, pid, ino, 0, 0, ts);
+
+	ev.fs_magic = XFS_MAGIC;
+	ev.op = kind;
+	ev.kaddr = (ino << 8) | kind;
+	ev.aux = type == FL_EV_LOCK_ACQ ? FL_LKM_EXCL : 0;
+	fl_engine_feed(e, &ev);
+}
+
+/*
+ * Tasks that went away with their last events lost: their open windows
+ * and lock-order holds go (windows close at the newest event seen), the
+ * state of tasks still there stays.
+ */
+static void test_tasks_gone(void **state)
+{
+	struct fl_engine *e = *state;
+	struct fl_event ev;
+
+	memset(gone_pids, 0, sizeof(gone_pids));
+	begin_window(e, EXT4_MAGIC, PID_B, INO, 0, MiB, 1000);
+	begin_window(e, EXT4_MAGIC, PID_C, INO, 2 * MiB, 3 * MiB, 1100);
+	lock_ev(e, FL_EV_LOCK_ACQ, PID_B, FL_LK_I_RWSEM, INO, 1200);
+	lock_ev(e, FL_EV_LOCK_ACQ, PID_D, FL_LK_I_RWSEM, INO + 1, 1300);
+	assert_int_equal(e->lo->ntasks, 2);
+	assert_int_equal(fl_engine_tasks_gone(e, alive_unless_gone, NULL), 0);
+	assert_int_equal(e->nopen, 2);
+
+	gone_pids[0] = PID_B;
+	assert_int_equal(fl_engine_tasks_gone(e, alive_unless_gone, NULL), 2);
+	assert_int_equal(e->nopen, 1);
+	assert_int_equal(e->open[0].begin.pid, PID_C);
+	assert_int_equal(e->windows_unended, 1);
+	assert_int_equal(e->nclosed, 1);
+	assert_int_equal(e->closed[0].ts_end, 1300);
+	assert_int_equal(e->lo->ntasks, 1);
+	assert_int_equal(e->lo->tasks[0].pid, PID_D);
+	assert_int_equal(e->lo->gone_dropped, 1);
+
+	/* the closed window no longer pairs with what comes after its end */
+	ev = mk_event(FL_EV_INSERT, PID_A, INO, 4 * KiB, 8 * KiB, 2000);
+	set_stack(&ev, ST_READ_INSERT, NULL);
+	fl_engine_feed(e, &ev);
+	no_violation(e);
+	/* positive control: the window still open (PID_C) does */
+	ev.start = 2 * MiB;
+	ev.end = ev.start + 4 * KiB;
+	fl_engine_feed(e, &ev);
+	only_violation(e, FL_R_INSERT_UNLOCKED, FL_EVID_OBSERVED_RACE);
+	assert_int_equal(e->viol[0].partner.begin.pid, PID_C);
+}
+
+/*
+ * A watch settles the kernel's stale finds that waited long for their
+ * change's trace, as the end of a run does, and keeps the recent ones.
+ */
+static void test_stale_settle_before(void **state)
+{
+	struct fl_engine *e = *state;
+	struct fl_event ev;
+
+	memset(seq_table, 0, sizeof(seq_table));
+	seq_table[0][0] = 0xffff1000;
+	seq_table[0][1] = 5;
+	for (unsigned int i = 0; i < 3; i++) {
+		ev = mk_event(FL_EV_STALE_UNSEEN, PID_A, INO, 0, 4096, 1000 + i * 1000);
+		ev.kaddr = i == 1 ? 0xffff2000 : 0xffff1000;
+		ev.aux = 4;
+		ev.op = 1;
+		fl_engine_feed(e, &ev);
+	}
+	assert_int_equal(e->nunseen, 3);
+	fl_engine_settle_stale_before(e, 2500, seq_now, NULL);
+	assert_int_equal(e->nunseen, 1);
+	assert_int_equal(e->unseen[0].ev.ts, 3000);
+	assert_int_equal(e->stale.seen_late, 1);	/* 0xffff1000: 5 > 4 */
+	assert_int_equal(e->stale.missed, 1);		/* 0xffff2000: nothing traced */
+	/* the end settles the rest, and keeps what was settled before */
+	fl_engine_settle_stale(e, seq_now, NULL);
+	assert_int_equal(e->nunseen, 0);
+	assert_int_equal(e->stale.seen_late, 2);
+	assert_int_equal(e->stale.missed, 1);
+}
+
+/* ---- 14. check's race partners (FL_EV_RACE) --------------------------- */
+
+/*
+ * check sends no windows: BPF sends the window @pid has open on @ino just
+ * before a candidate of @for_pid (with @stack_id) that races it.
+ */
+static struct fl_event race_event(uint32_t pid, uint32_t for_pid, int32_t stack_id,
+				  uint64_t start, uint64_t end, uint64_t ts, bool stepped)
+{
+	struct fl_event ev = mk_event(FL_EV_RACE, pid, INO, start, end, ts);
+
+	ev.op = FL_OP_PUNCH;
+	ev.aux = 0x03;
+	ev.kaddr = for_pid;
+	ev.stack_id = stack_id;
+	if (stepped) {
+		ev.flags |= FL_F_STEPPED;
+		set_locks(&ev, FL_LOCK_EXCL_ME, FL_LOCK_EXCL_ME);
+	}
+	set_stack(&ev, ST_PUNCH_STEP, NULL);
+	return ev;
+}
+
+/* A candidate insertion by a fault, as check sends it. */
+static struct fl_event candidate_insert(int32_t stack_id, uint64_t ts)
+{
+	struct fl_event ev = fault_insert(EXT4_MAGIC, FL_LOCK_EXCL_OTHER, FL_LOCK_EXCL_OTHER, ts);
+
+	ev.flags |= FL_F_CANDIDATE;
+	ev.stack_id = stack_id;
+	return ev;
+}
+
+static void test_race_partner(void **state)
+{
+	struct fl_engine *e = *state;
+	const struct fl_violation *v;
+	struct fl_event ev = race_event(PID_B, PID_A, 7, 0, MiB, 1000, true);
+
+	fl_engine_feed(e, &ev);
+	ev = candidate_insert(7, 2000);
+	fl_engine_feed(e, &ev);
+	v = only_violation(e, FL_R_FAULT_UNLOCKED, FL_EVID_DEFINITE);
+	assert_true(v->has_partner);
+	assert_int_equal(v->partner.begin.type, FL_EV_INVAL_BEGIN);
+	assert_int_equal(v->partner.begin.pid, PID_B);
+	assert_int_equal(v->partner.begin.op, FL_OP_PUNCH);
+	assert_int_equal(v->partner.begin.ts, 1000);
+	assert_int_equal(v->partner.begin.end, MiB);
+	assert_int_equal(v->partner.ts_end, 0);		/* running at the candidate */
+	assert_true(v->partner.has_step);
+	assert_int_equal(v->partner.step.type, FL_EV_INVAL_STEP);
+	assert_int_equal(v->partner.step.inval_lock, FL_LOCK_EXCL_ME);
+	assert_true(fl_stack_has(e, &v->partner.step,
+				 (const char *const[]){ "ext4_punch_hole", NULL }));
+
+	/* taken once: the next candidate of the path has none of its own */
+	ev = candidate_insert(7, 3000);
+	ev.start = 8 * KiB;	/* another occurrence, same violation */
+	fl_engine_feed(e, &ev);
+	v = only_violation(e, FL_R_FAULT_UNLOCKED, FL_EVID_DEFINITE);
+	assert_int_equal(v->count, 2);
+	assert_int_equal(v->partner.begin.ts, 1000);
+
+	/* before the fs step: the window, without lock states or step */
+	e = reset(state);
+	ev = race_event(PID_B, PID_A, 7, 0, MiB, 1000, false);
+	ev.flags &= ~FL_F_STACK;
+	ev.nr_frames = 0;
+	fl_engine_feed(e, &ev);
+	ev = candidate_insert(7, 2000);
+	fl_engine_feed(e, &ev);
+	v = only_violation(e, FL_R_FAULT_UNLOCKED, FL_EVID_DEFINITE);
+	assert_true(v->has_partner);
+	assert_false(v->partner.has_step);
+}
+
+static void test_race_partner_negative(void **state)
+{
+	struct fl_engine *e = *state;
+	const struct fl_violation *v;
+	struct fl_event ev;
+
+	/* no partner sent: none, whatever the lock words say */
+	ev = candidate_insert(7, 2000);
+	fl_engine_feed(e, &ev);
+	v = only_violation(e, FL_R_FAULT_UNLOCKED, FL_EVID_DEFINITE);
+	assert_false(v->has_partner);
+
+	/* another range of the file: taken, and no race */
+	e = reset(state);
+	ev = race_event(PID_B, PID_A, 7, MiB, 2 * MiB, 1000, true);
+	fl_engine_feed(e, &ev);
+	ev = candidate_insert(7, 2000);
+	fl_engine_feed(e, &ev);
+	assert_false(only_violation(e, FL_R_FAULT_UNLOCKED, FL_EVID_DEFINITE)->has_partner);
+	ev = candidate_insert(7, 2100);
+	ev.start = MiB;		/* would overlap it, but it is gone */
+	ev.end = MiB + 4 * KiB;
+	fl_engine_feed(e, &ev);
+	v = only_violation(e, FL_R_FAULT_UNLOCKED, FL_EVID_DEFINITE);
+	assert_int_equal(v->count, 2);
+	assert_false(v->has_partner);
+
+	/* sent for another task's, or another path's, candidate */
+	e = reset(state);
+	ev = race_event(PID_B, PID_C, 7, 0, MiB, 1000, true);
+	fl_engine_feed(e, &ev);
+	ev = race_event(PID_B, PID_A, 9, 0, MiB, 1000, true);
+	fl_engine_feed(e, &ev);
+	ev = candidate_insert(7, 2000);
+	fl_engine_feed(e, &ev);
+	assert_false(only_violation(e, FL_R_FAULT_UNLOCKED, FL_EVID_DEFINITE)->has_partner);
+
+	/* a candidate that is no violation still takes its partner */
+	e = reset(state);
+	ev = race_event(PID_B, PID_A, 7, 0, MiB, 1000, true);
+	fl_engine_feed(e, &ev);
+	ev = candidate_insert(7, 2000);
+	ev.fs_magic = TMPFS_MAGIC;	/* no insert rule there */
+	fl_engine_feed(e, &ev);
+	assert_int_equal(e->nviol, 0);
+	ev = candidate_insert(7, 3000);
+	fl_engine_feed(e, &ev);
+	assert_false(only_violation(e, FL_R_FAULT_UNLOCKED, FL_EVID_DEFINITE)->has_partner);
+
+	/* never a window: no later candidate finds it in the window lists */
+	e = reset(state);
+	ev = race_event(PID_B, PID_A, 7, 0, MiB, 1000, true);
+	fl_engine_feed(e, &ev);
+	assert_int_equal(e->nopen, 0);
+	assert_int_equal(e->nclosed, 0);
+}
+
+/*
+ * check sends no windows: before a window-form stale use BPF sends the
+ * inode's last invalidation as its race partner (FL_EV_RACE), which had
+ * ended by then (FL_F_ENDED, aux: when) or not.
+ */
+static struct fl_event window_race(uint64_t begin, uint64_t ended_at, int32_t stack_id)
+{
+	struct fl_event ev = mk_event(FL_EV_RACE, PID_B, INO, 900 * KiB, 964 * KiB, begin);
+
+	ev.fs_magic = GFS2_MAGIC;
+	ev.op = FL_OP_PUNCH;
+	ev.kaddr = PID_A;
+	ev.stack_id = stack_id;
+	set_locks(&ev, FL_LOCK_NA, FL_LOCK_NA);
+	if (ended_at) {
+		ev.flags |= FL_F_ENDED;
+		ev.aux = ended_at;
+	}
+	return ev;
+}
+
+static void test_stale_window_race_partner(void **state)
+{
+	struct fl_engine *e;
+	const struct fl_violation *v;
+	struct fl_event ev;
+
+	/* ran whole between the map (1000) and the folio (4000): reported */
+	e = reset(state);
+	ev = window_race(2000, 3000, 5);
+	fl_engine_feed(e, &ev);
+	ev = window_use(GFS2_MAGIC, 1000, 4000, 900 * KiB, 1 * MiB);
+	ev.stack_id = 5;
+	fl_engine_feed(e, &ev);
+	v = only_violation(e, FL_R_STALE_MAP, FL_EVID_OBSERVED_RACE);
+	assert_true(v->has_partner);
+	assert_int_equal(v->partner.begin.pid, PID_B);
+	assert_int_equal(v->partner.begin.op, FL_OP_PUNCH);
+	assert_int_equal(v->partner.begin.ts, 2000);
+	assert_int_equal(v->partner.ts_end, 3000);
+	assert_int_equal(e->stale_window.across, 1);
+	assert_int_equal(e->nopen + e->nclosed, 0);
+
+	/* still running (or failed: BPF sends it as running): undecided */
+	e = reset(state);
+	ev = window_race(2000, 0, 5);
+	fl_engine_feed(e, &ev);
+	ev = window_use(GFS2_MAGIC, 1000, 4000, 900 * KiB, 1 * MiB);
+	ev.stack_id = 5;
+	fl_engine_feed(e, &ev);
+	no_violation(e);
+	assert_int_equal(e->stale_window.undecided, 1);
+	assert_int_equal(e->stale_window.across, 0);
+
+	/* began before the map: undecided, whenever it ended */
+	e = reset(state);
+	ev = window_race(500, 3000, 5);
+	fl_engine_feed(e, &ev);
+	ev = window_use(GFS2_MAGIC, 1000, 4000, 900 * KiB, 1 * MiB);
+	ev.stack_id = 5;
+	fl_engine_feed(e, &ev);
+	no_violation(e);
+	assert_int_equal(e->stale_window.undecided, 1);
+
+	/* the write stopped at the folio for a new map: revalidated */
+	e = reset(state);
+	ev = window_race(2000, 3000, 5);
+	fl_engine_feed(e, &ev);
+	ev = window_use(GFS2_MAGIC, 1000, 4000, 900 * KiB, 900 * KiB);
+	ev.stack_id = 5;
+	fl_engine_feed(e, &ev);
+	no_violation(e);
+	assert_int_equal(e->stale_window.revalidated, 1);
+
+	/* sent for another path's use: not this one's partner */
+	e = reset(state);
+	ev = window_race(2000, 3000, 9);
+	fl_engine_feed(e, &ev);
+	ev = window_use(GFS2_MAGIC, 1000, 4000, 900 * KiB, 1 * MiB);
+	ev.stack_id = 5;
+	fl_engine_feed(e, &ev);
+	no_violation(e);
+	assert_int_equal(e->stale_window.across + e->stale_window.undecided, 0);
+}
+
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
 
 int main(void)
@@ -1820,6 +2464,10 @@ int main(void)
 		T(test_stale_answered_by_its_inode),
 		T(test_seed002_stale_map_used),
 		T(test_stale_map_not_reported),
+		T(test_stale_window_across),
+		T(test_stale_window_undecided),
+		T(test_stale_window_not_judged),
+		T(test_stale_window_race_partner),
 		T(test_insert_lockless_reader),
 		T(test_delete_shared_by_reclaim),
 		T(test_delete_in_own_window_excl),
@@ -1827,6 +2475,7 @@ int main(void)
 		T(test_inval_unlocked_in_window),
 		T(test_inval_in_window_not_reported),
 		T(test_inval_unlocked_in_window_flag),
+		T(test_inval_irwsem_form),
 		/* 6 */
 		T(test_seed003_write_unlocked),
 		T(test_write_locked_or_exempt),
@@ -1858,8 +2507,17 @@ int main(void)
 		T(test_violation_cap),
 		T(test_race_ignores_shared_other),
 		T(test_cap_dropped_counts_occurrences),
+		T(test_violation_files_per_path),
+		/* 13 */
+		T(test_repeats_after_eviction),
+		T(test_open_windows_bounded),
+		T(test_tasks_gone),
+		T(test_stale_settle_before),
 		T(test_reclaim_in_own_window),
 		T(test_inverted_event_range),
+		/* 14 */
+		T(test_race_partner),
+		T(test_race_partner_negative),
 	};
 
 	return cmocka_run_group_tests_name("engine", tests, NULL, NULL);

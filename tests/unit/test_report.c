@@ -13,6 +13,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
+#include <json-c/json.h>
+#include <unistd.h>
 
 #include "engine.h"
 #include "import_tracedat.h"
@@ -24,6 +26,8 @@
 #define EXT4_MAGIC	0xEF53u
 #define TMPFS_MAGIC	0x01021994u
 #define MSDOS_MAGIC	0x4d44u
+#define GFS2_MAGIC	0x01161970u
+#define ORANGEFS_MAGIC	0x20030528u
 
 /* ---- fl_esc ------------------------------------------------------------ */
 
@@ -255,6 +259,164 @@ static void test_unknown_line(void **state)
 	fl_engine_free(e);
 }
 
+/*
+ * Every filesystem a rule is not checked on says why, from the protocol
+ * table (issue 10): a partial protocol per rule, a filesystem without any
+ * checked rule once, and one faultline knows nothing of as such.
+ */
+static void test_coverage_reasons(void **state)
+{
+	struct fl_engine *e = fl_engine_new(NULL, NULL);
+	struct fl_run_info *ri = run_info();
+	char *text, *rules;
+
+	(void)state;
+	ri->filtered = true;
+	slot(ri, 1, EXT4_MAGIC, "ext4", 7, 0);
+	slot(ri, 2, GFS2_MAGIC, "gfs2", 7, 1);
+	slot(ri, 3, ORANGEFS_MAGIC, "orangefs", 0, 40);
+	slot(ri, 4, MSDOS_MAGIC, "vfat", 8, 1);
+	slot(ri, 5, XFS_MAGIC, "xfs", 7, 2);
+	text = render(e, ri);
+	rules = rules_part(text);
+	assert_non_null(strstr(rules, "\n  on ext4                write-unlocked not checked: "
+				      "ext4's buffered writes do not go through iomap"));
+	assert_non_null(strstr(rules, "\n  on ext4                stale-map not checked: "));
+	assert_non_null(strstr(rules, "\n  on gfs2                invalidation-shared not checked: "
+				      "gfs2 takes no invalidate_lock"));
+	/* gfs2's invalidations are checked in their i_rwsem form */
+	assert_null(strstr(rules, "gfs2                invalidation-unlocked"));
+	assert_non_null(strstr(rules, "invalidation-unlocked  checked (not on orangefs, vfat)\n"));
+	assert_non_null(strstr(rules, "\n  on orangefs            not checked: no orangefs server"));
+	assert_non_null(strstr(rules, "\n  on vfat                no protocol known to faultline"));
+	/* the stale-map rule's form per filesystem */
+	assert_non_null(strstr(rules, "stale-map              checked (sequence, else window: xfs; window: gfs2; "
+				      "not on ext4, orangefs, vfat)\n"));
+	/* xfs follows every rule: no line of its own */
+	assert_null(strstr(rules, "on xfs"));
+	free(rules);
+	free(text);
+	free(ri->lost_per_cpu);
+	free(ri);
+	fl_engine_free(e);
+}
+
+/* PREEMPT_RT words: checked, and the unknowns explained for that shape. */
+static void test_rt_words(void **state)
+{
+	struct fl_engine *e = fl_engine_new(NULL, NULL);
+	struct fl_run_info *ri = run_info();
+	char *text;
+
+	(void)state;
+	snprintf(ri->lock_word_shape, sizeof(ri->lock_word_shape), "rwbase_rt");
+	e->slots[1].c[FL_CNT_INSERTIONS] = 400;
+	e->slots[1].c[FL_CNT_UNKNOWN] = 100;
+	text = render(e, ri);
+	assert_non_null(strstr(text, "(attach auto, lock evidence: lock-word, PREEMPT_RT rwbase_rt "
+				     "words)\n"));
+	assert_null(strstr(text, "NOT CHECKED: this kernel"));
+	assert_non_null(strstr(text, "counts its readers without naming any; counted, never "
+				     "reported; `--locks=precise` decides them"));
+	free(text);
+	/* precise tracking names the readers: the usual explanation */
+	ri->locks = "precise";
+	text = render(e, ri);
+	assert_null(strstr(text, "without naming any"));
+	assert_non_null(strstr(text, "precise tracking could not account for them"));
+	free(text);
+	/* neither shape readable: said loudly */
+	ri->locks = "lock-word";
+	ri->lock_words = false;
+	ri->lock_word_shape[0] = 0;
+	text = render(e, ri);
+	assert_non_null(strstr(text, "\nLOCK RULES NOT CHECKED: "));
+	free(text);
+	free(ri->lost_per_cpu);
+	free(ri);
+	fl_engine_free(e);
+}
+
+/* ---- bounded state: what overflowed is said ------------------------------ */
+
+/*
+ * A full BPF table of invalidating tasks hides findings: the verdict is
+ * incomplete (text, JSON "complete", exit status).  A full stack map hides
+ * nothing (the candidates are sent each time): a note.  So are windows
+ * whose END was lost, and a code path's files beyond those listed.
+ */
+static void test_state_overflow(void **state)
+{
+	struct fl_engine *e = fl_engine_new(NULL, NULL);
+	struct fl_run_info *ri = run_info();
+	char path[] = "/tmp/faultline-test-report.XXXXXX";
+	struct fl_violation *v;
+	json_object *root, *o;
+	char *text;
+	int fd;
+
+	(void)state;
+	text = render(e, ri);
+	assert_null(strstr(text, "NOT FOLLOWED"));
+	assert_null(strstr(text, "no stack id"));
+	assert_null(strstr(text, "without their end"));
+	free(text);
+	assert_true(fl_report_complete(e, ri));
+
+	e->slots[1].c[FL_CNT_STACK_UNKEYED] = 3;
+	e->windows_unended = 2;
+	e->viol = fl_xcalloc(1, sizeof(*e->viol));
+	e->capviol = e->nviol = 1;
+	v = &e->viol[0];
+	v->rule = FL_R_FAULT_UNLOCKED;
+	v->evidence = FL_EVID_DEFINITE;
+	v->count = 2;
+	v->other_files = 40;
+	v->lo_edge = v->lo_cycle = -1;
+	v->ev.type = FL_EV_MAP_PAGES;
+	v->ev.fs_magic = XFS_MAGIC;
+	text = render(e, ri);
+	assert_non_null(strstr(text, "\nnote: 3 candidates got no stack id"));
+	assert_non_null(strstr(text, "\nnote: 2 invalidation windows ended without their end"));
+	assert_non_null(strstr(text, "    and 40 times on other files than the 8 listed"));
+	assert_null(strstr(text, "INCOMPLETE"));
+	free(text);
+	assert_true(fl_report_complete(e, ri));
+
+	e->slots[2].c[FL_CNT_INVAL_FULL] = 5;
+	text = render(e, ri);
+	assert_non_null(strstr(text, "\nINVALIDATIONS NOT FOLLOWED: 5 "));
+	assert_non_null(strstr(text, "in an INCOMPLETE verdict"));
+	free(text);
+	assert_false(fl_report_complete(e, ri));
+
+	fd = mkstemp(path);
+	assert_true(fd >= 0);
+	close(fd);
+	assert_int_equal(fl_report_json(path, e, ri), 0);
+	root = json_object_from_file(path);
+	unlink(path);
+	assert_non_null(root);
+	assert_true(json_object_object_get_ex(root, "complete", &o));
+	assert_false(json_object_get_boolean(o));
+	assert_true(json_object_object_get_ex(root, "windows_unended", &o));
+	assert_int_equal(json_object_get_uint64(o), 2);
+	assert_true(json_object_object_get_ex(root, "counts", &o));
+	assert_true(json_object_object_get_ex(o, "invalidations_not_followed", &o));
+	assert_int_equal(json_object_get_uint64(o), 5);
+	json_object_object_get_ex(root, "counts", &o);
+	assert_true(json_object_object_get_ex(o, "candidates_unkeyed", &o));
+	assert_int_equal(json_object_get_uint64(o), 3);
+	json_object_object_get_ex(root, "violations", &o);
+	o = json_object_array_get_idx(o, 0);
+	assert_true(json_object_object_get_ex(o, "count_other_files", &o));
+	assert_int_equal(json_object_get_uint64(o), 40);
+	json_object_put(root);
+	free(ri->lost_per_cpu);
+	free(ri);
+	fl_engine_free(e);
+}
+
 /* ---- trace.dat CPU statistics ------------------------------------------ */
 
 /* As trace-cmd 3.1 stores them: top buffer, then "Buffer: NAME" blocks. */
@@ -318,6 +480,9 @@ int main(void)
 		cmocka_unit_test(test_coverage_watched_only),
 		cmocka_unit_test(test_rows_unfiltered),
 		cmocka_unit_test(test_unknown_line),
+		cmocka_unit_test(test_coverage_reasons),
+		cmocka_unit_test(test_rt_words),
+		cmocka_unit_test(test_state_overflow),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -23,6 +23,8 @@
  *   004  fallocate punch/zero drops page cache without invalidate_lock
  *   004t truncate (setattr shrink) drops page cache without invalidate_lock
  *   lo   i_rwsem and invalidate_lock taken in both orders (zoo_lockorder.c)
+ *   rdins an ioctl inserts folios without invalidate_lock while other tasks
+ *        hold it shared (zoo_rdins.c)
  * The healthy twin of each takes the lock the generic protocol asks for.
  */
 #define pr_fmt(fmt) "zoofs: " fmt
@@ -48,6 +50,7 @@
 
 #include "zoo.h"
 #include "zoo_lockorder.h"
+#include "zoo_rdins.h"
 
 #define ZOOFS_MAGIC	0x7a6f6f66	/* "zoof" */
 
@@ -107,10 +110,14 @@ static const char *const zoo_bug_names[ZOO_BUG_MAX] = {
 	[ZOO_BUG_004] = "004",
 	[ZOO_BUG_004T] = "004t",
 	[ZOO_BUG_LO] = "lo",
+	[ZOO_BUG_002W] = "002w",
+	[ZOO_BUG_RDINS] = "rdins",
 };
 
-/* "all": every class that acts on the default files (002 needs iomap files) */
-#define ZOO_BUGS_ALL	(((1UL << ZOO_BUG_MAX) - 1) & ~(1UL << ZOO_BUG_002))
+/* classes of iomap files: asking for one makes them */
+#define ZOO_BUGS_IOMAP	((1UL << ZOO_BUG_002) | (1UL << ZOO_BUG_002W))
+/* "all": every class that acts on the default files */
+#define ZOO_BUGS_ALL	(((1UL << ZOO_BUG_MAX) - 1) & ~ZOO_BUGS_IOMAP)
 
 static const char *const zoo_stat_names[ZS_MAX] = {
 	[ZS_FAULT] = "fault",
@@ -137,6 +144,11 @@ static const char *const zoo_stat_names[ZS_MAX] = {
 	[ZS_EXTENT_CHANGES] = "extent_changes",
 	[ZS_MAP_STALE] = "map_stale",
 	[ZS_MAP_STALE_USED] = "map_stale_used",
+	[ZS_PUNCH_NOIRW] = "punch_noirw",
+	[ZS_RDINS_HOLD] = "rdins_hold",
+	[ZS_RDINS_NEW] = "rdins_new",
+	[ZS_RDINS_NEW_NOLOCK] = "rdins_new_nolock",
+	[ZS_RDINS_NEW_SHARED] = "rdins_new_shared",
 };
 
 static LIST_HEAD(zoo_mounts);
@@ -158,7 +170,7 @@ static char *zoo_bugs_str(char *buf, size_t size, unsigned long bugs)
 	return buf;
 }
 
-#define ZOO_BUGS_STRLEN	32
+#define ZOO_BUGS_STRLEN	48
 
 /* ---- address space: the page cache is the storage -------------------- */
 
@@ -166,7 +178,7 @@ static char *zoo_bugs_str(char *buf, size_t size, unsigned long bugs)
  * A folio that is not (or no longer) cached reads as zeroes, or, in an
  * iomap file, as what writeback left on its disk.
  */
-static void zoo_fill(struct folio *folio)
+void zoo_fill(struct folio *folio)
 {
 	if (!zoo_disk_fill(folio))
 		folio_zero_range(folio, 0, folio_size(folio));
@@ -459,11 +471,22 @@ static ssize_t zoo_write_iter(struct kiocb *iocb, struct iov_iter *from)
  * the truncation, so no fault can instantiate a folio in the range
  * meanwhile.  Bug 004 (seed 004, ext4 before 2016): i_rwsem only.
  */
+/*
+ * Punch and zero range take i_rwsem, then invalidate_lock (as xfs, ext4).
+ * Bug 004 leaves out invalidate_lock.  Bug 002w leaves out i_rwsem in a
+ * punch or zero that keeps the size: page-cache truncation is still under
+ * invalidate_lock exclusive, but buffered writes, which hold only i_rwsem
+ * while they walk their extent map, no longer exclude it, and a write's map
+ * can outlive the punch of its range (the window form of faultline's
+ * stale-map rule, on a mount whose maps carry no cookie).
+ */
 static long zoo_fallocate(struct file *file, int mode, loff_t offset, loff_t len)
 {
 	struct inode *inode = file_inode(file);
 	struct address_space *mapping = inode->i_mapping;
 	bool bug = zoo_bug(inode, ZOO_BUG_004);
+	bool noirw = zoo_bug(inode, ZOO_BUG_002W) && (mode & FALLOC_FL_KEEP_SIZE) &&
+		     (mode & (FALLOC_FL_PUNCH_HOLE | FALLOC_FL_ZERO_RANGE));
 	loff_t end = offset + len;
 	unsigned long before;
 	long err = 0;
@@ -471,7 +494,13 @@ static long zoo_fallocate(struct file *file, int mode, loff_t offset, loff_t len
 	if (mode & ~(FALLOC_FL_KEEP_SIZE | FALLOC_FL_PUNCH_HOLE | FALLOC_FL_ZERO_RANGE))
 		return -EOPNOTSUPP;
 
-	inode_lock(inode);
+	if (noirw) {
+		zoo_count(inode, ZS_PUNCH_NOIRW, 1);
+		pr_info_ratelimited("bug 002w: %s ino %lu: punch [%lld, %lld) without i_rwsem\n",
+				    inode->i_sb->s_id, inode->i_ino, offset, end);
+	} else {
+		inode_lock(inode);
+	}
 	if (!(mode & FALLOC_FL_KEEP_SIZE) && end > i_size_read(inode)) {
 		err = inode_newsize_ok(inode, end);
 		if (err)
@@ -504,7 +533,8 @@ static long zoo_fallocate(struct file *file, int mode, loff_t offset, loff_t len
 	}
 	zoo_set_mctime(inode);
 out:
-	inode_unlock(inode);
+	if (!noirw)
+		inode_unlock(inode);
 	return err;
 }
 
@@ -551,7 +581,11 @@ static int zoo_setattr(ZOO_IDMAP *idmap, struct dentry *dentry, struct iattr *at
 
 static long zoo_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 {
-	return zoo_lockorder_ioctl(file, cmd, zoo_bug(file_inode(file), ZOO_BUG_LO));
+	struct inode *inode = file_inode(file);
+
+	if (cmd == ZOO_IOC_RD_HOLD || cmd == ZOO_IOC_RD_INSERT || cmd == ZOO_IOC_RD_HOLD_INSERT)
+		return zoo_rdins_ioctl(file, cmd, arg, zoo_bug(inode, ZOO_BUG_RDINS));
+	return zoo_lockorder_ioctl(file, cmd, zoo_bug(inode, ZOO_BUG_LO));
 }
 
 static const struct file_operations zoo_file_fops = {
@@ -663,6 +697,8 @@ static int zoo_show_options(struct seq_file *m, struct dentry *root)
 		   zoo_bugs_str(buf, sizeof(buf), READ_ONCE(ZOO_SB(root->d_sb)->bugs)));
 	if (ZOO_SB(root->d_sb)->iomap)
 		seq_puts(m, ",iomap");
+	if (ZOO_SB(root->d_sb)->nocookie)
+		seq_puts(m, ",nocookie");
 	return 0;
 }
 
@@ -684,13 +720,15 @@ struct zoo_fc {
 	unsigned long bugs;
 	bool bugs_given;
 	bool iomap;
+	bool nocookie;
 };
 
-enum { OPT_BUGS, OPT_IOMAP };
+enum { OPT_BUGS, OPT_IOMAP, OPT_NOCOOKIE };
 
 static const struct fs_parameter_spec zoo_params[] = {
 	fsparam_string("bugs", OPT_BUGS),
 	fsparam_flag("iomap", OPT_IOMAP),
+	fsparam_flag("nocookie", OPT_NOCOOKIE),
 	{}
 };
 
@@ -725,7 +763,7 @@ static int zoo_parse_bugs(struct fs_context *fc, const char *list)
 		} else if ((i = zoo_bug_index(tok)) >= 0) {
 			ctx->bugs |= 1UL << i;
 		} else {
-			err = invalfc(fc, "unknown bug class '%s' (000, 001, 002, 003, 004, 004t, lo, all, none)",
+			err = invalfc(fc, "unknown bug class '%s' (000, 001, 002, 002w, 003, 004, 004t, lo, rdins, all, none)",
 				      tok);
 			break;
 		}
@@ -760,6 +798,10 @@ static int zoo_parse_param(struct fs_context *fc, struct fs_parameter *param)
 		((struct zoo_fc *)fc->fs_private)->iomap = true;
 		return 0;
 	}
+	if (opt == OPT_NOCOOKIE) {
+		((struct zoo_fc *)fc->fs_private)->nocookie = true;
+		return 0;
+	}
 	return -EINVAL;
 }
 
@@ -775,8 +817,10 @@ static int zoo_fill_super(struct super_block *sb, struct fs_context *fc)
 	if (!zs)
 		return -ENOMEM;
 	zs->bugs = ctx->bugs;
-	/* 002 is a bug of iomap files: asking for it makes them */
-	zs->iomap = ctx->iomap || (ctx->bugs & (1UL << ZOO_BUG_002));
+	/* 002 and 002w are bugs of iomap files: asking for one makes them */
+	zs->nocookie = ctx->nocookie;
+	xa_init(&zs->disks);
+	zs->iomap = ctx->iomap || zs->nocookie || (ctx->bugs & ZOO_BUGS_IOMAP);
 	zs->dev = sb->s_dev;
 	INIT_LIST_HEAD(&zs->link);
 	sb->s_fs_info = zs;
@@ -802,8 +846,9 @@ static int zoo_fill_super(struct super_block *sb, struct fs_context *fc)
 	mutex_lock(&zoo_mounts_lock);
 	list_add_tail(&zs->link, &zoo_mounts);
 	mutex_unlock(&zoo_mounts_lock);
-	pr_info("mounted %u:%u bugs=%s%s\n", MAJOR(sb->s_dev), MINOR(sb->s_dev),
-		zoo_bugs_str(buf, sizeof(buf), zs->bugs), zs->iomap ? " iomap" : "");
+	pr_info("mounted %u:%u bugs=%s%s%s\n", MAJOR(sb->s_dev), MINOR(sb->s_dev),
+		zoo_bugs_str(buf, sizeof(buf), zs->bugs), zs->iomap ? " iomap" : "",
+		zs->nocookie ? " nocookie" : "");
 	return 0;
 }
 
@@ -869,6 +914,9 @@ static void zoo_kill_sb(struct super_block *sb)
 	kill_litter_super(sb);
 	if (zs) {
 		zoo_log_stats(zs);
+		/* every inode was evicted: its disk went with it */
+		WARN_ON(!xa_empty(&zs->disks));
+		xa_destroy(&zs->disks);
 		kfree(zs);
 	}
 }
@@ -907,7 +955,8 @@ static int __init zoo_init(void)
 	int err;
 
 	if (!proc_mkdir("fs/zoofs", NULL) ||
-	    !proc_create_single("fs/zoofs/stats", 0444, NULL, zoo_stats_show)) {
+	    !proc_create_single("fs/zoofs/stats", 0444, NULL, zoo_stats_show) ||
+	    zoo_fill_init()) {
 		remove_proc_subtree("fs/zoofs", NULL);
 		return -ENOMEM;
 	}
@@ -916,7 +965,7 @@ static int __init zoo_init(void)
 		remove_proc_subtree("fs/zoofs", NULL);
 		return err;
 	}
-	pr_info("faultline bug zoo loaded (classes 000 001 002 003 004 004t)\n");
+	pr_info("faultline bug zoo loaded (classes 000 001 002 003 004 004t lo rdins)\n");
 	return 0;
 }
 

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * faultline bug zoo: what zoo.c (zoofs, classes 000 001 003 004 004t) and
- * zoo_iomap.c (class 002, stale extent maps) share.
+ * faultline bug zoo: what zoo.c (zoofs, classes 000 001 003 004 004t 002w),
+ * zoo_iomap.c (class 002, stale extent maps) and the ioctl classes
+ * (zoo_lockorder.c, zoo_rdins.c) share.
  */
 #ifndef ZOO_H
 #define ZOO_H
@@ -10,6 +11,7 @@
 #include <linux/list.h>
 #include <linux/pagemap.h>
 #include <linux/version.h>
+#include <linux/xarray.h>
 
 enum zoo_bug {
 	ZOO_BUG_000,
@@ -19,6 +21,8 @@ enum zoo_bug {
 	ZOO_BUG_004,
 	ZOO_BUG_004T,
 	ZOO_BUG_LO,
+	ZOO_BUG_002W,
+	ZOO_BUG_RDINS,
 	ZOO_BUG_MAX
 };
 
@@ -52,12 +56,19 @@ enum zoo_stat {
 	ZS_EXTENT_CHANGES,	/* extent changes: allocations, punches, truncations */
 	ZS_MAP_STALE,		/* ->iomap_valid found the write's map stale */
 	ZS_MAP_STALE_USED,	/*   ... and the write used it all the same (002) */
+	ZS_PUNCH_NOIRW,		/* punch / zero-range without i_rwsem (002w) */
+	ZS_RDINS_HOLD,		/* readers' holds of invalidate_lock (rdins) */
+	ZS_RDINS_NEW,		/* folios the rdins inserter instantiated */
+	ZS_RDINS_NEW_NOLOCK,	/*   ... without invalidate_lock (rdins) */
+	ZS_RDINS_NEW_SHARED,	/*   ... while other tasks held it shared */
 	ZS_MAX
 };
 
 struct zoo_sb {
 	unsigned long bugs;		/* ZOO_BUG_* bits; READ_ONCE: remount changes it */
 	bool iomap;			/* regular files are iomap files (class 002) */
+	bool nocookie;			/* ... whose maps carry no validity cookie */
+	struct xarray disks;		/* nocookie: i_ino -> struct zoo_disk */
 	dev_t dev;
 	struct list_head link;		/* zoo_mounts */
 	atomic_long_t stat[ZS_MAX];
@@ -80,6 +91,8 @@ static inline void zoo_count(struct inode *inode, enum zoo_stat s, long n)
 
 /* zoo.c */
 int zoo_read_folio(struct file *file, struct folio *folio);
+/* Zero-fill (or read from the fake disk) a new folio and mark it uptodate. */
+void zoo_fill(struct folio *folio);
 
 /*
  * zoo_iomap.c: files whose data lives on a fake disk (an xarray of pages)
@@ -94,5 +107,8 @@ ssize_t zoo_iomap_write_iter(struct kiocb *iocb, struct iov_iter *from);
 bool zoo_disk_fill(struct folio *folio);
 /* Drop [start, end) from the disk (after the page cache): an extent change. */
 void zoo_disk_punch(struct inode *inode, loff_t start, loff_t end);
+
+/* zoo_fill.c: /proc/fs/zoofs/fill, a page-cache filler for other filesystems */
+int zoo_fill_init(void);
 
 #endif

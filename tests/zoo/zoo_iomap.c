@@ -38,15 +38,26 @@
 
 /*
  * The sequence comes first: faultline reads it at i_private, as it reads
- * xfs's if_seq, to tell a map that went stale (its stale-map rule).
+ * xfs's if_seq, to tell a map that went stale (its stale-map rule).  A
+ * "nocookie" mount keeps its disks in the superblock, by inode number (no
+ * sequence where faultline looks), and hands out maps without a validity
+ * cookie or ->iomap_valid, as gfs2 and zonefs do: faultline then judges
+ * its maps by invalidation windows.
  */
 struct zoo_disk {
 	atomic64_t seq;		/* extent changes: the maps' validity cookie */
 	struct xarray pages;	/* index -> struct page: what writeback stored */
 };
 
+static bool zoo_nocookie(struct inode *inode)
+{
+	return ZOO_SB(inode->i_sb)->nocookie;
+}
+
 static struct zoo_disk *zoo_disk(struct inode *inode)
 {
+	if (zoo_nocookie(inode))
+		return xa_load(&ZOO_SB(inode->i_sb)->disks, inode->i_ino);
 	return inode->i_private;
 }
 
@@ -158,7 +169,17 @@ int zoo_iomap_init(struct inode *inode)
 		return -ENOMEM;
 	xa_init(&d->pages);
 	atomic64_set(&d->seq, 0);
-	inode->i_private = d;
+	if (zoo_nocookie(inode)) {
+		int err = xa_err(xa_store(&ZOO_SB(inode->i_sb)->disks, inode->i_ino, d,
+					  GFP_KERNEL));
+
+		if (err) {
+			kfree(d);
+			return err;
+		}
+	} else {
+		inode->i_private = d;
+	}
 	inode->i_mapping->a_ops = &zoo_iomap_aops;
 	return 0;
 }
@@ -176,7 +197,10 @@ void zoo_iomap_evict(struct inode *inode)
 		__free_page(p);
 	xa_destroy(&d->pages);
 	kfree(d);
-	inode->i_private = NULL;
+	if (zoo_nocookie(inode))
+		xa_erase(&ZOO_SB(inode->i_sb)->disks, inode->i_ino);
+	else
+		inode->i_private = NULL;
 }
 
 /* ---- writeback: copy to the disk; a new block is an extent change ------- */
@@ -266,6 +290,8 @@ static int zoo_iomap_begin(struct inode *inode, loff_t pos, loff_t length,
 	iomap->addr = start;	/* a fake disk address: never used for I/O */
 	iomap->flags = 0;
 	iomap->bdev = NULL;
+	if (zoo_nocookie(inode))
+		return 0;	/* like gfs2 and zonefs: nothing revalidates the map */
 	/* read after the map is built: a change from now on makes it stale */
 	iomap->validity_cookie = atomic64_read(&zoo_disk(inode)->seq);
 	ZOO_SET_VALIDITY_OPS(iomap);

@@ -5,8 +5,11 @@
  *
  *   zootrigger CLASS FILE [-n ITERATIONS] [-t SECONDS] [-c] [-q]
  *
- * CLASS is 000, 001, 002, 003, 004, 004t or all.  FILE is created (or reused) on
- * a zoofs mount; the same pattern runs against healthy and buggy mounts.
+ * CLASS is 000, 001, 002, 002w, 003, 004, 004t, lo, rdins, rdhold or all.
+ * FILE is created (or reused) on a zoofs mount; the same pattern runs
+ * against healthy and buggy mounts.  fill and fill-bug (not in all) take
+ * FILE on any filesystem (ext4, xfs): the module's page-cache filler, with
+ * and without invalidate_lock, races a tight hole-punch loop there.
  * Each class runs ITERATIONS rounds (default 300) or SECONDS (default 2.5),
  * whichever ends first, then prints one summary line and, when FILE is on
  * zoofs, how the module's counters for that mount moved
@@ -34,10 +37,13 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "zoo_fill.h"
+
 #define PG		4096L
 #define NEIGHBOUR	16	/* pages the buggy page_mkwrite (000) drops after the faulting one */
 
 static long opt_iters = 300;
+static bool opt_iters_set;	/* -n given: fill bounds its punches too */
 static double opt_secs = 2.5;
 static bool opt_check, opt_quiet;
 static int exit_lost;
@@ -624,6 +630,71 @@ static void run_002(const char *path)
 	free(back);
 }
 
+/* ---- 002w: a write's map held across a punch of its range -------------- */
+
+static int puncher_fd;
+
+/* Punch 64 KiB windows of the map's upper half, one after another. */
+static void *punch_upper_loop(void *arg)
+{
+	long *punches = arg;
+	long off = MAP_BYTES / 2;
+
+	while (!atomic_load(&stop)) {
+		if (fallocate(puncher_fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, off,
+			      64 * 1024) < 0)
+			die("fallocate punch");
+		(*punches)++;
+		off += 64 * 1024;
+		if (off >= MAP_BYTES)
+			off = MAP_BYTES / 2;
+	}
+	return NULL;
+}
+
+/*
+ * The main thread writes 1 MiB with one pwrite() (one map, a folio at a
+ * time) over and over; a second thread punches 64 KiB ranges of its upper
+ * half.  Healthy, a punch takes i_rwsem and waits for the write to end;
+ * bug 002w punches without it, so a punch can begin after the write's map
+ * was handed out and end before the write reaches the punched range, whose
+ * folios the write then instantiates under the map from before the punch.
+ * On a "nocookie" mount nothing revalidates that map (as on gfs2 and
+ * zonefs): faultline's stale-map rule, window form, reports it.
+ */
+static void run_002w(const char *path)
+{
+	char *buf = aligned_alloc(PG, MAP_BYTES);
+	long rounds, punches = 0;
+	pthread_t tid;
+	double t0 = now();
+	int fd;
+
+	if (!buf)
+		die("malloc");
+	fd = open(path, O_RDWR | O_CREAT, 0644);
+	if (fd < 0)
+		die("open %s", path);
+	memset(buf, 0x57, MAP_BYTES);
+	if (pwrite(fd, buf, MAP_BYTES, 0) != MAP_BYTES)
+		die("pwrite %s", path);
+	puncher_fd = fd;
+	atomic_store(&stop, false);
+	if (pthread_create(&tid, NULL, punch_upper_loop, &punches))
+		die("pthread_create");
+	for (rounds = 0; budget_left(rounds, t0); rounds++) {
+		memset(buf, 0x41 + (int)(rounds % 26), MAP_BYTES);
+		if (pwrite(fd, buf, MAP_BYTES, 0) != MAP_BYTES)
+			die("pwrite %s", path);
+	}
+	atomic_store(&stop, true);
+	pthread_join(tid, NULL);
+	printf("zootrigger 002w: rounds=%ld punches=%ld elapsed=%.2fs\n", rounds, punches,
+	       now() - t0);
+	close(fd);
+	free(buf);
+}
+
 /*
  * Lock order ("lo"): the documented paths (i_rwsem or mmap_lock, then
  * invalidate_lock) and the paths bugs=lo inverts, one after the other in
@@ -652,6 +723,206 @@ static void run_lo(const char *path)
 	close(fd);
 }
 
+/* ---- fill, fill-bug: a page-cache filler on another filesystem ---------- */
+
+#define FILL_BYTES	(256L << 10)	/* the range filled and punched */
+
+struct filler {
+	int fd;			/* the file, on ext4, xfs, ... */
+	bool unlocked;		/* fill-bug */
+	long calls, folios, missing, free;
+};
+
+/* The module's filler (zoo_fill.c), one pass over the range per ioctl. */
+static void *fill_loop(void *arg)
+{
+	struct filler *f = arg;
+	int pfd = open("/proc/fs/zoofs/fill", O_RDONLY);
+
+	if (pfd < 0)
+		die("open /proc/fs/zoofs/fill (faultline_zoo loaded?)");
+	while (!atomic_load(&stop)) {
+		struct zoo_fill_req r = {
+			.fd = f->fd, .flags = f->unlocked ? ZOO_FILL_UNLOCKED : 0,
+			.start = 0, .len = FILL_BYTES, .passes = 1,
+		};
+
+		if (ioctl(pfd, ZOO_IOC_FILL, &r) < 0)
+			die("ioctl ZOO_IOC_FILL");
+		f->calls++;
+		f->folios += (long)r.folios;
+		f->missing += (long)r.missing;
+		f->free += (long)r.free;
+	}
+	close(pfd);
+	return NULL;
+}
+
+/*
+ * A bug storm: the filler reads the first 256 KiB of FILE into its page
+ * cache over and over while the main thread punches the same range in a
+ * tight loop (every punch drops what the filler put back).  fill-bug fills
+ * without invalidate_lock: every folio it puts back is an unlocked
+ * insertion, many of them while the punch holds the locks.  fill holds
+ * invalidate_lock shared around each read: the same storm, healthy.
+ * Runs -t seconds (and at most -n punches when -n is given).
+ */
+static void run_fill_common(const char *path, bool unlocked)
+{
+	const char *name = unlocked ? "fill-bug" : "fill";
+	struct filler f = { .unlocked = unlocked };
+	char *buf = malloc(FILL_BYTES);
+	long punches;
+	pthread_t tid;
+	double t0;
+
+	if (!buf)
+		die("malloc");
+	f.fd = open(path, O_RDWR | O_CREAT, 0644);
+	if (f.fd < 0)
+		die("open %s", path);
+	/* real blocks to start with: the first punches free them */
+	memset(buf, 0x5a, FILL_BYTES);
+	if (ftruncate(f.fd, 0) < 0 || pwrite(f.fd, buf, FILL_BYTES, 0) != FILL_BYTES ||
+	    fsync(f.fd) < 0)
+		die("write %s", path);
+	atomic_store(&stop, false);
+	if (pthread_create(&tid, NULL, fill_loop, &f))
+		die("pthread_create");
+	t0 = now();
+	for (punches = 0; now() - t0 < opt_secs && (!opt_iters_set || punches < opt_iters);
+	     punches++)
+		if (fallocate(f.fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, 0, FILL_BYTES) < 0)
+			die("fallocate punch %s", path);
+	atomic_store(&stop, true);
+	pthread_join(tid, NULL);
+	printf("zootrigger %s: punches=%ld fill_calls=%ld folios=%ld missing=%ld free=%ld "
+	       "elapsed=%.2fs\n", name, punches, f.calls, f.folios, f.missing, f.free, now() - t0);
+	close(f.fd);
+	free(buf);
+}
+
+static void run_fill(const char *path)
+{
+	run_fill_common(path, false);
+}
+
+static void run_fill_bug(const char *path)
+{
+	run_fill_common(path, true);
+}
+
+/*
+ * Readers and an inserter ("rdins"): RD_READERS threads hold invalidate_lock
+ * shared over and over (each hold looks up RD_HOLD_PAGES cached folios),
+ * one thread walks the file instantiating every folio that is not cached,
+ * and the main thread punches random 64 KiB ranges (the holes the inserter
+ * fills).  Each punch takes the lock exclusive: the readers queue behind it
+ * and are woken together when it ends.  Healthy, the inserter holds the
+ * lock shared too; bugs=rdins leaves it out, which the lock word cannot
+ * tell while readers hold it.  The ioctl numbers are zoo_rdins.h's.
+ */
+#define ZOO_IOC_RD_HOLD		_IO('z', 5)
+#define ZOO_IOC_RD_INSERT	_IO('z', 6)
+#define ZOO_IOC_RD_HOLD_INSERT	_IO('z', 7)
+#define RD_READERS	2
+#define RD_HOLD_PAGES	16
+
+static int rd_fd;
+static atomic_long rd_holds, rd_inserted, rd_shared;
+
+static void *rd_reader(void *arg)
+{
+	long n = 0;
+
+	(void)arg;
+	while (!atomic_load(&stop)) {
+		if (ioctl(rd_fd, ZOO_IOC_RD_HOLD, RD_HOLD_PAGES) < 0)
+			die("ioctl RD_HOLD (zoofs with the rdins class?)");
+		n++;
+	}
+	atomic_fetch_add(&rd_holds, n);
+	return NULL;
+}
+
+static void *rd_inserter(void *arg)
+{
+	struct target *t = arg;
+	long idx = 0, ins = 0, shared = 0, r;
+
+	while (!atomic_load(&stop)) {
+		r = ioctl(rd_fd, ZOO_IOC_RD_INSERT, idx);
+		if (r < 0)
+			die("ioctl RD_INSERT %ld", idx);
+		ins += r > 0;
+		shared += r == 2;
+		idx = (idx + 1) % t->npages;
+	}
+	atomic_fetch_add(&rd_inserted, ins);
+	atomic_fetch_add(&rd_shared, shared);
+	return NULL;
+}
+
+static void run_rdins(const char *path)
+{
+	pthread_t readers[RD_READERS], inserter;
+	struct target t;
+	uint64_t s = 6;
+	long i;
+	double t0;
+
+	target_open(&t, path, 2L << 20);
+	rd_fd = t.fd;
+	atomic_store(&stop, false);
+	atomic_store(&rd_holds, 0);
+	atomic_store(&rd_inserted, 0);
+	atomic_store(&rd_shared, 0);
+	for (int r = 0; r < RD_READERS; r++)
+		if (pthread_create(&readers[r], NULL, rd_reader, NULL))
+			die("pthread_create");
+	if (pthread_create(&inserter, NULL, rd_inserter, &t))
+		die("pthread_create");
+	t0 = now();
+	for (i = 0; budget_left(i, t0); i++) {
+		long off = (long)(rnd(&s) % (t.npages - 16));
+
+		punch(&t, off * PG, 16 * PG);
+		usleep(500);
+	}
+	atomic_store(&stop, true);
+	for (int r = 0; r < RD_READERS; r++)
+		pthread_join(readers[r], NULL);
+	pthread_join(inserter, NULL);
+	printf("zootrigger rdins: punches=%ld holds=%ld inserted=%ld inserted_shared=%ld elapsed=%.2fs\n",
+	       i, atomic_load(&rd_holds), atomic_load(&rd_inserted), atomic_load(&rd_shared),
+	       now() - t0);
+	target_close(&t);
+}
+
+/*
+ * "rdhold": one task holds invalidate_lock shared for SECONDS (at most 300,
+ * or until killed) and inserts a folio every 20 ms under it (healthy), in
+ * a 32 MiB file (164 s before it has them all).  Started before faultline,
+ * its hold is one precise tracking never saw taken: the insertions must
+ * stay unknown.  Prints "holding" when it is about to take the lock, then
+ * what it inserted.
+ */
+static void run_rdhold(const char *path)
+{
+	struct target t;
+	double t0 = now();
+	long r;
+
+	target_open(&t, path, 32L << 20);
+	printf("zootrigger rdhold: holding\n");
+	fflush(stdout);
+	r = ioctl(t.fd, ZOO_IOC_RD_HOLD_INSERT, (unsigned long)(opt_secs * 1000));
+	if (r < 0)
+		die("ioctl RD_HOLD_INSERT (zoofs with the rdins class?)");
+	printf("zootrigger rdhold: inserted=%ld elapsed=%.2fs\n", r, now() - t0);
+	target_close(&t);
+}
+
 /* ---- main -------------------------------------------------------------- */
 
 static const struct {
@@ -661,17 +932,23 @@ static const struct {
 	{ "000", run_000 },
 	{ "001", run_001 },
 	{ "002", run_002 },
+	{ "002w", run_002w },
 	{ "003", run_003 },
 	{ "004", run_004 },
 	{ "004t", run_004t },
 	{ "lo", run_lo },
+	{ "fill", run_fill },		/* not in all: FILE on another filesystem */
+	{ "fill-bug", run_fill_bug },
+	{ "rdins", run_rdins },
+	{ "rdhold", run_rdhold },
 };
 
 static void usage(void)
 {
 	fprintf(stderr,
 		"usage: zootrigger CLASS FILE [-n ITERATIONS] [-t SECONDS] [-c] [-q]\n"
-		"  CLASS: 000 001 002 003 004 004t lo all (002 wants an iomap mount)\n"
+		"  CLASS: 000 001 002 002w 003 004 004t lo rdins rdhold all (002 and 002w want an\n"
+		"         iomap mount), fill fill-bug (FILE on any filesystem; not in all)\n"
 		"  -n  rounds per class (default 300)    -t  time limit per class (default 2.5)\n"
 		"  -c  exit 3 if data was lost            -q  no zoofs counter line\n");
 	exit(2);
@@ -705,6 +982,7 @@ int main(int argc, char **argv)
 		switch (opt) {
 		case 'n':
 			opt_iters = strtol(optarg, NULL, 0);
+			opt_iters_set = true;
 			break;
 		case 't':
 			opt_secs = strtod(optarg, NULL);
@@ -736,7 +1014,8 @@ int main(int argc, char **argv)
 
 	if (!strcmp(cls, "all")) {
 		for (size_t c = 0; c < sizeof(classes) / sizeof(classes[0]); c++)
-			run_one((int)c, path);
+			if (strncmp(classes[c].name, "fill", 4))
+				run_one((int)c, path);
 	} else {
 		size_t c;
 
