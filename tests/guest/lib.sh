@@ -48,15 +48,22 @@ fl_apt_update_once() {
 # An entry's parts: its series (6.12), its flavour as the matrix names it
 # (cloud, generic, rt) and as Debian does (cloud-amd64, amd64, rt-amd64).
 fl_kernel_series() { echo "${1%%-*}"; }
+# An entry without a flavour has $FL_GUEST_FLAVOR's (cloud unless set), so
+# that FL_GUEST_FLAVOR=rt-amd64 run.sh --kernel 6.12 is the 6.12-rt entry.
 fl_kernel_flavour() {
 	case $1 in
 	*-*) echo "${1#*-}" ;;
-	*) echo cloud ;;
+	*)
+		case $FL_GUEST_FLAVOR in
+		amd64) echo generic ;;
+		*-amd64) echo "${FL_GUEST_FLAVOR%-amd64}" ;;
+		*) echo "$FL_GUEST_FLAVOR" ;;
+		esac ;;
 	esac
 }
 fl_kernel_debflavour() {	# entry -> Debian flavour, or nothing (unknown)
 	case $(fl_kernel_flavour "$1") in
-	cloud) [ "$1" = "${1%%-*}" ] && echo "$FL_GUEST_FLAVOR" || echo cloud-amd64 ;;
+	cloud) echo cloud-amd64 ;;
 	generic) echo amd64 ;;
 	rt) echo rt-amd64 ;;
 	esac

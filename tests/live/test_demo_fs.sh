@@ -39,6 +39,14 @@ for fs in fuse f2fs gfs2 zonefs; do
 	fi
 done
 assert_json "$J" '.violations | length == 0' "violations on a healthy kernel"
+# What faultline cannot check on fuse (docs/rules.md) is said, with the
+# protocol table's reason, in the JSON and in the text: never silence.
+for r in invalidation-shared stale-map; do
+	why=$(jq -r --arg r "$r" '.rules[] | select(.rule == $r) | .not_checked_why.fuse // ""' "$J")
+	[ -n "$why" ] || fail "$r: not said to be unchecked on fuse (with a reason) in the JSON"
+	grep -qF "$r not checked: $why" "$TMP/neg.stdout" || fail "$r: the text report does not say it is not checked on fuse"
+	note "fuse: $r NOT CHECKED: $why"
+done
 assert_json "$J" '.counts.lost == 0 and .complete' "events lost"
 grep -q "$TMP" /proc/mounts && fail "scratch mounts left: $(grep "$TMP" /proc/mounts)"
 for p in /proc/[0-9]*; do

@@ -19,13 +19,13 @@
 # attach: auto precise
 # attach-generic: auto
 # flavours: generic rt
-# timeout: 420
-# modules: loop ext4 xfs f2fs gfs2 zonefs null_blk fuse
+# timeout: 600
+# modules: loop ext4 xfs f2fs gfs2 zonefs configfs null_blk fuse
 # guest-bins: mkfs.ext4 mkfs.xfs mkfs.f2fs mkfs.gfs2 fuse2fs stress-ng xfs_io
 # host-files: /etc/mke2fs.conf
 . /lib/fl-guest.sh
 SECS=${FL_DEMO_SECONDS:-2}
-STRESS_SECS=${FL_STRESS_SECONDS:-3}
+STRESS_SECS=${FL_STRESS_SECONDS:-20}
 case $FL_FLAVOUR in
 rt) FS="ext4 xfs f2fs gfs2 zonefs fuse" ;;
 *) FS="f2fs gfs2 zonefs fuse" ;;
