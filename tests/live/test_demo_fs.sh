@@ -73,7 +73,7 @@ run_fl "$TMP/stress" check --path "$MNT" --json "$TMP/stress.json" -- \
 	stress-ng --temp-path "$MNT/s" -t 3 --quiet --mmap 1 --mmap-file --mmap-bytes 8M \
 	--fallocate 1 --fallocate-bytes 16M --fpunch 1 --seek 1 --seek-punch --seek-size 16M \
 	--hdd 1 --hdd-bytes 8M --hdd-write-size 64K --hdd-opts wr-rnd,rd-rnd,fadv-dontneed \
-	--fiemap 1 --fiemap-bytes 8M --msync 1 --msync-bytes 8M
+	--fiemap 1 --fiemap-bytes 8M --msync 1 --msync-bytes 8M --msyncmany 1
 rc=$?
 [ $rc = 0 ] || { cat "$TMP/stress.stderr"; fail "stress-ng on fuse: exit $rc, expected 0"; }
 assert_json "$TMP/stress.json" '.filesystems[0].counts | .faults > 0 and .map_pages > 0 and .insertions > 0 and .invalidations > 0' "stress-ng on fuse: a zero count"

@@ -7,7 +7,9 @@
 #   stress    third-party workloads under `faultline check`: stress-ng's
 #             file stressors (mmap faults, fallocate punch/zero/collapse/
 #             insert, truncate, seeks with punches, random I/O with cache
-#             drops, fiemap, msync) on each filesystem but zonefs, whose
+#             drops, fiemap, msync, and msyncmany, whose many mappings of
+#             one file page read-fault it in: fault-around, which the
+#             others did not always give on gfs2) on each filesystem but zonefs, whose
 #             files are zones: xfs_io there (mmap writes and reads of a
 #             conventional zone; direct appends to sequential zones, their
 #             read-only mappings, resets and finishes by truncation)
@@ -67,7 +69,8 @@ stress_one() {	# fstype mountpoint
 		--seek 1 --seek-punch --seek-size 16M \
 		--hdd 1 --hdd-bytes 8M --hdd-write-size 64K --hdd-opts wr-rnd,rd-rnd,fadv-dontneed \
 		--fiemap 1 --fiemap-bytes 8M \
-		--msync 1 --msync-bytes 8M
+		--msync 1 --msync-bytes 8M \
+		--msyncmany 1
 }
 # Fault-around on a cached file of each mount: written, read into the page
 # cache, then mapped and read twice (the positive control's real faults).
