@@ -36,7 +36,7 @@ CORE_SRCS	:= src/engine.c src/evqueue.c src/signature.c src/sigset.c src/cli.c s
 		   src/report_fs.c
 APP_SRCS	:= src/main.c src/cli_live.c src/filters.c src/check.c src/watch.c src/sink_kmsg.c \
 		   src/sink_metrics.c src/sink_journal.c src/probe.c src/demo.c src/loader.c src/record.c \
-		   src/tracefs.c src/scratch.c src/workload.c src/pathres.c \
+		   src/tracefs.c src/scratch.c src/scratch_zoned.c src/workload.c src/pathres.c \
 		   src/live.c src/kernel.c src/loader_late.c src/modwatch.c
 # trace-cmd import (`report trace.dat`, libtracecmd): in ./faultline; the
 # static build and the test helpers link the stub that says it is missing

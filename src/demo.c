@@ -29,6 +29,10 @@ struct demo {
 	double seconds;
 	const char *fstypes[FL_SCRATCH_MAX];
 	int nfs;
+	/* requested but not available here, and why: said before and after */
+	const char *skipped[FL_SCRATCH_MAX];
+	char why[FL_SCRATCH_MAX][256];
+	int nskipped;
 	bool faults_only;
 	bool stale_maps;
 };
@@ -43,6 +47,7 @@ static int demo_workload(void *arg)
 			.seconds = d->seconds,
 			.faults_only = d->faults_only,
 			.stale_maps = d->stale_maps,
+			.zonefs = !strcmp(d->scratch.fs[i].fstype, "zonefs"),
 		};
 		struct fl_workload_stats st;
 		int err = fl_workload_run(&wo, &st);
@@ -73,24 +78,57 @@ static int parse_fs(const char *list, const char **out, int *n)
 
 	*n = 0;
 	for (char *t = strtok_r(copy, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
-		const char *known[] = { "ext4", "xfs", "tmpfs" };
-		bool found = false;
+		const char *type = NULL;
+		bool dup = false;
 
-		for (size_t i = 0; i < ARRAY_SIZE(known); i++) {
-			if (strcmp(t, known[i]))
-				continue;
-			found = true;
-			if (*n < FL_SCRATCH_MAX)
-				out[(*n)++] = known[i];
-		}
-		if (!found) {
-			fl_err("--fs: unknown filesystem '%s' (ext4, xfs, tmpfs)", t);
+		for (unsigned int i = 0; i < fl_scratch_ntypes; i++)
+			if (!strcmp(t, fl_scratch_types[i]))
+				type = fl_scratch_types[i];
+		if (!type) {
+			fl_err("--fs: unknown filesystem '%s' (ext4, xfs, tmpfs, f2fs, gfs2, "
+			       "zonefs, fuse)", t);
 			free(copy);
 			return -1;
 		}
+		for (int j = 0; j < *n; j++)
+			dup = dup || out[j] == type;
+		if (!dup && *n < FL_SCRATCH_MAX)
+			out[(*n)++] = type;
 	}
 	free(copy);
 	return *n ? 0 : -1;
+}
+
+/*
+ * A requested filesystem this machine cannot make (the kernel lacks it,
+ * or a program is missing) is left out loudly, never silently: named with
+ * the reason now and again after the report.
+ */
+static int drop_unavailable(struct demo *d)
+{
+	int kept = 0;
+
+	for (int i = 0; i < d->nfs; i++) {
+		char *why = d->why[d->nskipped];
+
+		if (fl_scratch_available(d->fstypes[i], why, sizeof(d->why[0]))) {
+			d->fstypes[kept++] = d->fstypes[i];
+			continue;
+		}
+		fl_warn("demo: %s SKIPPED: %s", d->fstypes[i], why);
+		d->skipped[d->nskipped++] = d->fstypes[i];
+	}
+	d->nfs = kept;
+	if (kept)
+		return 0;
+	fl_err("demo: none of the requested filesystems can be made here");
+	return -1;
+}
+
+static void say_skipped(const struct demo *d)
+{
+	for (int i = 0; i < d->nskipped; i++)
+		fl_warn("demo: %s was NOT RUN: %s", d->skipped[i], d->why[i]);
 }
 
 static int set_fs(struct fl_cli *c, const char *arg)
@@ -105,7 +143,8 @@ static const struct fl_opt demo_opts[] = {
 	  FL_CMD(FL_STORE_SECS, struct demo, seconds) },
 	{ "seconds", 's', "SECS", "the same as --duration (older name)",
 	  FL_CMD(FL_STORE_SECS, struct demo, seconds) },
-	{ "fs", 'f', "LIST", "comma-separated subset of ext4,xfs,tmpfs (default all)",
+	{ "fs", 'f', "LIST", "comma-separated list of ext4, xfs, tmpfs, f2fs, gfs2, zonefs, fuse "
+	  "(default ext4,xfs,tmpfs); one this machine cannot make is skipped, saying why",
 	  .set = set_fs },
 	{ "faults-only", 'F', NULL, "only the mmap fault threads (what `make bench` measures)",
 	  FL_CMD(FL_STORE_TRUE, struct demo, faults_only) },
@@ -118,7 +157,8 @@ static const struct fl_cmd_spec demo_spec = {
 	.name = "demo",
 	.synopsis = "[options]",
 	.about =
-"Make scratch filesystems (loop-mounted ext4 and xfs images, a tmpfs) in a\n"
+"Make scratch filesystems (loop-mounted ext4 and xfs images, a tmpfs; on\n"
+"request f2fs, gfs2, zonefs on a zoned null_blk device, fuse2fs) in a\n"
 "new temporary directory, run `faultline check` on them while a built-in\n"
 "workload faults a file in through mmap, reads and writes it, and punches,\n"
 "zeroes, collapses, inserts and truncates it concurrently; then unmount and\n"
@@ -141,6 +181,8 @@ int fl_cmd_demo(int argc, char **argv)
 	/* root, BTF, tracefs first: not a loop-device error for what is a privilege one */
 	if (fl_kernel_preflight())
 		return FL_EXIT_ENV;
+	if (drop_unavailable(&d))
+		return FL_EXIT_ENV;
 	signal(SIGINT, on_demo_signal);
 	signal(SIGTERM, on_demo_signal);
 	if (fl_scratch_create(&d.scratch, d.fstypes, d.nfs))
@@ -157,5 +199,6 @@ int fl_cmd_demo(int argc, char **argv)
 	o->child_arg = &d;
 	ret = fl_live_run(o);
 	fl_scratch_destroy(&d.scratch);
+	say_skipped(&d);
 	return ret;
 }

@@ -11,6 +11,7 @@
 #include <sys/prctl.h>
 #include <sys/ioctl.h>
 #include <sys/sendfile.h>
+#include <sys/stat.h>
 #include <linux/fs.h>
 #include <unistd.h>
 
@@ -36,6 +37,10 @@ struct wl {
 	atomic_bool stop;
 	struct fl_workload_stats st;
 	pthread_mutex_t lock;
+	/* zonefs: its mount, a zone's size, the next sequential file to take */
+	const char *dir;
+	off_t zone;
+	atomic_int next_seq;
 };
 
 static uint64_t rnd(uint64_t *s)
@@ -347,6 +352,159 @@ static int fill(int fd)
 	return fsync(fd) ? -errno : 0;
 }
 
+/*
+ * zonefs (fs/zonefs): every file is a zone of the device.  The file of a
+ * conventional zone (cnv/0) takes random writes and shared writable
+ * mappings, but no truncation and no fallocate: the mmap, read, write and
+ * cache-drop threads work on it.  The files of sequential zones (seq/N)
+ * are written only by direct I/O at their write pointer, mapped read-only
+ * and truncated only to 0 (a zone reset) or to the zone's size (a zone
+ * finish); each reset and finish takes invalidate_lock and drops the
+ * file's page cache (zonefs_file_truncate).  A zone cycler resets one such
+ * file, appends to it, faults its pages in through a read-only mapping and
+ * reads it, and sometimes finishes it; a reader races reads of those files
+ * against the resets.  No mapping outlives its cycle, so no fault is ever
+ * beyond EOF.
+ */
+#define ZONE_CYCLERS	2
+
+static void *zone_cycler(void *arg)
+{
+	struct wl *w = arg;
+	int idx = atomic_fetch_add(&w->next_seq, 1);
+	uint64_t seed = 0x2545f491 + idx, reads = 0, writes = 0, resets = 0, n = 0;
+	char path[4200];
+	void *buf = NULL;
+	int dfd, fd;
+
+	prctl(PR_SET_NAME, "fl-zone-cycle");
+	snprintf(path, sizeof(path), "%s/seq/%d", w->dir, idx);
+	dfd = open(path, O_WRONLY | O_DIRECT | O_CLOEXEC);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (dfd < 0 || fd < 0 || posix_memalign(&buf, 4096, CHUNK)) {
+		add(w, &w->st.errors, 1);
+		goto out;
+	}
+	memset(buf, 0x6b, CHUNK);
+	while (!w->stop) {
+		off_t size = 0, chunks = 1 + rnd(&seed) % 32;
+		volatile char sink;
+		char *map;
+
+		if (ftruncate(dfd, 0))	/* zone reset */
+			add(w, &w->st.errors, 1);
+		else
+			resets++;
+		for (off_t i = 0; i < chunks && size + CHUNK <= w->zone; i++, size += CHUNK)
+			if (pwrite(dfd, buf, CHUNK, size) != CHUNK)
+				break;
+		writes += size / CHUNK;
+		map = mmap(NULL, size, PROT_READ, MAP_SHARED, fd, 0);
+		if (size && map != MAP_FAILED) {
+			for (off_t off = 0; off < size; off += w->page)
+				sink = map[off];
+			(void)sink;
+			munmap(map, size);
+			reads += size / w->page;
+		}
+		if (size && pread(fd, buf, CHUNK, rnd(&seed) % size & ~(off_t)4095) >= 0)
+			reads++;
+		/* a zone finish every fourth round: the file becomes the whole zone */
+		if (++n % 4 == 0 && !ftruncate(dfd, w->zone))
+			resets++;
+		usleep(200);
+	}
+out:
+	add(w, &w->st.mmap_reads, reads);
+	add(w, &w->st.writes, writes);
+	add(w, &w->st.truncates, resets);
+	free(buf);
+	if (dfd >= 0)
+		close(dfd);
+	if (fd >= 0)
+		close(fd);
+	return NULL;
+}
+
+static void *zone_reader(void *arg)
+{
+	struct wl *w = arg;
+	uint64_t seed = 0x9e3779b9, n = 0;
+	static __thread char buf[CHUNK];
+	int fds[ZONE_CYCLERS];
+
+	prctl(PR_SET_NAME, "fl-zone-read");
+	for (int i = 0; i < ZONE_CYCLERS; i++) {
+		char path[4200];
+
+		snprintf(path, sizeof(path), "%s/seq/%d", w->dir, i);
+		fds[i] = open(path, O_RDONLY | O_CLOEXEC);
+	}
+	while (!w->stop) {
+		int fd = fds[rnd(&seed) % ZONE_CYCLERS];
+
+		/* past the write pointer a read returns 0: racing a reset is fine */
+		if (fd >= 0 && pread(fd, buf, CHUNK, (rnd(&seed) % (2u << 20)) & ~4095u) >= 0)
+			n++;
+	}
+	for (int i = 0; i < ZONE_CYCLERS; i++)
+		if (fds[i] >= 0)
+			close(fds[i]);
+	add(w, &w->st.reads, n);
+	return NULL;
+}
+
+static int zonefs_run(struct wl *w, const struct fl_workload_opts *o)
+{
+	void *(*fns[])(void *) = { mmap_reader, mmap_writer, reader, writer, dropper,
+				   zone_cycler, zone_cycler, zone_reader };
+	pthread_t tids[ARRAY_SIZE(fns)];
+	char path[4096];
+	struct stat st;
+	int n = 0, err = 0;
+
+	_Static_assert(ZONE_CYCLERS == 2, "two zone_cycler threads above");
+	snprintf(path, sizeof(path), "%s/cnv/0", o->dir);
+	w->dir = o->dir;
+	w->fd = open(path, O_RDWR | O_CLOEXEC);
+	if (w->fd < 0)
+		return -errno;
+	if (fstat(w->fd, &st)) {
+		err = -errno;
+		goto out;
+	}
+	/* without aggregation, a conventional zone's file is one zone */
+	w->zone = st.st_size;
+	if (w->zone < (off_t)FILE_SIZE) {
+		fl_err("zonefs %s: zones of %lld bytes, the workload needs %u", o->dir,
+		       (long long)w->zone, FILE_SIZE);
+		err = -EINVAL;
+		goto out;
+	}
+	err = fill(w->fd);
+	if (err)
+		goto out;
+	w->map = mmap(NULL, MAP_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, w->fd, 0);
+	if (w->map == MAP_FAILED) {
+		err = -errno;
+		goto out;
+	}
+	for (; n < (int)ARRAY_SIZE(fns); n++)
+		if (pthread_create(&tids[n], NULL, fns[n], w)) {
+			err = -EAGAIN;
+			break;
+		}
+	if (!err)
+		usleep((useconds_t)(o->seconds * 1e6));
+	w->stop = true;
+	for (int i = 0; i < n; i++)
+		pthread_join(tids[i], NULL);
+	munmap(w->map, MAP_SIZE);
+out:
+	close(w->fd);
+	return err;
+}
+
 int fl_workload_run(const struct fl_workload_opts *o, struct fl_workload_stats *st)
 {
 	void *(*all[])(void *) = { mmap_reader, mmap_writer, reader, writer,
@@ -362,6 +520,12 @@ int fl_workload_run(const struct fl_workload_opts *o, struct fl_workload_stats *
 	memset(&w, 0, sizeof(w));
 	pthread_mutex_init(&w.lock, NULL);
 	w.page = sysconf(_SC_PAGESIZE);
+	if (o->zonefs) {
+		err = zonefs_run(&w, o);
+		if (st)
+			*st = w.st;
+		return err;
+	}
 	snprintf(path, sizeof(path), "%s/faultline-demo.dat", o->dir);
 	w.path = path;
 	w.fd = open(path, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);

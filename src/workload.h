@@ -4,7 +4,9 @@
  * fault it in through mmap (read and write), read() and write() it, while
  * others punch holes, zero, collapse and insert ranges, truncate it and drop
  * its page cache, while another does direct I/O, copies, clones and
- * O_TRUNC opens.  Used by `faultline demo`, the live tests and the bench.
+ * O_TRUNC opens.  On a zonefs the same threads work on a conventional
+ * zone's file and sequential zones are appended to, mapped, read, reset
+ * and finished.  Used by `faultline demo`, the live tests and the bench.
  */
 #ifndef FL_WORKLOAD_H
 #define FL_WORKLOAD_H
@@ -24,6 +26,7 @@ struct fl_workload_opts {
 	double seconds;
 	bool faults_only;	/* no invalidations, no read()/write() (bench) */
 	bool stale_maps;	/* make xfs find its write maps stale (seed 002) */
+	bool zonefs;		/* @dir is a zonefs: files are zones, see workload.c */
 	/* called as the timed phase begins (true) and ends (false): the bench */
 	void (*timed)(void *ctx, bool begin);
 	void *timed_ctx;

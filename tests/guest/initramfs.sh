@@ -3,7 +3,7 @@
 #
 # Sourced by run.sh (functions below), or run directly to build an image
 # for interactive debugging:
-#   initramfs.sh SERIES OUT.cpio [SCENARIO...]
+#   initramfs.sh ENTRY OUT.cpio [SCENARIO...]    (ENTRY: 6.12, 6.12-generic, 6.12-rt, ...)
 # (scenarios' prepare() hooks are not run in that mode).
 #
 # Layout of the image:
@@ -90,14 +90,16 @@ fl_stage_modules() {	# stage kdir release modules...
 }
 
 # The common part: busybox, init, faultline, base modules.
-fl_stage_base() {	# stage kdir release series faultline
-	local st=$1 kdir=$2 rel=$3 series=$4 fl=$5
+fl_stage_base() {	# stage kdir release entry faultline
+	local st=$1 kdir=$2 rel=$3 entry=$4 fl=$5
 	fl_stage_busybox "$st" || return 1
 	install -m 0755 "$FL_GUEST_DIR/init" "$st/init" || return 1
 	install -m 0644 "$FL_GUEST_DIR/guest-lib.sh" "$st/lib/fl-guest.sh" || return 1
 	install -m 0755 "$fl" "$st/bin/faultline" || return 1
-	printf 'FL_KVER=%s\nFL_SERIES=%s\nFL_VERBOSE=%s\nexport FL_KVER FL_SERIES FL_VERBOSE\n' \
-		"$rel" "$series" "${FL_GUEST_VERBOSE:-}" >"$st/etc/fl-guest.env"
+	printf 'FL_KVER=%s\nFL_KERNEL=%s\nFL_SERIES=%s\nFL_FLAVOUR=%s\nFL_VERBOSE=%s\n' \
+		"$rel" "$entry" "$(fl_kernel_series "$entry")" "$(fl_kernel_flavour "$entry")" \
+		"${FL_GUEST_VERBOSE:-}" >"$st/etc/fl-guest.env"
+	echo 'export FL_KVER FL_KERNEL FL_SERIES FL_FLAVOUR FL_VERBOSE' >>"$st/etc/fl-guest.env"
 	mkdir -p "$st/scenarios" && : >"$st/scenarios/runs"
 	fl_stage_modules "$st" "$kdir" "$rel" $FL_BASE_MODULES
 }

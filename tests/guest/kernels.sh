@@ -1,30 +1,33 @@
 #!/bin/bash
 # Debian guest kernels for the QEMU tests.
 #
-#   kernels.sh [resolve] [SERIES...]  newest release of each series (default: 6.1 6.12)
-#   kernels.sh fetch     [SERIES...]  download + extract into $FL_GUEST_CACHE
-#                                     (default build/guest/cache); prints
-#                                     "series release dir" per kernel
-#   kernels.sh headers   [SERIES...]  apt-get install linux-headers-<release>;
-#                                     prints "series release headers-dir", so that
-#                                     make -C <headers-dir> M=$PWD modules
-#                                     builds a module for that guest
-#   kernels.sh release SERIES         just the release string (for scripts)
+#   kernels.sh [resolve] [ENTRY...]  newest release of each entry (default:
+#                                    $FL_GUEST_KERNELS, 6.1 6.12
+#                                    6.12-generic 6.12-rt)
+#   kernels.sh fetch     [ENTRY...]  download + extract into $FL_GUEST_CACHE
+#                                    (default build/guest/cache); prints
+#                                    "entry release dir" per kernel
+#   kernels.sh headers   [ENTRY...]  apt-get install linux-headers-<release>;
+#                                    prints "entry release headers-dir", so that
+#                                    make -C <headers-dir> M=$PWD modules
+#                                    builds a module for that guest
+#   kernels.sh release ENTRY         just the release string (for scripts)
 #
+# An entry is SERIES[-FLAVOUR]: 6.12 (cloud), 6.12-generic, 6.12-rt.
 # Releases are resolved with apt-cache each time (pin one with
-# FL_GUEST_KERNEL_6_1=<release> etc.); packages already in the cache are
-# not downloaded again.
+# FL_GUEST_KERNEL_6_1=<release>, FL_GUEST_KERNEL_6_12_RT=<release> etc.);
+# packages already in the cache are not downloaded again.
 set -u
 . "$(dirname "$0")/lib.sh"
 
 cmd=${1:-resolve}
 case $cmd in
 resolve | fetch | headers | release) shift ;;
--h | --help) sed -n '2,16p' "$0" | cut -c3-; exit 0 ;;
+-h | --help) sed -n '2,19p' "$0" | cut -c3-; exit 0 ;;
 *) cmd=resolve ;;
 esac
-series=${*:-$FL_GUEST_SERIES}
-[ "$series" = all ] && series=$FL_GUEST_SERIES
+series=${*:-$FL_GUEST_KERNELS}
+[ "$series" = all ] && series=$FL_GUEST_KERNELS
 
 rc=0
 for s in $series; do

@@ -65,6 +65,8 @@ scratch_fs() {	# fstype [size]
 	tmpfs) mount -t tmpfs -o size=${size:-128m} fl-test "$MNT" || fail "mount tmpfs" ;;
 	ext4) truncate -s "${size:-256M}" "$img" && mkfs.ext4 -q -F "$img" && mount -o loop "$img" "$MNT" || fail "ext4 scratch" ;;
 	xfs) truncate -s "${size:-512M}" "$img" && mkfs.xfs -q -f "$img" && mount -o loop "$img" "$MNT" || fail "xfs scratch" ;;
+	# fuse2fs serves an ext4 image and leaves when its mount goes
+	fuse) truncate -s "${size:-256M}" "$img" && mkfs.ext4 -q -F "$img" && fuse2fs "$img" "$MNT" || fail "fuse2fs scratch" ;;
 	esac
 	cleanup_hooks+=("umount '$MNT' 2>/dev/null || umount -l '$MNT'")
 }

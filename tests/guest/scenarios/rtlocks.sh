@@ -6,6 +6,7 @@
 # from the RT lock word).  The host side skips non-RT kernels.
 #
 # attach: auto tp precise
+# flavours: rt
 # timeout: 240
 # modules: loop ext4 xfs
 # guest-bins: mkfs.ext4 mkfs.xfs
