@@ -64,7 +64,7 @@ DEB_TEST	:= man-db libcmocka-dev jq clang-14 libclang-rt-14-dev time trace-cmd b
 		   python3 prometheus-node-exporter
 
 # BPF objects are intermediates of the skeletons; keep them for llvm-objdump and bpftool
-.SECONDARY: $(patsubst %,$(OUT)/%.bpf.o,$(BPF_OBJS))
+.SECONDARY: $(OUT)/floor.bpf.o $(patsubst %,$(OUT)/%.bpf.o,$(BPF_OBJS))
 
 .PHONY: all clean install uninstall deps deps-test demo test test-unit test-live test-dump bench bench-soak \
 	vmlinux static \
@@ -156,6 +156,15 @@ $(OUT)/fuzz/fuzz_tracedat: tests/fuzz/fuzz_tracedat.c $(CORE_SRCS) $(TRACEDAT_SR
 TRACEDAT_TOOLS	:= $(OUT)/tests/workload_run $(OUT)/fuzz/fuzz_tracedat
 tracedat-tools: $(TRACEDAT_TOOLS)
 
+# The bench's floor (tests/bench/flfloor.c): empty BPF programs on the hooks
+# faultline attaches, bpf/floor.bpf.c in its own skeleton, not in faultline.
+# Static as well, for the guest bench (busybox initramfs).
+$(OUT)/floor.skel.h: $(OUT)/floor.bpf.o
+$(OUT)/tests/flfloor: tests/bench/flfloor.c $(OUT)/floor.skel.h src/util.c src/util.h | $(OUT)/tests
+	$(CC) $(CFLAGS) $< src/util.c -o $@ -lbpf -lelf -lz
+$(OUT)/tests/flfloor-static: tests/bench/flfloor.c $(OUT)/floor.skel.h src/util.c src/util.h | $(OUT)/tests
+	$(CC) $(CFLAGS) -static $< src/util.c -o $@ -lbpf -lelf -lz
+
 # Live-test helpers: a task and a file whose names try to forge report lines.
 $(OUT)/tests/evilname: tests/tools/evilname.c | $(OUT)/tests
 	$(CC) $(CFLAGS) $< -o $@
@@ -243,7 +252,8 @@ guest-headers:
 	tests/guest/kernels.sh headers
 
 bench: deps-test
-	$(MAKE) faultline $(OUT)/faultline-static $(OUT)/tests/gendump $(OUT)/tests/workload_run
+	$(MAKE) faultline $(OUT)/faultline-static $(OUT)/tests/gendump $(OUT)/tests/workload_run \
+		$(OUT)/tests/flfloor $(OUT)/tests/flfloor-static
 	tests/bench/bench.sh
 	@echo "== precise lock tracking, in a guest kernel (fentry) =="
 	FL_FAULTLINE=$(CURDIR)/$(OUT)/faultline-static FL_GUEST_SCENARIO_DIR=$(CURDIR)/tests/bench/guest \

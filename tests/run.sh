@@ -1,11 +1,13 @@
 #!/bin/bash
 # faultline's test runner: unit tests (cmocka binaries in build/tests/),
 # live tests (tests/live/*.sh, real BPF on real loop-mounted filesystems),
-# then the guest kernels (tests/guest/run.sh: Debian 6.1 and 6.12 under
-# QEMU, the bug zoo); tests/dump/*.sh (post-mortem readers, no BPF) run
-# after the unit tests.  `tests/run.sh unit|dump|live|guest` runs one part.  Prints one line per test and a closing
-# "N passed, N failed, N skipped" line.  Under CI=true a skip is a failure:
-# CI machines can load tp_btf, so nothing core may be skipped there.
+# and the guest kernels (tests/guest/run.sh: Debian 6.1 and 6.12 under
+# QEMU, the bug zoo; started after the unit tests, alongside the rest);
+# tests/dump/*.sh (post-mortem readers, no BPF) run after the unit tests.
+# `tests/run.sh unit|dump|live|guest` runs one part.  Prints one line per
+# test and a closing "N passed, N failed, N skipped" line.  Under CI=true a
+# skip is a failure: CI machines can load tp_btf, so nothing core may be
+# skipped there.
 set -u
 cd "$(dirname "$0")/.."
 what=${1:-all}
@@ -47,6 +49,22 @@ scripts() {	# part: tests/PART/test_*.sh, 10 minutes each at most
 	done
 }
 
+# Guest kernels under QEMU, started here when everything runs: they wait on
+# one vCPU in the guest's BPF verifier most of the time, so the host tests
+# take the other CPU (FL_GUESTS_ALONGSIDE=0: guests after the host tests).
+guest_pid=
+run_guests() {
+	[ -x build/faultline-static ] || make -s build/faultline-static >/dev/null
+	FL_FAULTLINE=$PWD/build/faultline-static tests/guest/run.sh
+}
+if [ "$what" = all ] && [ "${FL_GUESTS_ALONGSIDE:-1}" != 0 ]; then
+	echo "guest kernels: started alongside the host tests (their lines follow them)"
+	run_guests >"$log_dir/guest" 2>&1 &
+	guest_pid=$!
+	# run.sh's own trap stops its guests
+	trap '[ -n "$guest_pid" ] && pkill -TERM -P "$guest_pid"; rm -rf "$log_dir"' EXIT
+fi
+
 # Post-mortem readers without BPF: synthetic dumps, bad files, the fuzzer.
 if [ "$what" = all ] || [ "$what" = dump ]; then
 	scripts dump
@@ -59,9 +77,15 @@ fi
 # Guest kernels under QEMU: every run is one test; its own summary line
 # is folded into ours.
 if [ "$what" = all ] || [ "$what" = guest ]; then
-	[ -x build/faultline-static ] || make -s build/faultline-static >/dev/null
-	FL_FAULTLINE=$PWD/build/faultline-static tests/guest/run.sh 2>&1 | tee "$log_dir/guest"
-	rc=${PIPESTATUS[0]}
+	if [ -n "$guest_pid" ]; then
+		wait "$guest_pid"
+		rc=$?
+		guest_pid=
+		cat "$log_dir/guest"
+	else
+		run_guests 2>&1 | tee "$log_dir/guest"
+		rc=${PIPESTATUS[0]}
+	fi
 	summary=$(grep -E '^[0-9]+ passed, [0-9]+ failed, [0-9]+ skipped$' "$log_dir/guest" | tail -1)
 	if [ -n "$summary" ]; then
 		read -r gp _ gf _ gs _ <<<"$summary"

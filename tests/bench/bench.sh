@@ -14,6 +14,13 @@
 #   uncached              the same, page cache dropped before every pass
 #   cached-private-write  MAP_PRIVATE write faults on the cached file
 #
+# Then, per workload and mode (check, check --lock-order), one run against
+# the floor: tests/bench/flfloor as check's command attaches an empty BPF
+# program of the same kind to each of faultline's hooks and reports, from
+# the kernel's BPF statistics of that run, each program's runs, ns per run
+# and share next to the empty program's ns per run on its hook (and the
+# bpftrace peer's programs against empty ones on theirs).
+#
 # Performance is reported as the median over pairs of (with / without)
 # throughput, never asserted: the exit status is non-zero only when something
 # broke (faultline or the workload failed to run, the scratch filesystem could
@@ -27,7 +34,8 @@
 #
 # Run as root from the repository root after `make faultline`.  Knobs:
 #   BENCH_PAIRS=9        alternating pairs per workload (this VM is noisy:
-#                        many short pairs beat a few long ones)
+#                        many short pairs beat a few long ones); 0: no pairs (the
+#                        BPF statistics legs only)
 #   BENCH_SECONDS=2      seconds per timed run
 #   BENCH_CASES="demo-faults cached uncached cached-private-write"
 #   BENCH_FILE_MIB=256   size of the file the loops fault over
@@ -35,6 +43,12 @@
 #                        (apt-get, Debian); 0: skip the peer
 #   BENCH_LOCK_ORDER=1   also a leg under `faultline check --lock-order` (lock
 #                        acquisitions from the xfs_ilock tracepoints); 0: skip
+#   BENCH_FLOOR=1        the floor leg: one run per workload and mode (check,
+#                        check --lock-order) with tests/bench/flfloor attaching an
+#                        empty program to each hook faultline attaches (build/tests/
+#                        flfloor, FLFLOOR=path): per program runs, ns per run, share,
+#                        the floor's ns per run on its hook, the ratio; 0: skip
+#   BENCH_POSTMORTEM=1   the report and trace.dat import benches; 0: skip
 #   BENCH_SOAK=1         the soak leg (FL_SOAK_* knobs: soak.sh); 0: skip
 #   FAULTLINE=./faultline
 set -u -o pipefail
@@ -46,6 +60,8 @@ FILE_MIB=${BENCH_FILE_MIB:-256}
 BPFTRACE_MODE=${BENCH_BPFTRACE:-auto}
 FAULTLINE=${FAULTLINE:-./faultline}
 SRC_DIR=$(cd "$(dirname "$0")" && pwd)
+FLOOR_MODE=${BENCH_FLOOR:-1}
+FLFLOOR=${FLFLOOR:-$SRC_DIR/../../build/tests/flfloor}
 
 # bpftrace peer: count, per thread, what faultline's fault and page-cache
 # programs see (design.md, "Cost").
@@ -57,6 +73,7 @@ WORK=
 MNT=
 MOUNTED=0
 CHILD=
+BT_PEER=
 
 say() { printf 'bench: %s\n' "$*" >&2; }
 die() { printf 'bench: error: %s\n' "$*" >&2; exit 1; }
@@ -65,6 +82,7 @@ cleanup() {
 	local rc=$?
 
 	trap - EXIT INT TERM
+	stop_peer
 	if [ -n "$CHILD" ] && kill -0 "$CHILD" 2>/dev/null; then
 		# faultline and bpftrace stop their own command on SIGTERM;
 		# faultloop dies with its parent (PR_SET_PDEATHSIG) anyway
@@ -89,6 +107,19 @@ cleanup() {
 trap cleanup EXIT
 trap 'say "interrupted"; exit 130' INT
 trap 'say "terminated"; exit 143' TERM
+
+# The floor leg's bpftrace peer, running beside faultline: stop it
+stop_peer() {
+	[ -n "$BT_PEER" ] || return 0
+	kill -INT "$BT_PEER" 2>/dev/null
+	for _ in $(seq 50); do
+		kill -0 "$BT_PEER" 2>/dev/null || break
+		sleep 0.1
+	done
+	kill -KILL "$BT_PEER" 2>/dev/null
+	wait "$BT_PEER" 2>/dev/null
+	BT_PEER=
+}
 
 # Run "$@" in the background with stdout/stderr to files, so that a signal
 # reaches our trap at once and the trap can stop it.  Returns its status.
@@ -131,9 +162,12 @@ median() {
 for t in gcc mkfs.xfs mount umount jq truncate; do
 	command -v "$t" >/dev/null || die "$t is not installed (make deps-test installs it)"
 done
-case $PAIRS in '' | *[!0-9]* | 0) die "BENCH_PAIRS=$PAIRS: not a positive integer" ;; esac
+case $PAIRS in '' | *[!0-9]*) die "BENCH_PAIRS=$PAIRS: not a number" ;; esac
 case $FILE_MIB in '' | *[!0-9]* | 0) die "BENCH_FILE_MIB=$FILE_MIB: not a positive integer" ;; esac
 awk -v s="$SECS" 'BEGIN { exit !(s + 0 > 0) }' || die "BENCH_SECONDS=$SECS: not a positive number"
+if [ "$FLOOR_MODE" = 1 ] && [ ! -x "$FLFLOOR" ]; then
+	die "$FLFLOOR not found: make build/tests/flfloor (or BENCH_FLOOR=0 to skip the floor leg)"
+fi
 for c in $CASES; do
 	case $c in
 	demo-faults | cached | uncached | cached-private-write) ;;
@@ -360,6 +394,63 @@ for c in $CASES; do
 	done
 done
 
+# ---- the floor: empty programs on faultline's hooks, in the same run ---------
+#
+# faultline's ns per run alone says little across machines: an empty program
+# costs 5 ns on one and 50 on the next.  flfloor, run as check's command,
+# attaches an empty program of the same kind (tp_btf, fentry, ...) to every
+# hook faultline attached, turns the BPF run-time statistics on and runs the
+# workload; both sets of programs see the same events, so their ns per run
+# side by side, per hook, is the measure (issue 12).  One run per workload
+# and mode, the table per program in the summary.  The bpftrace peer, when
+# there is one, counts in the same run (flfloor -P): its programs next to
+# empty classic tracepoint programs on its hooks.
+FLOOR_DIR=$WORK/floor
+mkdir -p "$FLOOR_DIR"
+if [ "$FLOOR_MODE" = 1 ]; then
+	echo
+	echo "floor (one run per workload and mode, faultline and empty programs on the same hooks):"
+	for c in $CASES; do
+		for opt in "${COST_OPTS[@]}"; do
+			label=$c${opt:+ $opt}
+			md=$FLOOR_DIR/${c}${opt:+-lock-order}.md
+			prepare "$c"
+			peer=()
+			if [ -n "$BPFTRACE" ]; then
+				"$BPFTRACE" -e "$BT_PROG" >"$WORK/peer.out" 2>"$WORK/peer.err" &
+				BT_PEER=$!
+				for _ in $(seq 100); do
+					grep -q '^Attaching' "$WORK/peer.out" && break
+					sleep 0.1
+				done
+				# a moment for the probes after the message
+				sleep 0.5
+				if kill -0 "$BT_PEER" 2>/dev/null; then
+					# bpftrace 0.17 attaches without links: name its hooks
+					peer=(-P "$BT_PEER" -H tracepoint:filemap/mm_filemap_fault
+						-H tracepoint:filemap/mm_filemap_map_pages
+						-H tracepoint:filemap/mm_filemap_add_to_page_cache)
+				else
+					say "warning: the bpftrace peer did not start: $(tail -n 1 "$WORK/peer.err")"
+					BT_PEER=
+				fi
+			fi
+			run "$WORK/floor.out" "$WORK/floor.err" "$FAULTLINE" check --path "$MNT" \
+				--json "$WORK/floor.json" $opt -- "$FLFLOOR" -o "$md" "${peer[@]}" \
+				-l "check${opt:+ $opt}, $c:" -- "$LOOP" -t "$SECS" "$c" "$(target "$c")"
+			rc=$?
+			stop_peer
+			case $rc in
+			0|1|4|5) ;;
+			*)	sed 's/^/    /' "$WORK/floor.err" >&2
+				die "faultline check -- flfloor failed (exit $rc) on $label" ;;
+			esac
+			[ -s "$md" ] || die "flfloor wrote no table on $label: $(grep flfloor "$WORK/floor.err")"
+			printf '  %-35s %s\n' "$label" "$(grep -m1 '^| all ' "$md")"
+		done
+	done
+fi
+
 # ---- summary ----------------------------------------------------------------
 
 # ratios CASE LEG [COLUMN]: per pair, LEG / without of COLUMN (4: pages/s)
@@ -377,6 +468,7 @@ spread() {	# min-max of numbers on stdin
 }
 fmt3() { awk -v x="$1" 'BEGIN { if (x == "-") print "-"; else printf "%.3f\n", x }'; }
 
+if [ "$PAIRS" -gt 0 ]; then
 echo
 echo "pairs (with/without pages/s):"
 for c in $CASES; do
@@ -425,6 +517,7 @@ if [ "${BENCH_LOCK_ORDER:-1}" = 1 ]; then
 	done
 	echo "(events/s of the lockorder leg include its lock acquisitions and releases)"
 fi
+fi
 echo
 echo "| workload | BPF program runs | ns per run | BPF time / workload CPU time |"
 echo "| --- | ---: | ---: | ---: |"
@@ -432,6 +525,35 @@ while IFS=$'\t' read -r c ns runs cpu; do
 	awk -v c="$c" -v n="$ns" -v r="$runs" -v cpu="$cpu" 'BEGIN {
 		printf "| %s | %d | %.0f | %.2f%% |\n", c, r, (r ? n / r : 0), (cpu > 0 ? 100 * n / 1e9 / cpu : 0) }'
 done <"$COSTS"
+if [ "$FLOOR_MODE" = 1 ]; then
+	echo
+	echo "faultline's BPF programs next to the floor (empty programs of the same kind on the same"
+	echo "hooks, same run; kernel BPF statistics; $(uname -r), $(nproc) CPUs):"
+	echo
+	echo "| workload | mode | faultline runs | faultline ns per run | floor ns per run | ratio | bpftrace runs | bpftrace ns per run | its floor | ratio |"
+	echo "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
+	for c in $CASES; do
+		for opt in "${COST_OPTS[@]}"; do
+			md=$FLOOR_DIR/${c}${opt:+-lock-order}.md
+			[ -s "$md" ] || continue
+			# the first "all" row is faultline's, the second the peer's
+			grep '^| all ' "$md" | awk -F' *[|] *' -v c="$c" -v m="check${opt:+ $opt}" '
+				{ r[NR] = $4 " | " $5 " | " $8 " | " $9 }
+				END { printf "| %s | %s | %s | %s |\n", c, m, r[1], (NR > 1 ? r[2] : "- | - | - | -") }'
+		done
+	done
+	echo
+	echo "per program (share: of faultline's BPF time in that run; floor: the empty program on"
+	echo "the program's hook; ratio: ns per run over the floor's; all: the floor weighted by each"
+	echo "program's runs, two programs on one hook count two floors; peer: bpftrace counting per"
+	echo "thread on the filemap tracepoints in the same run, on the whole host):"
+	for c in $CASES; do
+		for opt in "${COST_OPTS[@]}"; do
+			md=$FLOOR_DIR/${c}${opt:+-lock-order}.md
+			[ -s "$md" ] && { echo; cat "$md"; }
+		done
+	done
+fi
 echo
 echo "pages/s: pages touched per second (demo-faults: mmap reads + writes, as the demo counts"
 echo "them).  faults/s: minor + major faults per second of the runs without tracing."
@@ -451,10 +573,14 @@ fi
 if [ "$VIOL_TOTAL" != 0 ]; then
 	echo "!!! VIOLATIONS: faultline reported $VIOL_TOTAL violations on a workload that should have none"
 fi
-# post-mortem: report throughput on a synthetic dump (tests/bench/report_bench.sh)
-bash "$SRC_DIR/report_bench.sh" || die "report throughput bench failed"
-# ---- trace-cmd import speed (tests/bench/tracedat_bench.sh) ----------------
-"$SRC_DIR/tracedat_bench.sh" "$MNT" || die "trace.dat import bench failed"
+if [ "${BENCH_POSTMORTEM:-1}" = 1 ]; then
+	# post-mortem: report throughput on a synthetic dump (tests/bench/report_bench.sh)
+	bash "$SRC_DIR/report_bench.sh" || die "report throughput bench failed"
+	# ---- trace-cmd import speed (tests/bench/tracedat_bench.sh) ------------
+	"$SRC_DIR/tracedat_bench.sh" "$MNT" || die "trace.dat import bench failed"
+else
+	say "report and trace.dat import benches: skipped (BENCH_POSTMORTEM=0)"
+fi
 # ---- the soak (tests/bench/soak.sh): watch for FL_SOAK_MINUTES ---------------
 SOAK_RC=0
 if [ "${BENCH_SOAK:-1}" = 1 ]; then

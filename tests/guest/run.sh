@@ -24,7 +24,8 @@
 #
 # Environment: FL_FAULTLINE (static faultline binary; default: make static,
 # build/faultline-static), FL_GUEST_CACHE (kernel package cache), FL_GUEST_MEM
-# (MiB, default 1024), FL_GUEST_SMP (default 2), FL_GUEST_BOOT_TIMEOUT
+# (MiB, default 1024), FL_GUEST_SMP (default 2), FL_GUEST_JOBS (kernels
+# booted at once, default 2), FL_GUEST_BOOT_TIMEOUT
 # (seconds for a whole boot; default 120 + the scenarios' timeouts),
 # FL_GUEST_KERNEL_6_1=<release> etc. (pin a build), FL_GUEST_SCENARIO_DIR
 # (scenarios from another directory; default tests/guest/scenarios).
@@ -48,7 +49,7 @@ while [ $# -gt 0 ]; do
 	--attach | -a) attach_filter=$2; shift ;;
 	--attach=*) attach_filter=${1#*=} ;;
 	-v | --verbose) verbose=1 ;;
-	-h | --help) sed -n '2,34p' "$0" | cut -c3-; exit 0 ;;
+	-h | --help) sed -n '2,35p' "$0" | cut -c3-; exit 0 ;;
 	*) echo "usage: $0 [--kernel SERIES|all] [--scenario NAME|all] [--attach MODE|all] [-v]" >&2; exit 2 ;;
 	esac
 	shift
@@ -66,8 +67,10 @@ done
 export FL_GUEST_VERBOSE=$verbose
 
 # --- cleanup: QEMU, tail, temp dirs --------------------------------------
-qemu_pid= tail_pid= tmp_dirs=()
+qemu_pid= tail_pid= tmp_dirs=() kids=()
 cleanup() {
+	local kid
+	for kid in "${kids[@]}"; do [ -n "$kid" ] && kill -TERM "$kid" 2>/dev/null; done
 	[ -n "$tail_pid" ] && kill "$tail_pid" 2>/dev/null
 	if [ -n "$qemu_pid" ]; then
 		kill -TERM "$qemu_pid" 2>/dev/null
@@ -76,7 +79,7 @@ cleanup() {
 		[ -f "${work:-}/qemu.pid" ] && kill -KILL "$(cat "$work/qemu.pid")" 2>/dev/null
 	fi
 	for d in "${tmp_dirs[@]}"; do rm -rf "$d"; done
-	qemu_pid= tail_pid= tmp_dirs=()
+	qemu_pid= tail_pid= tmp_dirs=() kids=()
 }
 trap cleanup EXIT
 trap 'echo "guest: interrupted" >&2; exit 130' INT TERM HUP
@@ -293,9 +296,68 @@ run_kernel() {	# series
 }
 
 declare -A boot_wall
-for k in "${kernels[@]}"; do
-	run_kernel "$k"
-done
+# Kernels boot side by side (FL_GUEST_JOBS, default 2): most of a guest's
+# time is faultline's BPF load, which the guest kernel verifies on one vCPU,
+# so a second guest uses the CPU the first leaves idle.  Each kernel runs in
+# a child of this script (FL_GUEST_CHILD) whose output is shown whole, in
+# kernel order, once all are done; its results come back as lines in a file
+# and are counted here.
+if [ "${FL_GUEST_JOBS:-2}" -gt 1 ] && [ ${#kernels[@]} -gt 1 ] && [ -z "${FL_GUEST_CHILD:-}" ]; then
+	outs=()
+	args=(--scenario "$(IFS=,; echo "${scenarios[*]}")" --attach "$attach_filter")
+	[ -n "$verbose" ] && args+=(-v)
+	for k in "${kernels[@]}"; do
+		mkdir -p "$FL_GUEST_BUILD/work"
+		out=$FL_GUEST_BUILD/work/run-$k.out
+		FL_GUEST_CHILD=$FL_GUEST_BUILD/work/run-$k.records FL_FAULTLINE=$FL_BIN \
+			"$0" --kernel "$k" "${args[@]}" >"$out" 2>&1 &
+		kids+=($!) outs+=("$out")
+		# the first child fetches its kernel and runs apt alone
+		sleep "${FL_GUEST_STAGGER:-2}"
+	done
+	i=0
+	for k in "${kernels[@]}"; do
+		wait "${kids[$i]}"
+		kids[$i]=
+		sed -n '/^@@FL-RUN-END/q; p' "${outs[$i]}"
+		recs=$FL_GUEST_BUILD/work/run-$k.records
+		grep -q "^R|$k|-|" "$recs" 2>/dev/null ||
+			record "$k" boot FAIL "its runner died (output: ${outs[$i]#$FL_ROOT/})" ""
+		while IFS='|' read -r tag rs rid rst rsecs rrel rboot rdetail; do
+			[ "$tag" = R ] || continue
+			[ -n "$rrel" ] && release[$rs]=$rrel
+			[ -n "$rboot" ] && boot_wall[$rs]=$rboot
+			[ "$rid" = - ] && continue
+			mode=${rid#*@}
+			[ "$mode" = "$rid" ] && mode=auto
+			[ "$rid" = boot ] || order+=("$rs $rid ${rid%@*} $mode")
+			record "$rs" "$rid" "$rst" "$rdetail" "$rsecs" >/dev/null
+		done <"$recs" 2>/dev/null
+		i=$((i + 1))
+	done
+else
+	for k in "${kernels[@]}"; do
+		run_kernel "$k"
+	done
+fi
+if [ -n "${FL_GUEST_CHILD:-}" ]; then
+	# for the parent: every run's outcome, then stop before the matrix
+	: >"$FL_GUEST_CHILD"
+	for k in "${kernels[@]}"; do
+		echo "R|$k|-|||${release[$k]:-}|${boot_wall[$k]:-}|" >>"$FL_GUEST_CHILD"
+	done
+	for k in "${kernels[@]}"; do
+		[ -n "${status["$k boot"]:-}" ] &&
+			echo "R|$k|boot|${status["$k boot"]}||||${detail["$k boot"]:-}" >>"$FL_GUEST_CHILD"
+	done
+	for o in "${order[@]}"; do
+		read -r k id _ _ <<<"$o"
+		printf 'R|%s|%s|%s|%s|||%s\n' "$k" "$id" "${status["$k $id"]:-}" "${secs["$k $id"]:-}" \
+			"${detail["$k $id"]:-}" >>"$FL_GUEST_CHILD"
+	done
+	echo "@@FL-RUN-END"
+	exit 0
+fi
 
 # --- matrix -------------------------------------------------------------------
 echo
