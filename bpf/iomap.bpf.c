@@ -704,15 +704,28 @@ int BPF_PROG(fl_xfs_wb_cow_invalid, struct xfs_inode *ip, const struct iomap *io
 	return fl_kernel_found_stale(ip, (__u64)wpcseq << 32, 2);
 }
 
+/*
+ * Delete @pid's entry of an LRU map only if it has one: a delete takes the
+ * bucket's lock whether or not the key is there, a lookup takes none, and
+ * nearly every exiting task on the host (this runs for all of them) never
+ * wrote through a watched file.  The entries are the exiting task's own:
+ * nothing adds one between the lookup and the delete.
+ */
+static __always_inline void fl_exit_delete(void *map, __u32 *pid)
+{
+	if (bpf_map_lookup_elem(map, pid))
+		bpf_map_delete_elem(map, pid);
+}
+
 /* A task exits: its write state goes with it, not when the LRU gets to it. */
 SEC("tp_btf/sched_process_exit")
 int BPF_PROG(fl_task_exit, struct task_struct *p)
 {
 	__u32 pid = (__u32)bpf_get_current_pid_tgid();
 
-	bpf_map_delete_elem(&fl_curmap, &pid);
-	bpf_map_delete_elem(&fl_stale_use, &pid);
-	bpf_map_delete_elem(&fl_stale_race, &pid);
+	fl_exit_delete(&fl_curmap, &pid);
+	fl_exit_delete(&fl_stale_use, &pid);
+	fl_exit_delete(&fl_stale_race, &pid);
 	return 0;
 }
 
