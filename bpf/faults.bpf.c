@@ -14,6 +14,46 @@
  */
 #include "fl_common.bpf.h"
 
+/*
+ * Each slot's filesystem type and its rule bits, per CPU, so that the
+ * healthy fault-around (the invalidate lock not held, no rule to break)
+ * costs two inlined array lookups instead of a hash lookup in
+ * fl_fs_rules.  An entry holds while the magic is the inode's (a slot
+ * follows its device, whose filesystem may change) and fl_armed's stamp
+ * is the one it was read under: user space adds late rules (a module's,
+ * loader_late.c) just before it stamps fl_armed again.
+ */
+struct fl_rules_cached {
+	__u64 armed;
+	__u32 magic;
+	__u32 rules;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, FL_MAX_SLOTS);
+	__type(key, __u32);
+	__type(value, struct fl_rules_cached);
+} fl_rules_cache SEC(".maps");
+
+static __always_inline __u32 fl_slot_rules(__u32 slot, __u32 magic)
+{
+	struct fl_rules_cached *c;
+	__u64 *armed;
+	__u32 zero = 0;
+
+	armed = bpf_map_lookup_elem(&fl_armed, &zero);
+	c = bpf_map_lookup_elem(&fl_rules_cache, &slot);
+	if (!armed || !c)
+		return fl_fs_rules_of(magic);
+	if (c->magic != magic || c->armed != *armed) {
+		c->armed = *armed;
+		c->rules = fl_fs_rules_of(magic);
+		c->magic = magic;
+	}
+	return c->rules;
+}
+
 static __always_inline int fl_fault_common(void *ctx, bool kp, __u16 type,
 					   struct address_space *mapping,
 					   __u64 first, __u64 last)
@@ -38,7 +78,7 @@ static __always_inline int fl_fault_common(void *ctx, bool kp, __u16 type,
 		if (type == FL_EV_FAULT)
 			fl_count(slot, FL_CNT_FAULT_LOCKED);
 	} else if (type == FL_EV_MAP_PAGES &&
-		   (fl_fs_rules_of(FL_RD(kp, host, i_sb, s_magic)) & FL_RULE_MAP_PAGES_LOCKED) &&
+		   (fl_slot_rules(slot, FL_RD(kp, host, i_sb, s_magic)) & FL_RULE_MAP_PAGES_LOCKED) &&
 		   !fl_is_internal(host)) {
 		inval = fl_inval_lock_wait(mapping, inval, &inval_owner);
 		if (inval == FL_LOCK_SHARED_OTHER || inval == FL_LOCK_NA)

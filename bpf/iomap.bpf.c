@@ -111,6 +111,41 @@ struct {
 } fl_stale_race SEC(".maps");
 
 /*
+ * Which pids may have an entry in the three per-task maps above: a task's
+ * bit is set before it adds one and cleared at its exit, which deletes
+ * only if the bit was set.  sched_process_exit runs for every exit on the
+ * host, seldom enough that what it touches is cold: three LRU maps cost it
+ * 1.4-5 us a run, a word of this array one miss.  One bit per pid up to
+ * PID_MAX_LIMIT (2^22 on 64-bit), so no two tasks share one; a bit left
+ * set (an exit not seen) costs the pid's next task three lookups at its
+ * exit, nothing else.
+ */
+#define FL_EXIT_PIDS	(1U << 22)
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, FL_EXIT_PIDS / 64);
+	__type(key, __u32);
+	__type(value, __u64);
+} fl_exit_pids SEC(".maps");
+
+static __always_inline __u64 *fl_exit_word(__u32 pid)
+{
+	__u32 w = (pid / 64) & (FL_EXIT_PIDS / 64 - 1);
+
+	return bpf_map_lookup_elem(&fl_exit_pids, &w);
+}
+
+/* Before @pid (the current task) adds an entry of its own. */
+static __always_inline void fl_exit_mark(__u32 pid)
+{
+	__u64 *v = fl_exit_word(pid);
+
+	if (v)
+		__sync_fetch_and_or(v, 1ULL << (pid % 64));
+}
+
+/*
  * The filesystem's own extent sequence, as its ->iomap_valid compares it:
  * xfs's data fork if_seq, with the COW fork's above it for a shared map;
  * zoofs (tests/zoo) keeps its sequence in the first word of i_private.
@@ -162,6 +197,7 @@ static __always_inline void fl_step_begins(struct iomap_iter *iter, struct inode
 	if (!st) {
 		if (!write)
 			return;
+		fl_exit_mark(pid);
 		bpf_map_update_elem(&fl_curmap, &pid, &fresh, BPF_NOEXIST);
 		st = bpf_map_lookup_elem(&fl_curmap, &pid);
 		if (!st)
@@ -498,6 +534,7 @@ static __always_inline void fl_stale_race_keep(struct fl_event *use, struct fl_i
 	struct fl_event *r = bpf_map_lookup_elem(&fl_stale_race, &pid);
 
 	if (!r) {
+		fl_exit_mark(pid);
 		bpf_map_update_elem(&fl_stale_race, &pid, use, BPF_ANY);
 		r = bpf_map_lookup_elem(&fl_stale_race, &pid);
 		if (!r)
@@ -571,6 +608,7 @@ static __always_inline int fl_folio_instantiated(void *ctx, struct folio *folio)
 	if (!e) {
 		struct fl_event zero = {};
 
+		fl_exit_mark(pid);
 		bpf_map_update_elem(&fl_stale_use, &pid, &zero, BPF_ANY);
 		e = bpf_map_lookup_elem(&fl_stale_use, &pid);
 		if (!e)
@@ -705,12 +743,21 @@ int BPF_PROG(fl_xfs_wb_cow_invalid, struct xfs_inode *ip, const struct iomap *io
 	return fl_kernel_found_stale(ip, (__u64)wpcseq << 32, 2);
 }
 
-/* A task exits: its write state goes with it, not when the LRU gets to it. */
+/*
+ * A task exits: its write state goes with it, not when the LRU gets to it.
+ * Nearly no exiting task on the host ever wrote through a watched file:
+ * its bit in fl_exit_pids says so without a look at the maps.
+ */
 SEC("tp_btf/sched_process_exit")
 int BPF_PROG(fl_task_exit, struct task_struct *p)
 {
 	__u32 pid = (__u32)bpf_get_current_pid_tgid();
+	__u64 bit = 1ULL << (pid % 64), *v = fl_exit_word(pid);
 
+	if (v && !(*v & bit))
+		return 0;
+	if (v)
+		__sync_fetch_and_and(v, ~bit);
 	bpf_map_delete_elem(&fl_curmap, &pid);
 	bpf_map_delete_elem(&fl_stale_use, &pid);
 	bpf_map_delete_elem(&fl_stale_race, &pid);

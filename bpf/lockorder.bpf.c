@@ -292,7 +292,9 @@ static __always_inline void mmap_acquired(void *ctx, struct mm_struct *mm, bool 
 		}
 	}
 	op.mode = (write ? FL_LKM_EXCL : FL_LKM_SHARED) | (blocking ? 0 : FL_LKM_TRY);
-	fl_lo_op(ctx, FL_EV_LOCK_ACQ, &op, true);
+	op.ts = bpf_ktime_get_ns();
+	/* the state fetched above: not a second task-storage lookup */
+	fl_lo_acquire_t(ctx, &op, t);
 }
 
 static __always_inline void mmap_released(void *ctx, struct mm_struct *mm, bool write)

@@ -390,9 +390,13 @@ static __always_inline void fl_lo_keep(struct fl_lo_task *t, struct fl_lo_op *op
 	t->n = n + 1;
 }
 
-static __noinline void fl_lo_acquire(void *ctx, struct fl_lo_op *op)
+/*
+ * @t: the task's state if the hook has fetched it already (mmap_lock's
+ * does, for its start_locking mark), else NULL: fetched here, created if
+ * the task has none yet.
+ */
+static __noinline void fl_lo_acquire_t(void *ctx, struct fl_lo_op *op, struct fl_lo_task *t)
 {
-	struct fl_lo_task *t = fl_lo_task_get(true);
 	struct task_struct *task;
 	struct fl_event *e;
 	__u64 owner = 0;
@@ -401,10 +405,19 @@ static __noinline void fl_lo_acquire(void *ctx, struct fl_lo_op *op)
 
 	if (op->kind >= FL_LK_MAX)
 		return;
+	if (!t)
+		t = fl_lo_task_get(true);
 	if (!t) {
 		fl_count(op->slot, FL_CNT_LO_NO_STATE);
 		return;
 	}
+	/*
+	 * mmap_lock with nothing held, the common case (it is the outermost
+	 * lock): no attempt to resolve, no edge and no nesting to find (its
+	 * op carries no lock words), so the walks below would find nothing.
+	 */
+	if (op->kind == FL_LK_MMAP && !t->n)
+		goto counted;
 	fl_lo_resolve(t);
 	/* mmap_lock held for writing is a holder even where its hooks are off */
 	task = bpf_get_current_task_btf();
@@ -443,6 +456,11 @@ counted:
 	fl_lo_count_class(op, false);
 keep:
 	fl_lo_keep(t, op, sent);
+}
+
+static __always_inline void fl_lo_acquire(void *ctx, struct fl_lo_op *op)
+{
+	fl_lo_acquire_t(ctx, op, NULL);
 }
 
 /* The newest hold of this instance, or FL_LO_HELD. */
@@ -530,14 +548,16 @@ static __noinline void fl_lo_release(struct fl_lo_op *op, bool followed)
 	fl_lo_drop(t, i);
 }
 
+/* A release's time is its event's own (fl_event_init): only a hold keeps op->ts. */
 static __always_inline void fl_lo_op(void *ctx, __u16 type, struct fl_lo_op *op, bool followed)
 {
-	if (!op->ts)
-		op->ts = bpf_ktime_get_ns();
-	if (type == FL_EV_LOCK_ACQ && !(op->mode & FL_LKM_DOWNGRADE))
+	if (type == FL_EV_LOCK_ACQ && !(op->mode & FL_LKM_DOWNGRADE)) {
+		if (!op->ts)
+			op->ts = bpf_ktime_get_ns();
 		fl_lo_acquire(ctx, op);
-	else
+	} else {
 		fl_lo_release(op, followed);
+	}
 }
 
 #endif /* FL_LOCKORDER_BPF_H */

@@ -473,10 +473,11 @@ static int late_finish(struct fl_loader *l, char *module, size_t len)
 	/*
 	 * From now on a release without its acquisition may be the new
 	 * hooks' attach race (a lock taken before they attached): counted as
-	 * such for a second, as at the start.
+	 * such for a second, as at the start.  The rules first: BPF's copies
+	 * of them (faults.bpf.c, fl_rules_cache) hold until the next stamp.
 	 */
-	fl_loader_arm(l);
 	late_rules(l);
+	fl_loader_arm(l);
 	snprintf(module, len, "%s", job->mod);
 	free(job);
 	return changed;
