@@ -30,8 +30,11 @@ tdt_start() {
 tdt_stop() {
 	local inst=$TDT_TRACEFS/instances/$1 rc
 	echo 0 > "$inst/tracing_on" 2>/dev/null
-	trace-cmd extract -B "$1" -o "$2" >/dev/null 2>&1
+	trace-cmd extract -B "$1" -o "$2" >"$2.extract.log" 2>&1
 	rc=$?
+	# a failure says why (trace-cmd's own words) before the caller's FAIL
+	[ $rc = 0 ] || { echo "trace-cmd extract -B $1: exit $rc:"; tail -n 5 "$2.extract.log"; } >&2
+	rm -f "$2.extract.log"
 	tdt_remove "$1"
 	return $rc
 }
