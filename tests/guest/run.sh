@@ -341,9 +341,9 @@ declare -A boot_wall
 # Kernels boot FL_GUEST_JOBS at a time (default 2): most of a guest's time
 # is faultline's BPF load, which the guest kernel verifies on one vCPU, so
 # a second guest uses the CPU the first leaves idle.  Each kernel runs in a
-# child of this script (FL_GUEST_CHILD) whose output is shown whole, in
-# kernel order, once it is done; its results come back as lines in a file
-# and are counted here.
+# child of this script (FL_GUEST_CHILD); when all are done their output is
+# shown whole, in kernel order, and their results, which come back as lines
+# in a file, are counted here.
 jobs=${FL_GUEST_JOBS:-2}
 if [ "$jobs" -gt 1 ] && [ ${#kernels[@]} -gt 1 ] && [ -z "${FL_GUEST_CHILD:-}" ]; then
 	args=(--scenario "$(IFS=,; echo "${scenarios[*]}")" --attach "$attach_filter")
@@ -355,18 +355,22 @@ if [ "$jobs" -gt 1 ] && [ ${#kernels[@]} -gt 1 ] && [ -z "${FL_GUEST_CHILD:-}" ]
 			"$0" --kernel "$k" "${args[@]}" >"$FL_GUEST_BUILD/work/run-$k.out" 2>&1 &
 		kids[$1]=$!
 	}
-	next=0
-	while [ $next -lt ${#kernels[@]} ] && [ $next -lt "$jobs" ]; do
-		start_kid $next
-		next=$((next + 1))
-		# the first child fetches its kernel and runs apt alone
-		sleep "${FL_GUEST_STAGGER:-2}"
+	next=0 running=0
+	while [ $next -lt ${#kernels[@]} ] || [ $running -gt 0 ]; do
+		if [ $next -lt ${#kernels[@]} ] && [ $running -lt "$jobs" ]; then
+			start_kid $next
+			next=$((next + 1)) running=$((running + 1))
+			# the first child fetches its kernel and runs apt alone
+			sleep "${FL_GUEST_STAGGER:-2}"
+			continue
+		fi
+		# whichever finishes first makes room for the next kernel
+		wait -n -p done_pid
+		running=$((running - 1))
+		for i in "${!kids[@]}"; do [ "${kids[$i]}" = "$done_pid" ] && kids[$i]=; done
 	done
 	for i in "${!kernels[@]}"; do
 		k=${kernels[$i]}
-		wait "${kids[$i]}"
-		kids[$i]=
-		[ $next -lt ${#kernels[@]} ] && { start_kid $next; next=$((next + 1)); }
 		sed -n '/^@@FL-RUN-END/q; p' "$FL_GUEST_BUILD/work/run-$k.out"
 		recs=$FL_GUEST_BUILD/work/run-$k.records
 		grep -q "^R|$k|-|" "$recs" 2>/dev/null ||
