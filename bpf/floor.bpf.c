@@ -9,40 +9,19 @@
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
 
-SEC("tp_btf")
-int floor_tp_btf(void *ctx)
-{
-	return 0;
-}
+/* An empty program named floor_@name in section @sec. */
+#define FLOOR_PROG(sec, name)			\
+	SEC(sec)				\
+	int floor_##name(void *ctx)		\
+	{					\
+		return 0;			\
+	}
 
-SEC("raw_tp")
-int floor_raw_tp(void *ctx)
-{
-	return 0;
-}
-
-SEC("fentry")
-int floor_fentry(void *ctx)
-{
-	return 0;
-}
-
-SEC("fexit")
-int floor_fexit(void *ctx)
-{
-	return 0;
-}
-
-SEC("tracepoint")
-int floor_tp(void *ctx)
-{
-	return 0;
-}
-
-SEC("kprobe")
-int floor_kprobe(void *ctx)
-{
-	return 0;
-}
+FLOOR_PROG("tp_btf", tp_btf)
+FLOOR_PROG("raw_tp", raw_tp)
+FLOOR_PROG("fentry", fentry)
+FLOOR_PROG("fexit", fexit)
+FLOOR_PROG("tracepoint", tp)
+FLOOR_PROG("kprobe", kprobe)
 
 char LICENSE[] SEC("license") = "GPL";

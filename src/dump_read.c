@@ -74,33 +74,37 @@ static void seterr(char *err, size_t errlen, const char *fmt, ...)
 
 /* ---- header ------------------------------------------------------------ */
 
-static const char *jstr(json_object *o, const char *key)
+/* @o's member @key if it is of @type (json_type_double: any number), else NULL */
+static json_object *jget(json_object *o, const char *key, json_type type)
 {
 	json_object *v;
 
-	if (!json_object_object_get_ex(o, key, &v) || !json_object_is_type(v, json_type_string))
-		return "";
-	return json_object_get_string(v);
+	if (!json_object_object_get_ex(o, key, &v))
+		return NULL;
+	if (type == json_type_double && json_object_is_type(v, json_type_int))
+		return v;
+	return json_object_is_type(v, type) ? v : NULL;
+}
+
+static const char *jstr(json_object *o, const char *key)
+{
+	json_object *v = jget(o, key, json_type_string);
+
+	return v ? json_object_get_string(v) : "";
 }
 
 static int64_t jint(json_object *o, const char *key, int64_t dflt)
 {
-	json_object *v;
+	json_object *v = jget(o, key, json_type_double);
 
-	if (!json_object_object_get_ex(o, key, &v) ||
-	    !(json_object_is_type(v, json_type_int) || json_object_is_type(v, json_type_double)))
-		return dflt;
-	return json_object_get_int64(v);
+	return v ? json_object_get_int64(v) : dflt;
 }
 
 static double jdouble(json_object *o, const char *key, double dflt)
 {
-	json_object *v;
+	json_object *v = jget(o, key, json_type_double);
 
-	if (!json_object_object_get_ex(o, key, &v) ||
-	    !(json_object_is_type(v, json_type_int) || json_object_is_type(v, json_type_double)))
-		return dflt;
-	return json_object_get_double(v);
+	return v ? json_object_get_double(v) : dflt;
 }
 
 static bool jbool(json_object *o, const char *key)
@@ -112,11 +116,7 @@ static bool jbool(json_object *o, const char *key)
 
 static json_object *jarr(json_object *o, const char *key)
 {
-	json_object *v;
-
-	if (!json_object_object_get_ex(o, key, &v) || !json_object_is_type(v, json_type_array))
-		return NULL;
-	return v;
+	return jget(o, key, json_type_array);
 }
 
 #define COPY(dst, s) snprintf(dst, sizeof(dst), "%s", s)
@@ -329,6 +329,29 @@ static bool grow(void **arr, size_t *n, size_t max, size_t size)
 	return true;
 }
 
+/* A record of a fixed @size into @dst; false (malformed) if it is not that size. */
+static bool fixed_rec(void *dst, size_t size, const unsigned char *p, size_t len)
+{
+	if (len != size)
+		return false;
+	memcpy(dst, p, len);
+	return true;
+}
+
+/*
+ * A fixed-size record appended to @arr; -1 if it is not that size.  Beyond
+ * @max (or without memory) it is dropped, as a truncated dump would.
+ */
+static int append_rec(void **arr, size_t *n, size_t max, size_t size,
+		      const unsigned char *p, size_t len)
+{
+	if (len != size)
+		return -1;
+	if (grow(arr, n, max, size))
+		memcpy((char *)*arr + (*n)++ * size, p, len);
+	return 0;
+}
+
 static int counts_rec(const unsigned char *p, size_t len, struct fl_engine *e,
 		      struct fl_run_info *ri)
 {
@@ -397,43 +420,34 @@ static int one_record(uint32_t type, const unsigned char *p, size_t len, struct 
 	case FL_REC_LOST: {
 		struct fl_rec_lost l;
 
-		if (len != sizeof(l))
+		if (!fixed_rec(&l, sizeof(l), p, len))
 			return -1;
-		memcpy(&l, p, len);
 		if (m->on_lost)
 			m->on_lost(m->cb_ctx, &l);
 		return 0;
 	}
 	case FL_REC_REPEAT:
-		if (len != sizeof(struct fl_rec_repeat))
-			return -1;
-		if (grow((void **)&m->repeats, &m->nrepeats, FL_DUMP_MAX_REPEATS, len))
-			memcpy(&m->repeats[m->nrepeats++], p, len);
-		return 0;
+		return append_rec((void **)&m->repeats, &m->nrepeats, FL_DUMP_MAX_REPEATS,
+				  sizeof(*m->repeats), p, len);
 	case FL_REC_LO_EDGE: {
 		struct fl_rec_lo_edge r;
 
-		if (len != sizeof(r))
+		if (!fixed_rec(&r, sizeof(r), p, len))
 			return -1;
-		memcpy(&r, p, len);
 		fl_lo_sync_counted_edge(e->lo, &r.key, r.n);
 		return 0;
 	}
 	case FL_REC_LO_CLASS: {
 		struct fl_rec_lo_class r;
 
-		if (len != sizeof(r))
+		if (!fixed_rec(&r, sizeof(r), p, len))
 			return -1;
-		memcpy(&r, p, len);
 		fl_lo_sync_counted_class(e->lo, &r.key, &r.c);
 		return 0;
 	}
 	case FL_REC_SETTLE:
-		if (len != sizeof(struct fl_rec_settle))
-			return -1;
-		if (grow((void **)&m->settle, &m->nsettle, FL_DUMP_MAX_SETTLE, len))
-			memcpy(&m->settle[m->nsettle++], p, len);
-		return 0;
+		return append_rec((void **)&m->settle, &m->nsettle, FL_DUMP_MAX_SETTLE,
+				  sizeof(*m->settle), p, len);
 	case FL_REC_SYM:
 		if (len <= 8 || len > 8 + 512)
 			return -1;
@@ -451,9 +465,8 @@ static int one_record(uint32_t type, const unsigned char *p, size_t len, struct 
 		return 0;
 	}
 	case FL_REC_END:
-		if (len != sizeof(*end))
+		if (!fixed_rec(end, sizeof(*end), p, len))
 			return -1;
-		memcpy(end, p, len);
 		*ended = true;
 		return 0;
 	case FL_REC_SLOTS:

@@ -599,13 +599,6 @@ static int write_maps(struct fl_loader *l, const struct fl_loader_opts *o)
 	return err;
 }
 
-static struct fl_attach_status *attach_status(struct fl_loader *l, const char *prog)
-{
-	for (int i = 0; i < l->nattach; i++)
-		if (!strcmp(l->attach[i].prog, prog))
-			return &l->attach[i];
-	return NULL;
-}
 
 /* A program attached only after another (prog_rules' needs): is that one? */
 static bool attach_needs_met(struct fl_loader *l, void *skel, int obj,
@@ -618,10 +611,10 @@ static bool attach_needs_met(struct fl_loader *l, void *skel, int obj,
 	if (!r || !r->needs)
 		return true;
 	needs = bpf_program__name(prog_at(skel, r->needs));
-	need = attach_status(l, needs);
+	need = fl_loader_row(l, needs);
 	if (need && !strcmp(need->status, "attached"))
 		return true;
-	me = attach_status(l, name);
+	me = fl_loader_row(l, name);
 	if (me) {
 		snprintf(me->status, sizeof(me->status), "skipped");
 		snprintf(me->why, sizeof(me->why), "%s is not attached", needs);
@@ -691,7 +684,7 @@ static void precise_own(struct fl_loader *l)
 		if (!(prog_rules[i].flags & RULE_READER))
 			continue;
 		name = bpf_program__name(prog_at(l->skels[prog_rules[i].obj], prog_rules[i].prog));
-		st = attach_status(l, name);
+		st = fl_loader_row(l, name);
 		if (!st || strcmp(st->status, "attached"))
 			snprintf(l->own_why, sizeof(l->own_why), "%s is not attached", name);
 	}
@@ -953,27 +946,38 @@ bool fl_loader_extent_changes(void *ctx, uint64_t kaddr, const struct fl_inode_k
 int fl_loader_self_cost(struct fl_loader *l, uint64_t *run_ns, uint64_t *runs)
 {
 	*run_ns = *runs = 0;
-	for (int i = 0; i < FL_NR_OBJS; i++) {
-		struct bpf_program *prog;
-
-		if (!l->objs[i])
-			continue;
-		bpf_object__for_each_program(prog, l->objs[i]) {
-			struct bpf_prog_info info = {};
-			__u32 len = sizeof(info);
-
-			if (!bpf_program__autoload(prog) ||
-			    bpf_obj_get_info_by_fd(bpf_program__fd(prog), &info, &len))
-				continue;
-			*run_ns += info.run_time_ns;
-			*runs += info.run_cnt;
-		}
-	}
+	for (int i = 0; i < FL_NR_OBJS; i++)
+		if (l->objs[i])
+			fl_loader_obj_cost(l->objs[i], run_ns, runs);
 	fl_late_self_cost(l->late, run_ns, runs);
 	return 0;
 }
 
 /* ---- for loader_late.c ------------------------------------------------ */
+
+struct fl_attach_status *fl_loader_row(struct fl_loader *l, const char *prog)
+{
+	for (int i = 0; i < l->nattach; i++)
+		if (!strcmp(l->attach[i].prog, prog))
+			return &l->attach[i];
+	return NULL;
+}
+
+void fl_loader_obj_cost(struct bpf_object *obj, uint64_t *run_ns, uint64_t *runs)
+{
+	struct bpf_program *prog;
+
+	bpf_object__for_each_program(prog, obj) {
+		struct bpf_prog_info info = {};
+		__u32 len = sizeof(info);
+
+		if (!bpf_program__autoload(prog) ||
+		    bpf_obj_get_info_by_fd(bpf_program__fd(prog), &info, &len))
+			continue;
+		*run_ns += info.run_time_ns;
+		*runs += info.run_cnt;
+	}
+}
 
 const char *fl_loader_obj_name(int i)
 {

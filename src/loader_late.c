@@ -102,20 +102,8 @@ void fl_late_free(struct fl_late *lt)
 
 void fl_late_self_cost(const struct fl_late *lt, uint64_t *run_ns, uint64_t *runs)
 {
-	for (int i = 0; lt && i < lt->nobjs; i++) {
-		struct bpf_program *prog;
-
-		bpf_object__for_each_program(prog, lt->objs[i].obj) {
-			struct bpf_prog_info info = {};
-			__u32 len = sizeof(info);
-
-			if (!bpf_program__autoload(prog) ||
-			    bpf_obj_get_info_by_fd(bpf_program__fd(prog), &info, &len))
-				continue;
-			*run_ns += info.run_time_ns;
-			*runs += info.run_cnt;
-		}
-	}
+	for (int i = 0; lt && i < lt->nobjs; i++)
+		fl_loader_obj_cost(lt->objs[i].obj, run_ns, runs);
 }
 
 /*
@@ -135,14 +123,6 @@ static bool label_module(const char *label, char mod[FL_MODNAME_LEN])
 		return false;
 	snprintf(mod, FL_MODNAME_LEN, "%.*s", (int)n, label);
 	return true;
-}
-
-static struct fl_attach_status *row(struct fl_loader *l, const char *prog)
-{
-	for (int i = 0; i < l->nattach; i++)
-		if (!strcmp(l->attach[i].prog, prog))
-			return &l->attach[i];
-	return NULL;
 }
 
 static void set_row(struct fl_attach_status *st, const char *status, const char *why)
@@ -285,7 +265,7 @@ static bool late_plan(struct fl_loader *l, int i, const char *mod, int room, str
 	memset(lo, 0, sizeof(*lo));
 	lo->i = i;
 	bpf_object__for_each_program(prog, l->objs[i]) {
-		struct fl_attach_status *st = row(l, bpf_program__name(prog));
+		struct fl_attach_status *st = fl_loader_row(l, bpf_program__name(prog));
 		const char *status, *why;
 
 		idx++;
@@ -438,7 +418,7 @@ static int late_attach(struct fl_loader *l, struct late_obj *lo, const char *mod
 			lo->why);
 	}
 	for (int k = 0; k < lo->n; k++) {
-		struct fl_attach_status *st = row(l, lo->want[k]);
+		struct fl_attach_status *st = fl_loader_row(l, lo->want[k]);
 
 		set_row(st, status, why);
 		st->late = true;

@@ -31,6 +31,10 @@ void *fl_loader_reopen(const struct fl_loader *l, int i);
 struct bpf_object *fl_loader_obj_of(int i, void *skel);
 int fl_loader_load(int i, void *skel);
 void fl_loader_destroy(int i, void *skel);
+/* The attach row of program @prog, or NULL. */
+struct fl_attach_status *fl_loader_row(struct fl_loader *l, const char *prog);
+/* Adds the run time and runs of @obj's loaded programs. */
+void fl_loader_obj_cost(struct bpf_object *obj, uint64_t *run_ns, uint64_t *runs);
 /*
  * The start's verdict on @prog of object @i, asked again now: true if it
  * would be loaded; else *status ("missing", "skipped") and *why, or

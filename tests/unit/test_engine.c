@@ -201,6 +201,15 @@ static struct fl_event fault_insert(uint32_t magic, unsigned int inval,
 	return ev;
 }
 
+/* fault_insert()'s insertion, fed to @e. */
+static void feed_fault(struct fl_engine *e, uint32_t magic, unsigned int inval,
+		       unsigned int irw, uint64_t ts)
+{
+	struct fl_event ev = fault_insert(magic, inval, irw, ts);
+
+	fl_engine_feed(e, &ev);
+}
+
 /* ---- fixtures -------------------------------------------------------- */
 
 /*
@@ -378,14 +387,12 @@ static void test_insert_locked_not_reported(void **state)
 		{ FL_LOCK_SHARED_OTHER, FL_LOCK_EXCL_OTHER, "inval lock unknown" },
 	};
 	struct fl_engine *e;
-	struct fl_event ev;
 
 	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
 		e = reset(state);
 		/* A racing punch is there: only the lock words may clear it. */
 		begin_window(e, EXT4_MAGIC, PID_B, INO, 0, MiB, 1000);
-		ev = fault_insert(EXT4_MAGIC, cases[i].inval, cases[i].irw, 2000);
-		fl_engine_feed(e, &ev);
+		feed_fault(e, EXT4_MAGIC, cases[i].inval, cases[i].irw, 2000);
 		if (e->nviol)
 			fail_msg("case %zu (%s, %s: %s) reported %s", i,
 				 fl_lock_state_name(cases[i].inval),
@@ -393,8 +400,7 @@ static void test_insert_locked_not_reported(void **state)
 				 rule_name(e->viol[0].rule));
 	}
 	/* Positive control on the same stream. */
-	ev = fault_insert(EXT4_MAGIC, FL_LOCK_FREE, FL_LOCK_FREE, 2100);
-	fl_engine_feed(e, &ev);
+	feed_fault(e, EXT4_MAGIC, FL_LOCK_FREE, FL_LOCK_FREE, 2100);
 	only_violation(e, FL_R_FAULT_UNLOCKED, FL_EVID_DEFINITE);
 }
 
@@ -404,22 +410,18 @@ static void test_insert_unchecked_fs(void **state)
 	static const uint32_t quiet[] = { TMPFS_MAGIC, BTRFS_MAGIC, 0x12345678u };
 	static const uint32_t strict[] = { EXT4_MAGIC, XFS_MAGIC, F2FS_MAGIC };
 	struct fl_engine *e;
-	struct fl_event ev;
 
 	for (size_t i = 0; i < ARRAY_SIZE(quiet); i++) {
 		e = reset(state);
 		begin_window(e, quiet[i], PID_B, INO, 0, MiB, 1000);
-		ev = fault_insert(quiet[i], FL_LOCK_FREE, FL_LOCK_FREE, 2000);
-		fl_engine_feed(e, &ev);
-		ev = fault_insert(quiet[i], FL_LOCK_NA, FL_LOCK_NA, 2001);
-		fl_engine_feed(e, &ev);
+		feed_fault(e, quiet[i], FL_LOCK_FREE, FL_LOCK_FREE, 2000);
+		feed_fault(e, quiet[i], FL_LOCK_NA, FL_LOCK_NA, 2001);
 		if (e->nviol)
 			fail_msg("%s (0x%x) reported", fl_fs_name(quiet[i]), quiet[i]);
 	}
 	for (size_t i = 0; i < ARRAY_SIZE(strict); i++) {
 		e = reset(state);
-		ev = fault_insert(strict[i], FL_LOCK_FREE, FL_LOCK_FREE, 2000);
-		fl_engine_feed(e, &ev);
+		feed_fault(e, strict[i], FL_LOCK_FREE, FL_LOCK_FREE, 2000);
 		only_violation(e, FL_R_FAULT_UNLOCKED, FL_EVID_DEFINITE);
 	}
 }
@@ -440,12 +442,10 @@ static void test_insert_internal_ignored(void **state)
 	ev.flags |= FL_F_INTERNAL;
 	fl_engine_feed(e, &ev);
 	assert_int_equal(e->nopen, 0);
-	ev = fault_insert(EXT4_MAGIC, FL_LOCK_NA, FL_LOCK_NA, 2200);
-	fl_engine_feed(e, &ev);
+	feed_fault(e, EXT4_MAGIC, FL_LOCK_NA, FL_LOCK_NA, 2200);
 	no_violation(e);
 
-	ev = fault_insert(EXT4_MAGIC, FL_LOCK_FREE, FL_LOCK_FREE, 2300);
-	fl_engine_feed(e, &ev);
+	feed_fault(e, EXT4_MAGIC, FL_LOCK_FREE, FL_LOCK_FREE, 2300);
 	only_violation(e, FL_R_FAULT_UNLOCKED, FL_EVID_DEFINITE);
 }
 
@@ -878,8 +878,7 @@ static void test_observed_race(void **state)
 	struct fl_event ev;
 
 	begin_window(e, EXT4_MAGIC, PID_B, INO, 0, MiB, 1000);
-	ev = fault_insert(EXT4_MAGIC, FL_LOCK_NA, FL_LOCK_NA, 2000);
-	fl_engine_feed(e, &ev);
+	feed_fault(e, EXT4_MAGIC, FL_LOCK_NA, FL_LOCK_NA, 2000);
 	v = only_violation(e, FL_R_FAULT_UNLOCKED, FL_EVID_OBSERVED_RACE);
 	assert_true(v->has_partner);
 	assert_int_equal(v->partner.begin.pid, PID_B);
@@ -901,8 +900,7 @@ static void test_observed_race_negative(void **state)
 
 	/* No invalidation at all. */
 	e = reset(state);
-	ev = fault_insert(EXT4_MAGIC, FL_LOCK_NA, FL_LOCK_NA, 2000);
-	fl_engine_feed(e, &ev);
+	feed_fault(e, EXT4_MAGIC, FL_LOCK_NA, FL_LOCK_NA, 2000);
 	no_violation(e);
 
 	/* A window that does not cover the range; touching is not overlap. */
@@ -910,30 +908,26 @@ static void test_observed_race_negative(void **state)
 	begin_window(e, EXT4_MAGIC, PID_B, INO, MiB, 2 * MiB, 1000);
 	begin_window(e, EXT4_MAGIC, PID_C, INO, 0, 4 * KiB, 1000);
 	begin_window(e, EXT4_MAGIC, PID_D, INO, 8 * KiB, 12 * KiB, 1000);
-	ev = fault_insert(EXT4_MAGIC, FL_LOCK_NA, FL_LOCK_NA, 2000);
-	fl_engine_feed(e, &ev);
+	feed_fault(e, EXT4_MAGIC, FL_LOCK_NA, FL_LOCK_NA, 2000);
 	no_violation(e);
 
 	/* A window that closed before the insertion. */
 	e = reset(state);
 	begin_window(e, EXT4_MAGIC, PID_B, INO, 0, MiB, 1000);
 	end_window(e, EXT4_MAGIC, PID_B, INO, 1500, 0);
-	ev = fault_insert(EXT4_MAGIC, FL_LOCK_NA, FL_LOCK_NA, 2000);
-	fl_engine_feed(e, &ev);
+	feed_fault(e, EXT4_MAGIC, FL_LOCK_NA, FL_LOCK_NA, 2000);
 	no_violation(e);
 
 	/* A window that opened after it (the event is older). */
 	e = reset(state);
 	begin_window(e, EXT4_MAGIC, PID_B, INO, 0, MiB, 3000);
-	ev = fault_insert(EXT4_MAGIC, FL_LOCK_NA, FL_LOCK_NA, 2000);
-	fl_engine_feed(e, &ev);
+	feed_fault(e, EXT4_MAGIC, FL_LOCK_NA, FL_LOCK_NA, 2000);
 	no_violation(e);
 
 	/* The task's own window: a task does not race with itself. */
 	e = reset(state);
 	begin_window(e, EXT4_MAGIC, PID_A, INO, 0, MiB, 1000);
-	ev = fault_insert(EXT4_MAGIC, FL_LOCK_NA, FL_LOCK_NA, 2000);
-	fl_engine_feed(e, &ev);
+	feed_fault(e, EXT4_MAGIC, FL_LOCK_NA, FL_LOCK_NA, 2000);
 	no_violation(e);
 
 	/* Another inode: other number, other device, reused number. */
@@ -946,15 +940,13 @@ static void test_observed_race_negative(void **state)
 	ev.inode.gen = TEST_GEN + 1;
 	fl_engine_feed(e, &ev);
 	assert_int_equal(e->nopen, 3);
-	ev = fault_insert(EXT4_MAGIC, FL_LOCK_NA, FL_LOCK_NA, 2000);
-	fl_engine_feed(e, &ev);
+	feed_fault(e, EXT4_MAGIC, FL_LOCK_NA, FL_LOCK_NA, 2000);
 	no_violation(e);
 
 	/* A racing window does not override a lock we are seen to hold. */
 	e = reset(state);
 	begin_window(e, EXT4_MAGIC, PID_B, INO, 0, MiB, 1000);
-	ev = fault_insert(EXT4_MAGIC, FL_LOCK_NA, FL_LOCK_EXCL_ME, 2000);
-	fl_engine_feed(e, &ev);
+	feed_fault(e, EXT4_MAGIC, FL_LOCK_NA, FL_LOCK_EXCL_ME, 2000);
 	no_violation(e);
 }
 
@@ -1016,7 +1008,6 @@ static void test_imported_na_no_race(void **state)
 static void test_window_end_closes(void **state)
 {
 	struct fl_engine *e = *state;
-	struct fl_event ev;
 
 	begin_window(e, EXT4_MAGIC, PID_B, INO, 0, MiB, 1000);
 	/* END must match both task and inode. */
@@ -1029,8 +1020,7 @@ static void test_window_end_closes(void **state)
 	assert_int_equal(e->nopen, 0);
 	assert_int_equal(e->nclosed, 1);
 
-	ev = fault_insert(EXT4_MAGIC, FL_LOCK_NA, FL_LOCK_NA, 3000);
-	fl_engine_feed(e, &ev);
+	feed_fault(e, EXT4_MAGIC, FL_LOCK_NA, FL_LOCK_NA, 3000);
 	no_violation(e);
 
 	/* An END without a window is harmless. */
@@ -1122,8 +1112,7 @@ static void test_window_step_recovers(void **state)
 	fl_engine_feed(e, &ev);
 	assert_int_equal(e->nopen, 1);
 
-	ev = fault_insert(EXT4_MAGIC, FL_LOCK_NA, FL_LOCK_NA, 2000);
-	fl_engine_feed(e, &ev);
+	feed_fault(e, EXT4_MAGIC, FL_LOCK_NA, FL_LOCK_NA, 2000);
 	v = only_violation(e, FL_R_FAULT_UNLOCKED, FL_EVID_OBSERVED_RACE);
 	assert_int_equal(v->partner.begin.pid, PID_B);
 	assert_true(v->partner.has_step);
@@ -1141,7 +1130,6 @@ static void test_window_step_recovers(void **state)
 static void test_window_duplicate_begin(void **state)
 {
 	struct fl_engine *e = *state;
-	struct fl_event ev;
 
 	begin_window(e, EXT4_MAGIC, PID_B, INO, 0, MiB, 1000);
 	begin_window(e, EXT4_MAGIC, PID_B, INO, 2 * MiB, 3 * MiB, 1100);
@@ -1151,21 +1139,18 @@ static void test_window_duplicate_begin(void **state)
 	assert_int_equal(e->closed[0].ts_end, 1100);
 
 	/* the lost window's range [0, 1M) no longer races */
-	ev = fault_insert(EXT4_MAGIC, FL_LOCK_NA, FL_LOCK_NA, 1200);
-	fl_engine_feed(e, &ev);
+	feed_fault(e, EXT4_MAGIC, FL_LOCK_NA, FL_LOCK_NA, 1200);
 	no_violation(e);
 
 	/* One END closes it all: nothing is left to race with. */
 	end_window(e, EXT4_MAGIC, PID_B, INO, 2000, 0);
 	assert_int_equal(e->nopen, 0);
-	ev = fault_insert(EXT4_MAGIC, FL_LOCK_NA, FL_LOCK_NA, 3000);
-	fl_engine_feed(e, &ev);
+	feed_fault(e, EXT4_MAGIC, FL_LOCK_NA, FL_LOCK_NA, 3000);
 	no_violation(e);
 
 	/* positive control: inside the live window it is a race */
 	begin_window(e, EXT4_MAGIC, PID_B, INO, 0, MiB, 4000);
-	ev = fault_insert(EXT4_MAGIC, FL_LOCK_NA, FL_LOCK_NA, 4100);
-	fl_engine_feed(e, &ev);
+	feed_fault(e, EXT4_MAGIC, FL_LOCK_NA, FL_LOCK_NA, 4100);
 	only_violation(e, FL_R_FAULT_UNLOCKED, FL_EVID_OBSERVED_RACE);
 }
 
@@ -1221,8 +1206,7 @@ static void test_dedup_distinct(void **state)
 	struct fl_engine *e = *state;
 	struct fl_event ev;
 
-	ev = fault_insert(EXT4_MAGIC, FL_LOCK_FREE, FL_LOCK_FREE, 2000);
-	fl_engine_feed(e, &ev);
+	feed_fault(e, EXT4_MAGIC, FL_LOCK_FREE, FL_LOCK_FREE, 2000);
 	/* Same inode and rule, another stack. */
 	ev = mk_event(FL_EV_INSERT, PID_A, INO, 4 * KiB, 8 * KiB, 2100);
 	set_locks(&ev, FL_LOCK_FREE, FL_LOCK_FREE);
@@ -1251,8 +1235,7 @@ static void test_dedup_evidence_upgrade(void **state)
 	struct fl_event ev;
 
 	begin_window(e, EXT4_MAGIC, PID_B, INO, 0, MiB, 1000);
-	ev = fault_insert(EXT4_MAGIC, FL_LOCK_NA, FL_LOCK_NA, 2000);
-	fl_engine_feed(e, &ev);
+	feed_fault(e, EXT4_MAGIC, FL_LOCK_NA, FL_LOCK_NA, 2000);
 	v = only_violation(e, FL_R_FAULT_UNLOCKED, FL_EVID_OBSERVED_RACE);
 	end_window(e, EXT4_MAGIC, PID_B, INO, 3000, 0);
 
@@ -1431,8 +1414,7 @@ static void test_robust_fields(void **state)
 
 	/* Lock states beyond the enum prove nothing. */
 	begin_window(e, EXT4_MAGIC, PID_B, INO, 0, MiB, 1000);
-	ev = fault_insert(EXT4_MAGIC, 77, 200, 2000);
-	fl_engine_feed(e, &ev);
+	feed_fault(e, EXT4_MAGIC, 77, 200, 2000);
 	ev = delete_event(EXT4_MAGIC, PID_A, 77, 2000);
 	set_stack(&ev, ST_MKWRITE_PUNCH, NULL);
 	fl_engine_feed(e, &ev);
@@ -1448,15 +1430,13 @@ static void test_robust_fields(void **state)
 	e = reset(state);
 	begin_window(e, EXT4_MAGIC, PID_B, INO, MiB, 0, 1000);
 	begin_window(e, EXT4_MAGIC, PID_C, INO, ~0ull - 4 * KiB, 8 * KiB, 1000);
-	ev = fault_insert(EXT4_MAGIC, FL_LOCK_NA, FL_LOCK_NA, 2000);
-	fl_engine_feed(e, &ev);
+	feed_fault(e, EXT4_MAGIC, FL_LOCK_NA, FL_LOCK_NA, 2000);
 	no_violation(e);
 
 	/* Unknown filesystem (magic 0): no protocol, no rule. */
 	e = reset(state);
 	begin_window(e, 0, PID_B, INO, 0, MiB, 1000);
-	ev = fault_insert(0, FL_LOCK_FREE, FL_LOCK_FREE, 2000);
-	fl_engine_feed(e, &ev);
+	feed_fault(e, 0, FL_LOCK_FREE, FL_LOCK_FREE, 2000);
 	ev = delete_event(0, PID_B, FL_LOCK_FREE, 2000);
 	fl_engine_feed(e, &ev);
 	ev = iomap_event(0, FL_IOMAP_WRITE, FL_LOCK_FREE, 2000);
@@ -1720,8 +1700,7 @@ static void test_insert_lockless_reader(void **state)
 	no_violation(e);
 	assert_int_equal(e->lockless_readers, 2);
 
-	ev = fault_insert(EXT4_MAGIC, FL_LOCK_FREE, FL_LOCK_FREE, 2000);
-	fl_engine_feed(e, &ev);
+	feed_fault(e, EXT4_MAGIC, FL_LOCK_FREE, FL_LOCK_FREE, 2000);
 	only_violation(e, FL_R_FAULT_UNLOCKED, FL_EVID_DEFINITE);
 }
 

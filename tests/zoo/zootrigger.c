@@ -63,6 +63,22 @@ static void die(const char *fmt, ...)
 	exit(1);
 }
 
+/* @path, opened read-write (created if need be), or exit */
+static int open_file(const char *path)
+{
+	int fd = open(path, O_RDWR | O_CREAT, 0644);
+
+	if (fd < 0)
+		die("open %s", path);
+	return fd;
+}
+
+static void start_thread(pthread_t *tid, void *(*fn)(void *), void *arg)
+{
+	if (pthread_create(tid, NULL, fn, arg))
+		die("pthread_create");
+}
+
 static double now(void)
 {
 	struct timespec ts;
@@ -156,9 +172,7 @@ static void target_open(struct target *t, const char *path, long size)
 	t->path = path;
 	t->size = size;
 	t->npages = size / PG;
-	t->fd = open(path, O_RDWR | O_CREAT, 0644);
-	if (t->fd < 0)
-		die("open %s", path);
+	t->fd = open_file(path);
 	if (ftruncate(t->fd, size) < 0)
 		die("ftruncate %s", path);
 	t->map = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, t->fd, 0);
@@ -246,8 +260,7 @@ static void faulters_start(struct faulter *f, int n, struct target *t)
 	for (int i = 0; i < n; i++) {
 		f[i].t = t;
 		f[i].seed = 0x9e3779b97f4a7c15ull * (i + 1) ^ (uint64_t)getpid();
-		if (pthread_create(&f[i].tid, NULL, fault_loop, &f[i]))
-			die("pthread_create");
+		start_thread(&f[i].tid, fault_loop, &f[i]);
 	}
 }
 
@@ -330,8 +343,7 @@ static void run_001(const char *path)
 	target_open(&t, path, 2L << 20);
 	punch_target = &t;
 	atomic_store(&stop, false);
-	if (pthread_create(&racer, NULL, punch_loop, NULL))
-		die("pthread_create");
+	start_thread(&racer, punch_loop, NULL);
 	t0 = now();
 	for (i = 0; budget_left(i, t0); i++) {
 		long off = (long)(rnd(&s) % (t.npages - 16));
@@ -476,8 +488,7 @@ static void run_003(const char *path)
 		memset(&w[i], 0, sizeof(w[i]));
 		w[i].t = &t;
 		w[i].idx = i;
-		if (pthread_create(&w[i].tid, NULL, write_loop, &w[i]))
-			die("pthread_create");
+		start_thread(&w[i].tid, write_loop, &w[i]);
 	}
 	for (int i = 0; i < 2; i++) {
 		pthread_join(w[i].tid, NULL);
@@ -492,8 +503,7 @@ static void run_003(const char *path)
 		w[i].fd = open(path, O_WRONLY | O_APPEND);
 		if (w[i].fd < 0)
 			die("open %s", path);
-		if (pthread_create(&w[i].tid, NULL, append_loop, &w[i]))
-			die("pthread_create");
+		start_thread(&w[i].tid, append_loop, &w[i]);
 	}
 	for (int i = 0; i < 2; i++) {
 		pthread_join(w[i].tid, NULL);
@@ -600,13 +610,10 @@ static void run_002(const char *path)
 
 	if (!buf || !back)
 		die("malloc");
-	fd = open(path, O_RDWR | O_CREAT, 0644);
-	if (fd < 0)
-		die("open %s", path);
+	fd = open_file(path);
 	syncer_fd = fd;
 	atomic_store(&stop, false);
-	if (pthread_create(&tid, NULL, sync_loop, &syncs))
-		die("pthread_create");
+	start_thread(&tid, sync_loop, &syncs);
 	for (rounds = 0; budget_left(rounds, t0); rounds++) {
 		if (fallocate(fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, 0, MAP_BYTES) < 0 &&
 		    errno != EOPNOTSUPP)
@@ -672,16 +679,13 @@ static void run_002w(const char *path)
 
 	if (!buf)
 		die("malloc");
-	fd = open(path, O_RDWR | O_CREAT, 0644);
-	if (fd < 0)
-		die("open %s", path);
+	fd = open_file(path);
 	memset(buf, 0x57, MAP_BYTES);
 	if (pwrite(fd, buf, MAP_BYTES, 0) != MAP_BYTES)
 		die("pwrite %s", path);
 	puncher_fd = fd;
 	atomic_store(&stop, false);
-	if (pthread_create(&tid, NULL, punch_upper_loop, &punches))
-		die("pthread_create");
+	start_thread(&tid, punch_upper_loop, &punches);
 	for (rounds = 0; budget_left(rounds, t0); rounds++) {
 		memset(buf, 0x41 + (int)(rounds % 26), MAP_BYTES);
 		if (pwrite(fd, buf, MAP_BYTES, 0) != MAP_BYTES)
@@ -778,17 +782,14 @@ static void run_fill_common(const char *path, bool unlocked)
 
 	if (!buf)
 		die("malloc");
-	f.fd = open(path, O_RDWR | O_CREAT, 0644);
-	if (f.fd < 0)
-		die("open %s", path);
+	f.fd = open_file(path);
 	/* real blocks to start with: the first punches free them */
 	memset(buf, 0x5a, FILL_BYTES);
 	if (ftruncate(f.fd, 0) < 0 || pwrite(f.fd, buf, FILL_BYTES, 0) != FILL_BYTES ||
 	    fsync(f.fd) < 0)
 		die("write %s", path);
 	atomic_store(&stop, false);
-	if (pthread_create(&tid, NULL, fill_loop, &f))
-		die("pthread_create");
+	start_thread(&tid, fill_loop, &f);
 	t0 = now();
 	for (punches = 0; now() - t0 < opt_secs && (!opt_iters_set || punches < opt_iters);
 	     punches++)
@@ -878,10 +879,8 @@ static void run_rdins(const char *path)
 	atomic_store(&rd_inserted, 0);
 	atomic_store(&rd_shared, 0);
 	for (int r = 0; r < RD_READERS; r++)
-		if (pthread_create(&readers[r], NULL, rd_reader, NULL))
-			die("pthread_create");
-	if (pthread_create(&inserter, NULL, rd_inserter, &t))
-		die("pthread_create");
+		start_thread(&readers[r], rd_reader, NULL);
+	start_thread(&inserter, rd_inserter, &t);
 	t0 = now();
 	for (i = 0; budget_left(i, t0); i++) {
 		long off = (long)(rnd(&s) % (t.npages - 16));
@@ -1007,9 +1006,7 @@ int main(int argc, char **argv)
 	setvbuf(stdout, NULL, _IOLBF, 0);
 
 	/* The stats line is keyed by the file's device: make sure it exists. */
-	fd = open(path, O_RDWR | O_CREAT, 0644);
-	if (fd < 0)
-		die("open %s", path);
+	fd = open_file(path);
 	close(fd);
 
 	if (!strcmp(cls, "all")) {
