@@ -26,6 +26,16 @@
 # broke (faultline or the workload failed to run, the scratch filesystem could
 # not be made).  Lost events and violations are printed loudly, not failed on.
 #
+# Then the exerciser (issue 12): tests/live/tools/stale_heavy.c, fsx-style
+# random operations from several threads on 48 files (buffered and direct
+# I/O, mmap reads and writes, punch, zero, collapse, insert, truncate,
+# preallocation, reflink, writeback, cache drops), run alternately without,
+# under `faultline check` and under `faultline check --lock-order`, in an
+# order rotated from pair to pair: median ops/s, the with/without ratios and
+# their range over the pairs, lost events.  Targets: within 3% of the
+# throughput without faultline in the default mode, within 10% with
+# --lock-order.
+#
 # Then `faultline report` throughput on a synthetic 20-million-event dump
 # (tests/bench/report_bench.sh; BENCH_REPORT_EVENTS changes the size), and
 # the soak: `faultline watch` over a mixed workload for FL_SOAK_MINUTES (20),
@@ -38,6 +48,8 @@
 #                        BPF statistics legs only)
 #   BENCH_SECONDS=2      seconds per timed run
 #   BENCH_CASES="demo-faults cached uncached cached-private-write"
+#                        none: no faultloop workload (with BENCH_FLOOR=0, e.g. to
+#                        run only the exerciser)
 #   BENCH_FILE_MIB=256   size of the file the loops fault over
 #   BENCH_BPFTRACE=auto  auto: use bpftrace when installed or cheap to install
 #                        (apt-get, Debian); 0: skip the peer
@@ -48,6 +60,10 @@
 #                        empty program to each hook faultline attaches (build/tests/
 #                        flfloor, FLFLOOR=path): per program runs, ns per run, share,
 #                        the floor's ns per run on its hook, the ratio; 0: skip
+#   BENCH_EXERCISER=1    the exerciser leg; 0: skip
+#   BENCH_EX_PAIRS=5     its rotated triples (without, check, check --lock-order)
+#   BENCH_EX_SECONDS=5   seconds per exerciser run (the timed phase)
+#   BENCH_EX_FILES=48    files the exerciser works on (2..256)
 #   BENCH_POSTMORTEM=1   the report and trace.dat import benches; 0: skip
 #   BENCH_SOAK=1         the soak leg (FL_SOAK_* knobs: soak.sh); 0: skip
 #   FAULTLINE=./faultline
@@ -56,6 +72,11 @@ set -u -o pipefail
 PAIRS=${BENCH_PAIRS:-9}
 SECS=${BENCH_SECONDS:-2}
 CASES=${BENCH_CASES:-"demo-faults cached uncached cached-private-write"}
+[ "$CASES" = none ] && CASES=
+EX_MODE=${BENCH_EXERCISER:-1}
+EX_PAIRS=${BENCH_EX_PAIRS:-5}
+EX_SECS=${BENCH_EX_SECONDS:-5}
+EX_FILES=${BENCH_EX_FILES:-48}
 FILE_MIB=${BENCH_FILE_MIB:-256}
 BPFTRACE_MODE=${BENCH_BPFTRACE:-auto}
 FAULTLINE=${FAULTLINE:-./faultline}
@@ -150,6 +171,9 @@ for t in gcc mkfs.xfs mount umount jq truncate; do
 	command -v "$t" >/dev/null || die "$t is not installed (make deps-test installs it)"
 done
 case $PAIRS in '' | *[!0-9]*) die "BENCH_PAIRS=$PAIRS: not a number" ;; esac
+case $EX_PAIRS in '' | *[!0-9]*) die "BENCH_EX_PAIRS=$EX_PAIRS: not a number" ;; esac
+case $EX_FILES in '' | *[!0-9]*) die "BENCH_EX_FILES=$EX_FILES: not a number" ;; esac
+awk -v s="$EX_SECS" 'BEGIN { exit !(s + 0 > 0) }' || die "BENCH_EX_SECONDS=$EX_SECS: not a positive number"
 case $FILE_MIB in '' | *[!0-9]* | 0) die "BENCH_FILE_MIB=$FILE_MIB: not a positive integer" ;; esac
 awk -v s="$SECS" 'BEGIN { exit !(s + 0 > 0) }' || die "BENCH_SECONDS=$SECS: not a positive number"
 if [ "$FLOOR_MODE" = 1 ] && [ ! -x "$FLFLOOR" ]; then
@@ -171,6 +195,11 @@ DEMO=$MNT/faultline-demo.dat
 gcc -O2 -Wall -Wextra -pthread -D_GNU_SOURCE -I"$SRC_DIR/../../src" -I"$SRC_DIR/../../include" \
 	"$SRC_DIR/faultloop.c" "$SRC_DIR/../../src/workload.c" "$SRC_DIR/../../src/util.c" -o "$LOOP" ||
 	die "cannot build $SRC_DIR/faultloop.c"
+EXER=$WORK/stale_heavy
+if [ "$EX_MODE" = 1 ]; then
+	gcc -O2 -D_GNU_SOURCE "$SRC_DIR/../live/tools/stale_heavy.c" -lpthread -o "$EXER" ||
+		die "cannot build $SRC_DIR/../live/tools/stale_heavy.c"
+fi
 
 # room for the big file and the demo's; recent mkfs.xfs wants >= 300 MiB
 truncate -s "$((FILE_MIB < 512 ? 1024 : FILE_MIB + 512))M" "$WORK/xfs.img" || die "cannot create $WORK/xfs.img"
@@ -178,8 +207,10 @@ mkfs.xfs -q -f "$WORK/xfs.img" || die "mkfs.xfs failed on $WORK/xfs.img"
 mkdir "$MNT" || die "cannot create $MNT"
 mount -o loop "$WORK/xfs.img" "$MNT" || die "mount -o loop $WORK/xfs.img failed (loop devices available?)"
 MOUNTED=1
-run "$WORK/create.out" "$WORK/create.err" "$LOOP" -s "$FILE_MIB" create "$BIG" ||
-	die "cannot create $BIG: $(cat "$WORK/create.err")"
+if [ -n "$CASES" ]; then
+	run "$WORK/create.out" "$WORK/create.err" "$LOOP" -s "$FILE_MIB" create "$BIG" ||
+		die "cannot create $BIG: $(cat "$WORK/create.err")"
+fi
 
 # ---- the bpftrace peer (optional) ------------------------------------------
 
@@ -256,11 +287,33 @@ prepare() {
 	esac
 }
 
+# json_counts JSON OUT WHAT: from a check's JSON report, set evps (events
+# per second of its traced duration), lost and viol, add them to the totals
+# and say loudly when they are not zero (OUT: the run's text report).
+json_counts() {
+	local json=$1 out=$2 what=$3 dur events
+
+	dur=$(jq -r '.duration_s' "$json")
+	events=$(jq -r '(.counts | .faults + .map_pages + .insertions + .deletions + .iomap_iter) + (.lock_order.acquisitions // 0) + (.lock_order.releases // 0)' "$json")
+	evps=$(awk -v e="$events" -v d="$dur" 'BEGIN { printf "%.1f", (d > 0 ? e / d : 0) }')
+	lost=$(jq -r '[.counts.lost, ([.lost_per_cpu[]] | add // 0)] | max' "$json")
+	viol=$(jq -r '(.violations | length) + .violations_dropped' "$json")
+	LOST_TOTAL=$((LOST_TOTAL + lost))
+	VIOL_TOTAL=$((VIOL_TOTAL + viol))
+	if [ "$lost" != 0 ]; then
+		say "!!! LOST EVENTS: $lost on $what (per CPU: $(jq -c '.lost_per_cpu' "$json"))"
+	fi
+	if [ "$viol" != 0 ]; then
+		say "!!! VIOLATIONS: $viol on $what (a healthy kernel should show none):"
+		grep -A3 -i 'violation' "$out" | head -n 20 | sed 's/^/    /' >&2
+	fi
+}
+
 # run_leg CASE PAIR LEG: one timed run; appends a line to $RESULTS:
 #   case pair leg ops_per_s faults_per_s events_per_s lost violations
 run_leg() {
 	local c=$1 p=$2 leg=$3 out=$WORK/leg.out err=$WORK/leg.err json=$WORK/run.json
-	local rc line ops fps evps=- lost=- viol=- dur events
+	local rc line ops fps evps=- lost=- viol=- events
 
 	prepare "$c"
 	rm -f "$json"
@@ -283,20 +336,7 @@ run_leg() {
 			die "faultline check failed (exit $rc: $([ "$rc" = 2 ] && echo faultline || echo "faultloop $c")) on $c" ;;
 		esac
 		[ -s "$json" ] || die "faultline check wrote no JSON report on $c"
-		dur=$(jq -r '.duration_s' "$json")
-		events=$(jq -r '(.counts | .faults + .map_pages + .insertions + .deletions + .iomap_iter) + (.lock_order.acquisitions // 0) + (.lock_order.releases // 0)' "$json")
-		evps=$(awk -v e="$events" -v d="$dur" 'BEGIN { printf "%.1f", (d > 0 ? e / d : 0) }')
-		lost=$(jq -r '[.counts.lost, ([.lost_per_cpu[]] | add // 0)] | max' "$json")
-		viol=$(jq -r '(.violations | length) + .violations_dropped' "$json")
-		LOST_TOTAL=$((LOST_TOTAL + lost))
-		VIOL_TOTAL=$((VIOL_TOTAL + viol))
-		if [ "$lost" != 0 ]; then
-			say "!!! LOST EVENTS: $lost on $c pair $p (per CPU: $(jq -c '.lost_per_cpu' "$json"))"
-		fi
-		if [ "$viol" != 0 ]; then
-			say "!!! VIOLATIONS: $viol on $c pair $p (a healthy kernel should show none):"
-			grep -A3 -i 'violation' "$out" | head -n 20 | sed 's/^/    /' >&2
-		fi
+		json_counts "$json" "$out" "$c pair $p"
 		;;
 	bpftrace)
 		run "$out" "$err" "$BPFTRACE" -e "$BT_PROG" -c "$LOOP -t $SECS $c $(target "$c")"
@@ -329,11 +369,12 @@ LEGS=(without with)
 [ -n "$BT_USED" ] && LEGS+=(bpftrace)
 NLEGS=${#LEGS[@]}
 NCASES=$(wc -w <<<"$CASES")
-say "$(uname -r), $(nproc) CPUs; $PAIRS pairs x $NCASES workloads x $NLEGS legs x ${SECS}s on xfs at $MNT"
-say "faultline: $FAULTLINE check --path $MNT; legs alternate order from pair to pair"
 T0=$(date +%s)
-
-echo "raw runs:"
+if [ -n "$CASES" ]; then
+	say "$(uname -r), $(nproc) CPUs; $PAIRS pairs x $NCASES workloads x $NLEGS legs x ${SECS}s on xfs at $MNT"
+	say "faultline: $FAULTLINE check --path $MNT; legs alternate order from pair to pair"
+	echo "raw runs:"
+fi
 for ((p = 1; p <= PAIRS; p++)); do
 	for c in $CASES; do
 		# rotate the leg order so that no leg always runs first
@@ -354,8 +395,7 @@ done
 # getrusage), once per workload.  Tracepoint dispatch is not included.
 COSTS=$WORK/costs.tsv
 : >"$COSTS"
-echo
-echo "self cost (one run per workload, kernel BPF statistics on):"
+[ -n "$CASES" ] && printf '\nself cost (one run per workload, kernel BPF statistics on):\n'
 COST_OPTS=("")
 [ "${BENCH_LOCK_ORDER:-1}" = 1 ] && COST_OPTS+=(--lock-order)
 for c in $CASES; do
@@ -455,7 +495,7 @@ spread() {	# min-max of numbers on stdin
 }
 fmt3() { awk -v x="$1" 'BEGIN { if (x == "-") print "-"; else printf "%.3f\n", x }'; }
 
-if [ "$PAIRS" -gt 0 ]; then
+if [ "$PAIRS" -gt 0 ] && [ -n "$CASES" ]; then
 echo
 echo "pairs (with/without pages/s):"
 for c in $CASES; do
@@ -505,6 +545,7 @@ if [ "${BENCH_LOCK_ORDER:-1}" = 1 ]; then
 	echo "(events/s of the lockorder leg include its lock acquisitions and releases)"
 fi
 fi
+if [ -n "$CASES" ]; then
 echo
 echo "| workload | BPF program runs | ns per run | BPF time / workload CPU time |"
 echo "| --- | ---: | ---: | ---: |"
@@ -554,6 +595,104 @@ echo "the traced workload's user + system CPU time: the part of the workload's c
 echo "without the tracepoint dispatch and without the VM's run-to-run noise."
 [ -n "$BT_USED" ] && echo "bpftrace ratio: the same with bpftrace counting per thread on mm_filemap_fault, mm_filemap_map_pages, mm_filemap_add_to_page_cache (all filesystems)."
 echo
+fi
+
+# ---- the exerciser (issue 12) ------------------------------------------------
+#
+# stale_heavy is a mix of everything a filesystem does to the page cache, not
+# a fault loop: its ops/s under check and check --lock-order against the same
+# workload untraced is the cost a user sees on a busy filesystem.  Each run
+# starts on an empty directory, synced, so that no leg inherits another's
+# files or writeback; the teardown phase of the live test is off (its last
+# argument, 0) and the rate covers the timed phase only.
+EXRES=$WORK/exerciser.tsv
+: >"$EXRES"
+
+# run_ex PAIR LEG: one exerciser run; appends "pair leg ops_per_s events_per_s
+# lost violations" to $EXRES
+run_ex() {
+	local p=$1 leg=$2 out=$WORK/ex.out err=$WORK/ex.err json=$WORK/ex.json
+	local dir=$MNT/exerciser rc line ops evps=- lost=- viol=-
+	local cmd=("$EXER" "$dir" "$EX_SECS" "$EX_FILES" 0)
+
+	rm -rf --one-file-system "$dir" && mkdir "$dir" || die "cannot make $dir"
+	sync
+	rm -f "$json"
+	case $leg in
+	without)
+		run "$out" "$err" "${cmd[@]}"
+		rc=$?
+		[ "$rc" = 0 ] || die "stale_heavy failed (exit $rc): $(tail -n 5 "$err")"
+		;;
+	check | lockorder)
+		run "$out" "$err" "$FAULTLINE" check --path "$MNT" --json "$json" \
+			$([ "$leg" = lockorder ] && echo --lock-order) -- "${cmd[@]}"
+		rc=$?
+		case $rc in
+		0|1|4|5) ;;
+		*)	sed 's/^/    /' "$err" >&2
+			die "faultline check failed (exit $rc: $([ "$rc" = 2 ] && echo faultline || echo stale_heavy)) on the exerciser" ;;
+		esac
+		[ -s "$json" ] || die "faultline check wrote no JSON report on the exerciser"
+		json_counts "$json" "$out" "exerciser $leg pair $p"
+		;;
+	esac
+	line=$(grep -m1 '^stale_heavy_rate: ' "$out") ||
+		die "no stale_heavy_rate line from the $leg run of the exerciser: $(tail -n 5 "$err")"
+	ops=$(field "$line" ops_per_s)
+	printf '%s\t%s\t%s\t%s\t%s\t%s\n' "$p" "$leg" "$ops" "$evps" "$lost" "$viol" >>"$EXRES"
+	printf '  exerciser pair %d  %-9s %10s ops/s  events/s %s  lost %s\n' \
+		"$p" "$leg" "$(human "$ops")" "$(human "$evps")" "$lost"
+}
+
+# ex_ratios LEG [BASE]: per pair, LEG / BASE (without) of ops/s
+ex_ratios() {
+	awk -F'\t' -v leg="$1" -v b="${2:-without}" '
+		$2 == b { base[$1] = $3 }
+		$2 == leg { val[$1] = $3; if ($1 > n) n = $1 }
+		END { for (p = 1; p <= n; p++) if ((p in val) && base[p] > 0) printf "%.4f\n", val[p] / base[p] }' "$EXRES"
+}
+ex_col() {	# ex_col LEG COLUMN
+	awk -F'\t' -v leg="$1" -v k="$2" '$2 == leg { print $k }' "$EXRES"
+}
+
+if [ "$EX_MODE" = 1 ] && [ "$EX_PAIRS" -gt 0 ]; then
+	EX_LEGS=(without check lockorder)
+	echo
+	say "exerciser: stale_heavy, $EX_FILES files, $EX_PAIRS rotated triples x ${EX_SECS}s (without, check, check --lock-order) on xfs at $MNT"
+	echo "exerciser raw runs:"
+	for ((p = 1; p <= EX_PAIRS; p++)); do
+		for ((i = 0; i < 3; i++)); do
+			run_ex "$p" "${EX_LEGS[$(((i + p - 1) % 3))]}"
+		done
+	done
+	echo
+	echo "exerciser (stale_heavy: fsx-style random operations, 6 threads + writeback + small files,"
+	echo "$EX_FILES files), $(uname -r), $(nproc) CPUs, xfs on loop, median of $EX_PAIRS rotated triples of ${EX_SECS}s runs:"
+	echo
+	echo "| mode | ops/s | ratio to without | range | target | events/s | lost | violations |"
+	echo "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
+	echo "| without | $(human "$(ex_col without 3 | median)") | - | - | - | - | - | - |"
+	for leg in check lockorder; do
+		r=$(ex_ratios "$leg" | median)
+		if [ "$leg" = check ]; then
+			mode="check"; tgt=0.97
+		else
+			mode="check --lock-order"; tgt=0.90
+		fi
+		echo "| $mode | $(human "$(ex_col "$leg" 3 | median)") | $(fmt3 "$r") | $(ex_ratios "$leg" | spread) | >= $tgt | $(human "$(ex_col "$leg" 4 | median)") | $(ex_col "$leg" 5 | awk '{ s += $1 } END { print s + 0 }') | $(ex_col "$leg" 6 | awk '{ s += $1 } END { print s + 0 }') |"
+	done
+	echo
+	echo "ops/s: operations the workers completed per second of the timed phase (failed ones, e.g."
+	echo "a collapse past EOF, not counted); ratio: median over pairs of (mode / without) ops/s,"
+	echo "range: its min-max.  events/s: as above, lock acquisitions and releases included."
+	echo "Targets (issue 12): check within 3% of without, check --lock-order within 10%."
+	echo
+elif [ "$EX_MODE" = 1 ]; then
+	say "exerciser: skipped (BENCH_EX_PAIRS=0)"
+else
+	say "exerciser: skipped (BENCH_EXERCISER=0)"
+fi
 if [ "$LOST_TOTAL" != 0 ]; then
 	echo "!!! LOST EVENTS: faultline dropped $LOST_TOTAL events in this bench (target: 0)"
 fi

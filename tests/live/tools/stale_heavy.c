@@ -9,7 +9,12 @@
  * the end the files are deleted and small files keep coming and going for
  * TEARDOWN_S more seconds: by then new inodes live where the files did.
  *
- *   usage: stale_heavy DIR SECONDS [FILES]
+ *   usage: stale_heavy DIR SECONDS [FILES [TEARDOWN]]
+ *
+ * TEARDOWN (default 10) is the seconds of the teardown phase.  Besides the
+ * per-operation counts at the end, a "stale_heavy_rate:" line gives the
+ * operations completed by the workers per second of the timed phase (the
+ * ops/s of tests/bench/bench.sh, which runs it with TEARDOWN 0).
  *
  * Errors of single operations are expected (collapse past EOF, racing
  * truncates) and only counted; setup failures exit 1.  Built by the test
@@ -31,13 +36,14 @@
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #define BLK		4096u
 #define FILE_MAX	(4u << 20)	/* sizes stay below this */
 #define MAX_FILES	256
 #define WORKERS		6
-#define TEARDOWN_S	10
+#define TEARDOWN_S	10	/* default */
 
 enum op {
 	OP_WRITE, OP_DIO, OP_MREAD, OP_MWRITE, OP_PUNCH, OP_ZERO, OP_COLLAPSE,
@@ -58,6 +64,7 @@ struct slot {
 
 static const char *dir;
 static int nfiles = 48;
+static int teardown_s = TEARDOWN_S;
 static struct slot slots[MAX_FILES];
 static atomic_bool stop;
 static atomic_ullong done[OP_MAX], failed[OP_MAX], syncs, drops, sigbus, small;
@@ -345,17 +352,25 @@ int main(int argc, char **argv)
 {
 	struct sigaction sa = { .sa_handler = on_sigbus };
 	pthread_t tids[WORKERS + 2];
-	double seconds;
+	struct timespec t0, t1;
+	unsigned long long ops = 0;
+	double seconds, elapsed;
 
-	if (argc < 3 || argc > 4 || (seconds = atof(argv[2])) <= 0) {
-		fprintf(stderr, "usage: stale_heavy DIR SECONDS [FILES]\n");
+	if (argc < 3 || argc > 5 || (seconds = atof(argv[2])) <= 0) {
+		fprintf(stderr, "usage: stale_heavy DIR SECONDS [FILES [TEARDOWN]]\n");
 		return 2;
 	}
 	dir = argv[1];
-	if (argc == 4)
+	if (argc >= 4)
 		nfiles = atoi(argv[3]);
 	if (nfiles < 2 || nfiles > MAX_FILES) {
 		fprintf(stderr, "stale_heavy: FILES must be 2..%d\n", MAX_FILES);
+		return 2;
+	}
+	if (argc == 5)
+		teardown_s = atoi(argv[4]);
+	if (teardown_s < 0) {
+		fprintf(stderr, "stale_heavy: TEARDOWN must be >= 0\n");
 		return 2;
 	}
 	sigaction(SIGBUS, &sa, NULL);
@@ -366,6 +381,8 @@ int main(int argc, char **argv)
 			return 1;
 		}
 	}
+	/* the clock of the rate: the timed phase only, not the file creation */
+	clock_gettime(CLOCK_MONOTONIC, &t0);
 	for (long t = 0; t < WORKERS + 2; t++)
 		if (pthread_create(&tids[t], NULL, t < WORKERS ? worker :
 				   t == WORKERS ? flusher : small_files, (void *)t)) {
@@ -376,6 +393,13 @@ int main(int argc, char **argv)
 	stop = true;
 	for (int t = 0; t < WORKERS + 2; t++)
 		pthread_join(tids[t], NULL);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	elapsed = (t1.tv_sec - t0.tv_sec) + (t1.tv_nsec - t0.tv_nsec) / 1e9;
+	for (int o = 0; o < OP_MAX; o++)
+		ops += done[o];
+	printf("stale_heavy_rate: seconds=%.3f ops=%llu ops_per_s=%.1f\n",
+	       elapsed, ops, elapsed > 0 ? ops / elapsed : 0.0);
+	fflush(stdout);
 	/* the teardown: the files go, their inodes are reclaimed, new ones come */
 	for (int i = 0; i < nfiles; i++) {
 		char path[4200];
@@ -391,10 +415,10 @@ int main(int argc, char **argv)
 		fprintf(stderr, "stale_heavy: cannot start threads\n");
 		return 1;
 	}
-	sleep(TEARDOWN_S);
+	sleep(teardown_s);
 	stop = true;
 	pthread_join(tids[0], NULL);
-	printf("stale_heavy: %d files, %.0f s + %d s teardown:", nfiles, seconds, TEARDOWN_S);
+	printf("stale_heavy: %d files, %.0f s + %d s teardown:", nfiles, seconds, teardown_s);
 	for (int o = 0; o < OP_MAX; o++)
 		printf(" %s=%llu/%llu", op_name[o], (unsigned long long)done[o],
 		       (unsigned long long)failed[o]);
