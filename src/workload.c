@@ -28,6 +28,7 @@
 #define MAP_SIZE	(8u << 20)
 #define TRUNC_SIZE	(12u << 20)
 #define CHUNK		(64u << 10)
+#define WL_MAX_THREADS	8	/* the most any workload below starts */
 
 struct wl {
 	int fd;
@@ -318,27 +319,38 @@ static void *stale_puncher(void *arg)
 	return NULL;
 }
 
-static int stale_run(struct wl *w, const struct fl_workload_opts *o)
+/*
+ * Run each of @fns on @w in a thread of its own for @seconds, then stop
+ * and join them all (those started, if one could not be).
+ */
+static int run_threads(struct wl *w, void *(*const fns[])(void *), int nfns, double seconds)
 {
-	void *(*fns[])(void *) = { stale_writer, stale_writer, stale_writer, stale_writer,
-				   stale_syncer, stale_dropper, stale_puncher };
-	pthread_t tids[ARRAY_SIZE(fns)];
+	pthread_t tids[WL_MAX_THREADS];
 	int n = 0, err = 0;
 
-	/* preallocated: the writes land in unwritten extents */
-	if (fallocate(w->fd, 0, 0, STALE_FILE))
-		return -errno;
-	for (; n < (int)ARRAY_SIZE(fns); n++)
+	for (; n < nfns && n < WL_MAX_THREADS; n++)
 		if (pthread_create(&tids[n], NULL, fns[n], w)) {
 			err = -EAGAIN;
 			break;
 		}
 	if (!err)
-		usleep((useconds_t)(o->seconds * 1e6));
+		usleep((useconds_t)(seconds * 1e6));
 	w->stop = true;
 	for (int i = 0; i < n; i++)
 		pthread_join(tids[i], NULL);
 	return err;
+}
+
+static int stale_run(struct wl *w, const struct fl_workload_opts *o)
+{
+	void *(*fns[])(void *) = { stale_writer, stale_writer, stale_writer, stale_writer,
+				   stale_syncer, stale_dropper, stale_puncher };
+
+	_Static_assert(ARRAY_SIZE(fns) <= WL_MAX_THREADS, "run_threads starts them all");
+	/* preallocated: the writes land in unwritten extents */
+	if (fallocate(w->fd, 0, 0, STALE_FILE))
+		return -errno;
+	return run_threads(w, fns, ARRAY_SIZE(fns), o->seconds);
 }
 
 static int fill(int fd)
@@ -458,12 +470,12 @@ static int zonefs_run(struct wl *w, const struct fl_workload_opts *o)
 {
 	void *(*fns[])(void *) = { mmap_reader, mmap_writer, reader, writer, dropper,
 				   zone_cycler, zone_cycler, zone_reader };
-	pthread_t tids[ARRAY_SIZE(fns)];
 	char path[4096];
 	struct stat st;
-	int n = 0, err = 0;
+	int err = 0;
 
 	_Static_assert(ZONE_CYCLERS == 2, "two zone_cycler threads above");
+	_Static_assert(ARRAY_SIZE(fns) <= WL_MAX_THREADS, "run_threads starts them all");
 	snprintf(path, sizeof(path), "%s/cnv/0", o->dir);
 	w->dir = o->dir;
 	w->fd = open(path, O_RDWR | O_CLOEXEC);
@@ -489,16 +501,7 @@ static int zonefs_run(struct wl *w, const struct fl_workload_opts *o)
 		err = -errno;
 		goto out;
 	}
-	for (; n < (int)ARRAY_SIZE(fns); n++)
-		if (pthread_create(&tids[n], NULL, fns[n], w)) {
-			err = -EAGAIN;
-			break;
-		}
-	if (!err)
-		usleep((useconds_t)(o->seconds * 1e6));
-	w->stop = true;
-	for (int i = 0; i < n; i++)
-		pthread_join(tids[i], NULL);
+	err = run_threads(w, fns, ARRAY_SIZE(fns), o->seconds);
 	munmap(w->map, MAP_SIZE);
 out:
 	close(w->fd);
@@ -512,11 +515,11 @@ int fl_workload_run(const struct fl_workload_opts *o, struct fl_workload_stats *
 	void *(*faults[])(void *) = { mmap_reader, mmap_writer, dropper };
 	void *(**fns)(void *) = o->faults_only ? faults : all;
 	int nfns = o->faults_only ? (int)ARRAY_SIZE(faults) : (int)ARRAY_SIZE(all);
-	pthread_t tids[ARRAY_SIZE(all)];
 	char path[4096];
 	struct wl w;
 	int err;
 
+	_Static_assert(ARRAY_SIZE(all) <= WL_MAX_THREADS, "run_threads starts them all");
 	memset(&w, 0, sizeof(w));
 	pthread_mutex_init(&w.lock, NULL);
 	w.page = sysconf(_SC_PAGESIZE);
@@ -547,17 +550,7 @@ int fl_workload_run(const struct fl_workload_opts *o, struct fl_workload_stats *
 	}
 	if (o->timed)
 		o->timed(o->timed_ctx, true);
-	for (int i = 0; i < nfns; i++)
-		if (pthread_create(&tids[i], NULL, fns[i], &w)) {
-			w.stop = true;
-			nfns = i;
-			err = -EAGAIN;
-		}
-	if (!err)
-		usleep((useconds_t)(o->seconds * 1e6));
-	w.stop = true;
-	for (int i = 0; i < nfns; i++)
-		pthread_join(tids[i], NULL);
+	err = run_threads(&w, fns, nfns, o->seconds);
 	if (o->timed)
 		o->timed(o->timed_ctx, false);
 	munmap(w.map, MAP_SIZE);
