@@ -568,6 +568,7 @@ int fl_live_run(const struct fl_live_opts *o)
 	if (err)
 		goto out;
 	loaded = true;
+	ri->bpf_preempt = l.bpf_preempt;
 	ri->ncpus = l.ncpus;
 	ri->lost_per_cpu = fl_xcalloc(l.ncpus, sizeof(uint64_t));
 	memcpy(ri->attach, l.attach, sizeof(l.attach));

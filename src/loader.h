@@ -55,6 +55,11 @@ struct fl_loader {
 	int nattach;
 	int unattachable;	/* no_attach: loaded, but this kernel cannot attach them */
 	char own_why[96];	/* --locks=precise: why a task's own record cannot decide */
+	/*
+	 * --locks=precise: fl_kernel_bpf_preemptible() (1 yes, -1 cannot
+	 * tell, 0 no); not 0: no record decides "not me" (fl_config.precise_all)
+	 */
+	int bpf_preempt;
 	/* for the hooks of modules loaded after the start (loader_late.c) */
 	struct fl_loader_opts opts;
 	uint64_t start_ns;		/* the start's hooks were all attached */

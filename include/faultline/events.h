@@ -361,6 +361,11 @@ struct fl_config {
 	__u32 page_shift;
 	__u32 precise;		/* locks object tracks rwsem ownership */
 	__u32 lock_order;	/* send FL_EV_LOCK_ACQ/REL (lock-order tracking) */
+	/*
+	 * Precise mode: all tasks' read holds may decide "not me" (the
+	 * loader's word: only where the kernel does not preempt BPF programs)
+	 */
+	__u32 precise_all;
 };
 
 /*
