@@ -987,6 +987,26 @@ int fl_loader_self_cost(struct fl_loader *l, uint64_t *run_ns, uint64_t *runs)
 	return 0;
 }
 
+int fl_loader_precise_skipped(struct fl_loader *l, uint64_t *skipped)
+{
+	struct bpf_program *prog;
+
+	*skipped = 0;
+	if (!l->objs[OBJ_LOCKS])
+		return -1;
+	bpf_object__for_each_program(prog, l->objs[OBJ_LOCKS]) {
+		struct bpf_prog_info info = {};
+		__u32 len = sizeof(info);
+
+		if (!bpf_program__autoload(prog))
+			continue;
+		if (bpf_obj_get_info_by_fd(bpf_program__fd(prog), &info, &len))
+			return -1;
+		*skipped += info.recursion_misses;
+	}
+	return 0;
+}
+
 /* ---- for loader_late.c ------------------------------------------------ */
 
 const char *fl_loader_obj_name(int i)

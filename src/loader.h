@@ -111,6 +111,12 @@ bool fl_loader_extent_changes(void *l, uint64_t kaddr, const struct fl_inode_key
 			      uint64_t *n);
 /* Run time and runs of our programs (kernel BPF stats must be on). */
 int fl_loader_self_cost(struct fl_loader *l, uint64_t *run_ns, uint64_t *runs);
+/*
+ * --locks=precise: runs of the lock hooks the kernel skipped (a program
+ * busy on its CPU: bpf_prog_info.recursion_misses), summed.  0, or -1
+ * when not loaded or not readable.
+ */
+int fl_loader_precise_skipped(struct fl_loader *l, uint64_t *skipped);
 /* A map's fill: entries of max_entries (-1: arrays, ring buffer, task storage). */
 #define FL_MAX_MAP_FILL	64	/* room: the objects hold about 30 maps today */
 struct fl_map_fill {

@@ -48,6 +48,9 @@ struct fl_run_info {
 	 * or are not (0): not 0, no record decided "not me" (loader.h)
 	 */
 	int bpf_preempt;
+	/* precise, live: runs of its hooks the kernel skipped, if known */
+	bool precise_skipped_known;
+	uint64_t precise_skipped;
 	bool lock_order;		/* --lock-order: the lock-order rule is checked */
 	const char *attach_mode;	/* --attach */
 	bool lock_words;		/* rw_semaphore words readable */

@@ -369,6 +369,37 @@ static void test_preempt_unknown(void **state)
 	run_free(e, ri);
 }
 
+/* Hook runs the kernel skipped (recursion_misses): said when there were any. */
+static void test_precise_skipped(void **state)
+{
+	struct fl_engine *e = fl_engine_new(NULL, NULL);
+	struct fl_run_info *ri = run_info();
+	json_object *root, *v;
+	char *text;
+
+	(void)state;
+	ri->locks = "precise";
+	root = render_json(e, ri);
+	assert_true(json_object_object_get_ex(root, "precise_hooks_skipped", &v));
+	assert_null(v);		/* not read: a dump, or not precise */
+	json_object_put(root);
+	ri->precise_skipped_known = true;
+	text = render(e, ri);
+	assert_null(strstr(text, "skipped by the kernel"));
+	free(text);
+	ri->precise_skipped = 7;
+	text = render(e, ri);
+	assert_non_null(strstr(text, "\nprecise: 7 runs of the lock hooks skipped by the kernel "
+				     "(recursion_misses: busy on their CPU); precise tracking's "
+				     "records may be incomplete\n"));
+	free(text);
+	root = render_json(e, ri);
+	assert_true(json_object_object_get_ex(root, "precise_hooks_skipped", &v));
+	assert_int_equal(json_object_get_int64(v), 7);
+	json_object_put(root);
+	run_free(e, ri);
+}
+
 /* PREEMPT_RT words: checked, and the unknowns explained for that shape. */
 static void test_rt_words(void **state)
 {
@@ -531,6 +562,7 @@ int main(void)
 		cmocka_unit_test(test_coverage_reasons),
 		cmocka_unit_test(test_rt_words),
 		cmocka_unit_test(test_preempt_unknown),
+		cmocka_unit_test(test_precise_skipped),
 		cmocka_unit_test(test_state_overflow),
 	};
 
