@@ -362,8 +362,9 @@ struct fl_config {
 	__u32 precise;		/* locks object tracks rwsem ownership */
 	__u32 lock_order;	/* send FL_EV_LOCK_ACQ/REL (lock-order tracking) */
 	/*
-	 * Precise mode: all tasks' read holds may decide "not me" (the
-	 * loader's word: only where the kernel does not preempt BPF programs)
+	 * Precise mode: the records of holds may decide (the loader's word:
+	 * only where the kernel does not preempt BPF programs; else a skipped
+	 * hook leaves a hold unrecorded or a released one recorded)
 	 */
 	__u32 precise_all;
 };
