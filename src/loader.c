@@ -709,8 +709,8 @@ static void precise_own(struct fl_loader *l)
 		snprintf(l->own_why, sizeof(l->own_why), "cannot set fl_precise_ctl");
 	if (l->bpf_preempt)
 		fl_warn("--locks=precise: %s, so a skipped hook could make the records "
-			"lie: no record decides \"not me\" here, only the lock word does "
-			"(other readers' holds are counted unknown)",
+			"lie: no record decides here, only the lock word does "
+			"(readers' holds are counted unknown)",
 			l->bpf_preempt > 0 ? "BPF programs are preemptible on this kernel" :
 					     "cannot tell whether BPF programs are preemptible");
 	else if (l->own_why[0])
@@ -749,7 +749,7 @@ int fl_loader_open(struct fl_loader *l, const struct fl_loader_opts *o,
 	l->opts = *o;
 	/*
 	 * Before the objects are configured: where BPF programs can be
-	 * preempted, no record of read holds may decide "not me".
+	 * preempted, no record of holds may decide.
 	 */
 	if (o->precise)
 		l->bpf_preempt = fl_kernel_bpf_preemptible();

@@ -116,11 +116,11 @@ const char *fl_report_unknown_why(const struct fl_run_info *ri)
 		[UNK_PREEMPT] = "readers held the lock, and BPF programs are preemptible on this "
 				"kernel: a hook the kernel skipped (busy on its CPU with a task "
 				"preempted inside it) could make precise tracking's records lie, "
-				"so they do not decide \"not me\"",
+				"so they decide nothing",
 		[UNK_PREEMPT_UNSURE] = "readers held the lock, and faultline cannot tell whether "
 				       "BPF programs are preemptible on this kernel: a hook the "
 				       "kernel skipped could make precise tracking's records lie, "
-				       "so they do not decide \"not me\"",
+				       "so they decide nothing",
 		[UNK_PRECISE] = "readers held the lock and precise tracking could not account "
 				"for them (holds taken before it attached, or on paths it does "
 				"not hook)",

@@ -340,8 +340,7 @@ static void test_preempt_unknown(void **state)
 	assert_true(json_object_get_boolean(p));
 	json_object_put(root);
 	snprintf(ri->lock_word_shape, sizeof(ri->lock_word_shape), "rwbase_rt");
-	unknown_says(e, ri, "could make precise tracking's records lie, so they do not decide "
-			    "\"not me\"",
+	unknown_says(e, ri, "could make precise tracking's records lie, so they decide nothing",
 		     "(not PREEMPT_RT; PREEMPT_DYNAMIC booted with preempt=none",
 		     json_type_boolean);
 	text = render(e, ri);
