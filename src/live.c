@@ -542,7 +542,8 @@ int fl_live_run(const struct fl_live_opts *o)
 			"states cannot be read, every lock rule is NOT CHECKED (counted as unknown)");
 	else if (!strcmp(ri->lock_word_shape, "rwbase_rt") && !o->precise)
 		fl_info("PREEMPT_RT: the rw_semaphore word (rwbase_rt) proves free and exclusive "
-			"holds but names no reader; shared holds are unknown without --locks=precise");
+			"holds but names no reader; shared holds are unknown (--locks=precise cannot "
+			"decide them either: BPF programs are preemptible on RT)");
 
 	fl_evq_init(&lc.parked, FL_PARKED_MAX);
 	fl_rules_init(fl_kernel_has_func, NULL);

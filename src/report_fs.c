@@ -136,8 +136,8 @@ const char *fl_report_unknown_remedy(const struct fl_run_info *ri)
 	static const char *const remedy[] = {
 		[UNK_TRACEPOINTS] = "`faultline record`, where BPF can load, reads the lock words",
 		[UNK_NO_WORDS] = "nothing decides them on this kernel",
-		[UNK_RT] = "`--locks=precise` decides them where fentry is allowed "
-			   "(see `faultline probe`)",
+		[UNK_RT] = "nothing decides them on PREEMPT_RT (its BPF programs are "
+			   "preemptible, so `--locks=precise` cannot either)",
 		[UNK_PREEMPT] = "a kernel that does not preempt BPF programs decides them "
 				"(not PREEMPT_RT; PREEMPT_DYNAMIC booted with preempt=none or "
 				"preempt=voluntary)",

@@ -415,7 +415,9 @@ static void test_rt_words(void **state)
 				     "words)\n"));
 	assert_null(strstr(text, "NOT CHECKED: this kernel"));
 	assert_non_null(strstr(text, "counts its readers without naming any; counted, never "
-				     "reported; `--locks=precise` decides them"));
+				     "reported; nothing decides them on PREEMPT_RT (its BPF "
+				     "programs are preemptible, so `--locks=precise` cannot "
+				     "either)"));
 	free(text);
 	/* precise tracking names the readers: the usual explanation */
 	ri->locks = "precise";
