@@ -15,7 +15,8 @@
 static __always_inline void fl_event_locks(struct fl_event *e, __u8 inval, __u64 inval_owner,
 					   __u8 irw, __u64 irw_owner)
 {
-	if (fl_cfg.precise)
+	/* precise_all: the records decided (not where BPF is preemptible) */
+	if (fl_cfg.precise_all)
 		e->flags |= FL_F_PRECISE;
 	e->inval_lock = inval;
 	e->inval_owner = fl_task_pid(inval_owner);

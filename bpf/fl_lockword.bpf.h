@@ -63,7 +63,7 @@ static __always_inline void fl_precise_none(struct rw_semaphore *sem)
 	struct fl_precise_ctl *c;
 	__u8 one = 1;
 
-	if (!fl_cfg.precise)
+	if (!fl_cfg.precise_all)
 		return;
 	c = fl_precise_ctl_get();
 	/* a task begun since the hooks were in place needs no note */
@@ -103,6 +103,13 @@ static __always_inline void fl_precise_own_off(void)
  * The loads are not reordered on x86; a weakly ordered machine would need
  * a barrier BPF does not have before 6.15.
  *
+ * Only where no hook run is ever skipped: a kernel that preempts BPF
+ * programs skips a program for a task that finds it busy on its CPU (a
+ * task preempted inside it), and a skipped down_read leaves our hold
+ * unrecorded while a skipped up_read leaves another's recorded, so the
+ * equality would lie.  There the loader leaves fl_cfg.precise_all 0 and
+ * no record decides anything (fl_precise_refine): these checks stay unknown.
+ *
  * fl_precise_try looks once: FREE or EXCL_OTHER if the lock word now
  * proves we hold nothing, READERS_NOT_ME if the records account for it,
  * SHARED_OTHER if they do not (yet).
@@ -136,7 +143,7 @@ static __always_inline __u8 fl_precise_try(struct rw_semaphore *sem, __u64 *rec,
 	}
 	if (!count)
 		return FL_LOCK_FREE;
-	if (*(volatile __u64 *)rec == v && (__u32)v == count)
+	if (fl_cfg.precise_all && *(volatile __u64 *)rec == v && (__u32)v == count)
 		return FL_LOCK_READERS_NOT_ME;
 	return FL_LOCK_SHARED_OTHER;
 }
@@ -149,7 +156,12 @@ static __always_inline __u8 fl_precise_refine(struct rw_semaphore *sem, __u8 sta
 	struct fl_held *h;
 	__u64 word;
 
-	if (!fl_cfg.precise || (state != FL_LOCK_SHARED_OTHER && state != FL_LOCK_SHARED_ME))
+	/*
+	 * Where BPF programs are preemptible a skipped up_read leaves a
+	 * phantom hold as well: no record decides, not even "held by me"
+	 * (a false invalidation-shared), and the lock word's state stands.
+	 */
+	if (!fl_cfg.precise_all || (state != FL_LOCK_SHARED_OTHER && state != FL_LOCK_SHARED_ME))
 		return state;
 	k.pid = (__u32)bpf_get_current_pid_tgid();
 	h = bpf_map_lookup_elem(&fl_held, &k);
@@ -196,11 +208,14 @@ static __always_inline __u64 fl_addr(void *p)
 	return a;
 }
 
-/* SHARED_OTHER, about to be counted unknown: wait for precise tracking. */
+/*
+ * SHARED_OTHER, about to be counted unknown: wait for precise tracking,
+ * where all tasks' records may decide (else there is nothing to wait for).
+ */
 static __always_inline __u8 fl_precise_wait(struct rw_semaphore *sem, __u8 state,
 					    __u64 *owner)
 {
-	if (!fl_cfg.precise || state != FL_LOCK_SHARED_OTHER)
+	if (!fl_cfg.precise_all || state != FL_LOCK_SHARED_OTHER)
 		return state;
 	state = fl_precise_settle(fl_addr(sem));
 	if (state == FL_LOCK_EXCL_OTHER) {

@@ -205,7 +205,7 @@ static __always_inline int fl_fs_step(void *ctx, struct inode *inode, __u8 op)
 		t->step_inval_owner = fl_task_pid(inval_owner);
 		t->step_irw = fl_rwsem_state(FL_BTF, &inode->i_rwsem, &irw_owner);
 		t->step_irw_owner = fl_task_pid(irw_owner);
-		t->step_precise = fl_cfg.precise;
+		t->step_precise = fl_cfg.precise_all;	/* the records decided */
 		fl_window_keep_stack(ctx, t);
 		/* after the fields: another task's fl_race_send reads it first */
 		__sync_fetch_and_add(&t->step_done, 1);

@@ -114,6 +114,18 @@ static bool jbool(json_object *o, const char *key)
 	return json_object_object_get_ex(o, key, &v) && json_object_get_boolean(v);
 }
 
+/* "bpf_preemptible": true 1, false or absent 0, null -1 (cannot tell) */
+static int header_bpf_preempt(json_object *h)
+{
+	json_object *v;
+
+	if (!json_object_object_get_ex(h, "bpf_preemptible", &v))
+		return 0;
+	if (!v)
+		return -1;
+	return json_object_get_boolean(v) ? 1 : 0;
+}
+
 static json_object *jarr(json_object *o, const char *key)
 {
 	return jget(o, key, json_type_array);
@@ -251,6 +263,8 @@ static int parse_header(const unsigned char *p, size_t len, struct fl_engine *e,
 	/* absent in older dumps: their kernels' words were count/owner or unread */
 	COPY(ri->lock_word_shape, jstr(h, "lock_word_shape"));
 	ri->locks = m->locks;
+	/* precise only; absent in older dumps, whose records decided */
+	ri->bpf_preempt = header_bpf_preempt(h);
 	ri->attach_mode = m->attach_mode;
 	/* counts come from BPF's snapshots when the recorder wrote them */
 	e->count_events = !jbool(h, "counter_snapshots");

@@ -234,6 +234,9 @@ static json_object *header_json(const struct fl_run_info *ri, const struct fl_du
 	json_object_object_add(h, "lock_words_readable", json_object_new_boolean(ri->lock_words));
 	json_object_object_add(h, "lock_word_shape", json_object_new_string(ri->lock_word_shape));
 	json_object_object_add(h, "lock_evidence", json_object_new_string(ri->locks));
+	/* precise: whether its records could decide "not me" (report_fs.c) */
+	if (ri->locks && !strcmp(ri->locks, "precise"))
+		json_object_object_add(h, "bpf_preemptible", fl_report_bpf_preempt_json(ri));
 	json_object_object_add(h, "attach_mode", json_object_new_string(ri->attach_mode));
 	json_object_object_add(h, "ncpus", json_object_new_int(ri->ncpus));
 	json_object_object_add(h, "counter_snapshots", json_object_new_boolean(!m->no_counters));

@@ -542,7 +542,8 @@ int fl_live_run(const struct fl_live_opts *o)
 			"states cannot be read, every lock rule is NOT CHECKED (counted as unknown)");
 	else if (!strcmp(ri->lock_word_shape, "rwbase_rt") && !o->precise)
 		fl_info("PREEMPT_RT: the rw_semaphore word (rwbase_rt) proves free and exclusive "
-			"holds but names no reader; shared holds are unknown without --locks=precise");
+			"holds but names no reader; shared holds are unknown (--locks=precise cannot "
+			"decide them either: BPF programs are preemptible on RT)");
 
 	fl_evq_init(&lc.parked, FL_PARKED_MAX);
 	fl_rules_init(fl_kernel_has_func, NULL);
@@ -568,6 +569,7 @@ int fl_live_run(const struct fl_live_opts *o)
 	if (err)
 		goto out;
 	loaded = true;
+	ri->bpf_preempt = l.bpf_preempt;
 	ri->ncpus = l.ncpus;
 	ri->lost_per_cpu = fl_xcalloc(l.ncpus, sizeof(uint64_t));
 	memcpy(ri->attach, l.attach, sizeof(l.attach));
@@ -683,6 +685,8 @@ int fl_live_run(const struct fl_live_opts *o)
 		fl_loader_self_cost(&l, &ri->bpf_run_ns, &ri->bpf_runs);
 	}
 	fl_loader_counts(&l, slots, ri->lost_per_cpu);
+	if (o->precise)
+		ri->precise_skipped_known = !fl_loader_precise_skipped(&l, &ri->precise_skipped);
 	memcpy(eng->slots, slots, sizeof(slots));
 	/* after the counts: every slot counted has a name */
 	slots_changed = update_slots(ri, &l);

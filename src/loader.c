@@ -567,8 +567,9 @@ static int share_maps(struct fl_loader *l, int i)
 }
 
 /* The .rodata configuration of an instance of object @i, before its load. */
-static void configure(int i, void *skel, const struct fl_loader_opts *o)
+static void configure(const struct fl_loader *l, int i, void *skel)
 {
+	const struct fl_loader_opts *o = &l->opts;
 	struct fl_config cfg = {
 		.filter_dev = o->ndevs > 0,
 		.filter_pid = o->ntgids > 0,
@@ -577,6 +578,7 @@ static void configure(int i, void *skel, const struct fl_loader_opts *o)
 		.page_shift = __builtin_ctz(sysconf(_SC_PAGESIZE)),
 		.precise = o->precise,
 		.lock_order = o->lock_order,
+		.precise_all = o->precise && !l->bpf_preempt,
 	};
 
 	obj_descs[i].configure(skel, &cfg, o->devs);
@@ -675,7 +677,6 @@ static void precise_own(struct fl_loader *l)
 	struct fl_precise_ctl c = { 0 };
 	struct fl_attach_status *st;
 	__u32 zero = 0;
-	int pre;
 
 	l->own_why[0] = '\0';
 	for (size_t i = 0; i < ARRAY_SIZE(prog_rules) && !l->own_why[0]; i++) {
@@ -691,14 +692,21 @@ static void precise_own(struct fl_loader *l)
 	if (!l->own_why[0] && fl_kernel_rwsem_lockdep())
 		snprintf(l->own_why, sizeof(l->own_why),
 			 "a lockdep kernel (its _nested and _non_owner forms are not all hooked)");
-	if (!l->own_why[0] && (pre = fl_kernel_bpf_preemptible()))
+	if (!l->own_why[0] && l->bpf_preempt)
 		snprintf(l->own_why, sizeof(l->own_why), "%s",
-			 pre > 0 ? "the kernel preempts BPF programs (a busy hook can be skipped)" :
-				   "cannot tell whether the kernel preempts BPF programs");
+			 l->bpf_preempt > 0 ?
+			 "the kernel preempts BPF programs (a busy hook can be skipped)" :
+			 "cannot tell whether the kernel preempts BPF programs");
 	c.own = !l->own_why[0];
 	if (c.own && bpf_map__update_elem(map, &zero, sizeof(zero), &c, sizeof(c), BPF_ANY))
 		snprintf(l->own_why, sizeof(l->own_why), "cannot set fl_precise_ctl");
-	if (l->own_why[0])
+	if (l->bpf_preempt)
+		fl_warn("--locks=precise: %s, so a skipped hook could make the records "
+			"lie: no record decides here, only the lock word does "
+			"(readers' holds are counted unknown)",
+			l->bpf_preempt > 0 ? "BPF programs are preemptible on this kernel" :
+					     "cannot tell whether BPF programs are preemptible");
+	else if (l->own_why[0])
 		fl_warn("--locks=precise: a task's own record does not decide here (%s); "
 			"the lock word and all tasks' records do", l->own_why);
 	else
@@ -732,6 +740,12 @@ int fl_loader_open(struct fl_loader *l, const struct fl_loader_opts *o,
 	memset(l, 0, sizeof(*l));
 	l->counts_fd = -1;
 	l->opts = *o;
+	/*
+	 * Before the objects are configured: where BPF programs can be
+	 * preempted, no record of holds may decide.
+	 */
+	if (o->precise)
+		l->bpf_preempt = fl_kernel_bpf_preemptible();
 	libbpf_set_print(libbpf_print);
 	/* before the plan: a module loaded after this is news, none is lost */
 	if (!o->no_attach)
@@ -752,7 +766,7 @@ int fl_loader_open(struct fl_loader *l, const struct fl_loader_opts *o,
 			goto fail;
 		}
 		l->objs[i] = d->obj(l->skels[i]);
-		configure(i, l->skels[i], o);
+		configure(l, i, l->skels[i]);
 		plan_object(l, i, &p, o);
 	}
 	plan_maps(l);
@@ -953,6 +967,26 @@ int fl_loader_self_cost(struct fl_loader *l, uint64_t *run_ns, uint64_t *runs)
 	return 0;
 }
 
+int fl_loader_precise_skipped(struct fl_loader *l, uint64_t *skipped)
+{
+	struct bpf_program *prog;
+
+	*skipped = 0;
+	if (!l->objs[OBJ_LOCKS])
+		return -1;
+	bpf_object__for_each_program(prog, l->objs[OBJ_LOCKS]) {
+		struct bpf_prog_info info = {};
+		__u32 len = sizeof(info);
+
+		if (!bpf_program__autoload(prog))
+			continue;
+		if (bpf_obj_get_info_by_fd(bpf_program__fd(prog), &info, &len))
+			return -1;
+		*skipped += info.recursion_misses;
+	}
+	return 0;
+}
+
 /* ---- for loader_late.c ------------------------------------------------ */
 
 struct fl_attach_status *fl_loader_row(struct fl_loader *l, const char *prog)
@@ -990,7 +1024,7 @@ void *fl_loader_reopen(const struct fl_loader *l, int i)
 	void *skel = obj_descs[i].open();
 
 	if (skel)
-		configure(i, skel, &l->opts);
+		configure(l, i, skel);
 	return skel;
 }
 

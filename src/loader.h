@@ -55,6 +55,11 @@ struct fl_loader {
 	int nattach;
 	int unattachable;	/* no_attach: loaded, but this kernel cannot attach them */
 	char own_why[96];	/* --locks=precise: why a task's own record cannot decide */
+	/*
+	 * --locks=precise: fl_kernel_bpf_preemptible() (1 yes, -1 cannot
+	 * tell, 0 no); not 0: no record decides "not me" (fl_config.precise_all)
+	 */
+	int bpf_preempt;
 	/* for the hooks of modules loaded after the start (loader_late.c) */
 	struct fl_loader_opts opts;
 	uint64_t start_ns;		/* the start's hooks were all attached */
@@ -106,6 +111,12 @@ bool fl_loader_extent_changes(void *l, uint64_t kaddr, const struct fl_inode_key
 			      uint64_t *n);
 /* Run time and runs of our programs (kernel BPF stats must be on). */
 int fl_loader_self_cost(struct fl_loader *l, uint64_t *run_ns, uint64_t *runs);
+/*
+ * --locks=precise: runs of the lock hooks the kernel skipped (a program
+ * busy on its CPU: bpf_prog_info.recursion_misses), summed.  0, or -1
+ * when not loaded or not readable.
+ */
+int fl_loader_precise_skipped(struct fl_loader *l, uint64_t *skipped);
 /* A map's fill: entries of max_entries (-1: arrays, ring buffer, task storage). */
 #define FL_MAX_MAP_FILL	64	/* room: the objects hold about 30 maps today */
 struct fl_map_fill {

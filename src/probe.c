@@ -120,7 +120,7 @@ static void print_lock_fields(void)
 	printf("  %-34s %s\n", "rwsem layout", !shape ? "not readable: lock rules not checked" :
 	       !strcmp(shape, "rwbase_rt") ?
 	       "PREEMPT_RT rwbase_rt (free and exclusive read; shared holds name no "
-	       "reader: unknown without --locks=precise)" :
+	       "reader: unknown, also with --locks=precise: BPF is preemptible)" :
 	       "count/owner (5.3+ encoding)");
 	btf__free(btf);
 }

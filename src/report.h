@@ -43,6 +43,14 @@ struct fl_cmd_fate {
 struct fl_run_info {
 	const char *mode;
 	const char *locks;		/* "lock-word" or "precise" */
+	/*
+	 * precise: BPF programs are preemptible (1), may be (-1: cannot tell)
+	 * or are not (0): not 0, no record decided "not me" (loader.h)
+	 */
+	int bpf_preempt;
+	/* precise, live: runs of its hooks the kernel skipped, if known */
+	bool precise_skipped_known;
+	uint64_t precise_skipped;
 	bool lock_order;		/* --lock-order: the lock-order rule is checked */
 	const char *attach_mode;	/* --attach */
 	bool lock_words;		/* rw_semaphore words readable */
@@ -115,6 +123,8 @@ bool fl_report_other_row(const struct fl_engine *e, const struct fl_run_info *ri
 int fl_report_fs_types(const struct fl_run_info *ri, struct fl_fs_type *out, int max);
 /* The lock words were PREEMPT_RT's (rwbase_rt: readers counted, none named). */
 bool fl_report_rt_words(const struct fl_run_info *ri);
+/* ri->bpf_preempt as JSON: true, false, null (cannot tell, or not precise) */
+struct json_object *fl_report_bpf_preempt_json(const struct fl_run_info *ri);
 /* What the "unknown" count means for this run's lock evidence, and the cure. */
 const char *fl_report_unknown_why(const struct fl_run_info *ri);
 const char *fl_report_unknown_remedy(const struct fl_run_info *ri);

@@ -85,7 +85,10 @@ bool fl_report_rt_words(const struct fl_run_info *ri)
  * Why readers' holds stayed unknown, and what would decide them: one case
  * each, picked by unknown_case() in this order.
  */
-enum unknown_case { UNK_TRACEPOINTS, UNK_NO_WORDS, UNK_RT, UNK_PRECISE, UNK_HINT };
+enum unknown_case {
+	UNK_TRACEPOINTS, UNK_NO_WORDS, UNK_RT, UNK_PREEMPT, UNK_PREEMPT_UNSURE, UNK_PRECISE,
+	UNK_HINT
+};
 
 static enum unknown_case unknown_case(const struct fl_run_info *ri)
 {
@@ -97,6 +100,8 @@ static enum unknown_case unknown_case(const struct fl_run_info *ri)
 		return UNK_NO_WORDS;
 	if (fl_report_rt_words(ri) && !precise)
 		return UNK_RT;
+	if (precise && ri->bpf_preempt)
+		return ri->bpf_preempt > 0 ? UNK_PREEMPT : UNK_PREEMPT_UNSURE;
 	return precise ? UNK_PRECISE : UNK_HINT;
 }
 
@@ -108,6 +113,14 @@ const char *fl_report_unknown_why(const struct fl_run_info *ri)
 		[UNK_NO_WORDS] = "this kernel's rw_semaphore has no lock word faultline can read",
 		[UNK_RT] = "readers held the lock, and a PREEMPT_RT rw_semaphore (rwbase_rt) "
 			   "counts its readers without naming any",
+		[UNK_PREEMPT] = "readers held the lock, and BPF programs are preemptible on this "
+				"kernel: a hook the kernel skipped (busy on its CPU with a task "
+				"preempted inside it) could make precise tracking's records lie, "
+				"so they decide nothing",
+		[UNK_PREEMPT_UNSURE] = "readers held the lock, and faultline cannot tell whether "
+				       "BPF programs are preemptible on this kernel: a hook the "
+				       "kernel skipped could make precise tracking's records lie, "
+				       "so they decide nothing",
 		[UNK_PRECISE] = "readers held the lock and precise tracking could not account "
 				"for them (holds taken before it attached, or on paths it does "
 				"not hook)",
@@ -123,8 +136,14 @@ const char *fl_report_unknown_remedy(const struct fl_run_info *ri)
 	static const char *const remedy[] = {
 		[UNK_TRACEPOINTS] = "`faultline record`, where BPF can load, reads the lock words",
 		[UNK_NO_WORDS] = "nothing decides them on this kernel",
-		[UNK_RT] = "`--locks=precise` decides them where fentry is allowed "
-			   "(see `faultline probe`)",
+		[UNK_RT] = "nothing decides them on PREEMPT_RT (its BPF programs are "
+			   "preemptible, so `--locks=precise` cannot either)",
+		[UNK_PREEMPT] = "a kernel that does not preempt BPF programs decides them "
+				"(not PREEMPT_RT; PREEMPT_DYNAMIC booted with preempt=none or "
+				"preempt=voluntary)",
+		[UNK_PREEMPT_UNSURE] = "a kernel whose preemption model faultline can read "
+				       "(uname -v, or debugfs sched/preempt) decides them where "
+				       "it does not preempt BPF programs",
 		[UNK_PRECISE] = "start faultline before the workload takes its locks",
 		[UNK_HINT] = "`--locks=precise` decides them where fentry is allowed "
 			     "(see `faultline probe`)",

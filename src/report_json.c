@@ -271,6 +271,13 @@ static json_object *other_obj(const struct fl_engine *e, const struct fl_run_inf
 	return o;
 }
 
+json_object *fl_report_bpf_preempt_json(const struct fl_run_info *ri)
+{
+	if (!ri->locks || strcmp(ri->locks, "precise") || ri->bpf_preempt < 0)
+		return NULL;
+	return json_object_new_boolean(ri->bpf_preempt > 0);
+}
+
 /* The undecided lock checks (counts.unknown_lock_state): why, and the cure. */
 static json_object *unknown_obj(const struct fl_run_info *ri, const struct fl_counts *t)
 {
@@ -331,6 +338,9 @@ int fl_report_json(const char *path, const struct fl_engine *e, const struct fl_
 			       json_object_new_string(ri->lock_word_shape) : NULL);
 	json_object_object_add(root, "lock_evidence",
 			       json_object_new_string(ri->locks ? ri->locks : "lock-word"));
+	json_object_object_add(root, "bpf_preemptible", fl_report_bpf_preempt_json(ri));
+	json_object_object_add(root, "precise_hooks_skipped", ri->precise_skipped_known ?
+			       json_object_new_uint64(ri->precise_skipped) : NULL);
 	json_object_object_add(root, "duration_s", json_object_new_double(ri->duration_s));
 	json_object_object_add(root, "counts", counts_obj(&total));
 	for (int i = 0; i < ri->ncpus; i++)

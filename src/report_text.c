@@ -443,6 +443,16 @@ static void print_unknown(FILE *out, const struct fl_run_info *ri, const struct 
 		fl_report_unknown_remedy(ri));
 }
 
+/* Precise tracking's hooks the kernel skipped: its records may lack them. */
+static void print_precise_skipped(FILE *out, const struct fl_run_info *ri)
+{
+	if (!ri->precise_skipped_known || !ri->precise_skipped)
+		return;
+	fprintf(out, "precise: %" PRIu64 " runs of the lock hooks skipped by the kernel "
+		"(recursion_misses: busy on their CPU); precise tracking's records may be "
+		"incomplete\n", ri->precise_skipped);
+}
+
 /* One row per filesystem, named or not; the rest (unfiltered) in "other". */
 static void print_rows(FILE *out, const struct fl_engine *e, const struct fl_run_info *ri)
 {
@@ -528,6 +538,7 @@ void fl_report_text(FILE *out, const struct fl_engine *e, const struct fl_run_in
 	print_counts_row(out, ri->filtered ? "total" : "total (all filesystems)", &total);
 	print_silent_filesystems(out, e, ri);
 	print_unknown(out, ri, &total);
+	print_precise_skipped(out, ri);
 	print_coverage(out, ri, fl_report_lo_checked(e, ri));
 	if (!ri->lock_words)
 		fprintf(out, "LOCK RULES NOT CHECKED: this kernel's rw_semaphore has no lock word "

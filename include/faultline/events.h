@@ -361,6 +361,12 @@ struct fl_config {
 	__u32 page_shift;
 	__u32 precise;		/* locks object tracks rwsem ownership */
 	__u32 lock_order;	/* send FL_EV_LOCK_ACQ/REL (lock-order tracking) */
+	/*
+	 * Precise mode: the records of holds may decide (the loader's word:
+	 * only where the kernel does not preempt BPF programs; else a skipped
+	 * hook leaves a hold unrecorded or a released one recorded)
+	 */
+	__u32 precise_all;
 };
 
 /*

@@ -326,6 +326,43 @@ static void test_late_module(void **state)
 	unlink(path);
 }
 
+/*
+ * Whether precise tracking's records could decide (BPF programs not
+ * preemptible) travels in the header: `faultline report` explains the
+ * unknowns as the live run did.  Older dumps, without it, decided.
+ */
+static void test_bpf_preempt(void **state)
+{
+	static const struct { const char *locks; int preempt, want; } cases[] = {
+		{ "precise", 1, 1 }, { "precise", -1, -1 }, { "precise", 0, 0 },
+		{ "lock-word", 1, 0 },	/* not written: only precise asks */
+	};
+	struct fl_ksyms ks = { .syms = syms, .n = 2 };
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct fl_run_info ri = { .kernel = "test", .locks = cases[i].locks,
+					  .attach_mode = "auto", .ncpus = 2,
+					  .bpf_preempt = cases[i].preempt };
+		struct fl_dump_meta dm = { 0 };
+		struct fl_dump_writer *w;
+		struct fl_dump_meta_in m;
+		struct fl_engine *e;
+
+		snprintf(path, sizeof(path), "/tmp/fl-test-dump.XXXXXX");
+		close(mkstemp(path));
+		w = fl_dump_create(path, 0);
+		assert_non_null(w);
+		assert_int_equal(fl_dump_start(w, &ri, &dm, &ks), 0);
+		assert_int_equal(fl_dump_close(w, 1.0), 0);
+		assert_int_equal(read_dump(NULL, 0, &m, &ri, &e), 0);
+		assert_string_equal(ri.locks, cases[i].locks);
+		assert_int_equal(ri.bpf_preempt, cases[i].want);
+		done(&m, &ri, e);
+		unlink(path);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -334,6 +371,7 @@ int main(void)
 		cmocka_unit_test(test_max_size),
 		cmocka_unit_test(test_settle_in_order),
 		cmocka_unit_test(test_late_module),
+		cmocka_unit_test(test_bpf_preempt),
 	};
 
 	make_events();

@@ -296,6 +296,109 @@ static void test_coverage_reasons(void **state)
 	run_free(e, ri);
 }
 
+/* The unknown line and its JSON, text and JSON from the same run info. */
+static void unknown_says(const struct fl_engine *e, const struct fl_run_info *ri,
+			 const char *why, const char *remedy, json_type preempt)
+{
+	char *text = render(e, ri);
+	json_object *root = render_json(e, ri), *u, *v, *p;
+
+	assert_non_null(strstr(text, why));
+	assert_non_null(strstr(text, remedy));
+	assert_true(json_object_object_get_ex(root, "unknown", &u));
+	assert_true(json_object_object_get_ex(u, "why", &v));
+	assert_non_null(strstr(json_object_get_string(v), why));
+	assert_true(json_object_object_get_ex(u, "to_decide", &v));
+	assert_non_null(strstr(json_object_get_string(v), remedy));
+	assert_true(json_object_object_get_ex(root, "bpf_preemptible", &p));
+	assert_int_equal(json_object_get_type(p), preempt);
+	json_object_put(root);
+	free(text);
+}
+
+/*
+ * Precise tracking on a kernel that preempts BPF programs (or may): its
+ * records decided nothing, and the unknowns say so, RT words or not.
+ */
+static void test_preempt_unknown(void **state)
+{
+	struct fl_engine *e = fl_engine_new(NULL, NULL);
+	struct fl_run_info *ri = run_info();
+	json_object *root, *p;
+	char *text;
+
+	(void)state;
+	e->slots[1].c[FL_CNT_INSERTIONS] = 400;
+	e->slots[1].c[FL_CNT_UNKNOWN] = 100;
+	ri->locks = "precise";
+	ri->bpf_preempt = 1;
+	unknown_says(e, ri, "readers held the lock, and BPF programs are preemptible on this "
+			    "kernel: a hook the kernel skipped",
+		     "a kernel that does not preempt BPF programs decides them", json_type_boolean);
+	root = render_json(e, ri);
+	assert_true(json_object_object_get_ex(root, "bpf_preemptible", &p));
+	assert_true(json_object_get_boolean(p));
+	json_object_put(root);
+	snprintf(ri->lock_word_shape, sizeof(ri->lock_word_shape), "rwbase_rt");
+	unknown_says(e, ri, "could make precise tracking's records lie, so they decide nothing",
+		     "(not PREEMPT_RT; PREEMPT_DYNAMIC booted with preempt=none",
+		     json_type_boolean);
+	text = render(e, ri);
+	assert_non_null(strstr(text, "\nunknown: 100 lock checks undecided (25.0 per 100 "
+				     "insertions): readers held the lock, and BPF programs are "
+				     "preemptible"));
+	assert_null(strstr(text, "without naming any"));
+	free(text);
+	ri->bpf_preempt = -1;
+	unknown_says(e, ri, "faultline cannot tell whether BPF programs are preemptible",
+		     "a kernel whose preemption model faultline can read", json_type_null);
+	/* not preempted: the records decided, what is left is theirs */
+	ri->lock_word_shape[0] = 0;
+	ri->bpf_preempt = 0;
+	unknown_says(e, ri, "precise tracking could not account for them",
+		     "start faultline before the workload", json_type_boolean);
+	root = render_json(e, ri);
+	assert_true(json_object_object_get_ex(root, "bpf_preemptible", &p));
+	assert_false(json_object_get_boolean(p));
+	json_object_put(root);
+	/* lock-word evidence never asked */
+	ri->locks = "lock-word";
+	ri->bpf_preempt = 1;
+	unknown_says(e, ri, "the owner hint", "`--locks=precise` decides them", json_type_null);
+	run_free(e, ri);
+}
+
+/* Hook runs the kernel skipped (recursion_misses): said when there were any. */
+static void test_precise_skipped(void **state)
+{
+	struct fl_engine *e = fl_engine_new(NULL, NULL);
+	struct fl_run_info *ri = run_info();
+	json_object *root, *v;
+	char *text;
+
+	(void)state;
+	ri->locks = "precise";
+	root = render_json(e, ri);
+	assert_true(json_object_object_get_ex(root, "precise_hooks_skipped", &v));
+	assert_null(v);		/* not read: a dump, or not precise */
+	json_object_put(root);
+	ri->precise_skipped_known = true;
+	text = render(e, ri);
+	assert_null(strstr(text, "skipped by the kernel"));
+	free(text);
+	ri->precise_skipped = 7;
+	text = render(e, ri);
+	assert_non_null(strstr(text, "\nprecise: 7 runs of the lock hooks skipped by the kernel "
+				     "(recursion_misses: busy on their CPU); precise tracking's "
+				     "records may be incomplete\n"));
+	free(text);
+	root = render_json(e, ri);
+	assert_true(json_object_object_get_ex(root, "precise_hooks_skipped", &v));
+	assert_int_equal(json_object_get_int64(v), 7);
+	json_object_put(root);
+	run_free(e, ri);
+}
+
 /* PREEMPT_RT words: checked, and the unknowns explained for that shape. */
 static void test_rt_words(void **state)
 {
@@ -312,7 +415,9 @@ static void test_rt_words(void **state)
 				     "words)\n"));
 	assert_null(strstr(text, "NOT CHECKED: this kernel"));
 	assert_non_null(strstr(text, "counts its readers without naming any; counted, never "
-				     "reported; `--locks=precise` decides them"));
+				     "reported; nothing decides them on PREEMPT_RT (its BPF "
+				     "programs are preemptible, so `--locks=precise` cannot "
+				     "either)"));
 	free(text);
 	/* precise tracking names the readers: the usual explanation */
 	ri->locks = "precise";
@@ -457,6 +562,8 @@ int main(void)
 		cmocka_unit_test(test_unknown_line),
 		cmocka_unit_test(test_coverage_reasons),
 		cmocka_unit_test(test_rt_words),
+		cmocka_unit_test(test_preempt_unknown),
+		cmocka_unit_test(test_precise_skipped),
 		cmocka_unit_test(test_state_overflow),
 	};
 
