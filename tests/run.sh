@@ -39,11 +39,11 @@ if [ "$what" = all ] || [ "$what" = unit ]; then
 	done
 fi
 
-scripts() {	# part: tests/PART/test_*.sh, 10 minutes each at most
+scripts() {	# part: tests/PART/test_*.sh, 15 minutes each at most (the guests run meanwhile)
 	for t in tests/$1/test_*.sh; do
 		name=$1/$(basename "$t" .sh)
 		start=$(date +%s)
-		timeout 600 bash "$t" >"$log_dir/log" 2>&1
+		timeout 900 bash "$t" >"$log_dir/log" 2>&1
 		rc=$?
 		result "$name ($(( $(date +%s) - start ))s)" $rc "$log_dir/log"
 	done
