@@ -147,8 +147,6 @@ int BPF_PROG(fl_tp_insert, struct folio *folio)
 }
 
 /* Truncation removes folios in batches, reclaim and invalidation one by one. */
-#define FL_BATCH_MAX 31
-
 SEC("tp_btf/mm_filemap_delete_from_page_cache")
 int BPF_PROG(fl_tp_delete, struct folio *folio)
 {
@@ -168,22 +166,43 @@ int BPF_PROG(fl_fe_delete, struct folio *folio)
 }
 
 /*
- * The batch holds 15 folios on 6.1 and 31 later (fl_core_fixes.bpf.h):
- * indexed by byte offset, bounded by the relocated array size so the
- * verifier drops the rest.
+ * The batch holds 15 folios on 6.1 and 31 later (fl_core_fixes.bpf.h),
+ * at a relocated byte offset.  Walked with bpf_loop so the verifier checks
+ * the per-folio body once, not once per slot: unrolled, 6.1's verifier gave
+ * up (1M instructions) on an unfiltered fentry or kprobe load.  The body
+ * reads each folio pointer with a probe read (a loop index cannot offset a
+ * BTF pointer), so it takes the kprobe form of the delete.
  */
+struct fl_batch_walk {
+	void *ctx;
+	__u64 slots;	/* the folios array's address */
+};
+
+static long fl_delete_slot(__u32 i, void *data)
+{
+	struct fl_batch_walk *w = data;
+	struct folio *folio = NULL;
+
+	bpf_probe_read_kernel(&folio, sizeof(folio), (void *)(w->slots + i * sizeof(void *)));
+	if (folio)
+		fl_delete_kp(w->ctx, folio);
+	return 0;
+}
+
+static __always_inline void fl_delete_batch(void *ctx, struct folio_batch *fbatch,
+					    unsigned int nr)
+{
+	struct fl_batch_walk w = { .ctx = ctx };
+	__u32 max = fl_fbatch_max(fbatch);
+
+	w.slots = fl_addr(fbatch) + fl_fbatch_off(fbatch);
+	bpf_loop(nr < max ? nr : max, fl_delete_slot, &w, 0);
+}
+
 SEC("fentry/delete_from_page_cache_batch")
 int BPF_PROG(fl_fe_delete_batch, struct address_space *mapping, struct folio_batch *fbatch)
 {
-	__u32 off = fl_fbatch_off(fbatch);
-	__u32 max = fl_fbatch_max(fbatch);
-	unsigned int nr = fbatch->nr;
-
-	for (int i = 0; i < FL_BATCH_MAX; i++) {
-		if (i >= max || i >= nr)
-			break;
-		fl_delete_btf(ctx, *(struct folio **)((void *)fbatch + off + i * sizeof(void *)));
-	}
+	fl_delete_batch(ctx, fbatch, fbatch->nr);
 	return 0;
 }
 
@@ -202,19 +221,7 @@ int BPF_KPROBE(fl_kp_delete, struct folio *folio)
 SEC("kprobe/delete_from_page_cache_batch")
 int BPF_KPROBE(fl_kp_delete_batch, struct address_space *mapping, struct folio_batch *fbatch)
 {
-	__u32 off = fl_fbatch_off(fbatch);
-	__u32 max = fl_fbatch_max(fbatch);
-	unsigned int nr = BPF_CORE_READ(fbatch, nr);
-
-	for (int i = 0; i < FL_BATCH_MAX; i++) {
-		struct folio *folio = NULL;
-
-		if (i >= max || i >= nr)
-			break;
-		bpf_probe_read_kernel(&folio, sizeof(folio),
-				      (void *)fbatch + off + i * sizeof(void *));
-		fl_delete_kp(ctx, folio);
-	}
+	fl_delete_batch(ctx, fbatch, BPF_CORE_READ(fbatch, nr));
 	return 0;
 }
 
