@@ -399,6 +399,8 @@ if [ -n "${FL_GUEST_CHILD:-}" ]; then
 	done
 	for o in "${order[@]}"; do
 		read -r k id name mode <<<"$o"
+		# a run judged per filesystem has its outcome in its parts' rows
+		[ -n "${status["$k $id"]:-}" ] || continue
 		printf 'R|%s|%s|%s|%s|||%s|%s|%s\n' "$k" "$id" "${status["$k $id"]:-}" \
 			"${secs["$k $id"]:-}" "$name" "$mode" "${detail["$k $id"]:-}" >>"$FL_GUEST_CHILD"
 	done
