@@ -2,7 +2,7 @@
 # faultline's test runner: unit tests (cmocka binaries in build/tests/),
 # live tests (tests/live/*.sh, real BPF on real loop-mounted filesystems),
 # and the guest kernels (tests/guest/run.sh: Debian 6.1 and 6.12 under
-# QEMU, the bug zoo; started after the unit tests, alongside the rest);
+# QEMU, the bug zoo; started first, alongside the rest);
 # tests/dump/*.sh (post-mortem readers, no BPF) run after the unit tests.
 # `tests/run.sh unit|dump|live|guest` runs one part.  Prints one line per
 # test and a closing "N passed, N failed, N skipped" line.  Under CI=true a
@@ -30,6 +30,31 @@ result() {	# name status(0 pass, 77 skip, else fail) logfile
 	fi
 }
 
+# Guest kernels under QEMU, started first when everything runs (they are
+# the longest part): they wait on one vCPU in the guest's BPF verifier most
+# of the time, so the host tests take the other CPU
+# (FL_GUESTS_ALONGSIDE=0: guests after the host tests).
+guest_pid=
+run_guests() {
+	[ -x build/faultline-static ] || make -s build/faultline-static >/dev/null
+	FL_FAULTLINE=$PWD/build/faultline-static tests/guest/run.sh
+}
+if [ "$what" = all ] && [ "${FL_GUESTS_ALONGSIDE:-1}" != 0 ]; then
+	echo "guest kernels: started alongside the host tests (their lines follow them)"
+	run_guests >"$log_dir/guest" 2>&1 &
+	guest_pid=$!
+	# run.sh's own trap stops its guests
+	trap '[ -n "$guest_pid" ] && pkill -TERM -P "$guest_pid"; rm -rf "$log_dir"' EXIT
+fi
+
+# The host tests' tools (make test builds only the static binary first, for
+# the guests); `make test-unit` etc. have built them already.
+if [ "$what" = all ] && ! make -s test-tools >"$log_dir/build" 2>&1; then
+	tail -n 30 "$log_dir/build"
+	echo "FAIL build: make test-tools"
+	exit 1
+fi
+
 if [ "$what" = all ] || [ "$what" = unit ]; then
 	for t in build/tests/test_*; do
 		[ -x "$t" ] || continue
@@ -49,21 +74,6 @@ scripts() {	# part: tests/PART/test_*.sh, 15 minutes each at most (the guests ru
 	done
 }
 
-# Guest kernels under QEMU, started here when everything runs: they wait on
-# one vCPU in the guest's BPF verifier most of the time, so the host tests
-# take the other CPU (FL_GUESTS_ALONGSIDE=0: guests after the host tests).
-guest_pid=
-run_guests() {
-	[ -x build/faultline-static ] || make -s build/faultline-static >/dev/null
-	FL_FAULTLINE=$PWD/build/faultline-static tests/guest/run.sh
-}
-if [ "$what" = all ] && [ "${FL_GUESTS_ALONGSIDE:-1}" != 0 ]; then
-	echo "guest kernels: started alongside the host tests (their lines follow them)"
-	run_guests >"$log_dir/guest" 2>&1 &
-	guest_pid=$!
-	# run.sh's own trap stops its guests
-	trap '[ -n "$guest_pid" ] && pkill -TERM -P "$guest_pid"; rm -rf "$log_dir"' EXIT
-fi
 
 # Post-mortem readers without BPF: synthetic dumps, bad files, the fuzzer.
 if [ "$what" = all ] || [ "$what" = dump ]; then

@@ -3,7 +3,7 @@
 #
 #   kernels.sh [resolve] [ENTRY...]  newest release of each entry (default:
 #                                    $FL_GUEST_KERNELS, 6.1 6.12
-#                                    6.12-generic 6.12-rt)
+#                                    6.12-rt 6.12-generic)
 #   kernels.sh fetch     [ENTRY...]  download + extract into $FL_GUEST_CACHE
 #                                    (default build/guest/cache); prints
 #                                    "entry release dir" per kernel

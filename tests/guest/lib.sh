@@ -10,7 +10,7 @@
 #   FL_GUEST_BUILD   build/guest             work dirs and results
 #   FL_GUEST_CACHE   build/guest/cache       downloaded .debs and extracted kernels;
 #                                            point CI at a persistent directory
-#   FL_GUEST_KERNELS "6.1 6.12 6.12-generic 6.12-rt"
+#   FL_GUEST_KERNELS "6.1 6.12 6.12-rt 6.12-generic"
 #                                            the entries `run.sh` boots by default
 #   FL_GUEST_FLAVOR  cloud-amd64             Debian flavour of an entry without one
 #   FL_GUEST_KERNEL_6_1=<release>, FL_GUEST_KERNEL_6_12_RT=<release>, ...
@@ -26,7 +26,7 @@ FL_GUEST_FLAVOR=${FL_GUEST_FLAVOR:-cloud-amd64}
 # 6.1-generic and 6.1-rt are left out of the default (the time of a full run;
 # zonefs on 6.1 fails its own direct writes, see docs/rules.md): name them
 # with --kernel or here.
-FL_GUEST_KERNELS=${FL_GUEST_KERNELS:-${FL_GUEST_SERIES:-"6.1 6.12 6.12-generic 6.12-rt"}}
+FL_GUEST_KERNELS=${FL_GUEST_KERNELS:-${FL_GUEST_SERIES:-"6.1 6.12 6.12-rt 6.12-generic"}}
 FL_APT_LOCK=(-o DPkg::Lock::Timeout=600)
 # Host packages the harness needs (installed only when missing, via tests/deps.sh).
 FL_GUEST_DEBS="qemu-system-x86 busybox-static cpio xz-utils kmod jq xfsprogs e2fsprogs \

@@ -8,7 +8,7 @@
 #   --kernel    an entry SERIES[-FLAVOUR] (newest Debian build of each):
 #               6.1, 6.12 (cloud), 6.1-generic, 6.12-generic, 6.1-rt,
 #               6.12-rt; repeatable or comma-separated; default
-#               $FL_GUEST_KERNELS (6.1 6.12 6.12-generic 6.12-rt)
+#               $FL_GUEST_KERNELS (6.1 6.12 6.12-rt 6.12-generic)
 #   --scenario  tests/guest/scenarios/NAME.sh (repeatable or comma-separated;
 #               default all)
 #   --attach    only runs in this attach mode (auto, tp, fentry, kprobe, precise;
@@ -37,7 +37,7 @@
 #
 # Scenario interface (see scenarios/README): NAME.sh runs in the guest with
 # "# key: value" headers (attach, timeout, modules, guest-bins, host-files,
-# kernels, flavours, headers, allow-splat); NAME.host on the host defines
+# kernels, default-kernels, flavours, headers, allow-splat); NAME.host on the host defines
 # check() and optionally prepare().
 set -u
 . "$(dirname "$0")/lib.sh"
@@ -60,7 +60,11 @@ while [ $# -gt 0 ]; do
 	shift
 done
 [ ${#kernels[@]} = 0 ] || [[ " ${kernels[*]} " == *" all "* ]] && kernels=($FL_GUEST_KERNELS)
+# A scenario named here runs on every kernel it applies to; its
+# "default-kernels" line only keeps it out of the default run (systemd.sh).
+scen_named=1
 if [ ${#scenarios[@]} = 0 ] || [[ " ${scenarios[*]} " == *" all "* ]]; then
+	scen_named=
 	scenarios=()
 	for f in "$SCEN_DIR"/*.sh; do scenarios+=("$(basename "$f" .sh)"); done
 fi
@@ -170,6 +174,8 @@ run_kernel() {	# entry (6.12, 6.12-rt, ...)
 		# cloud): a new flavour boots only for what differs on it
 		kern=$(fl_scenario_meta "$f" kernels all)
 		[ "$kern" = all ] || [[ " $kern " == *" $series "* ]] || [[ " $kern " == *" $entry "* ]] || continue
+		kern=$(fl_scenario_meta "$f" default-kernels all)
+		[ "$kern" = all ] || [ -n "$scen_named" ] || [[ " $kern " == *" $series "* ]] || [[ " $kern " == *" $entry "* ]] || continue
 		flv=$(fl_scenario_meta "$f" flavours cloud)
 		[ "$flv" = all ] || [[ " $flv " == *" $flavour "* ]] || continue
 		# "attach-<flavour>" overrides "attach" on that flavour
@@ -346,7 +352,8 @@ declare -A boot_wall
 # in a file, are counted here.
 jobs=${FL_GUEST_JOBS:-2}
 if [ "$jobs" -gt 1 ] && [ ${#kernels[@]} -gt 1 ] && [ -z "${FL_GUEST_CHILD:-}" ]; then
-	args=(--scenario "$(IFS=,; echo "${scenarios[*]}")" --attach "$attach_filter")
+	args=(--attach "$attach_filter")
+	[ -z "$scen_named" ] || args+=(--scenario "$(IFS=,; echo "${scenarios[*]}")")
 	[ -n "$verbose" ] && args+=(-v)
 	mkdir -p "$FL_GUEST_BUILD/work"
 	start_kid() {	# index

@@ -22,7 +22,11 @@
 # the waits are as short as the checks allow (RestartSec=1s where a restart
 # is awaited or ruled out).
 #
+# What it checks is systemd's and faultline's user space, the same on 6.1
+# and 6.12, so `make test` runs it on one kernel (its time); name it to run
+# it on another: tests/guest/run.sh --kernel 6.1 --scenario systemd.
 # kernels: all
+# default-kernels: 6.12
 # timeout: 600
 # modules: loop
 # allow-splat: yes
