@@ -84,11 +84,18 @@ expect_flip() {	# offset bit want
 	cmp -s "$D" "$TMP/flip.fld" && fail "flip at $1 changed nothing"
 	expect "$TMP/flip.fld" "$3" "bit $2 flipped at offset $1"
 }
-# bit flips: every byte of the preamble, every 17th of the header, every
-# 29th of the records (a CRC32 catches every single-bit error)
+# bit flips: every byte of the preamble, every 17th of the header, and in
+# every record its first byte, its length, the word after, its middle and
+# its last byte (the CRC32); a CRC32 catches every single-bit error, so
+# more flips inside one record's payload would test the same path again
 for ((o = 0; o < 16; o++)); do expect_flip $o $((o % 8)) error; done
 for ((o = 16; o < hdr_end; o += 17)); do expect_flip $o $((o % 8)) error; done
-for ((o = hdr_end; o < size; o += 29)); do expect_flip $o $((o % 8)) partial; done
+for ((i = 1; i + 1 < ${#offs[@]}; i++)); do
+	o=${offs[$i]} next=${offs[$((i + 1))]}
+	for c in "$o" $((o + 4)) $((o + 8)) $(((o + next) / 2)) $((next - 1)); do
+		[ "$c" -lt "$next" ] && expect_flip "$c" $((c % 8)) partial
+	done
+done
 
 # wrong magic, future version, other byte order
 printf 'NOTADUMP' | dd of="$TMP/m.fld" bs=1 conv=notrunc status=none; cat "$D" | tail -c +9 >>"$TMP/m.fld"
