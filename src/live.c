@@ -686,7 +686,8 @@ int fl_live_run(const struct fl_live_opts *o)
 	}
 	fl_loader_counts(&l, slots, ri->lost_per_cpu);
 	if (o->precise)
-		ri->precise_skipped_known = !fl_loader_precise_skipped(&l, &ri->precise_skipped);
+		ri->precise_skipped_known = !fl_loader_precise_skipped(&l, &ri->precise_skipped,
+									&ri->precise_skipped_holds);
 	memcpy(eng->slots, slots, sizeof(slots));
 	/* after the counts: every slot counted has a name */
 	slots_changed = update_slots(ri, &l);
