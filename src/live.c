@@ -694,6 +694,9 @@ int fl_live_run(const struct fl_live_opts *o)
 	if (lc.rec) {
 		fl_dump_closing(lc.rec);
 		record_snapshot(&lc, ri, slots);
+		/* in the room kept for the end, as the final counts */
+		if (ri->precise_skipped_known)
+			fl_dump_precise(lc.rec, ri);
 		/* after the final counts, which must fit; a cut dump may lack it */
 		if (slots_changed)
 			fl_dump_slots(lc.rec, ri);
