@@ -45,6 +45,7 @@ enum fl_rec_type {
 	FL_REC_LO_CLASS,	/* struct fl_rec_lo_class: ... and acquisitions */
 	FL_REC_SLOTS,		/* JSON: the filesystems unfiltered runs gave slots to */
 	FL_REC_ATTACH,		/* JSON: attach table and protocols, after a module's hooks attached */
+	FL_REC_PRECISE,		/* struct fl_rec_precise: lock-hook runs the kernel skipped */
 	FL_REC_TYPE_MAX,
 };
 
@@ -91,6 +92,12 @@ struct fl_rec_settle {
 	uint64_t changes;	/* the sequences its inode's last traced change left */
 	uint32_t present;	/* that inode (not another at its address) had one */
 	uint32_t pad;
+};
+
+/* --locks=precise, at the end: fl_loader_precise_skipped's sums. */
+struct fl_rec_precise {
+	uint64_t skipped;	/* runs of the lock hooks the kernel skipped */
+	uint64_t holds;		/* of them, the acquisition and release hooks' */
 };
 
 #define FL_END_CUT	(1U << 0)	/* stopped at --max-size */
@@ -155,6 +162,8 @@ int fl_dump_attach(struct fl_dump_writer *w, const struct fl_run_info *ri);
 /* The kernel's symbols read again (a module loaded): stacks are named from @ks now. */
 void fl_dump_ksyms(struct fl_dump_writer *w, const struct fl_ksyms *ks);
 int fl_dump_settle(struct fl_dump_writer *w, uint64_t kaddr, bool present, uint64_t changes);
+/* --locks=precise: the skipped runs of the lock hooks (ri->precise_skipped*), at the end. */
+int fl_dump_precise(struct fl_dump_writer *w, const struct fl_run_info *ri);
 /* The run is over: the room kept for the closing records may be used. */
 void fl_dump_closing(struct fl_dump_writer *w);
 /* Writes what is buffered (no fsync): called about once a second. */

@@ -487,6 +487,16 @@ static int one_record(uint32_t type, const unsigned char *p, size_t len, struct 
 		return slots_rec(p, len, ri);
 	case FL_REC_ATTACH:
 		return attach_rec(p, len, ri);
+	case FL_REC_PRECISE: {
+		struct fl_rec_precise r;
+
+		if (!fixed_rec(&r, sizeof(r), p, len) || r.holds > r.skipped)
+			return -1;
+		ri->precise_skipped_known = true;
+		ri->precise_skipped = r.skipped;
+		ri->precise_skipped_holds = r.holds;
+		return 0;
+	}
 	case FL_REC_HEADER:
 		return -1;		/* only once, first */
 	default:

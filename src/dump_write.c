@@ -20,9 +20,10 @@
 #include "util.h"
 
 #define WBUF_SIZE	(1U << 20)
-/* what a final COUNTS plus END take (FL_MAX_DUMP_CPUS bounds the CPUs) */
-#define RESERVE(ncpus)	(2 * sizeof(struct fl_rec_hdr) + sizeof(struct fl_rec_counts) + \
-			 FL_MAX_SLOTS * FL_CNT_MAX * 8 + (ncpus) * 8 + sizeof(struct fl_rec_end))
+/* what a final COUNTS, PRECISE and END take (FL_MAX_DUMP_CPUS bounds the CPUs) */
+#define RESERVE(ncpus)	(3 * sizeof(struct fl_rec_hdr) + sizeof(struct fl_rec_counts) + \
+			 FL_MAX_SLOTS * FL_CNT_MAX * 8 + (ncpus) * 8 + \
+			 sizeof(struct fl_rec_precise) + sizeof(struct fl_rec_end))
 
 struct fl_dump_writer {
 	int fd;
@@ -412,6 +413,14 @@ int fl_dump_settle(struct fl_dump_writer *w, uint64_t kaddr, bool present, uint6
 	struct fl_rec_settle s = { .kaddr = kaddr, .changes = changes, .present = present };
 
 	return fl_dump_record(w, FL_REC_SETTLE, &s, sizeof(s), NULL, 0);
+}
+
+int fl_dump_precise(struct fl_dump_writer *w, const struct fl_run_info *ri)
+{
+	struct fl_rec_precise r = { .skipped = ri->precise_skipped,
+				    .holds = ri->precise_skipped_holds };
+
+	return fl_dump_record(w, FL_REC_PRECISE, &r, sizeof(r), NULL, 0);
 }
 
 bool fl_dump_stopped(const struct fl_dump_writer *w)

@@ -686,13 +686,17 @@ int fl_live_run(const struct fl_live_opts *o)
 	}
 	fl_loader_counts(&l, slots, ri->lost_per_cpu);
 	if (o->precise)
-		ri->precise_skipped_known = !fl_loader_precise_skipped(&l, &ri->precise_skipped);
+		ri->precise_skipped_known = !fl_loader_precise_skipped(&l, &ri->precise_skipped,
+									&ri->precise_skipped_holds);
 	memcpy(eng->slots, slots, sizeof(slots));
 	/* after the counts: every slot counted has a name */
 	slots_changed = update_slots(ri, &l);
 	if (lc.rec) {
 		fl_dump_closing(lc.rec);
 		record_snapshot(&lc, ri, slots);
+		/* in the room kept for the end, as the final counts */
+		if (ri->precise_skipped_known)
+			fl_dump_precise(lc.rec, ri);
 		/* after the final counts, which must fit; a cut dump may lack it */
 		if (slots_changed)
 			fl_dump_slots(lc.rec, ri);

@@ -192,6 +192,12 @@ enum {
 	RULE_TMPFS = 1 << 2,
 	/* Precise mode: a read acquisition a task's own record needs. */
 	RULE_READER = 1 << 3,
+	/*
+	 * Precise mode: records read grants for all tasks' read holds and
+	 * nothing else (no lock-order event): its skipped runs matter only
+	 * where those records decide (fl_report_precise_skips_relevant).
+	 */
+	RULE_GRANT = 1 << 4,
 };
 
 static const struct fl_prog_rule {
@@ -224,11 +230,12 @@ static const struct fl_prog_rule {
 	RULE(OBJ_LOCKS, PROG(locks, fl_lk_down_read_intr), .flags = RULE_READER),
 	RULE(OBJ_LOCKS, PROG(locks, fl_lk_down_read_trylock), .flags = RULE_READER),
 	RULE(OBJ_LOCKS, PROG(locks, fl_lk_downgrade), .flags = RULE_END | RULE_READER),
-	RULE(OBJ_LOCKS, PROG(locks, fl_lk_rd_slow_exit), .flags = RULE_END | RULE_ATOMIC),
-	RULE(OBJ_LOCKS, PROG(locks, fl_lk_rd_slow_enter), .flags = RULE_ATOMIC,
+	RULE(OBJ_LOCKS, PROG(locks, fl_lk_rd_slow_exit),
+	     .flags = RULE_END | RULE_ATOMIC | RULE_GRANT),
+	RULE(OBJ_LOCKS, PROG(locks, fl_lk_rd_slow_enter), .flags = RULE_ATOMIC | RULE_GRANT,
 	     .needs = PROG(locks, fl_lk_rd_slow_exit)),
-	RULE(OBJ_LOCKS, PROG(locks, fl_lk_wake_enter), .flags = RULE_ATOMIC),
-	RULE(OBJ_LOCKS, PROG(locks, fl_lk_wake_exit), .flags = RULE_ATOMIC),
+	RULE(OBJ_LOCKS, PROG(locks, fl_lk_wake_enter), .flags = RULE_ATOMIC | RULE_GRANT),
+	RULE(OBJ_LOCKS, PROG(locks, fl_lk_wake_exit), .flags = RULE_ATOMIC | RULE_GRANT),
 	RULE(OBJ_LOCKORDER, PROG(lockorder, fl_lo_xfs_iunlock), .flags = RULE_END),
 	RULE(OBJ_LOCKORDER, PROG(lockorder, fl_lo_xfs_ilock_demote), .flags = RULE_END),
 	RULE(OBJ_LOCKORDER, PROG(lockorder, fl_lo_jbd2_stats), .flags = RULE_END),
@@ -967,11 +974,11 @@ int fl_loader_self_cost(struct fl_loader *l, uint64_t *run_ns, uint64_t *runs)
 	return 0;
 }
 
-int fl_loader_precise_skipped(struct fl_loader *l, uint64_t *skipped)
+int fl_loader_precise_skipped(struct fl_loader *l, uint64_t *skipped, uint64_t *holds)
 {
 	struct bpf_program *prog;
 
-	*skipped = 0;
+	*skipped = *holds = 0;
 	if (!l->objs[OBJ_LOCKS])
 		return -1;
 	bpf_object__for_each_program(prog, l->objs[OBJ_LOCKS]) {
@@ -982,7 +989,13 @@ int fl_loader_precise_skipped(struct fl_loader *l, uint64_t *skipped)
 			continue;
 		if (bpf_obj_get_info_by_fd(bpf_program__fd(prog), &info, &len))
 			return -1;
+		if (!info.recursion_misses)
+			continue;
+		fl_debug("--locks=precise: %s: %llu runs skipped by the kernel",
+			 bpf_program__name(prog), (unsigned long long)info.recursion_misses);
 		*skipped += info.recursion_misses;
+		if (!(prog_flags(l->skels[OBJ_LOCKS], OBJ_LOCKS, prog) & RULE_GRANT))
+			*holds += info.recursion_misses;
 	}
 	return 0;
 }

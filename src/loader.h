@@ -113,10 +113,12 @@ bool fl_loader_extent_changes(void *l, uint64_t kaddr, const struct fl_inode_key
 int fl_loader_self_cost(struct fl_loader *l, uint64_t *run_ns, uint64_t *runs);
 /*
  * --locks=precise: runs of the lock hooks the kernel skipped (a program
- * busy on its CPU: bpf_prog_info.recursion_misses), summed.  0, or -1
- * when not loaded or not readable.
+ * busy on its CPU: bpf_prog_info.recursion_misses), summed: all of them
+ * in @skipped, those of the acquisition and release hooks (which also
+ * feed lock order; not the read grants') in @holds.  0, or -1 when not
+ * loaded or not readable.
  */
-int fl_loader_precise_skipped(struct fl_loader *l, uint64_t *skipped);
+int fl_loader_precise_skipped(struct fl_loader *l, uint64_t *skipped, uint64_t *holds);
 /* A map's fill: entries of max_entries (-1: arrays, ring buffer, task storage). */
 #define FL_MAX_MAP_FILL	64	/* room: the objects hold about 30 maps today */
 struct fl_map_fill {

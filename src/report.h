@@ -48,9 +48,13 @@ struct fl_run_info {
 	 * or are not (0): not 0, no record decided "not me" (loader.h)
 	 */
 	int bpf_preempt;
-	/* precise, live: runs of its hooks the kernel skipped, if known */
+	/*
+	 * precise: runs of its hooks the kernel skipped, if known (live, or a
+	 * dump that carries them); of them, the acquisitions' and releases'
+	 */
 	bool precise_skipped_known;
 	uint64_t precise_skipped;
+	uint64_t precise_skipped_holds;
 	bool lock_order;		/* --lock-order: the lock-order rule is checked */
 	const char *attach_mode;	/* --attach */
 	bool lock_words;		/* rw_semaphore words readable */
@@ -98,6 +102,8 @@ int fl_report_frames(const struct fl_run_info *ri, const struct fl_event *ev,
 uint64_t fl_report_lost(const struct fl_engine *e, const struct fl_run_info *ri);
 /* The verdict covers everything: the JSON's "complete", exit bit 4 unset. */
 bool fl_report_complete(const struct fl_engine *e, const struct fl_run_info *ri);
+/* Skipped runs of the lock hooks the verdict rests on (0: none, or not known). */
+uint64_t fl_report_precise_skips_relevant(const struct fl_run_info *ri);
 /* A watched filesystem (--dev/--path) whose counters all stayed zero. */
 bool fl_report_slot_silent(const struct fl_engine *e, const struct fl_run_info *ri, int slot);
 /* "exited with status 7", "killed by SIGKILL", ...: the command's fate. */

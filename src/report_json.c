@@ -341,6 +341,8 @@ int fl_report_json(const char *path, const struct fl_engine *e, const struct fl_
 	json_object_object_add(root, "bpf_preemptible", fl_report_bpf_preempt_json(ri));
 	json_object_object_add(root, "precise_hooks_skipped", ri->precise_skipped_known ?
 			       json_object_new_uint64(ri->precise_skipped) : NULL);
+	json_object_object_add(root, "precise_hooks_skipped_relevant", ri->precise_skipped_known ?
+			       json_object_new_uint64(fl_report_precise_skips_relevant(ri)) : NULL);
 	json_object_object_add(root, "duration_s", json_object_new_double(ri->duration_s));
 	json_object_object_add(root, "counts", counts_obj(&total));
 	for (int i = 0; i < ri->ncpus; i++)

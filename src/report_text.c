@@ -47,13 +47,30 @@ uint64_t fl_report_lost(const struct fl_engine *e, const struct fl_run_info *ri)
 }
 
 /*
- * Incomplete: events were lost, the input was cut, or a bounded BPF table
- * was full where that hides findings (invalidations not followed).
+ * A skipped run of a lock hook leaves a record missing (an acquisition)
+ * or stale (a release).  The records decide lock states only where BPF
+ * programs are not preemptible (the loader's fl_cfg.precise_all: there
+ * every skip counts, the read grants' too); elsewhere only the
+ * acquisitions and releases matter, and only when they feed lock order.
+ */
+uint64_t fl_report_precise_skips_relevant(const struct fl_run_info *ri)
+{
+	if (!ri->precise_skipped_known)
+		return 0;
+	if (ri->bpf_preempt == 0)
+		return ri->precise_skipped;
+	return ri->lock_order ? ri->precise_skipped_holds : 0;
+}
+
+/*
+ * Incomplete: events were lost, the input was cut, a bounded BPF table
+ * was full where that hides findings (invalidations not followed), or
+ * the kernel skipped lock hooks whose records the verdict rests on.
  */
 bool fl_report_complete(const struct fl_engine *e, const struct fl_run_info *ri)
 {
 	return !fl_report_lost(e, ri) && !ri->partial &&
-	       !fl_engine_total_of(e, FL_CNT_INVAL_FULL);
+	       !fl_engine_total_of(e, FL_CNT_INVAL_FULL) && !fl_report_precise_skips_relevant(ri);
 }
 
 const char *fl_signal_name(int sig, char *buf, size_t len)
@@ -443,14 +460,38 @@ static void print_unknown(FILE *out, const struct fl_run_info *ri, const struct 
 		fl_report_unknown_remedy(ri));
 }
 
-/* Precise tracking's hooks the kernel skipped: its records may lack them. */
+/*
+ * Precise tracking's hooks the kernel skipped: loud when a verdict rested
+ * on their records, a note when none did.
+ */
 static void print_precise_skipped(FILE *out, const struct fl_run_info *ri)
 {
+	uint64_t relevant = fl_report_precise_skips_relevant(ri);
+
 	if (!ri->precise_skipped_known || !ri->precise_skipped)
 		return;
-	fprintf(out, "precise: %" PRIu64 " runs of the lock hooks skipped by the kernel "
-		"(recursion_misses: busy on their CPU); precise tracking's records may be "
-		"incomplete\n", ri->precise_skipped);
+	if (!relevant) {
+		fprintf(out, "precise: %" PRIu64 " runs of the lock hooks skipped by the kernel "
+			"(recursion_misses: busy on their CPU); no verdict rests on them: no record "
+			"decides a lock state where %s%s\n", ri->precise_skipped,
+			ri->bpf_preempt > 0 ? "BPF programs are preemptible" :
+			"faultline cannot tell whether BPF programs are preemptible",
+			ri->lock_order ? ", and only the read grants' hooks were skipped, which "
+			"feed no lock order" : "");
+		return;
+	}
+	fprintf(out, "PRECISE HOOKS SKIPPED: %" PRIu64 " runs of the lock hooks skipped by the "
+		"kernel (recursion_misses: busy on their CPU)", ri->precise_skipped);
+	if (relevant != ri->precise_skipped)
+		fprintf(out, ", %" PRIu64 " of them acquisitions or releases", relevant);
+	fprintf(out, "\n  a skipped acquisition or release leaves a lock record missing or stale, "
+		"and ");
+	if (ri->bpf_preempt)
+		fprintf(out, "lock order rests on them: an order may be missing or false");
+	else
+		fprintf(out, "the records decided lock states%s: a report or a clean check may "
+			"rest on a wrong record", ri->lock_order ? " and lock order" : "");
+	fprintf(out, ": the run is incomplete\n");
 }
 
 /* One row per filesystem, named or not; the rest (unfiltered) in "other". */

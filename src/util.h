@@ -17,7 +17,7 @@
 #define FL_EXIT_CLEAN		0	/* no violation, complete, command exited 0 */
 #define FL_EXIT_VIOLATIONS	1
 #define FL_EXIT_ENV		2	/* usage, environment, load, output error */
-#define FL_EXIT_INCOMPLETE	4	/* events lost, input partial: "complete": false */
+#define FL_EXIT_INCOMPLETE	4	/* "complete": false (fl_report_complete) */
 #define FL_EXIT_CMD_FAILED	8	/* the traced command exited nonzero or was killed */
 
 extern int fl_verbose;

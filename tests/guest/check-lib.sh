@@ -25,6 +25,22 @@ assert_json() {	# file expr message
 	}
 }
 
+# --locks=precise: the lock-hook runs the kernel skipped, per JSON report
+# of the run (precise_hooks_skipped; in parentheses the part the verdict
+# rests on, which makes it incomplete).  Shown, not judged: the exit
+# status and "complete" the scenario checks already carry it.
+fl_precise_skips_note() {
+	local j n out=
+	for j in "$FL_RESULT"/*.json; do
+		[ -f "$j" ] || continue
+		n=$(jq -r 'select(type == "object" and has("precise_hooks_skipped")) |
+			"\(.precise_hooks_skipped) (\(.precise_hooks_skipped_relevant))"' "$j" 2>/dev/null)
+		[ -n "$n" ] && out+=" ${j##*/}: $n"
+	done
+	[ -n "$out" ] && note "precise hooks skipped:$out"
+	return 0
+}
+
 # The gist of a faultline stderr: its own messages, and from each BPF
 # verifier log the program name and the last lines before its end (the
 # full log stays in the file).

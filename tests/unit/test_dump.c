@@ -363,6 +363,53 @@ static void test_bpf_preempt(void **state)
 	}
 }
 
+/*
+ * Precise tracking's skipped hook runs travel in a PRECISE record at the
+ * end: `faultline report` judges completeness as the live run did.  A
+ * dump without one says nothing about them; a record whose holds exceed
+ * its total is damage (the dump reads as partial).
+ */
+static void test_precise_skipped(void **state)
+{
+	static const struct { bool write; uint64_t all, holds; bool known, complete; } cases[] = {
+		{ false, 0, 0, false, true }, { true, 7, 5, true, true }, { true, 0, 0, true, true },
+		{ true, 3, 4, false, false },
+	};
+	struct fl_ksyms ks = { .syms = syms, .n = 2 };
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct fl_run_info ri = { .kernel = "test", .locks = "precise",
+					  .attach_mode = "auto", .ncpus = 2,
+					  .precise_skipped_known = true,
+					  .precise_skipped = cases[i].all,
+					  .precise_skipped_holds = cases[i].holds };
+		struct fl_dump_meta dm = { 0 };
+		struct fl_dump_writer *w;
+		struct fl_dump_meta_in m;
+		struct fl_engine *e;
+
+		snprintf(path, sizeof(path), "/tmp/fl-test-dump.XXXXXX");
+		close(mkstemp(path));
+		w = fl_dump_create(path, 0);
+		assert_non_null(w);
+		assert_int_equal(fl_dump_start(w, &ri, &dm, &ks), 0);
+		fl_dump_closing(w);
+		if (cases[i].write)
+			assert_int_equal(fl_dump_precise(w, &ri), 0);
+		assert_int_equal(fl_dump_close(w, 1.0), 0);
+		assert_int_equal(read_dump(NULL, 0, &m, &ri, &e), 0);
+		assert_int_equal(m.complete, cases[i].complete);
+		assert_int_equal(ri.precise_skipped_known, cases[i].known);
+		if (cases[i].known) {
+			assert_int_equal(ri.precise_skipped, cases[i].all);
+			assert_int_equal(ri.precise_skipped_holds, cases[i].holds);
+		}
+		done(&m, &ri, e);
+		unlink(path);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -372,6 +419,7 @@ int main(void)
 		cmocka_unit_test(test_settle_in_order),
 		cmocka_unit_test(test_late_module),
 		cmocka_unit_test(test_bpf_preempt),
+		cmocka_unit_test(test_precise_skipped),
 	};
 
 	make_events();

@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "engine.h"
+#include "exit.h"
 #include "import_tracedat.h"
 #include "report.h"
 #include "rules.h"
@@ -368,34 +369,130 @@ static void test_preempt_unknown(void **state)
 	run_free(e, ri);
 }
 
-/* Hook runs the kernel skipped (recursion_misses): said when there were any. */
+/* @path of the JSON report, as an integer; -1 if null. */
+static int64_t json_int_at(const struct fl_engine *e, const struct fl_run_info *ri,
+			   const char *key)
+{
+	json_object *root = render_json(e, ri), *v;
+	int64_t n;
+
+	assert_true(json_object_object_get_ex(root, key, &v));
+	n = v ? json_object_get_int64(v) : -1;
+	json_object_put(root);
+	return n;
+}
+
+static bool json_complete(const struct fl_engine *e, const struct fl_run_info *ri)
+{
+	json_object *root = render_json(e, ri), *v;
+	bool b;
+
+	assert_true(json_object_object_get_ex(root, "complete", &v));
+	b = json_object_get_boolean(v);
+	json_object_put(root);
+	return b;
+}
+
+/*
+ * Hook runs the kernel skipped (recursion_misses).  A skipped acquisition
+ * or release leaves a lock record missing or stale: where the records
+ * decide lock states (BPF not preemptible) every skip makes the verdict
+ * incomplete (text, JSON, exit bit 4); where they decide nothing only the
+ * acquisitions' and releases' skips do, and only with --lock-order, which
+ * they feed.  Otherwise a note.
+ */
 static void test_precise_skipped(void **state)
 {
+	static const char loud[] = "\nPRECISE HOOKS SKIPPED: 7 runs of the lock hooks skipped by "
+				   "the kernel (recursion_misses: busy on their CPU)";
 	struct fl_engine *e = fl_engine_new(NULL, NULL);
 	struct fl_run_info *ri = run_info();
-	json_object *root, *v;
 	char *text;
 
 	(void)state;
 	ri->locks = "precise";
-	root = render_json(e, ri);
-	assert_true(json_object_object_get_ex(root, "precise_hooks_skipped", &v));
-	assert_null(v);		/* not read: a dump, or not precise */
-	json_object_put(root);
+	/* not read (a dump without them, or not precise): nothing said */
+	assert_int_equal(json_int_at(e, ri, "precise_hooks_skipped"), -1);
+	assert_int_equal(json_int_at(e, ri, "precise_hooks_skipped_relevant"), -1);
+	ri->precise_skipped = 7;
+	assert_true(fl_report_complete(e, ri));
+	ri->precise_skipped = 0;
+
+	/* read, none skipped: complete, silent */
 	ri->precise_skipped_known = true;
 	text = render(e, ri);
 	assert_null(strstr(text, "skipped by the kernel"));
 	free(text);
+	assert_true(fl_report_complete(e, ri));
+	assert_int_equal(json_int_at(e, ri, "precise_hooks_skipped"), 0);
+
+	/* BPF not preemptible: the records decided, every skip counts */
+	ri->bpf_preempt = 0;
 	ri->precise_skipped = 7;
+	ri->precise_skipped_holds = 5;
+	text = render(e, ri);
+	assert_non_null(strstr(text, loud));
+	assert_non_null(strstr(text, "(recursion_misses: busy on their CPU)\n  a skipped "
+				     "acquisition or release leaves a lock record missing or "
+				     "stale, and the records decided lock states: a report or a "
+				     "clean check may rest on a wrong record: the run is "
+				     "incomplete\n"));
+	assert_non_null(strstr(text, "in an INCOMPLETE verdict"));
+	free(text);
+	assert_int_equal(fl_report_precise_skips_relevant(ri), 7);
+	assert_false(fl_report_complete(e, ri));
+	assert_false(json_complete(e, ri));
+	assert_int_equal(fl_exit_status(e, ri), FL_EXIT_INCOMPLETE);
+	assert_int_equal(json_int_at(e, ri, "precise_hooks_skipped"), 7);
+	assert_int_equal(json_int_at(e, ri, "precise_hooks_skipped_relevant"), 7);
+	/* only read grants skipped: they fed the records that decided */
+	ri->precise_skipped_holds = 0;
+	assert_false(fl_report_complete(e, ri));
+	ri->lock_order = true;
+	text = render(e, ri);
+	assert_non_null(strstr(text, "the records decided lock states and lock order: "));
+	free(text);
+	ri->lock_order = false;
+
+	/* BPF preemptible: no record decided a lock state */
+	ri->bpf_preempt = 1;
+	ri->precise_skipped_holds = 5;
 	text = render(e, ri);
 	assert_non_null(strstr(text, "\nprecise: 7 runs of the lock hooks skipped by the kernel "
-				     "(recursion_misses: busy on their CPU); precise tracking's "
-				     "records may be incomplete\n"));
+				     "(recursion_misses: busy on their CPU); no verdict rests on "
+				     "them: no record decides a lock state where BPF programs are "
+				     "preemptible\n"));
+	assert_null(strstr(text, "INCOMPLETE"));
 	free(text);
-	root = render_json(e, ri);
-	assert_true(json_object_object_get_ex(root, "precise_hooks_skipped", &v));
-	assert_int_equal(json_object_get_int64(v), 7);
-	json_object_put(root);
+	assert_true(fl_report_complete(e, ri));
+	assert_int_equal(fl_exit_status(e, ri), FL_EXIT_CLEAN);
+	assert_int_equal(json_int_at(e, ri, "precise_hooks_skipped_relevant"), 0);
+	ri->bpf_preempt = -1;
+	text = render(e, ri);
+	assert_non_null(strstr(text, "where faultline cannot tell whether BPF programs are "
+				     "preemptible\n"));
+	free(text);
+	assert_true(fl_report_complete(e, ri));
+
+	/* ... but with --lock-order the acquisitions and releases fed it */
+	ri->lock_order = true;
+	text = render(e, ri);
+	assert_non_null(strstr(text, loud));
+	assert_non_null(strstr(text, "busy on their CPU), 5 of them acquisitions or releases\n"
+				     "  a skipped acquisition or release leaves a lock record "
+				     "missing or stale, and lock order rests on them: an order may "
+				     "be missing or false: the run is incomplete\n"));
+	free(text);
+	assert_false(fl_report_complete(e, ri));
+	assert_int_equal(fl_exit_status(e, ri), FL_EXIT_INCOMPLETE);
+	assert_int_equal(json_int_at(e, ri, "precise_hooks_skipped_relevant"), 5);
+	/* the read grants' hooks feed no lock order */
+	ri->precise_skipped_holds = 0;
+	text = render(e, ri);
+	assert_non_null(strstr(text, "preemptible, and only the read grants' hooks were "
+				     "skipped, which feed no lock order\n"));
+	free(text);
+	assert_true(fl_report_complete(e, ri));
 	run_free(e, ri);
 }
 
