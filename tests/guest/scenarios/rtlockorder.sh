@@ -24,10 +24,9 @@ SECS=${FL_LOAD_SECS:-5}
 for fs in xfs ext4; do
 	m=/mnt/lo-$fs img=/tmp/lo-$fs.img
 	mkdir -p "$m"
-	truncate -s 256M "$img"
 	case $fs in
-	xfs) mkfs.xfs -q -f "$img" ;;
-	ext4) mkfs.ext4 -q -F "$img" ;;
+	xfs) truncate -s 512M "$img" && mkfs.xfs -q -f "$img" ;;	# 300 MB at least
+	ext4) truncate -s 256M "$img" && mkfs.ext4 -q -F "$img" ;;
 	esac && mount -o loop "$img" "$m" || { echo "cannot make $fs"; exit 10; }
 	mkdir -p "$m/s"
 done
