@@ -15,7 +15,7 @@
 #define ZOO_IOC_LO_MM_DOC _IO('z', 3)	/* mmap_lock, then invalidate_lock */
 #define ZOO_IOC_LO_MM_INV _IO('z', 4)	/* inverted when bugs=lo, else documented */
 /* arg: an fd open for writing on another filesystem; a page written there */
-#define ZOO_IOC_LO_OTHER _IO('z', 5)	/* under mmap_lock when bugs=lo */
+#define ZOO_IOC_LO_OTHER _IO('z', 0x10)	/* under mmap_lock when bugs=lo */
 
 long zoo_lockorder_ioctl(struct file *file, unsigned int cmd, unsigned long arg, bool bug);
 

@@ -712,7 +712,7 @@ static void run_002w(const char *path)
 #define ZOO_IOC_LO_INV	_IO('z', 2)
 #define ZOO_IOC_LO_MM_DOC _IO('z', 3)
 #define ZOO_IOC_LO_MM_INV _IO('z', 4)
-#define ZOO_IOC_LO_OTHER _IO('z', 5)
+#define ZOO_IOC_LO_OTHER _IO('z', 0x10)
 
 static void run_lo(const char *path)
 {

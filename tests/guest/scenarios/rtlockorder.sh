@@ -52,7 +52,7 @@ cat >load.sh <<EOS
 for fs in xfs ext4; do
 	stress-ng --mmap 2 --mmap-file --mmap-bytes 16M \\
 		--fallocate 1 --fallocate-bytes 32M --fpunch 1 --rename 1 \\
-		--copy-file 1 --copy-file-bytes 64M --msync 1 \\
+		--copy-file 1 --copy-file-bytes 128M --msync 1 \\
 		--readahead 1 --readahead-bytes 16M --temp-path /mnt/lo-\$fs/s -t $SECS --quiet
 	echo \$? >"$PWD/\$fs-stress.wrc"
 done
