@@ -296,8 +296,13 @@ json_object *fl_report_lo_json(const struct fl_engine *e, const struct fl_run_in
 	}
 	json_object_object_add(o, "acquisitions", json_object_new_uint64(lo->acquisitions));
 	json_object_object_add(o, "releases", json_object_new_uint64(lo->releases));
-	json_object_object_add(o, "precise_hooks",
-			       json_object_new_boolean(fl_report_lo_precise_hooks(ri, &why)));
+	if (fl_report_lo_checked(e, ri)) {
+		json_object_object_add(o, "precise_hooks", json_object_new_boolean(
+			fl_report_lo_precise_hooks(ri, &why)));
+	} else {
+		why = "lock order not checked (no --lock-order)";
+		json_object_object_add(o, "precise_hooks", json_object_new_boolean(false));
+	}
 	json_object_object_add(o, "precise_hooks_why", why ? json_object_new_string(why) : NULL);
 	json_object_object_add(o, "classes", classes);
 	json_object_object_add(o, "edges", edges);

@@ -426,6 +426,12 @@ static void test_preempt_lock_order(void **state)
 	assert_null(strstr(text, line));
 	free(text);
 	lo_precise_says(e, ri, false, "--locks=precise not given");
+	/* no lock order at all: nothing was fed, whatever the evidence */
+	e->lo->acquisitions = 0;
+	ri->lock_order = false;
+	ri->locks = "precise";
+	ri->bpf_preempt = 0;
+	lo_precise_says(e, ri, false, "lock order not checked");
 	run_free(e, ri);
 }
 
