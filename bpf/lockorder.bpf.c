@@ -10,7 +10,8 @@
  * xfs_ilock and xfs_ilock_nowait trace on entry, before the lock is
  * taken: the order is known, success is not.  xfs_ilock always succeeds;
  * a _nowait is kept as an attempt that the task's next acquisition
- * settles from the lock word (lockorder.bpf.h).  In precise mode the locks
+ * settles from the lock word (lockorder.bpf.h).  In precise mode (where
+ * BPF programs are not preemptible: fl_lo_precise) the locks
  * object sees i_rwsem and invalidate_lock itself (after they are taken),
  * so only ILOCK comes from here; when one call takes ILOCK after either
  * rw_semaphore, its entry tracepoint would put ILOCK first, so it waits
@@ -96,7 +97,7 @@ static __always_inline void xfs_locks(void *ctx, __u16 type, struct xfs_inode *i
 {
 	struct inode *inode;
 	__u64 io, mmap, il, ts;
-	bool precise = fl_cfg.precise, followed;
+	bool precise = fl_lo_precise(), followed;
 	umode_t mode;
 	__u32 slot;
 

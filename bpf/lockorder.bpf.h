@@ -59,6 +59,23 @@ static __always_inline bool fl_lo_mine(__u8 state, bool precise)
 	return state == FL_LOCK_EXCL_ME || (precise && state == FL_LOCK_SHARED_ME);
 }
 
+/*
+ * Does precise tracking feed lock order?  Its rw_semaphore hooks (fentry,
+ * locks.bpf.c) are records like any other: where the kernel preempts BPF
+ * programs it skips a hook that another task is inside on the same CPU, so
+ * a skipped release would leave a hold that is gone (every later
+ * acquisition would order under it: a false edge) and a skipped
+ * acquisition an edge missed.  There (fl_cfg.precise_all 0, as for the
+ * page-cache rules: fl_lockword.bpf.h) lock order is what it is without
+ * --locks=precise: tracepoints, which run with preemption off, and
+ * exclusive holds proven by the lock word; no record vouches for a shared
+ * hold either.
+ */
+static __always_inline bool fl_lo_precise(void)
+{
+	return fl_cfg.precise_all;
+}
+
 static __always_inline struct fl_lo_task *fl_lo_task_get(bool create)
 {
 	return bpf_task_storage_get(&fl_lo_tasks, bpf_get_current_task_btf(), NULL,
@@ -132,7 +149,7 @@ static __always_inline struct fl_event *fl_lo_new(__u16 type, __u8 kind, __u32 s
 	e->op = kind;
 	e->kaddr = kaddr;
 	e->aux = mode;
-	if (fl_cfg.precise)
+	if (fl_lo_precise())
 		e->flags |= FL_F_PRECISE;
 	return e;
 }
@@ -252,7 +269,7 @@ static __always_inline void fl_lo_count_class(struct fl_lo_op *op, bool nested)
  */
 __noinline int fl_lo_walk(struct fl_lo_task *t, struct fl_lo_op *op, int what)
 {
-	bool precise = fl_cfg.precise;
+	bool precise = fl_lo_precise();
 	__u64 inode;
 	int found = 0;
 
@@ -492,7 +509,7 @@ static __always_inline void fl_lo_unmatched(struct fl_lo_op *op)
 	__u32 zero = 0;
 	__u64 *armed = bpf_map_lookup_elem(&fl_armed, &zero);
 
-	if (!fl_cfg.precise && op->magic == 0x58465342 &&	/* XFS_SB_MAGIC */
+	if (!fl_lo_precise() && op->magic == 0x58465342 &&	/* XFS_SB_MAGIC */
 	    (op->kind == FL_LK_I_RWSEM || op->kind == FL_LK_INVAL)) {
 		fl_count(op->slot, FL_CNT_LO_VFS);
 		return;

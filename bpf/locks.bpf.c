@@ -43,7 +43,10 @@ static __always_inline bool fl_sem_watched(struct rw_semaphore *sem, struct inod
 	return false;
 }
 
-/* Lock order (--lock-order): the same acquisitions and releases, as events. */
+/*
+ * Lock order (--lock-order): the same acquisitions and releases, as events,
+ * where no run of these hooks is ever skipped (fl_lo_precise).
+ */
 static __always_inline void fl_lo_send(void *ctx, __u16 type, struct rw_semaphore *sem,
 				       struct inode *inode, __u8 kind, __u32 slot, __u32 mode)
 {
@@ -52,7 +55,7 @@ static __always_inline void fl_lo_send(void *ctx, __u16 type, struct rw_semaphor
 		.inode = inode, .irw = FL_LOCK_NA, .inval = FL_LOCK_NA,
 	};
 
-	if (!fl_cfg.lock_order)
+	if (!fl_cfg.lock_order || !fl_lo_precise())
 		return;
 	op.magic = BPF_CORE_READ(inode, i_sb, s_magic);
 	fl_lo_op(ctx, type, &op, true);
@@ -70,7 +73,7 @@ static __always_inline void fl_lo_deferred(void *ctx, struct rw_semaphore *sem)
 		.magic = 0x58465342,	/* XFS_SB_MAGIC */
 	};
 
-	if (!fl_cfg.lock_order)
+	if (!fl_cfg.lock_order || !fl_lo_precise())
 		return;
 	t = fl_lo_task_get(false);
 	if (!t || t->defer_after != (__u64)sem)
@@ -153,7 +156,7 @@ static __always_inline void fl_released(void *ctx, struct rw_semaphore *sem, boo
 	__u8 kind;
 
 	/* every release of a watched lock, also of holds taken before attach */
-	if (fl_cfg.lock_order && fl_sem_watched(sem, &inode, &kind, &slot))
+	if (fl_cfg.lock_order && fl_lo_precise() && fl_sem_watched(sem, &inode, &kind, &slot))
 		fl_lo_send(ctx, FL_EV_LOCK_REL, sem, inode, kind, slot, 0);
 	k.pid = (__u32)bpf_get_current_pid_tgid();
 	h = bpf_map_lookup_elem(&fl_held, &k);

@@ -710,9 +710,12 @@ static void precise_own(struct fl_loader *l)
 	if (l->bpf_preempt)
 		fl_warn("--locks=precise: %s, so a skipped hook could make the records "
 			"lie: no record decides here, only the lock word does "
-			"(readers' holds are counted unknown)",
+			"(readers' holds are counted unknown)%s",
 			l->bpf_preempt > 0 ? "BPF programs are preemptible on this kernel" :
-					     "cannot tell whether BPF programs are preemptible");
+					     "cannot tell whether BPF programs are preemptible",
+			l->opts.lock_order ? "; lock order takes nothing from the hooks either "
+					     "(tracepoints and lock words, as without "
+					     "--locks=precise)" : "");
 	else if (l->own_why[0])
 		fl_warn("--locks=precise: a task's own record does not decide here (%s); "
 			"the lock word and all tasks' records do", l->own_why);

@@ -133,7 +133,8 @@ static const struct lo_gap *not_followed(const struct fl_engine *e, int *n)
 		fl_engine_total_of(e, FL_CNT_LO_UNMATCHED_LATE) };
 	gaps[k++] = (struct lo_gap){ "vfs_taken",
 		"xfs IOLOCK/MMAPLOCK let go by xfs but taken through the VFS (reflink, "
-		"dedupe): no tracepoint shows it, --locks=precise does",
+		"dedupe): no tracepoint shows it, --locks=precise does (where BPF programs "
+		"are not preemptible)",
 		fl_engine_total_of(e, FL_CNT_LO_VFS) };
 	gaps[k++] = (struct lo_gap){ "unsent_releases",
 		"releases of holds BPF never sent: a bug",
@@ -160,10 +161,31 @@ static const struct lo_gap *not_followed(const struct fl_engine *e, int *n)
 	return gaps;
 }
 
-void fl_report_lo_summary(FILE *out, const struct fl_engine *e)
+bool fl_report_lo_precise_hooks(const struct fl_run_info *ri, const char **why)
+{
+	*why = NULL;
+	if (!ri->locks || strcmp(ri->locks, "precise")) {
+		*why = "--locks=precise not given";
+		return false;
+	}
+	if (ri->bpf_preempt > 0)
+		*why = "BPF programs are preemptible on this kernel: a run of a lock hook the "
+		       "kernel skipped (busy on its CPU with a task preempted inside it) would "
+		       "leave a hold that is gone, or miss one; lock order came from "
+		       "tracepoints and lock words, as without --locks=precise";
+	else if (ri->bpf_preempt < 0)
+		*why = "faultline cannot tell whether BPF programs are preemptible on this "
+		       "kernel: a run of a lock hook the kernel skipped would leave a hold that "
+		       "is gone, or miss one; lock order came from tracepoints and lock words, "
+		       "as without --locks=precise";
+	return !*why;
+}
+
+void fl_report_lo_summary(FILE *out, const struct fl_engine *e, const struct fl_run_info *ri)
 {
 	const struct fl_lo_graph *lo = e->lo;
 	const struct lo_gap *nf;
+	const char *why;
 	int blocking = 0, n;
 
 	if (!lo->acquisitions && !lo->releases && !lo->syncs)
@@ -182,6 +204,9 @@ void fl_report_lo_summary(FILE *out, const struct fl_engine *e)
 			lo->edges[i].blocking ? "" : " (trylock only)",
 			lo->edges[i].inverted ? " INVERTED" : "");
 	}
+	/* --locks=precise that could not feed lock order: said, not assumed */
+	if (!fl_report_lo_precise_hooks(ri, &why) && ri->locks && !strcmp(ri->locks, "precise"))
+		fprintf(out, "  precise tracking does not feed lock order here: %s\n", why);
 	nf = not_followed(e, &n);
 	for (int i = 0; i < n; i++)
 		if (nf[i].n)
@@ -246,6 +271,7 @@ json_object *fl_report_lo_json(const struct fl_engine *e, const struct fl_run_in
 	json_object *classes = json_object_new_array();
 	json_object *nf = json_object_new_object();
 	const struct lo_gap *gaps;
+	const char *why;
 	int ngaps;
 
 	for (int i = 0; i < lo->ncls; i++) {
@@ -270,6 +296,14 @@ json_object *fl_report_lo_json(const struct fl_engine *e, const struct fl_run_in
 	}
 	json_object_object_add(o, "acquisitions", json_object_new_uint64(lo->acquisitions));
 	json_object_object_add(o, "releases", json_object_new_uint64(lo->releases));
+	if (fl_report_lo_checked(e, ri)) {
+		json_object_object_add(o, "precise_hooks", json_object_new_boolean(
+			fl_report_lo_precise_hooks(ri, &why)));
+	} else {
+		why = "lock order not checked (no --lock-order)";
+		json_object_object_add(o, "precise_hooks", json_object_new_boolean(false));
+	}
+	json_object_object_add(o, "precise_hooks_why", why ? json_object_new_string(why) : NULL);
 	json_object_object_add(o, "classes", classes);
 	json_object_object_add(o, "edges", edges);
 	json_object_object_add(o, "cycles", cycles);

@@ -17,7 +17,13 @@ bool fl_report_lo_checked(const struct fl_engine *e, const struct fl_run_info *r
 void fl_report_lo_violation(FILE *out, const struct fl_engine *e, const struct fl_run_info *ri,
 			    const struct fl_violation *v, size_t idx);
 /* The edges seen and what could not be followed (nothing if no lock events). */
-void fl_report_lo_summary(FILE *out, const struct fl_engine *e);
+void fl_report_lo_summary(FILE *out, const struct fl_engine *e, const struct fl_run_info *ri);
+/*
+ * Did precise tracking's rw_semaphore hooks feed lock order?  Only with
+ * --locks=precise where BPF programs are not preemptible (the loader's
+ * fl_config.precise_all).  *why: the reason when not.
+ */
+bool fl_report_lo_precise_hooks(const struct fl_run_info *ri, const char **why);
 
 /* Symbolised frames as a JSON array (report_json.c). */
 json_object *fl_report_stack_json(const struct fl_run_info *ri, const struct fl_event *ev);

@@ -635,7 +635,7 @@ void fl_report_text(FILE *out, const struct fl_engine *e, const struct fl_run_in
 			"overlapped the map's life only in part: not judged)\n",
 			e->stale_window.across, e->stale_window.revalidated,
 			e->stale_window.undecided);
-	fl_report_lo_summary(out, e);
+	fl_report_lo_summary(out, e, ri);
 	print_command(out, &ri->cmd);
 	fprintf(out, "violations: %zu distinct", e->nviol);
 	if (e->viol_dropped)

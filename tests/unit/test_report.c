@@ -369,6 +369,75 @@ static void test_preempt_unknown(void **state)
 	run_free(e, ri);
 }
 
+/* lock_order.precise_hooks and its reason, in the JSON of one run info. */
+static void lo_precise_says(const struct fl_engine *e, const struct fl_run_info *ri,
+			    bool fed, const char *why)
+{
+	json_object *root = render_json(e, ri), *lo, *v;
+
+	assert_true(json_object_object_get_ex(root, "lock_order", &lo));
+	assert_true(json_object_object_get_ex(lo, "precise_hooks", &v));
+	assert_int_equal(json_object_get_boolean(v), fed);
+	assert_true(json_object_object_get_ex(lo, "precise_hooks_why", &v));
+	if (why)
+		assert_non_null(strstr(json_object_get_string(v), why));
+	else
+		assert_null(v);
+	json_object_put(root);
+}
+
+/*
+ * --lock-order with --locks=precise where BPF programs are preemptible:
+ * the hooks' records fed no lock order (BPF leaves them out), and the
+ * text and the JSON say so; where they are not, nothing is said.
+ */
+static void test_preempt_lock_order(void **state)
+{
+	const char *line = "\n  precise tracking does not feed lock order here: ";
+	struct fl_engine *e = fl_engine_new(NULL, NULL);
+	struct fl_run_info *ri = run_info();
+	char *text;
+
+	(void)state;
+	e->lo->acquisitions = 10;
+	ri->lock_order = true;
+	ri->locks = "precise";
+	ri->bpf_preempt = 1;
+	text = render(e, ri);
+	assert_non_null(strstr(text, "\n  precise tracking does not feed lock order here: BPF "
+				     "programs are preemptible on this kernel: a run of a lock hook "
+				     "the kernel skipped"));
+	free(text);
+	lo_precise_says(e, ri, false, "BPF programs are preemptible on this kernel");
+	ri->bpf_preempt = -1;
+	text = render(e, ri);
+	assert_non_null(strstr(text, "here: faultline cannot tell whether BPF programs are "
+				     "preemptible"));
+	free(text);
+	lo_precise_says(e, ri, false, "cannot tell whether BPF programs are preemptible");
+	ri->bpf_preempt = 0;
+	text = render(e, ri);
+	assert_null(strstr(text, line));
+	free(text);
+	lo_precise_says(e, ri, true, NULL);
+	/* without --locks=precise there is nothing to say in the text */
+	ri->locks = "lock-word";
+	ri->bpf_preempt = 1;
+	text = render(e, ri);
+	assert_null(strstr(text, line));
+	free(text);
+	lo_precise_says(e, ri, false, "--locks=precise not given");
+	/* no lock order at all: nothing was fed, whatever the evidence */
+	e->lo->acquisitions = 0;
+	ri->lock_order = false;
+	ri->locks = "precise";
+	ri->bpf_preempt = 0;
+	lo_precise_says(e, ri, false, "lock order not checked");
+	run_free(e, ri);
+}
+
+/* Hook runs the kernel skipped (recursion_misses): said when there were any. */
+
 /* @path of the JSON report, as an integer; -1 if null. */
 static int64_t json_int_at(const struct fl_engine *e, const struct fl_run_info *ri,
 			   const char *key)
@@ -660,6 +729,7 @@ int main(void)
 		cmocka_unit_test(test_coverage_reasons),
 		cmocka_unit_test(test_rt_words),
 		cmocka_unit_test(test_preempt_unknown),
+		cmocka_unit_test(test_preempt_lock_order),
 		cmocka_unit_test(test_precise_skipped),
 		cmocka_unit_test(test_state_overflow),
 	};

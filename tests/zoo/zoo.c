@@ -585,7 +585,7 @@ static long zoo_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 
 	if (cmd == ZOO_IOC_RD_HOLD || cmd == ZOO_IOC_RD_INSERT || cmd == ZOO_IOC_RD_HOLD_INSERT)
 		return zoo_rdins_ioctl(file, cmd, arg, zoo_bug(inode, ZOO_BUG_RDINS));
-	return zoo_lockorder_ioctl(file, cmd, zoo_bug(inode, ZOO_BUG_LO));
+	return zoo_lockorder_ioctl(file, cmd, arg, zoo_bug(inode, ZOO_BUG_LO));
 }
 
 static const struct file_operations zoo_file_fops = {

@@ -12,13 +12,23 @@
  * never deadlocks, but two tasks running one each concurrently could: this
  * is the ABBA pattern lockdep reports as a possible circular locking
  * dependency.  The paths are noinline so that each shows in the stacks.
+ *
+ * ZOO_IOC_LO_OTHER writes a page of a file on another filesystem (xfs in
+ * the tests), under the task's mmap_lock (read) when bugs=lo: that
+ * filesystem takes its i_rwsem under mmap_lock, the inverse of
+ * mm/filemap.c's i_rwsem -> mmap_lock.  With xfs both acquisitions show in
+ * tracepoints (mmap_lock_*, xfs_ilock), so no fentry hook is needed to see
+ * it: the positive control where precise tracking cannot feed lock order
+ * (kernels that preempt BPF programs, PREEMPT_RT).
  */
 #define pr_fmt(fmt) "zoofs: " fmt
 
+#include <linux/file.h>
 #include <linux/mmap_lock.h>
 #include <linux/pagemap.h>
 #include <linux/sched.h>
 #include <linux/printk.h>
+#include <linux/slab.h>
 
 #include "zoo_lockorder.h"
 
@@ -54,7 +64,48 @@ static noinline void zoo_lo_mm_inverted(struct inode *inode)
 	filemap_invalidate_unlock(inode->i_mapping);
 }
 
-long zoo_lockorder_ioctl(struct file *file, unsigned int cmd, bool bug)
+static noinline ssize_t zoo_lo_other_documented(struct file *other, void *buf)
+{
+	loff_t pos = 0;
+
+	return kernel_write(other, buf, PAGE_SIZE, &pos);
+}
+
+static noinline ssize_t zoo_lo_other_inverted(struct file *other, void *buf)
+{
+	loff_t pos = 0;
+	ssize_t n;
+
+	mmap_read_lock(current->mm);
+	n = kernel_write(other, buf, PAGE_SIZE, &pos);
+	mmap_read_unlock(current->mm);
+	return n;
+}
+
+static long zoo_lo_other(unsigned long fd, bool bug)
+{
+	struct file *other = fget(fd);
+	ssize_t n = -ENOMEM;
+	void *buf;
+
+	if (!other)
+		return -EBADF;
+	buf = kzalloc(PAGE_SIZE, GFP_KERNEL);
+	if (buf) {
+		if (bug) {
+			pr_info_ratelimited("bug lo: mmap_lock, then i_rwsem of %s\n",
+					    other->f_path.dentry->d_name.name);
+			n = zoo_lo_other_inverted(other, buf);
+		} else {
+			n = zoo_lo_other_documented(other, buf);
+		}
+		kfree(buf);
+	}
+	fput(other);
+	return n < 0 ? n : 0;
+}
+
+long zoo_lockorder_ioctl(struct file *file, unsigned int cmd, unsigned long arg, bool bug)
 {
 	struct inode *inode = file_inode(file);
 
@@ -83,6 +134,8 @@ long zoo_lockorder_ioctl(struct file *file, unsigned int cmd, bool bug)
 				    inode->i_ino);
 		zoo_lo_mm_inverted(inode);
 		return 0;
+	case ZOO_IOC_LO_OTHER:
+		return zoo_lo_other(arg, bug);
 	default:
 		return -ENOTTY;
 	}

@@ -14,7 +14,9 @@
 #define ZOO_IOC_LO_INV	_IO('z', 2)	/* inverted when bugs=lo, else documented */
 #define ZOO_IOC_LO_MM_DOC _IO('z', 3)	/* mmap_lock, then invalidate_lock */
 #define ZOO_IOC_LO_MM_INV _IO('z', 4)	/* inverted when bugs=lo, else documented */
+/* arg: an fd open for writing on another filesystem; a page written there */
+#define ZOO_IOC_LO_OTHER _IO('z', 0x10)	/* under mmap_lock when bugs=lo */
 
-long zoo_lockorder_ioctl(struct file *file, unsigned int cmd, bool bug);
+long zoo_lockorder_ioctl(struct file *file, unsigned int cmd, unsigned long arg, bool bug);
 
 #endif

@@ -30,12 +30,22 @@
 #include "zoo.h"
 #include "zoo_rdins.h"
 
-/* count >> 8 of a (non-PREEMPT_RT) rw_semaphore: its readers. */
+/*
+ * An rw_semaphore's readers: count >> 8, or on PREEMPT_RT (rwbase_rt) the
+ * readers word less READER_BIAS (1U << 31) while no writer has taken the
+ * bias away (a writer waiting for readers, or holding it: 0 here).
+ */
 static long zoo_rwsem_readers(struct rw_semaphore *sem)
 {
+#ifdef CONFIG_PREEMPT_RT
+	unsigned int r = (unsigned int)atomic_read(&sem->rwbase.readers);
+
+	return r & (1U << 31) ? r - (1U << 31) : 0;
+#else
 	long count = atomic_long_read(&sem->count);
 
 	return count & 1 ? 0 : count >> 8;
+#endif
 }
 
 static long zoo_rd_hold(struct inode *inode, unsigned long npages)

@@ -3,13 +3,15 @@
  * zootrigger: drive the bug zoo's code paths from user space, with real
  * page faults on an mmap, real fallocate() punches, real write()s.
  *
- *   zootrigger CLASS FILE [-n ITERATIONS] [-t SECONDS] [-c] [-q]
+ *   zootrigger CLASS FILE [-n ITERATIONS] [-t SECONDS] [-c] [-q] [-o OTHER]
  *
  * CLASS is 000, 001, 002, 002w, 003, 004, 004t, lo, rdins, rdhold or all.
  * FILE is created (or reused) on a zoofs mount; the same pattern runs
  * against healthy and buggy mounts.  fill and fill-bug (not in all) take
  * FILE on any filesystem (ext4, xfs): the module's page-cache filler, with
  * and without invalidate_lock, races a tight hole-punch loop there.
+ * lo-other (not in all) has the zoo write a page of OTHER, a file on another
+ * filesystem, under this task's mmap_lock when the mount has bugs=lo.
  * Each class runs ITERATIONS rounds (default 300) or SECONDS (default 2.5),
  * whichever ends first, then prints one summary line and, when FILE is on
  * zoofs, how the module's counters for that mount moved
@@ -46,6 +48,7 @@ static long opt_iters = 300;
 static bool opt_iters_set;	/* -n given: fill bounds its punches too */
 static double opt_secs = 2.5;
 static bool opt_check, opt_quiet;
+static const char *opt_other;	/* -o: lo-other's file on another filesystem */
 static int exit_lost;
 
 static atomic_bool stop;
@@ -709,6 +712,7 @@ static void run_002w(const char *path)
 #define ZOO_IOC_LO_INV	_IO('z', 2)
 #define ZOO_IOC_LO_MM_DOC _IO('z', 3)
 #define ZOO_IOC_LO_MM_INV _IO('z', 4)
+#define ZOO_IOC_LO_OTHER _IO('z', 0x10)
 
 static void run_lo(const char *path)
 {
@@ -724,6 +728,33 @@ static void run_lo(const char *path)
 			die("ioctl %s (zoofs with the lo class?)", path);
 	}
 	printf("zootrigger lo: iterations=%ld elapsed=%.2fs\n", i, now() - t0);
+	close(fd);
+}
+
+/*
+ * lo-other: a page of -o FILE (on another filesystem: xfs in the tests)
+ * written by the zoo, under this task's mmap_lock when bugs=lo
+ * (ZOO_IOC_LO_OTHER): that filesystem's i_rwsem taken under mmap_lock.
+ */
+static void run_lo_other(const char *path)
+{
+	long i;
+	double t0 = now();
+	int fd = open(path, O_RDWR), other;
+
+	if (fd < 0)
+		die("open %s", path);
+	if (!opt_other)
+		die("lo-other needs -o FILE (a file on another filesystem)");
+	other = open(opt_other, O_RDWR | O_CREAT, 0644);
+	if (other < 0)
+		die("open %s", opt_other);
+	for (i = 0; budget_left(i, t0); i++) {
+		if (ioctl(fd, ZOO_IOC_LO_OTHER, other) < 0)
+			die("ioctl %s (zoofs with the lo class?)", path);
+	}
+	printf("zootrigger lo-other: iterations=%ld elapsed=%.2fs\n", i, now() - t0);
+	close(other);
 	close(fd);
 }
 
@@ -936,6 +967,7 @@ static const struct {
 	{ "004", run_004 },
 	{ "004t", run_004t },
 	{ "lo", run_lo },
+	{ "lo-other", run_lo_other },	/* not in all: -o FILE on another filesystem */
 	{ "fill", run_fill },		/* not in all: FILE on another filesystem */
 	{ "fill-bug", run_fill_bug },
 	{ "rdins", run_rdins },
@@ -945,9 +977,10 @@ static const struct {
 static void usage(void)
 {
 	fprintf(stderr,
-		"usage: zootrigger CLASS FILE [-n ITERATIONS] [-t SECONDS] [-c] [-q]\n"
+		"usage: zootrigger CLASS FILE [-n ITERATIONS] [-t SECONDS] [-c] [-q] [-o OTHER]\n"
 		"  CLASS: 000 001 002 002w 003 004 004t lo rdins rdhold all (002 and 002w want an\n"
-		"         iomap mount), fill fill-bug (FILE on any filesystem; not in all)\n"
+		"         iomap mount), fill fill-bug (FILE on any filesystem; not in all),\n"
+		"         lo-other (-o OTHER: a file on another filesystem; not in all)\n"
 		"  -n  rounds per class (default 300)    -t  time limit per class (default 2.5)\n"
 		"  -c  exit 3 if data was lost            -q  no zoofs counter line\n");
 	exit(2);
@@ -977,7 +1010,7 @@ int main(int argc, char **argv)
 	cls = argv[1];
 	path = argv[2];
 	optind = 3;
-	while ((opt = getopt(argc, argv, "n:t:cq")) != -1) {
+	while ((opt = getopt(argc, argv, "n:t:cqo:")) != -1) {
 		switch (opt) {
 		case 'n':
 			opt_iters = strtol(optarg, NULL, 0);
@@ -991,6 +1024,9 @@ int main(int argc, char **argv)
 			break;
 		case 'q':
 			opt_quiet = true;
+			break;
+		case 'o':
+			opt_other = optarg;
 			break;
 		default:
 			usage();
@@ -1011,7 +1047,7 @@ int main(int argc, char **argv)
 
 	if (!strcmp(cls, "all")) {
 		for (size_t c = 0; c < sizeof(classes) / sizeof(classes[0]); c++)
-			if (strncmp(classes[c].name, "fill", 4))
+			if (strncmp(classes[c].name, "fill", 4) && strcmp(classes[c].name, "lo-other"))
 				run_one((int)c, path);
 	} else {
 		size_t c;
