@@ -48,18 +48,16 @@ uint64_t fl_report_lost(const struct fl_engine *e, const struct fl_run_info *ri)
 
 /*
  * A skipped run of a lock hook leaves a record missing (an acquisition)
- * or stale (a release).  The records decide lock states only where BPF
- * programs are not preemptible (the loader's fl_cfg.precise_all: there
- * every skip counts, the read grants' too); elsewhere only the
- * acquisitions and releases matter, and only when they feed lock order.
+ * or stale (a release).  The records decide lock states and feed lock
+ * order only where BPF programs are not preemptible (the loader's
+ * fl_cfg.precise_all; lockorder.bpf.h fl_lo_precise): there every skip
+ * counts, the read grants' too; elsewhere nothing rests on them.
  */
 uint64_t fl_report_precise_skips_relevant(const struct fl_run_info *ri)
 {
-	if (!ri->precise_skipped_known)
+	if (!ri->precise_skipped_known || ri->bpf_preempt != 0)
 		return 0;
-	if (ri->bpf_preempt == 0)
-		return ri->precise_skipped;
-	return ri->lock_order ? ri->precise_skipped_holds : 0;
+	return ri->precise_skipped;
 }
 
 /*
@@ -473,25 +471,17 @@ static void print_precise_skipped(FILE *out, const struct fl_run_info *ri)
 	if (!relevant) {
 		fprintf(out, "precise: %" PRIu64 " runs of the lock hooks skipped by the kernel "
 			"(recursion_misses: busy on their CPU); no verdict rests on them: no record "
-			"decides a lock state where %s%s\n", ri->precise_skipped,
+			"decides a lock state%s where %s\n", ri->precise_skipped,
+			ri->lock_order ? " or feeds lock order" : "",
 			ri->bpf_preempt > 0 ? "BPF programs are preemptible" :
-			"faultline cannot tell whether BPF programs are preemptible",
-			ri->lock_order ? ", and only the read grants' hooks were skipped, which "
-			"feed no lock order" : "");
+			"faultline cannot tell whether BPF programs are preemptible");
 		return;
 	}
 	fprintf(out, "PRECISE HOOKS SKIPPED: %" PRIu64 " runs of the lock hooks skipped by the "
-		"kernel (recursion_misses: busy on their CPU)", ri->precise_skipped);
-	if (relevant != ri->precise_skipped)
-		fprintf(out, ", %" PRIu64 " of them acquisitions or releases", relevant);
-	fprintf(out, "\n  a skipped acquisition or release leaves a lock record missing or stale, "
-		"and ");
-	if (ri->bpf_preempt)
-		fprintf(out, "lock order rests on them: an order may be missing or false");
-	else
-		fprintf(out, "the records decided lock states%s: a report or a clean check may "
-			"rest on a wrong record", ri->lock_order ? " and lock order" : "");
-	fprintf(out, ": the run is incomplete\n");
+		"kernel (recursion_misses: busy on their CPU)\n  a skipped acquisition or release "
+		"leaves a lock record missing or stale, and the records decided lock states%s: "
+		"a report or a clean check may rest on a wrong record: the run is incomplete\n",
+		relevant, ri->lock_order ? " and lock order" : "");
 }
 
 /* One row per filesystem, named or not; the rest (unfiltered) in "other". */

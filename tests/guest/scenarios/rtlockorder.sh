@@ -10,10 +10,14 @@
 #             tracking's records could see;
 #   zoo-ok    its healthy twin (the same paths in the documented order);
 #   load      negative control: stress-ng's file stressors on ext4 and xfs.
-# The host side skips non-RT kernels.
+# The host side skips non-RT kernels.  Not in `make test` (its time: two
+# runs of 140-170 s and the RT kernel's headers, whose install also pulls
+# the RT image onto the host): run it by name,
+#   tests/guest/run.sh --kernel 6.12-rt --scenario rtlockorder
 #
 # attach: auto precise
 # flavours: rt
+# default-kernels: none
 # timeout: 420
 # headers: yes
 # modules: loop ext4 xfs
