@@ -58,18 +58,16 @@ static __always_inline int fl_fault_common(void *ctx, bool kp, __u16 type,
 					   struct address_space *mapping,
 					   __u64 first, __u64 last)
 {
-	__u64 inval_owner = 0, irw_owner = 0;
+	__u64 inval_owner = 0;
 	struct inode *host;
 	struct fl_event *e;
 	__u32 slot;
-	__u8 inval, irw;
+	__u8 inval;
 	bool candidate = false;
 	__s32 stack_id = -1;
 
-	if (!mapping)
-		return 0;
-	host = FL_RD(kp, mapping, host);
-	if (!fl_watched(kp, host, &slot))
+	host = fl_watched_mapping(kp, mapping, &slot);
+	if (!host)
 		return 0;
 
 	fl_count(slot, type == FL_EV_FAULT ? FL_CNT_FAULTS : FL_CNT_MAP_PAGES);
@@ -81,18 +79,15 @@ static __always_inline int fl_fault_common(void *ctx, bool kp, __u16 type,
 		   (fl_slot_rules(slot, FL_RD(kp, host, i_sb, s_magic)) & FL_RULE_MAP_PAGES_LOCKED) &&
 		   !fl_is_internal(host)) {
 		inval = fl_inval_lock_wait(mapping, inval, &inval_owner);
-		if (inval == FL_LOCK_SHARED_OTHER || inval == FL_LOCK_NA)
-			fl_count(slot, FL_CNT_UNKNOWN);
-		else
-			candidate = true;
+		candidate = fl_candidate_unless_unknown(slot, inval == FL_LOCK_SHARED_OTHER ||
+								  inval == FL_LOCK_NA);
 	}
 	e = fl_event_for(ctx, type, slot, host, candidate, &stack_id);
 	if (!e)
 		return 0;
 	e->start = first << fl_cfg.page_shift;
 	e->end = (last + 1) << fl_cfg.page_shift;
-	irw = fl_rwsem_state(kp, &host->i_rwsem, &irw_owner);
-	fl_event_locks(e, inval, inval_owner, irw, irw_owner);
+	fl_event_inode_locks(kp, e, host, inval, inval_owner, FL_LOCK_NA, 0);
 	fl_event_submit(ctx, e, slot, candidate, stack_id);
 	return 0;
 }

@@ -24,6 +24,19 @@ static __always_inline void fl_event_locks(struct fl_event *e, __u8 inval, __u64
 	e->i_rwsem_owner = fl_task_pid(irw_owner);
 }
 
+/*
+ * The same with @inode's i_rwsem read now, unless the check already read
+ * it (@irw is not FL_LOCK_NA).
+ */
+static __always_inline void fl_event_inode_locks(bool kp, struct fl_event *e, struct inode *inode,
+						 __u8 inval, __u64 inval_owner, __u8 irw,
+						 __u64 irw_owner)
+{
+	if (irw == FL_LOCK_NA)
+		irw = fl_rwsem_state(kp, &inode->i_rwsem, &irw_owner);
+	fl_event_locks(e, inval, inval_owner, irw, irw_owner);
+}
+
 static __always_inline void fl_inode_key(struct inode *inode, struct fl_inode_key *key)
 {
 	key->dev = BPF_CORE_READ(inode, i_sb, s_dev);
@@ -268,6 +281,19 @@ static __always_inline struct fl_event *fl_event_for(void *ctx, __u16 type, __u3
 	if (candidate && !fl_cfg.emit_all && type != FL_EV_DELETE)
 		fl_race_send(inode, slot, *stack_id);
 	return fl_event_reserve(type, slot, inode, candidate);
+}
+
+/*
+ * A check that found its lock not held by the task, as far as the words
+ * tell: a candidate, unless its state is unknown (readers hold it and the
+ * owner hint names another task, or it cannot be read), which is counted
+ * and never sent.
+ */
+static __always_inline bool fl_candidate_unless_unknown(__u32 slot, bool unknown)
+{
+	if (unknown)
+		fl_count(slot, FL_CNT_UNKNOWN);
+	return !unknown;
 }
 
 /* Candidates carry the kernel stack that user space judges and shows. */

@@ -158,6 +158,18 @@ static __always_inline bool fl_watched(bool kp, struct inode *inode, __u32 *slot
 			       slot);
 }
 
+/* The inode whose page cache @mapping is, if it is watched (in *slot); else NULL. */
+static __always_inline struct inode *fl_watched_mapping(bool kp, struct address_space *mapping,
+							__u32 *slot)
+{
+	struct inode *host;
+
+	if (!mapping)
+		return NULL;
+	host = FL_RD(kp, mapping, host);
+	return fl_watched(kp, host, slot) ? host : NULL;
+}
+
 /* The same for an inode pointer read from memory (not BTF-typed). */
 static __always_inline bool fl_watched_probe(struct inode *inode, __u32 *slot)
 {
@@ -176,6 +188,15 @@ static __always_inline bool fl_watched_probe(struct inode *inode, __u32 *slot)
 static __always_inline bool fl_is_internal(struct inode *inode)
 {
 	return !BPF_CORE_READ(inode, i_dentry.first);
+}
+
+/*
+ * Is @rule (FL_RULE_*) checked on @inode: its filesystem's protocol has it
+ * and the inode is one tasks reach?  Asked once a check has failed.
+ */
+static __always_inline bool fl_rule_checked(bool kp, struct inode *inode, __u32 rule)
+{
+	return (fl_fs_rules_of(FL_RD(kp, inode, i_sb, s_magic)) & rule) && !fl_is_internal(inode);
 }
 
 #endif /* FL_FILTER_BPF_H */

@@ -264,15 +264,13 @@ static __always_inline int fl_iomap_iter_common(void *ctx, bool kp, struct iomap
 	    !(flags & (FL_IOMAP_FAULT | FL_IOMAP_DIRECT))) {
 		irw = fl_rwsem_state(kp, &inode->i_rwsem, &irw_owner);
 		if (!fl_held_by_me(irw)) {
-			if (!(fl_fs_rules_of(FL_RD(kp, inode, i_sb, s_magic)) &
-			      FL_RULE_WRITE_LOCKED) ||
-			    fl_is_internal(inode))
+			if (!fl_rule_checked(kp, inode, FL_RULE_WRITE_LOCKED)) {
 				fl_count(slot, FL_CNT_UNCHECKED);
-			else if ((irw = fl_precise_wait(&inode->i_rwsem, irw, &irw_owner)) ==
-				 FL_LOCK_SHARED_OTHER || irw == FL_LOCK_NA)
-				fl_count(slot, FL_CNT_UNKNOWN);
-			else
-				candidate = true;
+			} else {
+				irw = fl_precise_wait(&inode->i_rwsem, irw, &irw_owner);
+				candidate = fl_candidate_unless_unknown(slot,
+					irw == FL_LOCK_SHARED_OTHER || irw == FL_LOCK_NA);
+			}
 		}
 	}
 	e = fl_event_for(ctx, FL_EV_IOMAP, slot, inode, candidate, &stack_id);
@@ -281,10 +279,9 @@ static __always_inline int fl_iomap_iter_common(void *ctx, bool kp, struct iomap
 	e->start = BPF_CORE_READ(iter, pos);
 	e->end = e->start + BPF_CORE_READ(iter, len);
 	e->aux = flags;
-	if (irw == FL_LOCK_NA)
-		irw = fl_rwsem_state(kp, &inode->i_rwsem, &irw_owner);
-	fl_event_locks(e, fl_inval_lock_state(kp, FL_RD(kp, inode, i_mapping), &inval_owner),
-		       inval_owner, irw, irw_owner);
+	fl_event_inode_locks(kp, e, inode,
+			     fl_inval_lock_state(kp, FL_RD(kp, inode, i_mapping), &inval_owner),
+			     inval_owner, irw, irw_owner);
 	fl_event_submit(ctx, e, slot, candidate, stack_id);
 	return 0;
 }

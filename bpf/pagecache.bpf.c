@@ -23,10 +23,8 @@ static __always_inline int fl_insert_common(void *ctx, bool kp, struct address_s
 	bool candidate = false;
 	__s32 stack_id = -1;
 
-	if (!mapping)
-		return 0;
-	host = FL_RD(kp, mapping, host);
-	if (!fl_watched(kp, host, &slot))
+	host = fl_watched_mapping(kp, mapping, &slot);
+	if (!host)
 		return 0;
 	fl_count(slot, FL_CNT_INSERTIONS);
 
@@ -34,19 +32,15 @@ static __always_inline int fl_insert_common(void *ctx, bool kp, struct address_s
 	if (!fl_held_by_me(inval)) {
 		irw = fl_rwsem_state(kp, &host->i_rwsem, &irw_owner);
 		if (!fl_held_by_me(irw)) {
-			if (!(fl_fs_rules_of(FL_RD(kp, host, i_sb, s_magic)) &
-			      FL_RULE_INSERT_LOCKED) ||
-			    fl_is_internal(host)) {
+			if (!fl_rule_checked(kp, host, FL_RULE_INSERT_LOCKED)) {
 				fl_count(slot, FL_CNT_UNCHECKED);
 			} else {
 				/* neither held by me, as far as known: settle the rest */
 				inval = fl_inval_lock_wait(mapping, inval, &inval_owner);
 				irw = fl_precise_wait(&host->i_rwsem, irw, &irw_owner);
-				if (inval == FL_LOCK_NA || inval == FL_LOCK_SHARED_OTHER ||
-				    irw == FL_LOCK_SHARED_OTHER)
-					fl_count(slot, FL_CNT_UNKNOWN);
-				else
-					candidate = true;
+				candidate = fl_candidate_unless_unknown(slot,
+					inval == FL_LOCK_NA || inval == FL_LOCK_SHARED_OTHER ||
+					irw == FL_LOCK_SHARED_OTHER);
 			}
 		}
 	}
@@ -55,9 +49,7 @@ static __always_inline int fl_insert_common(void *ctx, bool kp, struct address_s
 		return 0;
 	e->start = index << fl_cfg.page_shift;
 	e->end = e->start + (fl_folio_nr_pages(folio) << fl_cfg.page_shift);
-	if (irw == FL_LOCK_NA)
-		irw = fl_rwsem_state(kp, &host->i_rwsem, &irw_owner);
-	fl_event_locks(e, inval, inval_owner, irw, irw_owner);
+	fl_event_inode_locks(kp, e, host, inval, inval_owner, irw, irw_owner);
 	fl_event_submit(ctx, e, slot, candidate, stack_id);
 	return 0;
 }
@@ -77,10 +69,8 @@ static __always_inline int fl_delete_common(void *ctx, bool kp, struct folio *fo
 	if (!folio)
 		return 0;
 	mapping = FL_RD(kp, folio, mapping);
-	if (!mapping)
-		return 0;
-	host = FL_RD(kp, mapping, host);
-	if (!fl_watched(kp, host, &slot))
+	host = fl_watched_mapping(kp, mapping, &slot);
+	if (!host)
 		return 0;
 	fl_count(slot, FL_CNT_DELETIONS);
 
@@ -103,8 +93,7 @@ static __always_inline int fl_delete_common(void *ctx, bool kp, struct folio *fo
 	inval = fl_inval_lock_state(kp, mapping, &inval_owner);
 	if (inval != FL_LOCK_EXCL_ME && inval != FL_LOCK_NA &&
 	    (in_window || inval == FL_LOCK_SHARED_ME) &&
-	    (fl_fs_rules_of(FL_RD(kp, host, i_sb, s_magic)) & FL_RULE_INVAL_EXCL) &&
-	    !fl_is_internal(host))
+	    fl_rule_checked(kp, host, FL_RULE_INVAL_EXCL))
 		candidate = true;
 	irw = FL_LOCK_NA;
 	if (in_window && !candidate) {
@@ -120,9 +109,7 @@ static __always_inline int fl_delete_common(void *ctx, bool kp, struct folio *fo
 		return 0;
 	e->start = BPF_CORE_READ(folio, index) << fl_cfg.page_shift;
 	e->end = e->start + (fl_folio_nr_pages(folio) << fl_cfg.page_shift);
-	if (irw == FL_LOCK_NA)
-		irw = fl_rwsem_state(kp, &host->i_rwsem, &irw_owner);
-	fl_event_locks(e, inval, inval_owner, irw, irw_owner);
+	fl_event_inode_locks(kp, e, host, inval, inval_owner, irw, irw_owner);
 	if (in_window)
 		e->flags |= FL_F_IN_WINDOW;
 	fl_event_submit(ctx, e, slot, candidate, stack_id);

@@ -13,32 +13,32 @@ static const struct fl_rule_info rule_info[FL_R_MAX] = {
 	[FL_R_FAULT_UNLOCKED] = {
 		"fault-unlocked", "004, 001",
 		"a fault path instantiated or mapped a page without the invalidate lock",
-		true },
+		true, "afae6f9e85c7446d8f12f97849489e0e" },
 	[FL_R_INSERT_UNLOCKED] = {
 		"insert-unlocked", "004, 001, 003",
 		"a page-cache insertion held neither invalidate_lock nor i_rwsem",
-		true },
+		true, "bb4387e41f44462f855a05260e26f3ce" },
 	[FL_R_INVAL_SHARED] = {
 		"invalidation-shared", "000",
 		"a fault path truncated page cache holding invalidate_lock only shared",
-		true },
+		true, "0af703f14cca4bcd9b89a7b7763bcfd4" },
 	[FL_R_INVAL_UNLOCKED] = {
 		"invalidation-unlocked", "004",
 		"an invalidation dropped page cache without holding exclusive the lock its "
 		"filesystem's protocol names (invalidate_lock; i_rwsem on fuse and gfs2)",
-		true },
+		true, "6ed4054ee23646a7b19611b8c6907054" },
 	[FL_R_WRITE_UNLOCKED] = {
 		"write-unlocked", "003",
 		"a buffered write/zero/unshare iomap step ran without i_rwsem",
-		true },
+		true, "ceac59476e124f059280a762e6e05a79" },
 	[FL_R_STALE_MAP] = {
 		"stale-map", "002",
 		"a buffered write used a folio under an extent map that had gone stale",
-		true },
+		true, "76c9bb6a2bef4d319b2af02d75b1f15c" },
 	[FL_R_LOCK_ORDER] = {
 		"lock-order", "-",
 		"locks were taken against the documented hierarchy, or in a cycle",
-		true },
+		true, "d201cd1a935a441c8a9db72b46186cb0" },
 };
 
 #define EXT4_MAGIC	0xEF53

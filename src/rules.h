@@ -34,6 +34,8 @@ struct fl_rule_info {
 	const char *seed;	/* founding document(s) */
 	const char *summary;
 	bool implemented;	/* false: reported as "not checked" */
+	const char *journal_id;	/* MESSAGE_ID of its journal entries: random 128 bits,
+				 * fixed once, never reused */
 };
 
 /*

@@ -18,17 +18,6 @@
 #include <systemd/sd-daemon.h>
 #include <systemd/sd-journal.h>
 
-/* One MESSAGE_ID per rule: random 128-bit ids, fixed once, never reused. */
-static const char *const message_id[FL_R_MAX] = {
-	[FL_R_FAULT_UNLOCKED] = "afae6f9e85c7446d8f12f97849489e0e",
-	[FL_R_INSERT_UNLOCKED] = "bb4387e41f44462f855a05260e26f3ce",
-	[FL_R_INVAL_UNLOCKED] = "6ed4054ee23646a7b19611b8c6907054",
-	[FL_R_INVAL_SHARED] = "0af703f14cca4bcd9b89a7b7763bcfd4",
-	[FL_R_WRITE_UNLOCKED] = "ceac59476e124f059280a762e6e05a79",
-	[FL_R_STALE_MAP] = "76c9bb6a2bef4d319b2af02d75b1f15c",
-	[FL_R_LOCK_ORDER] = "d201cd1a935a441c8a9db72b46186cb0",
-};
-
 bool fl_journal_available(void)
 {
 	return true;
@@ -69,7 +58,7 @@ int fl_journal_violation(const struct fl_engine *e, const struct fl_run_info *ri
 			    fl_kdev_major(ev->inode.dev), fl_kdev_minor(ev->inode.dev),
 			    (unsigned long long)ev->inode.ino, comm_esc, ev->pid, sig,
 			    "PRIORITY=%d", 4,
-			    "MESSAGE_ID=%s", message_id[v->rule] ? message_id[v->rule] : "",
+			    "MESSAGE_ID=%s", fl_rule_info(v->rule)->journal_id,
 			    "SYSLOG_IDENTIFIER=faultline",
 			    "FAULTLINE_RULE=%s", fl_rule_info(v->rule)->name,
 			    "FAULTLINE_EVIDENCE=%s", fl_evidence_name(v->evidence),

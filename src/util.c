@@ -19,31 +19,22 @@ int fl_verbose;
 static size_t esc1(unsigned char c, char e[4])
 {
 	static const char hex[] = "0123456789abcdef";
+	/* the escapes C names; every other byte is \xNN */
+	static const char named[256] = { ['\\'] = '\\', ['\n'] = 'n', ['\r'] = 'r', ['\t'] = 't' };
 
 	if (c >= 0x20 && c < 0x7f && c != '\\') {
 		e[0] = c;
 		return 1;
 	}
 	e[0] = '\\';
-	switch (c) {
-	case '\\':
-		e[1] = '\\';
+	if (named[c]) {
+		e[1] = named[c];
 		return 2;
-	case '\n':
-		e[1] = 'n';
-		return 2;
-	case '\r':
-		e[1] = 'r';
-		return 2;
-	case '\t':
-		e[1] = 't';
-		return 2;
-	default:
-		e[1] = 'x';
-		e[2] = hex[c >> 4];
-		e[3] = hex[c & 15];
-		return 4;
 	}
+	e[1] = 'x';
+	e[2] = hex[c >> 4];
+	e[3] = hex[c & 15];
+	return 4;
 }
 
 const char *fl_esc(char *buf, size_t len, const char *s, size_t max)
@@ -92,41 +83,18 @@ static void vlog(const char *prefix, const char *fmt, va_list ap)
 	free(msg);
 }
 
-void fl_info(const char *fmt, ...)
+void fl_log(enum fl_log_level level, const char *fmt, ...)
 {
+	static const char *const prefix[] = {
+		[FL_LOG_INFO] = "", [FL_LOG_WARN] = "warning: ", [FL_LOG_ERR] = "error: ",
+		[FL_LOG_DEBUG] = "debug: ",
+	};
 	va_list ap;
 
-	va_start(ap, fmt);
-	vlog("", fmt, ap);
-	va_end(ap);
-}
-
-void fl_warn(const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vlog("warning: ", fmt, ap);
-	va_end(ap);
-}
-
-void fl_err(const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vlog("error: ", fmt, ap);
-	va_end(ap);
-}
-
-void fl_debug(const char *fmt, ...)
-{
-	va_list ap;
-
-	if (!fl_verbose)
+	if (level == FL_LOG_DEBUG && !fl_verbose)
 		return;
 	va_start(ap, fmt);
-	vlog("debug: ", fmt, ap);
+	vlog(prefix[level], fmt, ap);
 	va_end(ap);
 }
 

@@ -22,10 +22,18 @@
 
 extern int fl_verbose;
 
-void fl_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-void fl_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-void fl_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-void fl_debug(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/*
+ * One line on stderr, "faultline: " and the level's word first, escaped
+ * whole (names from the traced system in it forge no line); debug only
+ * with -v.  Called through fl_info(), fl_warn(), fl_err(), fl_debug().
+ */
+enum fl_log_level { FL_LOG_INFO, FL_LOG_WARN, FL_LOG_ERR, FL_LOG_DEBUG };
+
+void fl_log(enum fl_log_level level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+#define fl_info(...)	fl_log(FL_LOG_INFO, __VA_ARGS__)
+#define fl_warn(...)	fl_log(FL_LOG_WARN, __VA_ARGS__)
+#define fl_err(...)	fl_log(FL_LOG_ERR, __VA_ARGS__)
+#define fl_debug(...)	fl_log(FL_LOG_DEBUG, __VA_ARGS__)
 
 uint64_t fl_now_ns(void);	/* CLOCK_MONOTONIC, the clock of bpf_ktime_get_ns */
 

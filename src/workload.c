@@ -4,6 +4,7 @@
 #include <linux/falloc.h>
 #include <pthread.h>
 #include <stdatomic.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -59,90 +60,79 @@ static void add(struct wl *w, uint64_t *field, uint64_t n)
 	pthread_mutex_unlock(&w->lock);
 }
 
-static void *mmap_reader(void *arg)
+/* What a repeating thread's rounds share. */
+struct wl_round {
+	uint64_t seed;		/* its random sequence */
+	uint64_t done;		/* what the rounds returned so far */
+	char *buf;
+};
+
+/*
+ * A thread of a workload, named for ps and stacks.  Most repeat one round
+ * until the workload stops and add what the rounds returned to one count
+ * of the stats; the others loop on their own (@run).
+ */
+struct wl_job {
+	const char *name;
+	void (*run)(struct wl *w);
+	uint64_t (*round)(struct wl *w, struct wl_round *r);
+	size_t count;		/* offsetof(struct fl_workload_stats, ...): WL_COUNT */
+	uint64_t seed;
+	bool seed_per_thread;	/* the seed differs in each thread of the job */
+	size_t buf;		/* a buffer of this many bytes of @fill for the rounds */
+	char fill;
+};
+
+#define WL_COUNT(field)	offsetof(struct fl_workload_stats, field)
+
+static uint64_t mmap_read_round(struct wl *w, struct wl_round *r)
 {
-	struct wl *w = arg;
-	uint64_t seed = 0x1234567, n = 0;
 	volatile char sink;
-	prctl(PR_SET_NAME, "fl-mmap-read");
 
-	while (!w->stop) {
-		for (int i = 0; i < 256; i++) {
-			uint64_t off = (rnd(&seed) % (MAP_SIZE / w->page)) * w->page;
+	for (int i = 0; i < 256; i++) {
+		uint64_t off = (rnd(&r->seed) % (MAP_SIZE / w->page)) * w->page;
 
-			sink = w->map[off];
-			n++;
-		}
-		/* unmap our PTEs so the next pass faults again */
-		madvise(w->map, MAP_SIZE / 2, MADV_DONTNEED);
+		sink = w->map[off];
 	}
 	(void)sink;
-	add(w, &w->st.mmap_reads, n);
-	return NULL;
+	/* unmap our PTEs so the next pass faults again */
+	madvise(w->map, MAP_SIZE / 2, MADV_DONTNEED);
+	return 256;
 }
 
-static void *mmap_writer(void *arg)
+static uint64_t mmap_write_round(struct wl *w, struct wl_round *r)
 {
-	struct wl *w = arg;
-	uint64_t seed = 0x7654321, n = 0;
-	prctl(PR_SET_NAME, "fl-mmap-write");
+	for (int i = 0; i < 128; i++) {
+		uint64_t off = (rnd(&r->seed) % (MAP_SIZE / w->page)) * w->page;
 
-	while (!w->stop) {
-		for (int i = 0; i < 128; i++) {
-			uint64_t off = (rnd(&seed) % (MAP_SIZE / w->page)) * w->page;
-
-			w->map[off] = (char)n;
-			n++;
-		}
-		madvise(w->map + MAP_SIZE / 2, MAP_SIZE / 2, MADV_DONTNEED);
+		w->map[off] = (char)(r->done + i);
 	}
-	add(w, &w->st.mmap_writes, n);
-	return NULL;
+	madvise(w->map + MAP_SIZE / 2, MAP_SIZE / 2, MADV_DONTNEED);
+	return 128;
 }
 
-static void *reader(void *arg)
+static uint64_t read_round(struct wl *w, struct wl_round *r)
 {
-	struct wl *w = arg;
-	uint64_t seed = 0xabcdef, n = 0;
-	static __thread char buf[CHUNK];
-	prctl(PR_SET_NAME, "fl-read");
+	uint64_t off = (rnd(&r->seed) % (FILE_SIZE / CHUNK)) * CHUNK;
 
-	while (!w->stop) {
-		uint64_t off = (rnd(&seed) % (FILE_SIZE / CHUNK)) * CHUNK;
-
-		if (pread(w->fd, buf, CHUNK, off) < 0)
-			add(w, &w->st.errors, 1);
-		n++;
-	}
-	add(w, &w->st.reads, n);
-	return NULL;
+	if (pread(w->fd, r->buf, CHUNK, off) < 0)
+		add(w, &w->st.errors, 1);
+	return 1;
 }
 
-static void *writer(void *arg)
+static uint64_t write_round(struct wl *w, struct wl_round *r)
 {
-	struct wl *w = arg;
-	uint64_t seed = 0xfedcba, n = 0;
-	static __thread char buf[CHUNK];
-	prctl(PR_SET_NAME, "fl-write");
+	uint64_t off = (rnd(&r->seed) % (TRUNC_SIZE / CHUNK)) * CHUNK;
 
-	memset(buf, 0x5a, sizeof(buf));
-	while (!w->stop) {
-		uint64_t off = (rnd(&seed) % (TRUNC_SIZE / CHUNK)) * CHUNK;
-
-		if (pwrite(w->fd, buf, CHUNK / 4, off + (n % 4) * 512) < 0)
-			add(w, &w->st.errors, 1);
-		n++;
-	}
-	add(w, &w->st.writes, n);
-	return NULL;
+	if (pwrite(w->fd, r->buf, CHUNK / 4, off + (r->done % 4) * 512) < 0)
+		add(w, &w->st.errors, 1);
+	return 1;
 }
 
-static void *invalidator(void *arg)
+static void invalidate(struct wl *w)
 {
-	struct wl *w = arg;
 	uint64_t seed = 0x13579b;
 	struct fl_workload_stats s = { 0 };
-	prctl(PR_SET_NAME, "fl-invalidate");
 
 	while (!w->stop) {
 		uint64_t off = (rnd(&seed) % (TRUNC_SIZE / CHUNK - 4)) * CHUNK;
@@ -173,7 +163,6 @@ static void *invalidator(void *arg)
 	w->st.truncates += s.truncates;
 	w->st.errors += s.errors;
 	pthread_mutex_unlock(&w->lock);
-	return NULL;
 }
 
 /*
@@ -183,18 +172,16 @@ static void *invalidator(void *arg)
  * (copy_file_range, sendfile/splice), cloning (FICLONERANGE: reflink on
  * xfs, refused elsewhere) and truncation by open(O_TRUNC).
  */
-static void *other_io(void *arg)
+static void other_io(struct wl *w)
 {
-	struct wl *w = arg;
 	char path[4200];
 	uint64_t seed = 0x5eed, n = 0;
 	void *buf = NULL;
 	int dfd, cfd;
 
-	prctl(PR_SET_NAME, "fl-other-io");
 	snprintf(path, sizeof(path), "%s.copy", w->path);
 	if (posix_memalign(&buf, 4096, CHUNK))
-		return NULL;
+		return;
 	memset(buf, 0x77, CHUNK);
 	dfd = open(w->path, O_RDWR | O_DIRECT | O_CLOEXEC);	/* tmpfs: EINVAL */
 	while (!w->stop) {
@@ -225,25 +212,39 @@ static void *other_io(void *arg)
 	unlink(path);
 	free(buf);
 	add(w, &w->st.other, n);
-	return NULL;
 }
 
-static void *dropper(void *arg)
+static uint64_t drop_round(struct wl *w, struct wl_round *r)
 {
-	struct wl *w = arg;
-	uint64_t n = 0;
-	prctl(PR_SET_NAME, "fl-drop-cache");
-
-	while (!w->stop) {
-		/* clean pages leave the cache, so faults must insert again */
-		fdatasync(w->fd);
-		posix_fadvise(w->fd, 0, 0, POSIX_FADV_DONTNEED);
-		n++;
-		usleep(2000);
-	}
-	add(w, &w->st.drops, n);
-	return NULL;
+	(void)r;
+	/* clean pages leave the cache, so faults must insert again */
+	fdatasync(w->fd);
+	posix_fadvise(w->fd, 0, 0, POSIX_FADV_DONTNEED);
+	usleep(2000);
+	return 1;
 }
+
+static const struct wl_job mmap_reader = {
+	.name = "fl-mmap-read", .round = mmap_read_round, .count = WL_COUNT(mmap_reads),
+	.seed = 0x1234567,
+};
+static const struct wl_job mmap_writer = {
+	.name = "fl-mmap-write", .round = mmap_write_round, .count = WL_COUNT(mmap_writes),
+	.seed = 0x7654321,
+};
+static const struct wl_job reader = {
+	.name = "fl-read", .round = read_round, .count = WL_COUNT(reads),
+	.seed = 0xabcdef, .buf = CHUNK,
+};
+static const struct wl_job writer = {
+	.name = "fl-write", .round = write_round, .count = WL_COUNT(writes),
+	.seed = 0xfedcba, .buf = CHUNK, .fill = 0x5a,
+};
+static const struct wl_job invalidator = { .name = "fl-invalidate", .run = invalidate };
+static const struct wl_job other = { .name = "fl-other-io", .run = other_io };
+static const struct wl_job dropper = {
+	.name = "fl-drop-cache", .round = drop_round, .count = WL_COUNT(drops),
+};
 
 /*
  * Seed 002's conditions: unaligned buffered writes over unwritten extents
@@ -251,106 +252,130 @@ static void *dropper(void *arg)
  * punched and reallocated, so the maps writers hold keep going stale.
  */
 #define STALE_FILE	(64u << 20)
+#define STALE_BUF	(576u << 10)
 
-static void *stale_writer(void *arg)
+static uint64_t stale_write_round(struct wl *w, struct wl_round *r)
 {
-	struct wl *w = arg;
-	uint64_t seed = 0x2468ace ^ (uint64_t)pthread_self(), n = 0;
-	static __thread char buf[576 << 10];
+	size_t len = (64 << 10) + rnd(&r->seed) % (512 << 10);
+	uint64_t off = rnd(&r->seed) % (STALE_FILE - len);
 
-	prctl(PR_SET_NAME, "fl-stale-write");
-	memset(buf, 0x3c, sizeof(buf));
-	while (!w->stop) {
-		size_t len = (64 << 10) + rnd(&seed) % (512 << 10);
-		uint64_t off = rnd(&seed) % (STALE_FILE - len);
+	if (pwrite(w->fd, r->buf, len, off) < 0)
+		add(w, &w->st.errors, 1);
+	return 1;
+}
 
-		if (pwrite(w->fd, buf, len, off) < 0)
+static uint64_t stale_sync_round(struct wl *w, struct wl_round *r)
+{
+	(void)r;
+	sync_file_range(w->fd, 0, 0, SYNC_FILE_RANGE_WRITE);
+	return 1;
+}
+
+static uint64_t stale_drop_round(struct wl *w, struct wl_round *r)
+{
+	(void)r;
+	posix_fadvise(w->fd, 0, 0, POSIX_FADV_DONTNEED);
+	usleep(500);
+	return 1;
+}
+
+static uint64_t stale_punch_round(struct wl *w, struct wl_round *r)
+{
+	uint64_t off = (rnd(&r->seed) % (STALE_FILE >> 20)) << 20;
+	bool done = !fallocate(w->fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, off, 1 << 20) &&
+		    !fallocate(w->fd, 0, off, 1 << 20);
+
+	usleep(1000);
+	return done;
+}
+
+static const struct wl_job stale_writer = {
+	.name = "fl-stale-write", .round = stale_write_round, .count = WL_COUNT(writes),
+	.seed = 0x2468ace, .seed_per_thread = true, .buf = STALE_BUF, .fill = 0x3c,
+};
+static const struct wl_job stale_syncer = {
+	.name = "fl-stale-sync", .round = stale_sync_round, .count = WL_COUNT(syncs),
+};
+static const struct wl_job stale_dropper = {
+	.name = "fl-stale-drop", .round = stale_drop_round, .count = WL_COUNT(drops),
+};
+static const struct wl_job stale_puncher = {
+	.name = "fl-stale-punch", .round = stale_punch_round, .count = WL_COUNT(punches),
+	.seed = 0x13579bdf,
+};
+
+struct wl_thread {
+	pthread_t tid;
+	struct wl *w;
+	const struct wl_job *job;
+};
+
+static void *job_thread(void *arg)
+{
+	const struct wl_thread *t = arg;
+	const struct wl_job *j = t->job;
+	struct wl *w = t->w;
+	struct wl_round r = { .seed = j->seed };
+
+	prctl(PR_SET_NAME, j->name);
+	if (j->run) {
+		j->run(w);
+		return NULL;
+	}
+	if (j->seed_per_thread)
+		r.seed ^= (uint64_t)pthread_self();
+	if (j->buf) {
+		r.buf = malloc(j->buf);
+		if (!r.buf) {
 			add(w, &w->st.errors, 1);
-		n++;
+			return NULL;
+		}
+		memset(r.buf, j->fill, j->buf);
 	}
-	add(w, &w->st.writes, n);
-	return NULL;
-}
-
-static void *stale_syncer(void *arg)
-{
-	struct wl *w = arg;
-	uint64_t n = 0;
-
-	prctl(PR_SET_NAME, "fl-stale-sync");
-	while (!w->stop) {
-		sync_file_range(w->fd, 0, 0, SYNC_FILE_RANGE_WRITE);
-		n++;
-	}
-	add(w, &w->st.syncs, n);
-	return NULL;
-}
-
-static void *stale_dropper(void *arg)
-{
-	struct wl *w = arg;
-	uint64_t n = 0;
-
-	prctl(PR_SET_NAME, "fl-stale-drop");
-	while (!w->stop) {
-		posix_fadvise(w->fd, 0, 0, POSIX_FADV_DONTNEED);
-		n++;
-		usleep(500);
-	}
-	add(w, &w->st.drops, n);
-	return NULL;
-}
-
-static void *stale_puncher(void *arg)
-{
-	struct wl *w = arg;
-	uint64_t seed = 0x13579bdf, n = 0;
-
-	prctl(PR_SET_NAME, "fl-stale-punch");
-	while (!w->stop) {
-		uint64_t off = (rnd(&seed) % (STALE_FILE >> 20)) << 20;
-
-		if (!fallocate(w->fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, off, 1 << 20) &&
-		    !fallocate(w->fd, 0, off, 1 << 20))
-			n++;
-		usleep(1000);
-	}
-	add(w, &w->st.punches, n);
+	while (!w->stop)
+		r.done += j->round(w, &r);
+	add(w, (uint64_t *)((char *)&w->st + j->count), r.done);
+	free(r.buf);
 	return NULL;
 }
 
 /*
- * Run each of @fns on @w in a thread of its own for @seconds, then stop
+ * Run each of @jobs on @w in a thread of its own for @seconds, then stop
  * and join them all (those started, if one could not be).
  */
-static int run_threads(struct wl *w, void *(*const fns[])(void *), int nfns, double seconds)
+static int run_threads(struct wl *w, const struct wl_job *const jobs[], int njobs,
+		       double seconds)
 {
-	pthread_t tids[WL_MAX_THREADS];
+	struct wl_thread t[WL_MAX_THREADS];
 	int n = 0, err = 0;
 
-	for (; n < nfns && n < WL_MAX_THREADS; n++)
-		if (pthread_create(&tids[n], NULL, fns[n], w)) {
+	for (; n < njobs && n < WL_MAX_THREADS; n++) {
+		t[n].w = w;
+		t[n].job = jobs[n];
+		if (pthread_create(&t[n].tid, NULL, job_thread, &t[n])) {
 			err = -EAGAIN;
 			break;
 		}
+	}
 	if (!err)
 		usleep((useconds_t)(seconds * 1e6));
 	w->stop = true;
 	for (int i = 0; i < n; i++)
-		pthread_join(tids[i], NULL);
+		pthread_join(t[i].tid, NULL);
 	return err;
 }
 
 static int stale_run(struct wl *w, const struct fl_workload_opts *o)
 {
-	void *(*fns[])(void *) = { stale_writer, stale_writer, stale_writer, stale_writer,
-				   stale_syncer, stale_dropper, stale_puncher };
+	const struct wl_job *const jobs[] = { &stale_writer, &stale_writer, &stale_writer,
+					      &stale_writer, &stale_syncer, &stale_dropper,
+					      &stale_puncher };
 
-	_Static_assert(ARRAY_SIZE(fns) <= WL_MAX_THREADS, "run_threads starts them all");
+	_Static_assert(ARRAY_SIZE(jobs) <= WL_MAX_THREADS, "run_threads starts them all");
 	/* preallocated: the writes land in unwritten extents */
 	if (fallocate(w->fd, 0, 0, STALE_FILE))
 		return -errno;
-	return run_threads(w, fns, ARRAY_SIZE(fns), o->seconds);
+	return run_threads(w, jobs, ARRAY_SIZE(jobs), o->seconds);
 }
 
 static int fill(int fd)
@@ -380,16 +405,14 @@ static int fill(int fd)
  */
 #define ZONE_CYCLERS	2
 
-static void *zone_cycler(void *arg)
+static void zone_cycle(struct wl *w)
 {
-	struct wl *w = arg;
 	int idx = atomic_fetch_add(&w->next_seq, 1);
 	uint64_t seed = 0x2545f491 + idx, reads = 0, writes = 0, resets = 0, n = 0;
 	char path[4200];
 	void *buf = NULL;
 	int dfd, fd;
 
-	prctl(PR_SET_NAME, "fl-zone-cycle");
 	snprintf(path, sizeof(path), "%s/seq/%d", w->dir, idx);
 	dfd = open(path, O_WRONLY | O_DIRECT | O_CLOEXEC);
 	fd = open(path, O_RDONLY | O_CLOEXEC);
@@ -435,17 +458,14 @@ out:
 		close(dfd);
 	if (fd >= 0)
 		close(fd);
-	return NULL;
 }
 
-static void *zone_reader(void *arg)
+static void zone_read(struct wl *w)
 {
-	struct wl *w = arg;
 	uint64_t seed = 0x9e3779b9, n = 0;
 	static __thread char buf[CHUNK];
 	int fds[ZONE_CYCLERS];
 
-	prctl(PR_SET_NAME, "fl-zone-read");
 	for (int i = 0; i < ZONE_CYCLERS; i++) {
 		char path[4200];
 
@@ -463,19 +483,21 @@ static void *zone_reader(void *arg)
 		if (fds[i] >= 0)
 			close(fds[i]);
 	add(w, &w->st.reads, n);
-	return NULL;
 }
+
+static const struct wl_job zone_cycler = { .name = "fl-zone-cycle", .run = zone_cycle };
+static const struct wl_job zone_reader = { .name = "fl-zone-read", .run = zone_read };
 
 static int zonefs_run(struct wl *w, const struct fl_workload_opts *o)
 {
-	void *(*fns[])(void *) = { mmap_reader, mmap_writer, reader, writer, dropper,
-				   zone_cycler, zone_cycler, zone_reader };
+	const struct wl_job *const jobs[] = { &mmap_reader, &mmap_writer, &reader, &writer,
+					      &dropper, &zone_cycler, &zone_cycler, &zone_reader };
 	char path[4096];
 	struct stat st;
 	int err = 0;
 
 	_Static_assert(ZONE_CYCLERS == 2, "two zone_cycler threads above");
-	_Static_assert(ARRAY_SIZE(fns) <= WL_MAX_THREADS, "run_threads starts them all");
+	_Static_assert(ARRAY_SIZE(jobs) <= WL_MAX_THREADS, "run_threads starts them all");
 	snprintf(path, sizeof(path), "%s/cnv/0", o->dir);
 	w->dir = o->dir;
 	w->fd = open(path, O_RDWR | O_CLOEXEC);
@@ -501,7 +523,7 @@ static int zonefs_run(struct wl *w, const struct fl_workload_opts *o)
 		err = -errno;
 		goto out;
 	}
-	err = run_threads(w, fns, ARRAY_SIZE(fns), o->seconds);
+	err = run_threads(w, jobs, ARRAY_SIZE(jobs), o->seconds);
 	munmap(w->map, MAP_SIZE);
 out:
 	close(w->fd);
@@ -510,11 +532,11 @@ out:
 
 int fl_workload_run(const struct fl_workload_opts *o, struct fl_workload_stats *st)
 {
-	void *(*all[])(void *) = { mmap_reader, mmap_writer, reader, writer,
-				   invalidator, dropper, other_io };
-	void *(*faults[])(void *) = { mmap_reader, mmap_writer, dropper };
-	void *(**fns)(void *) = o->faults_only ? faults : all;
-	int nfns = o->faults_only ? (int)ARRAY_SIZE(faults) : (int)ARRAY_SIZE(all);
+	const struct wl_job *const all[] = { &mmap_reader, &mmap_writer, &reader, &writer,
+					     &invalidator, &dropper, &other };
+	const struct wl_job *const faults[] = { &mmap_reader, &mmap_writer, &dropper };
+	const struct wl_job *const *jobs = o->faults_only ? faults : all;
+	int njobs = o->faults_only ? (int)ARRAY_SIZE(faults) : (int)ARRAY_SIZE(all);
 	char path[4096];
 	struct wl w;
 	int err;
@@ -550,7 +572,7 @@ int fl_workload_run(const struct fl_workload_opts *o, struct fl_workload_stats *
 	}
 	if (o->timed)
 		o->timed(o->timed_ctx, true);
-	err = run_threads(&w, fns, nfns, o->seconds);
+	err = run_threads(&w, jobs, njobs, o->seconds);
 	if (o->timed)
 		o->timed(o->timed_ctx, false);
 	munmap(w.map, MAP_SIZE);

@@ -112,12 +112,24 @@ static int edge(const struct fl_lo_graph *lo, unsigned int from, unsigned int to
 	return -1;
 }
 
+/* A fresh graph for each test (*state), freed even when an assertion fails. */
+static int graph_setup(void **state)
+{
+	*state = fl_lo_new();
+	return *state ? 0 : -1;
+}
+
+static int graph_teardown(void **state)
+{
+	fl_lo_free(*state);
+	return 0;
+}
+
 static void test_documented_order_is_quiet(void **state)
 {
-	struct fl_lo_graph *lo = fl_lo_new();
+	struct fl_lo_graph *lo = *state;
 	struct sink s = { 0 };
 
-	(void)state;
 	/* xfs: IOLOCK -> MMAPLOCK -> ILOCK, as xfs_ilock documents */
 	acq(lo, &s, 1, FL_LK_I_RWSEM, XFS_MAGIC, 10, FL_LKM_EXCL);
 	acq(lo, &s, 1, FL_LK_INVAL, XFS_MAGIC, 10, FL_LKM_EXCL);
@@ -141,16 +153,14 @@ static void test_documented_order_is_quiet(void **state)
 	/* positive control: ILOCK -> IOLOCK inverts the documented order */
 	nest(lo, &s, 3, FL_LK_XFS_ILOCK, FL_LK_I_RWSEM, XFS_MAGIC, 12);
 	assert_int_equal(s.inversions, 1);
-	fl_lo_free(lo);
 }
 
 static void test_two_class_cycle(void **state)
 {
-	struct fl_lo_graph *lo = fl_lo_new();
+	struct fl_lo_graph *lo = *state;
 	struct sink s = { 0 };
 	const struct fl_lo_cycle *c;
 
-	(void)state;
 	nest(lo, &s, 1, FL_LK_I_RWSEM, FL_LK_INVAL, ZOO_MAGIC, 10);
 	assert_int_equal(s.cycles, 0);
 	/* another task, another inode, the other order: a cycle and an inversion */
@@ -170,13 +180,12 @@ static void test_two_class_cycle(void **state)
 	nest(lo, &s, 1, FL_LK_I_RWSEM, FL_LK_INVAL, ZOO_MAGIC, 10);
 	assert_int_equal(s.cycles, 1);
 	assert_int_equal(lo->edges[c->edges[0]].count, 2);
-	fl_lo_free(lo);
 }
 
 /* Five classes (kinds on two filesystems), closed by the fifth edge only. */
 static void test_long_cycle(void **state)
 {
-	struct fl_lo_graph *lo = fl_lo_new();
+	struct fl_lo_graph *lo = *state;
 	struct sink s = { 0 };
 	const struct {
 		unsigned int kind;
@@ -187,7 +196,6 @@ static void test_long_cycle(void **state)
 		{ FL_LK_I_MMAP, ZOO_MAGIC },
 	};
 
-	(void)state;
 	for (int i = 0; i < 4; i++) {
 		acq(lo, &s, 10 + i, k[i].kind, k[i].magic, 100 + i, FL_LKM_EXCL);
 		acq(lo, &s, 10 + i, k[i + 1].kind, k[i + 1].magic, 200 + i, FL_LKM_EXCL);
@@ -206,16 +214,14 @@ static void test_long_cycle(void **state)
 				 lo->edges[lo->cycles[0].edges[(i + 1) % 5]].from);
 	/* none of these edges is documented either way: no inversion */
 	assert_int_equal(s.inversions, 0);
-	fl_lo_free(lo);
 }
 
 /* rename/reflink: two i_rwsems nested, either order; no edge, no cycle. */
 static void test_same_class_nesting(void **state)
 {
-	struct fl_lo_graph *lo = fl_lo_new();
+	struct fl_lo_graph *lo = *state;
 	struct sink s = { 0 };
 
-	(void)state;
 	nest(lo, &s, 1, FL_LK_I_RWSEM, FL_LK_I_RWSEM, XFS_MAGIC, 10);	/* same inode: recursion */
 	acq(lo, &s, 1, FL_LK_I_RWSEM, XFS_MAGIC, 10, FL_LKM_EXCL);
 	acq(lo, &s, 1, FL_LK_I_RWSEM, XFS_MAGIC, 11, FL_LKM_EXCL);
@@ -235,17 +241,15 @@ static void test_same_class_nesting(void **state)
 	acq(lo, &s, 3, FL_LK_I_RWSEM, XFS_MAGIC, 13, FL_LKM_EXCL);
 	acq(lo, &s, 3, FL_LK_I_RWSEM, EXT4_MAGIC, 14, FL_LKM_EXCL);
 	assert_int_equal(lo->nedges, 1);
-	fl_lo_free(lo);
 }
 
 /* A trylock cannot wait: its edge is kept but closes no cycle. */
 static void test_trylock_closes_no_cycle(void **state)
 {
-	struct fl_lo_graph *lo = fl_lo_new();
+	struct fl_lo_graph *lo = *state;
 	struct sink s = { 0 };
 	int e;
 
-	(void)state;
 	nest(lo, &s, 1, FL_LK_INVAL, FL_LK_XFS_ILOCK, XFS_MAGIC, 10);
 	/* reclaim-style: ILOCK held, try the MMAPLOCK (inverted, but a try) */
 	acq(lo, &s, 2, FL_LK_XFS_ILOCK, XFS_MAGIC, 20, FL_LKM_EXCL);
@@ -273,17 +277,15 @@ static void test_trylock_closes_no_cycle(void **state)
 	acq(lo, &s, 5, FL_LK_INVAL, XFS_MAGIC, 50, FL_LKM_EXCL);
 	assert_int_equal(s.inversions, 1);
 	assert_int_equal(s.cycles, 1);
-	fl_lo_free(lo);
 }
 
 /* downgrade_write / xfs_ilock_demote: the mode changes, not the order. */
 static void test_downgrade(void **state)
 {
-	struct fl_lo_graph *lo = fl_lo_new();
+	struct fl_lo_graph *lo = *state;
 	struct sink s = { 0 };
 	const struct fl_lo_task *t;
 
-	(void)state;
 	acq(lo, &s, 1, FL_LK_I_RWSEM, XFS_MAGIC, 10, FL_LKM_EXCL);
 	acq(lo, &s, 1, FL_LK_I_RWSEM, XFS_MAGIC, 10, FL_LKM_DOWNGRADE);
 	assert_int_equal(lo->nedges, 0);
@@ -299,15 +301,13 @@ static void test_downgrade(void **state)
 	rel(lo, 1, FL_LK_I_RWSEM, XFS_MAGIC, 10);
 	assert_int_equal(lo->ntasks, 0);
 	assert_int_equal(s.cycles + s.inversions, 0);
-	fl_lo_free(lo);
 }
 
 static void test_release_out_of_order(void **state)
 {
-	struct fl_lo_graph *lo = fl_lo_new();
+	struct fl_lo_graph *lo = *state;
 	struct sink s = { 0 };
 
-	(void)state;
 	acq(lo, &s, 1, FL_LK_I_RWSEM, XFS_MAGIC, 10, FL_LKM_EXCL);
 	acq(lo, &s, 1, FL_LK_INVAL, XFS_MAGIC, 10, FL_LKM_EXCL);
 	rel(lo, 1, FL_LK_I_RWSEM, XFS_MAGIC, 10);	/* outer first */
@@ -320,7 +320,6 @@ static void test_release_out_of_order(void **state)
 	assert_int_equal(lo->ntasks, 0);
 	assert_int_equal(lo->unmatched_releases, 0);
 	assert_int_equal(s.cycles + s.inversions, 0);
-	fl_lo_free(lo);
 }
 
 static void sync_ev(struct fl_lo_graph *lo, uint32_t pid, int n, const uint64_t *kaddrs)
@@ -344,11 +343,10 @@ static void sync_ev(struct fl_lo_graph *lo, uint32_t pid, int n, const uint64_t 
  */
 static void test_lost_release(void **state)
 {
-	struct fl_lo_graph *lo = fl_lo_new();
+	struct fl_lo_graph *lo = *state, *nosync;
 	uint64_t iolock10 = (10ull << 8) | FL_LK_I_RWSEM;
 	struct sink s = { 0 };
 
-	(void)state;
 	/* a release user space never saw the acquisition of is counted */
 	rel(lo, 1, FL_LK_XFS_ILOCK, XFS_MAGIC, 10);
 	assert_int_equal(lo->unmatched_releases, 1);
@@ -367,31 +365,29 @@ static void test_lost_release(void **state)
 	rel(lo, 1, FL_LK_INVAL, XFS_MAGIC, 11);
 	rel(lo, 1, FL_LK_I_RWSEM, XFS_MAGIC, 10);
 	assert_int_equal(lo->ntasks, 0);
-	fl_lo_free(lo);
 
-	/* positive control: without the sync the orphan orders, falsely */
-	lo = fl_lo_new();
+	/* positive control, on a graph of its own: without the sync the orphan orders, falsely */
+	nosync = fl_lo_new();
+	assert_non_null(nosync);
 	memset(&s, 0, sizeof(s));
-	acq(lo, &s, 1, FL_LK_XFS_ILOCK, XFS_MAGIC, 10, FL_LKM_EXCL);
-	acq(lo, &s, 1, FL_LK_INVAL, XFS_MAGIC, 11, FL_LKM_EXCL);
-	assert_true(edge(lo, FL_LK_XFS_ILOCK, FL_LK_INVAL) >= 0);
+	acq(nosync, &s, 1, FL_LK_XFS_ILOCK, XFS_MAGIC, 10, FL_LKM_EXCL);
+	acq(nosync, &s, 1, FL_LK_INVAL, XFS_MAGIC, 11, FL_LKM_EXCL);
+	assert_true(edge(nosync, FL_LK_XFS_ILOCK, FL_LK_INVAL) >= 0);
 	assert_int_equal(s.inversions, 1);
-	fl_lo_free(lo);
+	fl_lo_free(nosync);
 }
 
 /* A task's first sync drops what an earlier task of the same pid left. */
 static void test_sync_pid_reuse(void **state)
 {
-	struct fl_lo_graph *lo = fl_lo_new();
+	struct fl_lo_graph *lo = *state;
 	struct sink s = { 0 };
 
-	(void)state;
 	acq(lo, &s, 7, FL_LK_XFS_ILOCK, XFS_MAGIC, 10, FL_LKM_EXCL);	/* exits, release lost */
 	sync_ev(lo, 7, 0, NULL);
 	assert_int_equal(lo->ntasks, 0);
 	acq(lo, &s, 7, FL_LK_I_RWSEM, XFS_MAGIC, 11, FL_LKM_EXCL);
 	assert_int_equal(lo->nedges, 0);
-	fl_lo_free(lo);
 }
 
 /*
@@ -401,7 +397,7 @@ static void test_sync_pid_reuse(void **state)
  */
 static void test_counted_in_bpf(void **state)
 {
-	struct fl_lo_graph *lo = fl_lo_new();
+	struct fl_lo_graph *lo = *state;
 	struct fl_lo_edge_key ek = { .from = FL_LK_INVAL, .to = FL_LK_XFS_ILOCK,
 				     .from_magic = XFS_MAGIC, .to_magic = XFS_MAGIC };
 	struct fl_lo_class_key ck = { .kind = FL_LK_XFS_ILOCK, .magic = XFS_MAGIC };
@@ -409,7 +405,6 @@ static void test_counted_in_bpf(void **state)
 	struct sink s = { 0 };
 	int ei;
 
-	(void)state;
 	acq(lo, &s, 1, FL_LK_INVAL, XFS_MAGIC, 10, FL_LKM_SHARED | FL_LKM_LATE);
 	assert_int_equal(lo->acquisitions, 0);
 	assert_int_equal(lo->nedges, 0);
@@ -445,34 +440,30 @@ static void test_counted_in_bpf(void **state)
 	rel(lo, 1, FL_LK_INVAL, XFS_MAGIC, 10);
 	assert_int_equal(lo->ntasks, 0);
 	assert_int_equal(lo->unmatched_releases, 0);
-	fl_lo_free(lo);
 }
 
 /* Garbage kinds are ignored; holds beyond FL_LO_MAX_HELD are counted. */
 static void test_limits(void **state)
 {
-	struct fl_lo_graph *lo = fl_lo_new();
+	struct fl_lo_graph *lo = *state;
 	struct sink s = { 0 };
 
-	(void)state;
 	acq(lo, &s, 1, 200, XFS_MAGIC, 11, FL_LKM_EXCL);
 	acq(lo, &s, 1, FL_LK_NONE, XFS_MAGIC, 11, FL_LKM_EXCL);
 	assert_int_equal(lo->nedges, 0);
 	for (int i = 0; i < FL_LO_MAX_HELD + 3; i++)
 		acq(lo, &s, 2, FL_LK_FOLIO, XFS_MAGIC, 1000 + i, FL_LKM_EXCL);
 	assert_int_equal(lo->held_overflow, 3);
-	fl_lo_free(lo);
 }
 
 /* BPF sends a stack once a second per kind: the edge keeps the first one. */
 static void test_edge_keeps_a_stack(void **state)
 {
-	struct fl_lo_graph *lo = fl_lo_new();
+	struct fl_lo_graph *lo = *state;
 	struct sink s = { 0 };
 	struct fl_event ev;
 	int e;
 
-	(void)state;
 	acq(lo, &s, 1, FL_LK_I_RWSEM, XFS_MAGIC, 10, FL_LKM_EXCL);
 	ev = lk(FL_EV_LOCK_ACQ, 1, FL_LK_XFS_ILOCK, XFS_MAGIC, 10, FL_LKM_EXCL);
 	ev.flags &= ~FL_F_STACK;
@@ -488,18 +479,16 @@ static void test_edge_keeps_a_stack(void **state)
 	ev.frames[0] = 0x1234;
 	fl_lo_feed(lo, &ev, sink_fn, &s);
 	assert_int_not_equal(lo->edges[e].acq.frames[0], 0x1234);	/* the first one stays */
-	fl_lo_free(lo);
 }
 
 /* A hold only the lock word shows (VFS inode_lock around xfs_ilock). */
 static void test_lock_word_holder(void **state)
 {
-	struct fl_lo_graph *lo = fl_lo_new();
+	struct fl_lo_graph *lo = *state;
 	struct sink s = { 0 };
 	struct fl_event ev = lk(FL_EV_LOCK_ACQ, 1, FL_LK_INVAL, XFS_MAGIC, 10, FL_LKM_EXCL);
 	int e;
 
-	(void)state;
 	ev.i_rwsem = FL_LOCK_SHARED_ME;	/* a hint: not trusted without precise tracking */
 	fl_lo_feed(lo, &ev, sink_fn, &s);
 	assert_int_equal(lo->nedges, 0);
@@ -522,7 +511,6 @@ static void test_lock_word_holder(void **state)
 	assert_int_equal(lo->edges[e].count, 1);
 	assert_false(lo->edges[e].holder_implied);
 	assert_true(edge(lo, FL_LK_I_RWSEM, FL_LK_XFS_ILOCK) >= 0);
-	fl_lo_free(lo);
 }
 
 static void test_hierarchy_data(void **state)
@@ -626,22 +614,25 @@ static void test_reports(void **state)
 	fl_engine_free(e);
 }
 
+/* a test on a fresh graph */
+#define T(fn) cmocka_unit_test_setup_teardown(fn, graph_setup, graph_teardown)
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_documented_order_is_quiet),
-		cmocka_unit_test(test_two_class_cycle),
-		cmocka_unit_test(test_long_cycle),
-		cmocka_unit_test(test_same_class_nesting),
-		cmocka_unit_test(test_trylock_closes_no_cycle),
-		cmocka_unit_test(test_downgrade),
-		cmocka_unit_test(test_release_out_of_order),
-		cmocka_unit_test(test_lost_release),
-		cmocka_unit_test(test_sync_pid_reuse),
-		cmocka_unit_test(test_counted_in_bpf),
-		cmocka_unit_test(test_limits),
-		cmocka_unit_test(test_lock_word_holder),
-		cmocka_unit_test(test_edge_keeps_a_stack),
+		T(test_documented_order_is_quiet),
+		T(test_two_class_cycle),
+		T(test_long_cycle),
+		T(test_same_class_nesting),
+		T(test_trylock_closes_no_cycle),
+		T(test_downgrade),
+		T(test_release_out_of_order),
+		T(test_lost_release),
+		T(test_sync_pid_reuse),
+		T(test_counted_in_bpf),
+		T(test_limits),
+		T(test_lock_word_holder),
+		T(test_edge_keeps_a_stack),
 		cmocka_unit_test(test_hierarchy_data),
 		cmocka_unit_test(test_engine_violations),
 		cmocka_unit_test(test_reports),

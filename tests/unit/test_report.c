@@ -655,6 +655,29 @@ static void test_state_overflow(void **state)
 	run_free(e, ri);
 }
 
+/* ---- rule identities ---------------------------------------------------- */
+
+/*
+ * Every rule has a journal MESSAGE_ID of its own (32 lowercase hex
+ * digits, as sd-id128 writes them), and an id once given never changes:
+ * journalctl MESSAGE_ID=... and catalogs find entries by it.
+ */
+static void test_rule_journal_ids(void **state)
+{
+	(void)state;
+	for (int r = 0; r < FL_R_MAX; r++) {
+		const char *id = fl_rule_info(r)->journal_id;
+
+		assert_non_null(id);
+		assert_int_equal(strlen(id), 32);
+		assert_int_equal(strspn(id, "0123456789abcdef"), 32);
+		for (int o = 0; o < r; o++)
+			assert_string_not_equal(id, fl_rule_info(o)->journal_id);
+	}
+	assert_string_equal(fl_rule_info(FL_R_FAULT_UNLOCKED)->journal_id,
+			    "afae6f9e85c7446d8f12f97849489e0e");
+}
+
 /* ---- trace.dat CPU statistics ------------------------------------------ */
 
 /* As trace-cmd 3.1 stores them: top buffer, then "Buffer: NAME" blocks. */
@@ -724,6 +747,7 @@ int main(void)
 		cmocka_unit_test(test_preempt_lock_order),
 		cmocka_unit_test(test_precise_skipped),
 		cmocka_unit_test(test_state_overflow),
+		cmocka_unit_test(test_rule_journal_ids),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

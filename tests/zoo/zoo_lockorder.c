@@ -105,6 +105,23 @@ static long zoo_lo_other(unsigned long fd, bool bug)
 	return n < 0 ? n : 0;
 }
 
+/*
+ * An _INV ioctl: the inverted path under bugs=lo (said in the kernel log,
+ * naming the lock taken under invalidate_lock), else the documented one.
+ */
+static void zoo_lockorder_inv(struct inode *inode, bool bug,
+			      void (*documented)(struct inode *),
+			      void (*inverted)(struct inode *), const char *second)
+{
+	if (!bug) {
+		documented(inode);
+		return;
+	}
+	pr_info_ratelimited("bug lo: invalidate_lock, then %s (ino %lu)\n", second,
+			    inode->i_ino);
+	inverted(inode);
+}
+
 long zoo_lockorder_ioctl(struct file *file, unsigned int cmd, unsigned long arg, bool bug)
 {
 	struct inode *inode = file_inode(file);
@@ -114,25 +131,14 @@ long zoo_lockorder_ioctl(struct file *file, unsigned int cmd, unsigned long arg,
 		zoo_lo_documented(inode);
 		return 0;
 	case ZOO_IOC_LO_INV:
-		if (!bug) {
-			zoo_lo_documented(inode);
-			return 0;
-		}
-		pr_info_ratelimited("bug lo: invalidate_lock, then i_rwsem (ino %lu)\n",
-				    inode->i_ino);
-		zoo_lo_inverted(inode);
+		zoo_lockorder_inv(inode, bug, zoo_lo_documented, zoo_lo_inverted, "i_rwsem");
 		return 0;
 	case ZOO_IOC_LO_MM_DOC:
 		zoo_lo_mm_documented(inode);
 		return 0;
 	case ZOO_IOC_LO_MM_INV:
-		if (!bug) {
-			zoo_lo_mm_documented(inode);
-			return 0;
-		}
-		pr_info_ratelimited("bug lo: invalidate_lock, then mmap_lock (ino %lu)\n",
-				    inode->i_ino);
-		zoo_lo_mm_inverted(inode);
+		zoo_lockorder_inv(inode, bug, zoo_lo_mm_documented, zoo_lo_mm_inverted,
+				  "mmap_lock");
 		return 0;
 	case ZOO_IOC_LO_OTHER:
 		return zoo_lo_other(arg, bug);
