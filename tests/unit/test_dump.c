@@ -326,6 +326,28 @@ static void test_late_module(void **state)
 	unlink(path);
 }
 
+
+/*
+ * A dump of run info alone (no event) at path; with the closing records,
+ * and a PRECISE record among them when asked.
+ */
+static void write_meta_dump(const struct fl_run_info *ri, bool closing, bool precise)
+{
+	struct fl_ksyms ks = { .syms = syms, .n = 2 };
+	struct fl_dump_meta dm = { 0 };
+	struct fl_dump_writer *w;
+
+	snprintf(path, sizeof(path), "/tmp/fl-test-dump.XXXXXX");
+	close(mkstemp(path));
+	w = fl_dump_create(path, 0);
+	assert_non_null(w);
+	assert_int_equal(fl_dump_start(w, ri, &dm, &ks), 0);
+	if (closing)
+		fl_dump_closing(w);
+	if (precise)
+		assert_int_equal(fl_dump_precise(w, ri), 0);
+	assert_int_equal(fl_dump_close(w, 1.0), 0);
+}
 /*
  * Whether precise tracking's records could decide (BPF programs not
  * preemptible) travels in the header: `faultline report` explains the
@@ -337,24 +359,15 @@ static void test_bpf_preempt(void **state)
 		{ "precise", 1, 1 }, { "precise", -1, -1 }, { "precise", 0, 0 },
 		{ "lock-word", 1, 0 },	/* not written: only precise asks */
 	};
-	struct fl_ksyms ks = { .syms = syms, .n = 2 };
-
 	(void)state;
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		struct fl_run_info ri = { .kernel = "test", .locks = cases[i].locks,
 					  .attach_mode = "auto", .ncpus = 2,
 					  .bpf_preempt = cases[i].preempt };
-		struct fl_dump_meta dm = { 0 };
-		struct fl_dump_writer *w;
 		struct fl_dump_meta_in m;
 		struct fl_engine *e;
 
-		snprintf(path, sizeof(path), "/tmp/fl-test-dump.XXXXXX");
-		close(mkstemp(path));
-		w = fl_dump_create(path, 0);
-		assert_non_null(w);
-		assert_int_equal(fl_dump_start(w, &ri, &dm, &ks), 0);
-		assert_int_equal(fl_dump_close(w, 1.0), 0);
+		write_meta_dump(&ri, false, false);
 		assert_int_equal(read_dump(NULL, 0, &m, &ri, &e), 0);
 		assert_string_equal(ri.locks, cases[i].locks);
 		assert_int_equal(ri.bpf_preempt, cases[i].want);
@@ -375,8 +388,6 @@ static void test_precise_skipped(void **state)
 		{ false, 0, 0, false, true }, { true, 7, 5, true, true }, { true, 0, 0, true, true },
 		{ true, 3, 4, false, false },
 	};
-	struct fl_ksyms ks = { .syms = syms, .n = 2 };
-
 	(void)state;
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		struct fl_run_info ri = { .kernel = "test", .locks = "precise",
@@ -384,20 +395,10 @@ static void test_precise_skipped(void **state)
 					  .precise_skipped_known = true,
 					  .precise_skipped = cases[i].all,
 					  .precise_skipped_holds = cases[i].holds };
-		struct fl_dump_meta dm = { 0 };
-		struct fl_dump_writer *w;
 		struct fl_dump_meta_in m;
 		struct fl_engine *e;
 
-		snprintf(path, sizeof(path), "/tmp/fl-test-dump.XXXXXX");
-		close(mkstemp(path));
-		w = fl_dump_create(path, 0);
-		assert_non_null(w);
-		assert_int_equal(fl_dump_start(w, &ri, &dm, &ks), 0);
-		fl_dump_closing(w);
-		if (cases[i].write)
-			assert_int_equal(fl_dump_precise(w, &ri), 0);
-		assert_int_equal(fl_dump_close(w, 1.0), 0);
+		write_meta_dump(&ri, true, cases[i].write);
 		assert_int_equal(read_dump(NULL, 0, &m, &ri, &e), 0);
 		assert_int_equal(m.complete, cases[i].complete);
 		assert_int_equal(ri.precise_skipped_known, cases[i].known);
