@@ -30,6 +30,14 @@ struct src {
 	uint64_t off;			/* file offset of mem[start] */
 	bool eof;
 	int err;			/* read() failure */
+	/*
+	 * The CRC of the last record's type and length: event records of
+	 * one length share it, and an 8-byte CRC call cost as much as the
+	 * payload's, so it is computed when the pair changes, not per record.
+	 */
+	uint64_t head_key;
+	uint32_t head_crc;
+	bool head_valid;
 };
 
 /* At least @n contiguous bytes at the read position, or NULL at the end. */
@@ -494,11 +502,16 @@ static int one_record(uint32_t type, const unsigned char *p, size_t len, struct 
 	}
 }
 
-static uint32_t rec_crc(const struct fl_rec_hdr *h, const unsigned char *payload)
+static uint32_t rec_crc(struct src *s, const struct fl_rec_hdr *h, const unsigned char *payload)
 {
-	uint32_t c = fl_crc32(0, h, offsetof(struct fl_rec_hdr, crc));
+	uint64_t key = (uint64_t)h->type << 32 | h->len;
 
-	return fl_crc32(c, payload, h->len);
+	if (!s->head_valid || s->head_key != key) {
+		s->head_crc = fl_crc32(0, h, offsetof(struct fl_rec_hdr, crc));
+		s->head_key = key;
+		s->head_valid = true;
+	}
+	return fl_crc32(s->head_crc, payload, h->len);
 }
 
 /* The preamble and the header record: anything wrong here is an error. */
@@ -555,7 +568,7 @@ static int read_start(struct src *s, struct fl_engine *e, struct fl_run_info *ri
 		seterr(err, errlen, "the dump ends inside its header record");
 		return -1;
 	}
-	if (rec_crc(&h, p + sizeof(h)) != h.crc) {
+	if (rec_crc(s, &h, p + sizeof(h)) != h.crc) {
 		seterr(err, errlen, "the header record is damaged (checksum mismatch)");
 		return -1;
 	}
@@ -622,7 +635,7 @@ static int read_all(struct src *s, struct fl_engine *e, struct fl_run_info *ri,
 			       (unsigned long long)s->off);
 			break;
 		}
-		if (rec_crc(&h, p + sizeof(h)) != h.crc) {
+		if (rec_crc(s, &h, p + sizeof(h)) != h.crc) {
 			seterr(m->why, sizeof(m->why), "checksum mismatch in the record at offset %llu",
 			       (unsigned long long)s->off);
 			break;
