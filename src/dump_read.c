@@ -38,6 +38,13 @@ struct src {
 	uint64_t head_key;
 	uint32_t head_crc;
 	bool head_valid;
+	/*
+	 * The event being read, zero past its record: kept here so that only
+	 * the bytes a longer record before it left (its frames) are cleared,
+	 * not the whole tail every time.
+	 */
+	struct fl_event ev;
+	size_t ev_dirty;		/* bytes of ev that may be non-zero */
 };
 
 /* At least @n contiguous bytes at the read position, or NULL at the end. */
@@ -408,31 +415,39 @@ static int counts_rec(const unsigned char *p, size_t len, struct fl_engine *e,
 	return 0;
 }
 
-/* One record; -1 when it is malformed although its checksum is right. */
-static int one_record(uint32_t type, const unsigned char *p, size_t len, struct fl_engine *e,
-		      struct fl_run_info *ri, struct fl_dump_meta_in *m, struct fl_rec_end *end,
-		      bool *ended)
+/* An event record into s->ev, zero past its length; false if malformed. */
+static bool event_rec(struct src *s, const unsigned char *p, size_t len)
 {
 	const size_t ev_fixed = offsetof(struct fl_event, frames);
+	struct fl_event *ev = &s->ev;
+	size_t nf;
 
+	if (len < ev_fixed || len > sizeof(*ev) || (len - ev_fixed) % 8)
+		return false;
+	nf = (len - ev_fixed) / 8;
+	memcpy(ev, p, len);
+	if (s->ev_dirty > len)
+		memset((char *)ev + len, 0, s->ev_dirty - len);
+	s->ev_dirty = len;
+	if (ev->nr_frames > nf && nf < FL_MAX_FRAMES)
+		ev->nr_frames = nf;
+	return true;
+}
+
+/* One record; -1 when it is malformed although its checksum is right. */
+static int one_record(struct src *s, uint32_t type, const unsigned char *p, size_t len,
+		      struct fl_engine *e, struct fl_run_info *ri, struct fl_dump_meta_in *m,
+		      struct fl_rec_end *end, bool *ended)
+{
 	switch (type) {
-	case FL_REC_EVENT: {
-		struct fl_event ev;
-		size_t nf;
-
-		if (len < ev_fixed || len > sizeof(ev) || (len - ev_fixed) % 8)
+	case FL_REC_EVENT:
+		if (!event_rec(s, p, len))
 			return -1;
-		nf = (len - ev_fixed) / 8;
-		memcpy(&ev, p, len);
-		memset((char *)&ev + len, 0, sizeof(ev) - len);
-		if (ev.nr_frames > nf && nf < FL_MAX_FRAMES)
-			ev.nr_frames = nf;
-		fl_engine_feed(e, &ev);
+		fl_engine_feed(e, &s->ev);
 		m->events++;
 		if (m->on_event)
-			m->on_event(m->cb_ctx, &ev);
+			m->on_event(m->cb_ctx, &s->ev);
 		return 0;
-	}
 	case FL_REC_COUNTS:
 		if (counts_rec(p, len, e, ri))
 			return -1;
@@ -640,18 +655,15 @@ static int read_all(struct src *s, struct fl_engine *e, struct fl_run_info *ri,
 			       (unsigned long long)s->off);
 			break;
 		}
-		if (one_record(h.type, p + sizeof(h), h.len, e, ri, m, &end, &ended)) {
+		if (one_record(s, h.type, p + sizeof(h), h.len, e, ri, m, &end, &ended)) {
 			seterr(m->why, sizeof(m->why), "malformed record (type %u) at offset %llu",
 			       h.type, (unsigned long long)s->off);
 			break;
 		}
 		if (h.type == FL_REC_EVENT) {
-			struct fl_event ev;
-
-			memcpy(&ev.ts, p + sizeof(h) + offsetof(struct fl_event, ts), 8);
 			if (!first_ts)
-				first_ts = ev.ts;
-			last_ts = ev.ts;
+				first_ts = s->ev.ts;
+			last_ts = s->ev.ts;
 		}
 		src_skip(s, sizeof(h) + h.len);
 		m->records++;
