@@ -363,6 +363,47 @@ static void test_bpf_preempt(void **state)
 	}
 }
 
+/*
+ * A record of the largest size a dump may hold (a later faultline's, so
+ * skipped) between events: written whole, read whole from the file (the
+ * reader's buffer holds it), and the events after it are all there.
+ */
+static void test_largest_record(void **state)
+{
+	struct fl_run_info ri = { .kernel = "test", .locks = "lock-word", .attach_mode = "auto",
+				  .ncpus = 2 };
+	struct fl_dump_meta dm = { 0 };
+	struct fl_dump_writer *w;
+	struct fl_dump_meta_in m;
+	struct fl_engine *e;
+	unsigned char *big = calloc(1, FL_DUMP_MAX_REC);
+
+	(void)state;
+	assert_non_null(big);
+	snprintf(path, sizeof(path), "/tmp/fl-test-dump.XXXXXX");
+	close(mkstemp(path));
+	w = fl_dump_create(path, 0);
+	assert_non_null(w);
+	assert_int_equal(fl_dump_start(w, &ri, &dm, NULL), 0);
+	for (int i = 0; i < NEV; i++) {
+		if (i == NEV / 2)
+			assert_int_equal(fl_dump_record(w, FL_REC_TYPE_MAX + 7, big,
+							 FL_DUMP_MAX_REC, NULL, 0), 0);
+		assert_int_equal(fl_dump_event(w, &written[i]), 0);
+	}
+	assert_int_not_equal(fl_dump_record(w, FL_REC_TYPE_MAX + 7, big, FL_DUMP_MAX_REC + 1,
+					    NULL, 0), 0);
+	assert_int_equal(fl_dump_close(w, 1.0), 0);
+	free(big);
+	assert_int_equal(read_dump(NULL, 0, &m, &ri, &e), 0);
+	assert_true(m.complete);
+	assert_int_equal(ngot, NEV);
+	for (int i = 0; i < NEV; i++)
+		assert_memory_equal(&got[i], &written[i], sizeof(got[i]));
+	done(&m, &ri, e);
+	unlink(path);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -372,6 +413,7 @@ int main(void)
 		cmocka_unit_test(test_settle_in_order),
 		cmocka_unit_test(test_late_module),
 		cmocka_unit_test(test_bpf_preempt),
+		cmocka_unit_test(test_largest_record),
 	};
 
 	make_events();
