@@ -20,7 +20,12 @@
 #include "rules.h"
 #include "util.h"
 
-#define RBUF_SIZE	(8U << 20)
+/*
+ * Room for the largest record and its header, and small enough that what
+ * read() copies in is still in the CPU's cache when the CRC and the
+ * decoding read it (8 MiB reads were 5-10% slower in all).
+ */
+#define RBUF_SIZE	(FL_DUMP_MAX_REC + (64U << 10))
 
 struct src {
 	int fd;				/* -1: reading from memory */
