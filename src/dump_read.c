@@ -44,6 +44,16 @@ struct src {
 	uint32_t head_crc;
 	bool head_valid;
 	/*
+	 * The CRCs of the three records after one whose CRC was computed
+	 * together with theirs (fl_crc32_x4), by file offset: taken as the
+	 * read gets there.  The bytes stay in the buffer until then.
+	 */
+	struct {
+		uint64_t off;
+		uint32_t crc;
+	} ahead[3];
+	unsigned int nahead, next_ahead;
+	/*
 	 * The event being read, zero past its record: kept here so that only
 	 * the bytes a longer record before it left (its frames) are cleared,
 	 * not the whole tail every time.
@@ -522,16 +532,52 @@ static int one_record(struct src *s, uint32_t type, const unsigned char *p, size
 	}
 }
 
+/*
+ * The CRC of the record at the read position, whose header is @h and
+ * payload @payload (in the buffer).  When the three records after it are
+ * whole in the buffer with the same type and length, the four CRCs are
+ * computed at once and the other three kept for their turn: a dump is
+ * mostly event records of one length, back to back.
+ */
 static uint32_t rec_crc(struct src *s, const struct fl_rec_hdr *h, const unsigned char *payload)
 {
 	uint64_t key = (uint64_t)h->type << 32 | h->len;
+	size_t rec = sizeof(*h) + h->len;
+	const unsigned char *p[4] = { payload };
+	const unsigned char *limit = s->mem + s->end;
+	uint32_t crc[4];
+	unsigned int n;
 
+	if (s->next_ahead < s->nahead && s->ahead[s->next_ahead].off == s->off)
+		return s->ahead[s->next_ahead++].crc;
 	if (!s->head_valid || s->head_key != key) {
 		s->head_crc = fl_crc32(0, h, offsetof(struct fl_rec_hdr, crc));
 		s->head_key = key;
 		s->head_valid = true;
 	}
-	return fl_crc32(s->head_crc, payload, h->len);
+	for (n = 1; n < 4 && h->len && !(h->len % 16); n++) {
+		const unsigned char *q = payload - sizeof(*h) + n * rec;
+		struct fl_rec_hdr nh;
+
+		if ((size_t)(limit - q) < rec)
+			break;
+		memcpy(&nh, q, sizeof(nh));
+		if (nh.type != h->type || nh.len != h->len)
+			break;
+		p[n] = q + sizeof(nh);
+	}
+	if (n < 4)
+		return fl_crc32(s->head_crc, payload, h->len);
+	for (n = 0; n < 4; n++)
+		crc[n] = s->head_crc;
+	fl_crc32_x4(crc, p, h->len);
+	for (n = 1; n < 4; n++) {
+		s->ahead[n - 1].off = s->off + n * rec;
+		s->ahead[n - 1].crc = crc[n];
+	}
+	s->nahead = 3;
+	s->next_ahead = 0;
+	return crc[0];
 }
 
 /* The preamble and the header record: anything wrong here is an error. */
