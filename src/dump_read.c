@@ -44,16 +44,6 @@ struct src {
 	uint32_t head_crc;
 	bool head_valid;
 	/*
-	 * The CRCs of the three records after one whose CRC was computed
-	 * together with theirs (fl_crc32_x4), by file offset: taken as the
-	 * read gets there.  The bytes stay in the buffer until then.
-	 */
-	struct {
-		uint64_t off;
-		uint32_t crc;
-	} ahead[3];
-	unsigned int nahead, next_ahead;
-	/*
 	 * The event being read, zero past its record: kept here so that only
 	 * the bytes a longer record before it left (its frames) are cleared,
 	 * not the whole tail every time.
@@ -532,52 +522,77 @@ static int one_record(struct src *s, uint32_t type, const unsigned char *p, size
 	}
 }
 
-/*
- * The CRC of the record at the read position, whose header is @h and
- * payload @payload (in the buffer).  When the three records after it are
- * whole in the buffer with the same type and length, the four CRCs are
- * computed at once and the other three kept for their turn: a dump is
- * mostly event records of one length, back to back.
- */
-static uint32_t rec_crc(struct src *s, const struct fl_rec_hdr *h, const unsigned char *payload)
+/* s->head_crc for the type and length of @h */
+static void rec_crc_head(struct src *s, const struct fl_rec_hdr *h)
 {
 	uint64_t key = (uint64_t)h->type << 32 | h->len;
-	size_t rec = sizeof(*h) + h->len;
-	const unsigned char *p[4] = { payload };
-	const unsigned char *limit = s->mem + s->end;
-	uint32_t crc[4];
-	unsigned int n;
 
-	if (s->next_ahead < s->nahead && s->ahead[s->next_ahead].off == s->off)
-		return s->ahead[s->next_ahead++].crc;
 	if (!s->head_valid || s->head_key != key) {
 		s->head_crc = fl_crc32(0, h, offsetof(struct fl_rec_hdr, crc));
 		s->head_key = key;
 		s->head_valid = true;
 	}
-	for (n = 1; n < 4 && h->len && !(h->len % 16); n++) {
-		const unsigned char *q = payload - sizeof(*h) + n * rec;
-		struct fl_rec_hdr nh;
+}
 
-		if ((size_t)(limit - q) < rec)
-			break;
-		memcpy(&nh, q, sizeof(nh));
-		if (nh.type != h->type || nh.len != h->len)
-			break;
-		p[n] = q + sizeof(nh);
+/* The CRC of the record at the read position: header @h, payload @payload. */
+static uint32_t rec_crc(struct src *s, const struct fl_rec_hdr *h, const unsigned char *payload)
+{
+	rec_crc_head(s, h);
+	return fl_crc32(s->head_crc, payload, h->len);
+}
+
+/*
+ * The bulk of a dump: event records of one length back to back.  From the
+ * read position, groups of four records with the type and length of @h,
+ * whole in the buffer, have their CRCs computed together (fl_crc32_x4)
+ * and, when all four are intact, are used as the record-by-record loop
+ * would.  Anything else (another record, a damaged one, the buffer's end)
+ * is left to that loop, which says what is wrong.  True if any was used.
+ */
+static bool event_run(struct src *s, const struct fl_rec_hdr *h, struct fl_engine *e,
+		      struct fl_dump_meta_in *m, uint64_t *first_ts, uint64_t *last_ts)
+{
+	const size_t rec = sizeof(*h) + h->len;
+	const size_t crc_at = offsetof(struct fl_rec_hdr, crc);
+	bool used = false;
+
+	if (h->type != FL_REC_EVENT || !h->len || h->len % 16 ||
+	    h->len < FL_EVENT_HEAD || h->len > sizeof(struct fl_event))
+		return false;
+	rec_crc_head(s, h);
+	while (s->end - s->start >= 4 * rec) {
+		const unsigned char *r = s->mem + s->start;
+		const unsigned char *p[4];
+		uint32_t crc[4], want;
+
+		for (int i = 0; i < 4; i++) {
+			if (memcmp(r + i * rec, h, crc_at))
+				return used;
+			p[i] = r + i * rec + sizeof(*h);
+			crc[i] = s->head_crc;
+		}
+		fl_crc32_x4(crc, p, h->len);
+		for (int i = 0; i < 4; i++) {
+			memcpy(&want, r + i * rec + crc_at, sizeof(want));
+			if (crc[i] != want)
+				return used;
+		}
+		for (int i = 0; i < 4; i++) {
+			event_rec(s, p[i], h->len);
+			fl_engine_feed(e, &s->ev);
+			m->events++;
+			if (m->on_event)
+				m->on_event(m->cb_ctx, &s->ev);
+			if (!*first_ts)
+				*first_ts = s->ev.ts;
+			*last_ts = s->ev.ts;
+			src_skip(s, rec);
+			m->records++;
+		}
+		m->bytes_ok = s->off;
+		used = true;
 	}
-	if (n < 4)
-		return fl_crc32(s->head_crc, payload, h->len);
-	for (n = 0; n < 4; n++)
-		crc[n] = s->head_crc;
-	fl_crc32_x4(crc, p, h->len);
-	for (n = 1; n < 4; n++) {
-		s->ahead[n - 1].off = s->off + n * rec;
-		s->ahead[n - 1].crc = crc[n];
-	}
-	s->nahead = 3;
-	s->next_ahead = 0;
-	return crc[0];
+	return used;
 }
 
 /* The preamble and the header record: anything wrong here is an error. */
@@ -689,6 +704,8 @@ static int read_all(struct src *s, struct fl_engine *e, struct fl_run_info *ri,
 			break;
 		}
 		memcpy(&h, p, sizeof(h));
+		if (event_run(s, &h, e, m, &first_ts, &last_ts))
+			continue;
 		if (h.len > FL_DUMP_MAX_REC) {
 			seterr(m->why, sizeof(m->why), "damaged record at offset %llu (length %u)",
 			       (unsigned long long)s->off, h.len);
