@@ -430,7 +430,11 @@ static bool event_rec(struct src *s, const unsigned char *p, size_t len)
 	if (len < ev_fixed || len > sizeof(*ev) || (len - ev_fixed) % 8)
 		return false;
 	nf = (len - ev_fixed) / 8;
-	memcpy(ev, p, len);
+	/* the usual length, no stack, as a fixed-size copy the compiler inlines */
+	if (len == FL_EVENT_HEAD)
+		memcpy(ev, p, FL_EVENT_HEAD);
+	else
+		memcpy(ev, p, len);
 	if (s->ev_dirty > len)
 		memset((char *)ev + len, 0, s->ev_dirty - len);
 	s->ev_dirty = len;
