@@ -33,9 +33,9 @@ static inline WIDE __m512i load4(const unsigned char *const p[4], size_t off)
 }
 
 /*
- * The states are zlib's CRC values inverted (the register before the final
- * XOR); @n is a multiple of 16, at least 16.  Every step works within each
- * 128-bit lane, so the four lanes are four independent CRCs.
+ * @crc are zlib's CRC values, the register is their inverse; @n is a
+ * multiple of 16, at least 16.  Every step works within each 128-bit lane,
+ * so the four lanes are four independent CRCs.
  */
 static WIDE void crc4_wide(uint32_t crc[4], const unsigned char *const p[4], size_t n)
 {
@@ -49,7 +49,7 @@ static WIDE void crc4_wide(uint32_t crc[4], const unsigned char *const p[4], siz
 	const __m512i dword1 = _mm512_setr_epi32(1, 5, 9, 13, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0);
 	__m512i x, t;
 
-	x = _mm512_setr_epi32(crc[0], 0, 0, 0, crc[1], 0, 0, 0, crc[2], 0, 0, 0, crc[3], 0, 0, 0);
+	x = _mm512_setr_epi32(~crc[0], 0, 0, 0, ~crc[1], 0, 0, 0, ~crc[2], 0, 0, 0, ~crc[3], 0, 0, 0);
 	x = _mm512_xor_si512(x, load4(p, 0));
 	for (size_t off = 16; off < n; off += 16) {
 		t = _mm512_clmulepi64_epi128(x, k3k4, 0x00);
@@ -66,8 +66,8 @@ static WIDE void crc4_wide(uint32_t crc[4], const unsigned char *const p[4], siz
 	t = _mm512_clmulepi64_epi128(_mm512_and_si512(x, low32), poly, 0x10);
 	t = _mm512_clmulepi64_epi128(_mm512_and_si512(t, low32), poly, 0x00);
 	x = _mm512_xor_si512(x, t);
-	_mm_storeu_si128((__m128i *)crc,
-			 _mm512_castsi512_si128(_mm512_permutexvar_epi32(dword1, x)));
+	x = _mm512_permutexvar_epi32(dword1, x);
+	_mm_storeu_si128((__m128i *)crc, _mm_xor_si128(_mm512_castsi512_si128(x), _mm_set1_epi32(-1)));
 }
 
 /* libgcc reads the CPU's features before main (static binaries too) */
@@ -87,11 +87,7 @@ void fl_crc32_x4(uint32_t crc[4], const unsigned char *const p[4], size_t n)
 {
 #if defined(__x86_64__) && defined(__GNUC__)
 	if (n && !(n % 16) && fl_crc32_x4_wide()) {
-		for (int i = 0; i < 4; i++)
-			crc[i] = ~crc[i];
 		crc4_wide(crc, p, n);
-		for (int i = 0; i < 4; i++)
-			crc[i] = ~crc[i];
 		return;
 	}
 #endif
