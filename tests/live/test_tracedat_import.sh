@@ -141,8 +141,12 @@ assert_json "$TMP/st.json" '[.violations[] | select([.stack[] | select(test("fil
 INST3=fl-late-$$
 cleanup_hooks+=("tdt_remove $INST3")
 tdt_start "$INST3" 131072 || fail "cannot set up tracefs instance $INST3"
-echo 0 > "$TDT_TRACEFS/instances/$INST3/options/overwrite"
+# xfs's events off from the first record on (the earlier runs' background work)
+echo 0 > "$TDT_TRACEFS/instances/$INST3/tracing_on"
 echo 0 > "$TDT_TRACEFS/instances/$INST3/events/xfs/enable"
+echo 0 > "$TDT_TRACEFS/instances/$INST3/options/overwrite"
+echo > "$TDT_TRACEFS/instances/$INST3/trace"
+echo 1 > "$TDT_TRACEFS/instances/$INST3/tracing_on"
 "$WL" "$XFS" 0.5 > /dev/null
 echo 1 > "$TDT_TRACEFS/instances/$INST3/events/xfs/enable"
 "$WL" "$XFS" 0.5 > /dev/null
