@@ -33,7 +33,7 @@ SKELS		:= $(patsubst %,$(OUT)/%.skel.h,$(BPF_OBJS))
 CORE_SRCS	:= src/engine.c src/evqueue.c src/signature.c src/sigset.c src/cli.c src/exit.c src/outputs.c src/lockorder.c src/lock_hierarchy.c src/rules.c src/ksyms.c src/util.c src/report_text.c \
 		   src/report_json.c src/dump_write.c src/dump_read.c src/timeline.c \
 		   src/report_cmd.c src/xfs_holds.c src/report_lockorder.c src/tracedat_cpustats.c \
-		   src/report_fs.c
+		   src/report_fs.c src/dump_crc_x4.c
 APP_SRCS	:= src/main.c src/cli_live.c src/filters.c src/check.c src/watch.c src/sink_kmsg.c \
 		   src/sink_metrics.c src/sink_journal.c src/probe.c src/demo.c src/loader.c src/record.c \
 		   src/tracefs.c src/scratch.c src/scratch_zoned.c src/workload.c src/pathres.c \

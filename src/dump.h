@@ -113,6 +113,13 @@ struct fl_rec_end {
 
 /* CRC-32 as zlib's crc32() (src/dump_crc.c: ISA-L or zlib). */
 uint32_t fl_crc32(uint32_t crc, const void *p, size_t n);
+/*
+ * crc[i] = fl_crc32(crc[i], p[i], n) for four buffers of one length, at
+ * once where the CPU has AVX-512 and VPCLMULQDQ and @n is a multiple of 16
+ * (src/dump_crc_x4.c); fl_crc32_x4_wide() says whether it has.
+ */
+void fl_crc32_x4(uint32_t crc[4], const unsigned char *const p[4], size_t n);
+bool fl_crc32_x4_wide(void);
 
 /* Size of an event record's payload: the frames it uses, not all 32. */
 static inline size_t fl_dump_event_len(const struct fl_event *ev)

@@ -20,7 +20,12 @@
 #include "rules.h"
 #include "util.h"
 
-#define RBUF_SIZE	(8U << 20)
+/*
+ * Room for the largest record and its header, and small enough that what
+ * read() copies in is still in the CPU's cache when the CRC and the
+ * decoding read it (8 MiB reads were 5-10% slower in all).
+ */
+#define RBUF_SIZE	(FL_DUMP_MAX_REC + (64U << 10))
 
 struct src {
 	int fd;				/* -1: reading from memory */
@@ -30,6 +35,21 @@ struct src {
 	uint64_t off;			/* file offset of mem[start] */
 	bool eof;
 	int err;			/* read() failure */
+	/*
+	 * The CRC of the last record's type and length: event records of
+	 * one length share it, and an 8-byte CRC call cost as much as the
+	 * payload's, so it is computed when the pair changes, not per record.
+	 */
+	uint64_t head_key;
+	uint32_t head_crc;
+	bool head_valid;
+	/*
+	 * The event being read, zero past its record: kept here so that only
+	 * the bytes a longer record before it left (its frames) are cleared,
+	 * not the whole tail every time.
+	 */
+	struct fl_event ev;
+	size_t ev_dirty;		/* bytes of ev that may be non-zero */
 };
 
 /* At least @n contiguous bytes at the read position, or NULL at the end. */
@@ -400,31 +420,43 @@ static int counts_rec(const unsigned char *p, size_t len, struct fl_engine *e,
 	return 0;
 }
 
-/* One record; -1 when it is malformed although its checksum is right. */
-static int one_record(uint32_t type, const unsigned char *p, size_t len, struct fl_engine *e,
-		      struct fl_run_info *ri, struct fl_dump_meta_in *m, struct fl_rec_end *end,
-		      bool *ended)
+/* An event record into s->ev, zero past its length; false if malformed. */
+static bool event_rec(struct src *s, const unsigned char *p, size_t len)
 {
 	const size_t ev_fixed = offsetof(struct fl_event, frames);
+	struct fl_event *ev = &s->ev;
+	size_t nf;
 
+	if (len < ev_fixed || len > sizeof(*ev) || (len - ev_fixed) % 8)
+		return false;
+	nf = (len - ev_fixed) / 8;
+	/* the usual length, no stack, as a fixed-size copy the compiler inlines */
+	if (len == FL_EVENT_HEAD)
+		memcpy(ev, p, FL_EVENT_HEAD);
+	else
+		memcpy(ev, p, len);
+	if (s->ev_dirty > len)
+		memset((char *)ev + len, 0, s->ev_dirty - len);
+	s->ev_dirty = len;
+	if (ev->nr_frames > nf && nf < FL_MAX_FRAMES)
+		ev->nr_frames = nf;
+	return true;
+}
+
+/* One record; -1 when it is malformed although its checksum is right. */
+static int one_record(struct src *s, uint32_t type, const unsigned char *p, size_t len,
+		      struct fl_engine *e, struct fl_run_info *ri, struct fl_dump_meta_in *m,
+		      struct fl_rec_end *end, bool *ended)
+{
 	switch (type) {
-	case FL_REC_EVENT: {
-		struct fl_event ev;
-		size_t nf;
-
-		if (len < ev_fixed || len > sizeof(ev) || (len - ev_fixed) % 8)
+	case FL_REC_EVENT:
+		if (!event_rec(s, p, len))
 			return -1;
-		nf = (len - ev_fixed) / 8;
-		memcpy(&ev, p, len);
-		memset((char *)&ev + len, 0, sizeof(ev) - len);
-		if (ev.nr_frames > nf && nf < FL_MAX_FRAMES)
-			ev.nr_frames = nf;
-		fl_engine_feed(e, &ev);
+		fl_engine_feed(e, &s->ev);
 		m->events++;
 		if (m->on_event)
-			m->on_event(m->cb_ctx, &ev);
+			m->on_event(m->cb_ctx, &s->ev);
 		return 0;
-	}
 	case FL_REC_COUNTS:
 		if (counts_rec(p, len, e, ri))
 			return -1;
@@ -504,11 +536,77 @@ static int one_record(uint32_t type, const unsigned char *p, size_t len, struct 
 	}
 }
 
-static uint32_t rec_crc(const struct fl_rec_hdr *h, const unsigned char *payload)
+/* s->head_crc for the type and length of @h */
+static void rec_crc_head(struct src *s, const struct fl_rec_hdr *h)
 {
-	uint32_t c = fl_crc32(0, h, offsetof(struct fl_rec_hdr, crc));
+	uint64_t key = (uint64_t)h->type << 32 | h->len;
 
-	return fl_crc32(c, payload, h->len);
+	if (!s->head_valid || s->head_key != key) {
+		s->head_crc = fl_crc32(0, h, offsetof(struct fl_rec_hdr, crc));
+		s->head_key = key;
+		s->head_valid = true;
+	}
+}
+
+/* The CRC of the record at the read position: header @h, payload @payload. */
+static uint32_t rec_crc(struct src *s, const struct fl_rec_hdr *h, const unsigned char *payload)
+{
+	rec_crc_head(s, h);
+	return fl_crc32(s->head_crc, payload, h->len);
+}
+
+/*
+ * The bulk of a dump: event records of one length back to back.  From the
+ * read position, groups of four records with the type and length of @h,
+ * whole in the buffer, have their CRCs computed together (fl_crc32_x4)
+ * and, when all four are intact, are used as the record-by-record loop
+ * would.  Anything else (another record, a damaged one, the buffer's end)
+ * is left to that loop, which says what is wrong.  True if any was used.
+ */
+static bool event_run(struct src *s, const struct fl_rec_hdr *h, struct fl_engine *e,
+		      struct fl_dump_meta_in *m, uint64_t *first_ts, uint64_t *last_ts)
+{
+	const size_t rec = sizeof(*h) + h->len;
+	const size_t crc_at = offsetof(struct fl_rec_hdr, crc);
+	bool used = false;
+
+	if (h->type != FL_REC_EVENT || !h->len || h->len % 16 ||
+	    h->len < FL_EVENT_HEAD || h->len > sizeof(struct fl_event))
+		return false;
+	rec_crc_head(s, h);
+	while (s->end - s->start >= 4 * rec) {
+		const unsigned char *r = s->mem + s->start;
+		const unsigned char *p[4];
+		uint32_t crc[4], want;
+
+		for (int i = 0; i < 4; i++) {
+			if (memcmp(r + i * rec, h, crc_at))
+				return used;
+			p[i] = r + i * rec + sizeof(*h);
+			crc[i] = s->head_crc;
+		}
+		fl_crc32_x4(crc, p, h->len);
+		for (int i = 0; i < 4; i++) {
+			memcpy(&want, r + i * rec + crc_at, sizeof(want));
+			if (crc[i] != want)
+				return used;
+		}
+		for (int i = 0; i < 4; i++) {
+			event_rec(s, p[i], h->len);
+			fl_engine_feed(e, &s->ev);
+			m->events++;
+			if (m->on_event)
+				m->on_event(m->cb_ctx, &s->ev);
+			if (!*first_ts)
+				*first_ts = s->ev.ts;
+			*last_ts = s->ev.ts;
+			src_skip(s, rec);
+			m->records++;
+		}
+		m->bytes_ok = s->off;
+		used = true;
+	}
+	return used;
 }
 
 /* The preamble and the header record: anything wrong here is an error. */
@@ -565,7 +663,7 @@ static int read_start(struct src *s, struct fl_engine *e, struct fl_run_info *ri
 		seterr(err, errlen, "the dump ends inside its header record");
 		return -1;
 	}
-	if (rec_crc(&h, p + sizeof(h)) != h.crc) {
+	if (rec_crc(s, &h, p + sizeof(h)) != h.crc) {
 		seterr(err, errlen, "the header record is damaged (checksum mismatch)");
 		return -1;
 	}
@@ -620,6 +718,8 @@ static int read_all(struct src *s, struct fl_engine *e, struct fl_run_info *ri,
 			break;
 		}
 		memcpy(&h, p, sizeof(h));
+		if (event_run(s, &h, e, m, &first_ts, &last_ts))
+			continue;
 		if (h.len > FL_DUMP_MAX_REC) {
 			seterr(m->why, sizeof(m->why), "damaged record at offset %llu (length %u)",
 			       (unsigned long long)s->off, h.len);
@@ -632,23 +732,20 @@ static int read_all(struct src *s, struct fl_engine *e, struct fl_run_info *ri,
 			       (unsigned long long)s->off);
 			break;
 		}
-		if (rec_crc(&h, p + sizeof(h)) != h.crc) {
+		if (rec_crc(s, &h, p + sizeof(h)) != h.crc) {
 			seterr(m->why, sizeof(m->why), "checksum mismatch in the record at offset %llu",
 			       (unsigned long long)s->off);
 			break;
 		}
-		if (one_record(h.type, p + sizeof(h), h.len, e, ri, m, &end, &ended)) {
+		if (one_record(s, h.type, p + sizeof(h), h.len, e, ri, m, &end, &ended)) {
 			seterr(m->why, sizeof(m->why), "malformed record (type %u) at offset %llu",
 			       h.type, (unsigned long long)s->off);
 			break;
 		}
 		if (h.type == FL_REC_EVENT) {
-			struct fl_event ev;
-
-			memcpy(&ev.ts, p + sizeof(h) + offsetof(struct fl_event, ts), 8);
 			if (!first_ts)
-				first_ts = ev.ts;
-			last_ts = ev.ts;
+				first_ts = s->ev.ts;
+			last_ts = s->ev.ts;
 		}
 		src_skip(s, sizeof(h) + h.len);
 		m->records++;

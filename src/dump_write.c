@@ -19,7 +19,8 @@
 #include "rules.h"
 #include "util.h"
 
-#define WBUF_SIZE	(1U << 20)
+/* a record of the largest size and its header fit */
+#define WBUF_SIZE	(FL_DUMP_MAX_REC + (64U << 10))
 /* what a final COUNTS, PRECISE and END take (FL_MAX_DUMP_CPUS bounds the CPUs) */
 #define RESERVE(ncpus)	(3 * sizeof(struct fl_rec_hdr) + sizeof(struct fl_rec_counts) + \
 			 FL_MAX_SLOTS * FL_CNT_MAX * 8 + (ncpus) * 8 + \

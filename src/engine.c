@@ -433,9 +433,10 @@ static void judge_insert(struct fl_engine *e, const struct fl_event *ev)
 	const struct fl_window *partner;
 	enum fl_rule rule;
 
-	if (!(fl_fs_flags(ev->fs_magic) & FL_RULE_INSERT_LOCKED))
-		return;
+	/* the healthy majority first: no protocol lookup for them */
 	if (held_by_me(ev->inval_lock) || held_by_me(ev->i_rwsem))
+		return;
+	if (!(fl_fs_flags(ev->fs_magic) & FL_RULE_INSERT_LOCKED))
 		return;
 	if (fl_stack_lockless_reader(e, ev)) {
 		e->lockless_readers++;
@@ -461,9 +462,9 @@ static void judge_map_pages(struct fl_engine *e, const struct fl_event *ev)
 {
 	const struct fl_window *partner;
 
-	if (!(fl_fs_flags(ev->fs_magic) & FL_RULE_MAP_PAGES_LOCKED))
-		return;
 	if (held_by_me(ev->inval_lock))
+		return;
+	if (!(fl_fs_flags(ev->fs_magic) & FL_RULE_MAP_PAGES_LOCKED))
 		return;
 	partner = partner_of(e, ev);
 	if (proven_not_held(ev->inval_lock))
@@ -523,8 +524,13 @@ static bool judge_drop(struct fl_engine *e, const struct fl_event *ev, unsigned 
  */
 static void judge_delete(struct fl_engine *e, const struct fl_event *ev)
 {
-	uint32_t flags = fl_fs_flags(ev->fs_magic);
+	uint32_t flags;
 
+	/* judge_drop passes both of these whatever the protocol: no lookup */
+	if ((ev->inval_lock == FL_LOCK_EXCL_ME || ev->inval_lock == FL_LOCK_NA) &&
+	    (ev->i_rwsem == FL_LOCK_EXCL_ME || ev->i_rwsem == FL_LOCK_NA))
+		return;
+	flags = fl_fs_flags(ev->fs_magic);
 	if (!(flags & FL_RULE_INVAL_EXCL)) {
 		if (flags & FL_RULE_INVAL_IRWSEM)
 			judge_drop(e, ev, ev->i_rwsem);

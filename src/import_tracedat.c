@@ -11,8 +11,9 @@
  *    give a task's own IOLOCK/MMAPLOCK holds (xfs_holds.h, which says what
  *    not holding them proves).
  *  - the file system type: learned per device from the ext4:* and xfs:*
- *    records that name it (a first pass over the file), so a recording
- *    needs -e ext4 / -e xfs for the rules to apply.
+ *    records that name it (as the records come; a device used before any
+ *    names it sends the reader over the file again, read_all), so a
+ *    recording needs -e ext4 / -e xfs for the rules to apply.
  *  - i_generation: every inode key has gen 0.
  *  - the tgid: 0.
  *  - the inode of fallocate/ftruncate (an fd): windows open at the
@@ -132,8 +133,8 @@ static int open_file(struct imp *im, const char *path, char *err, size_t errlen)
 			 path);
 		return -EINVAL;
 	}
-	/* the first pass tries it in a child; the second knows it opens */
-	im->h = !im->discover || survives(try_open, path) ?
+	/* the first open tries it in a child; a second knows it opens */
+	im->h = !im->first_open || survives(try_open, path) ?
 		tracecmd_open(path, TRACECMD_FL_LOAD_NO_PLUGINS |
 			      TRACECMD_FL_LOAD_NO_SYSTEM_PLUGINS) : NULL;
 	if (!im->h) {
@@ -225,7 +226,7 @@ static int iterate(struct imp *im)
 	struct tracecmd_input *hs[1 + MAX_INSTANCES];
 	int n = 0, ninst = tracecmd_buffer_instances(im->h), ret;
 
-	if (im->discover)
+	if (im->first_open)
 		im->instances_bad = !instances_open(im->h, ninst);
 	if (im->instances_bad) {
 		ninst = 0;
@@ -321,18 +322,14 @@ static int read_all(const char *path, struct fl_engine *e, struct fl_run_info *r
 	ri->locks = "tracepoints";
 	ri->lock_words = true;	/* the rules are checked, with unknowns counted */
 
-	/* pass 1: which filesystem each device is */
-	im->discover = true;
-	ret = open_file(im, path, err, errlen);
-	if (ret)
-		goto out;
-	ret = iterate(im);
-	close_file(im);
-	memset(st, 0, sizeof(*st));
-	st->partial = im->instances_bad;
-
-	/* pass 2: the events */
-	im->discover = false;
+	/*
+	 * One pass: the records name their devices' fs types as they come
+	 * (the ext4/xfs events) and are used at once.  A record that needs a
+	 * device none has named yet ends the use there: the pass learns the
+	 * rest of the file, and a second pass uses the records from that one
+	 * on, as if the whole file had been learned first.
+	 */
+	im->first_open = true;
 	ret = open_file(im, path, err, errlen);
 	if (ret)
 		goto out;
@@ -347,6 +344,20 @@ static int read_all(const char *path, struct fl_engine *e, struct fl_run_info *r
 	e->symname = tep_symname;
 	e->symctx = im->tep;
 	ret = iterate(im);
+	im->first_open = false;
+	if (im->learn_only) {
+		fl_debug("trace.dat: record %" PRIu64 " needs a device no record named before: "
+			 "the rest is learned first, then used", im->resume_at);
+		close_file(im);
+		ret = open_file(im, path, err, errlen);
+		if (ret)
+			goto out;
+		e->symctx = im->tep;
+		td_devs_final(im);
+		im->replay = true;
+		im->nrec = 0;
+		ret = iterate(im);
+	}
 	td_flush_pending(im, -1, UINT64_MAX);
 	count_losses(im);
 	st->xfs_locks = im->xfs.records;

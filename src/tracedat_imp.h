@@ -77,7 +77,20 @@ struct imp {
 	struct fl_engine *e;
 	struct fl_run_info *ri;
 	struct fl_tracedat_stats *st;
-	bool discover;		/* first pass: devices only */
+	bool first_open;	/* the file is opened in a child first */
+
+	/*
+	 * One pass when it can (import_tracedat.c): each record teaches its
+	 * device's fs type before it is used.  A record that needs a device
+	 * no record has named yet stops the use at @resume_at; the pass goes
+	 * on learning only, and a second one uses the records from there.
+	 */
+	struct devinfo learned[MAX_DEVS];	/* kdev, magic: in learning order */
+	int nlearned;
+	uint64_t nrec;		/* records handed over in this iteration */
+	uint64_t resume_at;
+	bool learn_only;	/* the first iteration, from @resume_at on */
+	bool replay;		/* the second: use records from @resume_at */
 
 	struct evinfo *ev;
 	int nev;
@@ -109,5 +122,7 @@ bool td_rd_all(const struct tep_record *r, struct tep_format_field *const *f, in
 /* tracedat_records.c: libtracecmd's per-record callback, and the end of input */
 int td_on_record(struct tracecmd_input *h, struct tep_record *r, int cpu, void *ctx);
 void td_flush_pending(struct imp *im, int cpu, uint64_t ts);
+/* Before a second iteration: the devices as the whole file names them. */
+void td_devs_final(struct imp *im);
 
 #endif

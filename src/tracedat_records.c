@@ -5,7 +5,7 @@
  * invalidation windows from the syscalls around the filesystems' own
  * steps; xfs lock records into the task's IOLOCK/MMAPLOCK holds; kernel
  * stacks onto the event they follow.  Which filesystem a device is comes
- * from a first pass over the file (dev_learn).
+ * from the file's ext4/xfs records (dev_learn), learned as they come.
  */
 #include <string.h>
 
@@ -23,22 +23,74 @@ static struct devinfo *dev_find(struct imp *im, uint32_t kdev)
 	return NULL;
 }
 
-/* First pass: which fs a device is, from its ext4/xfs records. */
+/* The fs type the file's records name for a device so far, 0 if none. */
+static uint32_t learned_magic(const struct imp *im, uint32_t kdev)
+{
+	for (int i = 0; i < im->nlearned; i++)
+		if (im->learned[i].kdev == kdev)
+			return im->learned[i].magic;
+	return 0;
+}
+
+/* Which fs a device is, from its ext4/xfs records: the first one says. */
 static void dev_learn(struct imp *im, uint32_t kdev, uint32_t magic)
 {
-	struct devinfo *d = dev_find(im, kdev);
+	for (int i = 0; i < im->nlearned; i++)
+		if (im->learned[i].kdev == kdev) {
+			if (!im->learned[i].magic)
+				im->learned[i].magic = magic;
+			return;
+		}
+	if (im->nlearned == MAX_DEVS)
+		return;
+	im->learned[im->nlearned++] = (struct devinfo){ .kdev = kdev, .magic = magic };
+}
 
-	if (d) {
-		if (!d->magic)
-			d->magic = magic;
-		return;
+/* The slot the caller's filter gives a device, -1 if it filtered it out. */
+static int filter_slot(const struct fl_run_info *ri, uint32_t kdev)
+{
+	for (int s = 1; s < FL_MAX_SLOTS; s++)
+		if (ri->slots[s].used && ri->slots[s].kdev == kdev)
+			return s;
+	return -1;
+}
+
+/*
+ * A kept device whose type no record has named yet, although one may
+ * still: its records cannot be used before the file's end is known.
+ */
+static bool dev_unknown(const struct imp *im, uint32_t kdev)
+{
+	if (learned_magic(im, kdev) || im->nlearned == MAX_DEVS)
+		return false;
+	return !im->ri->filtered || filter_slot(im->ri, kdev) > 0;
+}
+
+/*
+ * Before the second iteration: the device table as a first pass that
+ * learned the whole file would have left it (every learned device, in
+ * learning order, then those used unlearned), with the slots already
+ * given out.
+ */
+void td_devs_final(struct imp *im)
+{
+	struct devinfo old[MAX_DEVS];
+	int nold = im->ndevs;
+
+	memcpy(old, im->devs, sizeof(old));
+	im->ndevs = 0;
+	for (int i = 0; i < im->nlearned; i++) {
+		struct devinfo *d = &im->devs[im->ndevs++];
+
+		*d = im->learned[i];
+		d->slot = 0;
+		for (int j = 0; j < nold; j++)
+			if (old[j].kdev == d->kdev)
+				d->slot = old[j].slot;
 	}
-	if (im->ndevs == MAX_DEVS)
-		return;
-	d = &im->devs[im->ndevs++];
-	d->kdev = kdev;
-	d->magic = magic;
-	d->slot = 0;
+	for (int j = 0; j < nold && im->ndevs < MAX_DEVS; j++)
+		if (!dev_find(im, old[j].kdev))
+			im->devs[im->ndevs++] = old[j];
 }
 
 /* A filesystem beyond the last slot: its type, for the report's coverage. */
@@ -59,7 +111,6 @@ static int dev_slot(struct imp *im, uint32_t kdev, uint32_t *magic)
 {
 	struct fl_run_info *ri = im->ri;
 	struct devinfo *d = dev_find(im, kdev);
-	int s;
 
 	if (!d) {
 		if (im->ndevs == MAX_DEVS) {
@@ -68,17 +119,14 @@ static int dev_slot(struct imp *im, uint32_t kdev, uint32_t *magic)
 		}
 		d = &im->devs[im->ndevs++];
 		d->kdev = kdev;
-		d->magic = 0;
+		d->magic = learned_magic(im, kdev);
 		d->slot = 0;
 	}
 	*magic = d->magic;
 	if (d->slot)
 		return d->slot;
 	if (ri->filtered) {
-		for (s = 1; s < FL_MAX_SLOTS; s++)
-			if (ri->slots[s].used && ri->slots[s].kdev == kdev)
-				break;
-		d->slot = s < FL_MAX_SLOTS ? s : -1;
+		d->slot = filter_slot(ri, kdev);
 	} else if (im->next_slot < FL_MAX_SLOTS) {
 		d->slot = im->next_slot++;
 		ri->slots[d->slot].used = true;
@@ -385,17 +433,15 @@ static void data_event(struct imp *im, const struct tep_record *r, uint32_t pid,
 	emit(im, &ev);
 }
 
-int td_on_record(struct tracecmd_input *h, struct tep_record *r, int cpu, void *ctx)
+/* What every record counts, and the device type it names, as it comes. */
+static void arrive(struct imp *im, struct tep_record *r)
 {
-	struct imp *im = ctx;
 	const struct evinfo *ei;
-	uint64_t v[NFIELDS] = { 0 };
-	int type, pid, nf = 0;
+	uint64_t dev;
+	int type;
 
-	(void)h;
-	(void)cpu;
 	im->st->records++;
-	if (r->missed_events && !im->discover) {
+	if (r->missed_events) {
 		uint64_t n = r->missed_events > 0 ? (uint64_t)r->missed_events : 1;
 
 		im->st->lost_records += n;
@@ -404,26 +450,51 @@ int td_on_record(struct tracecmd_input *h, struct tep_record *r, int cpu, void *
 	}
 	/* common_type and common_pid are the first 8 bytes */
 	if (!r->data || r->size < 8)
-		goto skip;
+		return;
 	type = tep_data_type(im->tep, r);
 	ei = type >= 0 && type < im->nev ? &im->ev[type] : NULL;
-	if (im->discover) {
-		if (ei && ei->magic && td_rd(r, ei->f[F0], &v[0]))
-			dev_learn(im, (uint32_t)v[0], ei->magic);
-		return 0;
-	}
+	if (ei && ei->magic && td_rd(r, ei->f[F0], &dev))
+		dev_learn(im, (uint32_t)dev, ei->magic);
 	if (!im->first_ts)
 		im->first_ts = r->ts;
 	if (r->ts > im->last_ts)
 		im->last_ts = r->ts;
+}
+
+/* Records whose use takes their device's fs type (on_inode). */
+static bool uses_dev(const struct evinfo *ei)
+{
+	switch (ei->kind) {
+	case K_ADD: case K_DEL: case K_FAULT: case K_MAP: case K_ITER: case K_DSTMAP:
+	case K_STEP:
+		return true;
+	default:
+		return false;
+	}
+}
+
+/* One record into engine events and state; false: its device is not known yet. */
+static bool use(struct imp *im, struct tep_record *r)
+{
+	const struct evinfo *ei;
+	uint64_t v[NFIELDS] = { 0 };
+	int type, pid, nf = 0;
+
+	if (!r->data || r->size < 8)
+		goto skip;
+	type = tep_data_type(im->tep, r);
+	ei = type >= 0 && type < im->nev ? &im->ev[type] : NULL;
+	if (!im->replay && ei && uses_dev(ei) && td_rd(r, ei->f[F0], &v[0]) &&
+	    dev_unknown(im, (uint32_t)v[0]))
+		return false;
 	if (ei && ei->kind == K_STACK) {
 		attach_stack(im, r, ei);
-		return 0;
+		return true;
 	}
 	/* any other record on this CPU: the pending event's stack is not coming */
 	td_flush_pending(im, r->cpu, r->ts);
 	if (!ei || ei->kind == K_NONE || ei->kind == K_FSDEV)
-		return 0;
+		return true;
 	pid = tep_data_pid(im->tep, r);
 	for (nf = 0; nf < NFIELDS && ei->f[nf]; nf++)
 		;
@@ -462,8 +533,29 @@ int td_on_record(struct tracecmd_input *h, struct tep_record *r, int cpu, void *
 	default:
 		break;
 	}
-	return 0;
+	return true;
 skip:
 	im->st->skipped++;
+	return true;
+}
+
+int td_on_record(struct tracecmd_input *h, struct tep_record *r, int cpu, void *ctx)
+{
+	struct imp *im = ctx;
+	uint64_t idx = im->nrec++;
+
+	(void)h;
+	(void)cpu;
+	if (im->replay) {
+		/* the first iteration counted every record and used those before */
+		if (idx >= im->resume_at)
+			use(im, r);
+		return 0;
+	}
+	arrive(im, r);
+	if (!im->learn_only && !use(im, r)) {
+		im->resume_at = idx;
+		im->learn_only = true;
+	}
 	return 0;
 }

@@ -49,7 +49,7 @@ for _ in $(seq "$REPS"); do
 	secs trace-cmd report -i "$OUT/trace.dat" >> "$OUT/tc" || exit 1
 done
 "$REP" report "$OUT/trace.dat" --dev "$DEV" 2> "$OUT/stats" > /dev/null
-records=$(grep -o 'records=[0-9]*' "$OUT/stats" | cut -d= -f2)
+records=$(sed -n 's/^tracedat: records=\([0-9]*\).*/\1/p' "$OUT/stats")
 ti=$(median < "$OUT/imp") tt=$(median < "$OUT/tc")
 size=$(stat -c %s "$OUT/trace.dat")
 echo

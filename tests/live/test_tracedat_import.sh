@@ -13,7 +13,11 @@
 #     MMAPLOCK), the xfs lock tracepoints prove fault-around unlocked; the
 #     --timeline of that import flags every violation
 #  4. kernel stacks (the stacktrace option, trace-cmd -T) reach the report
-#  5. bad files under ASan/UBSan: clear error or partial report, no crash,
+#  5. a filesystem whose own events start only after its page-cache events
+#     (xfs tracepoints enabled late): its early events are judged as xfs's
+#     all the same, as if the file had been read twice (the import reads
+#     it once when every device is named before its first use)
+#  6. bad files under ASan/UBSan: clear error or partial report, no crash,
 #     no hang; then the libFuzzer target for a fixed 20 s
 . "$(dirname "$0")/../dump/lib.sh"	# live/lib.sh and check_timeline
 . "$(dirname "$0")/tracedat_lib.sh"
@@ -133,7 +137,38 @@ grep -q "stacks=0 " "$TMP/st.err" && fail "no kernel stack attached"
 assert_json "$TMP/st.json" '[.violations[] | select([.stack[] | select(test("filemap_map_pages"))] | length > 0)] | length > 0' \
 	"violation without its filemap_map_pages stack"
 
-# ---- 5. bad files, under ASan/UBSan --------------------------------------
+# ---- 5. a device named late ----------------------------------------------
+INST3=fl-late-$$
+cleanup_hooks+=("tdt_remove $INST3")
+tdt_start "$INST3" 131072 || fail "cannot set up tracefs instance $INST3"
+# xfs's events off from the first record on (the earlier runs' background work)
+echo 0 > "$TDT_TRACEFS/instances/$INST3/tracing_on"
+echo 0 > "$TDT_TRACEFS/instances/$INST3/events/xfs/enable"
+echo 0 > "$TDT_TRACEFS/instances/$INST3/options/overwrite"
+echo > "$TDT_TRACEFS/instances/$INST3/trace"
+echo 1 > "$TDT_TRACEFS/instances/$INST3/tracing_on"
+"$WL" "$XFS" 0.5 > /dev/null
+echo 1 > "$TDT_TRACEFS/instances/$INST3/events/xfs/enable"
+"$WL" "$XFS" 0.5 > /dev/null
+tdt_stop "$INST3" "$TMP/late.dat" || fail "trace-cmd extract failed"
+# the first page-cache event on the xfs device comes before any xfs event
+trace-cmd report -i "$TMP/late.dat" > "$TMP/late.txt" 2>/dev/null || fail "trace-cmd report of late.dat failed"
+first_pc=$(grep -n -m1 " mm_filemap_[a-z_]*: *dev $XDEV " "$TMP/late.txt" | cut -d: -f1)
+first_xfs=$(grep -n -m1 " xfs_[a-z_]*: *dev $XDEV " "$TMP/late.txt" | cut -d: -f1)
+[ -n "$first_pc" ] && [ -n "$first_xfs" ] && [ "$first_pc" -lt "$first_xfs" ] ||
+	fail "late.dat: page-cache events (line ${first_pc:-none}) do not come before xfs's (line ${first_xfs:-none})"
+adds=$(grep -c " mm_filemap_add_to_page_cache: *dev $XDEV " "$TMP/late.txt")
+"${REP[@]}" "$TMP/late.dat" --dev "$XDEV" --json "$TMP/late.json" -v > /dev/null 2> "$TMP/late.err" ||
+	{ cat "$TMP/late.err"; fail "import of late.dat failed"; }
+grep -q "needs a device no record named before" "$TMP/late.err" ||
+	fail "late.dat: the import did not go back for the device named late"
+assert_json "$TMP/late.json" '[.filesystems[].fstype] == ["xfs"]' "late.dat: the device is not xfs"
+# xfs's rules applied to every insertion: unknown lock states, none unchecked
+assert_json "$TMP/late.json" ".filesystems[0].counts | .insertions == $adds and .unchecked == 0 and .unknown_lock_state > 0" \
+	"late.dat: early insertions not judged as xfs's ($adds in the file)"
+note "late.dat: $adds insertions, all judged as xfs's"
+
+# ---- 6. bad files, under ASan/UBSan --------------------------------------
 # a small recording for the corpus (and the fuzzer's seed)
 # (a 1 MiB buffer per CPU that stops when full: some 10^4 records per CPU)
 record "$INST" "$TMP/small.dat" 0.3 1024

@@ -411,6 +411,105 @@ static void test_precise_skipped(void **state)
 	}
 }
 
+/*
+ * A record of the largest size a dump may hold (a later faultline's, so
+ * skipped) between events: written whole, read whole from the file (the
+ * reader's buffer holds it), and the events after it are all there.
+ */
+static void test_largest_record(void **state)
+{
+	struct fl_run_info ri = { .kernel = "test", .locks = "lock-word", .attach_mode = "auto",
+				  .ncpus = 2 };
+	struct fl_dump_meta dm = { 0 };
+	struct fl_dump_writer *w;
+	struct fl_dump_meta_in m;
+	struct fl_engine *e;
+	unsigned char *big = calloc(1, FL_DUMP_MAX_REC);
+
+	(void)state;
+	assert_non_null(big);
+	snprintf(path, sizeof(path), "/tmp/fl-test-dump.XXXXXX");
+	close(mkstemp(path));
+	w = fl_dump_create(path, 0);
+	assert_non_null(w);
+	assert_int_equal(fl_dump_start(w, &ri, &dm, NULL), 0);
+	for (int i = 0; i < NEV; i++) {
+		if (i == NEV / 2)
+			assert_int_equal(fl_dump_record(w, FL_REC_TYPE_MAX + 7, big,
+							 FL_DUMP_MAX_REC, NULL, 0), 0);
+		assert_int_equal(fl_dump_event(w, &written[i]), 0);
+	}
+	assert_int_not_equal(fl_dump_record(w, FL_REC_TYPE_MAX + 7, big, FL_DUMP_MAX_REC + 1,
+					    NULL, 0), 0);
+	assert_int_equal(fl_dump_close(w, 1.0), 0);
+	free(big);
+	assert_int_equal(read_dump(NULL, 0, &m, &ri, &e), 0);
+	assert_true(m.complete);
+	assert_int_equal(ngot, NEV);
+	for (int i = 0; i < NEV; i++)
+		assert_memory_equal(&got[i], &written[i], sizeof(got[i]));
+	done(&m, &ri, e);
+	unlink(path);
+}
+
+/*
+ * Events of one length back to back, their CRCs checked four at a time: a
+ * byte flipped in any record of a group of four, or in its CRC, stops the
+ * read at that record and keeps every event before it.
+ */
+static void test_flip_in_a_run(void **state)
+{
+	struct fl_run_info ri = { .kernel = "test", .locks = "lock-word", .attach_mode = "auto",
+				  .ncpus = 2 };
+	struct fl_dump_meta dm = { 0 };
+	struct fl_dump_writer *w;
+	struct fl_dump_meta_in m;
+	struct fl_engine *e;
+	struct fl_event plain[40];
+	size_t len, first;
+	unsigned char *buf;
+
+	(void)state;
+	snprintf(path, sizeof(path), "/tmp/fl-test-dump.XXXXXX");
+	close(mkstemp(path));
+	w = fl_dump_create(path, 0);
+	assert_non_null(w);
+	assert_int_equal(fl_dump_start(w, &ri, &dm, NULL), 0);
+	for (int i = 0; i < 40; i++) {
+		plain[i] = written[i];
+		plain[i].nr_frames = 0;
+		plain[i].flags = 0;
+		memset(plain[i].frames, 0, sizeof(plain[i].frames));
+		assert_int_equal(fl_dump_event(w, &plain[i]), 0);
+	}
+	assert_int_equal(fl_dump_close(w, 1.0), 0);
+	buf = slurp(&len);
+	/* the first event record: after the preamble and the header record */
+	first = FL_DUMP_PREAMBLE + sizeof(struct fl_rec_hdr) +
+		((struct fl_rec_hdr *)(buf + FL_DUMP_PREAMBLE))->len;
+	for (int k = 0; k < 12; k++) {
+		size_t rec = sizeof(struct fl_rec_hdr) + FL_EVENT_HEAD;
+		/* the CRC field, or a byte of the payload further on each time */
+		size_t at = first + k * rec + (k % 3 ? sizeof(struct fl_rec_hdr) + k * 9 : 8);
+
+		buf[at] ^= 0x10;
+		assert_int_equal(read_dump(buf, len, &m, &ri, &e), 0);
+		assert_false(m.complete);
+		assert_non_null(strstr(m.why, "checksum mismatch"));
+		assert_int_equal(ngot, k);
+		for (int i = 0; i < k; i++)
+			assert_memory_equal(&got[i], &plain[i], sizeof(got[i]));
+		done(&m, &ri, e);
+		buf[at] ^= 0x10;
+	}
+	assert_int_equal(read_dump(buf, len, &m, &ri, &e), 0);
+	assert_true(m.complete);
+	assert_int_equal(ngot, 40);
+	done(&m, &ri, e);
+	free(buf);
+	unlink(path);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -421,6 +520,8 @@ int main(void)
 		cmocka_unit_test(test_late_module),
 		cmocka_unit_test(test_bpf_preempt),
 		cmocka_unit_test(test_precise_skipped),
+		cmocka_unit_test(test_largest_record),
+		cmocka_unit_test(test_flip_in_a_run),
 	};
 
 	make_events();
