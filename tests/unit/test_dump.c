@@ -327,13 +327,9 @@ static void test_late_module(void **state)
 }
 
 
-/*
- * A dump of run info alone (no event) at path; with the closing records,
- * and a PRECISE record among them when asked.
- */
-static void write_meta_dump(const struct fl_run_info *ri, bool closing, bool precise)
+/* A new dump at path, its header written. */
+static struct fl_dump_writer *new_dump(const struct fl_run_info *ri, const struct fl_ksyms *ks)
 {
-	struct fl_ksyms ks = { .syms = syms, .n = 2 };
 	struct fl_dump_meta dm = { 0 };
 	struct fl_dump_writer *w;
 
@@ -341,7 +337,19 @@ static void write_meta_dump(const struct fl_run_info *ri, bool closing, bool pre
 	close(mkstemp(path));
 	w = fl_dump_create(path, 0);
 	assert_non_null(w);
-	assert_int_equal(fl_dump_start(w, ri, &dm, &ks), 0);
+	assert_int_equal(fl_dump_start(w, ri, &dm, ks), 0);
+	return w;
+}
+
+/*
+ * A dump of run info alone (no event) at path; with the closing records,
+ * and a PRECISE record among them when asked.
+ */
+static void write_meta_dump(const struct fl_run_info *ri, bool closing, bool precise)
+{
+	struct fl_ksyms ks = { .syms = syms, .n = 2 };
+	struct fl_dump_writer *w = new_dump(ri, &ks);
+
 	if (closing)
 		fl_dump_closing(w);
 	if (precise)
@@ -420,7 +428,6 @@ static void test_largest_record(void **state)
 {
 	struct fl_run_info ri = { .kernel = "test", .locks = "lock-word", .attach_mode = "auto",
 				  .ncpus = 2 };
-	struct fl_dump_meta dm = { 0 };
 	struct fl_dump_writer *w;
 	struct fl_dump_meta_in m;
 	struct fl_engine *e;
@@ -428,11 +435,7 @@ static void test_largest_record(void **state)
 
 	(void)state;
 	assert_non_null(big);
-	snprintf(path, sizeof(path), "/tmp/fl-test-dump.XXXXXX");
-	close(mkstemp(path));
-	w = fl_dump_create(path, 0);
-	assert_non_null(w);
-	assert_int_equal(fl_dump_start(w, &ri, &dm, NULL), 0);
+	w = new_dump(&ri, NULL);
 	for (int i = 0; i < NEV; i++) {
 		if (i == NEV / 2)
 			assert_int_equal(fl_dump_record(w, FL_REC_TYPE_MAX + 7, big,
@@ -461,7 +464,6 @@ static void test_flip_in_a_run(void **state)
 {
 	struct fl_run_info ri = { .kernel = "test", .locks = "lock-word", .attach_mode = "auto",
 				  .ncpus = 2 };
-	struct fl_dump_meta dm = { 0 };
 	struct fl_dump_writer *w;
 	struct fl_dump_meta_in m;
 	struct fl_engine *e;
@@ -470,11 +472,7 @@ static void test_flip_in_a_run(void **state)
 	unsigned char *buf;
 
 	(void)state;
-	snprintf(path, sizeof(path), "/tmp/fl-test-dump.XXXXXX");
-	close(mkstemp(path));
-	w = fl_dump_create(path, 0);
-	assert_non_null(w);
-	assert_int_equal(fl_dump_start(w, &ri, &dm, NULL), 0);
+	w = new_dump(&ri, NULL);
 	for (int i = 0; i < 40; i++) {
 		plain[i] = written[i];
 		plain[i].nr_frames = 0;
