@@ -456,6 +456,19 @@ static __always_inline __u64 *fl_exit_word(__u32 pid)
 	return bpf_map_lookup_elem(&fl_exit_pids, &w);
 }
 
+/*
+ * May @pid have an entry in the three maps above?  Asked before a lookup
+ * on the paths every watched step, map and insertion takes: a word of an
+ * array instead of a hash lookup, for the tasks that never wrote through
+ * a watched file (fault threads, readahead: nearly all of them).
+ */
+static __always_inline bool fl_exit_marked(__u32 pid)
+{
+	__u64 *v = fl_exit_word(pid);
+
+	return !v || (*v & (1ULL << (pid % 64)));
+}
+
 /* Before @pid (the current task) adds an entry of its own. */
 static __always_inline void fl_exit_mark(__u32 pid)
 {

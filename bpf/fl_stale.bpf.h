@@ -100,11 +100,14 @@ static __always_inline int fl_folio_instantiated(void *ctx, struct folio *folio,
 						 struct address_space *mapping, struct inode *inode)
 {
 	__u32 pid = (__u32)bpf_get_current_pid_tgid();
-	struct fl_map_state *st = bpf_map_lookup_elem(&fl_curmap, &pid);
 	__u64 pos, seq, inval_owner = 0, irw_owner = 0;
 	struct fl_inval_last *last = NULL;
+	struct fl_map_state *st;
 	struct fl_event *e;
 
+	if (!fl_exit_marked(pid))
+		return 0;
+	st = bpf_map_lookup_elem(&fl_curmap, &pid);
 	if (!st || !st->active || st->pending || (__u64)inode != st->inode)
 		return 0;
 	pos = BPF_CORE_READ(folio, index) << fl_cfg.page_shift;

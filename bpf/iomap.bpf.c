@@ -69,13 +69,16 @@ static __always_inline void fl_step_begins(struct iomap_iter *iter, struct inode
 					   __u32 flags)
 {
 	__u32 pid = (__u32)bpf_get_current_pid_tgid();
-	struct fl_map_state *st = bpf_map_lookup_elem(&fl_curmap, &pid);
 	bool write = (flags & FL_IOMAP_WRITE_LIKE) && !(flags & (FL_IOMAP_FAULT | FL_IOMAP_DIRECT));
-	struct fl_map_state fresh = {};
+	struct fl_map_state fresh = {}, *st;
 	struct fl_event *use;
 	__u64 done;
 	__s64 processed = 0;
 
+	/* nothing to end or begin: no map of the task was ever followed */
+	if (!write && !fl_exit_marked(pid))
+		return;
+	st = bpf_map_lookup_elem(&fl_curmap, &pid);
 	if (!st) {
 		if (!write)
 			return;
@@ -176,10 +179,12 @@ static __always_inline void fl_map_for_write(struct inode *inode, struct iomap *
 					     __u32 slot)
 {
 	__u32 pid = (__u32)bpf_get_current_pid_tgid();
-	struct fl_map_state *st = bpf_map_lookup_elem(&fl_curmap, &pid);
-
+	struct fl_map_state *st;
 	__u32 rules;
 
+	if (!fl_exit_marked(pid))
+		return;
+	st = bpf_map_lookup_elem(&fl_curmap, &pid);
 	/* no step seen (attached mid-write): nothing to judge */
 	if (!st || st->inode != (__u64)inode)
 		return;
