@@ -368,6 +368,116 @@ struct {
 	__type(value, struct fl_inval_last);
 } fl_inval_last_scratch SEC(".maps");
 
+/*
+ * The stale-map rule's state per task (iomap.bpf.c keeps it; the program
+ * on the page-cache insertion tracepoint reads it: fl_stale.bpf.h).
+ */
+#define FL_FORM_SEQ	1	/* the fs's extent sequence decides */
+#define FL_FORM_WINDOW	2	/* invalidation windows decide (user space) */
+
+struct fl_map_state {
+	__u64 inode;
+	__u64 seq;		/* FL_FORM_SEQ: the fs's extent sequence just after mapping */
+	__u64 map_ts;		/* FL_FORM_WINDOW: when the map was handed out */
+	__u64 wpos, wend;	/* the write's range, from its iomap_iter step */
+	__u64 mpos, mend;	/* the map's range */
+	__u64 use_pos;		/* the folio instantiated under the stale map */
+	__u8 write;		/* the step is a buffered write, zero or unshare */
+	__u8 active;		/* between the map and the next iomap_iter step */
+	__u8 shared;		/* IOMAP_F_SHARED: the COW fork counts too */
+	__u8 pending;		/* use_pos waits for the verdict */
+	__u8 form;		/* FL_FORM_*, 0: the map is not followed */
+	__u8 pad[3];
+	__u32 slot;
+};
+
+/*
+ * Each task's current buffered-write map.  A task's entry goes when it
+ * exits (fl_task_exit); LRU only in case an exit was not seen (attach).
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 8192);
+	__type(key, __u32);
+	__type(value, struct fl_map_state);
+} fl_curmap SEC(".maps");
+
+/* The stale use waiting for its verdict, with the stack that made it (per task). */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 1024);
+	__type(key, __u32);
+	__type(value, struct fl_event);
+} fl_stale_use SEC(".maps");
+
+/*
+ * check, window form: the invalidation a stale use waits with, sent just
+ * before it as its race partner (FL_EV_RACE; .type 0: none).  Per task
+ * like fl_stale_use, and goes with it at the task's exit.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 1024);
+	__type(key, __u32);
+	__type(value, struct fl_event);
+} fl_stale_race SEC(".maps");
+
+/* A zeroed fl_event to insert into fl_stale_use before filling it in place. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct fl_event);
+} fl_event_zero SEC(".maps");
+
+/*
+ * Which pids may have an entry in the three per-task maps above: a task's
+ * bit is set before it adds one and cleared at its exit, which deletes
+ * only if the bit was set.  sched_process_exit runs for every exit on the
+ * host, seldom enough that what it touches is cold: three LRU maps cost it
+ * 1.4-5 us a run, a word of this array one miss.  One bit per pid up to
+ * PID_MAX_LIMIT (2^22 on 64-bit), so no two tasks share one; a bit left
+ * set (an exit not seen) costs the pid's next task three lookups at its
+ * exit, nothing else.
+ */
+#define FL_EXIT_PIDS	(1U << 22)
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, FL_EXIT_PIDS / 64);
+	__type(key, __u32);
+	__type(value, __u64);
+} fl_exit_pids SEC(".maps");
+
+static __always_inline __u64 *fl_exit_word(__u32 pid)
+{
+	__u32 w = (pid / 64) & (FL_EXIT_PIDS / 64 - 1);
+
+	return bpf_map_lookup_elem(&fl_exit_pids, &w);
+}
+
+/*
+ * May @pid have an entry in the three maps above?  Asked before a lookup
+ * on the paths every watched step, map and insertion takes: a word of an
+ * array instead of a hash lookup, for the tasks that never wrote through
+ * a watched file (fault threads, readahead: nearly all of them).
+ */
+static __always_inline bool fl_exit_marked(__u32 pid)
+{
+	__u64 *v = fl_exit_word(pid);
+
+	return !v || (*v & (1ULL << (pid % 64)));
+}
+
+/* Before @pid (the current task) adds an entry of its own. */
+static __always_inline void fl_exit_mark(__u32 pid)
+{
+	__u64 *v = fl_exit_word(pid);
+
+	if (v)
+		__sync_fetch_and_or(v, 1ULL << (pid % 64));
+}
+
 static __always_inline void fl_active_add(__s64 n)
 {
 	__u32 zero = 0;

@@ -10,6 +10,7 @@
  * stale-map rule (seed 002).
  */
 #include "fl_common.bpf.h"
+#include "fl_stale.bpf.h"
 
 #define FL_IOMAP_WRITE_LIKE (FL_IOMAP_WRITE | FL_IOMAP_ZERO | FL_IOMAP_UNSHARE)
 
@@ -41,27 +42,6 @@
 #define BMAP_ATTRFORK_ (1U << 8)
 #define BMAP_COWFORK_ (1U << 9)
 #define IOMAP_F_SHARED_ (1U << 2)
-#define XFS_MAGIC_ 0x58465342
-#define ZOOFS_MAGIC_ 0x7a6f6f66
-
-#define FL_FORM_SEQ	1	/* the fs's extent sequence decides */
-#define FL_FORM_WINDOW	2	/* invalidation windows decide (user space) */
-
-struct fl_map_state {
-	__u64 inode;
-	__u64 seq;		/* FL_FORM_SEQ: the fs's extent sequence just after mapping */
-	__u64 map_ts;		/* FL_FORM_WINDOW: when the map was handed out */
-	__u64 wpos, wend;	/* the write's range, from its iomap_iter step */
-	__u64 mpos, mend;	/* the map's range */
-	__u64 use_pos;		/* the folio instantiated under the stale map */
-	__u8 write;		/* the step is a buffered write, zero or unshare */
-	__u8 active;		/* between the map and the next iomap_iter step */
-	__u8 shared;		/* IOMAP_F_SHARED: the COW fork counts too */
-	__u8 pending;		/* use_pos waits for the verdict */
-	__u8 form;		/* FL_FORM_*, 0: the map is not followed */
-	__u8 pad[3];
-	__u32 slot;
-};
 
 /*
  * Per inode address: the sequences the last traced change left, whose
@@ -80,104 +60,6 @@ struct {
 } fl_extchg SEC(".maps");
 
 /*
- * Each task's current buffered-write map.  A task's entry goes when it
- * exits (fl_task_exit); LRU only in case an exit was not seen (attach).
- */
-struct {
-	__uint(type, BPF_MAP_TYPE_LRU_HASH);
-	__uint(max_entries, 8192);
-	__type(key, __u32);
-	__type(value, struct fl_map_state);
-} fl_curmap SEC(".maps");
-
-/* The stale use waiting for its verdict, with the stack that made it (per task). */
-struct {
-	__uint(type, BPF_MAP_TYPE_LRU_HASH);
-	__uint(max_entries, 1024);
-	__type(key, __u32);
-	__type(value, struct fl_event);
-} fl_stale_use SEC(".maps");
-
-/*
- * check, window form: the invalidation a stale use waits with, sent just
- * before it as its race partner (FL_EV_RACE; .type 0: none).  Per task
- * like fl_stale_use, and goes with it at the task's exit.
- */
-struct {
-	__uint(type, BPF_MAP_TYPE_LRU_HASH);
-	__uint(max_entries, 1024);
-	__type(key, __u32);
-	__type(value, struct fl_event);
-} fl_stale_race SEC(".maps");
-
-/*
- * Which pids may have an entry in the three per-task maps above: a task's
- * bit is set before it adds one and cleared at its exit, which deletes
- * only if the bit was set.  sched_process_exit runs for every exit on the
- * host, seldom enough that what it touches is cold: three LRU maps cost it
- * 1.4-5 us a run, a word of this array one miss.  One bit per pid up to
- * PID_MAX_LIMIT (2^22 on 64-bit), so no two tasks share one; a bit left
- * set (an exit not seen) costs the pid's next task three lookups at its
- * exit, nothing else.
- */
-#define FL_EXIT_PIDS	(1U << 22)
-
-struct {
-	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__uint(max_entries, FL_EXIT_PIDS / 64);
-	__type(key, __u32);
-	__type(value, __u64);
-} fl_exit_pids SEC(".maps");
-
-static __always_inline __u64 *fl_exit_word(__u32 pid)
-{
-	__u32 w = (pid / 64) & (FL_EXIT_PIDS / 64 - 1);
-
-	return bpf_map_lookup_elem(&fl_exit_pids, &w);
-}
-
-/* Before @pid (the current task) adds an entry of its own. */
-static __always_inline void fl_exit_mark(__u32 pid)
-{
-	__u64 *v = fl_exit_word(pid);
-
-	if (v)
-		__sync_fetch_and_or(v, 1ULL << (pid % 64));
-}
-
-/*
- * The filesystem's own extent sequence, as its ->iomap_valid compares it:
- * xfs's data fork if_seq, with the COW fork's above it for a shared map;
- * zoofs (tests/zoo) keeps its sequence in the first word of i_private.
- * False for a filesystem whose sequence faultline does not know.
- */
-static __always_inline bool fl_fs_seq(struct inode *inode, bool shared, __u64 *seq)
-{
-	__u32 magic = BPF_CORE_READ(inode, i_sb, s_magic);
-
-	if (magic == XFS_MAGIC_) {
-		struct xfs_inode *ip;
-		struct xfs_ifork *cow;
-
-		/* resolved at load: without the xfs module this is dead code */
-		if (!bpf_core_type_exists(struct xfs_inode))
-			return false;
-		ip = (void *)inode - bpf_core_field_offset(struct xfs_inode, i_vnode);
-		*seq = BPF_CORE_READ(ip, i_df.if_seq);
-		cow = shared ? BPF_CORE_READ(ip, i_cowfp) : NULL;
-		if (cow)
-			*seq |= (__u64)BPF_CORE_READ(cow, if_seq) << 32;
-		return true;
-	}
-	if (magic == ZOOFS_MAGIC_) {
-		void *priv = BPF_CORE_READ(inode, i_private);
-
-		return priv && !bpf_probe_read_kernel(seq, sizeof(*seq), priv);
-	}
-	return false;
-}
-
-/*
  * A new iomap_iter step: the previous map is done with.  If a folio was
  * instantiated under it after it had gone stale, the step's progress says
  * whether the write used that folio (moved past it) or the fs found the
@@ -187,13 +69,16 @@ static __always_inline void fl_step_begins(struct iomap_iter *iter, struct inode
 					   __u32 flags)
 {
 	__u32 pid = (__u32)bpf_get_current_pid_tgid();
-	struct fl_map_state *st = bpf_map_lookup_elem(&fl_curmap, &pid);
 	bool write = (flags & FL_IOMAP_WRITE_LIKE) && !(flags & (FL_IOMAP_FAULT | FL_IOMAP_DIRECT));
-	struct fl_map_state fresh = {};
+	struct fl_map_state fresh = {}, *st;
 	struct fl_event *use;
 	__u64 done;
 	__s64 processed = 0;
 
+	/* nothing to end or begin: no map of the task was ever followed */
+	if (!write && !fl_exit_marked(pid))
+		return;
+	st = bpf_map_lookup_elem(&fl_curmap, &pid);
 	if (!st) {
 		if (!write)
 			return;
@@ -291,10 +176,12 @@ static __always_inline void fl_map_for_write(struct inode *inode, struct iomap *
 					     __u32 slot)
 {
 	__u32 pid = (__u32)bpf_get_current_pid_tgid();
-	struct fl_map_state *st = bpf_map_lookup_elem(&fl_curmap, &pid);
-
+	struct fl_map_state *st;
 	__u32 rules;
 
+	if (!fl_exit_marked(pid))
+		return;
+	st = bpf_map_lookup_elem(&fl_curmap, &pid);
 	/* no step seen (attached mid-write): nothing to judge */
 	if (!st || st->inode != (__u64)inode)
 		return;
@@ -519,122 +406,23 @@ static __always_inline int fl_extent_changed(struct xfs_inode *ip, int state, bo
 	return 0;
 }
 
-/*
- * check sends no windows: the invalidation that made a window-form use a
- * candidate is kept to go with it as its race partner, as it was when the
- * folio came (FL_F_ENDED: it had ended, successfully, at aux).  record
- * sends every window itself.
- */
-static __always_inline void fl_stale_race_keep(struct fl_event *use, struct fl_inval_last *last)
-{
-	__u32 pid = use->pid;
-	struct fl_event *r = bpf_map_lookup_elem(&fl_stale_race, &pid);
-
-	if (!r) {
-		fl_exit_mark(pid);
-		bpf_map_update_elem(&fl_stale_race, &pid, use, BPF_ANY);
-		r = bpf_map_lookup_elem(&fl_stale_race, &pid);
-		if (!r)
-			return;
-	}
-	r->type = FL_EV_RACE;
-	r->flags = 0;
-	r->slot = use->slot;
-	r->cpu = use->cpu;
-	r->ts = last->ts;
-	r->pid = last->pid;
-	r->tgid = last->tgid;
-	__builtin_memcpy(r->comm, last->comm, sizeof(r->comm));
-	r->inode = last->key;
-	r->fs_magic = last->magic;
-	r->op = last->op;
-	r->start = last->start;
-	r->end = last->end;
-	r->inval_lock = FL_LOCK_NA;
-	r->i_rwsem = FL_LOCK_NA;
-	r->inval_owner = 0;
-	r->i_rwsem_owner = 0;
-	r->nr_frames = 0;
-	r->kaddr = pid;
-	r->stack_id = use->stack_id;
-	r->aux = *(volatile __u64 *)&last->ts_end;
-	if (r->aux)
-		r->flags |= FL_F_ENDED;
-}
 
 /*
- * A folio enters the page cache.  Instantiated by a task in the middle of
- * a buffered write under a map that has gone stale since it was handed
- * out, it is what the fs must revalidate: keep it for the verdict.
+ * Where the insertion is hooked at this tracepoint, fl_tp_insert
+ * (pagecache.bpf.c) does this job as well and this program is not loaded:
+ * it serves the runs whose insertion hook is fentry or kprobe.
  */
-static __always_inline int fl_folio_instantiated(void *ctx, struct folio *folio)
+SEC("tp_btf/mm_filemap_add_to_page_cache")
+int BPF_PROG(fl_tp_folio_use, struct folio *folio)
 {
-	__u32 pid = (__u32)bpf_get_current_pid_tgid();
-	struct fl_map_state *st = bpf_map_lookup_elem(&fl_curmap, &pid);
 	struct address_space *mapping;
-	struct inode *inode;
-	__u64 pos, seq, inval_owner = 0, irw_owner = 0;
-	struct fl_inval_last *last = NULL;
-	struct fl_event *e;
 
-	if (!st || !st->active || st->pending || !folio)
+	if (!folio)
 		return 0;
 	mapping = folio->mapping;
 	if (!mapping)
 		return 0;
-	inode = mapping->host;
-	if ((__u64)inode != st->inode)
-		return 0;
-	pos = BPF_CORE_READ(folio, index) << fl_cfg.page_shift;
-	if (pos < st->wpos || pos >= st->wend || pos < st->mpos || pos >= st->mend)
-		return 0;
-	if (st->form == FL_FORM_WINDOW) {
-		__u64 key = (__u64)inode, end;
-
-		last = bpf_map_lookup_elem(&fl_inval_last, &key);
-		end = pos + (fl_folio_nr_pages(folio) << fl_cfg.page_shift);
-		/* no invalidation of this folio began since the map: nothing to judge */
-		if (!last || last->ts <= st->map_ts || last->start >= end || pos >= last->end)
-			return 0;
-	} else if (!fl_fs_seq(inode, st->shared, &seq) || seq == st->seq) {
-		return 0;
-	} else {
-		fl_count(st->slot, FL_CNT_STALE_USES);
-	}
-	e = bpf_map_lookup_elem(&fl_stale_use, &pid);
-	if (!e) {
-		struct fl_event zero = {};
-
-		fl_exit_mark(pid);
-		bpf_map_update_elem(&fl_stale_use, &pid, &zero, BPF_ANY);
-		e = bpf_map_lookup_elem(&fl_stale_use, &pid);
-		if (!e)
-			return 0;
-	}
-	fl_event_init(e, FL_EV_FOLIO_USE, st->slot, inode);
-	e->start = pos;
-	e->end = pos + (fl_folio_nr_pages(folio) << fl_cfg.page_shift);
-	if (st->form == FL_FORM_WINDOW) {
-		e->op = FL_FOLIO_USE_WINDOW;
-		e->kaddr = st->map_ts;
-	} else {
-		e->kaddr = st->mpos;
-	}
-	e->flags |= FL_F_CANDIDATE;
-	fl_event_locks(e, fl_inval_lock_state(FL_BTF, mapping, &inval_owner), inval_owner,
-		       fl_rwsem_state(FL_BTF, &inode->i_rwsem, &irw_owner), irw_owner);
-	fl_event_stack(ctx, e);
-	if (last && !fl_cfg.emit_all)
-		fl_stale_race_keep(e, last);
-	st->use_pos = pos;
-	st->pending = 1;
-	return 0;
-}
-
-SEC("tp_btf/mm_filemap_add_to_page_cache")
-int BPF_PROG(fl_tp_folio_use, struct folio *folio)
-{
-	return fl_folio_instantiated(ctx, folio);
+	return fl_folio_instantiated(ctx, folio, mapping, mapping->host);
 }
 
 SEC("tp_btf/xfs_iext_insert")

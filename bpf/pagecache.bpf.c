@@ -10,22 +10,22 @@
  * which user space tells apart from the stack.
  */
 #include "fl_common.bpf.h"
+#include "fl_stale.bpf.h"
 
-/* @mapping and @index are passed: at fentry the folio is not yet set up. */
-static __always_inline int fl_insert_common(void *ctx, bool kp, struct address_space *mapping,
-					    struct folio *folio, __u64 index)
+/*
+ * An insertion into a watched file (@host, counter @slot).  @mapping and
+ * @index are passed: at fentry the folio is not yet set up.
+ */
+static __always_inline void fl_insert_watched(void *ctx, bool kp, struct address_space *mapping,
+					      struct inode *host, struct folio *folio, __u64 index,
+					      __u32 slot)
 {
 	__u64 inval_owner = 0, irw_owner = 0;
-	struct inode *host;
 	struct fl_event *e;
-	__u32 slot;
 	__u8 inval, irw = FL_LOCK_NA;
 	bool candidate = false;
 	__s32 stack_id = -1;
 
-	host = fl_watched_mapping(kp, mapping, &slot);
-	if (!host)
-		return 0;
 	fl_count(slot, FL_CNT_INSERTIONS);
 
 	inval = fl_inval_lock_state(kp, mapping, &inval_owner);
@@ -46,11 +46,22 @@ static __always_inline int fl_insert_common(void *ctx, bool kp, struct address_s
 	}
 	e = fl_event_for(ctx, FL_EV_INSERT, slot, host, candidate, &stack_id);
 	if (!e)
-		return 0;
+		return;
 	e->start = index << fl_cfg.page_shift;
 	e->end = e->start + (fl_folio_nr_pages(folio) << fl_cfg.page_shift);
 	fl_event_inode_locks(kp, e, host, inval, inval_owner, irw, irw_owner);
 	fl_event_submit(ctx, e, slot, candidate, stack_id);
+}
+
+static __always_inline int fl_insert_common(void *ctx, bool kp, struct address_space *mapping,
+					    struct folio *folio, __u64 index)
+{
+	struct inode *host;
+	__u32 slot;
+
+	host = fl_watched_mapping(kp, mapping, &slot);
+	if (host)
+		fl_insert_watched(ctx, kp, mapping, host, folio, index, slot);
 	return 0;
 }
 
@@ -127,10 +138,29 @@ static __noinline int fl_delete_kp(void *ctx, struct folio *folio)
 	return fl_delete_common(ctx, FL_KP, folio);
 }
 
+/*
+ * Both jobs of the insertion tracepoint in one program: the insertion's
+ * own rule, and the stale-map rule's folio (fl_stale.bpf.h), which was a
+ * program of its own.  Every insertion of the host crosses this hook, and
+ * a second program paid the dispatch and the early exit again, and a
+ * lookup in fl_curmap, on each.  The folio's job needs no look at any
+ * other inode: a write's map is followed only on a watched inode
+ * (fl_step_begins), by a watched task.
+ */
 SEC("tp_btf/mm_filemap_add_to_page_cache")
 int BPF_PROG(fl_tp_insert, struct folio *folio)
 {
-	return fl_insert_common(ctx, FL_BTF, folio->mapping, folio, folio->index);
+	struct address_space *mapping = folio->mapping;
+	struct inode *host;
+	__u32 slot;
+
+	if (!mapping)
+		return 0;
+	host = mapping->host;
+	if (!fl_watched(FL_BTF, host, &slot))
+		return 0;
+	fl_insert_watched(ctx, FL_BTF, mapping, host, folio, folio->index, slot);
+	return fl_folio_instantiated(ctx, folio, mapping, host);
 }
 
 /* Truncation removes folios in batches, reclaim and invalidation one by one. */

@@ -490,7 +490,7 @@ static void stale_rule_coverage(const struct fl_loader *l)
 	const struct fl_fs_proto *p = fl_fs_protos(&n);
 	bool maps = (prog_attached(l, "fl_tp_iomap_dstmap") || prog_attached(l, "fl_fx_iomap_map") ||
 		     prog_attached(l, "fl_kr_iomap_map")) &&
-		    prog_attached(l, "fl_tp_folio_use");
+		    (prog_attached(l, "fl_tp_folio_use") || prog_attached(l, "fl_tp_insert"));
 
 	for (unsigned int i = 0; i < n; i++) {
 		bool ok = maps && (strcmp(p[i].name, "xfs") || fl_kernel_has_btf_tp("xfs_iext_insert"));

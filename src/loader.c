@@ -33,7 +33,8 @@
 	X(fl_held) X(fl_stackmap) X(fl_seen) X(fl_active) X(fl_sem_readers)	\
 	X(fl_lo_tasks) X(fl_lo_edges) X(fl_lo_classes) X(fl_armed)		\
 	X(fl_slot_table) X(fl_slot_claim) X(fl_other_magic) X(fl_inval_stacks)	\
-	X(fl_inval_inodes) X(fl_precise_ctl) X(fl_own) X(fl_inval_last)
+	X(fl_inval_inodes) X(fl_precise_ctl) X(fl_own) X(fl_inval_last)	\
+	X(fl_curmap) X(fl_stale_use) X(fl_stale_race) X(fl_exit_pids)
 
 #define FL_COUNT_MAP(m) + 1
 #define FL_NR_SHARED (0 FL_SHARED_MAPS(FL_COUNT_MAP))
@@ -198,6 +199,11 @@ enum {
 	 * where those records decide (fl_report_precise_skips_relevant).
 	 */
 	RULE_GRANT = 1 << 4,
+	/*
+	 * A job the insertion hook's tracepoint program does too
+	 * (fl_tp_insert): loaded only where the insertion is hooked otherwise.
+	 */
+	RULE_INSERT_JOB = 1 << 5,
 };
 
 static const struct fl_prog_rule {
@@ -219,6 +225,7 @@ static const struct fl_prog_rule {
 #define RULE(o, p, ...) { .obj = (o), .prog = (p), __VA_ARGS__ }
 	RULE(OBJ_FAULTS, PROG(faults, fl_tp_user_fault), .flags = RULE_TMPFS),
 	RULE(OBJ_PAGECACHE, PROG(pagecache, fl_tp_lru_insert), .flags = RULE_TMPFS),
+	RULE(OBJ_IOMAP, PROG(iomap, fl_tp_folio_use), .flags = RULE_INSERT_JOB),
 	RULE(OBJ_INVAL, PROG(inval, fl_sys_exit_fallocate), .flags = RULE_END),
 	RULE(OBJ_INVAL, PROG(inval, fl_sys_exit_ftruncate), .flags = RULE_END),
 	RULE(OBJ_INVAL, PROG(inval, fl_sys_exit_truncate), .flags = RULE_END),
@@ -324,6 +331,7 @@ struct plan {
 	const char *why[ARRAY_SIZE(hooks)];
 	bool kprobe_obj[FL_NR_OBJS];
 	bool can_fentry, can_kprobe;
+	bool insert_tp;		/* the insertion is hooked at its tracepoint (fl_tp_insert) */
 };
 
 static bool funcs_exist(const struct fl_hook *h)
@@ -394,6 +402,8 @@ static int plan_hooks(const struct fl_loader_opts *o, struct plan *p)
 		}
 		if (p->mech[i] == MECH_KPROBE)
 			p->kprobe_obj[h->obj] = true;
+		if (h->tp == PROG(pagecache, fl_tp_insert))
+			p->insert_tp = p->mech[i] == MECH_TP;
 	}
 	return 0;
 }
@@ -436,9 +446,13 @@ static bool plan_hook_prog(struct fl_loader *l, int obj, const struct bpf_progra
 	return false;
 }
 
-/* Any other program: loaded when its attach point exists (and is wanted). */
+/*
+ * Any other program: loaded when its attach point exists (and is wanted).
+ * @insert_tp: the insertion is hooked at its tracepoint.
+ */
 static bool plan_plain_prog(const struct fl_prog_rule *r, const char *sec, const char *target,
-			    const struct fl_loader_opts *o, const char **status, const char **why)
+			    const struct fl_loader_opts *o, bool insert_tp, const char **status,
+			    const char **why)
 {
 	bool exists;
 
@@ -468,6 +482,11 @@ static bool plan_plain_prog(const struct fl_prog_rule *r, const char *sec, const
 	if (r && (r->flags & RULE_TMPFS) && !o->watch_tmpfs) {
 		*status = "skipped";
 		*why = "only needed when tmpfs is watched";
+		return false;
+	}
+	if (r && (r->flags & RULE_INSERT_JOB) && insert_tp) {
+		*status = "skipped";
+		*why = "fl_tp_insert does its job on this tracepoint";
 		return false;
 	}
 	*why = "";
@@ -534,8 +553,8 @@ static void plan_object(struct fl_loader *l, int obj, const struct plan *p,
 				add_loaded(l, p, o, name, label, sec, "");
 			continue;
 		}
-		load = plan_plain_prog(prog_rule(l->skels[obj], obj, prog), sec, target, o, &status,
-				       &why);
+		load = plan_plain_prog(prog_rule(l->skels[obj], obj, prog), sec, target, o,
+				       p->insert_tp, &status, &why);
 		bpf_program__set_autoload(prog, load);
 		if (load)
 			add_loaded(l, p, o, name, label, sec, why);
@@ -1065,14 +1084,18 @@ bool fl_loader_plan_late(const struct fl_loader *l, int i, struct bpf_program *p
 {
 	const char *sec = bpf_program__section_name(prog);
 	const char *slash = strchr(sec, '/');
+	bool insert_tp = false;
 
+	for (int k = 0; k < l->nattach; k++)
+		if (!strcmp(l->attach[k].prog, "fl_tp_insert"))
+			insert_tp = !strcmp(l->attach[k].status, "attached");
 	*status = NULL;
 	/* the hooks' targets are the kernel's own functions and tracepoints */
 	for (size_t h = 0; h < ARRAY_SIZE(hooks); h++)
 		if (hooks[h].obj == i && hook_mech(l->skels[i], &hooks[h], prog) != MECH_NONE)
 			return false;
 	return plan_plain_prog(prog_rule(l->skels[i], i, prog), sec, slash ? slash + 1 : sec,
-			       &l->opts, status, why);
+			       &l->opts, insert_tp, status, why);
 }
 
 void fl_loader_attach_late(struct fl_loader *l, int i, void *skel)
