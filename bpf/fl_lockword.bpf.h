@@ -27,15 +27,9 @@ static __always_inline struct fl_precise_ctl *fl_precise_ctl_get(void)
 	__u32 zero = 0;
 	struct fl_precise_ctl *c = bpf_map_lookup_elem(&fl_precise_ctl, &zero);
 
+	/* the loader sets own with ready_ns, both once the hooks are attached */
 	if (!c || !c->own)
 		return NULL;
-	/*
-	 * The loader says "on" once the hooks are attached; the first program
-	 * to see it stamps the time, on the kernel's clock (task start_time
-	 * is ktime_get_ns; the loader's clock may sit in a time namespace).
-	 */
-	if (!c->ready_ns)
-		c->ready_ns = bpf_ktime_get_ns();
 	return c;
 }
 

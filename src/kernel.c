@@ -9,6 +9,7 @@
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/utsname.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "kernel.h"
@@ -284,6 +285,32 @@ static int preempt_mode_in(const char *dir)
 	if (!strcmp(lp + 1, "full") || !strcmp(lp + 1, "lazy"))
 		return 1;
 	return -1;
+}
+
+int fl_kernel_ktime_ns(__u64 *ns)
+{
+	long long sec = 0, nsec = 0, off;
+	struct timespec ts;
+	char line[128], name[32];
+	FILE *f;
+
+	if (clock_gettime(CLOCK_MONOTONIC, &ts))
+		return -errno;
+	/* absent: a kernel without time namespaces, no offset */
+	f = fopen("/proc/self/timens_offsets", "r");
+	if (!f && errno != ENOENT)
+		return -errno;
+	while (f && fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "%31s %lld %lld", name, &sec, &nsec) == 3 &&
+		    !strcmp(name, "monotonic"))
+			break;
+		sec = nsec = 0;
+	}
+	if (f)
+		fclose(f);
+	off = sec * 1000000000LL + nsec;
+	*ns = (__u64)(ts.tv_sec * 1000000000LL + ts.tv_nsec - off);
+	return 0;
 }
 
 int fl_kernel_bpf_preemptible(void)

@@ -3,6 +3,7 @@
 #ifndef FL_KERNEL_H
 #define FL_KERNEL_H
 
+#include <linux/types.h>
 #include <stdbool.h>
 #include <stddef.h>
 
@@ -44,6 +45,11 @@ bool fl_kernel_rwsem_lockdep(void);
  * PREEMPT_DYNAMIC kernel booted full or lazy)?  1 yes, 0 no, -1 unknown.
  */
 int fl_kernel_bpf_preemptible(void);
+/*
+ * The kernel's ktime_get_ns() now (bpf_ktime_get_ns(), task start_time):
+ * CLOCK_MONOTONIC less this process's time namespace offset.  0 on success.
+ */
+int fl_kernel_ktime_ns(__u64 *ns);
 /* Does the kernel offer kprobes (perf kprobe PMU or tracefs kprobe_events)? */
 bool fl_kernel_can_kprobe(void);
 /* Does its BPF have the atomic exchanges (BPF_XCHG, BPF_CMPXCHG: 5.12+)? */

@@ -695,7 +695,8 @@ static void attach_object(struct fl_loader *l, int i, void *skel)
  * Only if every read acquisition was recorded: each hook attached, no
  * lockdep forms unhooked, and no program skipped because another task,
  * preempted inside it on the same CPU, held it busy.  Written once every
- * hook is attached; the first program to see it stamps the time.
+ * hook is attached, with the time from which a new task's record is
+ * complete.
  */
 static void precise_own(struct fl_loader *l)
 {
@@ -723,6 +724,14 @@ static void precise_own(struct fl_loader *l)
 			 l->bpf_preempt > 0 ?
 			 "the kernel preempts BPF programs (a busy hook can be skipped)" :
 			 "cannot tell whether the kernel preempts BPF programs");
+	/*
+	 * Stamped here, after the last attach: a task begun later took every
+	 * hold through the hooks.  Not by the first program to look, which
+	 * may run only after the workload's threads began (a watched file
+	 * nobody touched yet) and would leave them all "old".
+	 */
+	if (!l->own_why[0] && fl_kernel_ktime_ns(&c.ready_ns))
+		snprintf(l->own_why, sizeof(l->own_why), "cannot read the kernel's clock");
 	c.own = !l->own_why[0];
 	if (c.own && bpf_map__update_elem(map, &zero, sizeof(zero), &c, sizeof(c), BPF_ANY))
 		snprintf(l->own_why, sizeof(l->own_why), "cannot set fl_precise_ctl");

@@ -374,7 +374,7 @@ struct fl_config {
  * the loader once every lock hook is attached (fl_precise_ctl map).
  */
 struct fl_precise_ctl {
-	__u64 ready_ns;		/* 0; BPF stamps bpf_ktime_get_ns() once own is 1 */
+	__u64 ready_ns;		/* ktime_get_ns() once every lock hook was attached */
 	__u32 own;		/* 1: it may; BPF drops it to 0 on a missed hold */
 	__u32 pad;
 };
