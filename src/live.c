@@ -481,8 +481,9 @@ static bool prog_attached(const struct fl_loader *l, const char *prog)
 
 /*
  * The stale-map rule needs the write's map and the folios it instantiates,
- * and reads xfs's sequence through the xfs module's BTF: where a part is
- * missing, the rule is reported as not checked rather than passing blind.
+ * in both its forms: where a hook is missing, the rule is reported as not
+ * checked rather than passing blind.  The sequence form reads xfs's
+ * through the xfs module's BTF: without it, xfs is judged by the window.
  */
 static void stale_rule_coverage(const struct fl_loader *l)
 {
@@ -493,10 +494,14 @@ static void stale_rule_coverage(const struct fl_loader *l)
 		    (prog_attached(l, "fl_tp_folio_use") || prog_attached(l, "fl_tp_insert"));
 
 	for (unsigned int i = 0; i < n; i++) {
-		bool ok = maps && (strcmp(p[i].name, "xfs") || fl_kernel_has_btf_tp("xfs_iext_insert"));
+		unsigned int off = 0;
 
-		if (!ok)
-			fl_rules_set_flags(p[i].magic, p[i].flags & ~FL_RULE_STALE_MAPS);
+		if (!maps)
+			off = FL_RULE_STALE_MAPS | FL_RULE_STALE_WINDOW;
+		else if (!strcmp(p[i].name, "xfs") && !fl_kernel_has_btf_tp("xfs_iext_insert"))
+			off = FL_RULE_STALE_MAPS;
+		if (off)
+			fl_rules_set_flags(p[i].magic, p[i].flags & ~off);
 	}
 }
 
