@@ -80,6 +80,7 @@ qemu_pid= tail_pid= tmp_dirs=() kids=()
 cleanup() {
 	local kid
 	for kid in "${kids[@]}"; do [ -n "$kid" ] && kill -TERM "$kid" 2>/dev/null; done
+	[ -n "${prefetch_pid:-}" ] && kill -TERM "$prefetch_pid" 2>/dev/null
 	[ -n "$tail_pid" ] && kill "$tail_pid" 2>/dev/null
 	if [ -n "$qemu_pid" ]; then
 		kill -TERM "$qemu_pid" 2>/dev/null
@@ -88,7 +89,7 @@ cleanup() {
 		[ -f "${work:-}/qemu.pid" ] && kill -KILL "$(cat "$work/qemu.pid")" 2>/dev/null
 	fi
 	for d in "${tmp_dirs[@]}"; do rm -rf "$d"; done
-	qemu_pid= tail_pid= tmp_dirs=() kids=()
+	qemu_pid= tail_pid= tmp_dirs=() kids=() prefetch_pid=
 }
 trap cleanup EXIT
 trap 'echo "guest: interrupted" >&2; exit 130' INT TERM HUP
@@ -200,6 +201,8 @@ run_kernel() {	# entry (6.12, 6.12-rt, ...)
 		if grep -q '^prepare()' "$SCEN_DIR/$name.host"; then
 			(
 				export FL_FILES=$files FL_KDIR=$kdir FL_KVER=$rel FL_SERIES=$series FL_ROOT
+				# the zoo is built once per kernel, not per scenario
+				export ZOO_CACHE=$FL_GUEST_BUILD/zoo
 				export FL_KERNEL=$entry FL_FLAVOUR=$flavour
 				export FL_DISKS=$work/disks/$name
 				if [ "$(fl_scenario_meta "$f" headers no)" = yes ]; then
@@ -363,6 +366,21 @@ if [ "$jobs" -gt 1 ] && [ ${#kernels[@]} -gt 1 ] && [ -z "${FL_GUEST_CHILD:-}" ]
 			"$0" --kernel "$k" "${args[@]}" >"$FL_GUEST_BUILD/work/run-$k.out" 2>&1 &
 		kids[$1]=$!
 	}
+	# The kernels that wait for a slot are fetched meanwhile, once the
+	# first ones have theirs (the fetch's lock lets one through at a time):
+	# the download is the network's time, not the critical path's.
+	(
+		for k in "${kernels[@]:0:$jobs}"; do
+			for _ in $(seq 300); do
+				grep -q '^== kernel' "$FL_GUEST_BUILD/work/run-$k.out" 2>/dev/null && break
+				sleep 2
+			done
+		done
+		for k in "${kernels[@]:$jobs}"; do
+			rel=$(fl_kernel_resolve "$k") && fl_kernel_fetch "$rel" >/dev/null
+		done
+	) >"$FL_GUEST_BUILD/work/prefetch.out" 2>&1 &
+	prefetch_pid=$!
 	next=0 running=0
 	while [ $next -lt ${#kernels[@]} ] || [ $running -gt 0 ]; do
 		if [ $next -lt ${#kernels[@]} ] && [ $running -lt "$jobs" ]; then
@@ -374,6 +392,7 @@ if [ "$jobs" -gt 1 ] && [ ${#kernels[@]} -gt 1 ] && [ -z "${FL_GUEST_CHILD:-}" ]
 		fi
 		# whichever finishes first makes room for the next kernel
 		wait -n -p done_pid
+		[ "$done_pid" = "$prefetch_pid" ] && continue
 		running=$((running - 1))
 		for i in "${!kids[@]}"; do [ "${kids[$i]}" = "$done_pid" ] && kids[$i]=; done
 	done
