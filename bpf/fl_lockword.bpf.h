@@ -9,6 +9,32 @@
 
 #include "fl_maps.bpf.h"
 #include "fl_core_fixes.bpf.h"
+#include "fl_filter.bpf.h"
+
+/*
+ * Is @sem the invalidate_lock or i_rwsem of a watched file?  *inode, *kind
+ * and *slot say whose and which (for lock-order events).
+ */
+static __always_inline bool fl_sem_watched(struct rw_semaphore *sem, struct inode **inode,
+					   __u8 *kind, __u32 *slot)
+{
+	__u64 addr = (__u64)sem;
+	struct address_space *m;
+
+	m = (void *)(addr - bpf_core_field_offset(struct address_space, invalidate_lock));
+	*inode = BPF_CORE_READ(m, host);
+	if (*inode && BPF_CORE_READ(*inode, i_mapping) == m) {
+		*kind = FL_LK_INVAL;
+		return fl_watched_probe(*inode, slot);
+	}
+	*inode = (void *)(addr - bpf_core_field_offset(struct inode, i_rwsem));
+	m = BPF_CORE_READ(*inode, i_mapping);
+	if (m && BPF_CORE_READ(m, host) == *inode) {
+		*kind = FL_LK_I_RWSEM;
+		return fl_watched_probe(*inode, slot);
+	}
+	return false;
+}
 
 /*
  * Is the current task's record of @k->sem complete, every hold it has of
@@ -161,12 +187,24 @@ static __always_inline __u8 fl_precise_refine(struct rw_semaphore *sem, __u8 sta
 	h = bpf_map_lookup_elem(&fl_held, &k);
 	if (h && h->readers)
 		return FL_LOCK_SHARED_ME;
-	/* records exist only for the locks the hooks track (fl_sem_watched) */
 	rec = bpf_map_lookup_elem(&fl_sem_readers, &k.sem);
+	if (fl_precise_own(&k)) {
+		struct inode *inode;
+		__u32 slot;
+		__u8 kind;
+
+		/*
+		 * Our record is complete for the locks the hooks track; no read
+		 * hold of this one recorded yet (the first reader may be between
+		 * the kernel's count and its hook) asks whether it is one.
+		 */
+		if (rec || fl_sem_watched(sem, &inode, &kind, &slot))
+			return FL_LOCK_READERS_NOT_ME;
+		return FL_LOCK_SHARED_OTHER;
+	}
+	/* records exist only for the locks the hooks track (fl_sem_watched) */
 	if (!rec)
 		return FL_LOCK_SHARED_OTHER;
-	if (fl_precise_own(&k))
-		return FL_LOCK_READERS_NOT_ME;
 	return fl_precise_try(sem, rec, owner, &word);
 }
 

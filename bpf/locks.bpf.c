@@ -19,31 +19,6 @@
 #include "lockorder.bpf.h"
 
 /*
- * Is @sem the invalidate_lock or i_rwsem of a watched file?  *inode, *kind
- * and *slot say whose and which (for lock-order events).
- */
-static __always_inline bool fl_sem_watched(struct rw_semaphore *sem, struct inode **inode,
-					   __u8 *kind, __u32 *slot)
-{
-	__u64 addr = (__u64)sem;
-	struct address_space *m;
-
-	m = (void *)(addr - bpf_core_field_offset(struct address_space, invalidate_lock));
-	*inode = BPF_CORE_READ(m, host);
-	if (*inode && BPF_CORE_READ(*inode, i_mapping) == m) {
-		*kind = FL_LK_INVAL;
-		return fl_watched_probe(*inode, slot);
-	}
-	*inode = (void *)(addr - bpf_core_field_offset(struct inode, i_rwsem));
-	m = BPF_CORE_READ(*inode, i_mapping);
-	if (m && BPF_CORE_READ(m, host) == *inode) {
-		*kind = FL_LK_I_RWSEM;
-		return fl_watched_probe(*inode, slot);
-	}
-	return false;
-}
-
-/*
  * Lock order (--lock-order): the same acquisitions and releases, as events,
  * where no run of these hooks is ever skipped (fl_lo_precise).
  */
