@@ -590,7 +590,7 @@ int fl_live_run(const struct fl_live_opts *o)
 	if (!fl_kernel_has_btf_tp("xfs_free_file_space") && !o->ndevs)
 		fl_warn("the xfs module is not loaded: if it loads during this run, its hooks "
 			"attach then (its events before that are not seen), and the stale-map "
-			"rule is not checked on xfs");
+			"rule judges xfs by its window form only");
 
 	old_int = signal(SIGINT, on_signal);
 	old_term = signal(SIGTERM, on_signal);
