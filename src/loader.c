@@ -307,6 +307,14 @@ static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list 
 	return vfprintf(stderr, fmt, ap);
 }
 
+/* Where start-up time goes (the verifier, trampolines): said with -v. */
+static void say_ms(const char *verb, const char *obj, uint64_t t0)
+{
+	if (fl_verbose)
+		fprintf(stderr, "%s the %s BPF object in %.0f ms\n", verb, obj,
+			(fl_now_ns() - t0) / 1e6);
+}
+
 static struct fl_attach_status *add_status(struct fl_loader *l, const char *prog,
 					   const char *target, const char *status,
 					   const char *why)
@@ -773,6 +781,7 @@ int fl_loader_open(struct fl_loader *l, const struct fl_loader_opts *o,
 		   fl_event_fn fn, void *ctx)
 {
 	struct plan p;
+	uint64_t t0;
 	int err;
 
 	memset(l, 0, sizeof(*l));
@@ -822,7 +831,10 @@ int fl_loader_open(struct fl_loader *l, const struct fl_loader_opts *o,
 				goto fail;
 			}
 		}
+		t0 = fl_now_ns();
 		err = obj_descs[i].load(l->skels[i]);
+		if (!err)
+			say_ms("loaded", obj_descs[i].name, t0);
 		if (err) {
 			fl_err("cannot load the %s BPF object%s: %s%s%s", obj_descs[i].name,
 			       p.kprobe_obj[i] ? " (kprobe programs)" : "", strerror(-err),
@@ -851,9 +863,13 @@ int fl_loader_open(struct fl_loader *l, const struct fl_loader_opts *o,
 		fl_err("cannot set up the ring buffer: %s", strerror(-err));
 		goto fail;
 	}
-	for (int i = 0; i < FL_NR_OBJS; i++)
-		if (l->skels[i])
-			attach_object(l, i, l->skels[i]);
+	for (int i = 0; i < FL_NR_OBJS; i++) {
+		if (!l->skels[i])
+			continue;
+		t0 = fl_now_ns();
+		attach_object(l, i, l->skels[i]);
+		say_ms("attached", obj_descs[i].name, t0);
+	}
 	/* from now on a release without its acquisition is no attach race */
 	l->start_ns = fl_loader_arm(l);
 	if (o->precise)

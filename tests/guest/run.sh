@@ -128,6 +128,14 @@ show_log() {	# file [lines]
 	[ -f "$1" ] && tail -n "${2:-60}" "$1" | sed 's/^/    | /'
 }
 
+# a panic's cause is at its head, not its tail: from the first splat line on
+show_splat() {	# file [lines]
+	local n
+	n=$(grep -m1 -n -E 'BUG:|Oops|general protection|WARNING:|Kernel panic' "$1" | cut -d: -f1)
+	[ -n "$n" ] || { show_log "$@"; return; }
+	tail -n "+$n" "$1" | head -n "${2:-60}" | sed 's/^/    | /'
+}
+
 # A check() that judges per filesystem prints "RESULT PASS|FAIL|SKIP NAME
 # [why]" lines: each is a result of its own, <entry>/<NAME>@<mode>, and the
 # scenario's run itself is counted only if check() failed beyond them.
@@ -304,7 +312,7 @@ run_kernel() {	# entry (6.12, 6.12-rt, ...)
 			[ "$qrc" = 124 ] && why+=" (boot timeout ${boot_tmo}s)"
 			if grep -q "^@@FL-GUEST begin $id " "$res/console.log"; then
 				record "$entry" "$id" FAIL "$why" ""
-				show_log "$dst/console.log" 40
+				show_splat "$dst/console.log" 60
 			else
 				record "$entry" "$id" FAIL "never started (the guest died before it)" ""
 			fi
