@@ -26,11 +26,19 @@ tdt_start() {
 	echo 1 > "$inst/tracing_on"
 }
 
-# tdt_stop NAME OUT.dat: tracing off, trace-cmd writes the file, instance gone
+# tdt_stop NAME OUT.dat [KALLSYMS]: tracing off, trace-cmd writes the file,
+# instance gone.  With KALLSYMS, trace-cmd reads that file as /proc/kallsyms
+# (a bind mount in a mount namespace of its own): the file's symbol section
+# is that file, not the host's 5-10 MB.
 tdt_stop() {
 	local inst=$TDT_TRACEFS/instances/$1 rc
 	echo 0 > "$inst/tracing_on" 2>/dev/null
-	trace-cmd extract -B "$1" -o "$2" >"$2.extract.log" 2>&1
+	if [ -n "${3:-}" ]; then
+		unshare -m sh -c 'mount --bind "$1" /proc/kallsyms && exec trace-cmd extract -B "$2" -o "$3"' \
+			sh "$3" "$1" "$2" >"$2.extract.log" 2>&1
+	else
+		trace-cmd extract -B "$1" -o "$2" >"$2.extract.log" 2>&1
+	fi
 	rc=$?
 	# a failure says why (trace-cmd's own words) before the caller's FAIL
 	[ $rc = 0 ] || { echo "trace-cmd extract -B $1: exit $rc:"; tail -n 5 "$2.extract.log"; } >&2
