@@ -833,8 +833,6 @@ int fl_loader_open(struct fl_loader *l, const struct fl_loader_opts *o,
 		}
 		t0 = fl_now_ns();
 		err = obj_descs[i].load(l->skels[i]);
-		if (!err)
-			say_ms("loaded", obj_descs[i].name, t0);
 		if (err) {
 			fl_err("cannot load the %s BPF object%s: %s%s%s", obj_descs[i].name,
 			       p.kprobe_obj[i] ? " (kprobe programs)" : "", strerror(-err),
@@ -844,6 +842,7 @@ int fl_loader_open(struct fl_loader *l, const struct fl_loader_opts *o,
 			       fl_verbose ? "" : "; -v shows libbpf's messages");
 			goto fail;
 		}
+		say_ms("loaded", obj_descs[i].name, t0);
 	}
 	err = write_maps(l, o);
 	if (err) {

@@ -11,7 +11,7 @@
 #   zoo-ok    its healthy twin (the same paths in the documented order);
 #   load      negative control: stress-ng's file stressors on ext4 and xfs.
 # The host side skips non-RT kernels.  Not in `make test` (its time: two
-# runs of 140-170 s and the RT kernel's headers, whose install also pulls
+# runs of 45-60 s, and the RT kernel's headers, whose install also pulls
 # the RT image onto the host): run it by name,
 #   tests/guest/run.sh --kernel 6.12-rt --scenario rtlockorder
 #
