@@ -10,9 +10,8 @@
 #             insert-unlocked on any kernel) racing its punches;
 #   ok twin:  no assumed protocol, the same workload, the healthy filler,
 #             and --lock-order: the late lock hooks must not make a false
-#             report either.  (Loading the lock-order programs for xfs
-#             takes 35-55 s in these TCG guests, at the start as late:
-#             one twin only.)
+#             report either.  (Lock-order runs cost the most in these
+#             TCG guests: one twin only.)
 # xfs and its dependencies come as files (prepare), not as boot modules:
 # loaded at boot by another scenario, xfs is unloaded first and loaded
 # again at the end.
@@ -78,8 +77,8 @@ twin() {	# name zootrigger-class [faultline options...]
 	mark "$name-tracing"
 	load_xfs || { echo "# cannot load xfs"; kill -TERM $pid; wait $pid; return 1; }
 	mark "$name-xfs-live"
-	# the late load: 35-55 s with --lock-order on 6.1, over 105 s on a
-	# loaded CI host
+	# the late load: seconds since 02f4e1b; over 105 s with --lock-order
+	# on a loaded CI host before it (the verifier)
 	wait_for "$name.ndjson" '"type":"attach"' 240 || echo "# $name: no attach line within 240 s"
 	mark "$name-attach-seen"
 	mount -t xfs "$DISK" "$M" || { echo "# cannot mount the xfs disk"; kill -TERM $pid; wait $pid; return 1; }
