@@ -62,6 +62,70 @@ static __always_inline void fl_lo_deferred(void *ctx, struct rw_semaphore *sem)
 }
 
 /*
+ * The semaphores that may have records (fl_held, fl_sem_readers): a byte
+ * per bucket of their addresses, set before a watched lock's first record
+ * is made and never cleared.  fl_released runs for every rw_semaphore
+ * release in the kernel (on 6.4+ two per page fault: the per-VMA lock),
+ * and nearly none of them was ever recorded: one inlined array load then
+ * replaces two hash lookups that would find nothing.  A bucket a watched
+ * lock shares only costs those lookups again; no record is ever skipped.
+ * One per object instance: locks.bpf.c is loaded once (never by
+ * loader_late.c), so its acquisitions and releases see the same bytes.
+ */
+#define FL_SEM_SEEN_SHIFT	14
+
+struct fl_sem_seen {
+	__u8 b[1 << FL_SEM_SEEN_SHIFT];
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct fl_sem_seen);
+} fl_sem_seen SEC(".maps");
+
+static __always_inline __u8 *fl_sem_seen_byte(__u64 sem)
+{
+	struct fl_sem_seen *s;
+	__u32 zero = 0;
+	__u64 b;
+
+	s = bpf_map_lookup_elem(&fl_sem_seen, &zero);
+	if (!s)
+		return NULL;
+	/* Fibonacci hashing: slab addresses differ in their middle bits */
+	b = (sem * 0x9E3779B97F4A7C15ULL) >> (64 - FL_SEM_SEEN_SHIFT);
+	return &s->b[b & ((1 << FL_SEM_SEEN_SHIFT) - 1)];
+}
+
+/*
+ * The semaphore, the first argument of every hooked function, as a number
+ * to hash: the verifier allows no multiplication of a pointer.  The
+ * argument read from the trampoline's frame (inlined by the verifier,
+ * 5.17+) costs no helper call.
+ */
+static __always_inline __u64 fl_sem_addr(void *ctx, struct rw_semaphore *sem)
+{
+	__u64 v;
+
+	if (bpf_core_enum_value_exists(enum bpf_func_id, BPF_FUNC_get_func_arg) &&
+	    !bpf_get_func_arg(ctx, 0, &v))
+		return v;
+	return fl_addr(sem);
+}
+
+/* Before any record of @sem: a release looks for records only after it. */
+static __always_inline void fl_sem_seen_mark(__u64 sem)
+{
+	__u8 *seen = fl_sem_seen_byte(sem);
+
+	/* written once: the bytes are read on every CPU at every release */
+	if (seen && !*(volatile __u8 *)seen)
+		*(volatile __u8 *)seen = 1;
+}
+
+/*
  * Read holds of @sem over all tasks: what fl_precise_refine compares.  @n
  * is +1 or -1; the generation moves with each change.
  */
@@ -91,6 +155,7 @@ static __always_inline void fl_acquired(void *ctx, struct rw_semaphore *sem, boo
 
 	if (!fl_sem_watched(sem, &inode, &kind, &slot))
 		return;
+	fl_sem_seen_mark(fl_sem_addr(ctx, sem));
 	/*
 	 * Counted first: from the kernel's count to this record no other
 	 * task's check of the lock can decide, a window to keep short.
@@ -127,12 +192,15 @@ static __always_inline void fl_released(void *ctx, struct rw_semaphore *sem, boo
 	bool counted = false;
 	struct inode *inode;
 	struct fl_held *h;
+	__u8 kind, *seen;
 	__u32 slot;
-	__u8 kind;
 
 	/* every release of a watched lock, also of holds taken before attach */
 	if (fl_cfg.lock_order && fl_lo_precise() && fl_sem_watched(sem, &inode, &kind, &slot))
 		fl_lo_send(ctx, FL_EV_LOCK_REL, sem, inode, kind, slot, 0);
+	seen = fl_sem_seen_byte(fl_sem_addr(ctx, sem));
+	if (seen && !*(volatile __u8 *)seen)
+		return;
 	k.pid = (__u32)bpf_get_current_pid_tgid();
 	h = bpf_map_lookup_elem(&fl_held, &k);
 	/*
@@ -357,6 +425,8 @@ int BPF_PROG(fl_lk_rd_slow_enter, struct rw_semaphore *sem)
 	seq = bpf_map_lookup_elem(&fl_rd_seq, &zero);
 	if (!seq || !fl_sem_watched(sem, &inode, &kind, &slot))
 		return 0;
+	/* a grant (fl_lk_wake_exit) adds to fl_sem_readers */
+	fl_sem_seen_mark(fl_sem_addr(ctx, sem));
 	w = bpf_map_lookup_elem(&fl_rd_wait, &pid);
 	if (!w) {
 		bpf_map_update_elem(&fl_rd_wait, &pid, &fresh, BPF_NOEXIST);
