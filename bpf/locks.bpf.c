@@ -65,10 +65,11 @@ static __always_inline void fl_lo_deferred(void *ctx, struct rw_semaphore *sem)
  * The semaphores that may have records (fl_held, fl_sem_readers): a byte
  * per bucket of their addresses, set before a watched lock's first record
  * is made and never cleared.  fl_released runs for every rw_semaphore
- * release in the kernel (on 6.4+ two per page fault: the per-VMA lock),
- * and nearly none of them was ever recorded: one inlined array load then
- * replaces two hash lookups that would find nothing.  A bucket a watched
- * lock shares only costs those lookups again; no record is ever skipped.
+ * release in the kernel (on 6.4+ at least one per page fault: the per-VMA
+ * lock), and nearly none of them was ever recorded: one inlined array load
+ * then replaces two hash lookups that would find nothing.  A bucket a
+ * watched lock shares only costs those lookups again; no record is ever
+ * skipped.
  * One per object instance: locks.bpf.c is loaded once (never by
  * loader_late.c), so its acquisitions and releases see the same bytes.
  */
