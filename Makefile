@@ -43,7 +43,11 @@ APP_SRCS	:= src/main.c src/cli_live.c src/filters.c src/check.c src/watch.c src/
 # (Debian has no static libtracecmd).
 TRACEDAT_SRCS	:= src/import_tracedat.c src/tracedat_events.c src/tracedat_records.c
 TRACEDAT_PKGS	:= libtracecmd libtraceevent libtracefs
-TRACEDAT_CFLAGS	= $(shell pkg-config --cflags $(TRACEDAT_PKGS))
+# libtracecmd up to 1.3 reads compressed traces in quadratic time unless
+# the importer holds their pages (import_tracedat.c, hold_page)
+TRACEDAT_CFLAGS	= $(shell pkg-config --cflags $(TRACEDAT_PKGS)) \
+		  $(if $(filter 1.0.% 1.1.% 1.2.% 1.3.%,$(shell pkg-config --modversion libtracecmd)),\
+		  -DFL_TRACECMD_HOLD_PAGES)
 TRACEDAT_LIBS	= $(shell pkg-config --libs $(TRACEDAT_PKGS))
 TRACEDAT_OBJ	:= $(patsubst src/%.c,$(OUT)/%.o,$(TRACEDAT_SRCS))
 TRACEDAT_NONE	:= $(OUT)/import_tracedat_none.o

@@ -45,6 +45,7 @@
 const char *tracecmd_get_uname(struct tracecmd_input *handle);
 const char *tracecmd_get_cpustats(struct tracecmd_input *handle);
 int tracecmd_cpus(struct tracecmd_input *handle);
+void tracecmd_record_ref(struct tep_record *record);
 
 /* ---- the file ---------------------------------------------------------- */
 
@@ -217,13 +218,75 @@ static const char *tep_symname(void *ctx, uint64_t addr)
 }
 
 /*
+ * libtracecmd 1.3 (trace-cmd 3.1, Debian 12) never frees a decompressed
+ * chunk of a compressed (version 7) trace: free_zpage() compares the
+ * page's address with the chunk's the wrong way round and matches none,
+ * after walking every chunk that CPU has loaded so far.  It does so each
+ * time a page is let go, which makes reading a trace quadratic in its
+ * length (docs/trace-cmd.md has the numbers).  A page that is never
+ * let go costs no walk: the first record of each page keeps a reference
+ * that is never dropped.  The chunks stay in memory as they would anyway;
+ * what is kept besides is a record and a page descriptor per page of
+ * trace, and the library's own leak suppression covers them (they are
+ * its allocations).  Built only against libtracecmd up to 1.3 (Makefile).
+ */
+static void hold_page(struct imp *im, struct tracecmd_input *h, struct tep_record *r)
+{
+	void **held;
+	int i;
+
+	if (!im->held_page || !r->priv || r->cpu < 0 || r->cpu >= im->ncpus)
+		return;
+	for (i = 0; i < im->iter_n && im->iter_h[i] != h; i++)
+		;
+	if (i == im->iter_n)
+		return;
+	held = &im->held_page[(size_t)i * im->ncpus + r->cpu];
+	if (*held == r->priv)
+		return;
+	*held = r->priv;
+	tracecmd_record_ref(r);
+}
+
+/*
+ * Does @path name its compression (version 7: after the page size, a name
+ * other than "none")?  Only compressed traces read through the chunks;
+ * holding the pages of another would keep its mappings instead.
+ */
+static bool compressed_trace(const char *path)
+{
+	char b[64];
+	ssize_t n;
+	int fd;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return false;
+	n = pread(fd, b, sizeof(b) - 1, 0);
+	close(fd);
+	if (n < 23)
+		return false;
+	b[n] = 0;
+	/* magic (3), "tracing", "7\0", endianness (1), long size (1), page size (4) */
+	if (memcmp(b + 3, "tracing", 7) || strcmp(b + 10, "7"))
+		return false;
+	return strcmp(b + 18, "none") != 0;
+}
+
+static int on_record(struct tracecmd_input *h, struct tep_record *r, int cpu, void *ctx)
+{
+	hold_page(ctx, h, r);
+	return td_on_record(h, r, cpu, ctx);
+}
+
+/*
  * The top buffer and every instance (trace-cmd record -B, extract -B),
  * merged in time order.  Returns the callback's result, or -1 when
  * libtracecmd could not read on.
  */
 static int iterate(struct imp *im)
 {
-	struct tracecmd_input *hs[1 + MAX_INSTANCES];
+	struct tracecmd_input **hs = im->iter_h;
 	int n = 0, ninst = tracecmd_buffer_instances(im->h), ret;
 
 	if (im->first_open)
@@ -239,12 +302,19 @@ static int iterate(struct imp *im)
 		if (ih)
 			hs[n++] = ih;
 	}
+	im->iter_n = n;
+#ifdef FL_TRACECMD_HOLD_PAGES
+	free(im->held_page);
+	im->held_page = compressed_trace(im->path) ?
+		fl_xcalloc((size_t)n * im->ncpus, sizeof(void *)) : NULL;
+#endif
 	if (n == 1)
-		ret = tracecmd_iterate_events(im->h, NULL, 0, td_on_record, im);
+		ret = tracecmd_iterate_events(im->h, NULL, 0, on_record, im);
 	else
-		ret = tracecmd_iterate_events_multi(hs, n, td_on_record, im);
+		ret = tracecmd_iterate_events_multi(hs, n, on_record, im);
 	for (int i = 1; i < n; i++)
 		tracecmd_close(hs[i]);
+	im->iter_n = 0;
 	return ret;
 }
 
@@ -312,6 +382,7 @@ static int read_all(const char *path, struct fl_engine *e, struct fl_run_info *r
 	}
 	if (fl_verbose < 2)
 		tracecmd_set_loglevel(TEP_LOG_NONE);
+	im->path = path;
 	im->e = e;
 	im->ri = ri;
 	im->st = st;
@@ -382,6 +453,7 @@ static int read_all(const char *path, struct fl_engine *e, struct fl_run_info *r
 	ret = 0;
 out:
 	close_file(im);
+	free(im->held_page);
 	free(im->pend);
 	free(im);
 	return ret;

@@ -72,6 +72,7 @@ struct pending {
 };
 
 struct imp {
+	const char *path;
 	struct tracecmd_input *h;
 	struct tep_handle *tep;
 	struct fl_engine *e;
@@ -105,6 +106,15 @@ struct imp {
 	struct fl_xfs_holds xfs;
 	struct pending *pend;	/* per CPU, when the trace has stacks */
 	int ncpus;
+
+	/*
+	 * iterate() (import_tracedat.c): the handles it reads, and per
+	 * handle and CPU the page whose first record it holds, or NULL
+	 * where pages are not held (see hold_page())
+	 */
+	struct tracecmd_input *iter_h[1 + MAX_INSTANCES];
+	int iter_n;
+	void **held_page;
 
 	uint64_t first_ts, last_ts;
 	bool instances_bad;	/* buffer instances could not be opened */
