@@ -227,8 +227,9 @@ static const char *tep_symname(void *ctx, uint64_t addr)
  * let go costs no walk: the first record of each page keeps a reference
  * that is never dropped.  The chunks stay in memory as they would anyway;
  * what is kept besides is a record and a page descriptor per page of
- * trace, and the library's own leak suppression covers them (they are
- * its allocations).  Built only against libtracecmd up to 1.3 (Makefile).
+ * trace until the process exits (allocations of the library's, as its
+ * own leaks are, for a leak checker).  Built only against libtracecmd up
+ * to 1.3 (Makefile).
  */
 static void hold_page(struct imp *im, struct tracecmd_input *h, struct tep_record *r)
 {
