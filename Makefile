@@ -45,9 +45,8 @@ TRACEDAT_SRCS	:= src/import_tracedat.c src/tracedat_events.c src/tracedat_record
 TRACEDAT_PKGS	:= libtracecmd libtraceevent libtracefs
 # libtracecmd up to 1.3 reads compressed traces in quadratic time unless
 # the importer holds their pages (import_tracedat.c, hold_page)
-TRACEDAT_CFLAGS	= $(shell pkg-config --cflags $(TRACEDAT_PKGS)) \
-		  $(if $(filter 1.0.% 1.1.% 1.2.% 1.3.%,$(shell pkg-config --modversion libtracecmd)),\
-		  -DFL_TRACECMD_HOLD_PAGES)
+TRACEDAT_CFLAGS	= $(shell pkg-config --cflags $(TRACEDAT_PKGS)) -DFL_TRACECMD_HOLD_PAGES=$(if \
+		  $(filter 1.0.% 1.1.% 1.2.% 1.3.%,$(shell pkg-config --modversion libtracecmd)),1,0)
 TRACEDAT_LIBS	= $(shell pkg-config --libs $(TRACEDAT_PKGS))
 TRACEDAT_OBJ	:= $(patsubst src/%.c,$(OUT)/%.o,$(TRACEDAT_SRCS))
 TRACEDAT_NONE	:= $(OUT)/import_tracedat_none.o

@@ -41,6 +41,11 @@
 #include "tracedat_imp.h"
 #include "util.h"
 
+/* The Makefile says whether this libtracecmd needs hold_page(). */
+#ifndef FL_TRACECMD_HOLD_PAGES
+#define FL_TRACECMD_HOLD_PAGES 0
+#endif
+
 /* Exported by libtracecmd (3.1) but not declared in its public header. */
 const char *tracecmd_get_uname(struct tracecmd_input *handle);
 const char *tracecmd_get_cpustats(struct tracecmd_input *handle);
@@ -228,8 +233,8 @@ static const char *tep_symname(void *ctx, uint64_t addr)
  * that is never dropped.  The chunks stay in memory as they would anyway;
  * what is kept besides is a record and a page descriptor per page of
  * trace until the process exits (allocations of the library's, as its
- * own leaks are, for a leak checker).  Built only against libtracecmd up
- * to 1.3 (Makefile).
+ * own leaks are, for a leak checker).  Only with libtracecmd up to 1.3
+ * (Makefile: FL_TRACECMD_HOLD_PAGES).
  */
 static void hold_page(struct imp *im, struct tracecmd_input *h, struct tep_record *r)
 {
@@ -304,11 +309,10 @@ static int iterate(struct imp *im)
 			hs[n++] = ih;
 	}
 	im->iter_n = n;
-#ifdef FL_TRACECMD_HOLD_PAGES
-	free(im->held_page);
-	im->held_page = compressed_trace(im->path) ?
-		fl_xcalloc((size_t)n * im->ncpus, sizeof(void *)) : NULL;
-#endif
+	if (im->hold_pages) {
+		free(im->held_page);
+		im->held_page = fl_xcalloc((size_t)n * im->ncpus, sizeof(void *));
+	}
 	if (n == 1)
 		ret = tracecmd_iterate_events(im->h, NULL, 0, on_record, im);
 	else
@@ -383,7 +387,7 @@ static int read_all(const char *path, struct fl_engine *e, struct fl_run_info *r
 	}
 	if (fl_verbose < 2)
 		tracecmd_set_loglevel(TEP_LOG_NONE);
-	im->path = path;
+	im->hold_pages = FL_TRACECMD_HOLD_PAGES && compressed_trace(path);
 	im->e = e;
 	im->ri = ri;
 	im->st = st;

@@ -72,7 +72,6 @@ struct pending {
 };
 
 struct imp {
-	const char *path;
 	struct tracecmd_input *h;
 	struct tep_handle *tep;
 	struct fl_engine *e;
@@ -109,11 +108,12 @@ struct imp {
 
 	/*
 	 * iterate() (import_tracedat.c): the handles it reads, and per
-	 * handle and CPU the page whose first record it holds, or NULL
-	 * where pages are not held (see hold_page())
+	 * handle and CPU the page whose first record it holds, when
+	 * @hold_pages (see hold_page())
 	 */
 	struct tracecmd_input *iter_h[1 + MAX_INSTANCES];
 	int iter_n;
+	bool hold_pages;
 	void **held_page;
 
 	uint64_t first_ts, last_ts;
