@@ -41,8 +41,9 @@ APP_SRCS	:= src/main.c src/cli_live.c src/filters.c src/check.c src/watch.c src/
 # trace-cmd import (`report trace.dat`, libtracecmd): in ./faultline; the
 # static build and the test helpers link the stub that says it is missing
 # (Debian has no static libtracecmd).
-TRACEDAT_SRCS	:= src/import_tracedat.c src/tracedat_events.c src/tracedat_records.c
-TRACEDAT_PKGS	:= libtracecmd libtraceevent libtracefs
+TRACEDAT_SRCS	:= src/import_tracedat.c src/tracedat_events.c src/tracedat_records.c \
+		   src/tracedat_fly.c
+TRACEDAT_PKGS	:= libtracecmd libtraceevent libtracefs libzstd
 # libtracecmd up to 1.3 reads compressed traces in quadratic time unless
 # the importer holds their pages (import_tracedat.c, hold_page)
 TRACEDAT_CFLAGS	= $(shell pkg-config --cflags $(TRACEDAT_PKGS)) -DFL_TRACECMD_HOLD_PAGES=$(if \
@@ -61,7 +62,7 @@ UNIT_TESTS	:= $(patsubst tests/unit/%.c,$(OUT)/tests/%,$(wildcard tests/unit/tes
 
 DEB_BUILD	:= clang llvm gcc make libbpf-dev bpftool libelf-dev zlib1g-dev \
 		   libjson-c-dev pkg-config libisal-dev libtracecmd-dev libtraceevent-dev \
-		   libtracefs-dev libsystemd-dev
+		   libtracefs-dev libzstd-dev libsystemd-dev
 DEB_RUN		:= xfsprogs e2fsprogs util-linux mount
 DEB_TEST	:= man-db libcmocka-dev jq clang-14 libclang-rt-14-dev time trace-cmd btrfs-progs stress-ng \
 		   python3 prometheus-node-exporter curl

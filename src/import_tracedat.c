@@ -38,6 +38,7 @@
 #include <unistd.h>
 
 #include "dump.h"
+#include "tracedat_fly.h"
 #include "tracedat_imp.h"
 #include "util.h"
 
@@ -60,7 +61,9 @@ void tracecmd_record_ref(struct tep_record *record);
  * tracecmd_buffer_instance_handle() in its own error path when an
  * instance's data is cut off.  What may crash is therefore tried in a
  * child first, with the default action for crashes (no sanitizer report
- * for the libraries' bugs); false if the child did not exit 0.
+ * for the libraries' bugs); false if the child did not exit 0.  The child
+ * exits without freeing what it opened: tracecmd_close() of a file with
+ * the host's symbols takes a tenth of a second, for nothing.
  */
 static bool survives(bool (*try_fn)(const void *arg), const void *arg)
 {
@@ -89,13 +92,8 @@ static bool survives(bool (*try_fn)(const void *arg), const void *arg)
 
 static bool try_open(const void *path)
 {
-	struct tracecmd_input *h = tracecmd_open(path, TRACECMD_FL_LOAD_NO_PLUGINS |
-						 TRACECMD_FL_LOAD_NO_SYSTEM_PLUGINS);
-
-	if (!h)
-		return false;
-	tracecmd_close(h);
-	return true;
+	return tracecmd_open(path, TRACECMD_FL_LOAD_NO_PLUGINS |
+			     TRACECMD_FL_LOAD_NO_SYSTEM_PLUGINS) != NULL;
 }
 
 struct instances {
@@ -107,13 +105,9 @@ static bool try_instances(const void *arg)
 {
 	const struct instances *in = arg;
 
-	for (int i = 0; i < in->n && i < MAX_INSTANCES; i++) {
-		struct tracecmd_input *ih = tracecmd_buffer_instance_handle(in->h, i);
-
-		if (!ih)
+	for (int i = 0; i < in->n && i < MAX_INSTANCES; i++)
+		if (!tracecmd_buffer_instance_handle(in->h, i))
 			return false;
-		tracecmd_close(ih);
-	}
 	return true;
 }
 
@@ -162,6 +156,9 @@ static int open_file(struct imp *im, const char *path, char *err, size_t errlen)
 
 static void close_file(struct imp *im)
 {
+	td_fly_close(im->fly);
+	im->fly = NULL;
+	im->fly_tried = false;
 	free(im->ev);
 	im->ev = NULL;
 	im->nev = 0;
@@ -285,6 +282,34 @@ static int on_record(struct tracecmd_input *h, struct tep_record *r, int cpu, vo
 	return td_on_record(h, r, cpu, ctx);
 }
 
+static int on_fly_record(struct tep_record *r, void *ctx)
+{
+	struct imp *im = ctx;
+
+	return td_on_record(im->h, r, r->cpu, im);
+}
+
+/*
+ * The records through tracedat_fly.c where it reads the file exactly as
+ * libtracecmd would, several times faster (opened at the first iteration);
+ * 1 when it does not.
+ */
+static int iterate_fly(struct imp *im, int ninst, int *ret)
+{
+	char why[128];
+
+	if (!im->fly_tried) {
+		im->fly_tried = true;
+		im->fly = td_fly_open(im->path, im->tep, ninst, why, sizeof(why));
+		if (!im->fly)
+			fl_debug("trace.dat: read through libtracecmd: %s", why);
+	}
+	if (!im->fly)
+		return 1;
+	*ret = td_fly_iterate(im->fly, on_fly_record, im);
+	return 0;
+}
+
 /*
  * The top buffer and every instance (trace-cmd record -B, extract -B),
  * merged in time order.  Returns the callback's result, or -1 when
@@ -295,6 +320,9 @@ static int iterate(struct imp *im)
 	struct tracecmd_input **hs = im->iter_h;
 	int n = 0, ninst = tracecmd_buffer_instances(im->h), ret;
 
+	/* tracedat_fly.c opens no instance handle: none to try first */
+	if (!iterate_fly(im, ninst < MAX_INSTANCES ? ninst : MAX_INSTANCES, &ret))
+		return ret;
 	if (im->first_open)
 		im->instances_bad = !instances_open(im->h, ninst);
 	if (im->instances_bad) {
@@ -388,6 +416,7 @@ static int read_all(const char *path, struct fl_engine *e, struct fl_run_info *r
 	if (fl_verbose < 2)
 		tracecmd_set_loglevel(TEP_LOG_NONE);
 	im->hold_pages = FL_TRACECMD_HOLD_PAGES && compressed_trace(path);
+	im->path = path;
 	im->e = e;
 	im->ri = ri;
 	im->st = st;
@@ -424,11 +453,14 @@ static int read_all(const char *path, struct fl_engine *e, struct fl_run_info *r
 	if (im->learn_only) {
 		fl_debug("trace.dat: record %" PRIu64 " needs a device no record named before: "
 			 "the rest is learned first, then used", im->resume_at);
-		close_file(im);
-		ret = open_file(im, path, err, errlen);
-		if (ret)
-			goto out;
-		e->symctx = im->tep;
+		/* libtracecmd cannot rewind its handle; tracedat_fly.c can */
+		if (!im->fly) {
+			close_file(im);
+			ret = open_file(im, path, err, errlen);
+			if (ret)
+				goto out;
+			e->symctx = im->tep;
+		}
 		td_devs_final(im);
 		im->replay = true;
 		im->nrec = 0;

@@ -12,27 +12,97 @@
 #include "tracedat_imp.h"
 #include "util.h"
 
-/* A field's value, if the record is long enough to hold it. */
-bool td_rd(const struct tep_record *r, const struct tep_format_field *f, uint64_t *v)
+/*
+ * A field's value, if the record is long enough to hold it.  Read as
+ * tep_read_number_field() reads it (1, 2, 4 or 8 bytes, unsigned); in a
+ * file of the host's byte order without its two calls per field, which
+ * are a tenth of an import's time.
+ */
+bool td_rd(const struct imp *im, const struct tep_record *r, const struct tep_format_field *f,
+	   uint64_t *v)
 {
+	const unsigned char *p;
 	unsigned long long val;
+	uint32_t v32;
+	uint16_t v16;
 
 	if (!f || f->offset < 0 || f->size <= 0 || f->size > 8 ||
 	    (long long)f->offset + f->size > r->size)
 		return false;
-	if (tep_read_number_field((struct tep_format_field *)f, r->data, &val))
+	if (!im->native) {
+		if (tep_read_number_field((struct tep_format_field *)f, r->data, &val))
+			return false;
+		*v = val;
+		return true;
+	}
+	p = (const unsigned char *)r->data + f->offset;
+	switch (f->size) {
+	case 1:
+		*v = *p;
+		return true;
+	case 2:
+		memcpy(&v16, p, sizeof(v16));
+		*v = v16;
+		return true;
+	case 4:
+		memcpy(&v32, p, sizeof(v32));
+		*v = v32;
+		return true;
+	case 8:
+		memcpy(v, p, sizeof(*v));
+		return true;
+	default:
 		return false;
-	*v = val;
+	}
+}
+
+bool td_rd_all(const struct imp *im, const struct tep_record *r,
+	       struct tep_format_field *const *f, int n, uint64_t *v)
+{
+	for (int i = 0; i < n; i++)
+		if (!td_rd(im, r, f[i], &v[i]))
+			return false;
 	return true;
 }
 
-bool td_rd_all(const struct tep_record *r, struct tep_format_field *const *f, int n,
-	       uint64_t *v)
+/* common_type and common_pid of a record of at least 8 bytes */
+int td_type(const struct imp *im, struct tep_record *r)
 {
-	for (int i = 0; i < n; i++)
-		if (!td_rd(r, f[i], &v[i]))
-			return false;
-	return true;
+	uint16_t t;
+
+	if (!im->common_fixed)
+		return tep_data_type(im->tep, r);
+	memcpy(&t, r->data, sizeof(t));
+	return t;
+}
+
+int td_pid(const struct imp *im, struct tep_record *r)
+{
+	int32_t pid;
+
+	if (!im->common_fixed)
+		return tep_data_pid(im->tep, r);
+	memcpy(&pid, (const char *)r->data + 4, sizeof(pid));
+	return pid;
+}
+
+/*
+ * Does the file keep the host's byte order, with common_type (2 bytes) and
+ * common_pid (4) where every kernel puts them (include/linux/trace_events.h,
+ * struct trace_entry)?  Then td_rd(), td_type() and td_pid() read them
+ * directly.
+ */
+static void layout(struct imp *im, struct tep_event *te)
+{
+	struct tep_format_field *type, *pid;
+
+	im->native = tep_is_file_bigendian(im->tep) == tep_is_local_bigendian(im->tep);
+	if (!te || !im->native)
+		return;
+	type = tep_find_common_field(te, "common_type");
+	pid = tep_find_common_field(te, "common_pid");
+	im->common_fixed = type && pid && type->offset == 0 && type->size == 2 &&
+			   pid->offset == 4 && pid->size == 4;
 }
 
 static void set_event(struct imp *im, const char *sys, const char *name, enum kind k,
@@ -108,6 +178,7 @@ int td_setup_events(struct imp *im)
 	int n = tep_get_events_count(im->tep), maxid = 0;
 	struct tep_event *te;
 
+	layout(im, n > 0 ? tep_get_event(im->tep, 0) : NULL);
 	for (int i = 0; i < n; i++) {
 		te = tep_get_event(im->tep, i);
 		if (te && te->id > maxid)

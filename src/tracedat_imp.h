@@ -72,6 +72,7 @@ struct pending {
 };
 
 struct imp {
+	const char *path;
 	struct tracecmd_input *h;
 	struct tep_handle *tep;
 	struct fl_engine *e;
@@ -94,6 +95,8 @@ struct imp {
 
 	struct evinfo *ev;
 	int nev;
+	bool native;		/* the file's byte order is the host's */
+	bool common_fixed;	/* common_type and common_pid at 0 and 4 */
 	unsigned int page_shift;
 	bool have_stacks;
 
@@ -113,6 +116,8 @@ struct imp {
 	 */
 	struct tracecmd_input *iter_h[1 + MAX_INSTANCES];
 	int iter_n;
+	struct td_fly *fly;	/* tracedat_fly.c's reader, when it reads the file */
+	bool fly_tried;
 	bool hold_pages;
 	void **held_page;
 
@@ -125,9 +130,12 @@ struct imp {
 
 /* tracedat_events.c */
 int td_setup_events(struct imp *im);
-bool td_rd(const struct tep_record *r, const struct tep_format_field *f, uint64_t *v);
-bool td_rd_all(const struct tep_record *r, struct tep_format_field *const *f, int n,
-	       uint64_t *v);
+bool td_rd(const struct imp *im, const struct tep_record *r, const struct tep_format_field *f,
+	   uint64_t *v);
+bool td_rd_all(const struct imp *im, const struct tep_record *r,
+	       struct tep_format_field *const *f, int n, uint64_t *v);
+int td_type(const struct imp *im, struct tep_record *r);
+int td_pid(const struct imp *im, struct tep_record *r);
 
 /* tracedat_records.c: libtracecmd's per-record callback, and the end of input */
 int td_on_record(struct tracecmd_input *h, struct tep_record *r, int cpu, void *ctx);

@@ -240,7 +240,7 @@ static void attach_stack(struct imp *im, const struct tep_record *r, const struc
 
 	if (!p || !p->valid)
 		return;		/* the stack of an event we do not use */
-	if (!td_rd(r, ei->f[F0], &size)) {
+	if (!td_rd(im, r, ei->f[F0], &size)) {
 		im->st->skipped++;
 		return;
 	}
@@ -451,9 +451,9 @@ static void arrive(struct imp *im, struct tep_record *r)
 	/* common_type and common_pid are the first 8 bytes */
 	if (!r->data || r->size < 8)
 		return;
-	type = tep_data_type(im->tep, r);
+	type = td_type(im, r);
 	ei = type >= 0 && type < im->nev ? &im->ev[type] : NULL;
-	if (ei && ei->magic && td_rd(r, ei->f[F0], &dev))
+	if (ei && ei->magic && td_rd(im, r, ei->f[F0], &dev))
 		dev_learn(im, (uint32_t)dev, ei->magic);
 	if (!im->first_ts)
 		im->first_ts = r->ts;
@@ -482,9 +482,9 @@ static bool use(struct imp *im, struct tep_record *r)
 
 	if (!r->data || r->size < 8)
 		goto skip;
-	type = tep_data_type(im->tep, r);
+	type = td_type(im, r);
 	ei = type >= 0 && type < im->nev ? &im->ev[type] : NULL;
-	if (!im->replay && ei && uses_dev(ei) && td_rd(r, ei->f[F0], &v[0]) &&
+	if (!im->replay && ei && uses_dev(ei) && td_rd(im, r, ei->f[F0], &v[0]) &&
 	    dev_unknown(im, (uint32_t)v[0]))
 		return false;
 	if (ei && ei->kind == K_STACK) {
@@ -495,10 +495,10 @@ static bool use(struct imp *im, struct tep_record *r)
 	td_flush_pending(im, r->cpu, r->ts);
 	if (!ei || ei->kind == K_NONE || ei->kind == K_FSDEV)
 		return true;
-	pid = tep_data_pid(im->tep, r);
+	pid = td_pid(im, r);
 	for (nf = 0; nf < NFIELDS && ei->f[nf]; nf++)
 		;
-	if (!td_rd_all(r, ei->f, nf, v))
+	if (!td_rd_all(im, r, ei->f, nf, v))
 		goto skip;
 	im->st->used++;
 	switch (ei->kind) {

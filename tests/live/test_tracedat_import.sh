@@ -5,6 +5,8 @@
 #
 #  1. negative control: nonzero faults, fault-around, insertions,
 #     invalidations on ext4 and xfs, nothing lost, zero violations
+# 1b. the same records through the direct reader (version 7, compressed
+#     and not) and through libtracecmd's (version 6): the same report
 #  2. trace-cmd and `faultline record` trace one run together: the import
 #     counts what the dump's report counts (faults, fault-around, deletions,
 #     invalidations, iomap steps exactly; insertions up to the non-regular
@@ -79,6 +81,28 @@ assert_json "$J" '.filesystems[] | select(.fstype == "xfs") | .counts.iomap_iter
 assert_json "$J" '.filesystems[] | select(.fstype == "ext4") | .counts.unknown_lock_state == .counts.insertions' \
 	"ext4 insertions not all unknown"
 grep -q "skipped=0 " "$TMP/imp.err" || fail "records skipped in a good trace.dat"
+
+# ---- 1b. the direct reader against libtracecmd's ------------------------
+# A version 7 file is read by src/tracedat_fly.c, compressed (as recorded)
+# or not; the same records as version 6 go through libtracecmd's reader.
+# All three reports must be the same, byte for byte.
+trace-cmd convert -i "$TMP/trace.dat" -o "$TMP/plain7.dat" --compression none >/dev/null 2>&1 ||
+	fail "trace-cmd convert to uncompressed version 7 failed"
+trace-cmd convert -i "$TMP/trace.dat" -o "$TMP/plain6.dat" --file-version 6 --compression none \
+	>/dev/null 2>&1 || fail "trace-cmd convert to version 6 failed"
+for v in trace plain7 plain6; do
+	"${REP[@]}" "$TMP/$v.dat" --dev "$EDEV" --dev "$XDEV" -v > "$TMP/$v.rep" 2> "$TMP/$v.err" ||
+		{ tail -5 "$TMP/$v.err"; fail "import of $v.dat failed"; }
+	if grep -q "read through libtracecmd" "$TMP/$v.err"; then reader=libtracecmd; else reader=direct; fi
+	[ "$reader" = "$([ $v = plain6 ] && echo libtracecmd || echo direct)" ] ||
+		fail "$v.dat read by the $reader reader: $(grep -m1 'read through' "$TMP/$v.err")"
+	note "$v.dat: $reader reader, $(grep -o 'records=[0-9]*' "$TMP/$v.err" | head -1)"
+done
+cmp -s "$TMP/trace.rep" "$TMP/plain6.rep" || { diff "$TMP/trace.rep" "$TMP/plain6.rep" | head; \
+	fail "the direct reader's report differs from libtracecmd's (compressed)"; }
+cmp -s "$TMP/plain7.rep" "$TMP/plain6.rep" || { diff "$TMP/plain7.rep" "$TMP/plain6.rep" | head; \
+	fail "the direct reader's report differs from libtracecmd's (uncompressed)"; }
+rm -f "$TMP/plain7.dat" "$TMP/plain6.dat"
 
 # ---- 2. against faultline record of the same run -----------------------
 # trace-cmd and faultline record one run together (ftrace and BPF on the
