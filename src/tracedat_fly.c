@@ -57,6 +57,7 @@ enum {
 #define MAX_META	(64u << 20)	/* one options section */
 #define MAX_CHUNK	(64u << 20)	/* one chunk, uncompressed */
 #define READ_PAGES	256		/* pages per read, uncompressed */
+#define SLACK		16		/* read past a page's end by kbuffer and events_advance */
 
 /*
  * The ring buffer page header's commit word: the data size, and whether
@@ -79,7 +80,6 @@ struct fly_cpu {
 	size_t cap, len, next;	/* @next: offset in @buf of the next page */
 	unsigned char *page;	/* the page loaded in @kbuf, or NULL */
 	unsigned char *data_end;	/* its data's end */
-	unsigned int page_events;
 	struct kbuffer *kbuf;
 	struct tep_record rec;	/* the CPU's next record, when @have */
 	bool have;
@@ -420,7 +420,7 @@ static bool next_chunk(struct td_fly *f, struct fly_cpu *c)
 			return false;
 		if (n > (uint64_t)c->psize * READ_PAGES)
 			n = (uint64_t)c->psize * READ_PAGES;
-		if (!grow(&c->buf, &c->cap, n) || !rd(f, c->pos, c->buf, n))
+		if (!grow(&c->buf, &c->cap, n + SLACK) || !rd(f, c->pos, c->buf, n))
 			goto damaged;
 		c->pos += n;
 		c->len = n;
@@ -435,7 +435,8 @@ static bool next_chunk(struct td_fly *f, struct fly_cpu *c)
 	usize = le32(zh + 4);
 	c->pos += sizeof(zh);
 	if (csize > end - c->pos || !usize || usize > MAX_CHUNK || usize % c->psize ||
-	    !grow(&c->buf, &c->cap, usize) || !inflate_at(f, c->pos, csize, c->buf, usize))
+	    !grow(&c->buf, &c->cap, (size_t)usize + SLACK) ||
+	    !inflate_at(f, c->pos, csize, c->buf, usize))
 		goto damaged;
 	c->pos += csize;
 	c->len = usize;
@@ -446,6 +447,43 @@ damaged:
 	c->chunks = 0;
 	c->pos = c->end;
 	return false;
+}
+
+/*
+ * kbuffer steps from event to event by the lengths the page gives, and
+ * skips padding inside a loop of its own: a damaged page whose padding or
+ * data length does not move forward would hold it there for ever.  Walk
+ * the event headers first, stepping as it will (type_len in the low 5 bits
+ * of a little-endian header; 29 padding, 30 and 31 time extend and stamp,
+ * 0 a length word; kernel/trace/ring_buffer.c).
+ */
+static bool events_advance(const unsigned char *d, uint32_t used)
+{
+	int64_t pos = 0, next;
+
+	while (pos < used) {
+		uint32_t type_len = le32(d + pos) & 0x1f;
+
+		switch (type_len) {
+		case 0:
+			next = pos + 8 + (((int64_t)(int32_t)(le32(d + pos + 4) - 4) + 3) & ~3ll);
+			break;
+		case 29:
+			next = pos + 4 + (int32_t)le32(d + pos + 4);
+			break;
+		case 30:
+		case 31:
+			next = pos + 8;
+			break;
+		default:
+			next = pos + 4 + 4 * (int64_t)type_len;
+			break;
+		}
+		if (next <= pos)
+			return false;
+		pos = next;
+	}
+	return true;
 }
 
 /* Load the next page of @c whose sizes fit in it; false at the end. */
@@ -467,9 +505,10 @@ static bool next_page(struct td_fly *f, struct fly_cpu *c)
 		commit = f->lsize == 8 ? le64(p + 8) : le32(p + 8);
 		used = (uint32_t)commit & COMMIT_SIZE;
 		if ((uint64_t)used + hdr > c->psize || ((commit & MISSED_EVENTS) &&
-		    (commit & MISSED_STORED) && (uint64_t)used + hdr + f->lsize > c->psize)) {
-			fl_debug("trace.dat: CPU %d: a page's data size %u does not fit", c->cpu,
-				 used);
+		    (commit & MISSED_STORED) && (uint64_t)used + hdr + f->lsize > c->psize) ||
+		    !events_advance(p + hdr, used)) {
+			fl_debug("trace.dat: CPU %d: a page's sizes do not fit (data %u bytes)",
+				 c->cpu, used);
 			f->damaged = true;
 			return false;
 		}
@@ -477,7 +516,6 @@ static bool next_page(struct td_fly *f, struct fly_cpu *c)
 			continue;
 		c->page = p;
 		c->data_end = p + hdr + used;
-		c->page_events = 0;
 		return true;
 	}
 }
@@ -499,9 +537,8 @@ static bool peek(struct td_fly *f, struct fly_cpu *c)
 			continue;
 		}
 		size = kbuffer_event_size(c->kbuf);
-		/* an event's length that points back would loop forever */
 		if (size < 0 || d < c->page || d > c->data_end ||
-		    (size_t)size > (size_t)(c->data_end - d) || ++c->page_events > c->psize / 4) {
+		    (size_t)size > (size_t)(c->data_end - d)) {
 			fl_debug("trace.dat: CPU %d: an event does not fit its page", c->cpu);
 			f->damaged = true;
 			c->page = NULL;

@@ -20,7 +20,8 @@
 #     all the same, as if the file had been read twice (the import reads
 #     it once when every device is named before its first use)
 #  6. bad files under ASan/UBSan: clear error or partial report, no crash,
-#     no hang; then the libFuzzer target for a fixed 20 s
+#     no hang (a page whose size overflows it: PARTIAL, the records before
+#     it read); then the libFuzzer target for a fixed 20 s
 . "$(dirname "$0")/../dump/lib.sh"	# live/lib.sh and check_timeline
 . "$(dirname "$0")/tracedat_lib.sh"
 require_live
@@ -205,6 +206,10 @@ record "$INST" "$TMP/small.dat" 0.3 1024 "" "$TMP/kallsyms.small"
 	fail "small.dat has more symbols than the 3000 given (the bind mount did not take)"
 trace-cmd convert -i "$TMP/small.dat" -o "$TMP/small6.dat" --file-version 6 \
 	--compression none >/dev/null 2>&1 || fail "trace-cmd convert to version 6 failed"
+# uncompressed version 7: the direct reader meets damaged pages themselves
+# (in a compressed file most damage stops at decompression)
+trace-cmd convert -i "$TMP/small.dat" -o "$TMP/small7.dat" --compression none \
+	>/dev/null 2>&1 || fail "trace-cmd convert to uncompressed version 7 failed"
 # the libraries' own leaks (libtracecmd 3.1, libtraceevent) are not ours;
 # libtracecmd's sscanf("%ms") in tracecmd_parse_trace_clock shows only the
 # glibc frames with the fast unwinder (faultline never uses %m)
@@ -222,7 +227,7 @@ mkfifo "$BAD/fifo.dat"
 head -c 65536 /dev/urandom > "$BAD/random.dat"
 printf 'not a trace.dat at all\n' > "$BAD/text.dat"
 # the version string after the magic ("\x17\x08\x44tracing" then "7\0" or "6\0")
-for v in small small6; do
+for v in small small6 small7; do
 	cp "$TMP/$v.dat" "$BAD/$v-future.dat"
 	printf '9' | dd of="$BAD/$v-future.dat" bs=1 seek=10 conv=notrunc status=none
 	cp "$TMP/$v.dat" "$BAD/$v-magic.dat"
@@ -241,6 +246,29 @@ for v in small small6; do
 			dd of="$BAD/$v-flip$i.dat" bs=1 seek=$off conv=notrunc status=none
 	done
 done
+# Damaged pages in the middle of the first CPU's data of small7.dat: the
+# records before them are read, the report is PARTIAL.  A commit word that
+# claims more than a page; a padding event whose length points back to
+# itself (libtraceevent's kbuffer would loop on it for ever).
+read -r _ off size _ < <(trace-cmd dump --options -i "$TMP/small7.dat" 2>/dev/null |
+	grep -m1 'data offset and size')
+[ -n "${size:-}" ] && [ "$size" -ge 8192 ] || fail "small7.dat: no CPU data found by trace-cmd dump"
+page=$((off + size / 4096 / 2 * 4096))
+damage_page() {	# NAME OFFSET-IN-PAGE BYTES
+	cp "$TMP/small7.dat" "$BAD/$1"
+	printf "$3" | dd of="$BAD/$1" bs=1 seek=$((page + $2)) conv=notrunc status=none
+	timeout 60 "${REP[@]}" "$BAD/$1" > "$TMP/page.out" 2> "$TMP/page.err"
+	rc=$?
+	[ $rc = 124 ] && fail "$1: hang (killed after 60 s)"
+	[ $((rc & 4)) = 4 ] && grep -q '^PARTIAL: ' "$TMP/page.out" ||
+		{ cat "$TMP/page.err"; fail "$1: a page that does not fit, not PARTIAL (exit $rc)"; }
+	n_ok=$(sed -n 's/^tracedat: records=\([0-9]*\).*/\1/p' "$TMP/page.err")
+	[ "${n_ok:-0}" -gt 0 ] || fail "$1: no record read before the damaged page"
+	note "$1: exit $rc, PARTIAL, $n_ok records before the damaged page"
+}
+damage_page small7-commit.dat 8 '\xff\xff\xff\x0f'
+damage_page small7-padloop.dat 16 '\x1d\x00\x00\x00\xfc\xff\xff\xff'
+
 n=0
 for f in "$BAD"/*.dat /nonexistent/trace.dat; do
 	timeout 120 "${ASAN[@]}" "$f" > "$TMP/bad.out" 2> "$TMP/bad.err"
@@ -265,8 +293,8 @@ note "$n bad files: no crash, no hang, no sanitizer report"
 
 # ---- libFuzzer, fixed budget ----------------------------------------------
 mkdir -p "$TMP/corpus" "$TMP/artifacts"
-cp "$TMP/small.dat" "$TMP/small6.dat" "$TMP/corpus/"
-max=$(stat -c %s "$TMP/small6.dat")
+cp "$TMP/small.dat" "$TMP/small6.dat" "$TMP/small7.dat" "$TMP/corpus/"
+max=$(stat -c %s "$TMP/small6.dat" "$TMP/small7.dat" | sort -n | tail -n 1)
 (cd "$TMP" && timeout 300 "$FUZZ" -max_total_time=20 -max_len="$max" -rss_limit_mb=0 -malloc_limit_mb=0 \
 	-artifact_prefix="$TMP/artifacts/" "$TMP/corpus" > "$TMP/fuzz.log" 2>&1)
 rc=$?
