@@ -56,7 +56,11 @@ enum {
 #define MAX_SECTIONS	64		/* options sections followed */
 #define MAX_META	(64u << 20)	/* one options section */
 #define MAX_CHUNK	(64u << 20)	/* one chunk, uncompressed */
-#define READ_PAGES	256		/* pages per read, uncompressed */
+#define MAX_PAGE	(1u << 20)	/* a ring-buffer page (sub-buffer) */
+#define MAX_FLY_CPUS	4096		/* CPUs with data, all buffers */
+#define MAX_MEM		(512ull << 20)	/* every CPU's buffer together */
+#define READ_BYTES	(1u << 20)	/* one read of uncompressed pages */
+#define SEC_BUFFER	3		/* a BUFFER FLYRECORD section's ID */
 #define SLACK		16		/* read past a page's end by kbuffer and events_advance */
 
 /*
@@ -88,6 +92,7 @@ struct fly_cpu {
 struct td_fly {
 	int fd;
 	uint64_t fsize;
+	uint64_t mem;		/* bytes of the CPUs' buffers */
 	int comp;
 	unsigned int lsize;	/* the traced kernel's long: 4 or 8 */
 	ZSTD_DCtx *zd;
@@ -156,13 +161,30 @@ static bool grow(unsigned char **b, size_t *cap, size_t n)
 	return true;
 }
 
+/*
+ * A CPU's buffer, within the budget of all of them: a crafted file could
+ * otherwise list thousands of CPUs with a large chunk each.
+ */
+static bool grow_cpu(struct td_fly *f, struct fly_cpu *c, size_t n)
+{
+	size_t old = c->cap;
+
+	if (n <= c->cap)
+		return true;
+	if (f->mem - old + n > MAX_MEM || !grow(&c->buf, &c->cap, n))
+		return false;
+	f->mem = f->mem - old + n;
+	return true;
+}
+
 /* @csize compressed bytes at @off to exactly @usize bytes in @dst */
 static bool inflate_at(struct td_fly *f, uint64_t off, uint32_t csize, unsigned char *dst,
 		       uint32_t usize)
 {
 	size_t r;
 
-	if (!grow(&f->zin, &f->zcap, csize ? csize : 1) || !rd(f, off, f->zin, csize))
+	if (off > f->fsize || csize > f->fsize - off ||
+	    !grow(&f->zin, &f->zcap, csize ? csize : 1) || !rd(f, off, f->zin, csize))
 		return false;
 	r = ZSTD_decompressDCtx(f->zd, dst, usize, f->zin, csize);
 	return !ZSTD_isError(r) && r == usize;
@@ -182,6 +204,7 @@ static int parse_buffer(struct td_fly *f, struct meta *m, const unsigned char *p
 			char *why, size_t whylen)
 {
 	const unsigned char *end = p + sz, *q = p + 8;
+	unsigned char sec[16];
 	unsigned int idx;
 	uint32_t psize, ncpu;
 	bool named = false;
@@ -202,8 +225,12 @@ static int parse_buffer(struct td_fly *f, struct meta *m, const unsigned char *p
 	q += 8;
 	if ((uint64_t)(end - q) < (uint64_t)ncpu * 20)
 		goto bad;
-	if (psize < 64 || psize > MAX_CHUNK || (psize & (psize - 1))) {
+	if (psize < 64 || psize > MAX_PAGE || (psize & (psize - 1))) {
 		snprintf(why, whylen, "page size %u", psize);
+		return -1;
+	}
+	if (ncpu > MAX_FLY_CPUS || (uint64_t)f->n + ncpu > MAX_FLY_CPUS) {
+		snprintf(why, whylen, "more than %d CPUs with data", MAX_FLY_CPUS);
 		return -1;
 	}
 	if (!named && m->top) {
@@ -214,6 +241,12 @@ static int parse_buffer(struct td_fly *f, struct meta *m, const unsigned char *p
 	if (named && m->named > m->ninst)
 		return 0;
 	m->top |= !named;
+	/* libtracecmd takes the data as compressed or not from its section's flag */
+	if (!rd(f, le64(p), sec, sizeof(sec)) || le16(sec) != SEC_BUFFER ||
+	    !(le16(sec + 2) & SEC_COMPRESSED) != (f->comp == FLY_NONE)) {
+		snprintf(why, whylen, "BUFFER section header does not match");
+		return -1;
+	}
 	for (uint32_t i = 0; i < ncpu; i++, q += 20) {
 		struct fly_cpu *c;
 		uint64_t off = le64(q + 4), size = le64(q + 12);
@@ -221,21 +254,18 @@ static int parse_buffer(struct td_fly *f, struct meta *m, const unsigned char *p
 		if (!size)
 			continue;
 		/* compressed, the size leaves out the count of chunks before them */
-		if (f->comp != FLY_NONE)
-			size += 4;
-		if (off > f->fsize || size > f->fsize - off) {
+		if (off > f->fsize || size > f->fsize - off ||
+		    (f->comp != FLY_NONE && size > f->fsize - off - 4)) {
 			snprintf(why, whylen, "CPU data beyond the file's end");
 			return -1;
 		}
-		if (f->comp == FLY_NONE && size % psize) {
-			snprintf(why, whylen, "CPU data not whole pages");
+		if (f->comp != FLY_NONE)
+			size += 4;
+		/* libtracecmd reads no further than the first page of a misaligned one */
+		if (f->comp == FLY_NONE && (size % psize || off % psize)) {
+			snprintf(why, whylen, "CPU data not whole, aligned pages");
 			return -1;
 		}
-		for (int j = 0; j < f->n; j++)
-			if (f->cpus[j].buf_idx == idx && f->cpus[j].cpu == (int)le32(q)) {
-				snprintf(why, whylen, "a CPU listed twice");
-				return -1;
-			}
 		c = realloc(f->cpus, (size_t)(f->n + 1) * sizeof(*c));
 		if (!c)
 			return -ENOMEM;
@@ -295,7 +325,9 @@ static int parse_options(struct td_fly *f, struct meta *m, const unsigned char *
 		}
 		i += sz;
 	}
-	return 0;
+	/* libtracecmd reads on to the DONE option, past the section's size */
+	snprintf(why, whylen, "options section without its DONE option");
+	return -1;
 bad:
 	snprintf(why, whylen, "damaged options section");
 	return -1;
@@ -418,16 +450,20 @@ static bool next_chunk(struct td_fly *f, struct fly_cpu *c)
 
 		if (!n)
 			return false;
-		if (n > (uint64_t)c->psize * READ_PAGES)
-			n = (uint64_t)c->psize * READ_PAGES;
-		if (!grow(&c->buf, &c->cap, n + SLACK) || !rd(f, c->pos, c->buf, n))
+		if (n > READ_BYTES)
+			n = READ_BYTES;	/* whole pages: a page is a power of two up to it */
+		if (!grow_cpu(f, c, n + SLACK) || !rd(f, c->pos, c->buf, n))
 			goto damaged;
+		memset(c->buf + n, 0, SLACK);
 		c->pos += n;
 		c->len = n;
 		return true;
 	}
-	if (!c->chunks)
-		return false;
+	if (!c->chunks) {
+		if (c->pos == end)
+			return false;
+		goto damaged;	/* fewer chunks counted than the data holds */
+	}
 	c->chunks--;
 	if (end - c->pos < sizeof(zh) || !rd(f, c->pos, zh, sizeof(zh)))
 		goto damaged;
@@ -435,9 +471,9 @@ static bool next_chunk(struct td_fly *f, struct fly_cpu *c)
 	usize = le32(zh + 4);
 	c->pos += sizeof(zh);
 	if (csize > end - c->pos || !usize || usize > MAX_CHUNK || usize % c->psize ||
-	    !grow(&c->buf, &c->cap, (size_t)usize + SLACK) ||
-	    !inflate_at(f, c->pos, csize, c->buf, usize))
+	    !grow_cpu(f, c, (size_t)usize + SLACK) || !inflate_at(f, c->pos, csize, c->buf, usize))
 		goto damaged;
+	memset(c->buf + usize, 0, SLACK);
 	c->pos += csize;
 	c->len = usize;
 	return true;
@@ -446,6 +482,7 @@ damaged:
 	f->damaged = true;
 	c->chunks = 0;
 	c->pos = c->end;
+	c->len = c->next = 0;
 	return false;
 }
 
@@ -626,6 +663,39 @@ static int by_buffer_cpu(const void *a, const void *b)
 	return (x->cpu > y->cpu) - (x->cpu < y->cpu);
 }
 
+static int by_start(const void *a, const void *b)
+{
+	const struct fly_cpu *x = *(const struct fly_cpu *const *)a;
+	const struct fly_cpu *y = *(const struct fly_cpu *const *)b;
+
+	return (x->start > y->start) - (x->start < y->start);
+}
+
+/* No CPU listed twice in a buffer, no two CPUs' data overlapping. */
+static bool layout_sane(struct td_fly *f, char *why, size_t whylen)
+{
+	struct fly_cpu **by = fl_xcalloc((size_t)f->n + 1, sizeof(*by));
+	bool ok = true;
+
+	for (int i = 1; i < f->n; i++)
+		if (f->cpus[i].buf_idx == f->cpus[i - 1].buf_idx &&
+		    f->cpus[i].cpu == f->cpus[i - 1].cpu) {
+			snprintf(why, whylen, "a CPU listed twice");
+			ok = false;
+		}
+	for (int i = 0; i < f->n; i++)
+		by[i] = &f->cpus[i];
+	if (f->n)
+		qsort(by, (size_t)f->n, sizeof(*by), by_start);
+	for (int i = 1; ok && i < f->n; i++)
+		if (by[i]->start < by[i - 1]->end) {
+			snprintf(why, whylen, "two CPUs' data overlap");
+			ok = false;
+		}
+	free(by);
+	return ok;
+}
+
 struct td_fly *td_fly_open(const char *path, struct tep_handle *tep, int ninst,
 			   char *why, size_t whylen)
 {
@@ -645,14 +715,24 @@ struct td_fly *td_fly_open(const char *path, struct tep_handle *tep, int ninst,
 		snprintf(why, whylen, "big-endian or old-format ring buffer");
 		goto fail;
 	}
-	f->lsize = tep_get_header_page_size(tep) == 4 ? 4 : 8;
+	/* the ring buffer's page header as libtracecmd would read it */
+	if ((tep_get_header_page_size(tep) != 4 && tep_get_header_page_size(tep) != 8) ||
+	    tep_get_header_timestamp_size(tep) != 8) {
+		snprintf(why, whylen, "page header of %d-byte commit, %d-byte timestamp",
+			 tep_get_header_page_size(tep), tep_get_header_timestamp_size(tep));
+		goto fail;
+	}
+	f->lsize = (unsigned int)tep_get_header_page_size(tep);
 	if (read_header(f, &opts, why, whylen))
 		goto fail;
 	if (f->comp == FLY_ZSTD && !(f->zd = ZSTD_createDCtx()))
 		goto fail;
 	if (read_options(f, &m, opts, why, whylen))
 		goto fail;
-	qsort(f->cpus, (size_t)f->n, sizeof(*f->cpus), by_buffer_cpu);
+	if (f->n)
+		qsort(f->cpus, (size_t)f->n, sizeof(*f->cpus), by_buffer_cpu);
+	if (!layout_sane(f, why, whylen))
+		goto fail;
 	f->heap = fl_xcalloc((size_t)f->n + 1, sizeof(*f->heap));
 	for (int i = 0; i < f->n; i++) {
 		f->cpus[i].kbuf = kbuffer_alloc(f->lsize == 8 ? KBUFFER_LSIZE_8 : KBUFFER_LSIZE_4,

@@ -27,7 +27,8 @@ struct td_fly *td_fly_open(const char *path, struct tep_handle *tep, int ninst,
  * Every record, in the order tracecmd_iterate_events_multi() gives them:
  * by timestamp, ties to the earlier buffer, then the lower CPU.  Returns
  * the first negative result of @cb, -1 when some CPU's data was damaged
- * (its records up to the damage were given), else 0.  Can be called again.
+ * (its records before the damaged chunk or page were given), else 0.  Can
+ * be called again.
  */
 int td_fly_iterate(struct td_fly *f, td_fly_cb cb, void *ctx);
 
