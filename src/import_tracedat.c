@@ -33,6 +33,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <signal.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -50,6 +51,7 @@
 /* Exported by libtracecmd (3.1) but not declared in its public header. */
 const char *tracecmd_get_uname(struct tracecmd_input *handle);
 const char *tracecmd_get_cpustats(struct tracecmd_input *handle);
+struct tep_record *tracecmd_read_cpu_last(struct tracecmd_input *handle, int cpu);
 int tracecmd_cpus(struct tracecmd_input *handle);
 void tracecmd_record_ref(struct tep_record *record);
 
@@ -109,6 +111,121 @@ static bool try_instances(const void *arg)
 		if (!tracecmd_buffer_instance_handle(in->h, i))
 			return false;
 	return true;
+}
+
+/*
+ * libtracecmd trusts a page's commit word and its events' lengths: on a
+ * damaged page it may read past the page (a crash, found by the fuzzer in
+ * tests/live/test_tracedat_import.sh) or end that CPU's records there
+ * without a word.  So before it reads a file for the report, a child reads
+ * it once (probe_read): it counts the records it is handed and keeps each
+ * CPU's last one, then asks libtracecmd for each CPU's last record.  A
+ * child that crashed leaves the number of records before the damage, and
+ * the report reads that many; a CPU whose records stopped short of its
+ * last one was cut by damage.  Either way the report is partial.  The
+ * direct reader (tracedat_fly.c) checks each page itself and needs none of
+ * this.
+ */
+struct lib_probe {		/* shared memory: what the child got through */
+	bool started, done, cut_short;
+	uint64_t records;
+};
+
+struct probe_in {
+	const char *path;
+	int ninst;
+	struct lib_probe *out;
+};
+
+struct probe_state {
+	struct lib_probe *out;
+	struct tracecmd_input *hs[1 + MAX_INSTANCES];
+	int n;
+	uint64_t *last;		/* per handle and CPU id: offset + 1 of its last record */
+};
+
+/* @cpu counts across the handles of a multi iteration: the record's own is the id */
+static int probe_record(struct tracecmd_input *h, struct tep_record *r, int cpu, void *ctx)
+{
+	struct probe_state *s = ctx;
+
+	(void)cpu;
+	s->out->records++;
+	for (int k = 0; k < s->n; k++)
+		if (s->hs[k] == h && r->cpu >= 0 && r->cpu < MAX_CPUS)
+			s->last[k * MAX_CPUS + r->cpu] = r->offset + 1;
+	return 0;
+}
+
+/* In the child: the same handles as iterate() reads, read to their end. */
+static bool probe_read(const void *arg)
+{
+	const struct probe_in *in = arg;
+	struct probe_state s = { .out = in->out };
+
+	s.out->started = true;
+	s.hs[0] = tracecmd_open(in->path, TRACECMD_FL_LOAD_NO_PLUGINS |
+				TRACECMD_FL_LOAD_NO_SYSTEM_PLUGINS);
+	if (!s.hs[0])
+		return false;
+	s.n = 1;
+	for (int i = 0; i < in->ninst && s.n < 1 + MAX_INSTANCES; i++) {
+		struct tracecmd_input *ih = tracecmd_buffer_instance_handle(s.hs[0], i);
+
+		if (ih)
+			s.hs[s.n++] = ih;
+	}
+	/* records carry the CPU's id, which may exceed the number of CPUs */
+	s.last = fl_xcalloc((size_t)s.n * MAX_CPUS, sizeof(uint64_t));
+	if (s.n == 1)
+		tracecmd_iterate_events(s.hs[0], NULL, 0, probe_record, &s);
+	else
+		tracecmd_iterate_events_multi(s.hs, s.n, probe_record, &s);
+	/* by the handle's index of the CPU (from 0 to tracecmd_cpus), not its id */
+	for (int k = 0; k < s.n; k++) {
+		for (int i = 0; i < tracecmd_cpus(s.hs[k]) && i < MAX_CPUS; i++) {
+			struct tep_record *r = tracecmd_read_cpu_last(s.hs[k], i);
+
+			if (!r)
+				continue;	/* no record at all: nothing to miss */
+			if (r->cpu < 0 || r->cpu >= MAX_CPUS ||
+			    s.last[k * MAX_CPUS + r->cpu] != r->offset + 1)
+				s.out->cut_short = true;
+			tracecmd_free_record(r);
+		}
+	}
+	s.out->done = true;
+	return true;
+}
+
+/* The probe, before the first read through libtracecmd; what it found in *im. */
+static void lib_probe(struct imp *im, int ninst)
+{
+	struct lib_probe *p = mmap(NULL, sizeof(*p), PROT_READ | PROT_WRITE,
+				   MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	struct probe_in in = { .path = im->path, .ninst = ninst };
+
+	if (p == MAP_FAILED) {
+		fl_warn("trace.dat: cannot check the file for damage first: %s", strerror(errno));
+		return;
+	}
+	memset(p, 0, sizeof(*p));
+	in.out = p;
+	survives(probe_read, &in);
+	if (!p->started) {
+		fl_warn("trace.dat: cannot check the file for damage first (no child process)");
+	} else if (!p->done) {
+		im->lib_crashed = true;
+		im->lib_limit = p->records;
+		im->st->partial = true;
+		fl_debug("trace.dat: libtracecmd crashed after %" PRIu64 " records: "
+			 "damaged data; the report reads those", p->records);
+	} else if (p->cut_short) {
+		im->lib_cut = true;
+		im->st->partial = true;
+		fl_debug("trace.dat: a CPU's records end before its last one: damaged data");
+	}
+	munmap(p, sizeof(*p));
 }
 
 /* If the instances do not open, only the top buffer is read: partial. */
@@ -278,8 +395,15 @@ static bool compressed_trace(const char *path)
 
 static int on_record(struct tracecmd_input *h, struct tep_record *r, int cpu, void *ctx)
 {
-	hold_page(ctx, h, r);
-	return td_on_record(h, r, cpu, ctx);
+	struct imp *im = ctx;
+	int ret;
+
+	hold_page(im, h, r);
+	ret = td_on_record(h, r, cpu, im);
+	/* the last record before the page libtracecmd crashes on (lib_probe) */
+	if (im->lib_crashed && ++im->lib_seen >= im->lib_limit)
+		return 1;
+	return ret;
 }
 
 static int on_fly_record(struct tep_record *r, void *ctx)
@@ -329,6 +453,11 @@ static int iterate(struct imp *im)
 		ninst = 0;
 		im->st->partial = true;
 	}
+	if (im->first_open)
+		lib_probe(im, ninst);
+	im->lib_seen = 0;
+	if (im->lib_crashed && !im->lib_limit)
+		return 0;
 	hs[n++] = im->h;
 	for (int i = 0; i < ninst && n < 1 + MAX_INSTANCES; i++) {
 		struct tracecmd_input *ih = tracecmd_buffer_instance_handle(im->h, i);
@@ -485,6 +614,8 @@ static int read_all(const char *path, struct fl_engine *e, struct fl_run_info *r
 		snprintf(a->why, sizeof(a->why), "%" PRIu64 " records too short or missing "
 			 "fields%s", st->skipped,
 			 im->instances_bad ? "; buffer instances unreadable (cut off?)" :
+			 im->lib_crashed ? "; damaged data: libtracecmd crashes on it, read up to there" :
+			 im->lib_cut ? "; damaged data: a CPU's records stop short of its last one" :
 			 st->partial ? "; the file could not be read to its end" : "");
 	}
 	ret = 0;

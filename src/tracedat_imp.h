@@ -123,6 +123,9 @@ struct imp {
 
 	uint64_t first_ts, last_ts;
 	bool instances_bad;	/* buffer instances could not be opened */
+	/* import_tracedat.c's lib_probe: damage libtracecmd would not tell */
+	bool lib_crashed, lib_cut;
+	uint64_t lib_limit, lib_seen;	/* records before the crash; read so far */
 	/* every event as it is fed (report --timeline), or NULL */
 	void (*on_event)(void *ctx, const struct fl_event *ev);
 	void *cb_ctx;

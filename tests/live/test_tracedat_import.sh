@@ -246,16 +246,24 @@ for v in small small6 small7; do
 			dd of="$BAD/$v-flip$i.dat" bs=1 seek=$off conv=notrunc status=none
 	done
 done
-# Damaged pages in the middle of the first CPU's data of small7.dat: the
-# records before them are read, the report is PARTIAL.  A commit word that
-# claims more than a page; a padding event whose length points back to
-# itself (libtraceevent's kbuffer would loop on it for ever).
+# Damaged pages in the middle of the first CPU's data of small7.dat (the
+# direct reader) and small6.dat (libtracecmd's): the records before them
+# are read, the report is PARTIAL.  A commit word that claims more than a
+# page; a padding event whose length points back to itself (libtraceevent's
+# kbuffer would loop on it for ever).  libtracecmd ends the CPU's records
+# at such a page without a word: import_tracedat.c's probe finds it.
 read -r _ off size _ < <(trace-cmd dump --options -i "$TMP/small7.dat" 2>/dev/null |
 	grep -m1 'data offset and size')
 [ -n "${size:-}" ] && [ "$size" -ge 8192 ] || fail "small7.dat: no CPU data found by trace-cmd dump"
-page=$((off + size / 4096 / 2 * 4096))
+page7=$((off + size / 4096 / 2 * 4096))
+read -r off size _ < <(trace-cmd dump --flyrecord -i "$TMP/small6.dat" 2>/dev/null |
+	grep -m1 -E '^[[:space:]]*[1-9][0-9]*[[:space:]]+[1-9][0-9]*[[:space:]]+\[offset, size of cpu')
+[ -n "${size:-}" ] && [ "$size" -ge 8192 ] || fail "small6.dat: no CPU data found by trace-cmd dump"
+page6=$((off + size / 4096 / 2 * 4096))
 damage_page() {	# NAME OFFSET-IN-PAGE BYTES
-	cp "$TMP/small7.dat" "$BAD/$1"
+	local v=${1%%-*} page
+	page=$([ "$v" = small6 ] && echo "$page6" || echo "$page7")
+	cp "$TMP/$v.dat" "$BAD/$1"
 	printf "$3" | dd of="$BAD/$1" bs=1 seek=$((page + $2)) conv=notrunc status=none
 	timeout 60 "${REP[@]}" "$BAD/$1" > "$TMP/page.out" 2> "$TMP/page.err"
 	rc=$?
@@ -268,6 +276,7 @@ damage_page() {	# NAME OFFSET-IN-PAGE BYTES
 }
 damage_page small7-commit.dat 8 '\xff\xff\xff\x0f'
 damage_page small7-padloop.dat 16 '\x1d\x00\x00\x00\xfc\xff\xff\xff'
+damage_page small6-commit.dat 8 '\xff\xff\xff\x0f'
 
 n=0
 for f in "$BAD"/*.dat /nonexistent/trace.dat; do
@@ -298,12 +307,12 @@ max=$(stat -c %s "$TMP/small6.dat" "$TMP/small7.dat" | sort -n | tail -n 1)
 (cd "$TMP" && timeout 300 "$FUZZ" -max_total_time=20 -max_len="$max" -rss_limit_mb=0 -malloc_limit_mb=0 \
 	-artifact_prefix="$TMP/artifacts/" "$TMP/corpus" > "$TMP/fuzz.log" 2>&1)
 rc=$?
-[ $rc = 0 ] || { grep -A30 "ERROR\|runtime error" "$TMP/fuzz.log" | head -60; fail "fuzzer exited $rc"; }
 # Kept for a post-mortem of the failure (TMP goes away).
 keep_artifacts() {
 	mkdir -p "$ROOT/build/fuzz-artifacts" && cp "$TMP"/artifacts/* "$ROOT/build/fuzz-artifacts/"
 	echo "artifacts kept in $ROOT/build/fuzz-artifacts/"
 }
+[ $rc = 0 ] || { grep -A30 "ERROR\|runtime error" "$TMP/fuzz.log" | head -60; keep_artifacts; fail "fuzzer exited $rc"; }
 # A slow unit (over libFuzzer's 10 s) on a loaded machine may be the load
 # (make test runs the guests meanwhile): run it again alone, and the larger
 # seed right after it as the yardstick of this machine at this moment.  The
