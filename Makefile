@@ -65,7 +65,7 @@ DEB_BUILD	:= clang llvm gcc make libbpf-dev bpftool libelf-dev zlib1g-dev \
 		   libtracefs-dev libzstd-dev libsystemd-dev
 DEB_RUN		:= xfsprogs e2fsprogs util-linux mount
 DEB_TEST	:= man-db libcmocka-dev jq clang-14 libclang-rt-14-dev time trace-cmd btrfs-progs stress-ng \
-		   python3 prometheus-node-exporter curl
+		   python3 prometheus-node-exporter curl fuse2fs
 
 # BPF objects are intermediates of the skeletons; keep them for llvm-objdump and bpftool
 .SECONDARY: $(OUT)/floor.bpf.o $(patsubst %,$(OUT)/%.bpf.o,$(BPF_OBJS))
