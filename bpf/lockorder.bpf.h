@@ -50,12 +50,14 @@ struct fl_lo_op {
 	__u64 kaddr;
 	__u64 ts;		/* one per hook call: the locks of one xfs_ilock share it */
 	struct inode *inode;	/* may be NULL */
+	__u32 counted;		/* FL_LO_COUNT's walk: what it counted (fl_lo_walk) */
 };
 
 /* What walking a task's holds for a new acquisition does with each edge. */
 enum {
 	FL_LO_PROBE,		/* find out what the acquisition would add */
-	FL_LO_COUNT,		/* it is not sent: count it in the maps */
+	FL_LO_COUNT,		/* find out, and count the known edges in the maps */
+	FL_LO_UNCOUNT,		/* it is sent after all: take back what COUNT counted */
 	FL_LO_LEARN,		/* it was sent: user space knows its edges now */
 };
 
@@ -237,6 +239,8 @@ __noinline int fl_lo_edge(__u8 from, __u32 from_magic, struct fl_lo_op *op, int 
 
 	if (what == FL_LO_COUNT && v)
 		__sync_fetch_and_add(v, 1);
+	else if (what == FL_LO_UNCOUNT && v)
+		__sync_fetch_and_add(v, -1);
 	else if (what == FL_LO_LEARN && !v)
 		bpf_map_update_elem(&fl_lo_edges, &k, &zero, BPF_NOEXIST);
 	return v ? FL_LO_EDGE : FL_LO_EDGE | FL_LO_NEW;
@@ -259,7 +263,7 @@ static __noinline bool fl_lo_holds(struct fl_lo_task *t, __u8 kind, __u32 magic,
 	return false;
 }
 
-static __always_inline void fl_lo_count_class(struct fl_lo_op *op, bool nested)
+static __always_inline void fl_lo_count_class(struct fl_lo_op *op, bool nested, __s64 n)
 {
 	struct fl_lo_class_key k = { .kind = op->kind, .magic = op->magic };
 	struct fl_lo_class_count zero = {}, *c;
@@ -272,9 +276,9 @@ static __always_inline void fl_lo_count_class(struct fl_lo_op *op, bool nested)
 			return;
 	}
 	if (nested)
-		__sync_fetch_and_add(&c->nested, 1);
+		__sync_fetch_and_add(&c->nested, n);
 	else
-		__sync_fetch_and_add(&c->acquisitions, 1);
+		__sync_fetch_and_add(&c->acquisitions, n);
 }
 
 /*
@@ -284,7 +288,29 @@ static __always_inline void fl_lo_count_class(struct fl_lo_op *op, bool nested)
  * inode_lock around an xfs_ilock, mmap_lock taken for writing).  The same
  * decisions as user space's acquire() in lockorder.c, which makes the
  * edges of what is sent.
+ *
+ * FL_LO_COUNT sets a bit in op->counted for each count it adds (bit i: the
+ * hold h[i]; FL_LO_HELD and up: the holds from lock words), and
+ * FL_LO_UNCOUNT takes back only those: an edge COUNT found new may have
+ * been learnt on another CPU since, and was never counted here.
  */
+#define FL_LO_BIT_MMAP		(1U << FL_LO_HELD)
+#define FL_LO_BIT_I_RWSEM	(1U << (FL_LO_HELD + 1))
+#define FL_LO_BIT_INVAL		(1U << (FL_LO_HELD + 2))
+
+static __always_inline int fl_lo_edge_bit(__u8 from, __u32 from_magic, struct fl_lo_op *op,
+					  int what, __u32 bit)
+{
+	int r;
+
+	if (what == FL_LO_UNCOUNT && !(op->counted & bit))
+		return 0;
+	r = fl_lo_edge(from, from_magic, op, what);
+	if (what == FL_LO_COUNT && !(r & FL_LO_NEW))
+		op->counted |= bit;
+	return r;
+}
+
 __noinline int fl_lo_walk(struct fl_lo_task *t, struct fl_lo_op *op, int what)
 {
 	bool precise = fl_lo_precise();
@@ -304,21 +330,25 @@ __noinline int fl_lo_walk(struct fl_lo_task *t, struct fl_lo_op *op, int what)
 			continue;
 		if (h->kind == op->kind && h->magic == op->magic) {
 			found |= FL_LO_NESTED;
-			if (what == FL_LO_COUNT)
-				fl_lo_count_class(op, true);
+			if (what == FL_LO_COUNT) {
+				fl_lo_count_class(op, true, 1);
+				op->counted |= 1U << i;
+			} else if (what == FL_LO_UNCOUNT && (op->counted & (1U << i))) {
+				fl_lo_count_class(op, true, -1);
+			}
 			continue;
 		}
-		found |= fl_lo_edge(h->kind, h->magic, op, what);
+		found |= fl_lo_edge_bit(h->kind, h->magic, op, what, 1U << i);
 	}
 	if (op->kind != FL_LK_MMAP && (op->mode & FL_LKM_MMAP_EXCL) &&
 	    !fl_lo_holds(t, FL_LK_MMAP, 0, 0))
-		found |= fl_lo_edge(FL_LK_MMAP, 0, op, what);
+		found |= fl_lo_edge_bit(FL_LK_MMAP, 0, op, what, FL_LO_BIT_MMAP);
 	if (op->kind != FL_LK_I_RWSEM && fl_lo_mine(op->irw, precise) &&
 	    !fl_lo_holds(t, FL_LK_I_RWSEM, op->magic, inode))
-		found |= fl_lo_edge(FL_LK_I_RWSEM, op->magic, op, what);
+		found |= fl_lo_edge_bit(FL_LK_I_RWSEM, op->magic, op, what, FL_LO_BIT_I_RWSEM);
 	if (op->kind != FL_LK_I_RWSEM && op->kind != FL_LK_INVAL && fl_lo_mine(op->inval, precise) &&
 	    !fl_lo_holds(t, FL_LK_INVAL, op->magic, inode))
-		found |= fl_lo_edge(FL_LK_INVAL, op->magic, op, what);
+		found |= fl_lo_edge_bit(FL_LK_INVAL, op->magic, op, what, FL_LO_BIT_INVAL);
 	return found;
 }
 
@@ -438,10 +468,11 @@ static __always_inline void fl_lo_keep(struct fl_lo_task *t, struct fl_lo_op *op
  */
 static __noinline void fl_lo_acquire_t(void *ctx, struct fl_lo_op *op, struct fl_lo_task *t)
 {
+	int first = fl_cfg.emit_all ? FL_LO_PROBE : FL_LO_COUNT;
+	bool sent = false, counted = false;
 	struct task_struct *task;
 	struct fl_event *e;
 	__u64 owner = 0;
-	bool sent = false;
 	int found;
 
 	if (op->kind >= FL_LK_MAX)
@@ -465,10 +496,21 @@ static __noinline void fl_lo_acquire_t(void *ctx, struct fl_lo_op *op, struct fl
 	if (op->kind != FL_LK_MMAP && task->mm &&
 	    fl_rwsem_state(FL_BTF, &task->mm->mmap_lock, &owner) == FL_LOCK_EXCL_ME)
 		op->mode |= FL_LKM_MMAP_EXCL;
-	found = fl_lo_walk(t, op, FL_LO_PROBE);
+	/*
+	 * Most acquisitions add no edge: the first walk counts as it looks,
+	 * and is the only one.  One that adds an edge takes its counts back
+	 * (user space may read them meanwhile: one more repeat, for a moment)
+	 * and looks again.  Recording sends every nesting: it only looks.
+	 */
+	op->counted = 0;
+	found = fl_lo_walk(t, op, first);
 	if (found & FL_LO_NEW) {
+		if (first == FL_LO_COUNT)
+			fl_lo_walk(t, op, FL_LO_UNCOUNT);
 		fl_lo_check_holds(t, op->ts);
 		found = fl_lo_walk(t, op, FL_LO_PROBE);
+	} else {
+		counted = first == FL_LO_COUNT;
 	}
 	if (fl_cfg.emit_all ? (found & (FL_LO_EDGE | FL_LO_NESTED)) : (found & FL_LO_NEW)) {
 		if (!fl_lo_sync(t, op->slot))
@@ -493,8 +535,9 @@ static __noinline void fl_lo_acquire_t(void *ctx, struct fl_lo_op *op, struct fl
 		goto keep;
 	}
 counted:
-	fl_lo_walk(t, op, FL_LO_COUNT);
-	fl_lo_count_class(op, false);
+	if (!counted)
+		fl_lo_walk(t, op, FL_LO_COUNT);
+	fl_lo_count_class(op, false, 1);
 keep:
 	fl_lo_keep(t, op, sent);
 }
