@@ -14,11 +14,14 @@
  * programs see the same events of the same workload in the same run, so the
  * empty program's ns per run is the floor for that hook on this machine at
  * this moment, and faultline's ns per run over it is the ratio that means
- * something across machines (issue 12).
+ * something across machines (issue 12).  Beside it, a program that only
+ * counts its event in a per-CPU array (the count floor): what any tool that
+ * says how many events it saw pays at the least, measured the same way.
  *
  * FILE (default stdout) gets a markdown table: one row per faultline program
  * that ran (program, hook, runs, ns per run, share of faultline's BPF time,
- * the floor's runs and ns per run on that hook, the ratio), the total, and
+ * the floor's runs and ns per run on that hook, the ratio, the count floor's
+ * ns per run and the ratio to it), the total, and
  * the hooks it could not put a floor on.  -P PEER: the same for the programs
  * of another tracer already running (bench.sh: a bpftrace one-liner that
  * counts), in a second table, its hooks given floors of their own kind.
@@ -78,15 +81,23 @@ struct perf_link_info {
 #define PERF_EVENT_TRACEPOINT 5
 #define LINK_TYPE_PERF_EVENT 7	/* BPF_LINK_TYPE_PERF_EVENT */
 
+/* A floor program on a hook, and its statistics before and after CMD. */
+struct floor {
+	struct fl_floor *skel;	/* NULL when there is none */
+	struct bpf_link *link;
+	uint64_t runs[2], ns[2], miss[2];
+};
+
+enum { EMPTY, COUNT, NFLOORS };
+static const char *const floor_names[NFLOORS] = { "floor", "count floor" };
+
 /* A hook: the kind of program and its target, e.g. "tp_btf" "xfs_ilock". */
 struct hook {
 	char kind[16];
 	char target[TARGET_LEN];
-	struct fl_floor *skel;	/* its empty program, NULL when none */
-	struct bpf_link *link;
-	char why[NAME_LEN];	/* why there is none */
+	struct floor fl[NFLOORS];	/* the empty program, the counting one */
+	char why[NAME_LEN];	/* why there is no empty one */
 	bool given;		/* -H: a peer's hook, given on the command line */
-	uint64_t runs[2], ns[2], miss[2];
 };
 
 struct prog {
@@ -359,9 +370,19 @@ static int find_links(pid_t pid, int owner)
 	return 0;
 }
 
-/* An empty program of the hook's kind on the hook. */
-static int attach_floor(struct hook *h)
+/* The program named PREFIX_SUFFIX of @s, e.g. count_fentry. */
+static struct bpf_program *floor_prog(struct fl_floor *s, const char *prefix, const char *suffix)
 {
+	char name[64];
+
+	snprintf(name, sizeof(name), "%s_%s", prefix, suffix);
+	return bpf_object__find_program_by_name(s->obj, name);
+}
+
+/* The empty (@which EMPTY) or counting program of the hook's kind on the hook. */
+static int attach_floor(struct hook *h, int which)
+{
+	const char *prefix = which == COUNT ? "count" : "floor", *kind = h->kind;
 	struct bpf_program *want, *p;
 	struct fl_floor *s;
 	struct bpf_link *link;
@@ -370,25 +391,21 @@ static int attach_floor(struct hook *h)
 
 	if (h->kind[0] == '?')
 		return -EOPNOTSUPP;
+	if (!strcmp(kind, "tracepoint"))
+		kind = "tp";
+	else if (!strcmp(kind, "kretprobe"))
+		kind = "kprobe";
 	s = fl_floor__open();
 	if (!s)
 		return -errno;
-	if (!strcmp(h->kind, "tp_btf"))
-		want = s->progs.floor_tp_btf;
-	else if (!strcmp(h->kind, "raw_tp"))
-		want = s->progs.floor_raw_tp;
-	else if (!strcmp(h->kind, "fentry"))
-		want = s->progs.floor_fentry;
-	else if (!strcmp(h->kind, "fexit"))
-		want = s->progs.floor_fexit;
-	else if (!strcmp(h->kind, "tracepoint"))
-		want = s->progs.floor_tp;
-	else
-		want = s->progs.floor_kprobe;
+	want = floor_prog(s, prefix, kind);
+	if (!want) {
+		err = -EOPNOTSUPP;
+		goto fail;
+	}
 	bpf_object__for_each_program(p, s->obj)
 		bpf_program__set_autoload(p, p == want);
-	if (want == s->progs.floor_tp_btf || want == s->progs.floor_fentry ||
-	    want == s->progs.floor_fexit) {
+	if (!strcmp(kind, "tp_btf") || !strcmp(kind, "fentry") || !strcmp(kind, "fexit")) {
 		err = bpf_program__set_attach_target(want, 0, h->target);
 		if (err)
 			goto fail;
@@ -396,14 +413,14 @@ static int attach_floor(struct hook *h)
 	err = fl_floor__load(s);
 	if (err)
 		goto fail;
-	if (want == s->progs.floor_raw_tp) {
+	if (!strcmp(kind, "raw_tp")) {
 		link = bpf_program__attach_raw_tracepoint(want, h->target);
-	} else if (want == s->progs.floor_tp) {
+	} else if (!strcmp(kind, "tp")) {
 		snprintf(cat, sizeof(cat), "%s", h->target);
 		name = strchr(cat, '/');
 		*name++ = '\0';
 		link = bpf_program__attach_tracepoint(want, cat, name);
-	} else if (want == s->progs.floor_kprobe) {
+	} else if (!strcmp(kind, "kprobe")) {
 		link = bpf_program__attach_kprobe(want, !strcmp(h->kind, "kretprobe"), h->target);
 	} else {
 		link = bpf_program__attach(want);
@@ -412,19 +429,19 @@ static int attach_floor(struct hook *h)
 		err = -errno;
 		goto fail;
 	}
-	h->skel = s;
-	h->link = link;
+	h->fl[which].skel = s;
+	h->fl[which].link = link;
 	return 0;
 fail:
 	fl_floor__destroy(s);
 	return err;
 }
 
-static int floor_fd(const struct hook *h)
+static int floor_fd(const struct floor *fl)
 {
 	struct bpf_program *p;
 
-	bpf_object__for_each_program(p, h->skel->obj)
+	bpf_object__for_each_program(p, fl->skel->obj)
 		if (bpf_program__autoload(p))
 			return bpf_program__fd(p);
 	return -1;
@@ -451,14 +468,29 @@ static void snapshot(int k)
 		stats(progs[i].fd, &progs[i].runs[k], &progs[i].ns[k], &progs[i].miss[k],
 		      progs[i].name);
 	for (int i = 0; i < nhooks; i++)
-		if (hooks[i].skel)
-			stats(floor_fd(&hooks[i]), &hooks[i].runs[k], &hooks[i].ns[k],
-			      &hooks[i].miss[k], NULL);
+		for (int w = 0; w < NFLOORS; w++) {
+			struct floor *fl = &hooks[i].fl[w];
+
+			if (fl->skel)
+				stats(floor_fd(fl), &fl->runs[k], &fl->ns[k], &fl->miss[k], NULL);
+		}
 }
+
 
 static double per_run(uint64_t ns, uint64_t runs)
 {
 	return runs ? (double)ns / runs : 0;
+}
+
+/* The ns per run of floor @which on hook @h, 0 when it has none or it did not run. */
+static double floor_per_run(const struct hook *h, int which)
+{
+	const struct floor *fl;
+
+	if (!h || !h->fl[which].skel)
+		return 0;
+	fl = &h->fl[which];
+	return per_run(fl->ns[1] - fl->ns[0], fl->runs[1] - fl->runs[0]);
 }
 
 static int by_time(const void *a, const void *b)
@@ -473,26 +505,31 @@ static int by_time(const void *a, const void *b)
  * The floor per run over the hooks given with -H: for a peer whose programs
  * have no link to name their hooks, the hooks it is told it attaches to.
  */
-static double given_floor(void)
+static double given_floor(int which)
 {
 	uint64_t runs = 0, ns = 0;
 
-	for (int i = 0; i < nhooks; i++)
-		if (hooks[i].given && hooks[i].skel) {
-			runs += hooks[i].runs[1] - hooks[i].runs[0];
-			ns += hooks[i].ns[1] - hooks[i].ns[0];
+	for (int i = 0; i < nhooks; i++) {
+		const struct floor *fl = &hooks[i].fl[which];
+
+		if (hooks[i].given && fl->skel) {
+			runs += fl->runs[1] - fl->runs[0];
+			ns += fl->ns[1] - fl->ns[0];
 		}
+	}
 	return per_run(ns, runs);
 }
 
 static void table(FILE *f, const char *label, int owner)
 {
 	uint64_t runs = 0, ns = 0, idle = 0;
-	bool floorless = false, hookless = false;
-	double floor_ns = 0, given = given_floor();
-	char ratio[32];
+	bool floorless[NFLOORS] = { false }, hookless = false;
+	double floor_ns[NFLOORS] = { 0 }, given[NFLOORS];
+	char ratio[NFLOORS][32];
 	int n = 0;
 
+	for (int w = 0; w < NFLOORS; w++)
+		given[w] = given_floor(w);
 	for (int i = 0; i < nprogs; i++) {
 		const struct hook *h = progs[i].hook < 0 ? NULL : &hooks[progs[i].hook];
 		uint64_t r = progs[i].runs[1] - progs[i].runs[0];
@@ -502,23 +539,26 @@ static void table(FILE *f, const char *label, int owner)
 		n++;
 		runs += r;
 		ns += progs[i].ns[1] - progs[i].ns[0];
-		if (!h && given > 0)
-			floor_ns += r * given, hookless = true;
-		else if (!h || !h->skel)
-			floorless |= r > 0;
-		else
-			floor_ns += r * per_run(h->ns[1] - h->ns[0], h->runs[1] - h->runs[0]);
+		hookless |= !h && given[EMPTY] > 0;
+		for (int w = 0; w < NFLOORS; w++) {
+			if (!h && given[w] > 0)
+				floor_ns[w] += r * given[w];
+			else if (!h || !h->fl[w].skel)
+				floorless[w] |= r > 0;
+			else
+				floor_ns[w] += r * floor_per_run(h, w);
+		}
 	}
 	if (label)
 		fprintf(f, "%s\n\n", label);
-	fprintf(f, "| program | hook | runs | ns per run | share | floor runs | floor ns per run | ratio |\n");
-	fprintf(f, "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |\n");
+	fprintf(f, "| program | hook | runs | ns per run | share | floor runs | floor ns per run | ratio "
+		"| count floor ns per run | ratio to it |\n");
+	fprintf(f, "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n");
 	for (int i = 0; i < nprogs; i++) {
 		const struct prog *p = &progs[i];
 		const struct hook *h = p->hook < 0 ? NULL : &hooks[p->hook];
 		uint64_t r = p->runs[1] - p->runs[0], t = p->ns[1] - p->ns[0];
-		uint64_t fr = h ? h->runs[1] - h->runs[0] : 0;
-		double fpr = h ? per_run(h->ns[1] - h->ns[0], fr) : 0;
+		uint64_t fr = h && h->fl[EMPTY].skel ? h->fl[EMPTY].runs[1] - h->fl[EMPTY].runs[0] : 0;
 
 		if (p->owner != owner)
 			continue;
@@ -529,25 +569,36 @@ static void table(FILE *f, const char *label, int owner)
 		fprintf(f, "| %s | %s%s%s | %llu | %.0f | %.1f%% | ", p->name,
 			h ? h->kind : "(no link)", h ? ":" : "", h ? h->target : "",
 			(unsigned long long)r, per_run(t, r), ns ? 100.0 * t / ns : 0);
-		if (h && h->skel && fr)
-			fprintf(f, "%llu | %.0f | %.2f |\n", (unsigned long long)fr, fpr,
-				per_run(t, r) / fpr);
-		else if (!h && given > 0)
-			fprintf(f, "(-H) | %.0f | %.2f |\n", given, per_run(t, r) / given);
+		if (h && fr)
+			fprintf(f, "%llu |", (unsigned long long)fr);
 		else
-			fprintf(f, "- | - | no floor%s%s |\n", h && h->why[0] ? ": " : "",
-				h ? h->why : "");
+			fprintf(f, "%s |", !h && given[EMPTY] > 0 ? "(-H)" : "-");
+		for (int w = 0; w < NFLOORS; w++) {
+			double fpr = h ? floor_per_run(h, w) : given[w];
+
+			if (fpr > 0)
+				fprintf(f, " %.0f | %.2f |", fpr, per_run(t, r) / fpr);
+			else if (w == EMPTY)
+				fprintf(f, " - | no floor%s%s |", h && h->why[0] ? ": " : "",
+					h ? h->why : "");
+			else
+				fprintf(f, " - | - |");
+		}
+		fprintf(f, "\n");
 	}
 	/*
 	 * The total's floor: the floor's ns per run on each program's hook,
 	 * weighted by that program's runs (two programs on one hook: two floors).
 	 */
-	if (floorless || !floor_ns)
-		snprintf(ratio, sizeof(ratio), "-");
-	else
-		snprintf(ratio, sizeof(ratio), "%.2f", (double)ns / floor_ns);
-	fprintf(f, "| all %d programs | | %llu | %.0f | 100%% | | %.0f | %s |\n", n,
-		(unsigned long long)runs, per_run(ns, runs), runs ? floor_ns / runs : 0, ratio);
+	for (int w = 0; w < NFLOORS; w++) {
+		if (floorless[w] || !floor_ns[w])
+			snprintf(ratio[w], sizeof(ratio[w]), "-");
+		else
+			snprintf(ratio[w], sizeof(ratio[w]), "%.2f", (double)ns / floor_ns[w]);
+	}
+	fprintf(f, "| all %d programs | | %llu | %.0f | 100%% | | %.0f | %s | %.0f | %s |\n", n,
+		(unsigned long long)runs, per_run(ns, runs), runs ? floor_ns[EMPTY] / runs : 0,
+		ratio[EMPTY], runs ? floor_ns[COUNT] / runs : 0, ratio[COUNT]);
 	fprintf(f, "\n%llu programs attached but not run in this window are not listed.\n",
 		(unsigned long long)idle);
 	/*
@@ -564,15 +615,22 @@ static void table(FILE *f, const char *label, int owner)
 		if (p->miss[1] - p->miss[0])
 			fprintf(f, "%s: %llu runs missed (recursion)\n", p->name,
 				(unsigned long long)(p->miss[1] - p->miss[0]));
-		if (h && h->skel && h->miss[1] - h->miss[0])
-			fprintf(f, "floor on %s:%s: %llu runs missed (recursion)\n", h->kind, h->target,
-				(unsigned long long)(h->miss[1] - h->miss[0]));
+		for (int w = 0; h && w < NFLOORS; w++) {
+			const struct floor *fl = &h->fl[w];
+
+			if (fl->skel && fl->miss[1] - fl->miss[0])
+				fprintf(f, "%s on %s:%s: %llu runs missed (recursion)\n",
+					floor_names[w], h->kind, h->target,
+					(unsigned long long)(fl->miss[1] - fl->miss[0]));
+		}
 	}
 	if (hookless)
 		fprintf(f, "Programs without a link (attached by perf_event ioctl) are held against the "
-			"floor over the hooks given with -H, all together.\n");
-	if (floorless)
-		fprintf(f, "!!! some hooks have no floor: the total's floor and ratio are left out\n");
+			"floors over the hooks given with -H, all together.\n");
+	for (int w = 0; w < NFLOORS; w++)
+		if (floorless[w])
+			fprintf(f, "!!! some hooks have no %s: the total's %s and ratio are left out\n",
+				floor_names[w], floor_names[w]);
 }
 
 int main(int argc, char **argv)
@@ -581,7 +639,7 @@ int main(int argc, char **argv)
 	pid_t pid = getppid(), peer = 0, child;
 	char *buf = NULL;
 	size_t len = 0;
-	int c, status, stats_fd, nfloor = 0;
+	int c, status, stats_fd, nfloor[NFLOORS] = { 0 };
 	FILE *f;
 
 	while ((c = getopt(argc, argv, "+p:P:H:o:l:")) != -1) {
@@ -634,15 +692,16 @@ int main(int argc, char **argv)
 			return 1;
 		}
 	}
-	for (int i = 0; i < nhooks; i++) {
-		int err = attach_floor(&hooks[i]);
+	for (int i = 0; i < nhooks; i++)
+		for (int w = 0; w < NFLOORS; w++) {
+			int err = attach_floor(&hooks[i], w);
 
-		if (err && !hooks[i].why[0])
-			snprintf(hooks[i].why, sizeof(hooks[i].why), "%s", strerror(-err));
-		nfloor += !err;
-	}
-	fprintf(stderr, "flfloor: %d programs of pid %d on %d hooks, %d floor programs\n",
-		nprogs, (int)pid, nhooks, nfloor);
+			if (err && w == EMPTY && !hooks[i].why[0])
+				snprintf(hooks[i].why, sizeof(hooks[i].why), "%s", strerror(-err));
+			nfloor[w] += !err;
+		}
+	fprintf(stderr, "flfloor: %d programs of pid %d on %d hooks, %d empty and %d counting floor programs\n",
+		nprogs, (int)pid, nhooks, nfloor[EMPTY], nfloor[COUNT]);
 
 	snapshot(0);
 	child = fork();
@@ -675,10 +734,11 @@ int main(int argc, char **argv)
 			fprintf(stderr, "flfloor: cannot write %s\n", out);
 		free(buf);
 	}
-	for (int i = 0; i < nhooks; i++) {
-		bpf_link__destroy(hooks[i].link);
-		fl_floor__destroy(hooks[i].skel);
-	}
+	for (int i = 0; i < nhooks; i++)
+		for (int w = 0; w < NFLOORS; w++) {
+			bpf_link__destroy(hooks[i].fl[w].link);
+			fl_floor__destroy(hooks[i].fl[w].skel);
+		}
 	close(stats_fd);
 	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 }
