@@ -16,10 +16,11 @@
 #
 # Then, per workload and mode (check, check --lock-order), one run against
 # the floor: tests/bench/flfloor as check's command attaches an empty BPF
-# program of the same kind to each of faultline's hooks and reports, from
-# the kernel's BPF statistics of that run, each program's runs, ns per run
-# and share next to the empty program's ns per run on its hook (and the
-# bpftrace peer's programs against empty ones on theirs).
+# program of the same kind to each of faultline's hooks, and one that only
+# counts its event (the count floor), and reports, from the kernel's BPF
+# statistics of that run, each program's runs, ns per run and share next to
+# both floors' ns per run on its hook (and the bpftrace peer's programs
+# against floors on theirs).
 #
 # Performance is reported as the median over pairs of (with / without)
 # throughput, never asserted: the exit status is non-zero only when something
@@ -57,9 +58,10 @@
 #                        acquisitions from the xfs_ilock tracepoints); 0: skip
 #   BENCH_FLOOR=1        the floor leg: one run per workload and mode (check,
 #                        check --lock-order) with tests/bench/flfloor attaching an
-#                        empty program to each hook faultline attaches (build/tests/
-#                        flfloor, FLFLOOR=path): per program runs, ns per run, share,
-#                        the floor's ns per run on its hook, the ratio; 0: skip
+#                        empty program and a counting one to each hook faultline
+#                        attaches (build/tests/flfloor, FLFLOOR=path): per program
+#                        runs, ns per run, share, the floors' ns per run on its hook,
+#                        the ratios; 0: skip
 #   BENCH_EXERCISER=1    the exerciser leg; 0: skip
 #   BENCH_EX_PAIRS=5     its rotated triples (without, check, check --lock-order)
 #   BENCH_EX_SECONDS=5   seconds per exerciser run (the timed phase)
@@ -556,23 +558,25 @@ done <"$COSTS"
 if [ "$FLOOR_MODE" = 1 ]; then
 	echo
 	echo "faultline's BPF programs next to the floor (empty programs of the same kind on the same"
-	echo "hooks, same run; kernel BPF statistics; $(uname -r), $(nproc) CPUs):"
+	echo "hooks, same run) and the count floor (programs that only count their event); kernel BPF"
+	echo "statistics; $(uname -r), $(nproc) CPUs:"
 	echo
-	echo "| workload | mode | faultline runs | faultline ns per run | floor ns per run | ratio | bpftrace runs | bpftrace ns per run | its floor | ratio |"
-	echo "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
+	echo "| workload | mode | faultline runs | faultline ns per run | floor ns per run | ratio | count floor ns per run | ratio to it | bpftrace runs | bpftrace ns per run | its floor | ratio | its count floor | ratio to it |"
+	echo "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
 	for c in $CASES; do
 		for opt in "${COST_OPTS[@]}"; do
 			md=$FLOOR_DIR/${c}${opt:+-lock-order}.md
 			[ -s "$md" ] || continue
 			# the first "all" row is faultline's, the second the peer's
 			grep '^| all ' "$md" | awk -F' *[|] *' -v c="$c" -v m="check${opt:+ $opt}" '
-				{ r[NR] = $4 " | " $5 " | " $8 " | " $9 }
-				END { printf "| %s | %s | %s | %s |\n", c, m, r[1], (NR > 1 ? r[2] : "- | - | - | -") }'
+				{ r[NR] = $4 " | " $5 " | " $8 " | " $9 " | " $10 " | " $11 }
+				END { printf "| %s | %s | %s | %s |\n", c, m, r[1], (NR > 1 ? r[2] : "- | - | - | - | - | -") }'
 		done
 	done
 	echo
 	echo "per program (share: of faultline's BPF time in that run; floor: the empty program on"
-	echo "the program's hook; ratio: ns per run over the floor's; all: the floor weighted by each"
+	echo "the program's hook; ratio: ns per run over the floor's; count floor: a program that only"
+	echo "counts its event in a per-CPU array, on the same hook; all: the floors weighted by each"
 	echo "program's runs, two programs on one hook count two floors; peer: bpftrace counting per"
 	echo "thread on the filemap tracepoints in the same run, on the whole host):"
 	for c in $CASES; do
