@@ -127,7 +127,7 @@ static bool try_instances(const void *arg)
  * this.
  */
 struct lib_probe {		/* shared memory: what the child got through */
-	bool started, done, cut_short;
+	bool opened, done, cut_short;
 	uint64_t records;
 };
 
@@ -163,11 +163,11 @@ static bool probe_read(const void *arg)
 	const struct probe_in *in = arg;
 	struct probe_state s = { .out = in->out };
 
-	s.out->started = true;
 	s.hs[0] = tracecmd_open(in->path, TRACECMD_FL_LOAD_NO_PLUGINS |
 				TRACECMD_FL_LOAD_NO_SYSTEM_PLUGINS);
 	if (!s.hs[0])
 		return false;
+	s.out->opened = true;
 	s.n = 1;
 	for (int i = 0; i < in->ninst && s.n < 1 + MAX_INSTANCES; i++) {
 		struct tracecmd_input *ih = tracecmd_buffer_instance_handle(s.hs[0], i);
@@ -212,8 +212,9 @@ static void lib_probe(struct imp *im, int ninst)
 	memset(p, 0, sizeof(*p));
 	in.out = p;
 	survives(probe_read, &in);
-	if (!p->started) {
-		fl_warn("trace.dat: cannot check the file for damage first (no child process)");
+	if (!p->opened) {
+		/* no child, or it could not open what the parent did */
+		fl_warn("trace.dat: cannot check the file for damage first");
 	} else if (!p->done) {
 		im->lib_crashed = true;
 		im->lib_limit = p->records;
