@@ -65,19 +65,29 @@ static __always_inline int fl_fault_common(void *ctx, bool kp, __u16 type,
 	__u8 inval;
 	bool candidate = false;
 	__s32 stack_id = -1;
+	bool ruled = false;
 
 	host = fl_watched_mapping(kp, mapping, &slot);
 	if (!host)
 		return 0;
 
 	fl_count(slot, type == FL_EV_FAULT ? FL_CNT_FAULTS : FL_CNT_MAP_PAGES);
+	/*
+	 * Fault-around is judged only where the protocol says it holds the
+	 * lock: elsewhere, unless every event is sent, its lock word is not
+	 * even read.
+	 */
+	if (type == FL_EV_MAP_PAGES) {
+		ruled = fl_slot_rules(slot, FL_RD(kp, host, i_sb, s_magic)) &
+			FL_RULE_MAP_PAGES_LOCKED;
+		if (!ruled && !fl_cfg.emit_all)
+			return 0;
+	}
 	inval = fl_inval_lock_state(kp, mapping, &inval_owner);
 	if (fl_held_by_me(inval)) {
 		if (type == FL_EV_FAULT)
 			fl_count(slot, FL_CNT_FAULT_LOCKED);
-	} else if (type == FL_EV_MAP_PAGES &&
-		   (fl_slot_rules(slot, FL_RD(kp, host, i_sb, s_magic)) & FL_RULE_MAP_PAGES_LOCKED) &&
-		   !fl_is_internal(host)) {
+	} else if (ruled && !fl_is_internal(host)) {
 		inval = fl_inval_lock_wait(mapping, inval, &inval_owner);
 		candidate = fl_candidate_unless_unknown(slot, inval == FL_LOCK_SHARED_OTHER ||
 								  inval == FL_LOCK_NA);
