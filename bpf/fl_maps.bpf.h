@@ -38,9 +38,9 @@ struct {
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, FL_MAX_SLOTS * FL_CNT_MAX);
+	__uint(max_entries, 1);
 	__type(key, __u32);
-	__type(value, __u64);
+	__type(value, struct fl_count_block);
 } fl_counts SEC(".maps");
 
 /*
@@ -501,14 +501,15 @@ static __always_inline struct fl_task_inval *fl_task_window(void)
 
 static __always_inline void fl_count(__u32 slot, __u32 counter)
 {
-	__u32 idx = slot * FL_CNT_MAX + counter;
-	__u64 *v;
+	__u64 idx = (__u64)slot * FL_CNT_MAX + counter;
+	struct fl_count_block *b;
+	__u32 zero = 0;
 
-	if (slot >= FL_MAX_SLOTS)
+	if (slot >= FL_MAX_SLOTS || idx >= FL_MAX_SLOTS * FL_CNT_MAX)
 		return;
-	v = bpf_map_lookup_elem(&fl_counts, &idx);
-	if (v)
-		(*v)++;
+	b = bpf_map_lookup_elem(&fl_counts, &zero);
+	if (b)
+		b->c[idx]++;
 }
 
 

@@ -904,23 +904,26 @@ int fl_loader_poll(struct fl_loader *l, int timeout_ms)
 int fl_loader_counts(struct fl_loader *l, struct fl_counts slots[FL_MAX_SLOTS],
 		     uint64_t *lost_per_cpu)
 {
-	uint64_t *vals = calloc(l->ncpus, sizeof(*vals));
+	struct fl_count_block *vals = calloc(l->ncpus, sizeof(*vals));
+	__u32 zero = 0;
 
 	if (!vals)
 		return -ENOMEM;
 	memset(slots, 0, sizeof(struct fl_counts) * FL_MAX_SLOTS);
 	memset(lost_per_cpu, 0, l->ncpus * sizeof(*lost_per_cpu));
-	for (__u32 s = 0; s < FL_MAX_SLOTS; s++) {
-		for (__u32 c = 0; c < FL_CNT_MAX; c++) {
-			__u32 idx = s * FL_CNT_MAX + c;
+	if (bpf_map_lookup_elem(l->counts_fd, &zero, vals)) {
+		int err = -errno;
 
-			if (bpf_map_lookup_elem(l->counts_fd, &idx, vals))
-				continue;
-			for (int cpu = 0; cpu < l->ncpus; cpu++) {
-				slots[s].c[c] += vals[cpu];
-				if (c == FL_CNT_LOST)
-					lost_per_cpu[cpu] += vals[cpu];
-			}
+		free(vals);
+		return err;
+	}
+	for (int cpu = 0; cpu < l->ncpus; cpu++) {
+		for (__u32 s = 0; s < FL_MAX_SLOTS; s++) {
+			const __u64 *c = &vals[cpu].c[s * FL_CNT_MAX];
+
+			for (__u32 i = 0; i < FL_CNT_MAX; i++)
+				slots[s].c[i] += c[i];
+			lost_per_cpu[cpu] += c[FL_CNT_LOST];
 		}
 	}
 	free(vals);

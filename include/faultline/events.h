@@ -271,6 +271,17 @@ enum fl_counter {
 #define FL_MAX_DEVS	7
 
 /*
+ * The fl_counts map's one value, per CPU: every slot's counters, slot
+ * after slot.  One value, not one per counter: a per-CPU array allocates
+ * each value apart, so a counter was a load of its pointer and a load of
+ * its line, both cold on a busy CPU; here the pointer is the map's first
+ * and a slot's event counters share a line.
+ */
+struct fl_count_block {
+	__u64 c[FL_MAX_SLOTS * FL_CNT_MAX];
+};
+
+/*
  * Which filesystem each slot counts (slot 0: none), one entry in the
  * fl_slot_table map.  BPF fills it as filesystems first appear in an
  * unfiltered run; the magic is s_magic, for when the fs is gone by the time
