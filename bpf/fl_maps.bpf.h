@@ -501,14 +501,17 @@ static __always_inline struct fl_task_inval *fl_task_window(void)
 
 static __always_inline void fl_count(__u32 slot, __u32 counter)
 {
-	__u64 idx = (__u64)slot * FL_CNT_MAX + counter;
+	__u32 idx = slot * FL_CNT_MAX + counter, zero = 0;
 	struct fl_count_block *b;
-	__u32 zero = 0;
 
-	if (slot >= FL_MAX_SLOTS || idx >= FL_MAX_SLOTS * FL_CNT_MAX)
+	if (slot >= FL_MAX_SLOTS || counter >= FL_CNT_MAX)
 		return;
 	b = bpf_map_lookup_elem(&fl_counts, &zero);
-	if (b)
+	if (!b)
+		return;
+	/* bounded where it is used: clang may spill idx before the check above */
+	barrier_var(idx);
+	if (idx < FL_MAX_SLOTS * FL_CNT_MAX)
 		b->c[idx]++;
 }
 
