@@ -3,8 +3,8 @@
  * Fault paths: filemap ->fault and fault-around (->map_pages).
  *
  * A fault enters filemap_fault without the invalidate lock and takes it
- * itself when it has to create a folio, so the fault event is counted with
- * its lock state but judged at the insertion it causes.  ->map_pages only
+ * itself when it has to create a folio, so the fault is only counted and
+ * judged at the insertion it causes (record sends it with its lock state).  ->map_pages only
  * maps folios already cached; whether it must hold the lock is a property of
  * the filesystem and kernel (fl_fs_rules), e.g. xfs wrapped it in
  * MMAPLOCK_SHARED from 5.10 to 6.3.
@@ -73,21 +73,17 @@ static __always_inline int fl_fault_common(void *ctx, bool kp, __u16 type,
 
 	fl_count(slot, type == FL_EV_FAULT ? FL_CNT_FAULTS : FL_CNT_MAP_PAGES);
 	/*
-	 * Fault-around is judged only where the protocol says it holds the
-	 * lock: elsewhere, unless every event is sent, its lock word is not
-	 * even read.
+	 * A fault is judged at the insertion it causes, fault-around only
+	 * where the protocol says it holds the lock: unless every event is
+	 * sent, neither reads the lock word for nothing.
 	 */
-	if (type == FL_EV_MAP_PAGES) {
+	if (type == FL_EV_MAP_PAGES)
 		ruled = fl_slot_rules(slot, FL_RD(kp, host, i_sb, s_magic)) &
 			FL_RULE_MAP_PAGES_LOCKED;
-		if (!ruled && !fl_cfg.emit_all)
-			return 0;
-	}
+	if (!ruled && !fl_cfg.emit_all)
+		return 0;
 	inval = fl_inval_lock_state(kp, mapping, &inval_owner);
-	if (fl_held_by_me(inval)) {
-		if (type == FL_EV_FAULT)
-			fl_count(slot, FL_CNT_FAULT_LOCKED);
-	} else if (ruled && !fl_is_internal(host)) {
+	if (ruled && !fl_held_by_me(inval) && !fl_is_internal(host)) {
 		inval = fl_inval_lock_wait(mapping, inval, &inval_owner);
 		candidate = fl_candidate_unless_unknown(slot, inval == FL_LOCK_SHARED_OTHER ||
 								  inval == FL_LOCK_NA);

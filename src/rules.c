@@ -304,7 +304,6 @@ const char *fl_counter_name(unsigned int counter)
 		[FL_CNT_CANDIDATES] = "candidates",
 		[FL_CNT_LOST] = "lost",
 		[FL_CNT_INVAL_UNTRACKED] = "invalidations_untracked",
-		[FL_CNT_FAULT_LOCKED] = "faults_with_invalidate_lock",
 		[FL_CNT_PRECISE_MISSED] = "precise_missed",
 		[FL_CNT_REPEATS] = "candidate_repeats",
 		[FL_CNT_STALE_KERNEL] = "stale_maps_kernel",

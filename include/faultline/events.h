@@ -232,7 +232,9 @@ enum fl_counter {
 	FL_CNT_CANDIDATES,	/* sent to user space for judgement */
 	FL_CNT_LOST,		/* ring buffer full: event dropped */
 	FL_CNT_INVAL_UNTRACKED,	/* fs invalidation outside a traced syscall */
-	FL_CNT_FAULT_LOCKED,	/* fault entered with invalidate_lock held by me */
+	FL_CNT_RETIRED_12,	/* was faults entered under invalidate_lock: that cost a
+				 * lock-word read on every fault; kept so that dumps'
+				 * counter indexes stay */
 	FL_CNT_PRECISE_MISSED,	/* precise tracking could not record a hold */
 	FL_CNT_REPEATS,		/* candidates counted in BPF, not sent (fl_seen) */
 	FL_CNT_STALE_KERNEL,	/* maps the kernel found stale (xfs_*iomap_invalid) */
