@@ -3,11 +3,11 @@
  * Fault paths: filemap ->fault and fault-around (->map_pages).
  *
  * A fault enters filemap_fault without the invalidate lock and takes it
- * itself when it has to create a folio, so the fault is only counted and
- * judged at the insertion it causes (record sends it with its lock state).  ->map_pages only
- * maps folios already cached; whether it must hold the lock is a property of
- * the filesystem and kernel (fl_fs_rules), e.g. xfs wrapped it in
- * MMAPLOCK_SHARED from 5.10 to 6.3.
+ * itself when it has to create a folio, so the fault is only counted
+ * (record sends it with its lock state) and judged at the insertion it
+ * causes.  ->map_pages only maps folios already cached; whether it must
+ * hold the lock is a property of the filesystem and kernel (fl_fs_rules),
+ * e.g. xfs wrapped it in MMAPLOCK_SHARED from 5.10 to 6.3.
  *
  * Each hook has a tracepoint program (6.12+), an fentry program and a
  * kprobe program; the loader autoloads one of them.

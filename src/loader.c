@@ -914,6 +914,7 @@ int fl_loader_counts(struct fl_loader *l, struct fl_counts slots[FL_MAX_SLOTS],
 	if (bpf_map_lookup_elem(l->counts_fd, &zero, vals)) {
 		int err = -errno;
 
+		fl_warn("cannot read BPF's counters: %s", strerror(-err));
 		free(vals);
 		return err;
 	}
