@@ -144,7 +144,9 @@ $(OUT)/fuzz/fuzz_dump: tests/fuzz/fuzz_dump.c $(CORE_SRCS) $(wildcard src/*.h)
 		-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
 		$< $(CORE_SRCS) src/dump_crc.c src/import_tracedat_none.c -o $@ -lz -ljson-c
 
-DUMP_TOOLS	:= $(OUT)/tests/gendump $(OUT)/asan/faultline $(OUT)/fuzz/fuzz_dump
+# test_state_bounds reads every BPF object of bpf/, the bench's floor too.
+DUMP_TOOLS	:= $(OUT)/tests/gendump $(OUT)/asan/faultline $(OUT)/fuzz/fuzz_dump \
+		   $(OUT)/floor.bpf.o
 
 # The trace-cmd import's tests: the demo workload without BPF, and a
 # libFuzzer target for the importer (tests/fuzz).

@@ -39,10 +39,10 @@ struct {
 static __always_inline __u32 fl_slot_rules(__u32 slot, __u32 magic)
 {
 	struct fl_rules_cached *c;
+	__u32 key = FL_ARMED_AT;
 	__u64 *armed;
-	__u32 zero = 0;
 
-	armed = bpf_map_lookup_elem(&fl_armed, &zero);
+	armed = bpf_map_lookup_elem(&fl_armed, &key);
 	c = bpf_map_lookup_elem(&fl_rules_cache, &slot);
 	if (!armed || !c)
 		return fl_fs_rules_of(magic);
@@ -77,7 +77,7 @@ static __always_inline int fl_fault_common(void *ctx, bool kp, __u16 type,
 	 * where the protocol says it holds the lock: unless every event is
 	 * sent, neither reads the lock word for nothing.
 	 */
-	if (type == FL_EV_MAP_PAGES)
+	if (type == FL_EV_MAP_PAGES && fl_any_fs_rule(FL_RULE_MAP_PAGES_LOCKED))
 		ruled = fl_slot_rules(slot, FL_RD(kp, host, i_sb, s_magic)) &
 			FL_RULE_MAP_PAGES_LOCKED;
 	if (!ruled && !fl_cfg.emit_all)

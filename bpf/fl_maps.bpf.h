@@ -204,13 +204,10 @@ struct {
 	__type(value, struct fl_lo_task);
 } fl_lo_tasks SEC(".maps");
 
-/*
- * Run state user space sets after load: [0] when every program was
- * attached (ns), so a release can tell the attach window from later.
- */
+/* Run state user space sets (FL_ARMED_*, events.h). */
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__uint(max_entries, 1);
+	__uint(max_entries, FL_ARMED_MAX);
 	__type(key, __u32);
 	__type(value, __u64);
 } fl_armed SEC(".maps");
@@ -521,6 +518,15 @@ static __always_inline __u32 fl_fs_rules_of(__u32 magic)
 	__u32 *r = bpf_map_lookup_elem(&fl_fs_rules, &magic);
 
 	return r ? *r : 0;
+}
+
+/* May any filesystem be judged on @rule?  If not, no inode need be asked. */
+static __always_inline bool fl_any_fs_rule(__u32 rule)
+{
+	__u32 key = FL_ARMED_RULES;
+	__u64 *r = bpf_map_lookup_elem(&fl_armed, &key);
+
+	return !r || (*r & rule);
 }
 
 #endif /* FL_MAPS_BPF_H */

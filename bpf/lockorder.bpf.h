@@ -573,8 +573,8 @@ static __always_inline __u32 fl_lo_find(struct fl_lo_task *t, struct fl_lo_op *o
  */
 static __always_inline void fl_lo_unmatched(struct fl_lo_op *op)
 {
-	__u32 zero = 0;
-	__u64 *armed = bpf_map_lookup_elem(&fl_armed, &zero);
+	__u32 key = FL_ARMED_AT;
+	__u64 *armed = bpf_map_lookup_elem(&fl_armed, &key);
 
 	if (!fl_lo_precise() && op->magic == 0x58465342 &&	/* XFS_SB_MAGIC */
 	    (op->kind == FL_LK_I_RWSEM || op->kind == FL_LK_INVAL)) {

@@ -632,7 +632,20 @@ static int write_maps(struct fl_loader *l, const struct fl_loader_opts *o)
 	for (unsigned int i = 0; !err && i < nprotos; i++)
 		err = bpf_map__update_elem(s->maps.fl_fs_rules, &p[i].magic, sizeof(__u32),
 					   &p[i].flags, sizeof(__u32), BPF_ANY);
-	return err;
+	return err ?: fl_loader_publish_rules(l);
+}
+
+int fl_loader_publish_rules(struct fl_loader *l)
+{
+	unsigned int nprotos;
+	const struct fl_fs_proto *p = fl_fs_protos(&nprotos);
+	__u32 key = FL_ARMED_RULES;
+	__u64 any = 0;
+
+	for (unsigned int i = 0; i < nprotos; i++)
+		any |= p[i].flags;
+	return bpf_map__update_elem(pagecache(l)->maps.fl_armed, &key, sizeof(key), &any,
+				    sizeof(any), BPF_ANY);
 }
 
 
@@ -1138,9 +1151,9 @@ void fl_loader_attach_late(struct fl_loader *l, int i, void *skel)
 uint64_t fl_loader_arm(struct fl_loader *l)
 {
 	uint64_t now = fl_now_ns();
-	__u32 zero = 0;
+	__u32 key = FL_ARMED_AT;
 
-	bpf_map__update_elem(pagecache(l)->maps.fl_armed, &zero, sizeof(zero), &now, sizeof(now),
+	bpf_map__update_elem(pagecache(l)->maps.fl_armed, &key, sizeof(key), &now, sizeof(now),
 			     BPF_ANY);
 	return now;
 }

@@ -389,6 +389,8 @@ static void late_rules(struct fl_loader *l)
 					 sizeof(flags), BPF_ANY))
 			fl_warn("%s: cannot update the protocol BPF checks", p[i].name);
 	}
+	if (fl_loader_publish_rules(l))
+		fl_warn("cannot tell BPF which rules the protocols have now");
 }
 
 /* One object's programs, loaded (or not): attached, and their rows say so. */

@@ -48,5 +48,7 @@ void fl_loader_attach_late(struct fl_loader *l, int i, void *skel);
 uint64_t fl_loader_arm(struct fl_loader *l);
 /* The shared map of protocol rules (s_magic -> FL_RULE_*). */
 struct bpf_map *fl_loader_fs_rules(const struct fl_loader *l);
+/* Tell BPF every rule bit the protocols have now (fl_armed[FL_ARMED_RULES]). */
+int fl_loader_publish_rules(struct fl_loader *l);
 
 #endif

@@ -273,6 +273,18 @@ enum fl_counter {
 #define FL_MAX_DEVS	7
 
 /*
+ * The fl_armed map's entries, run state user space sets: FL_ARMED_AT when
+ * every program was attached (ns), so that a release can tell the attach
+ * window from later; FL_ARMED_RULES every rule bit (FL_RULE_*) any
+ * filesystem's protocol has, set before the programs attach and again
+ * whenever a rule is added, so that a check no filesystem has costs no
+ * look at the inode's filesystem.
+ */
+#define FL_ARMED_AT	0
+#define FL_ARMED_RULES	1
+#define FL_ARMED_MAX	2
+
+/*
  * The fl_counts map's one value, per CPU: every slot's counters, slot
  * after slot.  One value, not one per counter: a per-CPU array allocates
  * each value apart, so a counter was a load of its pointer and a load of
