@@ -632,7 +632,9 @@ static int write_maps(struct fl_loader *l, const struct fl_loader_opts *o)
 	for (unsigned int i = 0; !err && i < nprotos; i++)
 		err = bpf_map__update_elem(s->maps.fl_fs_rules, &p[i].magic, sizeof(__u32),
 					   &p[i].flags, sizeof(__u32), BPF_ANY);
-	return err ?: fl_loader_publish_rules(l);
+	if (err)
+		return err;
+	return fl_loader_publish_rules(l);
 }
 
 int fl_loader_publish_rules(struct fl_loader *l)
