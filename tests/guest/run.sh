@@ -242,7 +242,6 @@ run_kernel() {	# entry (6.12, 6.12-rt, ...)
 	[ -s "$stage/scenarios/runs" ] || { echo "   (nothing to run on $entry)"; return; }
 
 	fl_cpio "$stage" "$work/initrd.cpio" || { record "$entry" boot FAIL "cpio failed" ""; return; }
-	truncate -s 256M "$work/results.img"
 
 	# no_timer_check: under TCG on a loaded host the IO-APIC timer check
 	# can miss its ticks and panic ("IO-APIC + timer doesn't work", seen
@@ -270,6 +269,7 @@ run_kernel() {	# entry (6.12, 6.12-rt, ...)
 	# retried once, loudly; a guest that reached /init never is.
 	for attempt in 1 2; do
 		rm -f "$res/console.log"
+		# a fresh results disk for each boot
 		truncate -s 0 "$work/results.img" && truncate -s 256M "$work/results.img"
 		t0=$(date +%s.%N)
 		timeout -k 10 "$boot_tmo" "${qemu[@]}" </dev/null >"$work/qemu.out" 2>&1 &
