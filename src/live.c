@@ -689,7 +689,10 @@ int fl_live_run(const struct fl_live_opts *o)
 		ri->self_cost = true;
 		fl_loader_self_cost(&l, &ri->bpf_run_ns, &ri->bpf_runs);
 	}
-	fl_loader_counts(&l, slots, ri->lost_per_cpu);
+	/* without the last counters, losses are unknown: no complete verdict */
+	if (fl_loader_counts(&l, slots, ri->lost_per_cpu))
+		ri->partial = "BPF's counters could not be read at the end: the counts and "
+			      "lost events are unknown";
 	if (o->precise)
 		ri->precise_skipped_known = !fl_loader_precise_skipped(&l, &ri->precise_skipped,
 									&ri->precise_skipped_holds);
