@@ -88,10 +88,13 @@ fi
 # is folded into ours.
 if [ "$what" = all ] || [ "$what" = guest ]; then
 	if [ -n "$guest_pid" ]; then
+		# followed from here on, so that a stuck guest shows where it is
+		tail -n +1 -f --pid="$guest_pid" "$log_dir/guest" &
+		tail_pid=$!
 		wait "$guest_pid"
 		rc=$?
 		guest_pid=
-		cat "$log_dir/guest"
+		wait "$tail_pid"
 	else
 		run_guests 2>&1 | tee "$log_dir/guest"
 		rc=${PIPESTATUS[0]}

@@ -31,6 +31,8 @@
 # (MiB, default 1024), FL_GUEST_SMP (default 2), FL_GUEST_JOBS (kernels
 # booted at once, default 2), FL_GUEST_BOOT_TIMEOUT
 # (seconds for a whole boot; default 120 + the scenarios' timeouts),
+# FL_GUEST_READY_TIMEOUT (seconds from qemu's start to /init; default 300;
+# a run's own deadline is its timeout + 150 s, see watch_guest),
 # FL_GUEST_KERNEL_6_1=<release>, FL_GUEST_KERNEL_6_12_RT=<release> etc.
 # (pin a build), FL_GUEST_KERNELS (the default entries), FL_GUEST_SCENARIO_DIR
 # (scenarios from another directory; default tests/guest/scenarios).
@@ -54,7 +56,7 @@ while [ $# -gt 0 ]; do
 	--attach | -a) attach_filter=$2; shift ;;
 	--attach=*) attach_filter=${1#*=} ;;
 	-v | --verbose) verbose=1 ;;
-	-h | --help) sed -n '2,41p' "$0" | cut -c3-; exit 0 ;;
+	-h | --help) sed -n '2,43p' "$0" | cut -c3-; exit 0 ;;
 	*) echo "usage: $0 [--kernel ENTRY|all] [--scenario NAME|all] [--attach MODE|all] [-v]" >&2; exit 2 ;;
 	esac
 	shift
@@ -156,6 +158,49 @@ record_parts() {	# entry id scenario mode check-rc check.log secs
 	elif [ -n "$verbose" ]; then
 		show_log "$log" 120
 	fi
+}
+
+# A guest that hangs (a lockup under TCG, a kernel stuck before /init) would
+# otherwise hold its boot for the whole boot timeout, the sum of all its
+# runs' timeouts: longer than CI's budget.  The serial console's markers
+# show progress, so each step gets a deadline of its own: /init within
+# FL_GUEST_READY_TIMEOUT (default 300 s), a run within its timeout plus
+# 150 s (the guest's own timeout, then dmesg and the results archive), the
+# next marker 180 s after an "end".  Past one, qemu is killed and the
+# reason is written to HUNG.
+watch_guest() {	# qemu-timeout-pid console qemu-pidfile hung-file
+	local pid=$1 con=$2 pidfile=$3 hung=$4 seen=0 n line now deadline why
+	now=$(date +%s)
+	deadline=$((now + ${FL_GUEST_READY_TIMEOUT:-300}))
+	why="no /init after ${FL_GUEST_READY_TIMEOUT:-300}s"
+	rm -f "$hung"
+	while kill -0 "$pid" 2>/dev/null; do
+		sleep 2
+		now=$(date +%s)
+		n=$(grep -c -E '^@@FL-GUEST (ready|begin|end|done) ' "$con" 2>/dev/null)
+		if [ "${n:-0}" != "$seen" ]; then
+			seen=$n
+			line=$(grep -E '^@@FL-GUEST (ready|begin|end|done) ' "$con" | tail -n1)
+			case $line in
+			"@@FL-GUEST begin "*)
+				local id tmo
+				id=$(echo "$line" | cut -d' ' -f3)
+				tmo=$(echo "$line" | sed -n 's/.* timeout=\([0-9]*\).*/\1/p')
+				deadline=$((now + ${tmo:-300} + 150))
+				why="$id did not end within its timeout (${tmo:-300}s) + 150s" ;;
+			*)
+				deadline=$((now + 180))
+				why="no progress for 180s after: ${line#@@FL-GUEST }" ;;
+			esac
+		fi
+		[ "$now" -le "$deadline" ] && continue
+		echo "$why" >"$hung"
+		gmsg "watchdog: the guest is hung ($why); killing qemu"
+		kill -TERM "$(cat "$pidfile" 2>/dev/null)" 2>/dev/null || kill -TERM "$pid" 2>/dev/null
+		sleep 5
+		kill -KILL "$(cat "$pidfile" 2>/dev/null)" 2>/dev/null
+		return
+	done
 }
 
 # --- one kernel -------------------------------------------------------------
@@ -279,6 +324,7 @@ run_kernel() {	# entry (6.12, 6.12-rt, ...)
 			tail -n +1 -F "$res/console.log" 2>/dev/null | sed 's/^/   > /' &
 			tail_pid=$!
 		fi
+		watch_guest "$qemu_pid" "$res/console.log" "$work/qemu.pid" "$work/hung"
 		wait "$qemu_pid"
 		qrc=$?
 		qemu_pid=
@@ -288,14 +334,15 @@ run_kernel() {	# entry (6.12, 6.12-rt, ...)
 		ready=$(sed -n 's/^@@FL-GUEST ready uptime=\([0-9.]*\).*/\1/p' "$res/console.log" | head -n1)
 		echo "   boot: ${boot_secs}s wall (qemu exit $qrc$([ "$qrc" = 124 ] && echo ': TIMEOUT'), /init ready at ${ready:-?}s guest uptime)"
 		[ -n "$ready" ] || [ "$qrc" = 124 ] && break
-		gmsg "$entry: the kernel died before /init"
+		if [ -s "$work/hung" ]; then gmsg "$entry: the kernel hung before /init"
+		else gmsg "$entry: the kernel died before /init"; fi
 		show_splat "$res/console.log" 30
 		[ "$attempt" = 2 ] && break
 		cp "$res/console.log" "$res/console-died-before-init.log" 2>/dev/null
 		gmsg "$entry: booting it once more (first console: ${res#$FL_ROOT/}/console-died-before-init.log)"
 	done
 	boot_wall[$entry]="${boot_secs}s wall"
-	[ "$attempt" = 2 ] && boot_wall[$entry]+=" (booted twice: the first died before /init)"
+	[ "$attempt" = 2 ] && boot_wall[$entry]+=" (booted twice: the first died or hung before /init)"
 	[ -s "$work/qemu.out" ] && sed 's/^/   qemu: /' "$work/qemu.out" | head -n 5
 
 	# results: the tar archive the guest wrote to its disk
@@ -322,11 +369,13 @@ run_kernel() {	# entry (6.12, 6.12-rt, ...)
 			local why="guest did not finish it"
 			grep -q 'Kernel panic' "$dst/console.log" && why="kernel panic during the run"
 			[ "$qrc" = 124 ] && why+=" (boot timeout ${boot_tmo}s)"
+			[ -s "$work/hung" ] && why="the guest hung: $(cat "$work/hung")"
 			if grep -q "^@@FL-GUEST begin $id " "$res/console.log"; then
 				record "$entry" "$id" FAIL "$why" ""
 				show_splat "$dst/console.log" 60
 			else
-				record "$entry" "$id" FAIL "never started (the guest died before it)" ""
+				if [ -s "$work/hung" ]; then record "$entry" "$id" FAIL "never started (the guest hung before it)" ""
+				else record "$entry" "$id" FAIL "never started (the guest died before it)" ""; fi
 			fi
 			continue
 		fi
@@ -414,7 +463,12 @@ if [ "$jobs" -gt 1 ] && [ ${#kernels[@]} -gt 1 ] && [ -z "${FL_GUEST_CHILD:-}" ]
 		wait -n -p done_pid
 		[ "$done_pid" = "$prefetch_pid" ] && continue
 		running=$((running - 1))
-		for i in "${!kids[@]}"; do [ "${kids[$i]}" = "$done_pid" ] && kids[$i]=; done
+		for i in "${!kids[@]}"; do
+			[ "${kids[$i]}" = "$done_pid" ] || continue
+			kids[$i]=
+			# progress for whoever follows the log; the results come below
+			echo "   (${kernels[$i]}: its runner finished at $(( $(date +%s) - t_all ))s)"
+		done
 	done
 	for i in "${!kernels[@]}"; do
 		k=${kernels[$i]}
