@@ -3,7 +3,8 @@
  * flfloor: faultline's BPF cost per hook, next to the floor, in one run.
  *
  *   faultline check [...] -- flfloor [-p PID] [-P PEER [-H KIND:TARGET]...] [-o FILE]
- *                                      [-l LABEL] -- CMD [ARG...]
+ *                                      [-l LABEL] [-w HOOKS] -- CMD [ARG...]
+ *   flfloor -e HOOKS -- CMD [ARG...]
  *
  * Run as the command of `faultline check`, it finds the BPF links faultline
  * (PID, default the parent) holds, from /proc/PID/fdinfo, and attaches to
@@ -34,6 +35,13 @@
  * statistics cannot be turned on, no faultline link is found, or CMD cannot
  * be started.  Not part of faultline: a bench tool (tests/bench/bench.sh,
  * tests/bench/guest/lockcost.sh).
+ *
+ * -w HOOKS writes faultline's hooks to HOOKS, one KIND:TARGET a line.
+ * -e HOOKS is the floor alone, for wall-clock pairs: with no faultline
+ * running, it attaches only the empty programs, to the hooks in HOOKS,
+ * leaves the statistics off (they cost every run two clock reads) and runs
+ * CMD.  A hook it cannot put its program on is an error: the leg would
+ * otherwise measure less than it says.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -117,7 +125,8 @@ static struct btf *vmlinux_btf;
 
 static int usage(void)
 {
-	fprintf(stderr, "usage: flfloor [-p PID] [-P PEER [-H KIND:TARGET]...] [-o FILE] [-l LABEL] -- CMD [ARG...]\n");
+	fprintf(stderr, "usage: flfloor [-p PID] [-P PEER [-H KIND:TARGET]...] [-o FILE] [-l LABEL] [-w HOOKS] -- CMD [ARG...]\n"
+			"       flfloor -e HOOKS -- CMD [ARG...]\n");
 	return 2;
 }
 
@@ -633,16 +642,111 @@ static void table(FILE *f, const char *label, int owner)
 				floor_names[w], floor_names[w]);
 }
 
-int main(int argc, char **argv)
+/* CMD's exit status, as a shell gives it; -1 when it cannot be started. */
+static int run_cmd(char **argv)
 {
-	const char *out = NULL, *label = NULL;
-	pid_t pid = getppid(), peer = 0, child;
+	pid_t child;
+	int status;
+
+	child = fork();
+	if (child < 0) {
+		fprintf(stderr, "flfloor: fork: %s\n", strerror(errno));
+		return -1;
+	}
+	if (!child) {
+		execvp(argv[0], argv);
+		fprintf(stderr, "flfloor: cannot run %s: %s\n", argv[0], strerror(errno));
+		_exit(127);
+	}
+	while (waitpid(child, &status, 0) < 0)
+		if (errno != EINTR)
+			return -1;
+	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+/* -w: faultline's hooks, one KIND:TARGET a line. */
+static int write_hooks(const char *path)
+{
 	char *buf = NULL;
 	size_t len = 0;
-	int c, status, stats_fd, nfloor[NFLOORS] = { 0 };
+	FILE *f;
+	int err;
+
+	f = open_memstream(&buf, &len);
+	if (!f)
+		return -errno;
+	for (int i = 0; i < nhooks; i++) {
+		bool ours = false;
+
+		for (int j = 0; j < nprogs; j++)
+			ours |= progs[j].hook == i && progs[j].owner == 0;
+		if (ours && hooks[i].kind[0] != '?')
+			fprintf(f, "%s:%s\n", hooks[i].kind, hooks[i].target);
+	}
+	fclose(f);
+	err = fl_write_atomic(path, buf, len, NULL);
+	free(buf);
+	return err;
+}
+
+/* -e: empty programs on the hooks in @path, no statistics, then CMD. */
+static int floor_alone(const char *path, char **argv)
+{
+	char line[TARGET_LEN + 32];
+	int rc = 1, n = 0;
 	FILE *f;
 
-	while ((c = getopt(argc, argv, "+p:P:H:o:l:")) != -1) {
+	f = fopen(path, "r");
+	if (!f) {
+		fprintf(stderr, "flfloor: %s: %s\n", path, strerror(errno));
+		return 1;
+	}
+	while (fgets(line, sizeof(line), f)) {
+		char *colon = strchr(line, ':');
+		int h, err;
+
+		line[strcspn(line, "\n")] = '\0';
+		if (!colon)
+			continue;
+		*colon = '\0';
+		h = find_hook(line, colon + 1);
+		if (h < 0 || hooks[h].fl[EMPTY].link)
+			continue;
+		err = attach_floor(&hooks[h], EMPTY);
+		if (err) {
+			fprintf(stderr, "flfloor: no empty program on %s:%s: %s\n", line, colon + 1,
+				strerror(-err));
+			goto out;
+		}
+		n++;
+	}
+	if (!n) {
+		fprintf(stderr, "flfloor: no hooks in %s\n", path);
+		goto out;
+	}
+	fprintf(stderr, "flfloor: %d empty programs, statistics off\n", n);
+	rc = run_cmd(argv);
+	if (rc < 0)
+		rc = 1;
+out:
+	fclose(f);
+	for (int i = 0; i < nhooks; i++) {
+		bpf_link__destroy(hooks[i].fl[EMPTY].link);
+		fl_floor__destroy(hooks[i].fl[EMPTY].skel);
+	}
+	return rc;
+}
+
+int main(int argc, char **argv)
+{
+	const char *out = NULL, *label = NULL, *hooks_out = NULL, *alone = NULL;
+	pid_t pid = getppid(), peer = 0;
+	char *buf = NULL;
+	size_t len = 0;
+	int c, rc, stats_fd, nfloor[NFLOORS] = { 0 };
+	FILE *f;
+
+	while ((c = getopt(argc, argv, "+p:P:H:o:l:w:e:")) != -1) {
 		char *colon;
 		int h;
 
@@ -662,12 +766,16 @@ int main(int argc, char **argv)
 		case 'P': peer = atoi(optarg); break;
 		case 'o': out = optarg; break;
 		case 'l': label = optarg; break;
+		case 'w': hooks_out = optarg; break;
+		case 'e': alone = optarg; break;
 		default: return usage();
 		}
 	}
 	if (optind >= argc)
 		return usage();
 	libbpf_set_print(NULL);
+	if (alone)
+		return floor_alone(alone, argv + optind);
 
 	stats_fd = bpf_enable_stats(BPF_STATS_RUN_TIME);
 	if (stats_fd < 0) {
@@ -702,21 +810,13 @@ int main(int argc, char **argv)
 		}
 	fprintf(stderr, "flfloor: %d programs of pid %d on %d hooks, %d empty and %d counting floor programs\n",
 		nprogs, (int)pid, nhooks, nfloor[EMPTY], nfloor[COUNT]);
+	if (hooks_out && write_hooks(hooks_out))
+		fprintf(stderr, "flfloor: cannot write %s\n", hooks_out);
 
 	snapshot(0);
-	child = fork();
-	if (child < 0) {
-		fprintf(stderr, "flfloor: fork: %s\n", strerror(errno));
+	rc = run_cmd(argv + optind);
+	if (rc < 0)
 		return 1;
-	}
-	if (!child) {
-		execvp(argv[optind], argv + optind);
-		fprintf(stderr, "flfloor: cannot run %s: %s\n", argv[optind], strerror(errno));
-		_exit(127);
-	}
-	while (waitpid(child, &status, 0) < 0)
-		if (errno != EINTR)
-			return 1;
 	snapshot(1);
 
 	f = out ? open_memstream(&buf, &len) : stdout;
@@ -740,5 +840,5 @@ int main(int argc, char **argv)
 			fl_floor__destroy(hooks[i].fl[w].skel);
 		}
 	close(stats_fd);
-	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+	return rc;
 }
