@@ -28,6 +28,10 @@ resolve | fetch | headers | release) shift ;;
 esac
 series=${*:-$FL_GUEST_KERNELS}
 [ "$series" = all ] && series=$FL_GUEST_KERNELS
+# extracting a kernel runs depmod and xz: on a fresh host, install them first
+case $cmd in
+fetch | headers) fl_guest_deps ;;
+esac
 
 rc=0
 for s in $series; do
