@@ -64,7 +64,7 @@ DEB_BUILD	:= clang llvm gcc make libbpf-dev bpftool libelf-dev zlib1g-dev \
 		   libjson-c-dev pkg-config libisal-dev libtracecmd-dev libtraceevent-dev \
 		   libtracefs-dev libzstd-dev libsystemd-dev
 DEB_RUN		:= xfsprogs e2fsprogs util-linux mount
-DEB_TEST	:= man-db libcmocka-dev jq clang-14 libclang-rt-14-dev time trace-cmd btrfs-progs stress-ng \
+DEB_TEST	:= man-db libcmocka-dev jq clang-14 libclang-rt-14-dev time trace-cmd btrfs-progs stress-ng fio \
 		   python3 prometheus-node-exporter curl fuse2fs
 
 # BPF objects are intermediates of the skeletons; keep them for llvm-objdump and bpftool
