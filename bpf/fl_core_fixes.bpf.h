@@ -18,17 +18,6 @@
 #include <bpf/bpf_core_read.h>
 
 /*
- * bpf_rdonly_cast: a35b9af4ec2c ("bpf: Add a kfunc for generic type
- * cast", 6.2).  Memory reached through its result is read with plain
- * loads that the JIT guards as a probe read is guarded, without the
- * helper call.  Weak: on an older kernel the call stays in code the
- * verifier removes, behind fl_cfg.rdonly_cast (the loader's word, from
- * the kernel's BTF).  6.9 made its first argument const (5b268d1ebcdc):
- * libbpf's check of the prototype skips the qualifier.
- */
-extern void *bpf_rdonly_cast(const void *obj__ign, __u32 btf_id__k) __ksym __weak;
-
-/*
  * address_space.invalidate_lock: 730633f0b7f9 ("mm: Protect operations
  * adding pages to page cache with invalidate_lock", 5.15).  Before it a
  * filesystem had its own (ext4's i_mmap_sem, xfs's MMAPLOCK): the

@@ -12,25 +12,6 @@
 #include "fl_filter.bpf.h"
 
 /*
- * The memory around a semaphore, read as @type at @addr: through
- * bpf_rdonly_cast where the kernel has it (fl_core_fixes.bpf.h), so that
- * FL_AROUND reads it with plain loads; else FL_AROUND probe-reads.  The
- * lock hooks look there on every acquisition of every rw_semaphore (the
- * per-VMA lock's on every page fault): four helper calls each without it.
- */
-#define fl_around(addr, type) \
-	(fl_cfg.rdonly_cast ? bpf_rdonly_cast((void *)(addr), bpf_core_type_id_kernel(type)) \
-			    : (void *)(addr))
-#define FL_AROUND(p, f) (fl_cfg.rdonly_cast ? (p)->f : BPF_CORE_READ(p, f))
-/*
- * A word read there, fit to follow: the JIT's guard of a plain load skips
- * user addresses only, and a non-canonical one (a hardened slab freelist
- * pointer, a list poison) takes a fault to skip; the probe-read helper
- * refuses both before it touches them.
- */
-#define fl_around_ok(p) (!fl_cfg.rdonly_cast || (__u64)(p) >= 0xff00000000000000ULL)
-
-/*
  * Is @sem the invalidate_lock or i_rwsem of a watched file?  *inode, *kind
  * and *slot say whose and which (for lock-order events).
  */
@@ -40,16 +21,15 @@ static __always_inline bool fl_sem_watched(struct rw_semaphore *sem, struct inod
 	__u64 addr = (__u64)sem;
 	struct address_space *m;
 
-	m = fl_around(addr - bpf_core_field_offset(struct address_space, invalidate_lock),
-		      struct address_space);
-	*inode = FL_AROUND(m, host);
-	if (*inode && fl_around_ok(*inode) && FL_AROUND(*inode, i_mapping) == m) {
+	m = (void *)(addr - bpf_core_field_offset(struct address_space, invalidate_lock));
+	*inode = BPF_CORE_READ(m, host);
+	if (*inode && BPF_CORE_READ(*inode, i_mapping) == m) {
 		*kind = FL_LK_INVAL;
 		return fl_watched_probe(*inode, slot);
 	}
-	*inode = fl_around(addr - bpf_core_field_offset(struct inode, i_rwsem), struct inode);
-	m = FL_AROUND(*inode, i_mapping);
-	if (m && fl_around_ok(m) && FL_AROUND(m, host) == *inode) {
+	*inode = (void *)(addr - bpf_core_field_offset(struct inode, i_rwsem));
+	m = BPF_CORE_READ(*inode, i_mapping);
+	if (m && BPF_CORE_READ(m, host) == *inode) {
 		*kind = FL_LK_I_RWSEM;
 		return fl_watched_probe(*inode, slot);
 	}

@@ -113,11 +113,6 @@ static bool btf_has(const char *name, const char *lookup, int kind)
 	return split && btf__find_by_name_kind(split, lookup, kind) > 0;
 }
 
-bool fl_kernel_has_btf_func(const char *name)
-{
-	return kernel_btf() && btf__find_by_name_kind(vmlinux_btf, name, BTF_KIND_FUNC) > 0;
-}
-
 bool fl_kernel_has_btf_tp(const char *name)
 {
 	char tname[128];

@@ -54,7 +54,5 @@ int fl_kernel_ktime_ns(__u64 *ns);
 bool fl_kernel_can_kprobe(void);
 /* Does its BPF have the atomic exchanges (BPF_XCHG, BPF_CMPXCHG: 5.12+)? */
 bool fl_kernel_bpf_atomics(void);
-/* Is @name a function in vmlinux BTF (a kfunc's existence, e.g.)? */
-bool fl_kernel_has_btf_func(const char *name);
 
 #endif

@@ -613,7 +613,6 @@ static void configure(const struct fl_loader *l, int i, void *skel)
 		.precise = o->precise,
 		.lock_order = o->lock_order,
 		.precise_all = o->precise && !l->bpf_preempt,
-		.rdonly_cast = o->precise && fl_kernel_has_btf_func("bpf_rdonly_cast"),
 	};
 
 	obj_descs[i].configure(skel, &cfg, o->devs);

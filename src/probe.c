@@ -122,10 +122,6 @@ static void print_lock_fields(void)
 	       "PREEMPT_RT rwbase_rt (free and exclusive read; shared holds name no "
 	       "reader: unknown, also with --locks=precise: BPF is preemptible)" :
 	       "count/owner (5.3+ encoding)");
-	printf("  %-34s %s\n", "kfunc bpf_rdonly_cast",
-	       fl_kernel_has_btf_func("bpf_rdonly_cast") ?
-	       "yes (--locks=precise reads around a lock with plain loads)" :
-	       "no (--locks=precise reads around a lock with probe-read helpers)");
 	btf__free(btf);
 }
 

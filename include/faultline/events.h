@@ -392,12 +392,6 @@ struct fl_config {
 	 * hook leaves a hold unrecorded or a released one recorded)
 	 */
 	__u32 precise_all;
-	/*
-	 * The kernel has the bpf_rdonly_cast kfunc (6.2+, a35b9af4ec2c):
-	 * precise mode's lock hooks read the memory around a semaphore with
-	 * plain loads instead of probe-read helper calls
-	 */
-	__u32 rdonly_cast;
 };
 
 /*
